@@ -1,0 +1,64 @@
+package dev.kiln.check;
+
+import dev.kiln.ir.NdArray;
+import java.util.Arrays;
+
+/** Compares computed tensors with expected ones: exact for integers and bool, {@code |a-e| <= atol + rtol*|e|} for floats. */
+public final class Compare {
+    private Compare() {}
+
+    /** Null if {@code actual} matches {@code expected}, else a one-line reason naming the worst element. */
+    public static String mismatch(NdArray expected, NdArray actual, double rtol, double atol) {
+        if (expected.dtype() != actual.dtype()) return "type " + actual.dtype() + ", expected " + expected.dtype();
+        if (!expected.shape().equals(actual.shape())) return "shape " + actual.shape() + ", expected " + expected.shape();
+        int n = expected.size();
+        boolean floating = expected.dtype().isFloat();
+        int worst = -1, bad = 0;
+        double worstExcess = 0;
+        for (int i = 0; i < n; i++) {
+            if (floating) {
+                double e = expected.getDouble(i), a = actual.getDouble(i);
+                if (Double.isNaN(e) && Double.isNaN(a)) continue;
+                if (Double.isInfinite(e) && e == a) continue;
+                double diff = Math.abs(a - e), tol = atol + rtol * Math.abs(e);
+                if (!(diff <= tol)) {
+                    bad++;
+                    double excess = Double.isNaN(diff) ? Double.MAX_VALUE : diff - tol;
+                    if (worst < 0 || excess > worstExcess) {
+                        worst = i;
+                        worstExcess = excess;
+                    }
+                }
+            } else if (expected.getLong(i) != actual.getLong(i)) {
+                bad++;
+                double excess = Math.abs((double) expected.getLong(i) - actual.getLong(i));
+                if (worst < 0 || excess > worstExcess) {
+                    worst = i;
+                    worstExcess = excess;
+                }
+            }
+        }
+        if (bad == 0) return null;
+        String e = floating ? Double.toString(expected.getDouble(worst)) : Long.toString(expected.getLong(worst));
+        String a = floating ? Double.toString(actual.getDouble(worst)) : Long.toString(actual.getLong(worst));
+        return bad + " of " + n + " elements differ; worst at " + Arrays.toString(unravel(worst, expected.shape().dims()))
+                + ": got " + a + ", expected " + e + (floating ? " (rtol " + rtol + ", atol " + atol + ")" : "");
+    }
+
+    /** Largest absolute difference between two float tensors of equal shape. */
+    public static double maxAbsDiff(NdArray a, NdArray b) {
+        double m = 0;
+        for (int i = 0; i < a.size(); i++) m = Math.max(m, Math.abs(a.getDouble(i) - b.getDouble(i)));
+        return m;
+    }
+
+    static int[] unravel(int flat, int[] dims) {
+        int[] idx = new int[dims.length];
+        for (int d = dims.length - 1; d >= 0; d--) {
+            if (dims[d] == 0) continue;
+            idx[d] = flat % dims[d];
+            flat /= dims[d];
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.kiln.cli;
+
+import dev.kiln.check.Checker;
+import dev.kiln.check.TestCase;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.frontend.onnx.ImportOptions;
+import dev.kiln.interp.Interpreter;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kiln check}: runs ONNX test folders on a backend and compares with their recorded outputs. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Run ONNX test folders (model + test_data_set_*) and compare with the recorded outputs.",
+        footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
+                "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
+final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Test folders, or folders of them.")
+    List<Path> paths;
+
+    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--rtol", defaultValue = "1e-3", description = "Relative tolerance (default ${DEFAULT-VALUE}).")
+    double rtol;
+
+    @Option(names = "--atol", defaultValue = "1e-7", description = "Absolute tolerance (default ${DEFAULT-VALUE}).")
+    double atol;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "Use this model instead of each folder's own.")
+    Path model;
+
+    @Option(names = "--input-shape", paramLabel = "NAME=DIMS", description = "Bind an input's shape, e.g. x=1x3x224x224.")
+    List<String> inputShapes;
+
+    @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
+    Long maxTensorBytes;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!backend.equals("interp"))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp");
+        ImportOptions probe = CliOptions.importOptions(inputShapes, maxTensorBytes);
+        Checker checker = new Checker((g, ins) -> new Interpreter(g).run(ins), rtol, atol,
+                () -> CliOptions.importOptions(inputShapes, maxTensorBytes), model);
+        List<TestCase> cases = TestCase.find(paths);
+        int passed = 0, failed = 0;
+        for (TestCase c : cases) {
+            Checker.Result r = checker.check(c);
+            out.println(r.line());
+            out.flush();
+            if (r.passed()) passed++;
+            else failed++;
+        }
+        out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 && probe != null ? Main.OK : Main.CHECK_FAILED;
+    }
+}

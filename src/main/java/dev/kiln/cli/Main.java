@@ -1,0 +1,78 @@
+package dev.kiln.cli;
+
+import dev.kiln.Kiln;
+import dev.kiln.diag.Diagnostic;
+import dev.kiln.diag.KilnException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code kiln} command line. Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error.
+ */
+@Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Kiln: an ahead-of-time compiler from ONNX models to C99 and OpenCL.",
+        subcommands = {CheckCommand.class, OpsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int CHECK_FAILED = 1;
+    public static final int BAD_INPUT = 2;
+    public static final int INTERNAL = 3;
+
+    @Option(names = "--debug", description = "Show stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give a command (kiln --help lists them)");
+    }
+
+    /** Runs the command line and returns the exit status (for tests and the Maven plugin). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            boolean dbg = false;
+            for (String a : args) if (a.equals("--debug")) dbg = true;
+            if (ex instanceof KilnException) {
+                for (Diagnostic d : ((KilnException) ex).diagnostics()) err.println(d.render());
+                if (dbg) ex.printStackTrace(err);
+                err.flush();
+                return BAD_INPUT;
+            }
+            err.println("kiln: internal error: " + ex);
+            err.println("  this is a bug in Kiln; please report it with the model and the command (--debug shows the stack trace)");
+            if (dbg) ex.printStackTrace(err);
+            err.flush();
+            return INTERNAL;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("kiln: " + ex.getMessage());
+            CommandLine c = ex.getCommandLine();
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            err.flush();
+            return BAD_INPUT;
+        });
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(out, err, args));
+    }
+
+    /** Prints Kiln's version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() { return new String[] {"kiln " + Kiln.version()}; }
+    }
+}

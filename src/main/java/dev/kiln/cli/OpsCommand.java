@@ -1,0 +1,28 @@
+package dev.kiln.cli;
+
+import dev.kiln.frontend.onnx.OnnxImporter;
+import dev.kiln.ops.OpDef;
+import dev.kiln.ops.Ops;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kiln ops}: the ops Kiln knows, generated from the registry. */
+@Command(name = "ops", mixinStandardHelpOptions = true, description = "List Kiln's ops and the ONNX ops it imports.")
+final class OpsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Kiln ops (" + Ops.all().size() + "):");
+        for (OpDef op : Ops.all()) out.printf("  %-24s %s%n", op.name(), op.summary());
+        out.println();
+        out.println("ONNX ops imported (" + OnnxImporter.supportedOps().size() + "):");
+        out.println("  " + String.join(", ", OnnxImporter.supportedOps()));
+        return Main.OK;
+    }
+}

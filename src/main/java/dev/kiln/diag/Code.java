@@ -1,0 +1,58 @@
+package dev.kiln.diag;
+
+/**
+ * Every kind of diagnostic Kiln reports, with a stable number and a message template
+ * ({@link String#format} arguments). Numbers never change meaning; new kinds get new numbers.
+ */
+public enum Code {
+    // 1xx: reading models
+    FILE_NOT_FOUND(101, "cannot read %s"),
+    ONNX_PARSE(102, "not a valid ONNX model (truncated file or not protobuf): %s"),
+    ONNX_NO_GRAPH(103, "the ONNX model has no graph"),
+    UNSUPPORTED_OPS(104, "%d unsupported node(s):%s"),
+    UNKNOWN_DTYPE(105, "tensor '%s' has data type %s, which Kiln does not support"),
+    UNBOUND_DIM(106, "input '%s' has an unknown dimension %d (%s)"),
+    BAD_TENSOR_DATA(107, "tensor '%s': %s"),
+    EXTERNAL_DATA(108, "tensor '%s': external data %s"),
+    UNDEFINED_VALUE(109, "node '%s' uses '%s', which no node, input or initializer defines"),
+    DUPLICATE_VALUE(110, "value '%s' is defined twice"),
+    GRAPH_CYCLE(111, "the graph has a cycle through node '%s'"),
+    NOT_CONSTANT(112, "%s must be a constant known at compile time"),
+    BAD_ATTRIBUTE(113, "%s"),
+    FUNCTION_RECURSION(114, "model-local function '%s' calls itself (directly or through others)"),
+    TENSOR_TOO_LARGE(115, "tensor '%s' would need %s bytes, more than the limit of %s bytes"),
+    BAD_INPUT_SHAPE_OPTION(116, "%s"),
+    BAD_NPY(117, "%s"),
+    // 2xx: graph and op semantics
+    SHAPE_MISMATCH(201, "%s"),
+    BAD_OP_INPUT(202, "%s"),
+    UNKNOWN_OP(203, "unknown op '%s'"),
+    VERIFY_FAILED(204, "graph verification failed: %s"),
+    EVAL_FAILED(205, "%s"),
+    // 3xx: checking against recorded outputs
+    CASE_LAYOUT(301, "%s"),
+    // 9xx: usage
+    USAGE(901, "%s"),
+    IO_ERROR(902, "%s"),
+    INTERNAL(999, "internal error: %s");
+
+    private final int number;
+    private final String template;
+
+    Code(int number, String template) {
+        this.number = number;
+        this.template = template;
+    }
+
+    /** The stable number, shown as {@code K0104}. */
+    public int number() { return number; }
+
+    /** The message template. */
+    public String template() { return template; }
+
+    /** {@code K0104}. */
+    public String id() { return String.format("K%04d", number); }
+
+    /** The message with its arguments filled in. */
+    public String format(Object... args) { return String.format(template, args); }
+}

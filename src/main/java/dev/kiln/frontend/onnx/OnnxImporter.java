@@ -1,0 +1,455 @@
+package dev.kiln.frontend.onnx;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.Diagnostic;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.frontend.onnx.proto.Onnx.AttributeProto;
+import dev.kiln.frontend.onnx.proto.Onnx.FunctionProto;
+import dev.kiln.frontend.onnx.proto.Onnx.ModelProto;
+import dev.kiln.frontend.onnx.proto.Onnx.NodeProto;
+import dev.kiln.frontend.onnx.proto.Onnx.OperatorSetIdProto;
+import dev.kiln.frontend.onnx.proto.Onnx.TensorProto;
+import dev.kiln.frontend.onnx.proto.Onnx.TensorShapeProto;
+import dev.kiln.frontend.onnx.proto.Onnx.TypeProto;
+import dev.kiln.frontend.onnx.proto.Onnx.ValueInfoProto;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphVerifier;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.OpDef;
+import dev.kiln.ops.Trait;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an ONNX model into a Kiln {@link Graph}. Each ONNX op is mapped by one public static method named
+ * like the op ({@code Conv(OnnxNode n)}) in one of the {@link #MAPPING_CLASSES}; an op with no method is
+ * unsupported. Constant subexpressions (shape computations) are folded while importing, model-local
+ * functions are inlined, and all unsupported nodes are reported together.
+ */
+public final class OnnxImporter {
+    /** The classes holding the mapping methods, one per family of ops. */
+    static final List<Class<?>> MAPPING_CLASSES = List.of(
+            ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class);
+
+    private static final Map<String, Method> MAPPINGS = findMappings();
+    private static final int MAX_FUNCTION_DEPTH = 32;
+    private static final String DEFAULT_DOMAIN = "";
+
+    private final ModelProto model;
+    private final Path baseDir;
+    private final String where;
+    private final ImportOptions options;
+    private final Graph graph;
+    private final Map<String, Value> scope = new HashMap<>();
+    private final Map<String, Integer> opsets = new HashMap<>();
+    private final Map<String, FunctionProto> functions = new HashMap<>();
+    private final Set<String> poisoned = new HashSet<>();
+    private final List<String> unsupported = new ArrayList<>();
+    private final Deque<String> functionStack = new ArrayDeque<>();
+    private int anonymous;
+
+    private OnnxImporter(ModelProto model, Path baseDir, String where, ImportOptions options) {
+        this.model = model;
+        this.baseDir = baseDir;
+        this.where = where;
+        this.options = options;
+        String gname = model.getGraph().getName();
+        this.graph = new Graph(gname.isEmpty() ? "model" : gname);
+    }
+
+    private static Map<String, Method> findMappings() {
+        Map<String, Method> m = new HashMap<>();
+        for (Class<?> c : MAPPING_CLASSES) {
+            for (Method meth : c.getDeclaredMethods()) {
+                if (!Modifier.isStatic(meth.getModifiers()) || !Modifier.isPublic(meth.getModifiers())) continue;
+                if (meth.getParameterCount() != 1 || meth.getParameterTypes()[0] != OnnxNode.class) continue;
+                if (m.put(meth.getName(), meth) != null) throw new IllegalStateException("ONNX op mapped twice: " + meth.getName());
+            }
+        }
+        return m;
+    }
+
+    /** The ONNX op types Kiln imports, sorted. */
+    public static List<String> supportedOps() {
+        List<String> r = new ArrayList<>(MAPPINGS.keySet());
+        r.sort(null);
+        return r;
+    }
+
+    /** Reads and imports an ONNX file. */
+    public static Graph importFile(Path file, ImportOptions options) {
+        ModelProto m = parse(file);
+        Path dir = file.toAbsolutePath().getParent();
+        return importModel(m, dir, file.toString(), options);
+    }
+
+    private static ModelProto parse(Path file) {
+        String where = file.toString();
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new KilnException(Code.FILE_NOT_FOUND, Location.file(where), where + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        ModelProto m;
+        try {
+            m = ModelProto.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new KilnException(Code.ONNX_PARSE, Location.file(where), e.getMessage())
+                    .withHint("check that the file is a complete .onnx model (e.g. not a Git LFS pointer or a partial download)");
+        }
+        if (!m.hasGraph() || (m.getGraph().getNodeCount() == 0 && m.getGraph().getOutputCount() == 0))
+            throw new KilnException(Code.ONNX_NO_GRAPH, Location.file(where))
+                    .withHint(bytes.length == 0 ? "the file is empty" : "the file parsed as protobuf but holds no ONNX graph; is it an ONNX model?");
+        return m;
+    }
+
+    /** The names of the model's graph inputs that are not initializers, in order. */
+    public static List<String> declaredInputs(Path file) {
+        ModelProto m = parse(file);
+        Set<String> inits = new HashSet<>();
+        for (TensorProto t : m.getGraph().getInitializerList()) inits.add(t.getName());
+        List<String> r = new ArrayList<>();
+        for (ValueInfoProto vi : m.getGraph().getInputList()) if (!inits.contains(vi.getName())) r.add(vi.getName());
+        return r;
+    }
+
+    /** Imports a parsed model; {@code baseDir} is where external data may live (null: none allowed). */
+    public static Graph importModel(ModelProto m, Path baseDir, String where, ImportOptions options) {
+        OnnxImporter imp = new OnnxImporter(m, baseDir, where, options);
+        try {
+            return imp.run();
+        } catch (KilnException e) {
+            throw e.inFile(where);
+        }
+    }
+
+    Graph graph() { return graph; }
+
+    private Graph run() {
+        for (OperatorSetIdProto o : model.getOpsetImportList()) opsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
+        if (!opsets.containsKey(DEFAULT_DOMAIN))
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.NONE, "the model imports no opset of the default ONNX domain")
+                    .withHint("re-export the model with an opset_import entry for domain \"\"");
+        for (FunctionProto f : model.getFunctionsList()) functions.put(normalizeDomain(f.getDomain()) + "::" + f.getName(), f);
+
+        Set<String> initNames = new HashSet<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            if (scope.containsKey(t.getName())) throw new KilnException(Code.DUPLICATE_VALUE, Location.NONE, t.getName());
+            NdArray data = decodeTensor(t);
+            scope.put(t.getName(), graph.addConstant(t.getName(), data));
+            initNames.add(t.getName());
+        }
+        for (ValueInfoProto vi : model.getGraph().getInputList()) {
+            if (initNames.contains(vi.getName())) continue;
+            if (scope.containsKey(vi.getName())) throw new KilnException(Code.DUPLICATE_VALUE, Location.NONE, vi.getName());
+            scope.put(vi.getName(), graph.addInput(vi.getName(), inputType(vi)));
+        }
+        for (NodeProto n : sortNodes(model.getGraph().getNodeList(), scope.keySet())) importNode(n, opsets);
+        if (!unsupported.isEmpty()) {
+            StringBuilder b = new StringBuilder();
+            for (String u : unsupported) b.append("\n  ").append(u);
+            throw new KilnException(new Diagnostic(Code.UNSUPPORTED_OPS, Location.NONE, Code.UNSUPPORTED_OPS.format(unsupported.size(), b),
+                    "run 'kiln ops' for the supported ops; an unsupported op can often be rewritten with supported ones before export"));
+        }
+        for (ValueInfoProto vi : model.getGraph().getOutputList()) {
+            Value v = scope.get(vi.getName());
+            if (v == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.NONE, "(graph output)", vi.getName());
+            graph.addOutput(v);
+        }
+        graph.removeUnusedConstants();
+        GraphVerifier.verify(graph);
+        return graph;
+    }
+
+    private static String normalizeDomain(String d) { return d.equals("ai.onnx") ? DEFAULT_DOMAIN : d; }
+
+    private TensorType inputType(ValueInfoProto vi) {
+        String name = vi.getName();
+        TypeProto t = vi.getType();
+        if (!t.hasTensorType())
+            throw new KilnException(Code.UNKNOWN_DTYPE, Location.NONE, name, "a non-tensor type (sequence, map or optional)");
+        int code = t.getTensorType().getElemType();
+        DType dt = DType.fromOnnx(code);
+        if (dt == null) throw new KilnException(Code.UNKNOWN_DTYPE, Location.NONE, name, TensorProtos.onnxTypeName(code));
+        long[] bound = options.inputShapes().get(name);
+        TensorShapeProto sp = t.getTensorType().getShape();
+        boolean hasShape = t.getTensorType().hasShape();
+        if (bound != null) {
+            if (hasShape && sp.getDimCount() != bound.length)
+                throw new KilnException(Code.BAD_INPUT_SHAPE_OPTION, Location.NONE,
+                        "--input-shape gives " + bound.length + " dimensions for '" + name + "', the model says it has " + sp.getDimCount());
+            for (int i = 0; hasShape && i < bound.length; i++) {
+                TensorShapeProto.Dimension d = sp.getDim(i);
+                if (d.hasDimValue() && d.getDimValue() > 0 && d.getDimValue() != bound[i])
+                    throw new KilnException(Code.BAD_INPUT_SHAPE_OPTION, Location.NONE, "--input-shape sets dimension " + i + " of '" + name
+                            + "' to " + bound[i] + " but the model fixes it to " + d.getDimValue());
+            }
+            return new TensorType(dt, Shape.of(bound));
+        }
+        if (!hasShape)
+            throw new KilnException(Code.UNBOUND_DIM, Location.NONE, name, 0, "the model gives no shape at all")
+                    .withHint("give it with --input-shape " + name + "=1x3x224x224 (your dimensions)");
+        long[] dims = new long[sp.getDimCount()];
+        for (int i = 0; i < dims.length; i++) {
+            TensorShapeProto.Dimension d = sp.getDim(i);
+            if (d.hasDimValue() && d.getDimValue() >= 0) {
+                dims[i] = d.getDimValue();
+            } else if (i == 0) {
+                dims[i] = 1; // why: an unbound leading (batch) dimension means one sample at a time on a device
+            } else {
+                String what = d.hasDimParam() ? "symbolic '" + d.getDimParam() + "'" : "no value";
+                throw new KilnException(Code.UNBOUND_DIM, Location.NONE, name, i, what)
+                        .withHint("bind it with --input-shape " + name + "=" + shapeExample(sp));
+            }
+        }
+        return new TensorType(dt, Shape.of(dims));
+    }
+
+    private static String shapeExample(TensorShapeProto sp) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < sp.getDimCount(); i++) {
+            TensorShapeProto.Dimension d = sp.getDim(i);
+            b.append(i == 0 ? "" : "x").append(d.hasDimValue() && d.getDimValue() > 0 ? Long.toString(d.getDimValue()) : i == 0 ? "1" : "N");
+        }
+        return b.toString();
+    }
+
+    /** Orders nodes so each comes after the producers of its inputs; reports undefined names and cycles. */
+    private List<NodeProto> sortNodes(List<NodeProto> nodes, Set<String> defined) {
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String o : nodes.get(i).getOutputList()) {
+                if (o.isEmpty()) continue;
+                if (producer.put(o, i) != null || defined.contains(o))
+                    throw new KilnException(Code.DUPLICATE_VALUE, Location.node(null, nodeLabel(nodes.get(i), i)), o);
+            }
+        }
+        int[] pending = new int[nodes.size()];
+        List<List<Integer>> consumers = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) consumers.add(new ArrayList<>());
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String in : nodes.get(i).getInputList()) {
+                if (in.isEmpty() || defined.contains(in)) continue;
+                Integer p = producer.get(in);
+                if (p == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.node(null, nodeLabel(nodes.get(i), i)), nodeLabel(nodes.get(i), i), in);
+                pending[i]++;
+                consumers.get(p).add(i);
+            }
+        }
+        List<NodeProto> order = new ArrayList<>();
+        Deque<Integer> ready = new ArrayDeque<>();
+        for (int i = 0; i < nodes.size(); i++) if (pending[i] == 0) ready.add(i);
+        while (!ready.isEmpty()) {
+            int i = ready.poll();
+            order.add(nodes.get(i));
+            for (int c : consumers.get(i)) if (--pending[c] == 0) ready.add(c);
+        }
+        if (order.size() != nodes.size()) {
+            for (int i = 0; i < nodes.size(); i++)
+                if (pending[i] > 0) throw new KilnException(Code.GRAPH_CYCLE, Location.node(null, nodeLabel(nodes.get(i), i)), nodeLabel(nodes.get(i), i));
+        }
+        return order;
+    }
+
+    private static String nodeLabel(NodeProto n, int index) {
+        return n.getName().isEmpty() ? n.getOpType() + "_" + index : n.getName();
+    }
+
+    private void importNode(NodeProto n, Map<String, Integer> nodeOpsets) {
+        String domain = normalizeDomain(n.getDomain());
+        String name = n.getName().isEmpty() ? n.getOpType() + "_" + (anonymous++) : n.getName();
+        FunctionProto fn = functions.get(domain + "::" + n.getOpType());
+        if (fn != null) {
+            inlineFunction(n, fn, name);
+            return;
+        }
+        Integer opset = nodeOpsets.get(domain);
+        Method mapping = domain.isEmpty() ? MAPPINGS.get(n.getOpType()) : null;
+        if (mapping == null || opset == null) {
+            unsupported.add(n.getOpType() + (domain.isEmpty() ? "" : " (domain " + domain + ")") + ", opset "
+                    + (opset == null ? "not imported" : opset) + ", node '" + name + "'");
+            poisoned.addAll(n.getOutputList());
+            return;
+        }
+        for (String in : n.getInputList()) {
+            if (poisoned.contains(in)) {
+                poisoned.addAll(n.getOutputList());
+                return;
+            }
+        }
+        if (!unsupported.isEmpty()) {
+            // why: once a node is unsupported the import fails; keep looking only for more unsupported ops
+            poisoned.addAll(n.getOutputList());
+            return;
+        }
+        OnnxNode on = new OnnxNode(this, n, name, opset);
+        try {
+            mapping.invoke(null, on);
+        } catch (InvocationTargetException e) {
+            Throwable c = e.getCause();
+            if (c instanceof KilnException) throw (KilnException) c;
+            if (c instanceof IllegalArgumentException || c instanceof ArithmeticException || c instanceof IndexOutOfBoundsException
+                    || c instanceof ClassCastException)
+                throw new KilnException(new Diagnostic(Code.BAD_ATTRIBUTE, Location.node(null, name), n.getOpType() + ": " + c.getMessage(), null), c);
+            if (c instanceof RuntimeException) throw (RuntimeException) c;
+            throw new IllegalStateException(c);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String o : n.getOutputList()) {
+            if (!o.isEmpty() && !scope.containsKey(o) && !poisoned.contains(o))
+                throw new IllegalStateException("mapping of " + n.getOpType() + " did not bind output " + o);
+        }
+    }
+
+    /** Inlines a call of a model-local function: body nodes renamed into this node's namespace. */
+    private void inlineFunction(NodeProto call, FunctionProto fn, String callName) {
+        String key = normalizeDomain(fn.getDomain()) + "::" + fn.getName();
+        if (functionStack.contains(key) || functionStack.size() >= MAX_FUNCTION_DEPTH)
+            throw new KilnException(Code.FUNCTION_RECURSION, Location.node(null, callName), fn.getName());
+        functionStack.push(key);
+        try {
+            Map<String, String> rename = new HashMap<>();
+            for (int i = 0; i < fn.getInputCount(); i++) rename.put(fn.getInput(i), i < call.getInputCount() ? call.getInput(i) : "");
+            for (int i = 0; i < fn.getOutputCount(); i++) rename.put(fn.getOutput(i), i < call.getOutputCount() ? call.getOutput(i) : "");
+            Map<String, AttributeProto> callAttrs = new HashMap<>();
+            for (AttributeProto a : fn.getAttributeProtoList()) callAttrs.put(a.getName(), a);
+            for (AttributeProto a : call.getAttributeList()) callAttrs.put(a.getName(), a);
+            String prefix = callName + "/";
+            List<NodeProto> body = new ArrayList<>();
+            for (NodeProto b : fn.getNodeList()) {
+                NodeProto.Builder nb = b.toBuilder().clearInput().clearOutput().clearAttribute();
+                nb.setName(prefix + (b.getName().isEmpty() ? b.getOpType() + "_" + body.size() : b.getName()));
+                for (String in : b.getInputList()) nb.addInput(in.isEmpty() ? "" : rename.getOrDefault(in, prefix + in));
+                for (String out : b.getOutputList()) nb.addOutput(out.isEmpty() ? "" : rename.getOrDefault(out, prefix + out));
+                for (AttributeProto a : b.getAttributeList()) {
+                    if (a.getRefAttrName().isEmpty()) {
+                        nb.addAttribute(a);
+                    } else {
+                        AttributeProto actual = callAttrs.get(a.getRefAttrName());
+                        if (actual != null) nb.addAttribute(actual.toBuilder().setName(a.getName()).build());
+                    }
+                }
+                body.add(nb.build());
+            }
+            Map<String, Integer> fnOpsets = new HashMap<>(opsets);
+            for (OperatorSetIdProto o : fn.getOpsetImportList()) fnOpsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
+            Set<String> defined = new HashSet<>(scope.keySet());
+            defined.addAll(poisoned);
+            for (NodeProto b : sortNodes(body, defined)) importNode(b, fnOpsets);
+        } finally {
+            functionStack.pop();
+        }
+    }
+
+    /** The value an ONNX name refers to. */
+    Value lookup(String onnxName, String nodeName) {
+        Value v = scope.get(onnxName);
+        if (v == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.node(null, nodeName), nodeName, onnxName);
+        return v;
+    }
+
+    void bind(String onnxName, Value v) { scope.put(onnxName, v); }
+
+    /** The data of {@code v} if constant; a graph input with a declared value is frozen into a constant. */
+    NdArray constantOrFreeze(Value v) {
+        if (v.isConstant()) return v.constant();
+        NdArray known = options.knownInputValues().get(v.name());
+        if (known != null && graph.inputs().contains(v)) {
+            if (!known.type().equals(v.type()))
+                throw new KilnException(Code.USAGE, Location.NONE, "value given for input '" + v.name() + "' is " + known.type() + ", the model declares " + v.type());
+            graph.freezeInput(v, known);
+            return known;
+        }
+        return null;
+    }
+
+    NdArray decodeTensor(TensorProto t) { return TensorProtos.decode(t, baseDir, where, options.maxTensorBytes()); }
+
+    Object attributeValue(AttributeProto a, String nodeName) {
+        switch (a.getType()) {
+            case FLOAT: return (double) a.getF();
+            case INT: return a.getI();
+            case STRING: return a.getS().toStringUtf8();
+            case TENSOR: return decodeTensor(a.getT());
+            case FLOATS: {
+                double[] r = new double[a.getFloatsCount()];
+                for (int i = 0; i < r.length; i++) r[i] = a.getFloats(i);
+                return r;
+            }
+            case INTS: {
+                long[] r = new long[a.getIntsCount()];
+                for (int i = 0; i < r.length; i++) r[i] = a.getInts(i);
+                return r;
+            }
+            case STRINGS: {
+                String[] r = new String[a.getStringsCount()];
+                for (int i = 0; i < r.length; i++) r[i] = a.getStrings(i).toStringUtf8();
+                return r;
+            }
+            default:
+                throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName),
+                        "attribute '" + a.getName() + "' has type " + a.getType() + ", which Kiln does not import");
+        }
+    }
+
+    /**
+     * Adds a Kiln node; when every input is a constant the node is evaluated at once and replaced by constants
+     * (this folds the shape computations exporters emit).
+     */
+    List<Value> addNode(OpDef op, String nodeName, List<Value> ins, dev.kiln.ir.Attrs attrs, List<String> preferredNames) {
+        List<String> names = new ArrayList<>();
+        for (String p : preferredNames) {
+            String u = graph.uniqueValueName(p);
+            while (names.contains(u)) u = graph.uniqueValueName(u + "_");
+            names.add(u);
+        }
+        Node node = graph.addNode(op, nodeName, ins, attrs, names);
+        for (Value o : node.outputs()) {
+            if (o.type().byteSize() > options.maxTensorBytes())
+                throw new KilnException(Code.TENSOR_TOO_LARGE, Location.node(null, node.name()), o.name(), o.type().byteSize(), options.maxTensorBytes())
+                        .withHint("raise the limit with --max-tensor-bytes if this model is genuine");
+        }
+        boolean allConstant = true;
+        for (Value v : ins) if (v != null && !v.isConstant()) allConstant = false;
+        // why: folding DequantizeLinear of int8 weights would hide the quantized weights from integer lowering
+        if (!allConstant || op.has(Trait.QUANT_BOUNDARY)) return node.outputs();
+        List<NdArray> ds = new ArrayList<>();
+        for (Value v : ins) ds.add(v == null ? null : v.constant());
+        List<NdArray> outs = Interpreter.evaluate(node, ds);
+        List<Value> consts = new ArrayList<>();
+        List<String> outNames = new ArrayList<>();
+        for (Value o : node.outputs()) outNames.add(o.name());
+        graph.removeNode(node);
+        for (int i = 0; i < outs.size(); i++) consts.add(graph.addConstant(outNames.get(i), outs.get(i)));
+        return consts;
+    }
+
+    @Override
+    public String toString() { return "OnnxImporter[" + where + ", opsets " + opsets + ", functions " + Arrays.toString(functions.keySet().toArray()) + "]"; }
+
+    static Map<String, Integer> copyOf(Map<String, Integer> m) { return new LinkedHashMap<>(m); }
+}

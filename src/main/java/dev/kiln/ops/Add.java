@@ -1,0 +1,15 @@
+package dev.kiln.ops;
+
+/** {@code c = a + b} with broadcasting; integers wrap. */
+public final class Add extends BinaryOp {
+    public Add() { super("add", Trait.COMMUTATIVE, Trait.QUANTIZABLE); }
+
+    @Override
+    public String summary() { return "a + b (broadcasting)"; }
+
+    @Override
+    protected double applyFloat(double a, double b) { return a + b; }
+
+    @Override
+    protected long applyInt(long a, long b) { return a + b; }
+}

@@ -1,0 +1,62 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/**
+ * Base of the broadcasting binary element-wise ops (Add, Sub, Mul, Div, Equal...). Both inputs have the same
+ * element type; the output has that type, or bool for comparisons ({@link #resultType}).
+ */
+public abstract class BinaryOp extends OpDef {
+    protected BinaryOp(String name, Trait... traits) {
+        super(name, Signature.builder().input("A", "B").output("C").build(), withElementwise(traits));
+    }
+
+    private static Trait[] withElementwise(Trait[] t) {
+        Trait[] r = java.util.Arrays.copyOf(t, t.length + 1);
+        r[t.length] = Trait.ELEMENTWISE;
+        return r;
+    }
+
+    /** The function on float types, in double precision (rounded to the output type afterwards). */
+    protected abstract double applyFloat(double a, double b);
+
+    /** The function on integer types (the result is wrapped into the type's range afterwards). */
+    protected abstract long applyInt(long a, long b);
+
+    /** The output element type for inputs of type {@code in}. */
+    protected DType resultType(DType in) { return in; }
+
+    /** Element types this op accepts; all by default. */
+    protected boolean accepts(DType t) { return true; }
+
+    @Override
+    public List<TensorType> infer(InferContext cx) {
+        cx.checkSameDType(0, 1);
+        cx.check(accepts(cx.dtype(0)), "does not take %s tensors", cx.dtype(0));
+        Shape s;
+        try {
+            s = Broadcast.shape(cx.shape(0), cx.shape(1));
+        } catch (IllegalArgumentException e) {
+            throw cx.error("%s", e.getMessage());
+        }
+        return List.of(new TensorType(resultType(cx.dtype(0)), s));
+    }
+
+    @Override
+    public List<NdArray> evaluate(EvalContext cx) {
+        NdArray a = cx.input(0), b = cx.input(1);
+        NdArray c = cx.newOutput(0);
+        Shape out = c.shape();
+        int[] ia = Broadcast.indexMap(a.shape(), out), ib = Broadcast.indexMap(b.shape(), out);
+        boolean floatIn = a.dtype().isFloat();
+        for (int i = 0, n = c.size(); i < n; i++) {
+            if (floatIn) c.setDouble(i, applyFloat(a.getDouble(ia[i]), b.getDouble(ib[i])));
+            else c.setLong(i, applyInt(a.getLong(ia[i]), b.getLong(ib[i])));
+        }
+        return List.of(c);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.TensorType;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The one definition of an op: its name (as the DSL spells it), signature, traits, shape and type
+ * inference, and reference evaluation. One subclass per op, registered in {@link Ops}.
+ *
+ * <p>Parameters that decide output shapes (axes, pads, target shapes, slice bounds...) are attributes, so
+ * every shape is known at compile time; frontends turn constant inputs of their source format into them.
+ */
+public abstract class OpDef {
+    private final String name;
+    private final Signature signature;
+    private final Set<Trait> traits;
+
+    protected OpDef(String name, Signature signature, Trait... traits) {
+        this.name = name;
+        this.signature = signature;
+        this.traits = traits.length == 0 ? EnumSet.noneOf(Trait.class) : EnumSet.of(traits[0], traits);
+    }
+
+    /** The op's name, snake_case, as the DSL and printers spell it. */
+    public final String name() { return name; }
+
+    public final Signature signature() { return signature; }
+
+    public final Set<Trait> traits() { return traits; }
+
+    public final boolean has(Trait t) { return traits.contains(t); }
+
+    /** One line saying what the op computes, for {@code kiln ops}. */
+    public String summary() { return ""; }
+
+    /**
+     * The types of the outputs, from the input types and the (already validated) attributes.
+     * Throw {@link InferContext#error} on inputs the op cannot take.
+     */
+    public abstract List<TensorType> infer(InferContext cx);
+
+    /** Computes the outputs. Output types must be exactly those {@link #infer} gave. */
+    public abstract List<NdArray> evaluate(EvalContext cx);
+
+    @Override
+    public String toString() { return name; }
+}
