@@ -1,0 +1,51 @@
+package dev.kiln.check;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kiln.TestFiles;
+import dev.kiln.frontend.onnx.ImportOptions;
+import dev.kiln.interp.Interpreter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs every ONNX conformance case in {@code tests/onnx-node} and every model in {@code tests/models} through
+ * the reference interpreter and compares with the recorded outputs. Cases listed in
+ * {@code tests/onnx-node/EXPECTED_FAILURES.txt} (with the reason) must still fail, so the list stays honest.
+ */
+class ConformanceTest {
+    static Checker interpChecker(double rtol, double atol) {
+        return new Checker((g, ins) -> new Interpreter(g).run(ins), rtol, atol, ImportOptions::new, null);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> onnxNodeCases() {
+        Map<String, String> expectedFailures = TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt"));
+        Checker checker = interpChecker(1e-3, 1e-7);
+        return TestFiles.caseDirs(TestFiles.onnxNode()).map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+            Checker.Result r = checker.check(TestCase.find(java.util.List.of(dir)).get(0));
+            String why = expectedFailures.get(r.name());
+            if (why != null) {
+                assertFalse(r.passed(), r.name() + " now passes: remove it from EXPECTED_FAILURES.txt");
+            } else if (!r.passed()) {
+                fail(r.line());
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> models() {
+        Checker checker = interpChecker(1e-3, 1e-4);
+        return TestFiles.caseDirs(TestFiles.models()).map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+            Checker.Result r = checker.check(TestCase.find(java.util.List.of(dir)).get(0));
+            assertTrue(r.passed(), r.line());
+        }));
+    }
+
+    static Path caseDir(String name) { return TestFiles.onnxNode().resolve(name); }
+}

@@ -1,0 +1,115 @@
+package dev.kiln.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.TestFiles;
+import dev.kiln.io.Npy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: output lines, exit status, and clear errors without stack traces. */
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int rc, String out, String err) {}
+
+    static Run kiln(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private static void assertNoStackTrace(Run r) {
+        assertFalse(r.err().contains("\tat ") || r.out().contains("\tat "), "stack trace printed:\n" + r.err());
+        assertFalse(r.err().contains("Exception") || r.out().contains("Exception"), "exception name printed:\n" + r.err() + r.out());
+    }
+
+    @Test
+    void checkPassingCaseExitsZero() {
+        Run r = kiln("check", TestFiles.onnxNode().resolve("test_relu").toString());
+        assertEquals(0, r.rc(), r.err());
+        assertEquals("PASS test_relu\n1 passed, 0 failed\n", r.out());
+    }
+
+    @Test
+    void checkFailingCaseExitsOne() throws IOException {
+        Path c = tmp.resolve("case_bad");
+        copyCase(TestFiles.onnxNode().resolve("test_relu"), c);
+        Files.copy(TestFiles.onnxNode().resolve("test_abs/test_data_set_0/output_0.pb"), c.resolve("test_data_set_0/output_0.pb"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run r = kiln("check", tmp.toString());
+        assertEquals(1, r.rc());
+        assertTrue(r.out().startsWith("FAIL case_bad: output 0 'y': "), r.out());
+        assertTrue(r.out().endsWith("0 passed, 1 failed\n"), r.out());
+    }
+
+    @Test
+    void truncatedModelExitsTwoWithClearMessage() throws IOException {
+        byte[] full = Files.readAllBytes(TestFiles.models().resolve("digits_mlp_op13/model.onnx"));
+        Path bad = tmp.resolve("cut.onnx");
+        Files.write(bad, java.util.Arrays.copyOf(full, 300));
+        Run r = kiln("run", bad.toString());
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("cut.onnx: error K0102: not a valid ONNX model"), r.err());
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void nonOnnxFileExitsTwo() throws IOException {
+        Path bad = tmp.resolve("readme.onnx");
+        Files.writeString(bad, "# not a model\nhello\n");
+        Run r = kiln("run", bad.toString());
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("readme.onnx"), r.err());
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        Run r = kiln("check");
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("Missing required parameter"), r.err());
+        Run r2 = kiln("frobnicate");
+        assertEquals(2, r2.rc());
+        Run r3 = kiln("check", tmp.resolve("nowhere").toString());
+        assertEquals(2, r3.rc());
+        assertTrue(r3.err().contains("is not a folder"), r3.err());
+        assertNoStackTrace(r3);
+    }
+
+    @Test
+    void runWritesOutputsAsNpy() throws IOException {
+        Path dir = TestFiles.onnxNode().resolve("test_relu");
+        Run r = kiln("run", dir.resolve("model.onnx").toString(), "--input", dir.resolve("test_data_set_0/input_0.pb").toString(),
+                "-o", tmp.resolve("out").toString());
+        assertEquals(0, r.rc(), r.err());
+        var y = Npy.read(tmp.resolve("out/y.npy"), 1 << 20);
+        var expected = dev.kiln.frontend.onnx.TensorProtos.readPb(dir.resolve("test_data_set_0/output_0.pb"), 1 << 20);
+        assertEquals(expected, y);
+    }
+
+    @Test
+    void opsListsTheRegistry() {
+        Run r = kiln("ops");
+        assertEquals(0, r.rc());
+        for (var op : dev.kiln.ops.Ops.all()) assertTrue(r.out().contains("  " + op.name() + " "), op.name());
+    }
+
+    static void copyCase(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+    }
+}
