@@ -5,12 +5,21 @@ import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.frontend.onnx.ImportOptions;
 import java.util.List;
+import picocli.CommandLine.Option;
 
-/** Builds library options from command-line values shared by several commands. */
+/** Model-import options shared by the commands that load models (a picocli mixin). */
 final class CliOptions {
-    private CliOptions() {}
+    @Option(names = "--input-shape", paramLabel = "NAME=DIMS", description = "Bind an input's shape, e.g. x=1x3x224x224.")
+    List<String> inputShapes;
 
-    static ImportOptions importOptions(List<String> inputShapes, Long maxTensorBytes) {
+    @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
+    Long maxTensorBytes;
+
+    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on (default ${DEFAULT-VALUE}; available: interp).")
+    String backend;
+
+    /** Fresh import options from the command line's values. */
+    ImportOptions importOptions() {
         ImportOptions o = new ImportOptions();
         if (inputShapes != null) {
             for (String s : inputShapes) {
@@ -24,5 +33,11 @@ final class CliOptions {
             o.maxTensorBytes(maxTensorBytes);
         }
         return o;
+    }
+
+    /** Fails unless the chosen backend exists. */
+    void requireBackend() {
+        if (!backend.equals("interp"))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp");
     }
 }

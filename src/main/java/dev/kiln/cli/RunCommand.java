@@ -42,20 +42,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "Write outputs as .npy files into DIR.")
     Path outDir;
 
-    @Option(names = "--backend", defaultValue = "interp", description = "Backend (default ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--input-shape", paramLabel = "NAME=DIMS", description = "Bind an input's shape, e.g. x=1x3x224x224.")
-    List<String> inputShapes;
-
-    @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
-    Long maxTensorBytes;
+    @picocli.CommandLine.Mixin
+    CliOptions options;
 
     @Override
     public Integer call() {
-        if (!backend.equals("interp"))
-            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp");
-        ImportOptions opts = CliOptions.importOptions(inputShapes, maxTensorBytes);
+        options.requireBackend();
+        ImportOptions opts = options.importOptions();
         Graph g = Kiln.load(model, opts);
         Map<String, NdArray> feeds = new LinkedHashMap<>();
         for (String spec : inputs) {
