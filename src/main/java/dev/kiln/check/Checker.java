@@ -52,10 +52,10 @@ public final class Checker {
         try {
             Path model = modelOverride != null ? modelOverride : c.model();
             List<String> declared = Kiln.declaredInputs(model);
-            ImportOptions probe = options.get();
-            for (TestCase.DataSet ds : c.dataSets(probe.maxTensorBytes())) {
+            List<TestCase.DataSet> sets = c.dataSets(options.get().maxTensorBytes());
+            for (TestCase.DataSet ds : sets) {
                 String why = checkDataSet(model, declared, ds);
-                if (why != null) return new Result(c.name(), false, (c.dataSets(probe.maxTensorBytes()).size() > 1 ? ds.name() + ": " : "") + why);
+                if (why != null) return new Result(c.name(), false, (sets.size() > 1 ? ds.name() + ": " : "") + why);
             }
             return new Result(c.name(), true, null);
         } catch (KilnException e) {
