@@ -11,6 +11,7 @@ import java.util.List;
  * {@code y = min(max(x, min), max)}: clamps x into [min, max]; an absent bound does not clamp. When
  * min > max every element becomes max (ONNX's rule, from applying the lower bound first). On integer
  * tensors the bounds are rounded inward to integers and saturated to the type; integers are compared exactly.
+ * The bounds are float (double) attributes, so int64 bounds beyond 2^53 are rounded.
  */
 public final class Clip extends OpDef {
     public Clip() {
