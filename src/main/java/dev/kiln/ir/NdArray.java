@@ -159,7 +159,7 @@ public final class NdArray {
         if (l != null && r.l != null) {
             for (int i = 0; i < n; i++) r.l[i] = to.wrap(l[i]);
         } else if (l != null) {
-            for (int i = 0; i < n; i++) r.setDouble(i, (double) l[i]);
+            for (int i = 0; i < n; i++) r.setLong(i, l[i]); // why: (float) of a long rounds once; via double it rounds twice
         } else {
             for (int i = 0; i < n; i++) r.setDouble(i, getDouble(i));
         }

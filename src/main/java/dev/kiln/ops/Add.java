@@ -1,11 +1,16 @@
 package dev.kiln.ops;
 
+import dev.kiln.ir.DType;
+
 /** {@code c = a + b} with broadcasting; integers wrap. */
 public final class Add extends BinaryOp {
     public Add() { super("add", Trait.COMMUTATIVE, Trait.QUANTIZABLE); }
 
     @Override
     public String summary() { return "a + b (broadcasting)"; }
+
+    @Override
+    protected boolean accepts(DType t) { return t != DType.BOOL; }
 
     @Override
     protected double applyFloat(double a, double b) { return a + b; }

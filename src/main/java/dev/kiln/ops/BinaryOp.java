@@ -12,7 +12,12 @@ import java.util.List;
  */
 public abstract class BinaryOp extends OpDef {
     protected BinaryOp(String name, Trait... traits) {
-        super(name, Signature.builder().input("A", "B").output("C").build(), withElementwise(traits));
+        this(name, Signature.builder().input("A", "B").output("C").build(), traits);
+    }
+
+    /** A binary op whose two inputs and one output have their own names in {@code sig}. */
+    protected BinaryOp(String name, Signature sig, Trait... traits) {
+        super(name, sig, withElementwise(traits));
     }
 
     private static Trait[] withElementwise(Trait[] t) {

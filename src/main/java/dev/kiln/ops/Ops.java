@@ -19,7 +19,41 @@ public final class Ops {
 
     // --- element-wise arithmetic, math and activations ---
     public static final Add ADD = register(new Add());
+    public static final Sub SUB = register(new Sub());
+    public static final Mul MUL = register(new Mul());
+    public static final Div DIV = register(new Div());
+    public static final Pow POW = register(new Pow());
+    public static final Sqrt SQRT = register(new Sqrt());
+    public static final Exp EXP = register(new Exp());
+    public static final Log LOG = register(new Log());
+    public static final Abs ABS = register(new Abs());
+    public static final Neg NEG = register(new Neg());
+    public static final Reciprocal RECIPROCAL = register(new Reciprocal());
+    public static final Floor FLOOR = register(new Floor());
+    public static final Ceil CEIL = register(new Ceil());
+    public static final Erf ERF = register(new Erf());
+    public static final Min MIN = register(new Min());
+    public static final Max MAX = register(new Max());
+    public static final Sum SUM = register(new Sum());
+    public static final Mean MEAN = register(new Mean());
+    public static final Equal EQUAL = register(new Equal());
+    public static final Where WHERE = register(new Where());
+    public static final Cast CAST = register(new Cast());
+    public static final Identity IDENTITY = register(new Identity());
+    public static final Dropout DROPOUT = register(new Dropout());
     public static final Relu RELU = register(new Relu());
+    public static final Clip CLIP = register(new Clip());
+    public static final LeakyRelu LEAKY_RELU = register(new LeakyRelu());
+    public static final PRelu PRELU = register(new PRelu());
+    public static final Elu ELU = register(new Elu());
+    public static final Sigmoid SIGMOID = register(new Sigmoid());
+    public static final HardSigmoid HARD_SIGMOID = register(new HardSigmoid());
+    public static final HardSwish HARD_SWISH = register(new HardSwish());
+    public static final Tanh TANH = register(new Tanh());
+    public static final Softplus SOFTPLUS = register(new Softplus());
+    public static final Mish MISH = register(new Mish());
+    public static final Gelu GELU = register(new Gelu());
+    public static final Swish SWISH = register(new Swish());
 
     // --- convolution, pooling, normalization, matrix products ---
 

@@ -1,0 +1,26 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.DType;
+
+/**
+ * {@code c = a / b} with broadcasting. Integer division truncates toward zero, like C (ONNX's reference
+ * and ONNX Runtime agree); an integer division by zero is an evaluation error.
+ */
+public final class Div extends BinaryOp {
+    public Div() { super("div"); }
+
+    @Override
+    public String summary() { return "a / b (broadcasting; integers truncate toward zero)"; }
+
+    @Override
+    protected boolean accepts(DType t) { return t != DType.BOOL; }
+
+    @Override
+    protected double applyFloat(double a, double b) { return a / b; }
+
+    @Override
+    protected long applyInt(long a, long b) {
+        if (b == 0) throw new ArithmeticException("integer division by zero");
+        return a / b;
+    }
+}
