@@ -194,6 +194,9 @@ public final class ConvGeometry {
     }
 
     private static int[] kernelOf(Attrs a, int r, int[] weightKernel) {
+        if (weightKernel != null)
+            for (int k : weightKernel)
+                if (k < 1) throw new IllegalArgumentException("weight has an empty spatial dimension: kernel " + Arrays.toString(weightKernel));
         if (!a.has("kernel_shape")) {
             if (weightKernel == null) throw new IllegalArgumentException("attribute 'kernel_shape' is required");
             return weightKernel.clone();
