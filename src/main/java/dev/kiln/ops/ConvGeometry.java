@@ -22,9 +22,13 @@ public final class ConvGeometry {
     public final int[] in;
     /** Kernel spatial dimensions (undilated). */
     public final int[] kernel;
+    /** Step between windows on each axis. */
     public final int[] strides;
+    /** Step between kernel taps on each axis. */
     public final int[] dilations;
+    /** Padding before the first element of each axis. */
     public final int[] padsBegin;
+    /** Padding after the last element of each axis (for a transposed convolution: the crop at the end). */
     public final int[] padsEnd;
     /** Output spatial dimensions. */
     public final int[] out;
