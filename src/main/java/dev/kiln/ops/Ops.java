@@ -56,6 +56,18 @@ public final class Ops {
     public static final Swish SWISH = register(new Swish());
 
     // --- convolution, pooling, normalization, matrix products ---
+    public static final Conv CONV = register(new Conv());
+    public static final ConvTranspose CONV_TRANSPOSE = register(new ConvTranspose());
+    public static final ConvInteger CONV_INTEGER = register(new ConvInteger());
+    public static final QLinearConv QLINEAR_CONV = register(new QLinearConv());
+    public static final Gemm GEMM = register(new Gemm());
+    public static final MatMul MATMUL = register(new MatMul());
+    public static final MaxPool MAX_POOL = register(new MaxPool());
+    public static final AveragePool AVERAGE_POOL = register(new AveragePool());
+    public static final GlobalAveragePool GLOBAL_AVERAGE_POOL = register(new GlobalAveragePool());
+    public static final GlobalMaxPool GLOBAL_MAX_POOL = register(new GlobalMaxPool());
+    public static final BatchNorm BATCH_NORM = register(new BatchNorm());
+    public static final Lrn LRN = register(new Lrn());
 
     // --- shape, data movement, reductions, softmax ---
 

@@ -165,14 +165,17 @@ public final class OnnxNode {
 
     /**
      * Adds a Kiln node for this ONNX node with {@code ins} and {@code attrs}, as many outputs as the ONNX node
-     * has, and binds them to the ONNX output names. Returns the output values.
+     * has up to its last non-empty one (at least the op's minimum), and binds them to the ONNX output names.
+     * Returns the output values.
      */
     public List<Value> emit(OpDef op, List<Value> ins, Attrs attrs) {
-        int n = Math.max(proto.getOutputCount(), op.signature().minOutputs());
+        int used = proto.getOutputCount();
+        while (used > 0 && !hasOutput(used - 1)) used--; // why: trailing empty names are unused optional outputs
+        int n = Math.max(used, op.signature().minOutputs());
         List<String> names = new ArrayList<>();
         for (int i = 0; i < n; i++) names.add(hasOutput(i) ? proto.getOutput(i) : name + ":" + i);
         List<Value> outs = importer.addNode(op, name, ins, attrs, names);
-        for (int i = 0; i < Math.min(n, proto.getOutputCount()); i++) bindOutput(i, outs.get(i));
+        for (int i = 0; i < Math.min(n, used); i++) bindOutput(i, outs.get(i));
         return outs;
     }
 

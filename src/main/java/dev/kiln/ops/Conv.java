@@ -1,0 +1,57 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.AttrType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/**
+ * N-d grouped convolution: {@code Y[n, m] = B[m] + sum over the group's channels c of X[n, c] (*) W[m, c]}, with
+ * X [N, C, in...], W [M, C / group, k...], optional bias B [M], and Y [N, M, out...]. Depthwise convolution is
+ * the case group = C.
+ *
+ * <p>Attributes: {@code kernel_shape} (optional, must equal W's spatial dims), {@code strides}, {@code dilations},
+ * {@code pads} (explicit, begins then ends; see {@link ConvGeometry} for defaults — there is no auto_pad), and
+ * {@code group}. Float inputs only; the sum is accumulated in double and rounded to the output type.
+ */
+public final class Conv extends OpDef {
+    public Conv() {
+        super("conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
+                .attr("group", AttrType.INT, 1L).build(), Trait.MAC, Trait.QUANTIZABLE);
+    }
+
+    @Override
+    public String summary() { return "N-d grouped convolution with bias, strides, dilations and explicit pads"; }
+
+    @Override
+    public List<TensorType> infer(InferContext cx) {
+        cx.checkFloat(0);
+        cx.checkSameDType(0, 1);
+        ConvGeometry g;
+        try {
+            g = ConvGeometry.forConv(cx.attrs(), cx.shape(0), cx.shape(1));
+        } catch (IllegalArgumentException e) {
+            throw cx.error("%s", e.getMessage());
+        }
+        int m = cx.shape(1).dim(0);
+        if (cx.has(2)) {
+            cx.checkSameDType(0, 2);
+            cx.check(cx.shape(2).equals(Shape.of(m)), "bias B must have shape [%d] (one value per output channel), got %s", m, cx.shape(2));
+        }
+        return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), m)));
+    }
+
+    @Override
+    public List<NdArray> evaluate(EvalContext cx) {
+        NdArray x = cx.input(0), w = cx.input(1), b = cx.input(2);
+        ConvGeometry g = ConvGeometry.forConv(cx.attrs(), x.shape(), w.shape());
+        int m = w.shape().dim(0);
+        NdArray y = cx.newOutput(0);
+        double[] acc = new double[y.size()];
+        new ConvKernel(g, x.shape().dim(1), m, (int) cx.attrs().getInt("group"))
+                .run(x.toDoubleArray(), w.toDoubleArray(), b == null ? null : b.toDoubleArray(), acc, x.shape().dim(0));
+        for (int i = 0; i < acc.length; i++) y.setDouble(i, acc[i]);
+        return List.of(y);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.AttrType;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/**
+ * General matrix multiply {@code Y = alpha * A' * B' + beta * C}, where A' is A [M, K] (or A [K, M] transposed
+ * when {@code trans_a} = 1), B' is B [K, N] (or [N, K] with {@code trans_b}), and the optional C broadcasts
+ * unidirectionally to [M, N]. Float types sum in double; int32, int64 and uint32 need integral alpha and beta and
+ * wrap exactly.
+ */
+public final class Gemm extends OpDef {
+    public Gemm() {
+        super("gemm", Signature.builder().input("A", "B").optionalInput("C").output("Y")
+                .attr("alpha", AttrType.FLOAT, 1.0)
+                .attr("beta", AttrType.FLOAT, 1.0)
+                .attr("trans_a", AttrType.INT, 0L)
+                .attr("trans_b", AttrType.INT, 0L).build(), Trait.MAC, Trait.QUANTIZABLE);
+    }
+
+    @Override
+    public String summary() { return "alpha * A' * B' + beta * C with optional transposes"; }
+
+    @Override
+    public List<TensorType> infer(InferContext cx) {
+        cx.checkDType(0, DType.F32, DType.F16, DType.F64, DType.I32, DType.I64, DType.U32);
+        cx.checkSameDType(0, 1);
+        Shape a = cx.shape(0), b = cx.shape(1);
+        cx.check(a.rank() == 2 && b.rank() == 2, "A and B must be matrices, got %s and %s", a, b);
+        boolean ta = cx.attrs().getInt("trans_a") != 0, tb = cx.attrs().getInt("trans_b") != 0;
+        int m = ta ? a.dim(1) : a.dim(0), ka = ta ? a.dim(0) : a.dim(1);
+        int kb = tb ? b.dim(1) : b.dim(0), n = tb ? b.dim(0) : b.dim(1);
+        cx.check(ka == kb, "inner dimensions differ: A'%s has %d columns, B'%s has %d rows", a, ka, b, kb);
+        Shape y = Shape.of(m, n);
+        if (cx.has(2)) {
+            cx.checkSameDType(0, 2);
+            cx.check(Broadcast.broadcastsTo(cx.shape(2), y), "C %s does not broadcast to the result shape %s", cx.shape(2), y);
+        }
+        if (!cx.dtype(0).isFloat()) {
+            double al = cx.attrs().getFloat("alpha"), be = cx.attrs().getFloat("beta");
+            cx.check(al == Math.rint(al) && be == Math.rint(be), "integer gemm needs integral alpha and beta, got %s and %s", al, be);
+        }
+        return List.of(new TensorType(cx.dtype(0), y));
+    }
+
+    @Override
+    public List<NdArray> evaluate(EvalContext cx) {
+        NdArray a = cx.input(0), b = cx.input(1), c = cx.input(2);
+        boolean ta = cx.attrs().getInt("trans_a") != 0, tb = cx.attrs().getInt("trans_b") != 0;
+        double alpha = cx.attrs().getFloat("alpha"), beta = cx.attrs().getFloat("beta");
+        int m = ta ? a.shape().dim(1) : a.shape().dim(0), k = ta ? a.shape().dim(0) : a.shape().dim(1);
+        int n = tb ? b.shape().dim(0) : b.shape().dim(1);
+        NdArray y = cx.newOutput(0);
+        int[] ic = c == null ? null : Broadcast.indexMap(c.shape(), y.shape());
+        if (a.dtype().isFloat()) {
+            double[] ad = a.toDoubleArray(), bd = b.toDoubleArray(), yd = new double[m * n];
+            if (ta) ad = Matrices.transpose(ad, k, m);
+            if (tb) bd = Matrices.transpose(bd, n, k);
+            Matrices.multiplyAdd(ad, 0, bd, 0, yd, 0, m, k, n);
+            for (int i = 0; i < yd.length; i++) y.setDouble(i, alpha * yd[i] + (c == null || beta == 0 ? 0 : beta * c.getDouble(ic[i])));
+        } else {
+            long[] al = a.longs(), bl = b.longs(), yl = new long[m * n];
+            if (ta) al = Matrices.transpose(al, k, m);
+            if (tb) bl = Matrices.transpose(bl, n, k);
+            Matrices.multiplyAdd(al, 0, bl, 0, yl, 0, m, k, n);
+            long ai = (long) alpha, bi = (long) beta;
+            for (int i = 0; i < yl.length; i++) y.setLong(i, ai * yl[i] + (c == null ? 0 : bi * c.getLong(ic[i])));
+        }
+        return List.of(y);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Matrix product with numpy semantics: A [..., M, K] times B [..., K, N] gives [..., M, N] with the batch
+ * dimensions broadcast; a 1-D A is a row vector [1, K] and a 1-D B a column vector [K, 1], whose added
+ * dimension is removed from the result. Float types sum in double; int32, int64 and uint32 wrap exactly.
+ */
+public final class MatMul extends OpDef {
+    public MatMul() {
+        super("matmul", Signature.builder().input("A", "B").output("Y").build(), Trait.MAC, Trait.QUANTIZABLE);
+    }
+
+    @Override
+    public String summary() { return "numpy-style batched matrix product with broadcasting"; }
+
+    @Override
+    public List<TensorType> infer(InferContext cx) {
+        cx.checkDType(0, DType.F32, DType.F16, DType.F64, DType.I32, DType.I64, DType.U32);
+        cx.checkSameDType(0, 1);
+        Shape a = cx.shape(0), b = cx.shape(1);
+        cx.check(a.rank() >= 1 && b.rank() >= 1, "inputs must have rank 1 or more, got %s and %s", a, b);
+        int ka = a.dim(-1), kb = b.rank() == 1 ? b.dim(0) : b.dim(-2);
+        cx.check(ka == kb, "inner dimensions differ: A %s has %d columns, B %s has %d rows", a, ka, b, kb);
+        try {
+            return List.of(new TensorType(cx.dtype(0), outputShape(a, b)));
+        } catch (IllegalArgumentException e) {
+            throw cx.error("batch dimensions: %s", e.getMessage());
+        }
+    }
+
+    private static Shape batchOf(Shape s) {
+        return s.rank() <= 2 ? Shape.scalar() : Shape.of(Arrays.copyOf(s.dims(), s.rank() - 2));
+    }
+
+    /** The broadcast batch dimensions, then M unless A is 1-D, then N unless B is 1-D. */
+    private static Shape outputShape(Shape a, Shape b) {
+        Shape batch = Broadcast.shape(batchOf(a), batchOf(b));
+        int[] d = Arrays.copyOf(batch.dims(), batch.rank() + 2);
+        int r = batch.rank();
+        if (a.rank() > 1) d[r++] = a.dim(-2);
+        if (b.rank() > 1) d[r++] = b.dim(-1);
+        return Shape.of(Arrays.copyOf(d, r));
+    }
+
+    @Override
+    public List<NdArray> evaluate(EvalContext cx) {
+        NdArray a = cx.input(0), b = cx.input(1);
+        Shape as = a.shape(), bs = b.shape();
+        int m = as.rank() == 1 ? 1 : as.dim(-2), k = as.dim(-1), n = bs.rank() == 1 ? 1 : bs.dim(-1);
+        Shape ab = batchOf(as), bb = batchOf(bs), batch = Broadcast.shape(ab, bb);
+        int[] ia = Broadcast.indexMap(ab, batch), ib = Broadcast.indexMap(bb, batch);
+        NdArray y = cx.newOutput(0);
+        int count = batch.size();
+        if (a.dtype().isFloat()) {
+            double[] ad = a.toDoubleArray(), bd = b.toDoubleArray(), yd = new double[y.size()];
+            for (int q = 0; q < count; q++) Matrices.multiplyAdd(ad, ia[q] * m * k, bd, ib[q] * k * n, yd, q * m * n, m, k, n);
+            for (int i = 0; i < yd.length; i++) y.setDouble(i, yd[i]);
+        } else {
+            long[] al = a.longs(), bl = b.longs(), yl = new long[y.size()];
+            for (int q = 0; q < count; q++) Matrices.multiplyAdd(al, ia[q] * m * k, bl, ib[q] * k * n, yl, q * m * n, m, k, n);
+            for (int i = 0; i < yl.length; i++) y.setLong(i, yl[i]);
+        }
+        return List.of(y);
+    }
+}
