@@ -25,11 +25,25 @@ public final class ShapeMappings {
     /** Largest magnitude up to which every integer is exactly a double. */
     private static final double EXACT_INT_LIMIT = 9007199254740992.0;
 
-    public static void Flatten(OnnxNode n) { n.emit(Ops.FLATTEN, List.of(n.input(0)), n.attrs("axis")); }
+    /** Input {@code i}, which the ONNX op requires. */
+    private static Value in(OnnxNode n, int i, String what) {
+        Value v = n.input(i);
+        if (v == null) throw n.error("input %d (%s) is missing", i, what);
+        return v;
+    }
+
+    /** The data of input {@code i} as longs, which must be given and known at compile time. */
+    private static long[] ints(OnnxNode n, int i, String what) {
+        long[] v = n.constInts(i, what);
+        if (v == null) throw n.error("input %d (%s) is missing", i, what);
+        return v;
+    }
+
+    public static void Flatten(OnnxNode n) { n.emit(Ops.FLATTEN, List.of(in(n, 0, "input")), n.attrs("axis")); }
 
     /** Resolves ONNX's 0 (copy the input's dimension, unless allowzero) and -1 (infer) into the explicit shape. */
     public static void Reshape(OnnxNode n) {
-        Value x = n.input(0);
+        Value x = in(n, 0, "data");
         long[] shape = n.opset() < 5 ? n.attrInts("shape") : n.constInts(1, "shape");
         if (shape == null) throw n.error("the target shape is missing");
         boolean allowZero = n.attrInt("allowzero", 0) != 0;
@@ -62,7 +76,7 @@ public final class ShapeMappings {
         n.emit(Ops.RESHAPE, List.of(x), Attrs.of("shape", out));
     }
 
-    public static void Transpose(OnnxNode n) { n.emit(Ops.TRANSPOSE, List.of(n.input(0)), n.attrs("perm")); }
+    public static void Transpose(OnnxNode n) { n.emit(Ops.TRANSPOSE, List.of(in(n, 0, "data")), n.attrs("perm")); }
 
     public static void Concat(OnnxNode n) {
         if (!n.hasAttr("axis") && n.opset() >= 4) throw n.error("attribute 'axis' is required");
@@ -75,7 +89,7 @@ public final class ShapeMappings {
      * elements but the last, which gets the rest.
      */
     public static void Split(OnnxNode n) {
-        Value x = n.input(0);
+        Value x = in(n, 0, "input");
         long axis = n.attrInt("axis", 0);
         long[] split = n.opset() < 13 ? n.attrInts("split") : n.constInts(1, "split");
         int outs = n.numOutputs();
@@ -113,8 +127,9 @@ public final class ShapeMappings {
             axes = n.constInts(3, "axes");
             steps = n.constInts(4, "steps");
         }
+        Value x = in(n, 0, "data");
         if (starts == null || ends == null) throw n.error("starts and ends are required");
-        int r = n.input(0).shape().rank();
+        int r = x.shape().rank();
         if (axes == null) {
             axes = new long[starts.length];
             for (int i = 0; i < axes.length; i++) axes[i] = i;
@@ -125,7 +140,7 @@ public final class ShapeMappings {
             steps = new long[starts.length];
             Arrays.fill(steps, 1);
         }
-        n.emit(Ops.SLICE, List.of(n.input(0)), Attrs.of("starts", starts, "ends", ends, "axes", axes, "steps", steps));
+        n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", starts, "ends", ends, "axes", axes, "steps", steps));
     }
 
     /**
@@ -133,7 +148,7 @@ public final class ShapeMappings {
      * and from 18 {@code axes}, which lists the axes {@code pads} covers).
      */
     public static void Pad(OnnxNode n) {
-        Value x = n.input(0);
+        Value x = in(n, 0, "data");
         int r = x.shape().rank();
         String mode = n.attrString("mode", "constant");
         if (!Pad.MODES.contains(mode)) throw n.error("mode '%s' is not supported (use one of %s)", mode, Pad.MODES);
@@ -177,7 +192,7 @@ public final class ShapeMappings {
 
     /** Axes come from the attribute before opset 13 and from the optional input from 13; none: every axis of dimension 1. */
     public static void Squeeze(OnnxNode n) {
-        Value x = n.input(0);
+        Value x = in(n, 0, "data");
         long[] axes = n.opset() < 13 ? n.attrInts("axes") : n.constInts(1, "axes");
         if (axes == null) {
             List<Long> ones = new ArrayList<>();
@@ -189,15 +204,16 @@ public final class ShapeMappings {
 
     /** Axes come from the attribute before opset 13 and from the input from 13. */
     public static void Unsqueeze(OnnxNode n) {
+        Value x = in(n, 0, "data");
         long[] axes = n.opset() < 13 ? n.attrInts("axes") : n.constInts(1, "axes");
         if (axes == null) throw n.error("axes are required");
-        n.emit(Ops.UNSQUEEZE, List.of(n.input(0)), Attrs.of("axes", axes));
+        n.emit(Ops.UNSQUEEZE, List.of(x), Attrs.of("axes", axes));
     }
 
     /** The target shape is broadcast with the input's shape, and the result becomes the attribute. */
     public static void Expand(OnnxNode n) {
-        Value x = n.input(0);
-        long[] shape = n.constInts(1, "shape");
+        Value x = in(n, 0, "input");
+        long[] shape = ints(n, 1, "shape");
         for (long d : shape) if (d < 0 || d > Integer.MAX_VALUE) throw n.error("shape %s has an invalid dimension %d", Arrays.toString(shape), d);
         Shape out;
         try {
@@ -209,10 +225,10 @@ public final class ShapeMappings {
     }
 
     public static void Tile(OnnxNode n) {
-        n.emit(Ops.TILE, List.of(n.input(0)), Attrs.of("repeats", n.constInts(1, "repeats")));
+        n.emit(Ops.TILE, List.of(in(n, 0, "input")), Attrs.of("repeats", ints(n, 1, "repeats")));
     }
 
-    public static void Gather(OnnxNode n) { n.emit(Ops.GATHER, List.of(n.input(0), n.input(1)), n.attrs("axis")); }
+    public static void Gather(OnnxNode n) { n.emit(Ops.GATHER, List.of(in(n, 0, "data"), in(n, 1, "indices")), n.attrs("axis")); }
 
     public static void ReduceSum(OnnxNode n) { reduce(n, Ops.REDUCE_SUM, 13); }
 
@@ -236,7 +252,7 @@ public final class ShapeMappings {
         }
         Attrs a = Attrs.of("keepdims", n.attrInt("keepdims", 1));
         if (axes != null) a = a.with("axes", axes);
-        n.emit(op, List.of(n.input(0)), a);
+        n.emit(op, List.of(in(n, 0, "data")), a);
     }
 
     public static void Softmax(OnnxNode n) { softmax(n, Ops.SOFTMAX); }
@@ -249,7 +265,7 @@ public final class ShapeMappings {
      * has more than one non-trivial axis the mapping reshapes to 2-D, normalises the columns and reshapes back.
      */
     private static void softmax(OnnxNode n, OpDef op) {
-        Value x = n.input(0);
+        Value x = in(n, 0, "input");
         if (n.opset() >= 13) {
             n.emit(op, List.of(x), Attrs.of("axis", n.attrInt("axis", -1)));
             return;
@@ -289,7 +305,7 @@ public final class ShapeMappings {
 
     /** The input's static shape, from {@code start} to {@code end} (opset 15; negative counts from the end, clamped). */
     public static void Shape(OnnxNode n) {
-        long[] dims = n.input(0).shape().dimsLong();
+        long[] dims = in(n, 0, "data").shape().dimsLong();
         int r = dims.length;
         long start = n.attrInt("start", 0), end = n.attrInt("end", r);
         if (start < 0) start += r;
@@ -301,7 +317,7 @@ public final class ShapeMappings {
 
     /** A constant of the (compile-time) shape input, filled with the one-element {@code value} (default f32 0). */
     public static void ConstantOfShape(OnnxNode n) {
-        long[] shape = n.constInts(0, "shape");
+        long[] shape = ints(n, 0, "shape");
         NdArray value = n.attrTensor("value");
         if (value == null) value = NdArray.ofFloats(Shape.scalar(), 0f);
         if (value.size() != 1) throw n.error("value must hold one element, it has %d", value.size());
