@@ -15,7 +15,7 @@ import java.util.Objects;
 public final class Concat extends OpDef {
     public Concat() {
         super("concat", Signature.builder().variadicInput("inputs").output("concat_result").requiredAttr("axis", AttrType.INT).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.List;
 public final class Expand extends OpDef {
     public Expand() {
         super("expand", Signature.builder().input("input").output("output").requiredAttr("shape", AttrType.INTS).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

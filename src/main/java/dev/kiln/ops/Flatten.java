@@ -13,7 +13,7 @@ import java.util.List;
 public final class Flatten extends OpDef {
     public Flatten() {
         super("flatten", Signature.builder().input("X").output("Y").attr("axis", AttrType.INT, 1L).build(),
-                Trait.ALIAS, Trait.DATA_MOVEMENT);
+                Trait.ALIAS, Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
 public final class Gather extends OpDef {
     public Gather() {
         super("gather", Signature.builder().input("data", "indices").output("output").attr("axis", AttrType.INT, 0L).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

@@ -20,7 +20,7 @@ public final class Pad extends OpDef {
     public Pad() {
         super("pad", Signature.builder().input("data").output("output")
                 .requiredAttr("pads", AttrType.INTS).attr("mode", AttrType.STRING, "constant").attr("value", AttrType.FLOAT, 0.0).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

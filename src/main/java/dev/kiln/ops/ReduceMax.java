@@ -7,7 +7,10 @@ import dev.kiln.ir.DType;
  * the type's smallest value for integers (false for bool).
  */
 public final class ReduceMax extends ReduceOp {
-    public ReduceMax() { super("reduce_max"); }
+    public ReduceMax() { super("reduce_max", Trait.QUANTIZABLE); }
+
+    @Override
+    protected boolean selectsElements() { return true; }
 
     @Override
     public String summary() { return "maximum over axes (keepdims)"; }

@@ -20,10 +20,19 @@ import java.util.List;
  * the output type at the end).
  */
 public abstract class ReduceOp extends OpDef {
-    protected ReduceOp(String name) {
+    protected ReduceOp(String name, Trait... traits) {
         super(name, Signature.builder().input("data").output("reduced")
-                .optionalAttr("axes", AttrType.INTS).attr("keepdims", AttrType.INT, 1L).build(), Trait.REDUCTION);
+                .optionalAttr("axes", AttrType.INTS).attr("keepdims", AttrType.INT, 1L).build(), withReduction(traits));
     }
+
+    private static Trait[] withReduction(Trait[] t) {
+        Trait[] r = Arrays.copyOf(t, t.length + 1);
+        r[t.length] = Trait.REDUCTION;
+        return r;
+    }
+
+    /** True if the result is one of the input's values, so per-tensor quantization parameters carry over. */
+    protected boolean selectsElements() { return false; }
 
     /** Element types this reduction accepts. */
     protected abstract boolean accepts(DType t);
@@ -80,7 +89,8 @@ public abstract class ReduceOp extends OpDef {
             if (!red[a]) out[k++] = in.dim(a);
             else if (keep == 1) out[k++] = 1;
         }
-        return List.of(new TensorType(cx.dtype(0), Shape.of(Arrays.copyOf(out, k))));
+        Shape s = Shape.of(Arrays.copyOf(out, k));
+        return List.of(selectsElements() ? DataMovement.moved(cx.input(0), s) : new TensorType(cx.dtype(0), s));
     }
 
     @Override

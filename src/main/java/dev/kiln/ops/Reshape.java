@@ -15,7 +15,7 @@ import java.util.List;
 public final class Reshape extends OpDef {
     public Reshape() {
         super("reshape", Signature.builder().input("X").output("Y").requiredAttr("shape", AttrType.INTS).build(),
-                Trait.ALIAS, Trait.DATA_MOVEMENT);
+                Trait.ALIAS, Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

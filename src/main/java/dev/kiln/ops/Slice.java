@@ -18,7 +18,7 @@ public final class Slice extends OpDef {
     public Slice() {
         super("slice", Signature.builder().input("data").output("output")
                 .requiredAttr("starts", AttrType.INTS).requiredAttr("ends", AttrType.INTS)
-                .optionalAttr("axes", AttrType.INTS).optionalAttr("steps", AttrType.INTS).build(), Trait.DATA_MOVEMENT);
+                .optionalAttr("axes", AttrType.INTS).optionalAttr("steps", AttrType.INTS).build(), Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

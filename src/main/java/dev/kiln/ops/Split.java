@@ -15,7 +15,7 @@ import java.util.List;
 public final class Split extends OpDef {
     public Split() {
         super("split", Signature.builder().input("input").variadicOutput("outputs")
-                .attr("axis", AttrType.INT, 0L).requiredAttr("split", AttrType.INTS).build(), Trait.DATA_MOVEMENT);
+                .attr("axis", AttrType.INT, 0L).requiredAttr("split", AttrType.INTS).build(), Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

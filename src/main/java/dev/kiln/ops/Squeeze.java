@@ -14,7 +14,7 @@ import java.util.List;
 public final class Squeeze extends OpDef {
     public Squeeze() {
         super("squeeze", Signature.builder().input("data").output("squeezed").optionalAttr("axes", AttrType.INTS).build(),
-                Trait.ALIAS, Trait.DATA_MOVEMENT);
+                Trait.ALIAS, Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.List;
 public final class Tile extends OpDef {
     public Tile() {
         super("tile", Signature.builder().input("input").output("output").requiredAttr("repeats", AttrType.INTS).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

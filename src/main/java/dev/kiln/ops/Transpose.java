@@ -15,7 +15,7 @@ import java.util.List;
 public final class Transpose extends OpDef {
     public Transpose() {
         super("transpose", Signature.builder().input("X").output("Y").optionalAttr("perm", AttrType.INTS).build(),
-                Trait.DATA_MOVEMENT);
+                Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override

@@ -14,7 +14,7 @@ import java.util.List;
 public final class Unsqueeze extends OpDef {
     public Unsqueeze() {
         super("unsqueeze", Signature.builder().input("data").output("expanded").requiredAttr("axes", AttrType.INTS).build(),
-                Trait.ALIAS, Trait.DATA_MOVEMENT);
+                Trait.ALIAS, Trait.DATA_MOVEMENT, Trait.QUANTIZABLE);
     }
 
     @Override
