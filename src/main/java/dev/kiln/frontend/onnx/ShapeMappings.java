@@ -39,12 +39,25 @@ public final class ShapeMappings {
         return v;
     }
 
+    /**
+     * An integer list that is attribute {@code name} before opset {@code since} and input {@code index} from it
+     * (read at compile time); null when absent. Giving it the other way for the model's opset is an error.
+     */
+    private static long[] attrOrInput(OnnxNode n, String name, int index, int since) {
+        if (n.opset() < since) {
+            if (n.hasInput(index)) throw n.error("'%s' is an attribute before opset %d, not an input (the model imports opset %d)", name, since, n.opset());
+            return n.attrInts(name);
+        }
+        if (n.hasAttr(name)) throw n.error("'%s' is an input from opset %d, not an attribute (the model imports opset %d)", name, since, n.opset());
+        return n.constInts(index, name);
+    }
+
     public static void Flatten(OnnxNode n) { n.emit(Ops.FLATTEN, List.of(in(n, 0, "input")), n.attrs("axis")); }
 
     /** Resolves ONNX's 0 (copy the input's dimension, unless allowzero) and -1 (infer) into the explicit shape. */
     public static void Reshape(OnnxNode n) {
         Value x = in(n, 0, "data");
-        long[] shape = n.opset() < 5 ? n.attrInts("shape") : n.constInts(1, "shape");
+        long[] shape = attrOrInput(n, "shape", 1, 5);
         if (shape == null) throw n.error("the target shape is missing");
         boolean allowZero = n.attrInt("allowzero", 0) != 0;
         Shape in = x.shape();
@@ -91,7 +104,7 @@ public final class ShapeMappings {
     public static void Split(OnnxNode n) {
         Value x = in(n, 0, "input");
         long axis = n.attrInt("axis", 0);
-        long[] split = n.opset() < 13 ? n.attrInts("split") : n.constInts(1, "split");
+        long[] split = attrOrInput(n, "split", 1, 13);
         int outs = n.numOutputs();
         if (split != null && split.length == 0 && n.opset() < 13) split = null;
         if (split == null) {
@@ -117,16 +130,10 @@ public final class ShapeMappings {
     /** Bounds come from attributes before opset 10 and from inputs from 10 (with optional axes and steps). */
     public static void Slice(OnnxNode n) {
         long[] starts, ends, axes, steps = null;
-        if (n.opset() < 10) {
-            starts = n.attrInts("starts");
-            ends = n.attrInts("ends");
-            axes = n.attrInts("axes");
-        } else {
-            starts = n.constInts(1, "starts");
-            ends = n.constInts(2, "ends");
-            axes = n.constInts(3, "axes");
-            steps = n.constInts(4, "steps");
-        }
+        starts = attrOrInput(n, "starts", 1, 10);
+        ends = attrOrInput(n, "ends", 2, 10);
+        axes = attrOrInput(n, "axes", 3, 10);
+        if (n.opset() >= 10) steps = n.constInts(4, "steps");
         Value x = in(n, 0, "data");
         if (starts == null || ends == null) throw n.error("starts and ends are required");
         int r = x.shape().rank();
@@ -156,10 +163,10 @@ public final class ShapeMappings {
         long[] pads;
         double value;
         if (n.opset() < 11) {
-            pads = n.attrInts("pads");
+            pads = attrOrInput(n, "pads", 1, 11);
             value = n.attrFloat("value", 0.0);
         } else {
-            pads = n.constInts(1, "pads");
+            pads = attrOrInput(n, "pads", 1, 11);
             NdArray v = n.constInput(2, "constant_value");
             if (v != null && v.size() != 1) throw n.error("constant_value must hold one value, it has %d", v.size());
             if (v != null && v.dtype() != x.dtype()) throw n.error("constant_value is %s but data is %s", v.dtype(), x.dtype());
@@ -193,7 +200,7 @@ public final class ShapeMappings {
     /** Axes come from the attribute before opset 13 and from the optional input from 13; none: every axis of dimension 1. */
     public static void Squeeze(OnnxNode n) {
         Value x = in(n, 0, "data");
-        long[] axes = n.opset() < 13 ? n.attrInts("axes") : n.constInts(1, "axes");
+        long[] axes = attrOrInput(n, "axes", 1, 13);
         if (axes == null) {
             List<Long> ones = new ArrayList<>();
             for (int a = 0; a < x.shape().rank(); a++) if (x.shape().dim(a) == 1) ones.add((long) a);
@@ -205,7 +212,7 @@ public final class ShapeMappings {
     /** Axes come from the attribute before opset 13 and from the input from 13. */
     public static void Unsqueeze(OnnxNode n) {
         Value x = in(n, 0, "data");
-        long[] axes = n.opset() < 13 ? n.attrInts("axes") : n.constInts(1, "axes");
+        long[] axes = attrOrInput(n, "axes", 1, 13);
         if (axes == null) throw n.error("axes are required");
         n.emit(Ops.UNSQUEEZE, List.of(x), Attrs.of("axes", axes));
     }
@@ -241,15 +248,9 @@ public final class ShapeMappings {
      * every axis, unless {@code noop_with_empty_axes} is set: then none (the Kiln op's explicit empty list).
      */
     private static void reduce(OnnxNode n, OpDef op, int inputSince) {
-        long[] axes;
-        if (n.opset() < inputSince) {
-            axes = n.attrInts("axes");
-            if (axes != null && axes.length == 0) axes = null;
-        } else {
-            axes = n.constInts(1, "axes");
-            if (axes != null && axes.length == 0) axes = null;
-            if (axes == null && n.attrInt("noop_with_empty_axes", 0) != 0) axes = new long[0];
-        }
+        long[] axes = attrOrInput(n, "axes", 1, inputSince);
+        if (axes != null && axes.length == 0) axes = null;
+        if (axes == null && n.opset() >= inputSince && n.attrInt("noop_with_empty_axes", 0) != 0) axes = new long[0];
         Attrs a = Attrs.of("keepdims", n.attrInt("keepdims", 1));
         if (axes != null) a = a.with("axes", axes);
         n.emit(op, List.of(in(n, 0, "data")), a);
