@@ -197,11 +197,14 @@ public final class ShapeMappings {
         return full;
     }
 
-    /** Axes come from the attribute before opset 13 and from the optional input from 13; none: every axis of dimension 1. */
+    /**
+     * Axes come from the attribute before opset 13 and from the optional input from 13; none (or an empty
+     * list) means every axis of dimension 1, which the mapping lists explicitly.
+     */
     public static void Squeeze(OnnxNode n) {
         Value x = in(n, 0, "data");
         long[] axes = attrOrInput(n, "axes", 1, 13);
-        if (axes == null) {
+        if (axes == null || axes.length == 0) {
             List<Long> ones = new ArrayList<>();
             for (int a = 0; a < x.shape().rank(); a++) if (x.shape().dim(a) == 1) ones.add((long) a);
             axes = ones.stream().mapToLong(Long::longValue).toArray();
