@@ -9,6 +9,7 @@ import dev.kiln.ops.Broadcast;
 import dev.kiln.ops.OpDef;
 import dev.kiln.ops.Ops;
 import dev.kiln.ops.Pad;
+import dev.kiln.ops.Slice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -127,27 +128,39 @@ public final class ShapeMappings {
         n.emit(Ops.SPLIT, List.of(x), Attrs.of("axis", axis, "split", split));
     }
 
-    /** Bounds come from attributes before opset 10 and from inputs from 10 (with optional axes and steps). */
+    /**
+     * Bounds come from attributes before opset 10 and from inputs from 10 (with optional axes and steps). The
+     * attributes are stored resolved: axes non-negative, starts clamped into the axis, ends the exact
+     * exclusive end of the elements taken (a backward slice through element 0 ends at -(dim+1), which
+     * resolves to "before the first"), steps explicit.
+     */
     public static void Slice(OnnxNode n) {
-        long[] starts, ends, axes, steps = null;
-        starts = attrOrInput(n, "starts", 1, 10);
-        ends = attrOrInput(n, "ends", 2, 10);
-        axes = attrOrInput(n, "axes", 3, 10);
-        if (n.opset() >= 10) steps = n.constInts(4, "steps");
         Value x = in(n, 0, "data");
+        long[] starts = attrOrInput(n, "starts", 1, 10);
+        long[] ends = attrOrInput(n, "ends", 2, 10);
+        long[] axes = attrOrInput(n, "axes", 3, 10);
+        long[] steps = n.opset() >= 10 ? n.constInts(4, "steps") : null;
         if (starts == null || ends == null) throw n.error("starts and ends are required");
-        int r = x.shape().rank();
-        if (axes == null) {
-            axes = new long[starts.length];
-            for (int i = 0; i < axes.length; i++) axes[i] = i;
-        } else {
-            for (int i = 0; i < axes.length; i++) if (axes[i] < 0 && axes[i] >= -r) axes[i] += r;
+        Attrs raw = Attrs.of("starts", starts, "ends", ends, "axes", axes, "steps", steps);
+        Slice.Window w;
+        try {
+            w = Slice.resolve(x.shape(), raw);
+        } catch (IllegalArgumentException e) {
+            throw n.error("%s", e.getMessage());
         }
-        if (steps == null) {
-            steps = new long[starts.length];
-            Arrays.fill(steps, 1);
+        int r = x.shape().rank(), k = starts.length;
+        long[] a = new long[k], b = new long[k], e = new long[k], st = new long[k];
+        for (int i = 0; i < k; i++) {
+            long ax = axes == null ? i : axes[i];
+            int d = (int) (ax < 0 ? ax + r : ax);
+            long step = w.step()[d], count = w.count()[d], dim = x.shape().dim(d);
+            a[i] = d;
+            st[i] = step;
+            b[i] = w.start()[d];
+            e[i] = count == 0 ? b[i] : b[i] + (count - 1) * step + (step > 0 ? 1 : -1);
+            if (e[i] < 0) e[i] = -(dim + 1);
         }
-        n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", starts, "ends", ends, "axes", axes, "steps", steps));
+        n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", b, "ends", e, "axes", a, "steps", st));
     }
 
     /**
