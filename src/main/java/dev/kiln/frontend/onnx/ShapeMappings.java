@@ -109,6 +109,7 @@ public final class ShapeMappings {
         int outs = n.numOutputs();
         if (split != null && split.length == 0 && n.opset() < 13) split = null;
         if (split == null) {
+            if (outs == 0) throw n.error("the node has no outputs");
             if (n.hasAttr("num_outputs")) {
                 long k = n.attrInt("num_outputs", 0);
                 if (k != outs) throw n.error("num_outputs is %d but the node has %d outputs", k, outs);
