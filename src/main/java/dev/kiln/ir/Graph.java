@@ -161,6 +161,22 @@ public final class Graph {
         nodesByName.remove(n.name());
     }
 
+    /**
+     * Replaces node {@code n} by constants: its output values keep their names, identity and uses, and now
+     * hold {@code data} (one array per output, of the outputs' types) instead of being computed.
+     */
+    public void foldToConstants(Node n, List<NdArray> data) {
+        if (data.size() != n.outputs().size()) throw new IllegalArgumentException(n + " has " + n.outputs().size() + " outputs, " + data.size() + " arrays given");
+        for (int i = 0; i < data.size(); i++) {
+            Value o = n.output(i);
+            o.setConstant(data.get(i));
+            o.setProducer(null, -1);
+        }
+        n.detachInputs();
+        nodes.remove(n);
+        nodesByName.remove(n.name());
+    }
+
     /** Makes every user of {@code from} (nodes and graph outputs) read {@code to} instead. */
     public void replaceAllUses(Value from, Value to) {
         for (Value.Use u : new ArrayList<>(from.uses())) u.user().setInput(u.index(), to);

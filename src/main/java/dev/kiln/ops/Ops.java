@@ -70,6 +70,23 @@ public final class Ops {
     public static final Lrn LRN = register(new Lrn());
 
     // --- shape, data movement, reductions, softmax ---
+    public static final Flatten FLATTEN = register(new Flatten());
+    public static final Reshape RESHAPE = register(new Reshape());
+    public static final Transpose TRANSPOSE = register(new Transpose());
+    public static final Concat CONCAT = register(new Concat());
+    public static final Split SPLIT = register(new Split());
+    public static final Slice SLICE = register(new Slice());
+    public static final Pad PAD = register(new Pad());
+    public static final Squeeze SQUEEZE = register(new Squeeze());
+    public static final Unsqueeze UNSQUEEZE = register(new Unsqueeze());
+    public static final Expand EXPAND = register(new Expand());
+    public static final Tile TILE = register(new Tile());
+    public static final Gather GATHER = register(new Gather());
+    public static final ReduceMean REDUCE_MEAN = register(new ReduceMean());
+    public static final ReduceMax REDUCE_MAX = register(new ReduceMax());
+    public static final ReduceSum REDUCE_SUM = register(new ReduceSum());
+    public static final Softmax SOFTMAX = register(new Softmax());
+    public static final LogSoftmax LOG_SOFTMAX = register(new LogSoftmax());
 
     // --- resize and quantization ---
 

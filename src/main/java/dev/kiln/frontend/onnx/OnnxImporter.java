@@ -374,7 +374,11 @@ public final class OnnxImporter {
 
     void bind(String onnxName, Value v) { scope.put(onnxName, v); }
 
-    /** The data of {@code v} if constant; a graph input with a declared value is frozen into a constant. */
+    /**
+     * The data of {@code v} if it is known at compile time: a constant; a graph input with a declared value
+     * (frozen into a constant); or the output of a node whose inputs are all known that way (the node is
+     * then folded into constants, as when its inputs were constant from the start). Null otherwise.
+     */
     NdArray constantOrFreeze(Value v) {
         if (v.isConstant()) return v.constant();
         NdArray known = options.knownInputValues().get(v.name());
@@ -384,7 +388,16 @@ public final class OnnxImporter {
             graph.freezeInput(v, known);
             return known;
         }
-        return null;
+        Node p = v.producer();
+        if (p == null || p.op().has(Trait.QUANT_BOUNDARY)) return null;
+        List<NdArray> ins = new ArrayList<>();
+        for (Value in : p.inputs()) {
+            NdArray c = in == null ? null : constantOrFreeze(in);
+            if (in != null && c == null) return null;
+            ins.add(c);
+        }
+        graph.foldToConstants(p, Interpreter.evaluate(p, ins));
+        return v.constant();
     }
 
     NdArray decodeTensor(TensorProto t) { return TensorProtos.decode(t, baseDir, where, options.maxTensorBytes()); }

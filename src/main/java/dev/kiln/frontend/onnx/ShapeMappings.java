@@ -1,8 +1,348 @@
 package dev.kiln.frontend.onnx;
 
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Broadcast;
+import dev.kiln.ops.OpDef;
 import dev.kiln.ops.Ops;
+import dev.kiln.ops.Pad;
+import dev.kiln.ops.Slice;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
-/** ONNX mappings of the shape, data-movement, reduction and softmax ops: one method per ONNX op, named like it. */
+/**
+ * ONNX mappings of the shape, data-movement, reduction and softmax ops: one method per ONNX op, named like it.
+ * Shape-deciding ONNX inputs (target shapes, axes, pads, slice bounds, split lengths, repeats) are read as
+ * compile-time constants and become attributes of the Kiln ops; Constant, Shape and ConstantOfShape become
+ * constants.
+ */
 public final class ShapeMappings {
     private ShapeMappings() {}
+
+    /** Largest magnitude up to which every integer is exactly a double. */
+    private static final double EXACT_INT_LIMIT = 9007199254740992.0;
+
+    /** Input {@code i}, which the ONNX op requires. */
+    private static Value in(OnnxNode n, int i, String what) {
+        Value v = n.input(i);
+        if (v == null) throw n.error("input %d (%s) is missing", i, what);
+        return v;
+    }
+
+    /** The data of input {@code i} as longs, which must be given and known at compile time. */
+    private static long[] ints(OnnxNode n, int i, String what) {
+        long[] v = n.constInts(i, what);
+        if (v == null) throw n.error("input %d (%s) is missing", i, what);
+        return v;
+    }
+
+    /**
+     * An integer list that is attribute {@code name} before opset {@code since} and input {@code index} from it
+     * (read at compile time); null when absent. Giving it the other way for the model's opset is an error.
+     */
+    private static long[] attrOrInput(OnnxNode n, String name, int index, int since) {
+        if (n.opset() < since) {
+            if (n.hasInput(index)) throw n.error("'%s' is an attribute before opset %d, not an input (the model imports opset %d)", name, since, n.opset());
+            return n.attrInts(name);
+        }
+        if (n.hasAttr(name)) throw n.error("'%s' is an input from opset %d, not an attribute (the model imports opset %d)", name, since, n.opset());
+        return n.constInts(index, name);
+    }
+
+    public static void Flatten(OnnxNode n) { n.emit(Ops.FLATTEN, List.of(in(n, 0, "input")), n.attrs("axis")); }
+
+    /** Resolves ONNX's 0 (copy the input's dimension, unless allowzero) and -1 (infer) into the explicit shape. */
+    public static void Reshape(OnnxNode n) {
+        Value x = in(n, 0, "data");
+        long[] shape = attrOrInput(n, "shape", 1, 5);
+        if (shape == null) throw n.error("the target shape is missing");
+        boolean allowZero = n.attrInt("allowzero", 0) != 0;
+        Shape in = x.shape();
+        long[] out = new long[shape.length];
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < shape.length; i++) {
+            long d = shape[i];
+            if (d == 0 && !allowZero) {
+                if (i >= in.rank()) throw n.error("shape %s copies dimension %d (0) but the input %s has rank %d", Arrays.toString(shape), i, in, in.rank());
+                d = in.dim(i);
+            }
+            if (d == -1) {
+                if (infer >= 0) throw n.error("shape %s has more than one -1", Arrays.toString(shape));
+                infer = i;
+                continue;
+            }
+            if (d < 0) throw n.error("shape %s has an invalid dimension %d", Arrays.toString(shape), d);
+            out[i] = d;
+            if (d == 0) known = 0;
+            else known = known > Long.MAX_VALUE / d ? Long.MAX_VALUE : known * d;
+        }
+        if (infer >= 0) {
+            long total = in.numel();
+            if (known == 0 || total % known != 0)
+                throw n.error("cannot reshape %s (%d elements) to %s: the -1 dimension cannot be inferred", in, total, Arrays.toString(shape));
+            out[infer] = total / known;
+        }
+        n.emit(Ops.RESHAPE, List.of(x), Attrs.of("shape", out));
+    }
+
+    public static void Transpose(OnnxNode n) { n.emit(Ops.TRANSPOSE, List.of(in(n, 0, "data")), n.attrs("perm")); }
+
+    public static void Concat(OnnxNode n) {
+        if (!n.hasAttr("axis") && n.opset() >= 4) throw n.error("attribute 'axis' is required");
+        n.emit(Ops.CONCAT, n.inputs(), Attrs.of("axis", n.attrInt("axis", 1)));
+    }
+
+    /**
+     * Split lengths come from the {@code split} attribute (before opset 13) or input (from 13); otherwise the
+     * axis is cut into as many pieces as outputs ({@code num_outputs} from opset 18), each of ceil(dim / count)
+     * elements but the last, which gets the rest.
+     */
+    public static void Split(OnnxNode n) {
+        Value x = in(n, 0, "input");
+        long axis = n.attrInt("axis", 0);
+        long[] split = attrOrInput(n, "split", 1, 13);
+        int outs = n.numOutputs();
+        if (split != null && split.length == 0 && n.opset() < 13) split = null;
+        if (split == null) {
+            if (outs == 0) throw n.error("the node has no outputs");
+            if (n.hasAttr("num_outputs")) {
+                long k = n.attrInt("num_outputs", 0);
+                if (k != outs) throw n.error("num_outputs is %d but the node has %d outputs", k, outs);
+            }
+            int r = x.shape().rank();
+            if (axis < -r || axis >= r) throw n.error("axis %d is out of range for rank %d", axis, r);
+            long dim = x.shape().dim((int) (axis < 0 ? axis + r : axis));
+            long chunk = (dim + outs - 1) / outs;
+            split = new long[outs];
+            Arrays.fill(split, chunk);
+            split[outs - 1] = dim - chunk * (outs - 1);
+            if (split[outs - 1] < 0)
+                throw n.error("an axis of dimension %d cannot be split into %d pieces of %d elements", dim, outs, chunk);
+        } else if (n.hasAttr("num_outputs")) {
+            throw n.error("give either the split input or the num_outputs attribute, not both");
+        }
+        n.emit(Ops.SPLIT, List.of(x), Attrs.of("axis", axis, "split", split));
+    }
+
+    /**
+     * Bounds come from attributes before opset 10 and from inputs from 10 (with optional axes and steps). The
+     * attributes are stored resolved: axes non-negative, starts clamped into the axis, ends the exact
+     * exclusive end of the elements taken (a backward slice through element 0 ends at -(dim+1), which
+     * resolves to "before the first"), steps explicit.
+     */
+    public static void Slice(OnnxNode n) {
+        Value x = in(n, 0, "data");
+        long[] starts = attrOrInput(n, "starts", 1, 10);
+        long[] ends = attrOrInput(n, "ends", 2, 10);
+        long[] axes = attrOrInput(n, "axes", 3, 10);
+        long[] steps = n.opset() >= 10 ? n.constInts(4, "steps") : null;
+        if (starts == null || ends == null) throw n.error("starts and ends are required");
+        Attrs raw = Attrs.of("starts", starts, "ends", ends, "axes", axes, "steps", steps);
+        Slice.Window w;
+        try {
+            w = Slice.resolve(x.shape(), raw);
+        } catch (IllegalArgumentException e) {
+            throw n.error("%s", e.getMessage());
+        }
+        int r = x.shape().rank(), k = starts.length;
+        long[] a = new long[k], b = new long[k], e = new long[k], st = new long[k];
+        for (int i = 0; i < k; i++) {
+            long ax = axes == null ? i : axes[i];
+            int d = (int) (ax < 0 ? ax + r : ax);
+            long step = w.step()[d], count = w.count()[d], dim = x.shape().dim(d);
+            a[i] = d;
+            st[i] = step;
+            b[i] = w.start()[d];
+            e[i] = count == 0 ? b[i] : b[i] + (count - 1) * step + (step > 0 ? 1 : -1);
+            if (e[i] < 0) e[i] = -(dim + 1);
+        }
+        n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", b, "ends", e, "axes", a, "steps", st));
+    }
+
+    /**
+     * Pads come from attributes before opset 11 and from inputs from 11 ({@code pads}, {@code constant_value},
+     * and from 18 {@code axes}, which lists the axes {@code pads} covers).
+     */
+    public static void Pad(OnnxNode n) {
+        Value x = in(n, 0, "data");
+        int r = x.shape().rank();
+        String mode = n.attrString("mode", "constant");
+        if (!Pad.MODES.contains(mode)) throw n.error("mode '%s' is not supported (use one of %s)", mode, Pad.MODES);
+        if (mode.equals("wrap") && n.opset() < 19) throw n.error("mode 'wrap' exists only from opset 19 (the model imports opset %d)", n.opset());
+        long[] pads;
+        double value;
+        if (n.opset() < 11) {
+            pads = attrOrInput(n, "pads", 1, 11);
+            value = n.attrFloat("value", 0.0);
+        } else {
+            pads = attrOrInput(n, "pads", 1, 11);
+            NdArray v = n.constInput(2, "constant_value");
+            if (v != null && v.size() != 1) throw n.error("constant_value must hold one value, it has %d", v.size());
+            if (v != null && v.dtype() != x.dtype()) throw n.error("constant_value is %s but data is %s", v.dtype(), x.dtype());
+            value = v == null ? 0.0 : v.getDouble(0);
+            if (v != null && !v.dtype().isFloat() && (Math.abs(value) > EXACT_INT_LIMIT || (long) value != v.getLong(0)))
+                throw n.error("constant_value %d cannot be stored exactly", v.getLong(0));
+            long[] axes = n.constInts(3, "axes");
+            if (axes != null) pads = fullPads(n, pads, axes, r);
+        }
+        if (pads == null) throw n.error("pads are required");
+        n.emit(Ops.PAD, List.of(x), Attrs.of("pads", pads, "mode", mode, "value", value));
+    }
+
+    private static long[] fullPads(OnnxNode n, long[] pads, long[] axes, int r) {
+        if (pads == null || pads.length != 2 * axes.length)
+            throw n.error("pads %s must have 2 entries per axis in axes %s", Arrays.toString(pads), Arrays.toString(axes));
+        long[] full = new long[2 * r];
+        boolean[] seen = new boolean[r];
+        for (int i = 0; i < axes.length; i++) {
+            long ax = axes[i];
+            if (ax < -r || ax >= r) throw n.error("axis %d in axes %s is out of range for rank %d", ax, Arrays.toString(axes), r);
+            int a = (int) (ax < 0 ? ax + r : ax);
+            if (seen[a]) throw n.error("axis %d appears twice in axes %s", a, Arrays.toString(axes));
+            seen[a] = true;
+            full[a] = pads[i];
+            full[a + r] = pads[i + axes.length];
+        }
+        return full;
+    }
+
+    /**
+     * Axes come from the attribute before opset 13 and from the optional input from 13; none (or an empty
+     * list) means every axis of dimension 1, which the mapping lists explicitly.
+     */
+    public static void Squeeze(OnnxNode n) {
+        Value x = in(n, 0, "data");
+        long[] axes = attrOrInput(n, "axes", 1, 13);
+        if (axes == null || axes.length == 0) {
+            List<Long> ones = new ArrayList<>();
+            for (int a = 0; a < x.shape().rank(); a++) if (x.shape().dim(a) == 1) ones.add((long) a);
+            axes = ones.stream().mapToLong(Long::longValue).toArray();
+        }
+        n.emit(Ops.SQUEEZE, List.of(x), Attrs.of("axes", axes));
+    }
+
+    /** Axes come from the attribute before opset 13 and from the input from 13. */
+    public static void Unsqueeze(OnnxNode n) {
+        Value x = in(n, 0, "data");
+        long[] axes = attrOrInput(n, "axes", 1, 13);
+        if (axes == null) throw n.error("axes are required");
+        n.emit(Ops.UNSQUEEZE, List.of(x), Attrs.of("axes", axes));
+    }
+
+    /** The target shape is broadcast with the input's shape, and the result becomes the attribute. */
+    public static void Expand(OnnxNode n) {
+        Value x = in(n, 0, "input");
+        long[] shape = ints(n, 1, "shape");
+        for (long d : shape) if (d < 0 || d > Integer.MAX_VALUE) throw n.error("shape %s has an invalid dimension %d", Arrays.toString(shape), d);
+        Shape out;
+        try {
+            out = Broadcast.shape(x.shape(), Shape.of(shape));
+        } catch (IllegalArgumentException e) {
+            throw n.error("%s", e.getMessage());
+        }
+        n.emit(Ops.EXPAND, List.of(x), Attrs.of("shape", out.dimsLong()));
+    }
+
+    public static void Tile(OnnxNode n) {
+        n.emit(Ops.TILE, List.of(in(n, 0, "input")), Attrs.of("repeats", ints(n, 1, "repeats")));
+    }
+
+    public static void Gather(OnnxNode n) { n.emit(Ops.GATHER, List.of(in(n, 0, "data"), in(n, 1, "indices")), n.attrs("axis")); }
+
+    public static void ReduceSum(OnnxNode n) { reduce(n, Ops.REDUCE_SUM, 13); }
+
+    public static void ReduceMean(OnnxNode n) { reduce(n, Ops.REDUCE_MEAN, 18); }
+
+    public static void ReduceMax(OnnxNode n) { reduce(n, Ops.REDUCE_MAX, 18); }
+
+    /**
+     * Axes come from the attribute before {@code inputSince} and from the optional input after. No axes means
+     * every axis, unless {@code noop_with_empty_axes} is set: then none (the Kiln op's explicit empty list).
+     */
+    private static void reduce(OnnxNode n, OpDef op, int inputSince) {
+        long[] axes = attrOrInput(n, "axes", 1, inputSince);
+        if (axes != null && axes.length == 0) axes = null;
+        if (axes == null && n.opset() >= inputSince && n.attrInt("noop_with_empty_axes", 0) != 0) axes = new long[0];
+        Attrs a = Attrs.of("keepdims", n.attrInt("keepdims", 1));
+        if (axes != null) a = a.with("axes", axes);
+        n.emit(op, List.of(in(n, 0, "data")), a);
+    }
+
+    public static void Softmax(OnnxNode n) { softmax(n, Ops.SOFTMAX); }
+
+    public static void LogSoftmax(OnnxNode n) { softmax(n, Ops.LOG_SOFTMAX); }
+
+    /**
+     * From opset 13 the op normalises over one axis (default -1), as Kiln's does. Before, the input was
+     * seen as 2-D at {@code axis} (default 1) and normalised over the whole trailing block: when that block
+     * has more than one non-trivial axis the mapping reshapes to 2-D, normalises the columns and reshapes back.
+     */
+    private static void softmax(OnnxNode n, OpDef op) {
+        Value x = in(n, 0, "input");
+        if (n.opset() >= 13) {
+            n.emit(op, List.of(x), Attrs.of("axis", n.attrInt("axis", -1)));
+            return;
+        }
+        Shape s = x.shape();
+        int r = s.rank();
+        long axis = n.attrInt("axis", 1);
+        if (axis < -r || axis >= r) throw n.error("axis %d is out of range for rank %d", axis, r);
+        int a = (int) (axis < 0 ? axis + r : axis);
+        if (s.prod(a + 1, r) == 1) {
+            n.emit(op, List.of(x), Attrs.of("axis", (long) a));
+            return;
+        }
+        long rows = s.prod(0, a), cols = s.prod(a, r);
+        Value flat = n.emitNode(Ops.RESHAPE, List.of(x), Attrs.of("shape", new long[] {rows, cols}), 1, n.name() + "/coerce_2d").get(0);
+        Value norm = n.emitNode(op, List.of(flat), Attrs.of("axis", 1L), 1, n.name() + "/" + op.name()).get(0);
+        n.emit(Ops.RESHAPE, List.of(norm), Attrs.of("shape", s.dimsLong()));
+    }
+
+    /** Becomes a constant from whichever value attribute the node has. */
+    public static void Constant(OnnxNode n) {
+        NdArray v;
+        if (n.hasAttr("value")) v = n.attrTensor("value");
+        else if (n.hasAttr("value_float")) v = NdArray.ofFloats(Shape.scalar(), (float) n.attrFloat("value_float", 0));
+        else if (n.hasAttr("value_int")) v = NdArray.ofLongs(DType.I64, Shape.scalar(), n.attrInt("value_int", 0));
+        else if (n.hasAttr("value_ints")) v = NdArray.ofI64(n.attrInts("value_ints"));
+        else if (n.hasAttr("value_floats")) {
+            double[] d = n.attrFloats("value_floats");
+            float[] f = new float[d.length];
+            for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+            v = NdArray.ofFloats(Shape.of(f.length), f);
+        } else if (n.hasAttr("sparse_value")) throw n.error("sparse tensor constants are not supported");
+        else if (n.hasAttr("value_string") || n.hasAttr("value_strings")) throw n.error("string constants are not supported");
+        else throw n.error("no value attribute");
+        n.bindConstant(0, v);
+    }
+
+    /** The input's static shape, from {@code start} to {@code end} (opset 15; negative counts from the end, clamped). */
+    public static void Shape(OnnxNode n) {
+        long[] dims = in(n, 0, "data").shape().dimsLong();
+        int r = dims.length;
+        long start = n.attrInt("start", 0), end = n.attrInt("end", r);
+        if (start < 0) start += r;
+        if (end < 0) end += r;
+        start = Math.max(0, Math.min(r, start));
+        end = Math.max(0, Math.min(r, end));
+        n.bindConstant(0, NdArray.ofI64(Arrays.copyOfRange(dims, (int) start, (int) Math.max(start, end))));
+    }
+
+    /** A constant of the (compile-time) shape input, filled with the one-element {@code value} (default f32 0). */
+    public static void ConstantOfShape(OnnxNode n) {
+        long[] shape = ints(n, 0, "shape");
+        NdArray value = n.attrTensor("value");
+        if (value == null) value = NdArray.ofFloats(Shape.scalar(), 0f);
+        if (value.size() != 1) throw n.error("value must hold one element, it has %d", value.size());
+        for (long d : shape) if (d < 0 || d > Integer.MAX_VALUE) throw n.error("shape %s has an invalid dimension %d", Arrays.toString(shape), d);
+        NdArray out = NdArray.zeros(value.dtype(), Shape.of(shape));
+        if (value.dtype().isFloat()) for (int i = 0; i < out.size(); i++) out.setDouble(i, value.getDouble(0));
+        else for (int i = 0; i < out.size(); i++) out.setLong(i, value.getLong(0));
+        n.bindConstant(0, out);
+    }
 }

@@ -1,0 +1,58 @@
+package dev.kiln.ops;
+
+import dev.kiln.ir.AttrType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import java.util.List;
+
+/**
+ * Base of Softmax and LogSoftmax: normalises a float tensor over the single axis {@code axis} (default -1,
+ * the last), in double precision, after subtracting the maximum along the axis so large inputs do not
+ * overflow.
+ */
+public abstract class SoftmaxOp extends OpDef {
+    private final boolean log;
+
+    protected SoftmaxOp(String name, boolean log) {
+        super(name, Signature.builder().input("input").output("output").attr("axis", AttrType.INT, -1L).build());
+        this.log = log;
+    }
+
+    @Override
+    public List<TensorType> infer(InferContext cx) {
+        cx.checkFloat(0);
+        Shape s = cx.shape(0);
+        long axis = cx.attrs().getInt("axis");
+        int r = s.rank();
+        cx.check(r > 0, "needs a tensor of rank 1 or more, got a scalar");
+        cx.check(axis >= -r && axis < r, "axis %d is out of range for rank %d", axis, r);
+        return List.of(new TensorType(cx.dtype(0), s));
+    }
+
+    @Override
+    public List<NdArray> evaluate(EvalContext cx) {
+        NdArray x = cx.input(0);
+        NdArray y = cx.newOutput(0);
+        Shape s = x.shape();
+        int a = s.axis(cx.attrs().getInt("axis"));
+        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        double[] e = new double[n];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) max = Math.max(max, x.getDouble(base + k * inner));
+                double sum = 0;
+                for (int k = 0; k < n; k++) {
+                    double d = x.getDouble(base + k * inner) - max;
+                    e[k] = log ? d : Math.exp(d);
+                    sum += Math.exp(d);
+                }
+                double logSum = Math.log(sum);
+                for (int k = 0; k < n; k++) y.setDouble(base + k * inner, log ? e[k] - logSum : e[k] / sum);
+            }
+        }
+        return List.of(y);
+    }
+}
