@@ -9,10 +9,10 @@ import java.util.List;
 /**
  * The quantized matrix product of int8/uint8 tensors with numpy matmul broadcasting: the exact int32
  * accumulation {@code acc = (a - a_zero_point) x (b - b_zero_point)}, then
- * {@code y = saturate(round_half_even(acc * m) + y_zero_point)} with the multiplier
- * {@code m = a_scale * b_scale / y_scale} formed in the scales' float type and the product {@code acc * m} in
- * double precision, as the ONNX reference does. Scales and zero points are scalars, per row of a and y, or per
- * column of b.
+ * {@code y = saturate(round_half_even(float(acc) * m) + y_zero_point)} with the multiplier
+ * {@code m = a_scale * b_scale / y_scale} formed in the scales' float type and the product in float32
+ * ({@link Quantization#requantize}, as ONNX Runtime does; the ONNX reference uses double, which can differ by one
+ * at exact halves). Scales and zero points are scalars, per row of a and y, or per column of b.
  */
 public final class QLinearMatMul extends OpDef {
     public QLinearMatMul() {
@@ -88,9 +88,8 @@ public final class QLinearMatMul extends OpDef {
                 for (int j = 0; j < n; j++) {
                     int o = (t * m + i) * n + j;
                     double sb = bs.getDouble(bsi[p.bBatch()[t] * n + j]);
-                    // why: the multiplier is formed in the scales' type, the product with the accumulator in double
-                    double mult = Quantization.divide(Quantization.multiply(sa, sb, sp), ys.getDouble(ysi[o]), sp);
-                    y.setLong(o, Quantization.roundAndSaturate(acc[o] * mult, yz == null ? 0 : yz.getLong(yzi[o]), out));
+                    float mult = (float) Quantization.divide(Quantization.multiply(sa, sb, sp), ys.getDouble(ysi[o]), sp);
+                    y.setLong(o, Quantization.requantize(acc[o], mult, yz == null ? 0 : yz.getLong(yzi[o]), out));
                 }
             }
         }

@@ -91,6 +91,14 @@ public final class Quantization {
         return to.saturate((long) r + zeroPoint);
     }
 
+    /**
+     * Requantizes an int32 accumulator: {@code saturate(round_half_even(float(acc) * multiplier) + zeroPoint)},
+     * the product taken in float32 like ONNX Runtime's requantization (and a float-only MCU) does it.
+     */
+    public static long requantize(long acc, float multiplier, long zeroPoint, DType to) {
+        return roundAndSaturate((float) acc * multiplier, zeroPoint, to);
+    }
+
     /** {@code a / b} computed in precision {@code p} (f16 rounds operands and result to half, f32 to float). */
     static double divide(double a, double b, DType p) {
         switch (p) {

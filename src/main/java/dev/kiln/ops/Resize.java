@@ -125,6 +125,17 @@ public final class Resize extends OpDef {
         int[] index = null;
         double[] weight = null;
         boolean[] extrapolate = new boolean[out];
+        if (in == out && scale == 1.0 && (roi == null || (roi[d] == 0 && roi[r + d] == 1))) {
+            // why: an axis that keeps its size, scale and whole roi is copied (for tf_half_pixel_for_nn the
+            // formula would shift it by half a pixel; ONNX Runtime copies it too)
+            int[] same = new int[out];
+            double[] one = new double[out];
+            for (int o = 0; o < out; o++) {
+                same[o] = o;
+                one[o] = 1;
+            }
+            return new Taps(in, out, 1, same, one, extrapolate, a.getFloat("extrapolation_value"));
+        }
         for (int o = 0; o < out; o++) {
             double xOri = sourceCoordinate(coord, o, in, out, scale, roi == null ? 0 : roi[d], roi == null ? 1 : roi[r + d]);
             if (coord.equals("tf_crop_and_resize") && (xOri < 0 || xOri > in - 1)) {
@@ -190,7 +201,8 @@ public final class Resize extends OpDef {
                 return offset + (x + 0.5) / scale - 0.5;
             }
             case "pytorch_half_pixel":
-                return out == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
+                // why: the ONNX text (and ONNX Runtime) give 0 for a single output; the Python reference gives -0.5
+                return outInt > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
             case "align_corners":
                 return out == 1 ? 0.0 : x * (double) (in - 1) / (out - 1);
             case "asymmetric":
