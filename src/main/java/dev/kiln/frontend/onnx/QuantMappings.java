@@ -91,7 +91,9 @@ public final class QuantMappings {
                 int d = axes[i];
                 if (!(scales[i] > 0) || !Double.isFinite(scales[i])) throw n.error("scales[%d] = %s must be positive", i, scales[i]);
                 fullScales[d] = scales[i];
-                fullSizes[d] = (long) (scales[i] * in.dim(d));
+                // why: ONNX shape inference and ONNX Runtime form the product in float32 (the Python reference
+                // in double); they differ when a float scale lies just below an exact ratio, e.g. 5 * 2.8f
+                fullSizes[d] = (long) Math.floor((float) in.dim(d) * (float) scales[i]);
             }
         } else {
             for (int i = 0; i < axes.length; i++) {
