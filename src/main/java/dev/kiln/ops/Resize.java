@@ -22,6 +22,12 @@ import java.util.List;
  * done in double precision, last axis first; integer outputs are truncated toward zero and saturated. Nearest
  * mode copies elements exactly. Nearest mode {@code simple} (ONNX opset 10 and Upsample) rounds up when the
  * axis is downscaled and toward zero otherwise.
+ *
+ * <p>This follows the ONNX Python reference, the conformance data's source, including its use of the unrounded
+ * output length {@code scale * in} in the coordinate formulas, except in two places where it departs from the
+ * ONNX text and ONNX Runtime: {@code pytorch_half_pixel} maps a single output to 0 (the reference: -0.5), and an
+ * axis that keeps its size with scale 1 and the whole roi is copied unchanged (which only matters for
+ * {@code tf_half_pixel_for_nn}, whose formula would shift it by half a pixel).
  */
 public final class Resize extends OpDef {
     private static final List<String> MODES = List.of("nearest", "linear", "cubic");
@@ -126,8 +132,7 @@ public final class Resize extends OpDef {
         double[] weight = null;
         boolean[] extrapolate = new boolean[out];
         if (in == out && scale == 1.0 && (roi == null || (roi[d] == 0 && roi[r + d] == 1))) {
-            // why: an axis that keeps its size, scale and whole roi is copied (for tf_half_pixel_for_nn the
-            // formula would shift it by half a pixel; ONNX Runtime copies it too)
+            // why: an unchanged axis is copied (only tf_half_pixel_for_nn would otherwise shift it; ORT copies too)
             int[] same = new int[out];
             double[] one = new double[out];
             for (int o = 0; o < out; o++) {
