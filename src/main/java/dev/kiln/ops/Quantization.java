@@ -20,14 +20,14 @@ public final class Quantization {
     /**
      * Checks that a scale (or zero point) of shape {@code p} fits a tensor of shape {@code x} with the given
      * axis and block size, and returns null if it does or a message saying what is wrong. A parameter with one
-     * element is per tensor; a 1-D one with {@code blockSize == 0} is per axis; with {@code blockSize > 0} it
+     * element is per tensor (whatever its rank); a 1-D one with {@code blockSize == 0} is per axis; with {@code blockSize > 0} it
      * has x's rank and x's dimensions except {@code ceil(x[axis] / blockSize)} along the axis.
      */
     static String checkParamShape(Shape p, Shape x, int axis, long blockSize) {
-        if (p.numel() == 1 && p.rank() <= 1) return null;
         if (blockSize < 0) return "block_size must not be negative, got " + blockSize;
+        // why: one element is per tensor whatever its rank, as in the ONNX reference
+        if (p.numel() == 1) return null;
         if (blockSize == 0) {
-            if (p.numel() == 1) return null;
             if (p.rank() != 1) return "must be a scalar or a 1-D tensor (per axis) without block_size, got shape " + p;
             if (x.rank() == 0) return "a per-axis parameter needs an input of rank 1 or more";
             if (p.dim(0) != x.dim(axis))
