@@ -89,6 +89,11 @@ public final class Ops {
     public static final LogSoftmax LOG_SOFTMAX = register(new LogSoftmax());
 
     // --- resize and quantization ---
+    public static final Resize RESIZE = register(new Resize());
+    public static final QuantizeLinear QUANTIZE_LINEAR = register(new QuantizeLinear());
+    public static final DequantizeLinear DEQUANTIZE_LINEAR = register(new DequantizeLinear());
+    public static final QLinearMatMul QLINEAR_MATMUL = register(new QLinearMatMul());
+    public static final MatMulInteger MATMUL_INTEGER = register(new MatMulInteger());
 
     private Ops() {}
 
