@@ -11,7 +11,8 @@ import java.util.List;
  * y_scale, y_zero_point and an optional int32 bias B [M] (scale x_scale * w_scale, zero point 0). The int32 sum
  * {@code acc = B[m] + conv(x - x_zero_point, w - w_zero_point)} is exact (wrapping like int32); the output is
  * {@code saturate(round_half_even(acc * s[m]) + y_zero_point)} where the multiplier
- * {@code s[m] = x_scale * w_scale[m] / y_scale} is computed in float32 and the product in double. w_scale and
+ * {@code s[m] = x_scale * w_scale[m] / y_scale} and the product {@code acc * s[m]} are computed in float32, as ONNX Runtime does ({@link Quantization#requantize},
+ * shared with qlinear_matmul). w_scale and
  * w_zero_point may be per output channel. x and w are int8 or uint8; y has y_zero_point's type. Same geometry
  * attributes as {@link Conv}.
  */
@@ -74,16 +75,13 @@ public final class QLinearConv extends OpDef {
 
         float xScale = cx.input(1).getFloat(0), yScale = cx.input(6).getFloat(0);
         float[] wScale = ConvKernel.perChannelFloat(cx.input(4), m);
-        double[] multiplier = new double[m];
+        float[] multiplier = new float[m];
         for (int i = 0; i < m; i++) multiplier[i] = (xScale * wScale[i]) / yScale;
         long zp = cx.input(7).getLong(0);
         DType t = y.dtype();
         long[] out = y.longs();
         int plane = g.outSize();
-        for (int i = 0; i < acc.length; i++) {
-            double v = Math.rint(acc[i] * multiplier[(i / plane) % m]) + zp;
-            out[i] = (long) Math.max(t.minValue(), Math.min(t.maxValue(), v));
-        }
+        for (int i = 0; i < acc.length; i++) out[i] = Quantization.requantize(acc[i], multiplier[(i / plane) % m], zp, t);
         return List.of(y);
     }
 }

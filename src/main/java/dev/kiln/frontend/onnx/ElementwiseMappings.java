@@ -89,23 +89,32 @@ public final class ElementwiseMappings {
         n.emit(Ops.GELU, List.of(n.input(0)), Attrs.of("approximate", m));
     }
 
-    /** Clip: bounds are attributes before opset 11 and optional constant inputs from opset 11; Kiln's are attributes. */
+    /**
+     * Clip: bounds are attributes before opset 11 and optional inputs from opset 11. Constant bounds become Kiln
+     * attributes; bounds computed at run time stay inputs.
+     */
     public static void Clip(OnnxNode n) {
         Attrs a = Attrs.EMPTY;
+        List<Value> ins = new java.util.ArrayList<>(java.util.Arrays.asList(n.input(0), null, null));
         if (n.opset() < 11) {
             if (n.hasAttr("min")) a = a.with("min", n.attrFloat("min", 0));
             if (n.hasAttr("max")) a = a.with("max", n.attrFloat("max", 0));
         } else {
-            a = a.with("min", scalarBound(n, 1, "min")).with("max", scalarBound(n, 2, "max"));
+            String[] names = {"min", "max"};
+            for (int i = 1; i <= 2; i++) {
+                Value v = n.input(i);
+                if (v == null) continue;
+                if (!v.isConstant()) {
+                    ins.set(i, v);
+                    continue;
+                }
+                NdArray c = v.constant();
+                if (c.size() != 1) throw n.error("%s must be a scalar, got shape %s", names[i - 1], c.shape());
+                a = a.with(names[i - 1], c.getDouble(0));
+            }
         }
-        n.emit(Ops.CLIP, List.of(n.input(0)), a);
-    }
-
-    private static Double scalarBound(OnnxNode n, int i, String what) {
-        NdArray c = n.constInput(i, what);
-        if (c == null) return null;
-        if (c.size() != 1) throw n.error("%s must be a scalar, got shape %s", what, c.shape());
-        return c.getDouble(0);
+        while (ins.get(ins.size() - 1) == null) ins.remove(ins.size() - 1);
+        n.emit(Ops.CLIP, ins, a);
     }
 
     // --- type conversion and identities ---
