@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.kiln.TestFiles;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.interp.Interpreter;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -46,6 +45,4 @@ class ConformanceTest {
             assertTrue(r.passed(), r.line());
         }));
     }
-
-    static Path caseDir(String name) { return TestFiles.onnxNode().resolve(name); }
 }

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -44,9 +43,6 @@ class OrtDifferentialTest {
 
     @BeforeAll
     static void start() { env = OrtEnvironment.getEnvironment(); }
-
-    @AfterAll
-    static void stop() { /* the environment is a process-wide singleton */ }
 
     @TestFactory
     Stream<DynamicTest> modelsAgreeWithOnnxRuntime() {

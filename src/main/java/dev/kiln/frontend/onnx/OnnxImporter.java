@@ -37,7 +37,6 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -463,6 +462,4 @@ public final class OnnxImporter {
 
     @Override
     public String toString() { return "OnnxImporter[" + where + ", opsets " + opsets + ", functions " + Arrays.toString(functions.keySet().toArray()) + "]"; }
-
-    static Map<String, Integer> copyOf(Map<String, Integer> m) { return new LinkedHashMap<>(m); }
 }

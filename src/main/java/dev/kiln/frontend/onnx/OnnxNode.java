@@ -8,7 +8,6 @@ import dev.kiln.frontend.onnx.proto.Onnx.NodeProto;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
-import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import dev.kiln.ops.OpDef;
 import java.util.ArrayList;
@@ -213,6 +212,4 @@ public final class OnnxNode {
 
     @Override
     public String toString() { return opType() + " '" + name + "' (opset " + opset + ") inputs=" + Arrays.toString(proto.getInputList().toArray()); }
-
-    static Node producerOf(Value v) { return v.producer(); }
 }
