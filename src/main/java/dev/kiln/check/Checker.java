@@ -11,16 +11,32 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Runs test cases on a backend and compares with the recorded outputs. Inputs whose values the model needs
- * at compile time (shape operands fed as graph inputs) are frozen to the data set's values.
+ * at compile time (shape operands fed as graph inputs) are frozen to the data set's values. Cases run in
+ * batches, so a backend that builds programs can build many cases into one.
  */
 public final class Checker {
     /** Executes a graph on one set of inputs (graph input order) and returns its outputs (graph output order). */
     public interface Runner {
         List<NdArray> run(Graph g, List<NdArray> inputs);
+    }
+
+    /** One graph to run on one set of inputs. */
+    public record Job(String name, Graph graph, List<NdArray> inputs) {}
+
+    /** A job's outputs, or why there are none. */
+    public record Outcome(List<NdArray> outputs, String error) {
+        /** A failed job. */
+        public static Outcome failed(String why) { return new Outcome(null, why); }
+    }
+
+    /** Executes many jobs at once (one program for all of them, where the backend builds programs). */
+    public interface BatchRunner {
+        List<Outcome> runAll(List<Job> jobs);
     }
 
     /** The outcome of one case. */
@@ -29,7 +45,7 @@ public final class Checker {
         public String line() { return passed ? "PASS " + name : "FAIL " + name + ": " + reason; }
     }
 
-    private final Runner runner;
+    private final BatchRunner runner;
     private final double rtol;
     private final double atol;
     private final Supplier<ImportOptions> options;
@@ -40,6 +56,11 @@ public final class Checker {
      * model file that replaces each case's own model.
      */
     public Checker(Runner runner, double rtol, double atol, Supplier<ImportOptions> options, Path modelOverride) {
+        this(sequential(runner), rtol, atol, options, modelOverride);
+    }
+
+    /** A checker running cases in batches. */
+    public Checker(BatchRunner runner, double rtol, double atol, Supplier<ImportOptions> options, Path modelOverride) {
         this.runner = runner;
         this.rtol = rtol;
         this.atol = atol;
@@ -47,25 +68,100 @@ public final class Checker {
         this.modelOverride = modelOverride;
     }
 
-    /** Checks every data set of a case; failures of any kind become a FAIL result, never an exception. */
+    /** A batch runner that runs each job on its own; failures of any kind become failed outcomes. */
+    public static BatchRunner sequential(Runner r) {
+        return jobs -> {
+            List<Outcome> out = new ArrayList<>();
+            for (Job j : jobs) {
+                try {
+                    out.add(new Outcome(r.run(j.graph(), j.inputs()), null));
+                } catch (KilnException e) {
+                    out.add(Outcome.failed(e.getMessage().replace("\n", " ")));
+                } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                    out.add(Outcome.failed("internal error: " + e));
+                }
+            }
+            return out;
+        };
+    }
+
+    /** Checks every data set of a case. */
     public Result check(TestCase c) {
+        return checkAll(List.of(c), 1, r -> {}).get(0);
+    }
+
+    /** A case prepared for running: its jobs and expected outputs, or a failure found while preparing. */
+    private static final class Prepared {
+        final TestCase c;
+        final List<Job> jobs = new ArrayList<>();
+        final List<TestCase.DataSet> sets = new ArrayList<>();
+        Result failed;
+
+        Prepared(TestCase c) { this.c = c; }
+    }
+
+    /**
+     * Checks cases {@code batch} at a time, reporting each result to {@code onResult} as soon as its batch
+     * finished; failures of any kind become FAIL results, never exceptions.
+     */
+    public List<Result> checkAll(List<TestCase> cases, int batch, Consumer<Result> onResult) {
+        List<Result> results = new ArrayList<>();
+        for (int from = 0; from < cases.size(); from += batch) {
+            List<Prepared> ps = new ArrayList<>();
+            List<Job> jobs = new ArrayList<>();
+            for (TestCase c : cases.subList(from, Math.min(cases.size(), from + batch))) {
+                Prepared p = prepare(c);
+                ps.add(p);
+                if (p.failed == null) jobs.addAll(p.jobs);
+            }
+            List<Outcome> outs;
+            try {
+                outs = jobs.isEmpty() ? List.of() : runner.runAll(jobs);
+            } catch (KilnException e) {
+                String why = e.getMessage().replace("\n", " ");
+                outs = new ArrayList<>();
+                for (int i = 0; i < jobs.size(); i++) outs.add(Outcome.failed(why));
+            }
+            int at = 0;
+            for (Prepared p : ps) {
+                Result r = p.failed;
+                if (r == null) {
+                    String why = null;
+                    for (int i = 0; i < p.jobs.size() && why == null; i++) {
+                        why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i));
+                        if (why != null && p.sets.size() > 1) why = p.sets.get(i).name() + ": " + why;
+                    }
+                    at += p.jobs.size();
+                    r = new Result(p.c.name(), why == null, why);
+                }
+                results.add(r);
+                onResult.accept(r);
+            }
+        }
+        return results;
+    }
+
+    private Prepared prepare(TestCase c) {
+        Prepared p = new Prepared(c);
         try {
             Path model = modelOverride != null ? modelOverride : c.model();
             List<String> declared = Kiln.declaredInputs(model);
-            List<TestCase.DataSet> sets = c.dataSets(options.get().maxTensorBytes());
-            for (TestCase.DataSet ds : sets) {
-                String why = checkDataSet(model, declared, ds);
-                if (why != null) return new Result(c.name(), false, (sets.size() > 1 ? ds.name() + ": " : "") + why);
+            for (TestCase.DataSet ds : c.dataSets(options.get().maxTensorBytes())) {
+                String why = prepareDataSet(p, model, declared, ds);
+                if (why != null) {
+                    p.failed = new Result(c.name(), false, (p.sets.size() > 0 ? ds.name() + ": " : "") + why);
+                    return p;
+                }
             }
-            return new Result(c.name(), true, null);
         } catch (KilnException e) {
-            return new Result(c.name(), false, e.getMessage().replace("\n", " "));
+            p.failed = new Result(c.name(), false, e.getMessage().replace("\n", " "));
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-            return new Result(c.name(), false, "internal error: " + e);
+            p.failed = new Result(c.name(), false, "internal error: " + e);
         }
+        return p;
     }
 
-    private String checkDataSet(Path model, List<String> declared, TestCase.DataSet ds) {
+    private String prepareDataSet(Prepared p, Path model, List<String> declared, TestCase.DataSet ds) {
         if (ds.inputs().size() > declared.size())
             return "data set has " + ds.inputs().size() + " inputs, the model declares " + declared.size();
         ImportOptions opts = options.get();
@@ -83,7 +179,14 @@ public final class Checker {
             if (a == null) return "no data for input '" + v.name() + "'";
             ins.add(a);
         }
-        List<NdArray> outs = runner.run(g, ins);
+        p.jobs.add(new Job(p.c.name(), g, ins));
+        p.sets.add(ds);
+        return null;
+    }
+
+    private String compare(Graph g, TestCase.DataSet ds, Outcome o) {
+        if (o.error() != null) return o.error();
+        List<NdArray> outs = o.outputs();
         if (outs.size() < ds.outputs().size()) return "model has " + outs.size() + " outputs, data set expects " + ds.outputs().size();
         for (int i = 0; i < ds.outputs().size(); i++) {
             String why = Compare.mismatch(ds.outputs().get(i), outs.get(i), rtol, atol);

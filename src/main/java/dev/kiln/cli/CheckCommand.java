@@ -5,7 +5,6 @@ import dev.kiln.check.TestCase;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
-import dev.kiln.interp.Interpreter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,18 +45,17 @@ final class CheckCommand implements Callable<Integer> {
         options.requireBackend();
         options.importOptions(); // why: a malformed option is a usage error (exit 2), not a failure of every case
         if (model != null) dev.kiln.Kiln.declaredInputs(model); // why: a broken --model is bad input, not a failed check
-        Checker checker = new Checker((g, ins) -> new Interpreter(g).run(ins), rtol, atol,
-                () -> options.importOptions(), model);
+        Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model);
         List<TestCase> cases = TestCase.find(paths);
-        int passed = 0, failed = 0;
-        for (TestCase c : cases) {
-            Checker.Result r = checker.check(c);
+        int[] counts = new int[2];
+        // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
+        int batch = options.backend.equals("interp") ? 1 : 64;
+        checker.checkAll(cases, batch, r -> {
             out.println(r.line());
             out.flush();
-            if (r.passed()) passed++;
-            else failed++;
-        }
-        out.println(passed + " passed, " + failed + " failed");
-        return failed == 0 ? Main.OK : Main.CHECK_FAILED;
+            counts[r.passed() ? 0 : 1]++;
+        });
+        out.println(counts[0] + " passed, " + counts[1] + " failed");
+        return counts[1] == 0 ? Main.OK : Main.CHECK_FAILED;
     }
 }

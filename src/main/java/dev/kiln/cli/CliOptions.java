@@ -15,8 +15,18 @@ final class CliOptions {
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
-    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on (default ${DEFAULT-VALUE}; available: interp).")
+    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp or c (default ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = {"-t", "--target"}, defaultValue = "host", paramLabel = "TARGET",
+            description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets').")
+    String target;
+
+    @Option(names = "--sanitize", description = "Build host C with -fsanitize=address,undefined.")
+    boolean sanitize;
+
+    @Option(names = "--templates", paramLabel = "DIR", description = "Template folder overriding built-in templates (DIR/c/*.stg, DIR/c/ops/*.stg).")
+    java.nio.file.Path templates;
 
     /** Fresh import options from the command line's values. */
     ImportOptions importOptions() {
@@ -37,7 +47,17 @@ final class CliOptions {
 
     /** Fails unless the chosen backend exists. */
     void requireBackend() {
-        if (!backend.equals("interp"))
-            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp");
+        if (!backend.equals("interp") && !backend.equals("c"))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp, c");
+    }
+
+    /** The batch runner of the chosen backend. */
+    dev.kiln.check.Checker.BatchRunner runner() {
+        requireBackend();
+        if (backend.equals("interp")) {
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+            return dev.kiln.check.Checker.sequential((g, ins) -> new dev.kiln.interp.Interpreter(g).run(ins));
+        }
+        return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }
 }

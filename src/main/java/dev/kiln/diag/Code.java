@@ -31,6 +31,14 @@ public enum Code {
     EVAL_FAILED(205, "%s"),
     // 3xx: checking against recorded outputs
     CASE_LAYOUT(301, "%s"),
+    // 4xx: backends, targets and toolchains
+    UNKNOWN_TARGET(401, "unknown target '%s'"),
+    BAD_TARGET(402, "%s"),
+    UNSUPPORTED_BY_BACKEND(403, "the %s backend cannot run %d node(s):%s"),
+    TOOL_MISSING(404, "%s"),
+    BUILD_FAILED(405, "%s"),
+    RUN_FAILED(406, "%s"),
+    TEMPLATE_ERROR(407, "%s"),
     // 9xx: usage
     USAGE(901, "%s"),
     IO_ERROR(902, "%s"),

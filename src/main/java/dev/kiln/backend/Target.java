@@ -1,0 +1,145 @@
+package dev.kiln.backend;
+
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A compilation target read from a descriptor in {@code targets/} (data only: a new MCU is a new file):
+ * toolchain, compiler flags, FPU and DSP features, arena alignment, and the qemu boards that can run it.
+ */
+public final class Target {
+    /** A memory region: origin address and length in bytes. */
+    public record Region(long origin, long length) {
+        /** {@code 0x20000000}. */
+        public String originHex() { return String.format("0x%08X", origin); }
+    }
+
+    /** A qemu board with its memory map; {@code rodata} is null when read-only data shares flash. */
+    public record Board(String name, Region flash, Region ram, Region rodata) {}
+
+    private final String name;
+    private final Properties p;
+    private final List<Board> boards = new ArrayList<>();
+
+    private Target(String name, Properties p, String where) {
+        this.name = name;
+        this.p = p;
+        String bs = p.getProperty("qemu.boards", "").trim();
+        if (!bs.isEmpty()) {
+            for (String b : bs.split("\\s+"))
+                boards.add(new Board(b, region(b, "flash", where, true), region(b, "ram", where, true), region(b, "rodata", where, false)));
+        }
+        if (isCross() && boards.isEmpty())
+            throw bad(where, "names no qemu board (qemu.boards)");
+    }
+
+    private Region region(String board, String what, String where, boolean required) {
+        String v = p.getProperty("board." + board + "." + what);
+        if (v == null) {
+            if (required) throw bad(where, "lacks board." + board + "." + what);
+            return null;
+        }
+        String[] parts = v.trim().split("\\s+");
+        if (parts.length != 2) throw bad(where, "board." + board + "." + what + " must be 'ORIGIN LENGTH', e.g. 0x20000000 16K");
+        try {
+            return new Region(Long.decode(parts[0]), size(parts[1]));
+        } catch (NumberFormatException e) {
+            throw bad(where, "board." + board + "." + what + ": '" + v + "' is not 'ORIGIN LENGTH'");
+        }
+    }
+
+    private static long size(String s) {
+        long mult = 1;
+        char last = Character.toUpperCase(s.charAt(s.length() - 1));
+        if (last == 'K') mult = 1024;
+        else if (last == 'M') mult = 1024 * 1024;
+        return Long.decode(mult == 1 ? s : s.substring(0, s.length() - 1)) * mult;
+    }
+
+    private static KilnException bad(String where, String what) {
+        return new KilnException(Code.BAD_TARGET, Location.file(where), "target descriptor " + what);
+    }
+
+    /** The names of the bundled targets, sorted. */
+    public static List<String> names() {
+        List<String> r = new ArrayList<>();
+        for (String f : Resources.list("targets")) if (f.endsWith(".properties")) r.add(f.substring(0, f.length() - 11));
+        return r;
+    }
+
+    /** Loads a bundled target by name, or a descriptor file by path (a name ending in {@code .properties}). */
+    public static Target load(String nameOrFile) {
+        String text;
+        String where;
+        if (nameOrFile.endsWith(".properties")) {
+            Path f = Path.of(nameOrFile);
+            try {
+                text = Files.readString(f);
+            } catch (IOException e) {
+                throw new KilnException(Code.FILE_NOT_FOUND, Location.file(nameOrFile), nameOrFile + " (" + e.getMessage() + ")");
+            }
+            where = nameOrFile;
+        } else {
+            text = Resources.read("targets/" + nameOrFile + ".properties");
+            where = "targets/" + nameOrFile + ".properties";
+            if (text == null)
+                throw new KilnException(Code.UNKNOWN_TARGET, Location.NONE, nameOrFile)
+                        .withHint("known targets: " + String.join(", ", names()) + " (or a path to a .properties descriptor)");
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(text));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String n = p.getProperty("name");
+        if (n == null) throw bad(where, "has no name");
+        return new Target(n, p, where);
+    }
+
+    /** The target's name ({@code cortex-m4f}). */
+    public String name() { return name; }
+    /** One line for {@code kiln targets}. */
+    public String description() { return p.getProperty("description", ""); }
+    /** {@code host} or a cross toolchain prefix such as {@code arm-none-eabi}. */
+    public String toolchain() { return p.getProperty("toolchain", "host"); }
+    /** Whether the code runs elsewhere (under qemu) rather than on this machine. */
+    public boolean isCross() { return !toolchain().equals("host"); }
+    /** The C compiler command. */
+    public String cc() { return p.getProperty("cc", isCross() ? toolchain() + "-gcc" : "gcc"); }
+    /** The size tool, or null for hosts (where code size is read the same way with {@code size}). */
+    public String sizeTool() { return isCross() ? toolchain() + "-size" : "size"; }
+    /** Compiler flags for building the generated code. */
+    public List<String> cflags() { return split(p.getProperty("cflags", "")); }
+    /** Flags replacing {@link #cflags()} for sanitizer builds (hosts only). */
+    public List<String> sanitizeCflags() { return split(p.getProperty("sanitize.cflags", "")); }
+    /** {@code none}, {@code sp} (single precision) or {@code dp}. */
+    public String fpu() { return p.getProperty("fpu", "none"); }
+    /** Whether the core has a hardware FPU. */
+    public boolean hasFpu() { return !fpu().equals("none"); }
+    /** Whether the core has Arm's DSP extension (SMLAD and friends). */
+    public boolean hasDsp() { return Boolean.parseBoolean(p.getProperty("dsp", "false")); }
+    /** Alignment of every buffer in the arena, in bytes. */
+    public int alignment() { return Integer.parseInt(p.getProperty("align", "8").trim()); }
+    /** The qemu boards in order of preference. */
+    public List<Board> boards() { return List.copyOf(boards); }
+    /** A raw descriptor property, or null. */
+    public String property(String key) { return p.getProperty(key); }
+
+    private static List<String> split(String s) {
+        s = s.trim();
+        return s.isEmpty() ? List.of() : List.of(s.split("\\s+"));
+    }
+
+    @Override
+    public String toString() { return name; }
+}

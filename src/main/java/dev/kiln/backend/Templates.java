@@ -1,0 +1,105 @@
+package dev.kiln.backend;
+
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.stringtemplate.v4.ST;
+import org.stringtemplate.v4.STErrorListener;
+import org.stringtemplate.v4.STGroup;
+import org.stringtemplate.v4.STGroupFile;
+import org.stringtemplate.v4.misc.STMessage;
+
+/**
+ * A backend's StringTemplate groups: {@code templates/<backend>/*.stg} and {@code templates/<backend>/ops/*.stg}
+ * merged into one namespace. A user folder ({@code --templates DIR}) comes first: a group file in
+ * {@code DIR/<backend>/} or {@code DIR/<backend>/ops/} overrides the built-in templates of the same names and
+ * may call every other built-in one.
+ */
+public final class Templates {
+    private final STGroup root = new STGroup();
+    private final List<String> errors = new ArrayList<>();
+    private final List<String> groupFiles = new ArrayList<>();
+
+    /** Loads the built-in groups of {@code backend} ({@code c}, {@code opencl}), after those in {@code override}. */
+    public Templates(String backend, Path override) {
+        STErrorListener listener = new STErrorListener() {
+            @Override public void compileTimeError(STMessage msg) { errors.add(msg.toString()); }
+            @Override public void runTimeError(STMessage msg) { errors.add(msg.toString()); }
+            @Override public void IOError(STMessage msg) { errors.add(msg.toString()); }
+            @Override public void internalError(STMessage msg) { errors.add(msg.toString()); }
+        };
+        root.setListener(listener);
+        if (override != null) {
+            for (String sub : List.of(backend, backend + "/ops")) {
+                Path dir = override.resolve(sub);
+                if (!Files.isDirectory(dir)) continue;
+                try (Stream<Path> s = Files.list(dir)) {
+                    for (Path p : s.filter(f -> f.toString().endsWith(".stg")).sorted().toList()) {
+                        try {
+                            load(p.toUri().toURL(), p.toString(), listener);
+                        } catch (MalformedURLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new KilnException(Code.IO_ERROR, Location.file(dir.toString()), "cannot list " + dir + ": " + e.getMessage());
+                }
+            }
+        }
+        for (String sub : List.of(backend, backend + "/ops")) {
+            for (String f : Resources.list("templates/" + sub)) {
+                if (!f.endsWith(".stg")) continue;
+                String res = "templates/" + sub + "/" + f;
+                load(Templates.class.getClassLoader().getResource(res), res, listener);
+            }
+        }
+        check();
+    }
+
+    private void load(URL url, String name, STErrorListener listener) {
+        STGroupFile g = new STGroupFile(url, "UTF-8", '<', '>');
+        g.setListener(listener);
+        g.load();
+        root.importTemplates(g);
+        groupFiles.add(name);
+    }
+
+    /** Whether a template of this name exists in any group. */
+    public boolean has(String name) { return root.isDefined(name) || root.lookupTemplate(name) != null; }
+
+    /** The parameter names of a template, or null when it does not exist. */
+    public List<String> parameters(String name) {
+        ST st = root.getInstanceOf(name);
+        if (st == null) return null;
+        return st.impl.formalArguments == null ? List.of() : new ArrayList<>(st.impl.formalArguments.keySet());
+    }
+
+    /** The group files loaded, in lookup order. */
+    public List<String> groupFiles() { return List.copyOf(groupFiles); }
+
+    /** Renders template {@code name} with the given arguments (name, value pairs). */
+    public String render(String name, Object... args) {
+        ST st = root.getInstanceOf(name);
+        if (st == null) throw new KilnException(Code.TEMPLATE_ERROR, Location.NONE, "no template '" + name + "'");
+        for (int i = 0; i < args.length; i += 2) st.add((String) args[i], args[i + 1]);
+        String out = st.render(100);
+        check();
+        return out;
+    }
+
+    private void check() {
+        if (errors.isEmpty()) return;
+        String all = String.join("\n  ", errors);
+        errors.clear();
+        throw new KilnException(Code.TEMPLATE_ERROR, Location.NONE, "template error:\n  " + all)
+                .withHint("check the .stg files given with --templates, or report a bug if they are Kiln's own");
+    }
+}

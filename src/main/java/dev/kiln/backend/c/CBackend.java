@@ -1,0 +1,264 @@
+package dev.kiln.backend.c;
+
+import dev.kiln.Kiln;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Resources;
+import dev.kiln.backend.Target;
+import dev.kiln.backend.Templates;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.memory.MemoryPlan;
+import dev.kiln.memory.MemoryPlan.Kind;
+import dev.kiln.memory.MemoryPlan.Placement;
+import dev.kiln.memory.MemoryPlanner;
+import dev.kiln.memory.PlacementRules;
+import dev.kiln.ops.Trait;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The C99 backend: one kernel function per node, rendered from the op's template in {@code templates/c/ops/},
+ * called in schedule order by {@code <model>_run} with pointers into the caller's buffers, the weights and one
+ * arena planned by {@link MemoryPlanner}.
+ */
+public final class CBackend implements Backend {
+    /** Runtime files copied beside the generated code. */
+    static final List<String> RUNTIME_FILES = List.of("kiln_runtime.h");
+
+    @Override
+    public String kind() { return "c"; }
+
+    @Override
+    public String unsupportedReason(Graph g, Node n, Target t) {
+        return reason(new Templates("c", null), new KernelModel(0, "m", n), n, t);
+    }
+
+    /** Why the node cannot be lowered, or null after a successful lowering into {@code k}. */
+    private static String reason(Templates tpl, KernelModel k, Node n, Target t) {
+        for (Value v : n.inputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
+        for (Value v : n.outputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
+        if (!tpl.has(n.op().name())) return "no C template '" + n.op().name() + "' (templates/c/ops/*.stg)";
+        try {
+            KernelLowerings.lower(k, n, t);
+        } catch (Unsupported e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    @Override
+    public GeneratedCode generate(Graph g, Target t, Options o) {
+        String prefix = o.name().toLowerCase(Locale.ROOT);
+        if (!prefix.matches("[a-z_][a-z0-9_]*"))
+            throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
+                    .withHint("use letters, digits and underscores, e.g. --name kws");
+        Templates tpl = new Templates("c", o.templates());
+        for (Value v : g.inputs()) if (v.dtype() == DType.F16) unsupportedIo(v);
+        for (Value v : g.outputs()) if (v.dtype() == DType.F16) unsupportedIo(v);
+
+        // 1. kernel models (the op-specific numbers) for every node; collect every node the backend cannot run
+        Map<Node, KernelModel> models = new IdentityHashMap<>();
+        StringBuilder unsupported = new StringBuilder();
+        int count = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            KernelModel k = new KernelModel(i, prefix, n);
+            String why = reason(tpl, k, n, t);
+            if (why != null) {
+                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
+                count++;
+            }
+            models.put(n, k);
+        }
+        if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
+
+        // 2. memory plan
+        MemoryPlan plan = new MemoryPlanner(t.alignment(), rules(models)).plan(g);
+
+        // 3. the program model
+        CProgram p = new CProgram();
+        p.prefix = prefix;
+        p.PREFIX = prefix.toUpperCase(Locale.ROOT);
+        p.kilnVersion = Kiln.version();
+        p.source = CTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
+        p.target = t.name();
+        p.arenaSize = plan.arenaBytes();
+        p.arenaLowerBound = plan.lowerBoundBytes();
+        p.align = t.alignment();
+        p.needsArena = plan.arenaBytes() > 0;
+        Set<String> used = new HashSet<>(List.of("arena", "a", "inputs", "outputs"));
+        for (int i = 0; i < g.inputs().size(); i++) p.inputs.add(io(i, "in_", g.inputs().get(i), used));
+        for (int i = 0; i < g.outputs().size(); i++) p.outputs.add(io(i, "out_", g.outputs().get(i), used));
+        Map<Value, String> weightSymbols = new IdentityHashMap<>();
+        for (Value c : g.constants()) {
+            boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);
+            if (!needed || c.constant().size() == 0) continue;
+            String sym = prefix + "_w" + p.weights.size();
+            weightSymbols.put(c, sym);
+            p.weights.add(weight(sym, c));
+        }
+        for (Node n : nodes) {
+            KernelModel k = models.get(n);
+            Placement outP = plan.placement(n.output(0));
+            if (n.input(0) != null) k.inPlace = samePlace(plan.placement(n.input(0)), outP);
+            CProgram.Call call = new CProgram.Call(k, n.op().name(), describe(n));
+            for (int i = 0; i < n.numInputs(); i++) {
+                Value v = n.input(i);
+                if (v != null) call.params.add(ref("x" + i, v, true, plan, p, weightSymbols));
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                Value v = n.output(i);
+                if (v != null) call.params.add(ref("y" + i, v, false, plan, p, weightSymbols));
+            }
+            MemoryPlan.Buffer s = plan.scratch(n);
+            if (s != null) {
+                CProgram.Ref r = new CProgram.Ref("s", "unsigned char", false);
+                r.arena = true;
+                r.offset = s.offset();
+                call.params.add(r);
+            }
+            p.calls.add(call);
+        }
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value v = g.outputs().get(i);
+            Placement pl = plan.placement(v);
+            if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
+            p.copies.add(new CProgram.Copy(ref("src", v, true, plan, p, weightSymbols), p.outputs.get(i)));
+        }
+        p.runtimeHeaders.addAll(RUNTIME_FILES);
+
+        // 4. render
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(prefix + ".h", tpl.render("header", "p", p));
+        files.put(prefix + ".c", tpl.render("source", "p", p));
+        files.put(prefix + "_weights.c", tpl.render("weights", "p", p));
+        for (String f : RUNTIME_FILES) {
+            String text = Resources.read("runtime-c/" + f);
+            if (text == null) throw new IllegalStateException("runtime-c/" + f + " is missing from Kiln's resources");
+            files.put(f, text);
+        }
+        return new GeneratedCode(prefix, g, plan, t, files);
+    }
+
+    private static void unsupportedIo(Value v) {
+        throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", 1,
+                "\n  model input/output '" + v.name() + "' is f16, which the C backend does not support");
+    }
+
+    private static PlacementRules rules(Map<Node, KernelModel> models) {
+        return new PlacementRules() {
+            @Override
+            public boolean isAlias(Node n) {
+                return n.op().has(Trait.ALIAS) && n.input(0) != null
+                        && n.input(0).type().byteSize() == n.output(0).type().byteSize();
+            }
+
+            @Override
+            public int inPlaceInput(Node n) {
+                // why: element-wise kernels read element i of every input before writing element i
+                if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
+                Value out = n.output(0);
+                for (int i = 0; i < n.numInputs(); i++) {
+                    Value in = n.input(i);
+                    if (in != null && in.dtype() == out.dtype() && in.shape().equals(out.shape())) return i;
+                }
+                return -1;
+            }
+
+            @Override
+            public long scratchBytes(Node n) { return models.get(n).scratchBytes; }
+        };
+    }
+
+    private static boolean samePlace(Placement a, Placement b) {
+        if (a.kind() != b.kind()) return false;
+        if (a.kind() == Kind.ARENA) return a.offset() == b.offset();
+        return a.kind() != Kind.CONSTANT && a.index() == b.index();
+    }
+
+    private static CProgram.Io io(int i, String pre, Value v, Set<String> used) {
+        String base = pre + CTypes.identifier(v.name());
+        String name = base;
+        for (int k = 2; !used.add(name); k++) name = base + "_" + k;
+        List<Integer> dims = new ArrayList<>();
+        for (int d : v.shape().dims()) dims.add(d);
+        return new CProgram.Io(i, name, CTypes.ctype(v.dtype()), CTypes.commentText(v.name()), v.type().toString(),
+                v.shape().numel(), v.type().byteSize(), dims);
+    }
+
+    private static CProgram.Weight weight(String sym, Value c) {
+        NdArray a = c.constant();
+        DType t = c.dtype();
+        int per = t.isFloat() ? 8 : 16;
+        List<String> lines = new ArrayList<>();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0, n = a.size(); i < n; i++) {
+            if (b.length() > 0) b.append(' ');
+            b.append(CTypes.elementLiteral(t, a, i)).append(i + 1 < n ? "," : "");
+            if ((i + 1) % per == 0) {
+                lines.add(b.toString());
+                b.setLength(0);
+            }
+        }
+        if (b.length() > 0) lines.add(b.toString());
+        return new CProgram.Weight(sym, CTypes.ctype(t), CTypes.commentText("'" + c.name() + "': " + c.type()), a.size(), lines);
+    }
+
+    private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, CProgram p,
+            Map<Value, String> weights) {
+        CProgram.Ref r = new CProgram.Ref(param, CTypes.ctype(v.dtype()), readOnly);
+        Placement pl = plan.placement(v);
+        switch (pl.kind()) {
+            case ARENA: r.arena = true; r.offset = pl.offset(); break;
+            case INPUT: r.input = true; r.symbol = p.inputs.get(pl.index()).param; break;
+            case OUTPUT: r.output = true; r.symbol = p.outputs.get(pl.index()).param; break;
+            case CONSTANT:
+                r.symbol = weights.get(v);
+                if (r.symbol == null) r.none = true;
+                else r.weight = true;
+                break;
+            default: throw new IllegalStateException();
+        }
+        return r;
+    }
+
+    private static String describe(Node n) {
+        StringBuilder b = new StringBuilder(n.op().name()).append(" '").append(n.name()).append("': ");
+        for (int i = 0; i < n.numInputs(); i++) {
+            if (i > 0) b.append(", ");
+            b.append(n.input(i) == null ? "-" : n.input(i).type().toString());
+        }
+        b.append(" -> ");
+        for (int i = 0; i < n.outputs().size(); i++) {
+            if (i > 0) b.append(", ");
+            b.append(n.output(i) == null ? "-" : n.output(i).type().toString());
+        }
+        return CTypes.commentText(b.toString());
+    }
+
+    /** The output folder's default name for a model file: its base name without extension. */
+    public static String defaultName(Path model) {
+        String n = model.getFileName().toString();
+        if (n.equals("model.onnx") && model.toAbsolutePath().getParent() != null)
+            n = model.toAbsolutePath().getParent().getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        if (dot > 0) n = n.substring(0, dot);
+        String id = CTypes.identifier(n).toLowerCase(Locale.ROOT);
+        return id.startsWith("_") ? "model" + id : id;
+    }
+}

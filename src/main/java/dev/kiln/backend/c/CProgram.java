@@ -1,0 +1,102 @@
+package dev.kiln.backend.c;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The model object of one generated C program, handed to {@code templates/c/Model.stg} as {@code p}. */
+public final class CProgram {
+    /** A pointer passed to a kernel: where its bytes live, and the kernel parameter it binds. */
+    public static final class Ref {
+        /** Kernel parameter name ({@code x0}, {@code y0}, {@code s}). */
+        public final String name;
+        public final String ctype;
+        /** Whether the kernel only reads it. */
+        public final boolean readOnly;
+        public boolean arena, input, output, weight, none;
+        /** Arena offset, or the input/output parameter or weight symbol. */
+        public long offset;
+        public String symbol;
+
+        Ref(String name, String ctype, boolean readOnly) {
+            this.name = name;
+            this.ctype = ctype;
+            this.readOnly = readOnly;
+        }
+    }
+
+    /** One node's kernel: its model, the template to render, and its parameters. */
+    public static final class Call {
+        public final KernelModel k;
+        public final String template;
+        public final List<Ref> params = new ArrayList<>();
+        /** One line describing the node for the comment above its kernel. */
+        public final String comment;
+
+        Call(KernelModel k, String template, String comment) {
+            this.k = k;
+            this.template = template;
+            this.comment = comment;
+        }
+    }
+
+    /** A model input or output in the API. */
+    public static final class Io {
+        public final int index;
+        public final String param, ctype, name, type;
+        public final long numel, bytes;
+        public final int rank;
+        public final List<Integer> dims;
+
+        Io(int index, String param, String ctype, String name, String type, long numel, long bytes, List<Integer> dims) {
+            this.index = index;
+            this.param = param;
+            this.ctype = ctype;
+            this.name = name;
+            this.type = type;
+            this.numel = numel;
+            this.bytes = bytes;
+            this.rank = dims.size();
+            this.dims = dims;
+        }
+    }
+
+    /** A weight array in {@code <model>_weights.c}. */
+    public static final class Weight {
+        public final String symbol, ctype, comment;
+        public final long count;
+        /** The initializer, a few literals per line. */
+        public final List<String> lines;
+
+        Weight(String symbol, String ctype, String comment, long count, List<String> lines) {
+            this.symbol = symbol;
+            this.ctype = ctype;
+            this.comment = comment;
+            this.count = count;
+            this.lines = lines;
+        }
+    }
+
+    /** An output filled by copying at the end (an input, a constant, or a value listed twice). */
+    public static final class Copy {
+        public final Ref from;
+        public final Io to;
+
+        Copy(Ref from, Io to) {
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    /** {@code kws}, {@code KWS}. */
+    public String prefix, PREFIX;
+    public String kilnVersion, source, target;
+    public long arenaSize, arenaLowerBound;
+    public int align;
+    public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+    public final List<Call> calls = new ArrayList<>();
+    public final List<Weight> weights = new ArrayList<>();
+    public final List<Copy> copies = new ArrayList<>();
+    /** Runtime headers the kernels include ({@code kiln_runtime.h}). */
+    public final List<String> runtimeHeaders = new ArrayList<>();
+    public boolean needsArena;
+}

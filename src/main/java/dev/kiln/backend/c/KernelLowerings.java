@@ -1,0 +1,69 @@
+package dev.kiln.backend.c;
+
+import dev.kiln.backend.Target;
+import dev.kiln.backend.c.kernels.DataKernels;
+import dev.kiln.backend.c.kernels.ElementwiseKernels;
+import dev.kiln.backend.c.kernels.NnKernels;
+import dev.kiln.backend.c.kernels.QuantKernels;
+import dev.kiln.ir.Node;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The op-specific halves of the C kernels: a public static method named like the op in camelCase
+ * ({@code average_pool} → {@code averagePool}) in one of the {@code kernels/*Kernels} classes, taking
+ * {@code (KernelModel k, Node n, Target t)} and returning the model object the op's template gets as {@code m}.
+ * Ops whose template needs nothing beyond {@link KernelModel} have no method. Found by reflection, so there is
+ * no switch over op names.
+ */
+public final class KernelLowerings {
+    private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class};
+    private static final Map<String, Method> METHODS = new HashMap<>();
+
+    static {
+        for (Class<?> c : CLASSES) {
+            for (Method m : c.getDeclaredMethods()) {
+                if (!Modifier.isPublic(m.getModifiers()) || !Modifier.isStatic(m.getModifiers())) continue;
+                Class<?>[] p = m.getParameterTypes();
+                if (p.length != 3 || p[0] != KernelModel.class || p[1] != Node.class || p[2] != Target.class) continue;
+                if (METHODS.put(m.getName(), m) != null) throw new IllegalStateException("two C lowerings for " + m.getName());
+            }
+        }
+    }
+
+    private KernelLowerings() {}
+
+    /** {@code average_pool} → {@code averagePool}. */
+    public static String methodName(String op) {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : op.toCharArray()) {
+            if (c == '_') up = true;
+            else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
+    }
+
+    /** Whether an op has a lowering method. */
+    public static boolean has(String op) { return METHODS.containsKey(methodName(op)); }
+
+    /** Runs the op's lowering (if any) and stores its result in {@code k.m}; throws {@link Unsupported}. */
+    static void lower(KernelModel k, Node n, Target t) {
+        Method m = METHODS.get(methodName(n.op().name()));
+        if (m == null) return;
+        try {
+            k.m = m.invoke(null, k, n, t);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException) throw (RuntimeException) e.getCause();
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

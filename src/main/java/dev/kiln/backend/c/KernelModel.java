@@ -1,0 +1,91 @@
+package dev.kiln.backend.c;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Value;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The model object of one node's kernel, handed to the op's template as {@code k} (the op-specific part,
+ * computed by a {@link KernelLowerings} method, as {@code m}). Templates read public fields only.
+ */
+public final class KernelModel {
+    /** Position in the schedule. */
+    public final int index;
+    /** The kernel function's name ({@code kws_k3_conv}). */
+    public final String fn;
+    /** The model's symbol prefix ({@code kws}). */
+    public final String prefix;
+    /** The op's name and the node's name (made safe for a comment). */
+    public final String op, node;
+    public final List<TensorInfo> ins = new ArrayList<>(), outs = new ArrayList<>();
+    /** Shortcuts: input 0 and output 0; inputs 1 and 2 (null when absent). */
+    public final TensorInfo x, y, in1, in2;
+    /** Elements of output 0. */
+    public final long n;
+    /** Scalar attributes as C literals of the compute type (floats with {@code f} in float kernels). */
+    public final Map<String, String> attr;
+    /** The C type arithmetic is done in ({@code float} for f32 and f16, {@code double} for f64). */
+    public final String ftype;
+    /** Suffix of math.h functions for {@link #ftype} ({@code f} for float, empty for double). */
+    public final String mf;
+    /** 0, 1 and 0.5 as literals of {@link #ftype}. */
+    public final String zero, one, half;
+    /** Whether output 0 occupies the same bytes as input 0's buffer (in-place or alias). */
+    public boolean inPlace;
+    /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
+    public long scratchBytes;
+    /** The op-specific model from the lowering method, or null. */
+    public Object m;
+
+    KernelModel(int index, String prefix, Node n) {
+        this.index = index;
+        this.prefix = prefix;
+        this.op = n.op().name();
+        this.node = CTypes.commentText(n.name());
+        this.fn = prefix + "_k" + index + "_" + op;
+        for (int i = 0; i < n.numInputs(); i++) ins.add(new TensorInfo("x" + i, n.input(i)));
+        for (int i = 0; i < n.outputs().size(); i++) outs.add(new TensorInfo("y" + i, n.output(i)));
+        x = ins.isEmpty() ? null : ins.get(0);
+        y = outs.get(0);
+        in1 = ins.size() > 1 ? ins.get(1) : null;
+        in2 = ins.size() > 2 ? ins.get(2) : null;
+        n0(n);
+        this.n = y.numel;
+        Value out = n.output(0);
+        DType compute = out.dtype() == DType.F64 || (!out.dtype().isFloat() && n.numInputs() > 0 && n.input(0) != null
+                && n.input(0).dtype() == DType.F64) ? DType.F64 : DType.F32;
+        ftype = compute == DType.F64 ? "double" : "float";
+        mf = compute == DType.F64 ? "" : "f";
+        zero = CTypes.literal(compute, 0.0);
+        one = CTypes.literal(compute, 1.0);
+        half = CTypes.literal(compute, 0.5);
+        Map<String, String> a = new TreeMap<>();
+        for (Map.Entry<String, Object> e : n.attrs().asMap().entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Long) a.put(e.getKey(), Long.toString((Long) v));
+            else if (v instanceof Double) a.put(e.getKey(), CTypes.literal(compute, (Double) v));
+            else if (v instanceof String) a.put(e.getKey(), CTypes.commentText((String) v));
+        }
+        attr = Collections.unmodifiableMap(a);
+    }
+
+    private void n0(Node n) {
+        Value out = n.output(0);
+        for (int i = 0; i < n.numInputs(); i++) {
+            Value in = n.input(i);
+            if (in != null) ins.get(i).broadcastTo(in.shape(), out.shape());
+        }
+    }
+
+    /** A constant input's data, for lowerings that bake small parameters into the code. */
+    public static NdArray constant(Node n, int i) {
+        Value v = n.input(i);
+        return v == null ? null : v.constant();
+    }
+}

@@ -1,0 +1,6 @@
+package dev.kiln.backend.c.kernels;
+
+/** C kernel lowerings of the elementwise ops: one public static method per op that needs one (see KernelLowerings). */
+public final class ElementwiseKernels {
+    private ElementwiseKernels() {}
+}

@@ -1,0 +1,221 @@
+package dev.kiln.memory;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.memory.MemoryPlan.Buffer;
+import dev.kiln.memory.MemoryPlan.Kind;
+import dev.kiln.memory.MemoryPlan.Placement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plans the arena of a scheduled graph: liveness per tensor, aliases and in-place execution merged into
+ * shared buffers, then offsets by two greedy heuristics (largest buffer first; execution order, best fit),
+ * keeping the smaller arena.
+ */
+public final class MemoryPlanner {
+    private final int alignment;
+    private final PlacementRules rules;
+    private final Map<Value, Boolean> graphOutputs = new IdentityHashMap<>();
+
+    /** A planner aligning every offset to {@code alignment} bytes. */
+    public MemoryPlanner(int alignment, PlacementRules rules) {
+        if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw new IllegalArgumentException("alignment " + alignment);
+        this.alignment = alignment;
+        this.rules = rules;
+    }
+
+    /** A group of values sharing bytes, with its live range. */
+    private static final class Group {
+        final List<Value> values = new ArrayList<>();
+        long bytes;
+        int first;
+        int last;
+        Node scratchOf;
+    }
+
+    /** Plans {@code g}, whose nodes are in execution order. */
+    public synchronized MemoryPlan plan(Graph g) {
+        List<Node> schedule = g.nodes();
+        int end = schedule.size(); // why: values copied to outputs at the end stay live through this extra step
+        Map<Node, Integer> step = new IdentityHashMap<>();
+        for (int i = 0; i < schedule.size(); i++) step.put(schedule.get(i), i);
+
+        Map<Value, Placement> placement = new IdentityHashMap<>();
+        Map<Value, Group> groupOf = new IdentityHashMap<>();
+        List<Group> groups = new ArrayList<>();
+        for (int i = 0; i < g.inputs().size(); i++) placement.put(g.inputs().get(i), new Placement(Kind.INPUT, i, 0, null));
+        for (Value c : g.constants()) placement.put(c, new Placement(Kind.CONSTANT, -1, 0, null));
+        Map<Value, Integer> outputIndex = new IdentityHashMap<>();
+        graphOutputs.clear();
+        for (Value o : g.outputs()) graphOutputs.put(o, true);
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value o = g.outputs().get(i);
+            // why: an output that is an input or a constant, or a second listing of one value, is copied at the end
+            if (o.producer() != null && !outputIndex.containsKey(o)) outputIndex.put(o, i);
+        }
+
+        long lowerBound = lowerBound(g, schedule, step, outputIndex, end);
+
+        for (Node n : schedule) {
+            int s = step.get(n);
+            for (int oi = 0; oi < n.outputs().size(); oi++) {
+                Value out = n.outputs().get(oi);
+                if (out == null) continue;
+                Integer oIdx = outputIndex.get(out);
+                if (oIdx != null) {
+                    placement.put(out, new Placement(Kind.OUTPUT, oIdx, 0, null));
+                    continue;
+                }
+                Group grp = null;
+                if (oi == 0 && rules.isAlias(n) && n.input(0) != null) {
+                    Placement src = placement.get(n.input(0));
+                    if (src.kind() != Kind.ARENA) { // why: an alias of caller or constant memory needs no arena bytes
+                        placement.put(out, src);
+                        continue;
+                    }
+                    grp = groupOf.get(n.input(0));
+                } else if (oi == 0) {
+                    int ip = rules.inPlaceInput(n);
+                    if (ip >= 0) {
+                        Value in = n.input(ip);
+                        Group cand = in == null ? null : groupOf.get(in);
+                        // why: overwriting is safe only when nothing reads the buffer after this node
+                        if (cand != null && cand.scratchOf == null && lastUse(cand, step, outputIndex, end) <= s
+                                && cand.bytes >= align(out.type().byteSize()))
+                            grp = cand;
+                    }
+                }
+                if (grp == null) {
+                    grp = new Group();
+                    grp.bytes = align(out.type().byteSize());
+                    grp.first = s;
+                    groups.add(grp);
+                }
+                grp.values.add(out);
+                groupOf.put(out, grp);
+            }
+            long sb = rules.scratchBytes(n);
+            if (sb > 0) {
+                Group sg = new Group();
+                sg.bytes = align(sb);
+                sg.first = s;
+                sg.last = s;
+                sg.scratchOf = n;
+                groups.add(sg);
+            }
+        }
+        for (Group grp : groups) if (grp.scratchOf == null) grp.last = Math.max(grp.first, lastUse(grp, step, outputIndex, end));
+
+        long[] bySize = assign(groups, Comparator.comparingLong((Group x) -> -x.bytes).thenComparingInt(x -> x.first));
+        long[] byOrder = assign(groups, Comparator.comparingInt((Group x) -> x.first).thenComparingLong(x -> -x.bytes));
+        long sizeA = arenaSize(groups, bySize), sizeB = arenaSize(groups, byOrder);
+        long[] offsets = sizeA <= sizeB ? bySize : byOrder;
+        String strategy = sizeA <= sizeB ? "greedy-by-size" : "greedy-by-order";
+
+        List<Buffer> buffers = new ArrayList<>();
+        Map<Node, Buffer> scratch = new LinkedHashMap<>();
+        Map<Group, Buffer> bufferOf = new HashMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Group grp = groups.get(i);
+            Buffer b = new Buffer(i, grp.bytes, offsets[i], grp.first, grp.last, List.copyOf(grp.values), grp.scratchOf);
+            buffers.add(b);
+            bufferOf.put(grp, b);
+            if (grp.scratchOf != null) scratch.put(grp.scratchOf, b);
+        }
+        for (Map.Entry<Value, Group> e : groupOf.entrySet()) {
+            Buffer b = bufferOf.get(e.getValue());
+            placement.put(e.getKey(), new Placement(Kind.ARENA, -1, b.offset(), b));
+        }
+        return new MemoryPlan(placement, scratch, buffers, schedule, Math.max(sizeA <= sizeB ? sizeA : sizeB, 0), lowerBound,
+                alignment, strategy);
+    }
+
+    private long align(long bytes) {
+        return (Math.max(bytes, 1) + alignment - 1) / alignment * alignment;
+    }
+
+    private static int lastUse(Value v, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
+        int last = -1;
+        for (Node u : v.users()) last = Math.max(last, step.get(u));
+        return last;
+    }
+
+    private int lastUse(Group grp, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
+        int last = grp.first;
+        for (Value v : grp.values) {
+            last = Math.max(last, lastUse(v, step, outputIndex, end));
+            if (isCopiedOut(v, outputIndex)) last = end;
+        }
+        return last;
+    }
+
+    /** Graph outputs that are not written in place by their producer are copied into the output at the end. */
+    private boolean isCopiedOut(Value v, Map<Value, Integer> outputIndex) {
+        return graphOutputs.containsKey(v) && !outputIndex.containsKey(v);
+    }
+
+    private long lowerBound(Graph g, List<Node> schedule, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
+        long[] live = new long[end + 1];
+        for (Node n : schedule) {
+            int s = step.get(n);
+            for (Value out : n.outputs()) {
+                if (out == null || outputIndex.containsKey(out)) continue;
+                if (rules.isAlias(n) && out == n.output(0) && n.input(0) != null && n.input(0).producer() == null) continue;
+                int last = Math.max(s, lastUse(out, step, outputIndex, end));
+                if (isCopiedOut(out, outputIndex)) last = end;
+                for (int t = s; t <= last; t++) live[t] += align(out.type().byteSize());
+            }
+            long sb = rules.scratchBytes(n);
+            if (sb > 0) live[s] += align(sb);
+        }
+        long max = 0;
+        for (long l : live) max = Math.max(max, l);
+        return max;
+    }
+
+    /** Assigns offsets in the given order, each buffer at the lowest offset free during its whole live range. */
+    private long[] assign(List<Group> groups, Comparator<Group> order) {
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) idx.add(i);
+        idx.sort((a, b) -> order.compare(groups.get(a), groups.get(b)));
+        long[] off = new long[groups.size()];
+        List<Integer> placed = new ArrayList<>();
+        for (int i : idx) {
+            Group grp = groups.get(i);
+            List<long[]> busy = new ArrayList<>();
+            for (int j : placed) {
+                Group o = groups.get(j);
+                if (o.first <= grp.last && grp.first <= o.last) busy.add(new long[] {off[j], off[j] + o.bytes});
+            }
+            busy.sort(Comparator.comparingLong(x -> x[0]));
+            // best fit: the smallest gap that holds the buffer, else the end
+            long best = -1, bestGap = Long.MAX_VALUE, cursor = 0;
+            for (long[] b : busy) {
+                if (b[0] > cursor) {
+                    long gap = b[0] - cursor;
+                    if (gap >= grp.bytes && gap < bestGap) {
+                        best = cursor;
+                        bestGap = gap;
+                    }
+                }
+                cursor = Math.max(cursor, b[1]);
+            }
+            off[i] = best >= 0 ? best : cursor;
+            placed.add(i);
+        }
+        return off;
+    }
+
+    private static long arenaSize(List<Group> groups, long[] off) {
+        long size = 0;
+        for (int i = 0; i < groups.size(); i++) size = Math.max(size, off[i] + groups.get(i).bytes);
+        return size;
+    }
+}

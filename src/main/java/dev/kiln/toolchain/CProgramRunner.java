@@ -1,0 +1,476 @@
+package dev.kiln.toolchain;
+
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Resources;
+import dev.kiln.backend.Target;
+import dev.kiln.backend.Templates;
+import dev.kiln.backend.c.CBackend;
+import dev.kiln.backend.c.CTypes;
+import dev.kiln.check.Checker;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Builds generated C for many models into one program with the target's real toolchain, runs it (natively or
+ * under qemu), and reads every model's outputs back. Many cases share one build because a compiler start
+ * costs more than a small case.
+ */
+public final class CProgramRunner implements Checker.BatchRunner {
+    /** Source bytes per translation unit before a new one starts (many small cases compile together). */
+    private static final long CHUNK_SOURCE_BYTES = 2_000_000;
+    private static final int CHUNK_CASES = 40;
+    static final List<String> WARNINGS = List.of("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic");
+
+    private final Target target;
+    private final boolean sanitize;
+    private final Path templates;
+    private final Backend backend = new CBackend();
+    private final Templates harness;
+
+    /** A runner for {@code target}; {@code sanitize} builds host code with ASan and UBSan. */
+    public CProgramRunner(Target target, boolean sanitize, Path templates) {
+        if (sanitize && target.isCross())
+            throw new KilnException(Code.USAGE, Location.NONE, "--sanitize works on the host target only")
+                    .withHint("drop --sanitize, or use -t host");
+        this.target = target;
+        this.sanitize = sanitize;
+        this.templates = templates;
+        this.harness = new Templates("c", templates);
+        Exec.require(target.cc(), target.isCross() ? "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi" : "apt-get install gcc");
+        if (target.isCross()) Exec.require("qemu-system-arm", "apt-get install qemu-system-arm");
+    }
+
+    /** One case of the harness: the model object of {@code caseData} in Harness.stg. */
+    public static final class CaseModel {
+        public final int index;
+        public final String prefix, name;
+        public final List<Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+        public int inSlots, outSlots;
+
+        CaseModel(int index, String prefix, String name) {
+            this.index = index;
+            this.prefix = prefix;
+            this.name = CTypes.commentText(name);
+        }
+    }
+
+    /** An input or output array of a case. */
+    public static final class Tensor {
+        public final int index;
+        public final String ctype;
+        public final long bytes, alloc;
+        public final List<String> lines;
+
+        Tensor(int index, String ctype, long bytes, long numel, List<String> lines) {
+            this.index = index;
+            this.ctype = ctype;
+            this.bytes = bytes;
+            this.alloc = Math.max(1, numel);
+            this.lines = lines;
+        }
+    }
+
+    /** The harness's main: the model object of {@code harnessMain}. */
+    public static final class MainModel {
+        public final List<CaseModel> cases = new ArrayList<>();
+        public boolean semihosting;
+        public long arenaSize, arenaAlloc;
+        public int align;
+    }
+
+    /** A board's memory map for {@code memoryMap}. */
+    public static final class BoardModel {
+        public final String name, flashOrigin, ramOrigin, rodataOrigin;
+        public final long flashLength, ramLength, rodataLength;
+        public final boolean rodata;
+
+        BoardModel(Target.Board b) {
+            name = b.name();
+            flashOrigin = b.flash().originHex();
+            flashLength = b.flash().length();
+            ramOrigin = b.ram().originHex();
+            ramLength = b.ram().length();
+            rodata = b.rodata() != null;
+            rodataOrigin = rodata ? b.rodata().originHex() : null;
+            rodataLength = rodata ? b.rodata().length() : 0;
+        }
+    }
+
+    private static final class Entry {
+        final int job;
+        final GeneratedCode code;
+        final CaseModel model;
+        String error;
+        List<NdArray> outputs;
+
+        Entry(int job, GeneratedCode code, CaseModel model) {
+            this.job = job;
+            this.code = code;
+            this.model = model;
+        }
+    }
+
+    @Override
+    public List<Checker.Outcome> runAll(List<Checker.Job> jobs) {
+        List<Checker.Outcome> outcomes = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            Checker.Job j = jobs.get(i);
+            outcomes.add(null);
+            try {
+                String prefix = "c" + i;
+                GeneratedCode code = backend.generate(j.graph(), target, new Backend.Options(prefix, templates, j.name()));
+                entries.add(new Entry(i, code, caseModel(i, prefix, j)));
+            } catch (KilnException e) {
+                outcomes.set(i, Checker.Outcome.failed(e.getMessage().replace("\n", " ")));
+            } catch (RuntimeException e) {
+                outcomes.set(i, Checker.Outcome.failed("internal error: " + e));
+            }
+        }
+        if (!entries.isEmpty()) {
+            Path dir;
+            try {
+                dir = Files.createTempDirectory("kiln-c-");
+            } catch (IOException e) {
+                throw new KilnException(Code.IO_ERROR, Location.NONE, "cannot create a build folder: " + e.getMessage());
+            }
+            try {
+                buildAndRun(dir, entries);
+            } finally {
+                if (System.getenv("KILN_KEEP_BUILD") == null) {
+                    try {
+                        GeneratedCode.deleteTree(dir);
+                    } catch (IOException ignored) {
+                        // a leftover temporary folder is harmless
+                    }
+                } else {
+                    System.err.println("kiln: build kept in " + dir);
+                }
+            }
+        }
+        for (Entry e : entries)
+            outcomes.set(e.job, e.error != null ? Checker.Outcome.failed(e.error) : e.outputs != null
+                    ? new Checker.Outcome(e.outputs, null) : Checker.Outcome.failed("the program stopped before this case ran"));
+        return outcomes;
+    }
+
+    private CaseModel caseModel(int index, String prefix, Checker.Job j) {
+        CaseModel c = new CaseModel(index, prefix, j.name());
+        for (int i = 0; i < j.inputs().size(); i++) {
+            NdArray a = j.inputs().get(i);
+            Value v = j.graph().inputs().get(i);
+            DType t = v.dtype();
+            NdArray data = a.dtype() == t ? a : a.cast(t);
+            List<String> lines = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            for (int e = 0; e < data.size(); e++) {
+                b.append(CTypes.elementLiteral(t, data, e)).append(", ");
+                if (b.length() > 100) {
+                    lines.add(b.toString().stripTrailing());
+                    b.setLength(0);
+                }
+            }
+            if (b.length() > 0 || lines.isEmpty()) lines.add(b.length() > 0 ? b.toString().stripTrailing() : "0");
+            c.inputs.add(new Tensor(i, CTypes.ctype(t), v.type().byteSize(), v.shape().numel(), lines));
+        }
+        for (int i = 0; i < j.graph().outputs().size(); i++) {
+            Value v = j.graph().outputs().get(i);
+            c.outputs.add(new Tensor(i, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of()));
+        }
+        c.inSlots = Math.max(1, c.inputs.size());
+        c.outSlots = Math.max(1, c.outputs.size());
+        return c;
+    }
+
+    private void write(Path f, String text) {
+        try {
+            Files.writeString(f, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new KilnException(Code.IO_ERROR, Location.file(f.toString()), "cannot write " + f + ": " + e.getMessage());
+        }
+    }
+
+    private void buildAndRun(Path dir, List<Entry> entries) {
+        for (Entry e : entries) {
+            for (Map.Entry<String, String> f : e.code.files().entrySet()) write(dir.resolve(f.getKey()), f.getValue());
+            write(dir.resolve(e.model.prefix + "_data.c"), harness.render("caseData", "c", e.model));
+        }
+        write(dir.resolve("kiln_harness.h"), harness.render("harnessHeader"));
+        List<Entry> pending = new ArrayList<>(entries);
+        while (!pending.isEmpty()) {
+            List<Entry> built = build(dir, pending);
+            if (built.isEmpty()) return;
+            int ran = run(dir, built);
+            pending = new ArrayList<>();
+            // why: after a crash the cases behind the crashing one still deserve a run (hosts restart from an index)
+            if (ran < built.size()) {
+                for (int i = ran + 1; i < built.size(); i++) pending.add(built.get(i));
+                if (target.isCross()) {
+                    for (Entry e : pending) e.error = "not run: the program stopped at an earlier case";
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Compiles and links the entries; entries that fail to compile get their error and are left out. */
+    private List<Entry> build(Path dir, List<Entry> entries) {
+        List<List<Entry>> chunks = new ArrayList<>();
+        List<Entry> cur = new ArrayList<>();
+        long size = 0;
+        for (Entry e : entries) {
+            long s = 0;
+            for (String f : e.code.files().values()) s += f.length();
+            if (!cur.isEmpty() && (size + s > CHUNK_SOURCE_BYTES || cur.size() >= CHUNK_CASES)) {
+                chunks.add(cur);
+                cur = new ArrayList<>();
+                size = 0;
+            }
+            cur.add(e);
+            size += s;
+        }
+        if (!cur.isEmpty()) chunks.add(cur);
+
+        List<Entry> ok = new ArrayList<>();
+        List<Path> objects = new ArrayList<>();
+        int threads = Math.max(1, Math.min(chunks.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<Entry>>> futures = new ArrayList<>();
+            for (int k = 0; k < chunks.size(); k++) {
+                final List<Entry> chunk = chunks.get(k);
+                final String name = "chunk" + k + "_" + chunk.get(0).model.prefix;
+                futures.add(pool.submit(() -> compileChunk(dir, name, chunk, objects)));
+            }
+            for (Future<List<Entry>> f : futures) ok.addAll(f.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KilnException(Code.BUILD_FAILED, Location.NONE, "interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) throw (RuntimeException) e.getCause();
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        if (ok.isEmpty()) return ok;
+        ok.sort((a, b) -> Integer.compare(a.job, b.job));
+        MainModel m = new MainModel();
+        m.semihosting = target.isCross();
+        m.align = target.alignment();
+        long arena = 1;
+        for (Entry e : ok) {
+            m.cases.add(e.model);
+            arena = Math.max(arena, e.code.plan().arenaBytes());
+        }
+        m.arenaSize = arena;
+        m.arenaAlloc = arena + target.alignment();
+        write(dir.resolve("main.c"), harness.render("harnessMain", "h", m));
+        List<Path> objs = new ArrayList<>();
+        synchronized (objects) {
+            objs.addAll(objects);
+            objects.clear();
+        }
+        objs.sort(null);
+        Exec.Result r = compile(dir, "main.c", "main.o");
+        if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "the test harness does not compile: " + r.tail(2000));
+        objs.add(dir.resolve("main.o"));
+        link(dir, objs, ok);
+        return ok;
+    }
+
+    private List<Entry> compileChunk(Path dir, String name, List<Entry> chunk, List<Path> objects) {
+        StringBuilder unit = new StringBuilder("/* Generated by Kiln: one translation unit for several cases. */\n");
+        for (Entry e : chunk) {
+            String p = e.model.prefix;
+            unit.append("#include \"").append(p).append(".c\"\n#include \"").append(p).append("_weights.c\"\n#include \"")
+                    .append(p).append("_data.c\"\n");
+        }
+        write(dir.resolve(name + ".c"), unit.toString());
+        Exec.Result r = compile(dir, name + ".c", name + ".o");
+        if (r.exit() == 0) {
+            synchronized (objects) {
+                objects.add(dir.resolve(name + ".o"));
+            }
+            return chunk;
+        }
+        if (chunk.size() == 1) {
+            chunk.get(0).error = "generated C does not compile: " + r.tail(1500).replace("\n", " | ");
+            return List.of();
+        }
+        // why: one case's compile error must not fail the others; find it by compiling each alone
+        List<Entry> ok = new ArrayList<>();
+        for (Entry e : chunk) ok.addAll(compileChunk(dir, name + "_" + e.model.prefix, List.of(e), objects));
+        return ok;
+    }
+
+    private List<String> flags() {
+        List<String> f = new ArrayList<>();
+        f.addAll(sanitize ? target.sanitizeCflags() : target.cflags());
+        f.addAll(WARNINGS);
+        if (target.isCross()) f.addAll(List.of("-ffunction-sections", "-fdata-sections"));
+        return f;
+    }
+
+    private Exec.Result compile(Path dir, String src, String obj) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(target.cc());
+        cmd.addAll(flags());
+        cmd.addAll(List.of("-I.", "-c", src, "-o", obj));
+        return Exec.run(cmd, dir, 600);
+    }
+
+    private String board;
+
+    private void link(Path dir, List<Path> objs, List<Entry> ok) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(target.cc());
+        cmd.addAll(flags());
+        if (!target.isCross()) {
+            for (Path o : objs) cmd.add(o.getFileName().toString());
+            cmd.addAll(List.of("-o", "prog", "-lm"));
+            Exec.Result r = Exec.run(cmd, dir, 600);
+            if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "linking failed: " + r.tail(2000));
+            return;
+        }
+        write(dir.resolve("kiln_startup_cortexm.c"), Resources.read("runtime-c/kiln_startup_cortexm.c"));
+        write(dir.resolve("kiln_cortexm.ld"), Resources.read("runtime-c/kiln_cortexm.ld"));
+        Exec.Result s = compile(dir, "kiln_startup_cortexm.c", "kiln_startup_cortexm.o");
+        if (s.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "startup code does not compile: " + s.tail(2000));
+        cmd.addAll(List.of("-nostartfiles", "--specs=nano.specs", "--specs=rdimon.specs", "-Wl,--gc-sections", "-T", "kiln_cortexm.ld",
+                "-L.", "kiln_startup_cortexm.o"));
+        for (Path o : objs) cmd.add(o.getFileName().toString());
+        cmd.addAll(List.of("-o", "prog.elf", "-lm"));
+        String last = null;
+        for (Target.Board b : target.boards()) {
+            write(dir.resolve("kiln_memory.ld"), harness.render("memoryMap", "b", new BoardModel(b)));
+            Exec.Result r = Exec.run(cmd, dir, 600);
+            if (r.exit() == 0) {
+                board = b.name();
+                return;
+            }
+            last = r.tail(2000);
+            // why: a program too large for one board may fit the next; other link errors are final
+            if (!last.contains("overflowed") && !last.contains("will not fit")) break;
+        }
+        throw new KilnException(Code.BUILD_FAILED, Location.NONE, "linking for " + target.name() + " failed: " + last);
+    }
+
+    /** Runs the program; returns how many entries reported (all of them unless it crashed). */
+    private int run(Path dir, List<Entry> built) {
+        int done = 0;
+        while (done < built.size()) {
+            List<String> cmd = target.isCross()
+                    ? List.of("qemu-system-arm", "-M", board, "-semihosting-config", "enable=on,target=native", "-nographic",
+                            "-monitor", "none", "-kernel", "prog.elf")
+                    : List.of("./prog", Integer.toString(done));
+            Exec.Result r = Exec.run(cmd, dir, timeoutSeconds());
+            int before = done;
+            done = parse(r.out(), built, done);
+            if (r.out().contains("@done") && r.exit() == 0) return built.size();
+            // the case after the last one that reported crashed, hung or failed
+            String why = r.timedOut() ? "timed out after " + timeoutSeconds() + " s" : "exit status " + r.exit();
+            if (done < built.size()) {
+                built.get(done).error = "the program failed in this case (" + why + "): " + r.tail(1500).replace("\n", " | ");
+                built.get(done).outputs = null;
+                done++;
+            }
+            if (target.isCross() || done == before) return done;
+        }
+        return done;
+    }
+
+    private static long timeoutSeconds() {
+        String s = System.getenv("KILN_RUN_TIMEOUT");
+        return s == null ? 600 : Long.parseLong(s);
+    }
+
+    /** Reads {@code @case}/{@code @out} records into the entries from {@code from}; returns the next index. */
+    private int parse(String out, List<Entry> built, int from) {
+        Map<Integer, Entry> byIndex = new LinkedHashMap<>();
+        for (Entry e : built) byIndex.put(e.model.index, e);
+        int next = from;
+        Entry cur = null;
+        int outIdx = -1;
+        StringBuilder hex = null;
+        String[] lines = out.split("\n");
+        for (String line : lines) {
+            if (line.startsWith("@case ")) {
+                finish(cur, outIdx, hex);
+                hex = null;
+                String[] p = line.split(" ");
+                cur = byIndex.get(Integer.parseInt(p[1]));
+                int rc = Integer.parseInt(p[2]);
+                if (cur == null) continue;
+                cur.outputs = new ArrayList<>();
+                for (int i = 0; i < cur.model.outputs.size(); i++) cur.outputs.add(null);
+                if (rc != 0) cur.error = cur.model.prefix + "_run returned " + rc;
+                next = built.indexOf(cur) + 1;
+            } else if (line.startsWith("@out ")) {
+                finish(cur, outIdx, hex);
+                String[] p = line.split(" ");
+                outIdx = Integer.parseInt(p[2]);
+                hex = new StringBuilder();
+            } else if (line.startsWith("@done")) {
+                finish(cur, outIdx, hex);
+                hex = null;
+            } else if (hex != null) {
+                hex.append(line.strip());
+            }
+        }
+        // why: the last case's outputs count only when the program went on past it
+        return next;
+    }
+
+    private void finish(Entry cur, int outIdx, StringBuilder hex) {
+        if (cur == null || hex == null) return;
+        Value v = cur.code.graph().outputs().get(outIdx);
+        byte[] bytes = HexFormat.of().parseHex(hex);
+        cur.outputs.set(outIdx, fromBytes(v.type(), bytes));
+    }
+
+    /** Little-endian bytes of a tensor (as the generated C stores it) to an array. */
+    public static NdArray fromBytes(TensorType t, byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        NdArray a = NdArray.zeros(t);
+        int n = a.size();
+        for (int i = 0; i < n; i++) {
+            switch (t.dtype()) {
+                case F32: a.setDouble(i, b.getFloat()); break;
+                case F64: a.setDouble(i, b.getDouble()); break;
+                case I8: a.setLong(i, b.get()); break;
+                case U8: case BOOL: a.setLong(i, b.get() & 0xFF); break;
+                case I16: a.setLong(i, b.getShort()); break;
+                case U16: a.setLong(i, b.getShort() & 0xFFFF); break;
+                case I32: a.setLong(i, b.getInt()); break;
+                case U32: a.setLong(i, b.getInt() & 0xFFFFFFFFL); break;
+                case I64: a.setLong(i, b.getLong()); break;
+                default: throw new IllegalArgumentException("cannot read " + t.dtype() + " outputs");
+            }
+        }
+        return a;
+    }
+
+    /** The qemu board the last program ran on (null for hosts). */
+    public String board() { return board; }
+}
