@@ -30,6 +30,18 @@ public final class Kiln {
                 .withHint("Kiln reads .onnx files");
     }
 
+    /**
+     * Compiles a model file for a target with the backend of kind {@code backend}: load, plan, generate in
+     * memory. Nothing is written; see {@link dev.kiln.backend.GeneratedCode#writeFolderAtomically}.
+     */
+    public static dev.kiln.backend.GeneratedCode compile(Path model, ImportOptions options, String backend,
+            dev.kiln.backend.Target target, dev.kiln.backend.Backend.Options o) {
+        dev.kiln.backend.Backend b = dev.kiln.backend.Backend.find(backend);
+        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: c");
+        Graph g = load(model, options);
+        return b.generate(g, target, o);
+    }
+
     /** The names of a model's runtime inputs as declared in the file, in order (before any freezing). */
     public static List<String> declaredInputs(Path model) {
         return OnnxImporter.declaredInputs(model);

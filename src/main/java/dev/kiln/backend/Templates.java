@@ -37,6 +37,7 @@ public final class Templates {
             @Override public void internalError(STMessage msg) { errors.add(msg.toString()); }
         };
         root.setListener(listener);
+        root.registerRenderer(String.class, new org.stringtemplate.v4.StringRenderer());
         if (override != null) {
             for (String sub : List.of(backend, backend + "/ops")) {
                 Path dir = override.resolve(sub);

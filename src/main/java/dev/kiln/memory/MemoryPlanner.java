@@ -75,12 +75,11 @@ public final class MemoryPlanner {
                 }
                 Group grp = null;
                 if (oi == 0 && rules.isAlias(n) && n.input(0) != null) {
-                    Placement src = placement.get(n.input(0));
-                    if (src.kind() != Kind.ARENA) { // why: an alias of caller or constant memory needs no arena bytes
-                        placement.put(out, src);
+                    grp = groupOf.get(n.input(0));
+                    if (grp == null) { // why: an alias of caller or constant memory needs no arena bytes
+                        placement.put(out, placement.get(n.input(0)));
                         continue;
                     }
-                    grp = groupOf.get(n.input(0));
                 } else if (oi == 0) {
                     int ip = rules.inPlaceInput(n);
                     if (ip >= 0) {

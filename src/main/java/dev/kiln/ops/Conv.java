@@ -54,4 +54,7 @@ public final class Conv extends OpDef {
         for (int i = 0; i < acc.length; i++) y.setDouble(i, acc[i]);
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return filterMacs(n.output(0), n.input(1)); }
 }

@@ -52,4 +52,7 @@ public final class ConvInteger extends OpDef {
         for (int i = 0; i < acc.length; i++) out[i] = acc[i];
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return filterMacs(n.output(0), n.input(1)); }
 }

@@ -124,4 +124,7 @@ public final class ConvTranspose extends OpDef {
         for (int i = 0; i < y.length; i++) out.setDouble(i, y[i]);
         return List.of(out);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return filterMacs(n.input(0), n.input(1)); }
 }

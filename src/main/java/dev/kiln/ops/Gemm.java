@@ -72,4 +72,7 @@ public final class Gemm extends OpDef {
         }
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return productMacs(n.output(0), n.input(0).shape().dim(n.attrs().getInt("trans_a") != 0 ? 0 : 1)); }
 }

@@ -54,4 +54,7 @@ public final class MatMulInteger extends OpDef {
         System.arraycopy(acc, 0, y.longs(), 0, acc.length);
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return productMacs(n.output(0), n.input(0).shape().dim(-1)); }
 }

@@ -45,6 +45,22 @@ public abstract class OpDef {
     /** Computes the outputs. Output types must be exactly those {@link #infer} gave. */
     public abstract List<NdArray> evaluate(EvalContext cx);
 
+    /** Multiply-accumulates one run of {@code n} performs (0 for ops that are not products). */
+    public long macs(dev.kiln.ir.Node n) { return 0; }
+
+    /** MACs of a convolution: every output element sums over one filter (weight dims after the first). */
+    protected static long filterMacs(dev.kiln.ir.Value counted, dev.kiln.ir.Value w) {
+        long per = 1;
+        int[] d = w.shape().dims();
+        for (int i = 1; i < d.length; i++) per *= d[i];
+        return counted.shape().numel() * per;
+    }
+
+    /** MACs of a matrix product: every output element sums over the inner dimension {@code k}. */
+    protected static long productMacs(dev.kiln.ir.Value out, long k) {
+        return out.shape().numel() * k;
+    }
+
     @Override
     public String toString() { return name; }
 }

@@ -84,4 +84,7 @@ public final class QLinearConv extends OpDef {
         for (int i = 0; i < acc.length; i++) out[i] = Quantization.requantize(acc[i], multiplier[(i / plane) % m], zp, t);
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return filterMacs(n.output(0), n.input(3)); }
 }

@@ -95,4 +95,7 @@ public final class QLinearMatMul extends OpDef {
         }
         return List.of(y);
     }
+
+    @Override
+    public long macs(dev.kiln.ir.Node n) { return productMacs(n.output(0), n.input(0).shape().dim(-1)); }
 }

@@ -1,0 +1,61 @@
+package dev.kiln.cli;
+
+import dev.kiln.Kiln;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.ModelStats;
+import dev.kiln.backend.Target;
+import dev.kiln.backend.c.CBackend;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code kiln inspect}: per-layer table and totals of a model compiled for a target. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show per-layer MACs, parameters and arena placement, and totals (arena, weights, code bytes).",
+        footer = {"", "Examples:", "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
+                "  kiln inspect model.onnx --json > stats.json"})
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx).")
+    Path model;
+
+    @Option(names = "--json", description = "Print JSON (arena_bytes, arena_lower_bound_bytes, weights_bytes, code_bytes, macs, params, nodes, layers).")
+    boolean json;
+
+    @Mixin
+    CliOptions options;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Target t = Target.load(options.target);
+        GeneratedCode code = Kiln.compile(model, options.importOptions(), "c", t,
+                new Backend.Options(CBackend.defaultName(model), options.templates, model.getFileName().toString()));
+        ModelStats st = new ModelStats(code);
+        st.codeBytes = dev.kiln.toolchain.CodeSize.codeBytes(code);
+        if (json) {
+            out.print(st.json(model.toString(), t.name()));
+        } else {
+            out.printf("%-4s %-18s %-28s %-22s %14s %10s %-7s %10s %10s%n", "#", "op", "name", "output", "MACs", "params",
+                    "storage", "offset", "bytes");
+            for (ModelStats.Layer l : st.layers)
+                out.printf("%-4d %-18s %-28s %-22s %,14d %,10d %-7s %10s %,10d%n", l.index(), l.op(), clip(l.name(), 28),
+                        clip(l.output(), 22), l.macs(), l.params(), l.storage(), l.offset() < 0 ? "-" : Long.toString(l.offset()), l.bytes());
+            out.println();
+            CompileCommand.summary(out, code, st);
+        }
+        out.flush();
+        return Main.OK;
+    }
+
+    private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "…"; }
+}

@@ -1,0 +1,151 @@
+package dev.kiln.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.memory.MemoryPlan.Kind;
+import dev.kiln.ops.OpDef;
+import dev.kiln.ops.Ops;
+import dev.kiln.ops.Trait;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MemoryPlannerTest {
+    /** The C backend's rules, restated: aliases by trait, in place for element-wise ops on same-shaped inputs. */
+    static final PlacementRules RULES = new PlacementRules() {
+        @Override public boolean isAlias(Node n) { return n.op().has(Trait.ALIAS); }
+
+        @Override public int inPlaceInput(Node n) {
+            if (!n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ALIAS)) return -1;
+            for (int i = 0; i < n.numInputs(); i++) if (n.input(i).shape().equals(n.output(0).shape())) return i;
+            return -1;
+        }
+
+        @Override public long scratchBytes(Node n) { return 0; }
+    };
+
+    static final PlacementRules NO_SHARING = new PlacementRules() {
+        @Override public boolean isAlias(Node n) { return false; }
+        @Override public int inPlaceInput(Node n) { return -1; }
+        @Override public long scratchBytes(Node n) { return 0; }
+    };
+
+    private static Value op(Graph g, OpDef op, Value... ins) {
+        return g.addNode(op, g.uniqueNodeName(op.name()), List.of(ins), Attrs.EMPTY).output(0);
+    }
+
+    private static final int N = 1000; // f32 elements: 4000 bytes per tensor
+
+    @Test
+    void aChainOfActivationsRunsInPlaceInOneBuffer() {
+        Graph g = new Graph("chain");
+        Value x = g.addInput("x", TensorType.of(DType.F32, N));
+        Value a = op(g, Ops.RELU, x);
+        Value b = op(g, Ops.SIGMOID, a);
+        Value c = op(g, Ops.TANH, b);
+        Value d = op(g, Ops.EXP, c);
+        g.addOutput(d);
+        MemoryPlan p = new MemoryPlanner(16, RULES).plan(g);
+        assertEquals(Kind.INPUT, p.placement(x).kind());
+        assertEquals(Kind.OUTPUT, p.placement(d).kind());
+        assertSame(p.placement(a).buffer(), p.placement(b).buffer());
+        assertSame(p.placement(b).buffer(), p.placement(c).buffer());
+        assertEquals(4000, p.arenaBytes());
+        assertEquals(8000, p.lowerBoundBytes(), "a and b are both live while b is computed");
+        assertTrue(p.arenaBytes() < p.lowerBoundBytes());
+    }
+
+    @Test
+    void aValueStillNeededIsNotOverwritten() {
+        Graph g = new Graph("residual");
+        Value x = g.addInput("x", TensorType.of(DType.F32, N));
+        Value a = op(g, Ops.RELU, x);
+        Value b = op(g, Ops.SIGMOID, a); // a is read again by the add below
+        Value c = op(g, Ops.ADD, a, b);
+        Value d = op(g, Ops.TANH, c);
+        g.addOutput(d);
+        MemoryPlan p = new MemoryPlanner(16, RULES).plan(g);
+        assertFalse(p.placement(a).buffer() == p.placement(b).buffer());
+        assertSame(p.placement(a).buffer(), p.placement(c).buffer(), "the add may overwrite a, its last reader");
+        assertEquals(8000, p.arenaBytes());
+        assertNoOverlap(p);
+    }
+
+    @Test
+    void reshapeAliasesItsInputAndExtendsItsLife() {
+        Graph g = new Graph("alias");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 10, 100));
+        Value a = op(g, Ops.RELU, x);
+        Value r = g.addNode(Ops.FLATTEN, "flat", List.of(a), Attrs.of("axis", 0L)).output(0);
+        Value c = op(g, Ops.SIGMOID, r);
+        g.addOutput(c);
+        MemoryPlan p = new MemoryPlanner(16, RULES).plan(g);
+        assertSame(p.placement(a).buffer(), p.placement(r).buffer());
+        assertEquals(p.placement(a).offset(), p.placement(r).offset());
+    }
+
+    @Test
+    void deadBuffersAreReusedAndTheBoundIsMetWithoutSharing() {
+        Graph g = new Graph("reuse");
+        Value v = g.addInput("x", TensorType.of(DType.F32, N));
+        for (int i = 0; i < 6; i++) v = op(g, i % 2 == 0 ? Ops.RELU : Ops.NEG, v);
+        g.addOutput(v);
+        MemoryPlan p = new MemoryPlanner(16, NO_SHARING).plan(g);
+        assertEquals(8000, p.lowerBoundBytes());
+        assertEquals(8000, p.arenaBytes(), "two buffers alternate along a chain");
+        assertNoOverlap(p);
+    }
+
+    @Test
+    void offsetsAreAlignedAndSizesRoundedUp() {
+        Graph g = new Graph("align");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 3));
+        Value a = op(g, Ops.RELU, x);
+        Value b = op(g, Ops.NEG, a);
+        Value c = op(g, Ops.ADD, a, b);
+        g.addOutput(c);
+        MemoryPlan p = new MemoryPlanner(16, NO_SHARING).plan(g);
+        for (MemoryPlan.Buffer buf : p.buffers()) {
+            assertEquals(0, buf.offset() % 16);
+            assertEquals(0, buf.bytes() % 16);
+        }
+        assertEquals(32, p.arenaBytes());
+    }
+
+    @Test
+    void outputsThatAreInputsOrListedTwiceStayLiveToTheEnd() {
+        Graph g = new Graph("outs");
+        Value x = g.addInput("x", TensorType.of(DType.F32, N));
+        Value a = op(g, Ops.RELU, x);
+        Value b = op(g, Ops.NEG, a);
+        g.addOutput(b);
+        g.addOutput(b);
+        g.addOutput(x);
+        MemoryPlan p = new MemoryPlanner(16, NO_SHARING).plan(g);
+        assertEquals(Kind.OUTPUT, p.placement(b).kind());
+        assertEquals(0, p.placement(b).index());
+        assertNoOverlap(p);
+    }
+
+    /** No two buffers live at the same step share a byte. */
+    static void assertNoOverlap(MemoryPlan p) {
+        List<MemoryPlan.Buffer> bs = p.buffers();
+        for (int i = 0; i < bs.size(); i++) {
+            for (int j = i + 1; j < bs.size(); j++) {
+                MemoryPlan.Buffer a = bs.get(i), b = bs.get(j);
+                boolean timeOverlap = a.firstStep() <= b.lastStep() && b.firstStep() <= a.lastStep();
+                boolean spaceOverlap = a.offset() < b.offset() + b.bytes() && b.offset() < a.offset() + a.bytes();
+                assertFalse(timeOverlap && spaceOverlap, "buffers " + a + " and " + b + " overlap");
+            }
+            assertTrue(bs.get(i).offset() + bs.get(i).bytes() <= p.arenaBytes());
+        }
+    }
+}
