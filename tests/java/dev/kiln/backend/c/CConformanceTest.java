@@ -1,0 +1,62 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.TestFiles;
+import dev.kiln.backend.Target;
+import dev.kiln.check.Checker;
+import dev.kiln.check.TestCase;
+import dev.kiln.frontend.onnx.ImportOptions;
+import dev.kiln.toolchain.CProgramRunner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The C backend against ONNX's conformance cases and Kiln's bundled models: every case the interpreter passes
+ * is compiled with the host's gcc ({@code -std=c99 -Wall -Wextra -Werror -pedantic}), run, and compared with
+ * the recorded outputs; every model also runs under AddressSanitizer and UBSan, and the MLPerf Tiny float and
+ * digits models run on two Cortex-M targets under qemu. Cases are built many to a program.
+ */
+class CConformanceTest {
+    /** The MLPerf Tiny float models and the digits models: the set every MCU target must run. */
+    static final List<String> MCU_MODELS = List.of("digits_lenet5_op13", "digits_mlp_op13", "ds_cnn_kws_op13",
+            "fc_autoencoder_ad_op13", "mobilenet_v1_025_vww_op13", "resnet8_cifar10_op13");
+
+    private static Stream<DynamicTest> run(List<Path> dirs, String target, boolean sanitize, double atol, String label) {
+        List<TestCase> cases = new ArrayList<>();
+        for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
+        Checker checker = new Checker(new CProgramRunner(Target.load(target), sanitize, null), 1e-3, atol, ImportOptions::new, null);
+        Map<String, Checker.Result> results = new LinkedHashMap<>();
+        for (Checker.Result r : checker.checkAll(cases, cases.size(), r -> {})) results.put(r.name(), r);
+        return results.values().stream().map(r -> DynamicTest.dynamicTest(label + " " + r.name(), () -> assertTrue(r.passed(), r.line())));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> onnxNodeCasesOnHost() {
+        Map<String, String> interpFailures = TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt"));
+        List<Path> dirs = TestFiles.caseDirs(TestFiles.onnxNode())
+                .filter(d -> !interpFailures.containsKey(d.getFileName().toString())).toList();
+        return run(dirs, "host", false, 1e-5, "c/host");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> modelsOnHostWithSanitizers() {
+        return run(TestFiles.caseDirs(TestFiles.models()).toList(), "host", true, 1e-4, "c/host --sanitize");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> mcuModelsOnCortexM0plus() {
+        return run(MCU_MODELS.stream().map(m -> TestFiles.models().resolve(m)).toList(), "cortex-m0plus", false, 1e-4, "c/cortex-m0plus");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> mcuModelsOnCortexM4f() {
+        return run(MCU_MODELS.stream().map(m -> TestFiles.models().resolve(m)).toList(), "cortex-m4f", false, 1e-4, "c/cortex-m4f");
+    }
+}
