@@ -112,4 +112,51 @@ class MainTest {
             }
         }
     }
+
+    @Test
+    void checkOnTheCBackendBuildsAndRunsTheCases() {
+        Run r = kiln("check", "--backend", "c", TestFiles.onnxNode().resolve("test_relu").toString(),
+                TestFiles.onnxNode().resolve("test_add_bcast").toString());
+        assertEquals(0, r.rc(), r.err() + r.out());
+        assertEquals("PASS test_relu\nPASS test_add_bcast\n2 passed, 0 failed\n", r.out());
+    }
+
+    @Test
+    void compileWritesTheProjectAndASummary() throws IOException {
+        Path out = tmp.resolve("gen");
+        Run r = kiln("compile", TestFiles.onnxNode().resolve("test_add_bcast/model.onnx").toString(), "-t", "cortex-m4f", "-o",
+                out.toString(), "--name", "addb");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(Files.exists(out.resolve("addb.h")) && Files.exists(out.resolve("addb.c")) && Files.exists(out.resolve("addb_weights.c")));
+        assertTrue(r.out().contains("arena") && r.out().contains("flash") && r.out().contains("MACs"), r.out());
+    }
+
+    @Test
+    void inspectJsonHasTheContractFields() {
+        Run r = kiln("inspect", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(), "--json");
+        assertEquals(0, r.rc(), r.err());
+        for (String f : new String[] {"\"arena_bytes\": ", "\"arena_lower_bound_bytes\": ", "\"weights_bytes\": ",
+                "\"code_bytes\": ", "\"macs\": 17024", "\"params\": 17226", "\"nodes\": {"})
+            assertTrue(r.out().contains(f), f + " missing in\n" + r.out());
+    }
+
+    @Test
+    void badTargetAndBadNameExitTwo() {
+        Run r = kiln("compile", TestFiles.onnxNode().resolve("test_relu/model.onnx").toString(), "-t", "cortex-z9", "-o", tmp.resolve("x").toString());
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("unknown target 'cortex-z9'") && r.err().contains("cortex-m4f"), r.err());
+        assertNoStackTrace(r);
+        r = kiln("compile", TestFiles.onnxNode().resolve("test_relu/model.onnx").toString(), "-o", tmp.resolve("y").toString(), "--name", "9 lives");
+        assertEquals(2, r.rc());
+        assertTrue(r.err().contains("not a C identifier"), r.err());
+        assertFalse(Files.exists(tmp.resolve("y")), "nothing is written when compilation fails");
+    }
+
+    @Test
+    void targetsListsTheDescriptors() {
+        Run r = kiln("targets");
+        assertEquals(0, r.rc());
+        for (String t : new String[] {"host", "cortex-m0plus", "cortex-m3", "cortex-m4f", "cortex-m7", "cortex-m33", "cortex-m55"})
+            assertTrue(r.out().contains(t), t);
+    }
 }
