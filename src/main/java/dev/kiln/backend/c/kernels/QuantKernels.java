@@ -24,6 +24,14 @@ import java.util.List;
 public final class QuantKernels {
     private QuantKernels() {}
 
+    /** Fails for a node with an empty input or output: the kernels' loops and tables need at least one element. */
+    private static void requireNonEmpty(Node n) {
+        for (Value v : n.inputs())
+            if (v != null && v.shape().numel() == 0) throw new Unsupported("empty tensor '" + v.name() + "' is not supported by the C kernel");
+        for (Value v : n.outputs())
+            if (v != null && v.shape().numel() == 0) throw new Unsupported("empty tensor '" + v.name() + "' is not supported by the C kernel");
+    }
+
     // ---------------------------------------------------------------- quantize_linear, dequantize_linear
 
     /** The model of quantize_linear and dequantize_linear: an (outer, axis, inner) walk with parameter strides. */
@@ -84,6 +92,7 @@ public final class QuantKernels {
     }
 
     private static LinearModel linear(Node n, DType precision, String lo, String hi) {
+        requireNonEmpty(n);
         Shape xs = n.input(0).shape();
         Value scale = n.input(1), zp = n.input(2);
         long numel = xs.numel();
@@ -133,6 +142,7 @@ public final class QuantKernels {
         public boolean wsPerChannel;
 
         ConvModel(Node n, int xIn, int wIn, int xzIn, int wzIn) {
+            requireNonEmpty(n);
             Shape x = n.input(xIn).shape(), w = n.input(wIn).shape();
             ConvGeometry g = ConvGeometry.forConv(n.attrs(), x, w);
             int r = g.rank();
@@ -291,6 +301,7 @@ public final class QuantKernels {
     }
 
     private static MatmulModel matmul(Node n, int aIn, int bIn, int azIn, int bzIn) {
+        requireNonEmpty(n);
         Shape a = n.input(aIn).shape(), b = n.input(bIn).shape();
         Shape a2 = promote(a, true), b2 = promote(b, false);
         Shape ab = batchOf(a2), bb = batchOf(b2), batch = Broadcast.shape(ab, bb);
