@@ -4,4 +4,82 @@
 
 #include <stdint.h>
 
+/*
+ * Quantization arithmetic, the twin of dev.kiln.ops.Quantization (roundAndSaturate, requantize): the same
+ * results bit for bit on every target, soft float included. No libm: only IEEE add, multiply and conversions.
+ */
+
+/* Rounds v to the nearest integer, ties to even (Java's Math.rint); NaN and infinities come back unchanged. */
+static inline float kiln_round_half_even_f32(float v)
+{
+    float t, d;
+    /* why: NaN, infinities and |v| >= 2^23 have no fraction bits, so they are their own rounding */
+    if (!(v > -8388608.0f && v < 8388608.0f)) return v;
+    t = (float)(int32_t)v; /* truncated toward zero, exact */
+    d = v - t;             /* the fraction, exact, in (-1, 1) */
+    if (d > 0.5f || (d == 0.5f && ((int32_t)t & 1) != 0)) t += 1.0f;
+    else if (d < -0.5f || (d == -0.5f && ((int32_t)t & 1) != 0)) t -= 1.0f;
+    return t;
+}
+
+/* Rounds v to the nearest integer, ties to even (Java's Math.rint); NaN and infinities come back unchanged. */
+static inline double kiln_round_half_even_f64(double v)
+{
+    double t, d;
+    /* why: NaN, infinities and |v| >= 2^52 have no fraction bits, so they are their own rounding */
+    if (!(v > -4503599627370496.0 && v < 4503599627370496.0)) return v;
+    t = (double)(int64_t)v;
+    d = v - t;
+    if (d > 0.5 || (d == 0.5 && ((int64_t)t & 1) != 0)) t += 1.0;
+    else if (d < -0.5 || (d == -0.5 && ((int64_t)t & 1) != 0)) t -= 1.0;
+    return t;
+}
+
+/*
+ * saturate(round_half_even(v) + zp) into [lo, hi], NaN counting as 0 (Quantization.roundAndSaturate). The value
+ * is clamped to +-2^24 first: any 8- or 16-bit result of a value beyond that saturates all the same, and the int32
+ * conversion stays defined.
+ */
+static inline int32_t kiln_round_saturate_f32(float v, int32_t zp, int32_t lo, int32_t hi)
+{
+    int32_t r;
+    if (v != v) v = 0.0f;
+    if (v > 16777216.0f) v = 16777216.0f;
+    else if (v < -16777216.0f) v = -16777216.0f;
+    r = (int32_t)kiln_round_half_even_f32(v) + zp;
+    return r < lo ? lo : r > hi ? hi : r;
+}
+
+/* saturate(round_half_even(v) + zp) into [lo, hi] for a double v, NaN counting as 0. */
+static inline int32_t kiln_round_saturate_f64(double v, int32_t zp, int32_t lo, int32_t hi)
+{
+    int32_t r;
+    if (v != v) v = 0.0;
+    if (v > 16777216.0) v = 16777216.0;
+    else if (v < -16777216.0) v = -16777216.0;
+    r = (int32_t)kiln_round_half_even_f64(v) + zp;
+    return r < lo ? lo : r > hi ? hi : r;
+}
+
+/*
+ * Requantizes an int32 accumulator: saturate(round_half_even((float)acc * multiplier) + zp) into [lo, hi], the
+ * product taken in float32 (Quantization.requantize).
+ */
+static inline int32_t kiln_requantize_f32(int32_t acc, float multiplier, int32_t zp, int32_t lo, int32_t hi)
+{
+    return kiln_round_saturate_f32((float)acc * multiplier, zp, lo, hi);
+}
+
+/* Requantizes an int32 accumulator to int8 (see kiln_requantize_f32). */
+static inline int8_t kiln_requantize_s8(int32_t acc, float multiplier, int32_t zp)
+{
+    return (int8_t)kiln_requantize_f32(acc, multiplier, zp, -128, 127);
+}
+
+/* Requantizes an int32 accumulator to uint8 (see kiln_requantize_f32). */
+static inline uint8_t kiln_requantize_u8(int32_t acc, float multiplier, int32_t zp)
+{
+    return (uint8_t)kiln_requantize_f32(acc, multiplier, zp, 0, 255);
+}
+
 #endif /* KILN_RUNTIME_H */
