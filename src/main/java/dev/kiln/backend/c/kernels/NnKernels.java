@@ -71,8 +71,9 @@ public final class NnKernels {
         public final long inStep, outStep, kStep;
         /** {@code dilation * inStep}: input elements between two taps; {@code stride * outStep}: output elements between two inputs (transposed). */
         public final long dilStep, strideOutStep;
-        /** Table names ({@code lo_w}, ...) for this axis. */
-        public final String lo, hi, start, count, den;
+        /** Table names ({@code lo_w}, ...) for this axis; {@code den} (average_pool's divisor) may name the count table. */
+        public final String lo, hi, start, count;
+        public String den;
 
         Axis(String name, int in, int out, int kernel, int stride, int dilation, long inStep, long outStep, long kStep) {
             this.in = in;
@@ -115,6 +116,8 @@ public final class NnKernels {
             h = a[1];
             w = a[2];
         }
+
+        Axis axis(int i) { return i == 0 ? d : i == 1 ? h : w; }
     }
 
     /** Per-axis sizes padded to three axes in front: {in, kernel, stride, dilation, padBegin, padEnd, out}. */
@@ -187,7 +190,7 @@ public final class NnKernels {
         m.wStride = m.groupIn * m.taps;
         m.hasBias = n.input(2) != null;
         for (int i = 0; i < AXES; i++) {
-            Axis a = i == 0 ? m.d : i == 1 ? m.h : m.w;
+            Axis a = m.axis(i);
             int[][] tb = taps(c[i]);
             m.tables.add(new Table(a.lo, tb[0]));
             m.tables.add(new Table(a.hi, tb[1]));
@@ -214,7 +217,7 @@ public final class NnKernels {
         // For each tap of an axis: the input positions [lo, hi) whose target i * s + k * d - pb lies in the output,
         // and the output index of the first.
         for (int i = 0; i < AXES; i++) {
-            Axis a = i == 0 ? m.d : i == 1 ? m.h : m.w;
+            Axis a = m.axis(i);
             int[] ax = c[i];
             int in = ax[0], kn = ax[1], s = ax[2], dil = ax[3], pb = ax[4], out = ax[6];
             int[] lo = new int[kn], hi = new int[kn], start = new int[kn];
@@ -237,10 +240,9 @@ public final class NnKernels {
 
     /**
      * The geometry of a pool node (max_pool, average_pool) and its per-axis start and valid-count tables; fills
-     * {@code counts} and {@code paddedCounts} with each axis's window positions inside the input and inside the
-     * input or its pads.
+     * {@code paddedCounts} with each axis's count of window positions inside the input or its pads.
      */
-    private static Window pool(Node n, String op, int[][] counts, int[][] paddedCounts) {
+    private static Window pool(Node n, String op, int[][] paddedCounts) {
         Shape xs = n.input(0).shape();
         Attrs a = n.attrs();
         ConvGeometry g = ConvGeometry.of(a, ConvGeometry.spatial(xs), null, a.getInt("ceil_mode", 0) == 1);
@@ -250,7 +252,7 @@ public final class NnKernels {
         m.channels = xs.dim(1);
         m.planes = (long) m.batch * m.channels;
         for (int i = 0; i < AXES; i++) {
-            Axis ax = i == 0 ? m.d : i == 1 ? m.h : m.w;
+            Axis ax = m.axis(i);
             int[][] tb = taps(c[i]);
             int[] cnt = new int[ax.out], pc = new int[ax.out];
             for (int o = 0; o < ax.out; o++) {
@@ -262,7 +264,6 @@ public final class NnKernels {
                     if (p >= -c[i][4] && p < ax.in + c[i][5]) pc[o]++;
                 }
             }
-            counts[i] = cnt;
             paddedCounts[i] = pc;
             m.tables.add(new Table(ax.start, tb[2]));
             m.tables.add(new Table(ax.count, cnt));
@@ -272,7 +273,7 @@ public final class NnKernels {
 
     /** Max pooling (float, int8, uint8; 1-d to 3-d, strides, dilations, pads, ceil_mode); NaNs are skipped. */
     public static Object maxPool(KernelModel k, Node n, Target t) {
-        Window m = pool(n, "max_pool", new int[AXES][], new int[AXES][]);
+        Window m = pool(n, "max_pool", new int[AXES][]);
         DType dt = n.input(0).dtype();
         m.lowest = dt.isFloat() ? CTypes.literal(dt, Double.NEGATIVE_INFINITY) : CTypes.literal(dt, dt.minValue());
         m.empty = CTypes.literal(dt, Double.NaN);
@@ -281,11 +282,14 @@ public final class NnKernels {
 
     /** Average pooling (float; 1-d to 3-d, strides, dilations, pads, ceil_mode, count_include_pad). */
     public static Object averagePool(KernelModel k, Node n, Target t) {
-        int[][] cnt = new int[AXES][], pc = new int[AXES][];
-        Window m = pool(n, "average_pool", cnt, pc);
-        int[][] den = n.attrs().getInt("count_include_pad", 0) == 1 ? pc : cnt;
-        Axis[] axes = {m.d, m.h, m.w};
-        for (int i = 0; i < AXES; i++) m.tables.add(new Table(axes[i].den, den[i]));
+        int[][] pc = new int[AXES][];
+        Window m = pool(n, "average_pool", pc);
+        boolean includePad = n.attrs().getInt("count_include_pad", 0) == 1;
+        for (int i = 0; i < AXES; i++) {
+            Axis a = m.axis(i);
+            if (includePad) m.tables.add(new Table(a.den, pc[i]));
+            else a.den = a.count;
+        }
         return m;
     }
 
@@ -364,8 +368,8 @@ public final class NnKernels {
 
     /** The model of a (batched) matrix product {@code Y[q] = alpha * A'[q] B'[q] + beta * C}. */
     public static final class Matmul {
-        /** Rows of the result, inner dimension, columns of the result, and batch count. */
-        public long m, k, n, batch;
+        /** Rows of the result, inner dimension, columns of the result, elements per batch entry, and batch count. */
+        public long m, k, n, mn, batch;
         /** Steps of A' along a row index and along the inner index; of B' along the inner and column indices. */
         public long aRow, aInner, bInner, bCol;
         /** Loop order: rows of B' added into the output row (float with contiguous B' rows), else dot products. */
@@ -464,11 +468,11 @@ public final class NnKernels {
             m.tables.add(new Table("aoff", ao));
             m.tables.add(new Table("boff", bo));
         }
-        m.alpha = m.beta = "";
         return m;
     }
 
     private static void types(Matmul m, DType dt) {
+        m.mn = m.m * m.n;
         m.integer = !dt.isFloat();
         m.acc = CTypes.utype(dt);
         m.zero = m.integer ? "0u" : CTypes.literal(dt, 0.0);
