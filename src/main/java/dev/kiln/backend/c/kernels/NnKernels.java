@@ -34,7 +34,9 @@ public final class NnKernels {
 
     /** A constant lookup table emitted at the top of a kernel body: {@code static const type name[count]}. */
     public static final class Table {
+        /** The C name and the smallest unsigned C type holding every value. */
         public final String name, type;
+        /** Number of values. */
         public final int count;
         /** The values, several per line, each followed by a comma except the last. */
         public final List<String> lines;
