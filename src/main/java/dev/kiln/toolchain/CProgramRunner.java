@@ -384,7 +384,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
                     ? List.of("qemu-system-arm", "-M", board, "-semihosting-config", "enable=on,target=native", "-nographic",
                             "-monitor", "none", "-kernel", "prog.elf")
                     : List.of("./prog", Integer.toString(done));
-            Exec.Result r = Exec.run(cmd, dir, timeoutSeconds());
+            // why: qemu makes a piped stdout non-blocking and loses output beyond the pipe's buffer; a file keeps it all
+            Exec.Result r = Exec.run(cmd, dir, timeoutSeconds(), dir.resolve("run.out"));
             int before = done;
             done = parse(r.out(), built, done);
             if (r.out().contains("@done") && r.exit() == 0) return built.size();

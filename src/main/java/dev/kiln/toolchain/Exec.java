@@ -30,8 +30,17 @@ public final class Exec {
 
     /** Runs {@code cmd} in {@code dir}; kills it after {@code timeoutSeconds}. */
     public static Result run(List<String> cmd, Path dir, long timeoutSeconds) {
+        return run(cmd, dir, timeoutSeconds, null);
+    }
+
+    /**
+     * Runs {@code cmd} with its standard output going to {@code outFile} (read back into the result), for tools
+     * such as qemu that make a pipe non-blocking and drop what does not fit.
+     */
+    public static Result run(List<String> cmd, Path dir, long timeoutSeconds, Path outFile) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (outFile != null) pb.redirectOutput(outFile.toFile());
         Process p;
         try {
             p = pb.start();
@@ -57,7 +66,15 @@ public final class Exec {
                 Thread.currentThread().interrupt();
             }
         }
-        return new Result(done ? p.exitValue() : -1, out.join(), err.join(), !done);
+        String stdout = out.join();
+        if (outFile != null) {
+            try {
+                stdout = Files.readString(outFile, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                stdout = "";
+            }
+        }
+        return new Result(done ? p.exitValue() : -1, stdout, err.join(), !done);
     }
 
     private static String drain(InputStream in) {

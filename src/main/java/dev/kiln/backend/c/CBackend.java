@@ -234,6 +234,7 @@ public final class CBackend implements Backend {
                 break;
             default: throw new IllegalStateException();
         }
+        r.castAway = !readOnly && (r.input || r.weight);
         return r;
     }
 

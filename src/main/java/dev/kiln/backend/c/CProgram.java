@@ -13,6 +13,11 @@ public final class CProgram {
         /** Whether the kernel only reads it. */
         public final boolean readOnly;
         public boolean arena, input, output, weight, none;
+        /**
+         * An output parameter bound to read-only memory (an alias of a model input or a weight): passed with a
+         * cast; the alias kernel sees its input and output are the same bytes and writes nothing.
+         */
+        public boolean castAway;
         /** Arena offset, or the input/output parameter or weight symbol. */
         public long offset;
         public String symbol;
