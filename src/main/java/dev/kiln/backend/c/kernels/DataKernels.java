@@ -376,16 +376,15 @@ public final class DataKernels {
         }
     }
 
-    private static Join join(Shape joined, long axis, List<Value> parts, String prefix) {
+    private static Join join(Shape joined, long axis, long[] lengths, List<Value> parts, String prefix) {
         int a = joined.axis(axis);
         long inner = joined.prod(a + 1, joined.rank());
         Join j = new Join(joined.prod(0, a), joined.dim(a) * inner);
         long at = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            Value v = parts.get(i);
-            long row = (long) v.shape().dim(a) * inner;
-            // why: empty parts have nothing to copy (and an empty constant is passed as NULL)
-            if (row > 0 && j.outer > 0) j.parts.add(new Part(prefix + i, row, at));
+        for (int i = 0; i < lengths.length; i++) {
+            long row = lengths[i] * inner;
+            // why: empty or absent parts have nothing to copy (an empty constant is even passed as NULL)
+            if (row > 0 && j.outer > 0 && parts.get(i) != null) j.parts.add(new Part(prefix + i, row, at));
             at += row;
         }
         return j;
@@ -393,12 +392,16 @@ public final class DataKernels {
 
     /** Concat: each input's rows go to their place in each output row. */
     public static Object concat(KernelModel k, Node n, Target t) {
-        return join(n.output(0).shape(), n.attrs().getInt("axis"), n.inputs(), "x");
+        Shape out = n.output(0).shape();
+        long axis = n.attrs().getInt("axis");
+        long[] lengths = new long[n.numInputs()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = n.input(i).shape().dim(out.axis(axis));
+        return join(out, axis, lengths, n.inputs(), "x");
     }
 
-    /** Split: each output takes its piece of each input row. */
+    /** Split: each output takes its piece of each input row (an output nobody names is skipped). */
     public static Object split(KernelModel k, Node n, Target t) {
-        return join(n.input(0).shape(), n.attrs().getInt("axis", 0), n.outputs(), "y");
+        return join(n.input(0).shape(), n.attrs().getInt("axis", 0), n.attrs().getInts("split"), n.outputs(), "y");
     }
 
     /** Gather: for each index (read at run time, negative ones wrapped), copy its slices of the data. */
