@@ -46,7 +46,7 @@ public final class Pad extends OpDef {
     }
 
     /** The input coordinate that output coordinate {@code o} of an axis of length {@code n} reads, or {@link DataMovement#OUTSIDE}. */
-    static int source(String mode, long o, long begin, int n) {
+    public static int source(String mode, long o, long begin, int n) {
         long x = o - begin;
         if (x >= 0 && x < n) return (int) x;
         switch (mode) {

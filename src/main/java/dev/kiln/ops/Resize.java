@@ -102,9 +102,9 @@ public final class Resize extends OpDef {
     }
 
     /** The filter of one axis: for each output index, {@code n} input indices and weights, or extrapolation. */
-    private record Taps(int in, int out, int n, int[] index, double[] weight, boolean[] extrapolate, double extrapolation) {
+    public record Taps(int in, int out, int n, int[] index, double[] weight, boolean[] extrapolate, double extrapolation) {
         /** True if the axis keeps its size and every output element is exactly its input element. */
-        boolean isIdentity() {
+        public boolean isIdentity() {
             if (in != out) return false;
             for (int o = 0; o < out; o++) {
                 if (extrapolate[o]) return false;
@@ -117,7 +117,11 @@ public final class Resize extends OpDef {
         }
     }
 
-    private static Taps taps(Attrs a, Shape inShape, int d) {
+    /**
+     * The filter of axis {@code d} of an input of shape {@code inShape} under a node's attributes {@code a}
+     * (public so that backends bake the same taps into their kernels).
+     */
+    public static Taps taps(Attrs a, Shape inShape, int d) {
         String mode = a.getString("mode"), coord = a.getString("coordinate_transformation_mode");
         String nearestMode = a.getString("nearest_mode");
         boolean antialias = a.getInt("antialias") == 1, excludeOutside = a.getInt("exclude_outside") == 1;

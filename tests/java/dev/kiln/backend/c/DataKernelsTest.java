@@ -1,0 +1,139 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.backend.Target;
+import dev.kiln.check.Checker;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.OpDef;
+import dev.kiln.ops.Ops;
+import dev.kiln.toolchain.CProgramRunner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The C data kernels against the interpreter on dtypes and attribute combinations the ONNX conformance cases do
+ * not cover (integer reductions that wrap or truncate, runtime gather indices, integer pads and resizes, three
+ * resized axes, f64 softmax, empty outputs, aliases in the arena), all built into one program.
+ */
+class DataKernelsTest {
+    private final Random rnd = new Random(7);
+    private final List<Checker.Job> jobs = new ArrayList<>();
+
+    private NdArray random(DType t, Shape s) {
+        NdArray a = NdArray.zeros(t, s);
+        for (int i = 0; i < a.size(); i++) {
+            if (t.isFloat()) a.setDouble(i, rnd.nextGaussian() * 3);
+            else if (t == DType.BOOL) a.setLong(i, rnd.nextInt(2));
+            else if (t == DType.I32) a.setLong(i, rnd.nextInt() / 2 + (rnd.nextBoolean() ? 1L << 30 : -(1L << 30)));
+            else a.setLong(i, t.minValue() + (long) (rnd.nextDouble() * ((double) t.maxValue() - t.minValue())));
+        }
+        return a;
+    }
+
+    /** One node on graph inputs of the given types (random data), outputs all the node's outputs. */
+    private void job(String name, OpDef op, Attrs attrs, int outputs, List<NdArray> inputs) {
+        Graph g = new Graph(name);
+        List<Value> ins = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) ins.add(g.addInput("in" + i, inputs.get(i).type()));
+        var n = g.addNode(op, name, ins, attrs, outputs);
+        for (Value v : n.outputs()) g.addOutput(v);
+        jobs.add(new Checker.Job(name, g, inputs));
+    }
+
+    private void job(String name, OpDef op, Attrs attrs, NdArray... inputs) { job(name, op, attrs, 1, List.of(inputs)); }
+
+    @Test
+    void dataKernelsMatchTheInterpreter() {
+        NdArray i32 = random(DType.I32, Shape.of(2, 3, 4));
+        job("sum_i32_wraps", Ops.REDUCE_SUM, Attrs.of("axes", new long[] {1}, "keepdims", 0L), i32);
+        job("mean_i8_truncates", Ops.REDUCE_MEAN, Attrs.of("axes", new long[] {0, 2}), random(DType.I8, Shape.of(3, 2, 4)));
+        job("max_i16_all", Ops.REDUCE_MAX, Attrs.EMPTY, random(DType.I16, Shape.of(3, 5)));
+        job("max_bool_axis1", Ops.REDUCE_MAX, Attrs.of("axes", new long[] {-1}, "keepdims", 0L), random(DType.BOOL, Shape.of(4, 3)));
+        NdArray nan = random(DType.F32, Shape.of(2, 4));
+        nan.setDouble(5, Double.NaN);
+        job("max_f32_nan_wins", Ops.REDUCE_MAX, Attrs.of("axes", new long[] {1}), nan);
+        job("sum_noop_axes", Ops.REDUCE_SUM, Attrs.of("axes", new long[0]), random(DType.F32, Shape.of(2, 3)));
+        job("mean_f64_middle", Ops.REDUCE_MEAN, Attrs.of("axes", new long[] {1}), random(DType.F64, Shape.of(2, 5, 3)));
+        job("gather_axis1_runtime", Ops.GATHER, Attrs.of("axis", 1L), random(DType.I64, Shape.of(2, 3, 4)),
+                NdArray.ofLongs(DType.I32, Shape.of(2, 2), -1, 0, 2, -3));
+        job("gather_last_axis", Ops.GATHER, Attrs.of("axis", -1L), random(DType.U8, Shape.of(2, 5)),
+                NdArray.ofLongs(DType.I64, Shape.of(3), 4, -5, 1));
+        for (String mode : List.of("edge", "wrap", "reflect"))
+            job("pad_i8_" + mode, Ops.PAD, Attrs.of("mode", mode, "pads", new long[] {1, -1, 2, 3}), random(DType.I8, Shape.of(3, 4)));
+        job("pad_u8_crop_value", Ops.PAD, Attrs.of("pads", new long[] {-1, 2, 1, -2}, "value", 7.0), random(DType.U8, Shape.of(3, 5)));
+        job("resize_linear_u8", Ops.RESIZE, Attrs.of("mode", "linear", "coordinate_transformation_mode", "asymmetric",
+                "sizes", new long[] {1, 3, 7}, "scales", new double[] {1, 1.5, 1.75}), random(DType.U8, Shape.of(1, 2, 4)));
+        job("resize_linear_3_axes", Ops.RESIZE, Attrs.of("mode", "linear", "sizes", new long[] {3, 5, 7},
+                "scales", new double[] {1.5, 5.0 / 3, 7.0 / 4}), random(DType.F32, Shape.of(2, 3, 4)));
+        job("resize_cubic_antialias_f64", Ops.RESIZE, Attrs.of("mode", "cubic", "antialias", 1L,
+                "sizes", new long[] {1, 1, 3, 2}, "scales", new double[] {1, 1, 0.5, 0.4}), random(DType.F64, Shape.of(1, 1, 6, 5)));
+        job("resize_nearest_crop_i32", Ops.RESIZE, Attrs.of("mode", "nearest", "coordinate_transformation_mode", "tf_crop_and_resize",
+                "sizes", new long[] {4, 5}, "scales", new double[] {2, 2.5}, "roi", new double[] {0.2, -0.3, 1.4, 1.2},
+                "extrapolation_value", -3.7), random(DType.I32, Shape.of(2, 2)));
+        job("softmax_f64_axis0", Ops.SOFTMAX, Attrs.of("axis", 0L), random(DType.F64, Shape.of(3, 4)));
+        job("log_softmax_inner", Ops.LOG_SOFTMAX, Attrs.of("axis", 1L), random(DType.F32, Shape.of(2, 3, 4)));
+        job("slice_i16_step2", Ops.SLICE, Attrs.of("starts", new long[] {1, -1}, "ends", new long[] {100, -100},
+                "steps", new long[] {2, -2}), random(DType.I16, Shape.of(5, 6)));
+        job("slice_empty", Ops.SLICE, Attrs.of("starts", new long[] {3}, "ends", new long[] {1}, "axes", new long[] {1}),
+                random(DType.F32, Shape.of(2, 4)));
+        job("transpose_i64_rank5", Ops.TRANSPOSE, Attrs.of("perm", new long[] {4, 2, 0, 3, 1}), random(DType.I64, Shape.of(2, 3, 1, 2, 3)));
+        job("concat_i8_with_empty", Ops.CONCAT, Attrs.of("axis", 1L), random(DType.I8, Shape.of(2, 3)),
+                NdArray.zeros(DType.I8, Shape.of(2, 0)), random(DType.I8, Shape.of(2, 2)));
+        job("split_bool", Ops.SPLIT, Attrs.of("axis", 0L, "split", new long[] {1, 0, 2}), 3, List.of(random(DType.BOOL, Shape.of(3, 2))));
+        job("expand_bool", Ops.EXPAND, Attrs.of("shape", new long[] {2, 3, 4}), random(DType.BOOL, Shape.of(3, 1)));
+        job("tile_u16", Ops.TILE, Attrs.of("repeats", new long[] {2, 1, 3}), random(DType.U16, Shape.of(2, 1, 3)));
+        job("tile_zero", Ops.TILE, Attrs.of("repeats", new long[] {0, 2}), random(DType.F32, Shape.of(2, 3)));
+        job("flatten_io_copy", Ops.FLATTEN, Attrs.of("axis", 2L), random(DType.F64, Shape.of(2, 3, 2)));
+        // relu -> reshape -> relu: the reshape is an alias inside the arena, so its kernel does nothing
+        Graph g = new Graph("reshape_in_arena");
+        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(2, 6)));
+        Value a = g.addNode(Ops.RELU, "r1", List.of(x), Attrs.EMPTY).output(0);
+        Value b = g.addNode(Ops.RESHAPE, "rs", List.of(a), Attrs.of("shape", new long[] {3, 4})).output(0);
+        g.addOutput(g.addNode(Ops.RELU, "r2", List.of(b), Attrs.EMPTY).output(0));
+        jobs.add(new Checker.Job("reshape_in_arena", g, List.of(random(DType.F32, Shape.of(2, 6)))));
+
+        List<Checker.Outcome> got = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            Checker.Job j = jobs.get(i);
+            Checker.Outcome o = got.get(i);
+            if (o.error() != null) {
+                failures.add(j.name() + ": " + o.error());
+                continue;
+            }
+            List<NdArray> want = new Interpreter(j.graph()).run(j.inputs());
+            assertEquals(want.size(), o.outputs().size(), j.name());
+            for (int k = 0; k < want.size(); k++) {
+                String why = differs(want.get(k), o.outputs().get(k));
+                if (why != null) failures.add(j.name() + " output " + k + ": " + why);
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** Why two arrays differ (integers exactly, floats within 1e-5 absolute plus relative), or null. */
+    private static String differs(NdArray want, NdArray got) {
+        if (!want.shape().equals(got.shape())) return "shape " + got.shape() + " instead of " + want.shape();
+        for (int i = 0; i < want.size(); i++) {
+            if (want.dtype().isFloat()) {
+                double w = want.getDouble(i), g = got.getDouble(i);
+                if (Double.isNaN(w) != Double.isNaN(g) || !Double.isNaN(w) && Math.abs(w - g) > 1e-5 + 1e-5 * Math.abs(w))
+                    return "element " + i + " is " + g + ", expected " + w;
+            } else if (want.getLong(i) != got.getLong(i)) {
+                return "element " + i + " is " + got.getLong(i) + ", expected " + want.getLong(i);
+            }
+        }
+        return null;
+    }
+}
