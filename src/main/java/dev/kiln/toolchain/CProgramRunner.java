@@ -446,7 +446,16 @@ public final class CProgramRunner implements Checker.BatchRunner {
     private void finish(Entry cur, int outIdx, StringBuilder hex) {
         if (cur == null || hex == null) return;
         Value v = cur.code.graph().outputs().get(outIdx);
-        byte[] bytes = HexFormat.of().parseHex(hex);
+        byte[] bytes;
+        try {
+            bytes = HexFormat.of().parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            bytes = new byte[0];
+        }
+        if (bytes.length != v.type().byteSize()) {
+            cur.error = "output " + outIdx + " came back with " + bytes.length + " of " + v.type().byteSize() + " bytes";
+            return;
+        }
         cur.outputs.set(outIdx, fromBytes(v.type(), bytes));
     }
 
