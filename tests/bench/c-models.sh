@@ -13,6 +13,6 @@ for d in tests/models/*/; do
   m="$(basename "$d")"
   json="$(java -jar "$jar" inspect "$d/model.onnx" -t "$target" --json 2>/dev/null)" || { echo "| $m | (does not compile) | | | | | |"; continue; }
   ms="$(java -jar "$jar" bench "$d/model.onnx" --runs 100 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')"
-  ort="$(awk -F'|' -v m="$m" '$2 ~ "^ "m" $" {gsub(/ /, "", $9); print $9}' tests/models/MANIFEST.md)"
+  ort="$(awk -F'|' -v m="$m" '$2 ~ "^ "m" $" {gsub(/ /, "", $8); print $8}' tests/models/MANIFEST.md)"
   echo "| $m | $(field arena_bytes <<<"$json") | $(field arena_lower_bound_bytes <<<"$json") | $(field weights_bytes <<<"$json") | $(field code_bytes <<<"$json") | ${ms:-?} | ${ort:-?} |"
 done

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
  * The C backend against ONNX's conformance cases and Kiln's bundled models: every case the interpreter passes
  * is compiled with the host's gcc ({@code -std=c99 -Wall -Wextra -Werror -pedantic}), run, and compared with
  * the recorded outputs; every model also runs under AddressSanitizer and UBSan, and the MLPerf Tiny float and
- * digits models run on two Cortex-M targets under qemu. Cases are built many to a program.
+ * digits models run on every Cortex-M target under qemu. Cases are built many to a program.
  */
 class CConformanceTest {
     /** The MLPerf Tiny float models and the digits models: the set every MCU target must run. */
@@ -50,13 +50,11 @@ class CConformanceTest {
         return run(TestFiles.caseDirs(TestFiles.models()).toList(), "host", true, 1e-4, "c/host --sanitize");
     }
 
+    /** Every bundled Cortex-M target, each running the MCU model set under qemu (a few seconds per target). */
     @TestFactory
-    Stream<DynamicTest> mcuModelsOnCortexM0plus() {
-        return run(MCU_MODELS.stream().map(m -> TestFiles.models().resolve(m)).toList(), "cortex-m0plus", false, 1e-4, "c/cortex-m0plus");
-    }
-
-    @TestFactory
-    Stream<DynamicTest> mcuModelsOnCortexM4f() {
-        return run(MCU_MODELS.stream().map(m -> TestFiles.models().resolve(m)).toList(), "cortex-m4f", false, 1e-4, "c/cortex-m4f");
+    Stream<DynamicTest> mcuModelsOnEveryCortexM() {
+        List<Path> dirs = MCU_MODELS.stream().map(m -> TestFiles.models().resolve(m)).toList();
+        return Stream.of("cortex-m0plus", "cortex-m3", "cortex-m4f", "cortex-m7", "cortex-m33", "cortex-m55")
+                .flatMap(t -> run(dirs, t, false, 1e-4, "c/" + t));
     }
 }
