@@ -1,11 +1,8 @@
 package dev.kiln.cli;
 
-import dev.kiln.Kiln;
-import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
-import dev.kiln.backend.c.CBackend;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -48,8 +45,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new KilnException(Code.USAGE, Location.NONE, "bench times host code only; instruction counts under qemu are not built yet")
                     .withHint("use -t host");
         if (runs < 1 || warmup < 0) throw new KilnException(Code.USAGE, Location.NONE, "--runs must be positive and --warmup not negative");
-        GeneratedCode code = Kiln.compile(model, options.importOptions(), "c", t,
-                new Backend.Options(CBackend.defaultName(model), options.templates, model.getFileName().toString()));
+        GeneratedCode code = options.compileC(model, null, t);
         double ms = HostBench.medianMillis(code, new Templates("c", options.templates), warmup, runs);
         out.printf("%s on %s: median %.4f ms over %d runs%n", model, t.name(), ms, runs);
         out.flush();

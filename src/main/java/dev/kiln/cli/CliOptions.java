@@ -60,4 +60,11 @@ final class CliOptions {
         }
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }
+
+    /** Compiles {@code model} to C for {@code t} with these options, symbols prefixed {@code name} (default: the model's). */
+    dev.kiln.backend.GeneratedCode compileC(java.nio.file.Path model, String name, dev.kiln.backend.Target t) {
+        String n = name != null ? name : dev.kiln.backend.c.CBackend.defaultName(model);
+        return dev.kiln.Kiln.compile(model, importOptions(), "c", t,
+                new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()));
+    }
 }

@@ -1,11 +1,8 @@
 package dev.kiln.cli;
 
-import dev.kiln.Kiln;
-import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CBackend;
 import dev.kiln.ir.Value;
 import dev.kiln.toolchain.CodeSize;
 import java.io.PrintWriter;
@@ -48,9 +45,7 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Target t = Target.load(options.target);
-        String n = name != null ? name : CBackend.defaultName(model);
-        GeneratedCode code = Kiln.compile(model, options.importOptions(), "c", t,
-                new Backend.Options(n, options.templates, model.getFileName().toString()));
+        GeneratedCode code = options.compileC(model, name, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = CodeSize.codeBytes(code);
         code.writeFolderAtomically(output);

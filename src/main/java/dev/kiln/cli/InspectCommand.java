@@ -1,11 +1,8 @@
 package dev.kiln.cli;
 
-import dev.kiln.Kiln;
-import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CBackend;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -38,8 +35,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Target t = Target.load(options.target);
-        GeneratedCode code = Kiln.compile(model, options.importOptions(), "c", t,
-                new Backend.Options(CBackend.defaultName(model), options.templates, model.getFileName().toString()));
+        GeneratedCode code = options.compileC(model, null, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = dev.kiln.toolchain.CodeSize.codeBytes(code);
         if (json) {
