@@ -124,16 +124,12 @@ public final class Target {
     public List<String> sanitizeCflags() { return split(p.getProperty("sanitize.cflags", "")); }
     /** {@code none}, {@code sp} (single precision) or {@code dp}. */
     public String fpu() { return p.getProperty("fpu", "none"); }
-    /** Whether the core has a hardware FPU. */
-    public boolean hasFpu() { return !fpu().equals("none"); }
     /** Whether the core has Arm's DSP extension (SMLAD and friends). */
     public boolean hasDsp() { return Boolean.parseBoolean(p.getProperty("dsp", "false")); }
     /** Alignment of every buffer in the arena, in bytes. */
     public int alignment() { return Integer.parseInt(p.getProperty("align", "8").trim()); }
     /** The qemu boards in order of preference. */
     public List<Board> boards() { return List.copyOf(boards); }
-    /** A raw descriptor property, or null. */
-    public String property(String key) { return p.getProperty(key); }
 
     private static List<String> split(String s) {
         s = s.trim();

@@ -26,7 +26,6 @@ import org.stringtemplate.v4.misc.STMessage;
 public final class Templates {
     private final STGroup root = new STGroup();
     private final List<String> errors = new ArrayList<>();
-    private final List<String> groupFiles = new ArrayList<>();
 
     /** Loads the built-in groups of {@code backend} ({@code c}, {@code opencl}), after those in {@code override}. */
     public Templates(String backend, Path override) {
@@ -70,21 +69,10 @@ public final class Templates {
         g.setListener(listener);
         g.load();
         root.importTemplates(g);
-        groupFiles.add(name);
     }
 
     /** Whether a template of this name exists in any group. */
     public boolean has(String name) { return root.isDefined(name) || root.lookupTemplate(name) != null; }
-
-    /** The parameter names of a template, or null when it does not exist. */
-    public List<String> parameters(String name) {
-        ST st = root.getInstanceOf(name);
-        if (st == null) return null;
-        return st.impl.formalArguments == null ? List.of() : new ArrayList<>(st.impl.formalArguments.keySet());
-    }
-
-    /** The group files loaded, in lookup order. */
-    public List<String> groupFiles() { return List.copyOf(groupFiles); }
 
     /** Renders template {@code name} with the given arguments (name, value pairs). */
     public String render(String name, Object... args) {

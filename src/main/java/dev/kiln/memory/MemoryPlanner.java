@@ -140,7 +140,7 @@ public final class MemoryPlanner {
         return (Math.max(bytes, 1) + alignment - 1) / alignment * alignment;
     }
 
-    private static int lastUse(Value v, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
+    private static int lastUse(Value v, Map<Node, Integer> step) {
         int last = -1;
         for (Node u : v.users()) last = Math.max(last, step.get(u));
         return last;
@@ -149,7 +149,7 @@ public final class MemoryPlanner {
     private int lastUse(Group grp, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
         int last = grp.first;
         for (Value v : grp.values) {
-            last = Math.max(last, lastUse(v, step, outputIndex, end));
+            last = Math.max(last, lastUse(v, step));
             if (isCopiedOut(v, outputIndex)) last = end;
         }
         return last;
@@ -167,7 +167,7 @@ public final class MemoryPlanner {
             for (Value out : n.outputs()) {
                 if (out == null || outputIndex.containsKey(out)) continue;
                 if (rules.isAlias(n) && out == n.output(0) && n.input(0) != null && n.input(0).producer() == null) continue;
-                int last = Math.max(s, lastUse(out, step, outputIndex, end));
+                int last = Math.max(s, lastUse(out, step));
                 if (isCopiedOut(out, outputIndex)) last = end;
                 for (int t = s; t <= last; t++) live[t] += align(out.type().byteSize());
             }

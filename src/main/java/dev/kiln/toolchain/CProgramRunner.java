@@ -89,6 +89,26 @@ public final class CProgramRunner implements Checker.BatchRunner {
             this.alloc = Math.max(1, numel);
             this.lines = lines;
         }
+
+        /** Input {@code index} of type {@code v} holding {@code data}, as C initializer lines of about 100 characters. */
+        static Tensor input(int index, Value v, NdArray data) {
+            List<String> lines = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            for (int e = 0; e < data.size(); e++) {
+                b.append(CTypes.elementLiteral(v.dtype(), data, e)).append(", ");
+                if (b.length() > 100) {
+                    lines.add(b.toString().stripTrailing());
+                    b.setLength(0);
+                }
+            }
+            if (b.length() > 0 || lines.isEmpty()) lines.add(b.length() > 0 ? b.toString().stripTrailing() : "0");
+            return new Tensor(index, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), lines);
+        }
+
+        /** An output array of type {@code v}. */
+        static Tensor output(int index, Value v) {
+            return new Tensor(index, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of());
+        }
     }
 
     /** The harness's main: the model object of {@code harnessMain}. */
@@ -181,22 +201,11 @@ public final class CProgramRunner implements Checker.BatchRunner {
             NdArray a = j.inputs().get(i);
             Value v = j.graph().inputs().get(i);
             DType t = v.dtype();
-            NdArray data = a.dtype() == t ? a : a.cast(t);
-            List<String> lines = new ArrayList<>();
-            StringBuilder b = new StringBuilder();
-            for (int e = 0; e < data.size(); e++) {
-                b.append(CTypes.elementLiteral(t, data, e)).append(", ");
-                if (b.length() > 100) {
-                    lines.add(b.toString().stripTrailing());
-                    b.setLength(0);
-                }
-            }
-            if (b.length() > 0 || lines.isEmpty()) lines.add(b.length() > 0 ? b.toString().stripTrailing() : "0");
-            c.inputs.add(new Tensor(i, CTypes.ctype(t), v.type().byteSize(), v.shape().numel(), lines));
+            c.inputs.add(Tensor.input(i, v, a.dtype() == t ? a : a.cast(t)));
         }
         for (int i = 0; i < j.graph().outputs().size(); i++) {
             Value v = j.graph().outputs().get(i);
-            c.outputs.add(new Tensor(i, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of()));
+            c.outputs.add(Tensor.output(i, v));
         }
         c.inSlots = Math.max(1, c.inputs.size());
         c.outSlots = Math.max(1, c.outputs.size());
@@ -480,7 +489,4 @@ public final class CProgramRunner implements Checker.BatchRunner {
         }
         return a;
     }
-
-    /** The qemu board the last program ran on (null for hosts). */
-    public String board() { return board; }
 }

@@ -2,7 +2,6 @@ package dev.kiln.toolchain;
 
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Templates;
-import dev.kiln.backend.c.CTypes;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -40,21 +39,11 @@ public final class HostBench {
         for (Value v : code.graph().inputs()) {
             NdArray a = NdArray.zeros(v.type());
             if (v.dtype().isFloat()) for (int e = 0; e < a.size(); e++) a.setDouble(e, rnd.nextFloat() * 2 - 1);
-            List<String> lines = new ArrayList<>();
-            StringBuilder s = new StringBuilder();
-            for (int e = 0; e < a.size(); e++) {
-                s.append(CTypes.elementLiteral(v.dtype(), a, e)).append(", ");
-                if (s.length() > 100) {
-                    lines.add(s.toString().stripTrailing());
-                    s.setLength(0);
-                }
-            }
-            if (s.length() > 0 || lines.isEmpty()) lines.add(s.length() > 0 ? s.toString().stripTrailing() : "0");
-            b.inputs.add(new CProgramRunner.Tensor(i++, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), lines));
+            b.inputs.add(CProgramRunner.Tensor.input(i++, v, a));
         }
         i = 0;
         for (Value v : code.graph().outputs())
-            b.outputs.add(new CProgramRunner.Tensor(i++, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of()));
+            b.outputs.add(CProgramRunner.Tensor.output(i++, v));
         b.inSlots = Math.max(1, b.inputs.size());
         b.outSlots = Math.max(1, b.outputs.size());
         Path dir = null;

@@ -50,9 +50,6 @@ public final class KernelLowerings {
         return b.toString();
     }
 
-    /** Whether an op has a lowering method. */
-    public static boolean has(String op) { return METHODS.containsKey(methodName(op)); }
-
     /** Runs the op's lowering (if any) and stores its result in {@code k.m}; throws {@link Unsupported}. */
     static void lower(KernelModel k, Node n, Target t) {
         Method m = METHODS.get(methodName(n.op().name()));

@@ -2,7 +2,6 @@ package dev.kiln.backend.c;
 
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
-import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Value;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -81,11 +80,5 @@ public final class KernelModel {
             Value in = n.input(i);
             if (in != null) ins.get(i).broadcastTo(in.shape(), out.shape());
         }
-    }
-
-    /** A constant input's data, for lowerings that bake small parameters into the code. */
-    public static NdArray constant(Node n, int i) {
-        Value v = n.input(i);
-        return v == null ? null : v.constant();
     }
 }
