@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The default pipelines, {@code -O0} to {@code -O3}: one line per pass, with why it is there. Each level runs
- * everything of the level below first.
+ * everything of the level below first, then its own passes, then the final cleanup.
  */
 public final class Pipelines {
     private Pipelines() {}
@@ -20,13 +20,24 @@ public final class Pipelines {
         List<Pass> p = new ArrayList<>();
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
-            // (cleanup passes)
+            // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
+            p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time
+            p.add(new RemoveIdentities());              // why: identity, dropout, no-op casts and reshape chains only copy data
+            p.add(new EliminateCommonSubexpressions()); // why: exporters duplicate shape and constant subgraphs
+            p.add(new EliminateDeadNodes());            // why: what the passes above left unused is gone before anyone plans memory for it
         }
         if (level >= 2) {
-            // (folding and fusion)
+            // layout, folding and fusion
+            p.add(new RemoveTransposePairs());          // why: NHWC<->NCHW transposes around every conv (tf2onnx) cancel in the backend's layout
         }
         if (level >= 3) {
             // (rewrites that change the structure)
+        }
+        if (level >= 1) {
+            // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind
+            p.add(new FoldConstants());                 // why: rewrites leave constant-only nodes (e.g. a transposed weight)
+            p.add(new RemoveIdentities());              // why: pushing transposes leaves reshapes to the same shape
+            p.add(new EliminateDeadNodes());            // why: nothing unused reaches the memory planner
         }
         return new Pipeline("-O" + level, p);
     }
