@@ -39,7 +39,7 @@ public final class RemoveTransposePairs implements Pass {
             for (Node t : new ArrayList<>(g.nodes())) {
                 // why: an earlier rewrite of this sweep may have removed the node; only transposes move
                 if (g.node(t.name()) != t || t.op() != Ops.TRANSPOSE) continue;
-                if (mergeWithProducer(g, t) || sink(g, t, cx)) again = changed = true;
+                if (mergeWithProducer(g, t) || split(g, t) || sink(g, t, cx)) again = changed = true;
             }
         }
         if (changed) cx.report("transposes " + before + " -> " + count(g));
@@ -70,6 +70,32 @@ public final class RemoveTransposePairs implements Pass {
     }
 
     /**
+     * Gives each user of a shared transpose its own copy when every copy will then go away: merged into a
+     * following transpose, or moved down onto one, or merged with other transposes by the same permutation
+     * (as in a residual add of two transposed tensors).
+     */
+    private static boolean split(Graph g, Node t) {
+        Value y = t.output(0);
+        // why: a single user needs no copy; a graph output must stay as computed
+        if (y.uses().size() < 2 || g.outputs().contains(y)) return false;
+        int[] p = perm(t);
+        for (Value.Use use : y.uses()) {
+            Node u = use.user();
+            if (u.op() == Ops.TRANSPOSE) continue;
+            // why: a copy that would stay where it is only adds a transpose
+            if (!sinkable(g, u, p, false) || runtimeOperands(u) < 2 && !reachesTranspose(g, u.output(0), p)) return false;
+        }
+        // x -> transpose -> {u1, u2} -> x -> {transpose -> u1, transpose -> u2}
+        List<Value.Use> uses = new ArrayList<>(y.uses());
+        for (int i = 1; i < uses.size(); i++) {
+            Node copy = g.insertNode(g.nodes().indexOf(t) + 1, Ops.TRANSPOSE, t.name(), List.of(t.input(0)), t.attrs(),
+                    List.of(g.uniqueValueName(y.name())));
+            uses.get(i).user().setInput(uses.get(i).index(), copy.output(0));
+        }
+        return true;
+    }
+
+    /**
      * f(transpose(x, p), c) -> transpose(f(x, c'), p) for an element-wise f whose other operands are constants
      * (c' = c transposed by p's inverse) or transposes by the same p, when the moved transpose meets another
      * transpose further down or replaces several.
@@ -80,11 +106,9 @@ public final class RemoveTransposePairs implements Pass {
         if (y.uses().size() != 1 || g.outputs().contains(y)) return false;
         Node u = y.uses().get(0).user();
         int[] p = perm(t);
-        if (!sinkable(g, u, p)) return false;
-        int merged = 0;
-        for (Value v : u.inputs()) if (v != null && !v.isConstant()) merged++;
+        if (!sinkable(g, u, p, true)) return false;
         // why: moving a lone transpose is only worth it where it ends on another transpose
-        if (merged < 2 && !reachesTranspose(g, u.output(0), p)) return false;
+        if (runtimeOperands(u) < 2 && !reachesTranspose(g, u.output(0), p)) return false;
         int[] inv = new int[p.length];
         for (int i = 0; i < p.length; i++) inv[p[i]] = i;
         List<Value> ins = new ArrayList<>();
@@ -111,8 +135,11 @@ public final class RemoveTransposePairs implements Pass {
         return true;
     }
 
-    /** Whether {@code u} is element-wise with one output and every operand is a constant or a transpose by {@code p}. */
-    private static boolean sinkable(Graph g, Node u, int[] p) {
+    /**
+     * Whether {@code u} is element-wise with one output and every operand is a constant or a transpose by
+     * {@code p} of the output's size ({@code onlyUser}: that {@code u} is the transpose's only user).
+     */
+    private static boolean sinkable(Graph g, Node u, int[] p, boolean onlyUser) {
         // why: only an op that works element by element commutes with moving elements around
         if (!u.op().has(Trait.ELEMENTWISE) || u.outputs().size() != 1) return false;
         long elems = u.output(0).shape().numel();
@@ -122,9 +149,15 @@ public final class RemoveTransposePairs implements Pass {
             // why: a runtime operand in the other layout would need a transpose of its own
             if (pr == null || pr.op() != Ops.TRANSPOSE || !Arrays.equals(perm(pr), p)) return false;
             // why: the operand's transpose goes away only if nothing else reads it; broadcasting operands stay put
-            if (v.uses().size() != 1 || g.outputs().contains(v) || v.shape().numel() != elems) return false;
+            if (onlyUser && v.uses().size() != 1 || g.outputs().contains(v) || v.shape().numel() != elems) return false;
         }
         return true;
+    }
+
+    private static int runtimeOperands(Node u) {
+        int n = 0;
+        for (Value v : u.inputs()) if (v != null && !v.isConstant()) n++;
+        return n;
     }
 
     /** Whether following single element-wise users from {@code v} leads to a transpose. */
