@@ -91,7 +91,9 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
                 else if (d.outputDecl() != null) output(d.outputDecl());
                 else if (d.stmt() != null) statement(d.stmt(), top);
             } catch (Problems.StatementFailed e) {
-                // why: the error is recorded; the next declaration is still checked
+                // why: the error is recorded; uses of the name fail silently and the next declaration is still checked
+                if (d.inputDecl() != null) globals.put(Names.text(d.inputDecl().name()), DslValues.POISON);
+                if (d.constDecl() != null) globals.put(Names.text(d.constDecl().name()), DslValues.POISON);
             }
         }
         if (!declaredOutput && problems.isEmpty()) {

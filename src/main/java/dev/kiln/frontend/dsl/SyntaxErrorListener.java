@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.InputMismatchException;
-import org.antlr.v4.runtime.NoViableAltException;
 import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
@@ -17,34 +16,30 @@ import org.antlr.v4.runtime.misc.IntervalSet;
 import dev.kiln.frontend.dsl.parser.KilnLexer;
 
 /**
- * Turns ANTLR's syntax errors into DSL diagnostics with readable messages ("expected ')' but found
+ * Turns ANTLR's first syntax error into a DSL diagnostic with a readable message ("expected ')' but found
  * 'relu'"); nothing is printed to the console.
  */
 final class SyntaxErrorListener extends BaseErrorListener {
     private static final int MAX_LISTED = 5;
     private final Problems problems;
+    private boolean reported;
 
     SyntaxErrorListener(Problems problems) { this.problems = problems; }
 
     @Override
     public void syntaxError(Recognizer<?, ?> recognizer, Object offending, int line, int charPos, String msg, RecognitionException e) {
+        // why: after the first syntax error the parser's recovery guesses, and later errors are mostly its echoes
+        if (reported) return;
+        reported = true;
         if (!(recognizer instanceof Parser) || !(offending instanceof Token)) {
             problems.add(Code.DSL_SYNTAX, problems.at(line, charPos), "unexpected character");
             return;
         }
         Parser p = (Parser) recognizer;
         Token t = (Token) offending;
-        String found = describe(t);
-        String message;
-        if (e instanceof InputMismatchException || (e == null && msg.startsWith("missing"))) {
-            String expected = expected(e != null ? e.getExpectedTokens() : p.getExpectedTokens(), p.getVocabulary());
-            message = expected == null ? "unexpected " + found : "expected " + expected + " but found " + found;
-        } else if (e instanceof NoViableAltException || e == null) {
-            String expected = expected(p.getExpectedTokens(), p.getVocabulary());
-            message = "unexpected " + found + (expected == null || t.getType() == Token.EOF ? "" : " (expected " + expected + ")");
-        } else {
-            message = "unexpected " + found;
-        }
+        IntervalSet want = e instanceof InputMismatchException ? e.getExpectedTokens() : p.getExpectedTokens();
+        String expected = t.getType() == KilnLexer.BAD_CHAR ? null : expected(want, p.getVocabulary());
+        String message = expected == null ? "unexpected " + describe(t) : "expected " + expected + " but found " + describe(t);
         problems.add(Code.DSL_SYNTAX, t, message);
     }
 
