@@ -25,7 +25,7 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx or .kiln).")
     Path model;
 
     @Option(names = "--runs", defaultValue = "200", description = "Timed inferences (default ${DEFAULT-VALUE}).")

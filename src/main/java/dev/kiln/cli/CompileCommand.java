@@ -29,7 +29,7 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx or .kiln).")
     Path model;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output folder (replaced as a whole).")

@@ -22,7 +22,7 @@ final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx or .kiln).")
     Path model;
 
     @Option(names = "--json", description = "Print JSON (arena_bytes, arena_lower_bound_bytes, weights_bytes, code_bytes, macs, params, nodes, layers).")

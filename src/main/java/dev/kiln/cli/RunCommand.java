@@ -33,7 +33,7 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx or .kiln).")
     Path model;
 
     @Option(names = "--input", paramLabel = "[NAME=]FILE", description = "An input as .npy or .pb; NAME may be left out for a model with one input.")

@@ -259,7 +259,7 @@ public final class CBackend implements Backend {
     /** The output folder's default name for a model file: its base name without extension. */
     public static String defaultName(Path model) {
         String n = model.getFileName().toString();
-        if (n.equals("model.onnx") && model.toAbsolutePath().getParent() != null)
+        if ((n.equals("model.onnx") || n.equals("model.kiln")) && model.toAbsolutePath().getParent() != null)
             n = model.toAbsolutePath().getParent().getFileName().toString();
         int dot = n.lastIndexOf('.');
         if (dot > 0) n = n.substring(0, dot);
