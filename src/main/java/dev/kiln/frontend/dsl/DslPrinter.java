@@ -194,9 +194,12 @@ public final class DslPrinter {
             lo = Math.min(lo, a.getDouble(i));
             hi = Math.max(hi, a.getDouble(i));
         }
-        boolean ints = !a.dtype().isFloat();
-        return a.size() + " values in [" + (ints ? Long.toString((long) lo) : number(lo)) + ", "
-                + (ints ? Long.toString((long) hi) : number(hi)) + "]";
+        return a.size() + " values in [" + bound(a.dtype(), lo) + ", " + bound(a.dtype(), hi) + "]";
+    }
+
+    private static String bound(DType t, double v) {
+        if (t == DType.F64) return number(v);
+        return t.isFloat() ? number((float) v) : Long.toString((long) v);
     }
 
     /** {@code f32[1, 3, 224, 224]}, with {@code quant(...)} when the type carries quantization parameters. */
