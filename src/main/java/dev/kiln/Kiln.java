@@ -3,6 +3,7 @@ package dev.kiln;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.frontend.dsl.DslImporter;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.frontend.onnx.OnnxImporter;
 import dev.kiln.ir.Graph;
@@ -20,14 +21,15 @@ public final class Kiln {
         return v == null ? "dev" : v;
     }
 
-    /** Loads a model file (ONNX by its {@code .onnx} extension) into a graph. */
+    /** Loads a model file into a graph: ONNX ({@code .onnx}) or the Kiln DSL ({@code .kiln}), by extension. */
     public static Graph load(Path model, ImportOptions options) {
         if (!Files.isRegularFile(model))
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(model.toString()), model + " (no such file)");
         String n = model.getFileName().toString();
         if (n.endsWith(".onnx")) return OnnxImporter.importFile(model, options);
+        if (n.endsWith(".kiln")) return DslImporter.importFile(model, options);
         throw new KilnException(Code.USAGE, Location.file(model.toString()), "unknown model format '" + n + "'")
-                .withHint("Kiln reads .onnx files");
+                .withHint("Kiln reads .onnx and .kiln files");
     }
 
     /**
@@ -44,6 +46,11 @@ public final class Kiln {
 
     /** The names of a model's runtime inputs as declared in the file, in order (before any freezing). */
     public static List<String> declaredInputs(Path model) {
+        if (model.getFileName() != null && model.getFileName().toString().endsWith(".kiln")) {
+            if (!Files.isRegularFile(model))
+                throw new KilnException(Code.FILE_NOT_FOUND, Location.file(model.toString()), model + " (no such file)");
+            return DslImporter.declaredInputs(model);
+        }
         return OnnxImporter.declaredInputs(model);
     }
 }

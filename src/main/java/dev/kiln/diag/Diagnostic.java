@@ -28,12 +28,29 @@ public final class Diagnostic {
     public Diagnostic withHint(String h) { return new Diagnostic(code, location, message, h); }
     public Diagnostic withLocation(Location l) { return new Diagnostic(code, l, message, hint); }
 
-    /** {@code model.onnx: node 'conv1': error K0201: message} plus an indented hint line. */
+    /**
+     * {@code model.onnx: node 'conv1': error K0201: message} plus an indented hint line; a location with source
+     * text renders compiler-style instead: {@code file:line:col: error: message}, the source line, and a caret
+     * under the column.
+     */
     public String render() {
+        if (location.line() > 0 && location.source() != null) return renderWithSource();
         String where = location.toString();
         StringBuilder b = new StringBuilder();
         if (!where.isEmpty()) b.append(where).append(": ");
         b.append("error ").append(code.id()).append(": ").append(message);
+        if (hint != null) b.append("\n  hint: ").append(hint);
+        return b.toString();
+    }
+
+    private String renderWithSource() {
+        StringBuilder b = new StringBuilder();
+        b.append(location).append(": error: ").append(message).append('\n');
+        String src = location.source();
+        b.append(src).append('\n');
+        // why: tabs in the line keep the caret aligned only if the caret line repeats them
+        for (int i = 0; i < location.column() - 1 && i < src.length(); i++) b.append(src.charAt(i) == '\t' ? '\t' : ' ');
+        b.append('^');
         if (hint != null) b.append("\n  hint: ").append(hint);
         return b.toString();
     }
