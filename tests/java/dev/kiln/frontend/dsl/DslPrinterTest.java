@@ -3,6 +3,7 @@ package dev.kiln.frontend.dsl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.ir.AttrType;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
@@ -17,6 +18,7 @@ import dev.kiln.ops.InferContext;
 import dev.kiln.ops.OpDef;
 import dev.kiln.ops.Ops;
 import dev.kiln.ops.Signature;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,10 @@ import org.junit.jupiter.api.Test;
 /** The printer's text: names, literals, types with quantization, absent inputs, multi-output nodes, archives. */
 class DslPrinterTest {
     /** A graph touching every printing rule. */
-    static Graph sample() {
+    static Graph sample() { return sample(true); }
+
+    /** The sample graph, with or without its one constant too large to inline. */
+    static Graph sample(boolean withLarge) {
         Graph g = new Graph("tiny net");
         Value in = g.addInput("input", TensorType.of(DType.F32, 2, 3));
         g.addInput("q", new TensorType(DType.I8, Shape.of(3), QuantParams.perTensor(0.5f, -3)));
@@ -32,14 +37,15 @@ class DslPrinterTest {
         Value w = g.addConstant("w", NdArray.ofFloats(Shape.of(2, 3), 1.5f, -0.0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-5f));
         float[] ramp = new float[17];
         for (int i = 0; i < ramp.length; i++) ramp[i] = i * 0.5f;
-        g.addConstant("big.w", NdArray.ofFloats(Shape.of(17), ramp));
+        if (withLarge) g.addConstant("big.w", NdArray.ofFloats(Shape.of(17), ramp));
         g.addConstant("zeros", NdArray.zeros(DType.F32, Shape.of(2, 3, 4)));
         g.addConstant("shape", NdArray.ofI64(1, -1));
         Value six = g.addConstant("six", NdArray.scalar(DType.F32, 6));
         Value sum = g.addNode(Ops.ADD, "sum", List.of(in, w), Attrs.EMPTY).output(0);
         var split = g.addNode(Ops.SPLIT, "split/0", List.of(sum), Attrs.of("axis", 1L, "split", new long[] {1, 2}), List.of("lo", "hi"));
         Value clipped = g.addNode(Ops.CLIP, "clip", Arrays.asList(split.output(1), null, six), Attrs.EMPTY, List.of("clipped")).output(0);
-        g.addOutput(clipped);
+        Value bounded = g.addNode(Ops.CLIP, "bounded", List.of(clipped), Attrs.of("min", -1.0, "max", Double.POSITIVE_INFINITY)).output(0);
+        g.addOutput(bounded);
         g.addOutput(split.output(0));
         return g;
     }
@@ -61,7 +67,8 @@ class DslPrinterTest {
                 "sum = add(`input`, w)",
                 "lo, hi = split(sum, axis=1, split=[1, 2]) as `split/0`",
                 "clipped = clip(hi, _, six) as clip",
-                "output clipped, lo",
+                "bounded = clip(clipped, max=inf, min=-1.0)",
+                "output bounded, lo",
                 ""), p.text());
         assertEquals(List.of("big.w"), List.copyOf(p.weights().keySet()));
         assertEquals(sample().value("big.w").constant(), p.weights().get("big.w"));
@@ -79,6 +86,16 @@ class DslPrinterTest {
         assertTrue(t.startsWith("model `tiny net`\n"), t);
         assertTrue(t.contains("const `big.w`: f32[17] = file(\"weights.npz\", \"big.w\")  # 17 values in [0.0, 8.0]\n"), t);
         assertTrue(t.contains("const w: f32[2, 3] = [[1.5, -0.0, inf], [-inf, nan, 1.0e-5]]\n"), t);
+    }
+
+    @Test
+    void debugTextOfASmallGraphParsesBack() {
+        Graph g = sample(false);
+        String t = DslPrinter.text(g);
+        assertTrue(!t.contains("file("), t);
+        Graph back = DslImporter.importText(t, "small.kiln", Path.of("."), new ImportOptions());
+        DslRoundTripTest.assertEquivalent(g, back);
+        assertEquals(t, DslPrinter.text(back));
     }
 
     @Test
