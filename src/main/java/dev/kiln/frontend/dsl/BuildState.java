@@ -13,7 +13,8 @@ final class BuildState {
     final Literals literals;
     final Weights weights;
     final Graph graph;
-    private final Map<String, Token> taken = new HashMap<>();
+    private final Map<String, Token> values = new HashMap<>();
+    private final Map<String, Token> nodes = new HashMap<>();
 
     BuildState(Problems problems, Weights weights, Graph graph) {
         this.problems = problems;
@@ -22,8 +23,13 @@ final class BuildState {
         this.graph = graph;
     }
 
-    /** Takes a graph name (node or value); a name taken before is a duplicate-name error at {@code at}. */
-    void claim(String name, Token at) {
+    /** Takes a value name (input, constant, parameter, node output); one taken before is a duplicate-name error at {@code at}. */
+    void claimValue(String name, Token at) { claim(values, name, at); }
+
+    /** Takes a node name; one taken before is a duplicate-name error at {@code at}. */
+    void claimNode(String name, Token at) { claim(nodes, name, at); }
+
+    private void claim(Map<String, Token> taken, String name, Token at) {
         Token first = taken.get(name);
         if (first != null)
             throw problems.fail(Code.DSL_DUPLICATE_NAME, at, "duplicate name '" + name + "' (first defined at "

@@ -29,22 +29,26 @@ final class LayerCall implements LayerContext {
     private final Token callee;
     private final Token nameAt;
     private final String name;
+    private final String output;
     private final Map<String, Object> args = new HashMap<>();
 
-    private LayerCall(BuildState st, Layer layer, Token callee, String name, Token nameAt) {
+    private LayerCall(BuildState st, Layer layer, Token callee, String name, String output, Token nameAt) {
         this.st = st;
+        this.output = output;
         this.layer = layer;
         this.callee = callee;
         this.name = name;
         this.nameAt = nameAt;
     }
 
-    /** Builds {@code layer} named {@code name} from {@code given} and returns its output. */
-    static List<Object> call(BuildState st, Layer layer, Token callee, List<Arg> given, String name, Token nameAt, int nOut) {
-        LayerCall c = new LayerCall(st, layer, callee, name, nameAt);
-        if (nOut != 1) throw st.problems.fail(Code.DSL_BAD_ARGUMENT, nameAt, layer.name() + " gives one output, the statement assigns " + nOut + " names");
+    /** Builds {@code layer} named {@code name} (its output value named {@code outNames}' one name) from {@code given}. */
+    static List<Object> call(BuildState st, Layer layer, Token callee, List<Arg> given, String name, List<String> outNames, Token nameAt) {
+        if (outNames.size() != 1)
+            throw st.problems.fail(Code.DSL_BAD_ARGUMENT, nameAt, layer.name() + " gives one output, the statement assigns " + outNames.size() + " names");
+        LayerCall c = new LayerCall(st, layer, callee, name, outNames.get(0), nameAt);
         c.bind(given);
-        st.claim(name, nameAt);
+        st.claimNode(name, nameAt);
+        st.claimValue(outNames.get(0), nameAt);
         return List.of(layer.build(c));
     }
 
@@ -132,7 +136,7 @@ final class LayerCall implements LayerContext {
     @Override
     public Value parameter(String suffix, TensorType type, ParamInit init, long fanIn) {
         String key = name + "." + suffix;
-        st.claim(key, nameAt);
+        st.claimValue(key, nameAt);
         NdArray data = st.weights.parameter(key, type, init, fanIn, callee, name);
         return st.graph.addConstant(key, data);
     }
@@ -140,7 +144,7 @@ final class LayerCall implements LayerContext {
     @Override
     public Value node(OpDef op, List<Value> inputs, Attrs attrs) {
         try {
-            return st.graph.addNode(op, name, inputs, attrs, List.of(name)).output(0);
+            return st.graph.addNode(op, name, inputs, attrs, List.of(output)).output(0);
         } catch (KilnException e) {
             throw st.problems.fail(Code.DSL_OP_ERROR, callee, e.diagnostics().get(0).message());
         }

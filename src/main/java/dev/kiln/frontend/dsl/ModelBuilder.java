@@ -125,7 +125,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
                         + ", the model declares " + t.shape());
             t = t.withShape(Shape.of(bound));
         }
-        st.claim(n, d.name().getStart());
+        st.claimValue(n, d.name().getStart());
         globals.put(n, st.graph.addInput(n, t));
     }
 
@@ -147,7 +147,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
             long fanIn = dims.length >= 2 ? t.shape().numel() / Math.max(1, dims[0]) : 0;
             data = Weights.seeded(seed, "", t, fanIn);
         }
-        st.claim(n, d.name().getStart());
+        st.claimValue(n, d.name().getStart());
         Value v = st.graph.addConstant(n, data);
         if (t.quant() != null) v.setType(v.type().withQuant(t.quant()));
         globals.put(n, v);
@@ -237,10 +237,14 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
             String local = stage.alias != null ? Names.text(stage.alias) : last ? target : target + "/" + callee + (count > 1 ? "_" + count : "");
             String layerName = cx.prefix() + local + cx.suffix();
             Token nameAt = stage.alias != null ? stage.alias.getStart() : last ? targets.get(0).getStart() : calleeAt;
+            // why: the last stage's outputs carry the statement's names (as NAME names only the node); earlier ones the layer's
+            List<String> outNames = new ArrayList<>();
+            if (last) for (KilnParser.NameContext t : targets) outNames.add(cx.prefix() + Names.text(t) + cx.suffix());
+            else outNames.add(layerName);
             List<Arg> args = new ArrayList<>();
             if (i > 0) args.add(new Arg(null, null, cur.get(0), calleeAt));
             if (call != null) args.addAll(arguments(call, cx));
-            cur = invoke(callee, calleeAt, args, layerName, nameAt, last ? targets.size() : 1, cx);
+            cur = invoke(callee, calleeAt, args, layerName, outNames, nameAt, cx);
         }
         if (cur.size() != targets.size())
             throw problems.fail(Code.DSL_BAD_ARGUMENT, targets.get(0).getStart(), "the statement assigns " + targets.size()
@@ -265,14 +269,14 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
         return r;
     }
 
-    private List<Object> invoke(String callee, Token at, List<Arg> args, String name, Token nameAt, int nOut, Ctx cx) {
+    private List<Object> invoke(String callee, Token at, List<Arg> args, String name, List<String> outNames, Token nameAt, Ctx cx) {
         for (Arg a : args) if (a.value() == DslValues.POISON) throw new Problems.StatementFailed();
         KilnParser.BlockDeclContext b = blocks.get(callee);
-        if (b != null) return callBlock(b, at, args, name, nameAt, nOut, cx);
+        if (b != null) return callBlock(b, at, args, name, nameAt, outNames.size(), cx);
         Layer layer = Layers.get(callee);
         OpDef op = Ops.get(callee);
-        if (layer != null && (op == null || !callsOp(layer, op, args))) return LayerCall.call(st, layer, at, args, name, nameAt, nOut);
-        if (op != null) return ops.call(op, at, args, name, nameAt, nOut);
+        if (layer != null && (op == null || !callsOp(layer, op, args))) return LayerCall.call(st, layer, at, args, name, outNames, nameAt);
+        if (op != null) return ops.call(op, at, args, name, outNames, nameAt);
         throw problems.fail(Code.DSL_UNKNOWN_CALLEE, at, unknownCallee(callee));
     }
 

@@ -24,8 +24,12 @@ final class OpCall {
 
     OpCall(BuildState st) { this.st = st; }
 
-    /** Adds {@code op}'s node named {@code name} with {@code nOut} outputs and returns them. */
-    List<Object> call(OpDef op, Token callee, List<Arg> args, String name, Token nameAt, int nOut) {
+    /**
+     * Adds {@code op}'s node named {@code name} whose first outputs are named {@code outNames} (further outputs
+     * the op must have are named {@code NAME:k}) and returns those first outputs.
+     */
+    List<Object> call(OpDef op, Token callee, List<Arg> args, String name, List<String> outNames, Token nameAt) {
+        int nOut = outNames.size();
         Signature sig = op.signature();
         List<Signature.Port> ports = sig.inputs();
         boolean variadic = !ports.isEmpty() && ports.get(ports.size() - 1).variadic();
@@ -46,6 +50,8 @@ final class OpCall {
             if (a.positional()) continue;
             if (!seen.add(a.key())) throw st.problems.fail(Code.DSL_BAD_ARGUMENT, a.keyAt(), "argument '" + a.key() + "' is given twice");
             int port = portIndex(ports, a.key());
+            // why: a name that is both an input and an attribute (clip's min, max) is the input only when given a tensor
+            if (port >= 0 && sig.attrs().containsKey(a.key()) && !(a.value() instanceof Value)) port = -1;
             if (port >= 0) {
                 if (port < ins.size() && ins.get(port) != null)
                     throw st.problems.fail(Code.DSL_BAD_ARGUMENT, a.keyAt(), "input '" + a.key() + "' of " + op.name() + " is given twice (by position and by name)");
@@ -72,12 +78,13 @@ final class OpCall {
         if (nOut > sig.maxOutputs())
             throw st.problems.fail(Code.DSL_BAD_ARGUMENT, nameAt, op.name() + " gives " + sig.maxOutputs() + " output"
                     + (sig.maxOutputs() == 1 ? "" : "s") + ", the statement assigns " + nOut + " names");
-        List<String> outNames = new ArrayList<>();
-        for (int k = 0; k < ask; k++) outNames.add(k == 0 ? name : name + ":" + k);
-        for (String n : outNames) st.claim(n, nameAt);
+        List<String> all = new ArrayList<>(outNames);
+        for (int k = nOut; k < ask; k++) all.add(name + ":" + k);
+        st.claimNode(name, nameAt);
+        for (String n : all) st.claimValue(n, nameAt);
         Node node;
         try {
-            node = st.graph.addNode(op, name, ins, attrs, outNames);
+            node = st.graph.addNode(op, name, ins, attrs, all);
         } catch (KilnException e) {
             throw st.problems.fail(Code.DSL_OP_ERROR, callee, e.diagnostics().get(0).message());
         }
