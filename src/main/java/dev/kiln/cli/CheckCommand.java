@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kiln check}: runs ONNX test folders on a backend and compares with their recorded outputs. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Run ONNX test folders (model + test_data_set_*) and compare with the recorded outputs.",
+        description = "Run test folders (model.onnx or model.kiln + test_data_set_*) and compare with the recorded outputs.",
         footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
                 "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
@@ -33,7 +33,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--atol", defaultValue = "1e-7", description = "Absolute tolerance (default ${DEFAULT-VALUE}).")
     double atol;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "Use this model instead of each folder's own.")
+    @Option(names = "--model", paramLabel = "FILE", description = "Use this model (.onnx or .kiln) instead of each folder's own.")
     Path model;
 
     @picocli.CommandLine.Mixin
