@@ -1,0 +1,138 @@
+package dev.kiln.frontend.dsl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.Kiln;
+import dev.kiln.TestFiles;
+import dev.kiln.check.TestCase;
+import dev.kiln.cli.Main;
+import dev.kiln.frontend.onnx.ImportOptions;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.io.Npz;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every model of tests/models printed as DSL and read back: the same graph (ops, names, attributes, types,
+ * constants), the same interpreter outputs bit for bit, and the same text when printed again.
+ */
+class DslRoundTripTest {
+    @TempDir
+    Path tmp;
+
+    static Stream<Path> models() { return TestFiles.caseDirs(TestFiles.models()); }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void printsAndReadsBack(Path dir) throws IOException {
+        Graph original = Kiln.load(dir.resolve("model.onnx"), new ImportOptions());
+        DslPrinter.Printed p = DslPrinter.print(original, "model.npz", "model.onnx");
+        Path kiln = tmp.resolve("model.kiln");
+        Files.writeString(kiln, p.text(), StandardCharsets.UTF_8);
+        if (!p.weights().isEmpty()) Npz.write(tmp.resolve("model.npz"), p.weights());
+
+        Graph back = Kiln.load(kiln, new ImportOptions());
+        assertEquivalent(original, back);
+
+        TestCase.DataSet ds = TestCase.find(List.of(dir)).get(0).dataSets(new ImportOptions().maxTensorBytes()).get(0);
+        List<NdArray> want = new Interpreter(original).run(ds.inputs());
+        List<NdArray> got = new Interpreter(back).run(ds.inputs());
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), "output " + i + " differs");
+
+        assertEquals(p.text(), DslPrinter.print(back, "model.npz", "model.onnx").text(), "printing the read-back graph changed the text");
+    }
+
+    /** Same name, inputs, constants, nodes (op, name, inputs, attributes, outputs and their types) and outputs. */
+    static void assertEquivalent(Graph a, Graph b) {
+        assertEquals(a.name(), b.name(), "graph name");
+        assertEquals(describe(a.inputs()), describe(b.inputs()), "inputs");
+        assertEquals(describe(a.outputs()), describe(b.outputs()), "outputs");
+        List<Value> ca = a.constants(), cb = b.constants();
+        assertEquals(describe(ca), describe(cb), "constants");
+        for (int i = 0; i < ca.size(); i++) assertEquals(ca.get(i).constant(), cb.get(i).constant(), "data of constant " + ca.get(i).name());
+        assertEquals(a.nodes().size(), b.nodes().size(), "node count");
+        for (int i = 0; i < a.nodes().size(); i++) {
+            Node x = a.nodes().get(i), y = b.nodes().get(i);
+            String where = "node " + i + " '" + x.name() + "'";
+            assertEquals(x.op(), y.op(), where);
+            assertEquals(x.name(), y.name(), where);
+            assertEquals(x.attrs(), y.attrs(), where + " attributes");
+            assertEquals(x.numInputs(), y.numInputs(), where + " input count");
+            for (int k = 0; k < x.numInputs(); k++)
+                assertEquals(x.input(k) == null ? null : x.input(k).name(), y.input(k) == null ? null : y.input(k).name(), where + " input " + k);
+            assertEquals(describe(x.outputs()), describe(y.outputs()), where + " outputs");
+        }
+    }
+
+    private static List<String> describe(List<Value> vs) {
+        List<String> r = new ArrayList<>();
+        for (Value v : vs) r.add(v.name() + ": " + v.type());
+        return r;
+    }
+
+    record Run(int rc, String out, String err) {}
+
+    static Run kiln(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    @Test
+    void commandLineRoundTripPassesCheck() throws IOException {
+        Path dir = TestFiles.models().resolve("ds_cnn_kws_int8_qdq");
+        Path m = tmp.resolve("m.kiln");
+        Run d = kiln("dsl", dir.resolve("model.onnx").toString(), "-o", m.toString());
+        assertEquals(0, d.rc(), d.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("m.npz")), "no m.npz beside m.kiln");
+        assertTrue(Files.readString(m).startsWith("# generated by kiln dsl from model.onnx\nmodel main_graph\n"), Files.readString(m));
+        Run c = kiln("check", dir.toString(), "--model", m.toString());
+        assertEquals(0, c.rc(), c.out() + c.err());
+        assertEquals("PASS ds_cnn_kws_int8_qdq\n1 passed, 0 failed\n", c.out());
+    }
+
+    @Test
+    void commandLinePrintsToStdoutAndRefusesAnArchiveAsOutput() {
+        Run d = kiln("dsl", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString());
+        assertEquals(0, d.rc(), d.err());
+        assertTrue(d.out().contains("`output` = gemm(`/net/net.4/Relu_output_0`, `net.5.weight`, `net.5.bias`, alpha=1.0, beta=1.0, trans_a=0, trans_b=1) as `/net/net.5/Gemm`\n"), d.out());
+        Run bad = kiln("dsl", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(), "-o", tmp.resolve("m.npz").toString());
+        assertEquals(2, bad.rc());
+        assertTrue(bad.err().contains("-o names the DSL file"), bad.err());
+        assertTrue(!Files.exists(tmp.resolve("m.npz")));
+    }
+
+    @Test
+    void archiveHoldsExactlyTheLargeConstants() throws IOException {
+        Graph g = Kiln.load(TestFiles.models().resolve("digits_lenet5_op13/model.onnx"), new ImportOptions());
+        DslPrinter.Printed p = DslPrinter.print(g, "w.npz");
+        Npz.write(tmp.resolve("w.npz"), p.weights());
+        Map<String, NdArray> read = Npz.read(tmp.resolve("w.npz"), new ImportOptions().maxTensorBytes());
+        assertEquals(p.weights(), read);
+        assertTrue(!read.isEmpty());
+        for (Value v : g.constants()) {
+            NdArray c = v.constant();
+            boolean uniform = true;
+            for (int i = 1; i < c.size(); i++) uniform &= c.getDouble(i) == c.getDouble(0);
+            assertEquals(c.size() > DslPrinter.INLINE_LIMIT && !uniform, read.containsKey(v.name()), v.name());
+        }
+    }
+}
