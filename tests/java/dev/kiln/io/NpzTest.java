@@ -125,4 +125,18 @@ class NpzTest {
         }
         throw new AssertionError("not found");
     }
+
+    @Test
+    void noLimitMeansNoLimit() throws Exception {
+        Map<String, NdArray> m = Npz.read(file("a.npz", Base64.getDecoder().decode(SAVEZ)), Long.MAX_VALUE);
+        assertEquals(4, m.size());
+    }
+
+    @Test
+    void writtenFilesAreWorldReadable() throws Exception {
+        Path p = dir.resolve("w.bin");
+        OutputFiles.writeAtomically(p, new byte[] {1, 2, 3});
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class))
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+    }
 }

@@ -75,6 +75,7 @@ public final class GeneratedCode {
                         .withHint("choose another output folder with -o");
             Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
             try {
+                dev.kiln.io.OutputFiles.publish(tmp, "rwxr-xr-x");
                 writeTo(tmp);
                 Path old = null;
                 if (Files.exists(abs)) {

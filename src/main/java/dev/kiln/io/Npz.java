@@ -46,7 +46,7 @@ public final class Npz {
                 String name = e.getName();
                 String key = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
                 // a member larger than the limit (plus a generous header) is refused before it is read
-                long limit = maxBytes + (1 << 20);
+                long limit = maxBytes > Long.MAX_VALUE - (1 << 20) ? Long.MAX_VALUE : maxBytes + (1 << 20);
                 if (e.getSize() > limit) throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(where), where + ":" + name, e.getSize(), maxBytes);
                 byte[] bytes;
                 try (InputStream in = zip.getInputStream(e)) {

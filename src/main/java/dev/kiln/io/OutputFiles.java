@@ -21,6 +21,7 @@ public final class OutputFiles {
             Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
             try {
                 Files.write(tmp, data);
+                publish(tmp, "rw-r--r--");
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -32,5 +33,14 @@ public final class OutputFiles {
         } catch (IOException e) {
             throw new KilnException(Code.IO_ERROR, Location.file(file.toString()), "cannot write " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Gives a temporary file or folder the usual permissions of a written output (temporary files are created
+     * owner-only), on file systems that have POSIX permissions; the process umask is not consulted.
+     */
+    public static void publish(Path p, String perms) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class))
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
     }
 }
