@@ -1,6 +1,6 @@
 package dev.kiln.passes;
 
-import static dev.kiln.passes.PassTesting.random;
+import static dev.kiln.passes.FusionTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +40,7 @@ class FuseActivationsTest {
 
     @Test
     void activationsMoveIntoTheirProducersBitForBit() {
-        PassTesting.Run r = PassTesting.check(FuseActivationsTest::model, 0, new FuseActivations());
+        FusionTesting.Run r = FusionTesting.check(FuseActivationsTest::model, 0, new FuseActivations());
         assertTrue(r.changed());
         assertEquals(0, r.count("clip") + r.count("leaky_relu") + r.count("sigmoid"));
         assertEquals(1, r.count("relu"), "relu after add stays");
@@ -52,7 +52,7 @@ class FuseActivationsTest {
 
     @Test
     void sharedOutputsAndSecondActivationsStay() {
-        PassTesting.Run r = PassTesting.check(() -> {
+        FusionTesting.Run r = FusionTesting.check(() -> {
             Graph g = model();
             Node conv = g.node("conv");
             g.addOutput(g.addNode(Ops.TANH, "tanh", List.of(conv.output(0)), Attrs.EMPTY).output(0));

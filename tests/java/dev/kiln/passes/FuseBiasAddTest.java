@@ -1,6 +1,6 @@
 package dev.kiln.passes;
 
-import static dev.kiln.passes.PassTesting.random;
+import static dev.kiln.passes.FusionTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +48,7 @@ class FuseBiasAddTest {
 
     @Test
     void scalesThenShiftsFoldIntoWeightsAndBiases() {
-        PassTesting.Run r = PassTesting.check(FuseBiasAddTest::model, 1e-5, new FoldScaleShift(), new FuseBiasAdd());
+        FusionTesting.Run r = FusionTesting.check(FuseBiasAddTest::model, 1e-5, new FoldScaleShift(), new FuseBiasAdd());
         assertTrue(r.changed());
         assertEquals(0, r.count("mul"));
         assertEquals(1, r.count("add"), "only the spatially varying add stays");
@@ -62,7 +62,7 @@ class FuseBiasAddTest {
 
     @Test
     void scaleAloneLeavesNoBiasWhereThereWasNone() {
-        PassTesting.Run r = PassTesting.check(FuseBiasAddTest::model, 1e-5, new FoldScaleShift());
+        FusionTesting.Run r = FusionTesting.check(FuseBiasAddTest::model, 1e-5, new FoldScaleShift());
         assertEquals(0, r.count("mul"));
         assertEquals(4, r.count("add"));
         assertEquals(2, r.graph().value("tmul").producer().numInputs(), "conv_transpose * s keeps no bias");

@@ -1,6 +1,6 @@
 package dev.kiln.passes;
 
-import static dev.kiln.passes.PassTesting.random;
+import static dev.kiln.passes.FusionTesting.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +49,7 @@ class FusePadTest {
 
     @Test
     void padsMoveIntoConvsAndPoolsWhereSafe() {
-        PassTesting.Run r = PassTesting.check(FusePadTest::model, 1e-6, new FusePad());
+        FusionTesting.Run r = FusionTesting.check(FusePadTest::model, 1e-6, new FusePad());
         assertTrue(r.changed());
         assertEquals(4, r.count("pad"));
         assertArrayEquals(new long[] {2, 2, 1, 1}, r.graph().node("conv").attrs().getInts("pads"));
@@ -64,7 +64,7 @@ class FusePadTest {
 
     @Test
     void maxPoolRefusesWindowsWhollyInThePadding() {
-        PassTesting.Run r = PassTesting.check(() -> {
+        FusionTesting.Run r = FusionTesting.check(() -> {
             Graph g = new Graph("g");
             Value x = g.addInput("x", TensorType.of(F, 1, 1, 4, 4));
             Value p = pad(g, x, "pad", new long[] {0, 0, 2, 0, 0, 0, 0, 0}, Double.NEGATIVE_INFINITY, "constant");

@@ -1,6 +1,6 @@
 package dev.kiln.passes;
 
-import static dev.kiln.passes.PassTesting.random;
+import static dev.kiln.passes.FusionTesting.random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +45,7 @@ class FuseResidualAddTest {
 
     @Test
     void residualAddsMoveIntoConvsBeforeTheirActivation() {
-        PassTesting.Run r = PassTesting.check(FuseResidualAddTest::model, 1e-6, new FuseResidualAdd(), new FuseActivations());
+        FusionTesting.Run r = FusionTesting.check(FuseResidualAddTest::model, 1e-6, new FuseResidualAdd(), new FuseActivations());
         assertEquals(0, r.count("add"));
         assertEquals(0, r.count("relu"));
         Node c1 = r.graph().value("relu").producer();
@@ -61,7 +61,7 @@ class FuseResidualAddTest {
 
     @Test
     void sharedConvOutputsAndBroadcastsStay() {
-        PassTesting.Run r = PassTesting.check(() -> {
+        FusionTesting.Run r = FusionTesting.check(() -> {
             Graph g = model();
             g.addOutput(g.node("conv1").output(0));
             Value b = g.addNode(Ops.ADD, "add3", List.of(g.node("conv2").output(0), g.addConstant("k", random(new Random(1), F, 3, 1, 1))),
