@@ -14,11 +14,15 @@ import java.util.List;
  * <p>Attributes: {@code kernel_shape} (optional, must equal W's spatial dims), {@code strides}, {@code dilations},
  * {@code pads} (explicit, begins then ends; see {@link ConvGeometry} for defaults — there is no auto_pad), and
  * {@code group}. Float inputs only; the sum is accumulated in double and rounded to the output type.
+ *
+ * <p>Fusions: an optional fourth input {@code Z} of Y's shape (a residual) is added to the rounded result, and a
+ * {@link FusedActivation} is applied last: {@code Y = act(round(conv(X, W) + B) + Z)}, each step rounded to the
+ * output type as the separate add and activation nodes would.
  */
-public final class Conv extends OpDef {
+public final class Conv extends OpDef implements ChannelAffine {
     public Conv() {
-        super("conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
-                .attr("group", AttrType.INT, 1L).build(), Trait.MAC, Trait.QUANTIZABLE);
+        super("conv", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B", "Z").output("Y"))
+                .attr("group", AttrType.INT, 1L)).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -39,7 +43,13 @@ public final class Conv extends OpDef {
             cx.checkSameDType(0, 2);
             cx.check(cx.shape(2).equals(Shape.of(m)), "bias B must have shape [%d] (one value per output channel), got %s", m, cx.shape(2));
         }
-        return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), m)));
+        Shape y = g.outputShape(cx.shape(0).dim(0), m);
+        if (cx.has(3)) {
+            cx.checkSameDType(0, 3);
+            cx.check(cx.shape(3).equals(y), "residual Z must have the output's shape %s, got %s", y, cx.shape(3));
+        }
+        FusedActivation.check(cx);
+        return List.of(new TensorType(cx.dtype(0), y));
     }
 
     @Override
@@ -52,9 +62,39 @@ public final class Conv extends OpDef {
         new ConvKernel(g, x.shape().dim(1), m, (int) cx.attrs().getInt("group"))
                 .run(x.toDoubleArray(), w.toDoubleArray(), b == null ? null : b.toDoubleArray(), acc, x.shape().dim(0));
         for (int i = 0; i < acc.length; i++) y.setDouble(i, acc[i]);
-        return List.of(y);
+        NdArray z = cx.input(3);
+        if (z != null) for (int i = 0; i < acc.length; i++) y.setDouble(i, y.getDouble(i) + z.getDouble(i));
+        return List.of(FusedActivation.apply(cx.attrs(), y));
     }
 
     @Override
     public long macs(dev.kiln.ir.Node n) { return filterMacs(n.output(0), n.input(1)); }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null && n.input(3) != null) why = "it adds a residual input Z after its bias";
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "the weight");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "the bias");
+        return why;
+    }
+
+    /** Scales W's output channel m (W [M, C / group, k...]) by scale[m]; the bias becomes {@code B * scale + shift}. */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        NdArray w = n.input(1).constant();
+        int m = w.shape().dim(0), per = w.size() / Math.max(m, 1);
+        Object wIn = n.input(1), bIn = n.input(2);
+        if (scale != null) {
+            NdArray s = w.copy();
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, w.getDouble(i) * scale[i / per]);
+            wIn = s;
+        }
+        if (shift != null || (scale != null && n.input(2) != null))
+            bIn = ChannelAffine.affineBias(n.input(2) == null ? null : n.input(2).constant(), scale, shift, m, n.output(0).dtype());
+        return new Folded(this, java.util.Arrays.asList(n.input(0), wIn, bIn), n.attrs());
+    }
 }

@@ -15,13 +15,14 @@ import java.util.List;
  * <p>Attributes: {@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads} (explicit crops, begins
  * then ends), {@code output_padding} (extra size at the end of each axis) and {@code group}. ONNX's
  * {@code output_shape} and {@code auto_pad} are turned into pads and output_padding at import
- * ({@link ConvGeometry#transposePadsFor}). Float inputs; sums in double.
+ * ({@link ConvGeometry#transposePadsFor}). Float inputs; sums in double. A {@link FusedActivation} is applied to
+ * the rounded result.
  */
-public final class ConvTranspose extends OpDef {
+public final class ConvTranspose extends OpDef implements ChannelAffine {
     public ConvTranspose() {
-        super("conv_transpose", ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
+        super("conv_transpose", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
                 .optionalAttr("output_padding", AttrType.INTS)
-                .attr("group", AttrType.INT, 1L).build(), Trait.MAC);
+                .attr("group", AttrType.INT, 1L)).build(), Trait.MAC);
     }
 
     @Override
@@ -53,6 +54,7 @@ public final class ConvTranspose extends OpDef {
             cx.checkSameDType(0, 2);
             cx.check(cx.shape(2).equals(Shape.of((int) m)), "bias B must have shape [%d] (one value per output channel), got %s", m, cx.shape(2));
         }
+        FusedActivation.check(cx);
         return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), (int) m)));
     }
 
@@ -122,9 +124,43 @@ public final class ConvTranspose extends OpDef {
         }
         NdArray out = cx.newOutput(0);
         for (int i = 0; i < y.length; i++) out.setDouble(i, y[i]);
-        return List.of(out);
+        return List.of(FusedActivation.apply(cx.attrs(), out));
     }
 
     @Override
     public long macs(dev.kiln.ir.Node n) { return filterMacs(n.input(0), n.input(1)); }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "the weight");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "the bias");
+        return why;
+    }
+
+    /**
+     * Scales the weights of output channel {@code g * M/group + mo} (W [C, M / group, k...]: entries [c, mo, ...] of
+     * the input channels c of group g) by its scale; the bias becomes {@code B * scale + shift}.
+     */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        NdArray w = n.input(1).constant();
+        int c = w.shape().dim(0), groupOut = w.shape().dim(1), group = (int) n.attrs().getInt("group");
+        int taps = w.size() / Math.max(1, c * groupOut), groupIn = c / group, m = groupOut * group;
+        Object wIn = n.input(1), bIn = n.input(2);
+        if (scale != null) {
+            NdArray s = w.copy();
+            for (int i = 0; i < s.size(); i++) {
+                int ci = i / (groupOut * taps), mo = (i / taps) % groupOut;
+                s.setDouble(i, w.getDouble(i) * scale[(ci / groupIn) * groupOut + mo]);
+            }
+            wIn = s;
+        }
+        if (shift != null || (scale != null && n.input(2) != null))
+            bIn = ChannelAffine.affineBias(n.input(2) == null ? null : n.input(2).constant(), scale, shift, m, n.output(0).dtype());
+        return new Folded(this, java.util.Arrays.asList(n.input(0), wIn, bIn), n.attrs());
+    }
 }

@@ -11,15 +11,15 @@ import java.util.List;
  * General matrix multiply {@code Y = alpha * A' * B' + beta * C}, where A' is A [M, K] (or A [K, M] transposed
  * when {@code trans_a} = 1), B' is B [K, N] (or [N, K] with {@code trans_b}), and the optional C broadcasts
  * unidirectionally to [M, N]. Float types sum in double; int32, int64 and uint32 need integral alpha and beta and
- * wrap exactly.
+ * wrap exactly. A float gemm may carry a {@link FusedActivation}, applied to the rounded result.
  */
-public final class Gemm extends OpDef {
+public final class Gemm extends OpDef implements ChannelAffine {
     public Gemm() {
-        super("gemm", Signature.builder().input("A", "B").optionalInput("C").output("Y")
+        super("gemm", FusedActivation.addAttrs(Signature.builder().input("A", "B").optionalInput("C").output("Y")
                 .attr("alpha", AttrType.FLOAT, 1.0)
                 .attr("beta", AttrType.FLOAT, 1.0)
                 .attr("trans_a", AttrType.INT, 0L)
-                .attr("trans_b", AttrType.INT, 0L).build(), Trait.MAC, Trait.QUANTIZABLE);
+                .attr("trans_b", AttrType.INT, 0L)).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -44,6 +44,7 @@ public final class Gemm extends OpDef {
             double al = cx.attrs().getFloat("alpha"), be = cx.attrs().getFloat("beta");
             cx.check(al == Math.rint(al) && be == Math.rint(be), "integer gemm needs integral alpha and beta, got %s and %s", al, be);
         }
+        FusedActivation.check(cx);
         return List.of(new TensorType(cx.dtype(0), y));
     }
 
@@ -62,6 +63,7 @@ public final class Gemm extends OpDef {
             if (tb) bd = Matrices.transpose(bd, n, k);
             Matrices.multiplyAdd(ad, 0, bd, 0, yd, 0, m, k, n);
             for (int i = 0; i < yd.length; i++) y.setDouble(i, alpha * yd[i] + (c == null || beta == 0 ? 0 : beta * c.getDouble(ic[i])));
+            y = FusedActivation.apply(cx.attrs(), y);
         } else {
             long[] al = a.longs(), bl = b.longs(), yl = new long[m * n];
             if (ta) al = Matrices.transpose(al, k, m);
@@ -71,6 +73,54 @@ public final class Gemm extends OpDef {
             for (int i = 0; i < yl.length; i++) y.setLong(i, ai * yl[i] + (c == null ? 0 : bi * c.getLong(ic[i])));
         }
         return List.of(y);
+    }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "B");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "C");
+        return why;
+    }
+
+    /**
+     * Scales column j of B' (B [K, N], or row j of B [N, K] with trans_b) by scale[j]; the new C is
+     * {@code beta * C * scale + shift} over [rows, N] (rows: M where C varies along rows, else 1) and beta becomes 1.
+     */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        dev.kiln.ir.Attrs a = n.attrs();
+        boolean tb = a.getInt("trans_b") != 0;
+        NdArray b = n.input(1).constant();
+        int cols = n.output(0).shape().dim(1), rowsOut = n.output(0).shape().dim(0);
+        Object bIn = n.input(1), cIn = n.input(2);
+        if (scale != null) {
+            NdArray s = b.copy();
+            int inner = b.shape().dim(1);
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, b.getDouble(i) * scale[tb ? i / inner : i % inner]);
+            bIn = s;
+        }
+        double beta = a.getFloat("beta");
+        // why: the reference drops C when beta is 0
+        NdArray c = n.input(2) == null || beta == 0 ? null : n.input(2).constant();
+        if (shift != null || (scale != null && c != null)) {
+            int rows = c != null && c.shape().rank() == 2 && c.shape().dim(0) != 1 ? rowsOut : 1;
+            int[] idx = c == null ? null : Broadcast.indexMap(c.shape(), Shape.of(rows, cols));
+            NdArray r = NdArray.zeros(n.output(0).dtype(), rows == 1 ? Shape.of(cols) : Shape.of(rows, cols));
+            for (int i = 0; i < r.size(); i++) {
+                int j = i % cols;
+                double v = c == null ? 0 : beta * c.getDouble(idx[i]);
+                if (scale != null) v *= scale[j];
+                if (shift != null) v += shift[j];
+                r.setDouble(i, v);
+            }
+            cIn = r;
+            a = a.with("beta", 1.0);
+        }
+        return new Folded(this, java.util.Arrays.asList(n.input(0), bIn, cIn), a);
     }
 
     @Override
