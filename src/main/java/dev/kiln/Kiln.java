@@ -6,6 +6,8 @@ import dev.kiln.diag.Location;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.frontend.onnx.OnnxImporter;
 import dev.kiln.ir.Graph;
+import dev.kiln.passes.PassContext;
+import dev.kiln.passes.Pipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,15 +33,36 @@ public final class Kiln {
     }
 
     /**
-     * Compiles a model file for a target with the backend of kind {@code backend}: load, plan, generate in
-     * memory. Nothing is written; see {@link dev.kiln.backend.GeneratedCode#writeFolderAtomically}.
+     * Compiles a model file for a target with the backend of kind {@code backend} at {@code -O3}: load,
+     * optimise, plan, generate in memory. Nothing is written; see
+     * {@link dev.kiln.backend.GeneratedCode#writeFolderAtomically}.
      */
     public static dev.kiln.backend.GeneratedCode compile(Path model, ImportOptions options, String backend,
             dev.kiln.backend.Target target, dev.kiln.backend.Backend.Options o) {
+        return compile(model, options, backend, target, o, CompileOptions.defaults());
+    }
+
+    /**
+     * Compiles a model file for a target with the backend of kind {@code backend}: load, run the pass pipeline
+     * of {@code co}'s level, plan, generate in memory. Nothing is written.
+     */
+    public static dev.kiln.backend.GeneratedCode compile(Path model, ImportOptions options, String backend,
+            dev.kiln.backend.Target target, dev.kiln.backend.Backend.Options o, CompileOptions co) {
         dev.kiln.backend.Backend b = dev.kiln.backend.Backend.find(backend);
         if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: c");
         Graph g = load(model, options);
+        optimize(g, target, co);
         return b.generate(g, target, o);
+    }
+
+    /**
+     * Runs the pass pipeline of {@code co}'s level on {@code g} in place, for {@code target} (null: the
+     * interpreter only), under {@code co}'s instruments; returns the context with the passes' notes.
+     */
+    public static PassContext optimize(Graph g, dev.kiln.backend.Target target, CompileOptions co) {
+        PassContext cx = new PassContext(target, co.passes());
+        Pipelines.level(co.level()).run(g, cx, co.instruments());
+        return cx;
     }
 
     /** The names of a model's runtime inputs as declared in the file, in order (before any freezing). */

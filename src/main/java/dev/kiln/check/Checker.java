@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.diag.KilnException;
 import dev.kiln.frontend.onnx.ImportOptions;
@@ -50,22 +51,33 @@ public final class Checker {
     private final double atol;
     private final Supplier<ImportOptions> options;
     private final Path modelOverride;
+    private final Consumer<Graph> optimizer;
 
     /**
      * A checker using {@code runner}, tolerances, import options (a fresh object per import) and an optional
-     * model file that replaces each case's own model.
+     * model file that replaces each case's own model; every graph runs the default ({@code -O3}) pipeline.
      */
     public Checker(Runner runner, double rtol, double atol, Supplier<ImportOptions> options, Path modelOverride) {
         this(sequential(runner), rtol, atol, options, modelOverride);
     }
 
-    /** A checker running cases in batches. */
+    /** A checker running cases in batches; every graph runs the default ({@code -O3}) pipeline. */
     public Checker(BatchRunner runner, double rtol, double atol, Supplier<ImportOptions> options, Path modelOverride) {
+        this(runner, rtol, atol, options, modelOverride, g -> Kiln.optimize(g, null, CompileOptions.defaults()));
+    }
+
+    /**
+     * A checker running cases in batches, applying {@code optimizer} (the pass pipeline) to each graph after
+     * import and before running it.
+     */
+    public Checker(BatchRunner runner, double rtol, double atol, Supplier<ImportOptions> options, Path modelOverride,
+            Consumer<Graph> optimizer) {
         this.runner = runner;
         this.rtol = rtol;
         this.atol = atol;
         this.options = options;
         this.modelOverride = modelOverride;
+        this.optimizer = optimizer;
     }
 
     /** A batch runner that runs each job on its own; failures of any kind become failed outcomes. */
@@ -173,6 +185,7 @@ public final class Checker {
             opts.knownInputValue(name, ds.inputs().get(i));
         }
         Graph g = Kiln.load(model, opts);
+        optimizer.accept(g);
         List<NdArray> ins = new ArrayList<>();
         for (Value v : g.inputs()) {
             NdArray a = byName.get(v.name());

@@ -45,7 +45,10 @@ final class CheckCommand implements Callable<Integer> {
         options.requireBackend();
         options.importOptions(); // why: a malformed option is a usage error (exit 2), not a failure of every case
         if (model != null) dev.kiln.Kiln.declaredInputs(model); // why: a broken --model is bad input, not a failed check
-        Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model);
+        dev.kiln.CompileOptions co = options.compileOptions(); // why: bad pipeline options are a usage error, not a failure of every case
+        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.target);
+        Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
+                g -> dev.kiln.Kiln.optimize(g, t, co));
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[2];
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case

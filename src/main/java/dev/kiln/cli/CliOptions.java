@@ -5,7 +5,9 @@ import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.frontend.onnx.ImportOptions;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Model-import options shared by the commands that load models (a picocli mixin). */
 final class CliOptions {
@@ -27,6 +29,48 @@ final class CliOptions {
 
     @Option(names = "--templates", paramLabel = "DIR", description = "Template folder overriding built-in templates (DIR/c/*.stg, DIR/c/ops/*.stg).")
     java.nio.file.Path templates;
+
+    @Option(names = "-O", paramLabel = "N", defaultValue = "3",
+            description = "Optimisation level 0 to 3 (default ${DEFAULT-VALUE}); -O0 runs the graph as imported.")
+    int level;
+
+    @Option(names = "--print-after", paramLabel = "PASS", description = "Print the graph to stderr after pass PASS ('all': after every pass).")
+    String printAfter;
+
+    @Option(names = "--verify-each", description = "Verify the graph after every pass; a broken graph is an internal error naming the pass.")
+    boolean verifyEach;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print each pass's time and node counts, and what passes did or why not, to stderr.")
+    boolean verbose;
+
+    @Option(names = "--dws-tolerance", paramLabel = "E",
+            description = "Let RewriteDepthwiseSeparable approximate convs with relative output error up to E (default: off).")
+    Double dwsTolerance;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /** The pipeline level, pass options and instruments from the command line; fails (usage) on bad values. */
+    dev.kiln.CompileOptions compileOptions() {
+        dev.kiln.passes.PassOptions po = new dev.kiln.passes.PassOptions();
+        if (dwsTolerance != null) {
+            if (!(dwsTolerance >= 0) || dwsTolerance.isInfinite())
+                throw new KilnException(Code.USAGE, Location.NONE, "--dws-tolerance " + dwsTolerance + " must be a finite number >= 0");
+            po.dwsTolerance = dwsTolerance;
+        }
+        java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
+        dev.kiln.passes.Instruments ins = new dev.kiln.passes.Instruments(printAfter, verifyEach, verbose, err == null ? null : s -> {
+            err.println(s);
+            err.flush();
+        });
+        ins.requirePrintable(dev.kiln.passes.Pipelines.level(level)); // why: a misspelt pass name is a usage error, reported once
+        return new dev.kiln.CompileOptions(level, po, ins);
+    }
+
+    /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */
+    void optimize(dev.kiln.ir.Graph g) {
+        dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(target), compileOptions());
+    }
 
     /** Fresh import options from the command line's values. */
     ImportOptions importOptions() {
@@ -65,6 +109,6 @@ final class CliOptions {
     dev.kiln.backend.GeneratedCode compileC(java.nio.file.Path model, String name, dev.kiln.backend.Target t) {
         String n = name != null ? name : dev.kiln.backend.c.CBackend.defaultName(model);
         return dev.kiln.Kiln.compile(model, importOptions(), "c", t,
-                new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()));
+                new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()), compileOptions());
     }
 }

@@ -43,7 +43,8 @@ public final class Main implements Runnable {
                 for (Diagnostic d : ((KilnException) ex).diagnostics()) err.println(d.render());
                 if (dbg) ex.printStackTrace(err);
                 err.flush();
-                return BAD_INPUT;
+                // why: a pass that breaks the graph (--verify-each) is Kiln's bug, not the user's input
+                return ((KilnException) ex).code() == dev.kiln.diag.Code.INTERNAL ? INTERNAL : BAD_INPUT;
             }
             err.println("kiln: internal error: " + ex);
             err.println("  this is a bug in Kiln; please report it with the model and the command (--debug shows the stack trace)");

@@ -50,6 +50,7 @@ final class RunCommand implements Callable<Integer> {
         options.requireBackend();
         ImportOptions opts = options.importOptions();
         Graph g = Kiln.load(model, opts);
+        options.optimize(g);
         Map<String, NdArray> feeds = new LinkedHashMap<>();
         for (String spec : inputs) {
             int eq = spec.indexOf('=');

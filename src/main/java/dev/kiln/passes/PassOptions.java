@@ -3,8 +3,9 @@ package dev.kiln.passes;
 /** User options of passes (set from the command line or the Maven plugin). */
 public final class PassOptions {
     /**
-     * Largest relative output error {@code RewriteDepthwiseSeparable} may introduce per layer: negative (the
-     * default) turns the rewrite off, 0 asks for exact (full-rank) rewrites of every eligible conv.
+     * Largest relative output error {@code RewriteDepthwiseSeparable} may introduce per layer
+     * ({@code --dws-tolerance}); negative (the default) turns the rewrite off, 0 allows only exact (full-rank)
+     * rewrites.
      */
     public double dwsTolerance = -1.0;
     /** Seed for random inputs passes draw when they measure a rewrite's error. */

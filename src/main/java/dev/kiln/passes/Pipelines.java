@@ -1,5 +1,8 @@
 package dev.kiln.passes;
 
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +15,8 @@ public final class Pipelines {
 
     /** The pipeline of optimisation level {@code level} (0 to 3). */
     public static Pipeline level(int level) {
-        if (level < 0 || level > 3) throw new IllegalArgumentException("optimisation level " + level + " (0 to 3)");
+        if (level < 0 || level > 3)
+            throw new KilnException(Code.USAGE, Location.NONE, "-O" + level + ": there is no such optimisation level").withHint("use -O0, -O1, -O2 or -O3");
         List<Pass> p = new ArrayList<>();
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
