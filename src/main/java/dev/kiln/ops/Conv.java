@@ -14,11 +14,15 @@ import java.util.List;
  * <p>Attributes: {@code kernel_shape} (optional, must equal W's spatial dims), {@code strides}, {@code dilations},
  * {@code pads} (explicit, begins then ends; see {@link ConvGeometry} for defaults — there is no auto_pad), and
  * {@code group}. Float inputs only; the sum is accumulated in double and rounded to the output type.
+ *
+ * <p>Fusions: an optional fourth input {@code Z} of Y's shape (a residual) is added to the rounded result, and a
+ * {@link FusedActivation} is applied last: {@code Y = act(round(conv(X, W) + B) + Z)}, each step rounded to the
+ * output type as the separate add and activation nodes would.
  */
 public final class Conv extends OpDef {
     public Conv() {
-        super("conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
-                .attr("group", AttrType.INT, 1L).build(), Trait.MAC, Trait.QUANTIZABLE);
+        super("conv", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B", "Z").output("Y"))
+                .attr("group", AttrType.INT, 1L)).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -39,7 +43,13 @@ public final class Conv extends OpDef {
             cx.checkSameDType(0, 2);
             cx.check(cx.shape(2).equals(Shape.of(m)), "bias B must have shape [%d] (one value per output channel), got %s", m, cx.shape(2));
         }
-        return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), m)));
+        Shape y = g.outputShape(cx.shape(0).dim(0), m);
+        if (cx.has(3)) {
+            cx.checkSameDType(0, 3);
+            cx.check(cx.shape(3).equals(y), "residual Z must have the output's shape %s, got %s", y, cx.shape(3));
+        }
+        FusedActivation.check(cx);
+        return List.of(new TensorType(cx.dtype(0), y));
     }
 
     @Override
@@ -52,7 +62,9 @@ public final class Conv extends OpDef {
         new ConvKernel(g, x.shape().dim(1), m, (int) cx.attrs().getInt("group"))
                 .run(x.toDoubleArray(), w.toDoubleArray(), b == null ? null : b.toDoubleArray(), acc, x.shape().dim(0));
         for (int i = 0; i < acc.length; i++) y.setDouble(i, acc[i]);
-        return List.of(y);
+        NdArray z = cx.input(3);
+        if (z != null) for (int i = 0; i < acc.length; i++) y.setDouble(i, y.getDouble(i) + z.getDouble(i));
+        return List.of(FusedActivation.apply(cx.attrs(), y));
     }
 
     @Override

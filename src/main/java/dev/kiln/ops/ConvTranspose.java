@@ -15,13 +15,14 @@ import java.util.List;
  * <p>Attributes: {@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads} (explicit crops, begins
  * then ends), {@code output_padding} (extra size at the end of each axis) and {@code group}. ONNX's
  * {@code output_shape} and {@code auto_pad} are turned into pads and output_padding at import
- * ({@link ConvGeometry#transposePadsFor}). Float inputs; sums in double.
+ * ({@link ConvGeometry#transposePadsFor}). Float inputs; sums in double. A {@link FusedActivation} is applied to
+ * the rounded result.
  */
 public final class ConvTranspose extends OpDef {
     public ConvTranspose() {
-        super("conv_transpose", ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
+        super("conv_transpose", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
                 .optionalAttr("output_padding", AttrType.INTS)
-                .attr("group", AttrType.INT, 1L).build(), Trait.MAC);
+                .attr("group", AttrType.INT, 1L)).build(), Trait.MAC);
     }
 
     @Override
@@ -53,6 +54,7 @@ public final class ConvTranspose extends OpDef {
             cx.checkSameDType(0, 2);
             cx.check(cx.shape(2).equals(Shape.of((int) m)), "bias B must have shape [%d] (one value per output channel), got %s", m, cx.shape(2));
         }
+        FusedActivation.check(cx);
         return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), (int) m)));
     }
 
@@ -122,7 +124,7 @@ public final class ConvTranspose extends OpDef {
         }
         NdArray out = cx.newOutput(0);
         for (int i = 0; i < y.length; i++) out.setDouble(i, y[i]);
-        return List.of(out);
+        return List.of(FusedActivation.apply(cx.attrs(), out));
     }
 
     @Override

@@ -11,15 +11,15 @@ import java.util.List;
  * General matrix multiply {@code Y = alpha * A' * B' + beta * C}, where A' is A [M, K] (or A [K, M] transposed
  * when {@code trans_a} = 1), B' is B [K, N] (or [N, K] with {@code trans_b}), and the optional C broadcasts
  * unidirectionally to [M, N]. Float types sum in double; int32, int64 and uint32 need integral alpha and beta and
- * wrap exactly.
+ * wrap exactly. A float gemm may carry a {@link FusedActivation}, applied to the rounded result.
  */
 public final class Gemm extends OpDef {
     public Gemm() {
-        super("gemm", Signature.builder().input("A", "B").optionalInput("C").output("Y")
+        super("gemm", FusedActivation.addAttrs(Signature.builder().input("A", "B").optionalInput("C").output("Y")
                 .attr("alpha", AttrType.FLOAT, 1.0)
                 .attr("beta", AttrType.FLOAT, 1.0)
                 .attr("trans_a", AttrType.INT, 0L)
-                .attr("trans_b", AttrType.INT, 0L).build(), Trait.MAC, Trait.QUANTIZABLE);
+                .attr("trans_b", AttrType.INT, 0L)).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -44,6 +44,7 @@ public final class Gemm extends OpDef {
             double al = cx.attrs().getFloat("alpha"), be = cx.attrs().getFloat("beta");
             cx.check(al == Math.rint(al) && be == Math.rint(be), "integer gemm needs integral alpha and beta, got %s and %s", al, be);
         }
+        FusedActivation.check(cx);
         return List.of(new TensorType(cx.dtype(0), y));
     }
 
@@ -62,6 +63,7 @@ public final class Gemm extends OpDef {
             if (tb) bd = Matrices.transpose(bd, n, k);
             Matrices.multiplyAdd(ad, 0, bd, 0, yd, 0, m, k, n);
             for (int i = 0; i < yd.length; i++) y.setDouble(i, alpha * yd[i] + (c == null || beta == 0 ? 0 : beta * c.getDouble(ic[i])));
+            y = FusedActivation.apply(cx.attrs(), y);
         } else {
             long[] al = a.longs(), bl = b.longs(), yl = new long[m * n];
             if (ta) al = Matrices.transpose(al, k, m);

@@ -10,11 +10,12 @@ import java.util.List;
 /**
  * Matrix product with numpy semantics: A [..., M, K] times B [..., K, N] gives [..., M, N] with the batch
  * dimensions broadcast; a 1-D A is a row vector [1, K] and a 1-D B a column vector [K, 1], whose added
- * dimension is removed from the result. Float types sum in double; int32, int64 and uint32 wrap exactly.
+ * dimension is removed from the result. Float types sum in double; int32, int64 and uint32 wrap exactly. A float
+ * matmul may carry a {@link FusedActivation}, applied to the rounded result.
  */
 public final class MatMul extends OpDef {
     public MatMul() {
-        super("matmul", Signature.builder().input("A", "B").output("Y").build(), Trait.MAC, Trait.QUANTIZABLE);
+        super("matmul", FusedActivation.addAttrs(Signature.builder().input("A", "B").output("Y")).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -28,6 +29,7 @@ public final class MatMul extends OpDef {
         cx.check(a.rank() >= 1 && b.rank() >= 1, "inputs must have rank 1 or more, got %s and %s", a, b);
         int ka = a.dim(-1), kb = b.rank() == 1 ? b.dim(0) : b.dim(-2);
         cx.check(ka == kb, "inner dimensions differ: A %s has %d columns, B %s has %d rows", a, ka, b, kb);
+        FusedActivation.check(cx);
         try {
             return List.of(new TensorType(cx.dtype(0), outputShape(a, b)));
         } catch (IllegalArgumentException e) {
@@ -62,6 +64,7 @@ public final class MatMul extends OpDef {
             double[] ad = a.toDoubleArray(), bd = b.toDoubleArray(), yd = new double[y.size()];
             for (int q = 0; q < count; q++) Matrices.multiplyAdd(ad, ia[q] * m * k, bd, ib[q] * k * n, yd, q * m * n, m, k, n);
             for (int i = 0; i < yd.length; i++) y.setDouble(i, yd[i]);
+            y = FusedActivation.apply(cx.attrs(), y);
         } else {
             long[] al = a.longs(), bl = b.longs(), yl = new long[y.size()];
             for (int q = 0; q < count; q++) Matrices.multiplyAdd(al, ia[q] * m * k, bl, ib[q] * k * n, yl, q * m * n, m, k, n);

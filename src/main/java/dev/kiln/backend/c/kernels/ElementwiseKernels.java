@@ -1,6 +1,7 @@
 package dev.kiln.backend.c.kernels;
 
 import dev.kiln.backend.Target;
+import dev.kiln.backend.c.CActivation;
 import dev.kiln.backend.c.CTypes;
 import dev.kiln.backend.c.KernelModel;
 import dev.kiln.backend.c.TensorInfo;
@@ -134,6 +135,8 @@ public final class ElementwiseKernels {
          */
         public final boolean viaDouble;
         public final FloatToInt conv = new FloatToInt(true);
+        /** The bounds as scalar.stg's {@code scalar_clip} reads them: {@code min} and {@code max} name the C constants lo and hi. */
+        public final java.util.Map<String, String> attr;
 
         Clip(KernelModel k, Node n) {
             DType t = n.input(0).dtype();
@@ -145,6 +148,10 @@ public final class ElementwiseKernels {
             viaDouble = t == DType.I64;
             lo = loAttr && !loInput ? bound(t, n.attrs().getFloat("min"), true) : null;
             hi = hiAttr && !hiInput ? bound(t, n.attrs().getFloat("max"), false) : null;
+            java.util.Map<String, String> a = new java.util.TreeMap<>();
+            if (hasLo) a.put("min", "lo");
+            if (hasHi) a.put("max", "hi");
+            attr = java.util.Collections.unmodifiableMap(a);
         }
 
         private static String bound(DType t, double v, boolean lower) {
@@ -218,13 +225,6 @@ public final class ElementwiseKernels {
     /** Lowers {@code gelu}. */
     public static Object gelu(KernelModel k, Node n, Target t) { return new Gelu(k, n); }
 
-    /** Model of {@code hard_swish}: ONNX's alpha, 1/6 rounded to float. */
-    public static final class HardSwish {
-        public final String sixth;
-
-        HardSwish(KernelModel k) { sixth = CTypes.literal(k.y.isF64 ? DType.F64 : DType.F32, 1.0f / 6.0f); }
-    }
-
-    /** Lowers {@code hard_swish}. */
-    public static Object hardSwish(KernelModel k, Node n, Target t) { return new HardSwish(k); }
+    /** Lowers {@code hard_swish}: its model is its {@link CActivation}, which holds ONNX's fixed slope 1/6. */
+    public static Object hardSwish(KernelModel k, Node n, Target t) { return CActivation.standalone(n); }
 }

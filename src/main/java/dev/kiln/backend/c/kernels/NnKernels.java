@@ -1,6 +1,7 @@
 package dev.kiln.backend.c.kernels;
 
 import dev.kiln.backend.Target;
+import dev.kiln.backend.c.CActivation;
 import dev.kiln.backend.c.CTypes;
 import dev.kiln.backend.c.KernelModel;
 import dev.kiln.backend.c.Unsupported;
@@ -108,8 +109,13 @@ public final class NnKernels {
         public long inPlane, outPlane, taps, planes;
         /** Input elements of one group of channels; weight elements per output (conv) or input (transposed) channel. */
         public long groupInStride, wStride;
-        /** Whether the optional bias is given. */
-        public boolean hasBias;
+        /** Whether the optional bias is given; whether a residual Z (conv's fourth input, named {@link #z}) is added. */
+        public boolean hasBias, hasZ;
+        public String z;
+        /** conv: the depthwise kernel applies (group == C_in, one input channel per group). */
+        public boolean depthwise;
+        /** The activation fused into the node ({@code act.present} false when none). */
+        public CActivation act;
         /** max_pool: the lowest value (the start of a max) and the value of a window with no input in it. */
         public String lowest, empty;
 
@@ -191,6 +197,11 @@ public final class NnKernels {
         m.groupInStride = m.groupIn * m.inPlane;
         m.wStride = m.groupIn * m.taps;
         m.hasBias = n.input(2) != null;
+        m.hasZ = n.input(3) != null;
+        m.z = m.hasZ ? k.ins.get(3).name : null;
+        // why: with one input channel per group the channel loop has one trip; the depthwise kernel drops it
+        m.depthwise = m.groups == m.channels && m.groupIn == 1;
+        m.act = CActivation.fused(n);
         for (int i = 0; i < AXES; i++) {
             Axis a = m.axis(i);
             int[][] tb = taps(c[i]);
@@ -216,6 +227,7 @@ public final class NnKernels {
         m.groupInStride = m.groupIn * m.inPlane;
         m.wStride = m.groupOut * m.taps;
         m.hasBias = n.input(2) != null;
+        m.act = CActivation.fused(n);
         // For each tap of an axis: the input positions [lo, hi) whose target i * s + k * d - pb lies in the output,
         // and the output index of the first.
         for (int i = 0; i < AXES; i++) {
@@ -386,6 +398,9 @@ public final class NnKernels {
         public String acc, zero;
         /** gemm: scale the sum by alpha and/or add beta * C (then the epilogue loop runs); literals of {@link #acc}. */
         public boolean scale, addC, epilogue;
+        /** The fused activation; {@code storeAct}: the product's own store applies it (no gemm epilogue follows). */
+        public CActivation act;
+        public boolean storeAct;
         public String alpha, beta;
         /** gemm: steps of C along the result's rows and columns (0 where C broadcasts). */
         public long cRow, cCol;
@@ -424,6 +439,8 @@ public final class NnKernels {
             m.addC = hasC && beta != 0.0;
         }
         m.epilogue = m.scale || m.addC;
+        m.act = CActivation.fused(n);
+        m.storeAct = m.act.present && !m.epilogue;
         if (m.addC) {
             Shape cs = n.input(2).shape();
             int r = cs.rank();
@@ -452,6 +469,8 @@ public final class NnKernels {
         m.bCol = 1;
         types(m, n.output(0).dtype());
         m.axpy = !m.integer && m.n > 1;
+        m.act = CActivation.fused(n);
+        m.storeAct = m.act.present;
         Shape ab = batchOf(as), bb = batchOf(bs), batch = Broadcast.shape(ab, bb);
         int[] ia = Broadcast.indexMap(ab, batch), ib = Broadcast.indexMap(bb, batch);
         m.batch = batch.size();
