@@ -236,7 +236,8 @@ public final class PruneDeadChannels implements Pass {
                 long group = n.attrs().getInt("group", 1);
                 int cin = v.shape().dim(1);
                 if (group == 1) return absorbConv(n, removed, allZero);
-                if (group == cin && n.input(1).shape().dim(1) == 1) return depthwise(n, removed);
+                // why: a fused residual would have to lose the depthwise conv's dropped output channels too
+                if (group == cin && n.input(1).shape().dim(1) == 1 && n.input(3) == null) return depthwise(n, removed);
                 return n + " is a grouped conv (group " + group + ")";
             }
             if (op == Ops.GEMM && index == 0 && n.input(1).isConstant() && constantOrAbsent(n.input(2))

@@ -29,8 +29,8 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
  * <p>For input channel c, {@code A_c = W[:, c, :, :]} seen as an [M × K·K] matrix is {@code U S Vᵀ}; keeping the
  * r largest singular values, depthwise channel {@code c·r + j} has weights {@code sqrt(s_j)·v_j} (as a K×K kernel)
  * and the pointwise weight {@code [m, c·r + j]} is {@code u_j[m]·sqrt(s_j)}. The depthwise conv takes the window
- * attributes (strides, pads, dilations); the pointwise one the bias and every other attribute (e.g. a fused
- * activation). At full rank ({@code r = min(M, K·K)}) the rewrite is exact.
+ * attributes (strides, pads, dilations); the pointwise one the bias, a fused residual input and every other
+ * attribute (e.g. a fused activation). At full rank ({@code r = min(M, K·K)}) the rewrite is exact.
  *
  * <p>Controlled by {@link PassOptions#dwsTolerance}: negative turns the pass off; 0 rewrites every eligible conv at
  * full rank (exact, but MACs grow: a demonstration of the algebra); E &gt; 0 picks, per conv, the smallest r whose
@@ -68,15 +68,17 @@ public final class RewriteDepthwiseSeparable implements Pass {
                 rank = d.fullRank;
                 err = 0;
             } else {
-                NdArray x = activations.get(conv.input(0));
-                if (x == null) x = random(conv.input(0), rnd);
+                // the layer's data inputs (x and an optional fused residual z) as a run of the graph saw them
+                NdArray x = activations.getOrDefault(conv.input(0), random(conv.input(0), rnd));
+                Value zv = conv.input(3);
+                NdArray z = zv == null ? null : zv.isConstant() ? zv.constant() : activations.getOrDefault(zv, random(zv, rnd));
                 NdArray y = Interpreter.evaluate(conv, Arrays.asList(x, conv.input(1).constant(),
-                        conv.input(2) == null ? null : conv.input(2).constant())).get(0);
+                        conv.input(2) == null ? null : conv.input(2).constant(), z)).get(0);
                 rank = -1;
                 err = Double.NaN;
                 double lastErr = Double.NaN;
                 for (int r = 1; r <= d.fullRank && d.macs(r) < before; r++) {
-                    lastErr = relativeError(d.evaluate(r, x), y);
+                    lastErr = relativeError(d.evaluate(r, x, z), y);
                     if (lastErr < tol) {
                         rank = r;
                         err = lastErr;
@@ -218,20 +220,21 @@ public final class RewriteDepthwiseSeparable implements Pass {
             return a;
         }
 
-        /** The rank-{@code r} pair's output on {@code x}, computed by the interpreter on a scratch graph. */
-        NdArray evaluate(int r, NdArray x) {
+        /** The rank-{@code r} pair's output on {@code x} (and residual {@code z}, or null), computed by the interpreter. */
+        NdArray evaluate(int r, NdArray x, NdArray z) {
             Graph s = new Graph("dws_probe");
             Value in = s.addInput("x", x.type());
             Value b = conv.input(2) == null ? null : s.addConstant("b", conv.input(2).constant());
+            Value zc = z == null ? null : s.addConstant("z", z);
             Node dw = s.addNode(Ops.CONV, "dw", List.of(in, s.addConstant("wd", depthwise(r))), dwAttrs());
-            Node pw = s.addNode(Ops.CONV, "pw", Arrays.asList(dw.output(0), s.addConstant("wp", pointwise(r)), b), pwAttrs());
+            Node pw = s.addNode(Ops.CONV, "pw", Arrays.asList(dw.output(0), s.addConstant("wp", pointwise(r)), b, zc), pwAttrs());
             s.addOutput(pw.output(0));
             return new Interpreter(s).run(List.of(x)).get(0);
         }
 
         /** Rewrites the conv in {@code g} into the rank-{@code r} pair; returns {depthwise, pointwise}. */
         Node[] rewrite(Graph g, int r) {
-            // conv(x, W, b) -> conv1x1(conv_dw(x, Wd, group=C), Wp, b)
+            // conv(x, W, b, z) -> conv1x1(conv_dw(x, Wd, group=C), Wp, b, z), the fused activation staying on the 1×1
             int at = g.nodes().indexOf(conv);
             Value out = conv.output(0);
             String outName = out.name();
@@ -239,7 +242,7 @@ public final class RewriteDepthwiseSeparable implements Pass {
             Value wp = g.addConstant(conv.name() + "_pw_w", pointwise(r));
             Node dw = g.insertNode(at, Ops.CONV, conv.name() + "_dw", List.of(conv.input(0), wd), dwAttrs(),
                     List.of(g.uniqueValueName(outName + "_dw")));
-            Node pw = g.insertNode(at + 1, Ops.CONV, conv.name() + "_pw", Arrays.asList(dw.output(0), wp, conv.input(2)), pwAttrs(),
+            Node pw = g.insertNode(at + 1, Ops.CONV, conv.name() + "_pw", Arrays.asList(dw.output(0), wp, conv.input(2), conv.input(3)), pwAttrs(),
                     List.of(g.uniqueValueName(outName + "_pw")));
             g.replaceAllUses(out, pw.output(0));
             g.removeNode(conv);
