@@ -5,6 +5,7 @@ import dev.kiln.backend.c.kernels.DataKernels;
 import dev.kiln.backend.c.kernels.ElementwiseKernels;
 import dev.kiln.backend.c.kernels.NnKernels;
 import dev.kiln.backend.c.kernels.QuantKernels;
+import dev.kiln.backend.c.kernels.SeparableKernels;
 import dev.kiln.ir.Node;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -20,7 +21,8 @@ import java.util.Map;
  * no switch over op names.
  */
 public final class KernelLowerings {
-    private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class};
+    private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
+            SeparableKernels.class};
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {
