@@ -19,7 +19,7 @@ import java.util.List;
  * {@link FusedActivation} is applied last: {@code Y = act(round(conv(X, W) + B) + Z)}, each step rounded to the
  * output type as the separate add and activation nodes would.
  */
-public final class Conv extends OpDef {
+public final class Conv extends OpDef implements ChannelAffine {
     public Conv() {
         super("conv", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B", "Z").output("Y"))
                 .attr("group", AttrType.INT, 1L)).build(), Trait.MAC, Trait.QUANTIZABLE);
@@ -69,4 +69,32 @@ public final class Conv extends OpDef {
 
     @Override
     public long macs(dev.kiln.ir.Node n) { return filterMacs(n.output(0), n.input(1)); }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null && n.input(3) != null) why = "it adds a residual input Z after its bias";
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "the weight");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "the bias");
+        return why;
+    }
+
+    /** Scales W's output channel m (W [M, C / group, k...]) by scale[m]; the bias becomes {@code B * scale + shift}. */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        NdArray w = n.input(1).constant();
+        int m = w.shape().dim(0), per = w.size() / Math.max(m, 1);
+        Object wIn = n.input(1), bIn = n.input(2);
+        if (scale != null) {
+            NdArray s = w.copy();
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, w.getDouble(i) * scale[i / per]);
+            wIn = s;
+        }
+        if (shift != null || (scale != null && n.input(2) != null))
+            bIn = ChannelAffine.affineBias(n.input(2) == null ? null : n.input(2).constant(), scale, shift, m, n.output(0).dtype());
+        return new Folded(this, java.util.Arrays.asList(n.input(0), wIn, bIn), n.attrs());
+    }
 }

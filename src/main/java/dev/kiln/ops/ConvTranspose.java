@@ -18,7 +18,7 @@ import java.util.List;
  * ({@link ConvGeometry#transposePadsFor}). Float inputs; sums in double. A {@link FusedActivation} is applied to
  * the rounded result.
  */
-public final class ConvTranspose extends OpDef {
+public final class ConvTranspose extends OpDef implements ChannelAffine {
     public ConvTranspose() {
         super("conv_transpose", FusedActivation.addAttrs(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
                 .optionalAttr("output_padding", AttrType.INTS)
@@ -129,4 +129,38 @@ public final class ConvTranspose extends OpDef {
 
     @Override
     public long macs(dev.kiln.ir.Node n) { return filterMacs(n.input(0), n.input(1)); }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "the weight");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "the bias");
+        return why;
+    }
+
+    /**
+     * Scales the weights of output channel {@code g * M/group + mo} (W [C, M / group, k...]: entries [c, mo, ...] of
+     * the input channels c of group g) by its scale; the bias becomes {@code B * scale + shift}.
+     */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        NdArray w = n.input(1).constant();
+        int c = w.shape().dim(0), groupOut = w.shape().dim(1), group = (int) n.attrs().getInt("group");
+        int taps = w.size() / Math.max(1, c * groupOut), groupIn = c / group, m = groupOut * group;
+        Object wIn = n.input(1), bIn = n.input(2);
+        if (scale != null) {
+            NdArray s = w.copy();
+            for (int i = 0; i < s.size(); i++) {
+                int ci = i / (groupOut * taps), mo = (i / taps) % groupOut;
+                s.setDouble(i, w.getDouble(i) * scale[(ci / groupIn) * groupOut + mo]);
+            }
+            wIn = s;
+        }
+        if (shift != null || (scale != null && n.input(2) != null))
+            bIn = ChannelAffine.affineBias(n.input(2) == null ? null : n.input(2).constant(), scale, shift, m, n.output(0).dtype());
+        return new Folded(this, java.util.Arrays.asList(n.input(0), wIn, bIn), n.attrs());
+    }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * unidirectionally to [M, N]. Float types sum in double; int32, int64 and uint32 need integral alpha and beta and
  * wrap exactly. A float gemm may carry a {@link FusedActivation}, applied to the rounded result.
  */
-public final class Gemm extends OpDef {
+public final class Gemm extends OpDef implements ChannelAffine {
     public Gemm() {
         super("gemm", FusedActivation.addAttrs(Signature.builder().input("A", "B").optionalInput("C").output("Y")
                 .attr("alpha", AttrType.FLOAT, 1.0)
@@ -73,6 +73,55 @@ public final class Gemm extends OpDef {
             for (int i = 0; i < yl.length; i++) y.setLong(i, ai * yl[i] + (c == null ? 0 : bi * c.getLong(ic[i])));
         }
         return List.of(y);
+    }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "B");
+        if (why == null) why = ChannelAffine.constantFloat(n, 2, "C");
+        return why;
+    }
+
+    /**
+     * Scales column j of B' (B [K, N], or row j of B [N, K] with trans_b) by scale[j]; the new C is
+     * {@code beta * C * scale + shift} over [rows, N] (rows: M where C varies along rows, else 1) and beta becomes 1.
+     */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        dev.kiln.ir.Attrs a = n.attrs();
+        boolean tb = a.getInt("trans_b") != 0;
+        NdArray b = n.input(1).constant();
+        int cols = n.output(0).shape().dim(1), rowsOut = n.output(0).shape().dim(0);
+        Object bIn = n.input(1), cIn = n.input(2);
+        if (scale != null) {
+            NdArray s = b.copy();
+            int inner = b.shape().dim(1);
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, b.getDouble(i) * scale[tb ? i / inner : i % inner]);
+            bIn = s;
+        }
+        double beta = a.getFloat("beta");
+        // why: the reference drops C when beta is 0
+        NdArray c = n.input(2) == null || beta == 0 ? null : n.input(2).constant();
+        if (shift != null || (scale != null && c != null)) {
+            int rows = c != null && c.shape().rank() == 2 && c.shape().dim(0) != 1 ? rowsOut : 1;
+            Shape cs = rows == 1 ? Shape.of(cols) : Shape.of(rows, cols);
+            int[] idx = c == null ? null : Broadcast.indexMap(c.shape(), cs);
+            NdArray r = NdArray.zeros(n.output(0).dtype(), cs);
+            for (int i = 0; i < r.size(); i++) {
+                int j = i % cols;
+                double v = c == null ? 0 : beta * c.getDouble(idx[i]);
+                if (scale != null) v *= scale[j];
+                if (shift != null) v += shift[j];
+                r.setDouble(i, v);
+            }
+            cIn = r;
+            a = a.with("beta", 1.0);
+        }
+        return new Folded(this, java.util.Arrays.asList(n.input(0), bIn, cIn), a);
     }
 
     @Override

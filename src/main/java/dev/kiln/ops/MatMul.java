@@ -13,7 +13,7 @@ import java.util.List;
  * dimension is removed from the result. Float types sum in double; int32, int64 and uint32 wrap exactly. A float
  * matmul may carry a {@link FusedActivation}, applied to the rounded result.
  */
-public final class MatMul extends OpDef {
+public final class MatMul extends OpDef implements ChannelAffine {
     public MatMul() {
         super("matmul", FusedActivation.addAttrs(Signature.builder().input("A", "B").output("Y")).build(), Trait.MAC, Trait.QUANTIZABLE);
     }
@@ -71,6 +71,37 @@ public final class MatMul extends OpDef {
             for (int i = 0; i < yl.length; i++) y.setLong(i, yl[i]);
         }
         return List.of(y);
+    }
+
+    @Override
+    public int channelAxis(dev.kiln.ir.Node n) { return n.output(0).shape().rank() - 1; }
+
+    @Override
+    public String cannotFold(dev.kiln.ir.Node n, boolean shift) {
+        String why = ChannelAffine.noActivation(n);
+        if (why == null) why = ChannelAffine.constantFloat(n, 1, "B");
+        if (why == null && n.input(1).shape().rank() < 2) why = "B is a vector, so the result has no column axis";
+        // why: only a plain matrix product becomes a gemm, whose C input takes the shift
+        if (why == null && shift && (n.input(0).shape().rank() != 2 || n.input(1).shape().rank() != 2))
+            why = "a batched or vector matmul has no bias input to take the shift";
+        return why;
+    }
+
+    /** Scales column j of B [..., K, N] by scale[j]; with a shift, becomes {@code gemm(A, B', shift)}. */
+    @Override
+    public Folded fold(dev.kiln.ir.Node n, double[] scale, double[] shift) {
+        NdArray b = n.input(1).constant();
+        int cols = b.shape().dim(-1);
+        Object bIn = n.input(1);
+        if (scale != null) {
+            NdArray s = b.copy();
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, b.getDouble(i) * scale[i % cols]);
+            bIn = s;
+        }
+        if (shift == null) return new Folded(this, java.util.Arrays.asList(n.input(0), bIn), n.attrs());
+        // matmul(A, B) * scale + shift -> gemm(A, B * scale, shift)
+        return new Folded(Ops.GEMM, java.util.Arrays.asList(n.input(0), bIn, ChannelAffine.affineBias(null, null, shift, cols, n.output(0).dtype())),
+                n.attrs());
     }
 
     @Override

@@ -24,6 +24,12 @@ public final class Pipelines {
         }
         if (level >= 2) {
             // (folding and fusion)
+            p.add(new FoldBatchNorm()); // a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
+            p.add(new FoldScaleShift()); // a per-channel multiply after a conv is a weight scale, not a pass over the tensor
+            p.add(new FuseBiasAdd()); // a per-channel add after a conv is its bias, not a pass over the tensor
+            p.add(new FusePad()); // a zero pad before a conv or pool is its pads: the padded copy is never stored
+            p.add(new FuseResidualAdd()); // a residual add in the conv's store saves a pass and the sum's buffer (before activations: act(conv + Z))
+            p.add(new FuseActivations()); // an activation in the producer's store saves a pass and a buffer; last, after the adds it follows
         }
         if (level >= 3) {
             // (rewrites that change the structure)
