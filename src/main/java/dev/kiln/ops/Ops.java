@@ -57,6 +57,7 @@ public final class Ops {
 
     // --- convolution, pooling, normalization, matrix products ---
     public static final Conv CONV = register(new Conv());
+    public static final SeparableConv SEPARABLE_CONV = register(new SeparableConv());
     public static final ConvTranspose CONV_TRANSPOSE = register(new ConvTranspose());
     public static final ConvInteger CONV_INTEGER = register(new ConvInteger());
     public static final QLinearConv QLINEAR_CONV = register(new QLinearConv());

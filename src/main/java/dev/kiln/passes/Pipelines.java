@@ -33,6 +33,9 @@ public final class Pipelines {
         }
         if (level >= 3) {
             // (rewrites that change the structure)
+            p.add(new PruneDeadChannels()); // zero-weight channels cost MACs and arena for nothing; after FoldBatchNorm so BN-only channels show as constant
+            p.add(new RewriteDepthwiseSeparable()); // opt-in (--dws-tolerance): a low-rank K×K conv costs fewer MACs as depthwise + 1×1
+            p.add(new FuseDepthwisePointwise()); // a dw + 1×1 pair whose intermediate outweighs its input or output never stores it
         }
         return new Pipeline("-O" + level, p);
     }
