@@ -1,6 +1,7 @@
 package dev.kiln.backend.c;
 
 import dev.kiln.backend.Target;
+import dev.kiln.backend.c.kernels.ChainKernels;
 import dev.kiln.backend.c.kernels.DataKernels;
 import dev.kiln.backend.c.kernels.ElementwiseKernels;
 import dev.kiln.backend.c.kernels.NnKernels;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 public final class KernelLowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
-            SeparableKernels.class};
+            SeparableKernels.class, ChainKernels.class};
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {
