@@ -54,6 +54,7 @@ public final class Ops {
     public static final Mish MISH = register(new Mish());
     public static final Gelu GELU = register(new Gelu());
     public static final Swish SWISH = register(new Swish());
+    public static final FusedElementwise FUSED_ELEMENTWISE = register(new FusedElementwise());
 
     // --- convolution, pooling, normalization, matrix products ---
     public static final Conv CONV = register(new Conv());

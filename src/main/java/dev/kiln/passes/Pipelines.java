@@ -36,6 +36,7 @@ public final class Pipelines {
             p.add(new PruneDeadChannels()); // zero-weight channels cost MACs and arena for nothing; after FoldBatchNorm so BN-only channels show as constant
             p.add(new RewriteDepthwiseSeparable()); // opt-in (--dws-tolerance): a low-rank K×K conv costs fewer MACs as depthwise + 1×1
             p.add(new FuseDepthwisePointwise()); // a dw + 1×1 pair whose intermediate outweighs its input or output never stores it
+            p.add(new FuseElementwiseChains()); // what fusion left of element-wise ops runs as one loop in registers, without intermediate buffers
         }
         return new Pipeline("-O" + level, p);
     }
