@@ -100,11 +100,9 @@ public final class PruneDeadChannels implements Pass {
         boolean[] zero = new boolean[channels];
         Arrays.fill(zero, true);
         NdArray wa = w.constant();
-        int[] idx = new int[w.shape().rank()];
-        for (int i = 0; i < wa.size(); i++) {
-            unravel(i, w.shape().dims(), idx);
-            if (wa.getDouble(i) != 0) zero[idx[axis]] = false;
-        }
+        // axis 0 (conv, transposed gemm): contiguous blocks per channel; axis 1 of a rank-2 gemm weight: columns
+        int block = wa.size() / Math.max(channels, 1);
+        for (int i = 0; i < wa.size(); i++) if (wa.getDouble(i) != 0) zero[axis == 0 ? i / block : i % channels] = false;
         boolean any = false;
         for (boolean z : zero) any |= z;
         if (!any) return dead;
