@@ -68,16 +68,16 @@ class FuseDepthwisePointwiseTest {
     @Test
     void fusedPairGivesTheSameOutputsInTheInterpreter() {
         for (Graph g : cases()) {
-            List<NdArray> in = PassTesting.randomInputs(g, 3);
-            List<NdArray> before = PassTesting.run(g, in);
-            long macs = PassTesting.macs(g);
-            PassContext cx = PassTesting.context(-1);
+            List<NdArray> in = RewriteTesting.randomInputs(g, 3);
+            List<NdArray> before = RewriteTesting.run(g, in);
+            long macs = RewriteTesting.macs(g);
+            PassContext cx = RewriteTesting.context(-1);
             assertTrue(new FuseDepthwisePointwise().run(g, cx), g.name() + ": " + cx.notes());
             GraphVerifier.verify(g);
             assertEquals(1, g.nodes().size(), g.name());
             assertEquals("separable_conv", g.nodes().get(0).op().name());
-            assertEquals(macs, PassTesting.macs(g), g.name());
-            assertEquals(before, PassTesting.run(g, in), g.name() + ": the composition is exact");
+            assertEquals(macs, RewriteTesting.macs(g), g.name());
+            assertEquals(before, RewriteTesting.run(g, in), g.name() + ": the composition is exact");
         }
     }
 
@@ -85,7 +85,7 @@ class FuseDepthwisePointwiseTest {
     void anotherUseOfTheDepthwiseOutputKeepsThePair() {
         Graph g = pair("two_uses", 3, 1, 4, Attrs.EMPTY, true, false);
         g.addOutput(g.nodes().get(0).output(0));
-        PassContext cx = PassTesting.context(-1);
+        PassContext cx = RewriteTesting.context(-1);
         assertTrue(!new FuseDepthwisePointwise().run(g, cx));
         assertTrue(cx.notes().get(0).contains("graph output"), cx.notes().toString());
     }
@@ -94,8 +94,8 @@ class FuseDepthwisePointwiseTest {
     void separableKernelMatchesTheInterpreterUnderSanitizers() {
         List<Checker.Job> jobs = new ArrayList<>();
         for (Graph g : cases()) {
-            new FuseDepthwisePointwise().run(g, PassTesting.context(-1));
-            jobs.add(new Checker.Job(g.name(), g, PassTesting.randomInputs(g, 8)));
+            new FuseDepthwisePointwise().run(g, RewriteTesting.context(-1));
+            jobs.add(new Checker.Job(g.name(), g, RewriteTesting.randomInputs(g, 8)));
         }
         List<Checker.Outcome> got = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
         for (int j = 0; j < jobs.size(); j++) {
@@ -127,23 +127,23 @@ class FuseDepthwisePointwiseTest {
     @Test
     void arenaShrinksWhereTheIntermediateIsTheLargestTensor() {
         Graph g = invertedResidual();
-        List<NdArray> in = PassTesting.randomInputs(g, 5);
-        List<NdArray> before = PassTesting.run(g, in);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 5);
+        List<NdArray> before = RewriteTesting.run(g, in);
         long a0 = arena(g);
-        assertTrue(new FuseDepthwisePointwise().run(g, PassTesting.context(-1)));
+        assertTrue(new FuseDepthwisePointwise().run(g, RewriteTesting.context(-1)));
         long a1 = arena(g);
         // unfused: expand output + dw output live together (2 × 48 channels); fused: expand output + projection + one row
         assertEquals(2L * 48 * 256 * 4, a0);
         assertEquals(48L * 256 * 4 + 8 * 256 * 4 + 48 * 16 * 4, a1);
-        assertEquals(before, PassTesting.run(g, in));
+        assertEquals(before, RewriteTesting.run(g, in));
     }
 
     @Test
     void kwsAndVwwPairsAreKeptBecauseFusingWouldNotLowerTheirPeak() {
         // their depthwise convs keep the channel count and the 1×1 convs widen or keep it: mid <= min(x, y)
         for (String model : List.of("ds_cnn_kws_op13", "mobilenet_v1_025_vww_op13")) {
-            Graph g = PassTesting.model(model);
-            PassContext cx = PassTesting.context(-1);
+            Graph g = RewriteTesting.model(model);
+            PassContext cx = RewriteTesting.context(-1);
             Pipelines.level(2).run(g, cx);
             long a0 = arena(g);
             assertTrue(!new FuseDepthwisePointwise().run(g, cx), model);

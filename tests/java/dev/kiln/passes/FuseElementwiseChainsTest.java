@@ -66,16 +66,16 @@ class FuseElementwiseChainsTest {
     @Test
     void chainsFuseAndGiveTheSameOutputs() {
         Graph g = chains(DType.F32);
-        List<NdArray> in = PassTesting.randomInputs(g, 6);
-        List<NdArray> before = PassTesting.run(g, in);
-        PassContext cx = PassTesting.context(-1);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 6);
+        List<NdArray> before = RewriteTesting.run(g, in);
+        PassContext cx = RewriteTesting.context(-1);
         assertTrue(new FuseElementwiseChains().run(g, cx));
         GraphVerifier.verify(g);
         assertEquals(2, g.nodes().size(), g.toString());
-        assertEquals(2, PassTesting.count(g, "fused_elementwise"));
+        assertEquals(2, RewriteTesting.count(g, "fused_elementwise"));
         assertEquals(8, g.nodes().get(0).attrs().getStrings("steps").length);
         assertEquals(List.of("sigmoid", "mul", "leaky_relu"), List.of(g.nodes().get(1).attrs().getStrings("steps")));
-        assertEquals(before, PassTesting.run(g, in), "each step is the op's own evaluate: bit for bit the same");
+        assertEquals(before, RewriteTesting.run(g, in), "each step is the op's own evaluate: bit for bit the same");
         assertTrue(cx.notes().get(0).contains("8 ops from"), cx.notes().toString());
     }
 
@@ -85,7 +85,7 @@ class FuseElementwiseChainsTest {
         Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(4)));
         Value r = op(g, Ops.RELU, Attrs.EMPTY, x).output(0);
         g.addOutput(op(g, Ops.ADD, Attrs.EMPTY, r, r).output(0));
-        assertFalse(new FuseElementwiseChains().run(g, PassTesting.context(-1)));
+        assertFalse(new FuseElementwiseChains().run(g, RewriteTesting.context(-1)));
         assertEquals(2, g.nodes().size());
     }
 
@@ -94,7 +94,7 @@ class FuseElementwiseChainsTest {
         List<Checker.Job> jobs = new ArrayList<>();
         for (DType f : List.of(DType.F32, DType.F64)) {
             Graph g = chains(f);
-            assertTrue(new FuseElementwiseChains().run(g, PassTesting.context(-1)));
+            assertTrue(new FuseElementwiseChains().run(g, RewriteTesting.context(-1)));
             List<NdArray> in = new ArrayList<>();
             for (Value v : g.inputs()) in.add(random(f, v.shape().dims()));
             jobs.add(new Checker.Job(g.name(), g, in));

@@ -1,69 +1,77 @@
 package dev.kiln.passes;
 
-import dev.kiln.Kiln;
-import dev.kiln.TestFiles;
-import dev.kiln.check.TestCase;
-import dev.kiln.frontend.onnx.ImportOptions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.GraphVerifier;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
 import dev.kiln.ir.Value;
+import dev.kiln.ops.OpDef;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
-/** Helpers shared by the pass tests: models from tests/models, MAC totals, random inputs, op counts. */
+/** Helpers for before/after pass tests: build nodes, draw random inputs, run a pass and compare outputs. */
 final class PassTesting {
     private PassTesting() {}
 
-    /** The model of tests/models/{@code name}. */
-    static Graph model(String name) {
-        return Kiln.load(TestCase.modelIn(TestFiles.models().resolve(name)), new ImportOptions());
+    /** Adds {@code op(ins)} with {@code attrs} (key, value pairs) and returns its output. */
+    static Value op(Graph g, OpDef op, List<Value> ins, Object... attrs) {
+        return g.addNode(op, g.uniqueNodeName(op.name()), ins, Attrs.of(attrs)).output(0);
     }
 
-    /** The inputs of the model's first recorded data set. */
-    static List<NdArray> recordedInputs(String name) {
-        return TestCase.find(List.of(TestFiles.models().resolve(name))).get(0).dataSets(Long.MAX_VALUE).get(0).inputs();
+    /** A float constant of {@code dims} with random values in [-1, 1). */
+    static Value randomConstant(Graph g, String name, long seed, int... dims) {
+        return g.addConstant(name, random(Shape.of(dims), seed));
     }
 
-    /** The recorded outputs of the model's first data set. */
-    static List<NdArray> recordedOutputs(String name) {
-        return TestCase.find(List.of(TestFiles.models().resolve(name))).get(0).dataSets(Long.MAX_VALUE).get(0).outputs();
+    static NdArray random(Shape s, long seed) {
+        Random r = new Random(seed);
+        float[] f = new float[(int) s.numel()];
+        for (int i = 0; i < f.length; i++) f[i] = r.nextFloat() * 2 - 1;
+        return NdArray.ofFloats(s, f);
     }
 
-    /** Sum of every node's MACs. */
-    static long macs(Graph g) {
-        long m = 0;
-        for (Node n : g.nodes()) m += n.op().macs(n);
+    /** Random float inputs for every graph input. */
+    static Map<String, NdArray> inputs(Graph g) {
+        Map<String, NdArray> m = new LinkedHashMap<>();
+        long seed = 7;
+        for (Value v : g.inputs()) m.put(v.name(), random(v.shape(), seed++));
         return m;
     }
 
-    /** Number of nodes running the op named {@code op}. */
-    static long count(Graph g, String op) {
-        return g.nodes().stream().filter(n -> n.op().name().equals(op)).count();
+    /** How many nodes of {@code op} the graph has. */
+    static int count(Graph g, OpDef op) {
+        int c = 0;
+        for (Node n : g.nodes()) if (n.op() == op) c++;
+        return c;
     }
 
-    /** Uniform random values in [-1, 1) for every graph input. */
-    static List<NdArray> randomInputs(Graph g, long seed) {
-        Random rnd = new Random(seed);
-        List<NdArray> r = new java.util.ArrayList<>();
-        for (Value v : g.inputs()) {
-            NdArray a = NdArray.zeros(v.type());
-            for (int i = 0; i < a.size(); i++) a.setDouble(i, rnd.nextDouble() * 2 - 1);
-            r.add(a);
+    /**
+     * Runs {@code pass} on {@code g} and checks the graph still verifies and the interpreter gives the same
+     * outputs as before, bit for bit; returns whether the pass reported a change.
+     */
+    static boolean runAndCompare(Graph g, Pass pass) {
+        return runAndCompare(g, pass, new PassContext(null, null));
+    }
+
+    static boolean runAndCompare(Graph g, Pass pass, PassContext cx) {
+        Map<String, NdArray> in = inputs(g);
+        List<NdArray> before = List.copyOf(new Interpreter(g).run(in).values());
+        boolean changed = pass.run(g, cx);
+        GraphVerifier.verify(g);
+        List<NdArray> after = List.copyOf(new Interpreter(g).run(in).values());
+        assertEquals(before.size(), after.size());
+        for (int i = 0; i < before.size(); i++) {
+            assertEquals(before.get(i).type(), after.get(i).type(), "output " + i + " type");
+            assertEquals(Arrays.toString(before.get(i).toDoubleArray()), Arrays.toString(after.get(i).toDoubleArray()), "output " + i + " values");
         }
-        return r;
-    }
-
-    /** The interpreter's outputs of {@code g} on {@code inputs}. */
-    static List<NdArray> run(Graph g, List<NdArray> inputs) {
-        return new Interpreter(g).run(inputs);
-    }
-
-    /** A context for the interpreter (no target) with the given DWS tolerance. */
-    static PassContext context(double dwsTolerance) {
-        PassOptions o = new PassOptions();
-        o.dwsTolerance = dwsTolerance;
-        return new PassContext(null, o);
+        return changed;
     }
 }

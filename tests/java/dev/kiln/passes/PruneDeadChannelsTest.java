@@ -56,18 +56,18 @@ class PruneDeadChannelsTest {
         Node r = g.addNode(Ops.RELU, "r", List.of(a.output(0)), Attrs.EMPTY);
         Node b = g.addNode(Ops.CONV, "b", List.of(r.output(0), g.addConstant("wb", random(5, 6, 3, 3)), g.addConstant("bb", random(5))), pads1());
         g.addOutput(b.output(0));
-        List<NdArray> in = PassTesting.randomInputs(g, 1);
-        List<NdArray> before = PassTesting.run(g, in);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(-1);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 1);
+        List<NdArray> before = RewriteTesting.run(g, in);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(-1);
         assertTrue(new PruneDeadChannels().run(g, cx), cx.notes().toString());
         GraphVerifier.verify(g);
         assertEquals(Shape.of(4, 3, 3, 3), a.input(1).shape());
         assertEquals(Shape.of(1, 4, 8, 8), r.output(0).shape());
         assertEquals(Shape.of(5, 4, 3, 3), b.input(1).shape());
-        long macsAfter = PassTesting.macs(g);
+        long macsAfter = RewriteTesting.macs(g);
         assertEquals(macsBefore * 4 / 6, macsAfter);
-        assertSame(before, PassTesting.run(g, in), 1e-6);
+        assertSame(before, RewriteTesting.run(g, in), 1e-6);
         assertTrue(cx.notes().get(0).contains("a: pruned 2 output channel(s) (2 zero, 0 constant"), cx.notes().toString());
     }
 
@@ -96,10 +96,10 @@ class PruneDeadChannelsTest {
         Node fl = g.addNode(Ops.FLATTEN, "fl", List.of(gap.output(0)), Attrs.of("axis", 1L));
         Node fc = g.addNode(Ops.GEMM, "fc", List.of(fl.output(0), g.addConstant("wf", random(4, 3)), g.addConstant("bf", random(3))), Attrs.EMPTY);
         g.addOutput(fc.output(0));
-        List<NdArray> in = PassTesting.randomInputs(g, 2);
-        List<NdArray> before = PassTesting.run(g, in);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(-1);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 2);
+        List<NdArray> before = RewriteTesting.run(g, in);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(-1);
         assertTrue(new PruneDeadChannels().run(g, cx), cx.notes().toString());
         GraphVerifier.verify(g);
         assertEquals(3, a.output(0).shape().dim(1));
@@ -108,8 +108,8 @@ class PruneDeadChannelsTest {
         assertEquals(3L, dw.attrs().getInt("group"));
         assertEquals(Shape.of(4, 6, 1, 1), pw.input(1).shape());
         assertEquals(Shape.of(4), pw.input(2).shape(), "the constant channels' contribution became a bias");
-        assertTrue(PassTesting.macs(g) < macsBefore);
-        assertSame(before, PassTesting.run(g, in), 1e-5);
+        assertTrue(RewriteTesting.macs(g) < macsBefore);
+        assertSame(before, RewriteTesting.run(g, in), 1e-5);
     }
 
     @Test
@@ -122,7 +122,7 @@ class PruneDeadChannelsTest {
         Node a = g.addNode(Ops.CONV, "a", List.of(x, g.addConstant("wa", wa), g.addConstant("ba", ba)), pads1());
         Node b = g.addNode(Ops.CONV, "b", List.of(a.output(0), g.addConstant("wb", random(2, 3, 3, 3))), pads1());
         g.addOutput(b.output(0));
-        PassContext cx = PassTesting.context(-1);
+        PassContext cx = RewriteTesting.context(-1);
         assertFalse(new PruneDeadChannels().run(g, cx));
         assertEquals(Shape.of(3, 2, 3, 3), a.input(1).shape());
         assertTrue(cx.notes().get(0).contains("zero-pads a constant non-zero channel"), cx.notes().toString());
@@ -137,7 +137,7 @@ class PruneDeadChannelsTest {
         Node a = g.addNode(Ops.CONV, "a", List.of(x, g.addConstant("wa", wa)), pads1());
         Node r = g.addNode(Ops.RELU, "r", List.of(a.output(0)), Attrs.EMPTY);
         g.addOutput(r.output(0));
-        PassContext cx = PassTesting.context(-1);
+        PassContext cx = RewriteTesting.context(-1);
         assertFalse(new PruneDeadChannels().run(g, cx));
         assertTrue(cx.notes().get(0).contains("reach graph output"), cx.notes().toString());
     }
@@ -145,9 +145,9 @@ class PruneDeadChannelsTest {
     @Test
     void vwwModelHasNoZeroChannelsToPrune() {
         // the MLPerf reference VWW model is ~83 % zeros; the one in tests/models (trained differently) has none
-        Graph g = PassTesting.model("mobilenet_v1_025_vww_op13");
-        long macs = PassTesting.macs(g);
-        assertFalse(new PruneDeadChannels().run(g, PassTesting.context(-1)));
-        assertEquals(macs, PassTesting.macs(g));
+        Graph g = RewriteTesting.model("mobilenet_v1_025_vww_op13");
+        long macs = RewriteTesting.macs(g);
+        assertFalse(new PruneDeadChannels().run(g, RewriteTesting.context(-1)));
+        assertEquals(macs, RewriteTesting.macs(g));
     }
 }

@@ -50,35 +50,35 @@ class RewriteDepthwiseSeparableTest {
     @Test
     void fullRankIsExactOnASmallConv() {
         Graph g = smallConv();
-        List<NdArray> in = PassTesting.randomInputs(g, 5);
-        List<NdArray> before = PassTesting.run(g, in);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(0);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 5);
+        List<NdArray> before = RewriteTesting.run(g, in);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(0);
         assertTrue(new RewriteDepthwiseSeparable().run(g, cx));
         GraphVerifier.verify(g);
-        assertEquals(2, PassTesting.count(g, "conv"));
+        assertEquals(2, RewriteTesting.count(g, "conv"));
         Node dw = g.nodes().get(0), pw = g.nodes().get(1);
         assertEquals(3, dw.attrs().getInt("group"));
         assertEquals(Shape.of(3 * 5, 1, 3, 3), dw.input(1).shape()); // full rank min(M=5, K·K=9) = 5
         assertEquals(Shape.of(5, 15, 1, 1), pw.input(1).shape());
         assertTrue(Arrays.equals(new long[] {2, 1}, dw.attrs().getInts("strides")));
         assertFalse(pw.attrs().has("pads"));
-        assertTrue(PassTesting.macs(g) > macsBefore, "full rank costs more MACs");
-        assertClose(before, PassTesting.run(g, in), 1e-5, 1e-5);
+        assertTrue(RewriteTesting.macs(g) > macsBefore, "full rank costs more MACs");
+        assertClose(before, RewriteTesting.run(g, in), 1e-5, 1e-5);
         assertTrue(cx.notes().stream().anyMatch(s -> s.contains("conv: r=5 of 5")), cx.notes().toString());
     }
 
     @Test
     void fullRankIsExactOnResnet8() {
-        Graph g = PassTesting.model(RESNET8);
-        List<NdArray> in = PassTesting.recordedInputs(RESNET8);
-        List<NdArray> before = PassTesting.run(g, in);
+        Graph g = RewriteTesting.model(RESNET8);
+        List<NdArray> in = RewriteTesting.recordedInputs(RESNET8);
+        List<NdArray> before = RewriteTesting.run(g, in);
         long convs = g.nodes().stream().filter(n -> n.op() == Ops.CONV && n.input(1).shape().dim(2) > 1).count();
-        assertTrue(new RewriteDepthwiseSeparable().run(g, PassTesting.context(0)));
+        assertTrue(new RewriteDepthwiseSeparable().run(g, RewriteTesting.context(0)));
         GraphVerifier.verify(g);
         long depthwise = g.nodes().stream().filter(n -> n.op() == Ops.CONV && n.attrs().getInt("group") > 1).count();
         assertEquals(convs, depthwise, "every 3×3 conv became depthwise + pointwise");
-        assertClose(before, PassTesting.run(g, in), 1e-5, 1e-5);
+        assertClose(before, RewriteTesting.run(g, in), 1e-5, 1e-5);
     }
 
     @Test
@@ -97,17 +97,17 @@ class RewriteDepthwiseSeparableTest {
         Graph g = new Graph("lowrank");
         Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(1, c, 10, 10)));
         g.addOutput(g.addNode(Ops.CONV, "conv", List.of(x, g.addConstant("w", w)), Attrs.of("pads", new long[] {1, 1, 1, 1})).output(0));
-        List<NdArray> in = PassTesting.randomInputs(g, 2);
-        NdArray before = PassTesting.run(g, in).get(0);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(0.05);
+        List<NdArray> in = RewriteTesting.randomInputs(g, 2);
+        NdArray before = RewriteTesting.run(g, in).get(0);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(0.05);
         assertTrue(new RewriteDepthwiseSeparable().run(g, cx), cx.notes().toString());
         GraphVerifier.verify(g);
         assertEquals(Shape.of(c * 2, 1, 3, 3), g.nodes().get(0).input(1).shape(), cx.notes().toString());
-        long macsAfter = PassTesting.macs(g);
+        long macsAfter = RewriteTesting.macs(g);
         assertEquals(100L * (c * 2 * taps + m * c * 2), macsAfter);
         assertTrue(macsAfter < macsBefore / 2, macsBefore + " -> " + macsAfter);
-        NdArray after = PassTesting.run(g, in).get(0);
+        NdArray after = RewriteTesting.run(g, in).get(0);
         double num = 0, den = 0;
         for (int i = 0; i < before.size(); i++) {
             num += Math.pow(after.getDouble(i) - before.getDouble(i), 2);
@@ -120,29 +120,29 @@ class RewriteDepthwiseSeparableTest {
     @Test
     void resnet8FiltersAreFullRankSoFivePercentKeepsThem() {
         // resnet8's trained 3×3 filters have flat singular spectra: every rank that saves MACs errs by 25 % or more
-        Graph g = PassTesting.model(RESNET8);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(0.05);
+        Graph g = RewriteTesting.model(RESNET8);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(0.05);
         assertFalse(new RewriteDepthwiseSeparable().run(g, cx));
-        assertEquals(macsBefore, PassTesting.macs(g));
+        assertEquals(macsBefore, RewriteTesting.macs(g));
         assertEquals(7, cx.notes().stream().filter(s -> s.contains("save MACs but the best reaches error")).count(), cx.notes().toString());
     }
 
     @Test
     void lowRankSavesMacsOnResnet8WithinALoosenedTolerance() {
-        Graph g = PassTesting.model(RESNET8);
-        List<NdArray> in = PassTesting.recordedInputs(RESNET8);
-        List<NdArray> before = PassTesting.run(g, in);
-        long macsBefore = PassTesting.macs(g);
-        PassContext cx = PassTesting.context(0.35);
+        Graph g = RewriteTesting.model(RESNET8);
+        List<NdArray> in = RewriteTesting.recordedInputs(RESNET8);
+        List<NdArray> before = RewriteTesting.run(g, in);
+        long macsBefore = RewriteTesting.macs(g);
+        PassContext cx = RewriteTesting.context(0.35);
         assertTrue(new RewriteDepthwiseSeparable().run(g, cx), cx.notes().toString());
         GraphVerifier.verify(g);
-        long macsAfter = PassTesting.macs(g);
+        long macsAfter = RewriteTesting.macs(g);
         assertTrue(macsAfter < macsBefore, "MACs " + macsBefore + " -> " + macsAfter);
         assertTrue(cx.notes().stream().anyMatch(s -> s.matches(".*r=\\d+ of 9, MACs \\d+ -> \\d+ .*measured error 0\\.\\d+")), cx.notes().toString());
         // the softmax outputs move by less than 0.03 (check --dws-tolerance 0.35 --atol 0.03 --rtol 0)
-        assertClose(before, PassTesting.run(g, in), 0, 0.03);
-        assertClose(PassTesting.recordedOutputs(RESNET8), PassTesting.run(g, in), 0, 0.03);
+        assertClose(before, RewriteTesting.run(g, in), 0, 0.03);
+        assertClose(RewriteTesting.recordedOutputs(RESNET8), RewriteTesting.run(g, in), 0, 0.03);
     }
 
     @Test
@@ -150,7 +150,7 @@ class RewriteDepthwiseSeparableTest {
         Graph g = smallConv();
         PassContext cx = new PassContext(null, new PassOptions());
         assertFalse(new RewriteDepthwiseSeparable().run(g, cx));
-        assertEquals(1, PassTesting.count(g, "conv"));
+        assertEquals(1, RewriteTesting.count(g, "conv"));
         assertEquals(1, cx.notes().size());
         assertTrue(cx.notes().get(0).contains("off"));
     }

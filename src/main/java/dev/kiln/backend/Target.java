@@ -128,6 +128,11 @@ public final class Target {
     public boolean hasDsp() { return Boolean.parseBoolean(p.getProperty("dsp", "false")); }
     /** Alignment of every buffer in the arena, in bytes. */
     public int alignment() { return Integer.parseInt(p.getProperty("align", "8").trim()); }
+    /**
+     * The tensor layout the target's kernels compute in ({@code nchw}: channels before rows and columns), which
+     * the layout pass keeps tensors in.
+     */
+    public String layout() { return p.getProperty("layout", "nchw").trim().toLowerCase(java.util.Locale.ROOT); }
     /** The qemu boards in order of preference. */
     public List<Board> boards() { return List.copyOf(boards); }
 

@@ -108,9 +108,8 @@ public final class Gemm extends OpDef implements ChannelAffine {
         NdArray c = n.input(2) == null || beta == 0 ? null : n.input(2).constant();
         if (shift != null || (scale != null && c != null)) {
             int rows = c != null && c.shape().rank() == 2 && c.shape().dim(0) != 1 ? rowsOut : 1;
-            Shape cs = rows == 1 ? Shape.of(cols) : Shape.of(rows, cols);
-            int[] idx = c == null ? null : Broadcast.indexMap(c.shape(), cs);
-            NdArray r = NdArray.zeros(n.output(0).dtype(), cs);
+            int[] idx = c == null ? null : Broadcast.indexMap(c.shape(), Shape.of(rows, cols));
+            NdArray r = NdArray.zeros(n.output(0).dtype(), rows == 1 ? Shape.of(cols) : Shape.of(rows, cols));
             for (int i = 0; i < r.size(); i++) {
                 int j = i % cols;
                 double v = c == null ? 0 : beta * c.getDouble(idx[i]);

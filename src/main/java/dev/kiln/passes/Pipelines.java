@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The default pipelines, {@code -O0} to {@code -O3}: one line per pass, with why it is there. Each level runs
- * everything of the level below first.
+ * everything of the level below first, then its own passes, then the final cleanup.
  */
 public final class Pipelines {
     private Pipelines() {}
@@ -20,16 +20,21 @@ public final class Pipelines {
         List<Pass> p = new ArrayList<>();
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
-            // (cleanup passes)
+            // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
+            p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time
+            p.add(new RemoveIdentities());              // why: identity, dropout, no-op casts and reshape chains only copy data
+            p.add(new EliminateCommonSubexpressions()); // why: exporters duplicate shape and constant subgraphs
+            p.add(new EliminateDeadNodes());            // why: what the passes above left unused is gone before anyone plans memory for it
         }
         if (level >= 2) {
-            // (folding and fusion)
-            p.add(new FoldBatchNorm()); // a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
-            p.add(new FoldScaleShift()); // a per-channel multiply after a conv is a weight scale, not a pass over the tensor
-            p.add(new FuseBiasAdd()); // a per-channel add after a conv is its bias, not a pass over the tensor
-            p.add(new FusePad()); // a zero pad before a conv or pool is its pads: the padded copy is never stored
-            p.add(new FuseResidualAdd()); // a residual add in the conv's store saves a pass and the sum's buffer (before activations: act(conv + Z))
-            p.add(new FuseActivations()); // an activation in the producer's store saves a pass and a buffer; last, after the adds it follows
+            // layout, folding and fusion
+            p.add(new RemoveTransposePairs());          // why: NHWC<->NCHW transposes around every conv (tf2onnx) cancel in the backend's layout
+            p.add(new FoldBatchNorm());                 // why: a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
+            p.add(new FoldScaleShift());                // why: a per-channel multiply after a conv is a weight scale, not a pass over the tensor
+            p.add(new FuseBiasAdd());                   // why: a per-channel add after a conv is its bias, not a pass over the tensor
+            p.add(new FusePad());                       // why: a zero pad before a conv or pool is its pads: the padded copy is never stored
+            p.add(new FuseResidualAdd());               // why: a residual add in the conv's store saves a pass and the sum's buffer (act(conv + Z): before activations)
+            p.add(new FuseActivations());               // why: an activation in the producer's store saves a pass and a buffer; after the adds it follows
         }
         if (level >= 3) {
             // (rewrites that change the structure)
@@ -37,6 +42,12 @@ public final class Pipelines {
             p.add(new RewriteDepthwiseSeparable()); // opt-in (--dws-tolerance): a low-rank K×K conv costs fewer MACs as depthwise + 1×1
             p.add(new FuseDepthwisePointwise()); // a dw + 1×1 pair whose intermediate outweighs its input or output never stores it
             p.add(new FuseElementwiseChains()); // what fusion left of element-wise ops runs as one loop in registers, without intermediate buffers
+        }
+        if (level >= 1) {
+            // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind
+            p.add(new FoldConstants());                 // why: rewrites leave constant-only nodes (e.g. a transposed weight)
+            p.add(new RemoveIdentities());              // why: pushing transposes leaves reshapes to the same shape
+            p.add(new EliminateDeadNodes());            // why: nothing unused reaches the memory planner
         }
         return new Pipeline("-O" + level, p);
     }

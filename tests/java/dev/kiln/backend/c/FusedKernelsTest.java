@@ -59,6 +59,21 @@ class FusedKernelsTest {
 
     private static long[] l(long... v) { return v; }
 
+    /** conv(t, w, b, Z) + relu with t = tanh(x) and Z = sigmoid(x), or Z = t itself; t and Z live in the arena. */
+    private void residualInArena(String name, boolean zIsX) {
+        Graph g = new Graph(name);
+        NdArray x = random(DType.F32, 1, 3, 6, 6);
+        Value in = g.addInput("x", x.type());
+        Value t = g.addNode(Ops.TANH, "t", List.of(in), Attrs.EMPTY).output(0);
+        Value z = zIsX ? t : g.addNode(Ops.SIGMOID, "z", List.of(in), Attrs.EMPTY).output(0);
+        Node relu = g.addNode(Ops.RELU, "r", List.of(t), Attrs.EMPTY);
+        Node conv = g.addNode(Ops.CONV, "n", java.util.Arrays.asList(t, g.addConstant("w", random(DType.F32, 3, 3, 3, 3)),
+                g.addConstant("b", random(DType.F32, 3)), z), FusedActivation.fuse(Attrs.of("pads", l(1, 1, 1, 1)), relu));
+        g.removeNode(relu);
+        g.addOutput(g.addNode(Ops.NEG, "out", List.of(conv.output(0)), Attrs.EMPTY).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(x)));
+    }
+
     @Test
     void fusedKernelsMatchTheInterpreter() {
         DType f = DType.F32;
@@ -96,6 +111,10 @@ class FusedKernelsTest {
                 random(f, 1, 3, 5, 5));
         job("residual_dw", Ops.CONV, Attrs.of("group", 3L), "relu", Attrs.EMPTY, x, random(f, 3, 1, 1, 1), random(f, 3),
                 random(f, 1, 3, 5, 5));
+
+        // Z in the arena: Y may take Z's buffer (Z computed), but never when Z is also X (an identity shortcut)
+        residualInArena("residual_inplace", false);
+        residualInArena("residual_is_x", true);
 
         List<Checker.Outcome> got = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
         assertEquals(jobs.size(), got.size());

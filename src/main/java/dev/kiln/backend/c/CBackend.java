@@ -174,6 +174,8 @@ public final class CBackend implements Backend {
 
             @Override
             public int inPlaceInput(Node n) {
+                // why: a lowering may name an input its kernel reads element for element (a conv's residual Z)
+                if (models.get(n).inPlaceInput >= 0) return models.get(n).inPlaceInput;
                 // why: element-wise kernels read element i of every input before writing element i
                 if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
                 Value out = n.output(0);

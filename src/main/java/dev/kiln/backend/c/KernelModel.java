@@ -37,6 +37,11 @@ public final class KernelModel {
     public final String zero, one, half;
     /** Whether output 0 occupies the same bytes as input 0's buffer (in-place or alias). */
     public boolean inPlace;
+    /**
+     * An input the kernel reads element i of just before writing element i of output 0, so output 0 may take its
+     * buffer (set by the lowering; -1: none beyond what element-wise ops allow).
+     */
+    public int inPlaceInput = -1;
     /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
     public long scratchBytes;
     /** The op-specific model from the lowering method, or null. */

@@ -199,6 +199,9 @@ public final class NnKernels {
         m.hasBias = n.input(2) != null;
         m.hasZ = n.input(3) != null;
         m.z = m.hasZ ? k.ins.get(3).name : null;
+        // why: the store reads Z[i] just before writing Y[i], so Y may take Z's buffer, unless Z's buffer is also X's
+        // (the same value, or one an alias of the other), which is read after Y is written
+        if (m.hasZ && n.input(3) != n.input(0) && !aliased(n.input(0)) && !aliased(n.input(3))) k.inPlaceInput = 3;
         // why: with one input channel per group the channel loop has one trip; the depthwise kernel drops it
         m.depthwise = m.groups == m.channels && m.groupIn == 1;
         m.act = CActivation.fused(n);
@@ -210,6 +213,11 @@ public final class NnKernels {
             m.tables.add(new Table(a.start, tb[2]));
         }
         return m;
+    }
+
+    /** Whether {@code v} is produced by an alias op (sharing its input's buffer). */
+    private static boolean aliased(dev.kiln.ir.Value v) {
+        return v.producer() != null && v.producer().op().has(dev.kiln.ops.Trait.ALIAS);
     }
 
     /** Transposed convolution (float, 1-d to 3-d, groups, strides, dilations, pads, output_padding, optional bias). */
