@@ -8,6 +8,7 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import dev.kiln.ops.Ops;
 import dev.kiln.ops.SeparableConv;
+import dev.kiln.ops.Trait;
 import java.util.List;
 
 /**
@@ -57,7 +58,14 @@ public final class SeparableKernels {
         Node dwNode = probe.addNode(Ops.CONV, "dw", List.of(x, w), SeparableConv.depthwiseAttrs(n.attrs(), n.input(0).shape().dim(1)));
         NnKernels.Window dw = (NnKernels.Window) NnKernels.conv(k, dwNode, t);
         Separable m = new Separable(k, n, dw);
+        Value z = n.input(5);
+        // why: the store reads Z[i] just before writing Y[i], so Y may take Z's buffer, unless that is also X's (read later)
+        if (z != null && z != n.input(0) && !aliased(z) && !aliased(n.input(0))) k.inPlaceInput = 5;
         k.scratchBytes = m.mid * m.rowLen * n.output(0).dtype().byteSize();
         return m;
+    }
+
+    private static boolean aliased(Value v) {
+        return v.producer() != null && v.producer().op().has(Trait.ALIAS);
     }
 }
