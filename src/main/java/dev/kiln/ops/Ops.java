@@ -54,9 +54,11 @@ public final class Ops {
     public static final Mish MISH = register(new Mish());
     public static final Gelu GELU = register(new Gelu());
     public static final Swish SWISH = register(new Swish());
+    public static final FusedElementwise FUSED_ELEMENTWISE = register(new FusedElementwise());
 
     // --- convolution, pooling, normalization, matrix products ---
     public static final Conv CONV = register(new Conv());
+    public static final SeparableConv SEPARABLE_CONV = register(new SeparableConv());
     public static final ConvTranspose CONV_TRANSPOSE = register(new ConvTranspose());
     public static final ConvInteger CONV_INTEGER = register(new ConvInteger());
     public static final QLinearConv QLINEAR_CONV = register(new QLinearConv());

@@ -37,7 +37,11 @@ public final class Pipelines {
             p.add(new FuseActivations());               // why: an activation in the producer's store saves a pass and a buffer; after the adds it follows
         }
         if (level >= 3) {
-            // (rewrites that change the structure)
+            // structural rewrites: channels, ranks and kernel boundaries change
+            p.add(new PruneDeadChannels());             // why: zero-weight channels cost MACs and memory for nothing; after FoldBatchNorm, BN-only channels show as constant
+            p.add(new RewriteDepthwiseSeparable());     // why: opt-in (--dws-tolerance): a low-rank K×K conv costs fewer MACs as depthwise + 1×1
+            p.add(new FuseDepthwisePointwise());        // why: a dw + 1×1 pair whose intermediate outweighs its input or output never stores it
+            p.add(new FuseElementwiseChains());         // why: element-wise ops fusion left standing run as one loop in registers, without intermediate buffers
         }
         if (level >= 1) {
             // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind

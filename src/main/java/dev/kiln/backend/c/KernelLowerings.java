@@ -1,10 +1,12 @@
 package dev.kiln.backend.c;
 
 import dev.kiln.backend.Target;
+import dev.kiln.backend.c.kernels.ChainKernels;
 import dev.kiln.backend.c.kernels.DataKernels;
 import dev.kiln.backend.c.kernels.ElementwiseKernels;
 import dev.kiln.backend.c.kernels.NnKernels;
 import dev.kiln.backend.c.kernels.QuantKernels;
+import dev.kiln.backend.c.kernels.SeparableKernels;
 import dev.kiln.ir.Node;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -20,7 +22,8 @@ import java.util.Map;
  * no switch over op names.
  */
 public final class KernelLowerings {
-    private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class};
+    private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
+            SeparableKernels.class, ChainKernels.class};
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {
