@@ -28,7 +28,7 @@ class PipelineCliTest {
         assertTrue(r.out().startsWith("PASS owjs_hello_deepa"), r.out());
         assertTrue(r.err().contains("pipeline -O3 on"), r.err());
         assertTrue(r.err().contains("FoldConstants"), r.err());
-        assertTrue(r.err().contains("// after EliminateDeadNodes\ngraph "), r.err());
+        assertTrue(r.err().contains("# after EliminateDeadNodes\nmodel "), r.err());
     }
 
     @Test

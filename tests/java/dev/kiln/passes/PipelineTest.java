@@ -81,7 +81,7 @@ class PipelineTest {
         Pipeline p = new Pipeline("test", List.of(new RemoveIdentities(), new EliminateDeadNodes()));
         p.run(graph(), new PassContext(null, null), new Instruments("RemoveIdentities", false, false, lines::add));
         assertEquals(1, lines.size());
-        assertTrue(lines.get(0).startsWith("// after RemoveIdentities\ngraph g {"), lines.get(0));
+        assertTrue(lines.get(0).startsWith("# after RemoveIdentities\nmodel g"), lines.get(0));
         assertTrue(!lines.get(0).contains("identity("), lines.get(0));
 
         lines.clear();

@@ -4,7 +4,6 @@ import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.GraphPrinter;
 import dev.kiln.ir.GraphVerifier;
 import java.util.function.Consumer;
 
@@ -37,7 +36,7 @@ public final class Instruments {
     public static Instruments none() { return new Instruments(null, false, false, null); }
 
     /** The graph as text for {@code --print-after}: the one place that decides how graphs are printed. */
-    public static String graphText(Graph g) { return GraphPrinter.print(g); }
+    public static String graphText(Graph g) { return dev.kiln.frontend.dsl.DslPrinter.text(g); }
 
     public String printAfter() { return printAfter; }
     public boolean verifyEach() { return verifyEach; }
@@ -67,7 +66,7 @@ public final class Instruments {
             out.accept(String.format("  %-32s %9.2f ms  %5d -> %5d nodes%s", pass.name(), nanos / 1e6, nodesBefore, g.nodes().size(),
                     changed ? "  changed" : ""));
         if (printAfter != null && (printAfter.equals(ALL) || printAfter.equals(pass.name())))
-            out.accept("// after " + pass.name() + "\n" + graphText(g));
+            out.accept("# after " + pass.name() + "\n" + graphText(g));
         if (verifyEach) verify(g, "pass " + pass.name());
     }
 
