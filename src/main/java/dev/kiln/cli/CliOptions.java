@@ -30,9 +30,12 @@ final class CliOptions {
     @Option(names = "--templates", paramLabel = "DIR", description = "Template folder overriding built-in templates (DIR/c/*.stg, DIR/c/ops/*.stg).")
     java.nio.file.Path templates;
 
-    @Option(names = "-O", paramLabel = "N", defaultValue = "3",
-            description = "Optimisation level 0 to 3 (default ${DEFAULT-VALUE}); -O0 runs the graph as imported.")
-    int level;
+    @Option(names = "-O", paramLabel = "N",
+            description = "Optimisation level 0 to 3 (default 3; for dsl 0); -O0 runs the graph as imported.")
+    Integer level;
+
+    /** The level when -O is not given (the dsl command prints the graph as imported unless asked). */
+    int defaultLevel = 3;
 
     @Option(names = "--print-after", paramLabel = "PASS", description = "Print the graph to stderr after pass PASS ('all': after every pass).")
     String printAfter;
@@ -63,8 +66,9 @@ final class CliOptions {
             err.println(s);
             err.flush();
         });
-        ins.requirePrintable(dev.kiln.passes.Pipelines.level(level)); // why: a misspelt pass name is a usage error, reported once
-        return new dev.kiln.CompileOptions(level, po, ins);
+        int lv = level == null ? defaultLevel : level;
+        ins.requirePrintable(dev.kiln.passes.Pipelines.level(lv)); // why: a misspelt pass name is a usage error, reported once
+        return new dev.kiln.CompileOptions(lv, po, ins);
     }
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */

@@ -43,6 +43,8 @@ final class DslCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Graph g = Kiln.load(model, options.importOptions());
+        options.defaultLevel = 0; // why: converting a model should give it back as imported unless -O asks for more
+        options.optimize(g);
         PrintWriter out = spec.commandLine().getOut();
         if (output == null) {
             out.print(DslPrinter.text(g));

@@ -110,6 +110,18 @@ class DslRoundTripTest {
     }
 
     @Test
+    void optimizedGraphPrintsAndReadsBack() throws IOException {
+        Path dir = TestFiles.models().resolve("resnet8_cifar10_op13");
+        Path m = tmp.resolve("opt.kiln");
+        Run d = kiln("dsl", dir.resolve("model.onnx").toString(), "-O3", "-o", m.toString());
+        assertEquals(0, d.rc(), d.err());
+        String text = Files.readString(m);
+        assertTrue(text.contains("activation=\"relu\"") && !text.contains(" = batch_norm("), text);
+        Run c = kiln("check", dir.toString(), "--model", m.toString(), "-O0", "--atol", "1e-4");
+        assertEquals(0, c.rc(), c.out() + c.err());
+    }
+
+    @Test
     void commandLinePrintsToStdoutAndRefusesAnArchiveAsOutput() {
         Run d = kiln("dsl", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString());
         assertEquals(0, d.rc(), d.err());
