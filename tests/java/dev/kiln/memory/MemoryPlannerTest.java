@@ -148,4 +148,20 @@ class MemoryPlannerTest {
             assertTrue(bs.get(i).offset() + bs.get(i).bytes() <= p.arenaBytes());
         }
     }
+
+    /** A chain of dense layers with a narrow bottleneck (as in an autoencoder): greedy by size alone puts it on top. */
+    @Test
+    void aBottleneckFitsUnderTheWideLayersAroundIt() {
+        Graph g = new Graph("bottleneck");
+        Value v = g.addInput("x", TensorType.of(DType.F32, 1, 640));
+        int[] widths = {128, 128, 128, 128, 8, 128, 128, 128, 128, 640};
+        for (int w : widths) {
+            Value wt = g.addConstant("w", dev.kiln.ir.NdArray.zeros(TensorType.of(DType.F32, v.shape().dim(1), w)));
+            v = op(g, Ops.MATMUL, v, wt);
+        }
+        g.addOutput(v);
+        MemoryPlan p = new MemoryPlanner(8, NO_SHARING).plan(g);
+        assertEquals(1024, p.lowerBoundBytes());
+        assertEquals(1024, p.arenaBytes(), p.strategy());
+    }
 }

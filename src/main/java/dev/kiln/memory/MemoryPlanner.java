@@ -117,6 +117,23 @@ public final class MemoryPlanner {
         long sizeA = arenaSize(groups, bySize), sizeB = arenaSize(groups, byOrder);
         long[] offsets = sizeA <= sizeB ? bySize : byOrder;
         String strategy = sizeA <= sizeB ? "greedy-by-size" : "greedy-by-order";
+        long best = Math.min(sizeA, sizeB);
+        // why: ties among equal-sized buffers decide where later small ones fit; when greedy misses the lower bound,
+        // a few seeded reorderings of the ties often reach it (deterministic: same graph, same plan)
+        java.util.Random rnd = new java.util.Random(42);
+        for (int trial = 0; trial < RETRIES && best > lowerBound; trial++) {
+            long[] tie = new long[groups.size()];
+            for (int i = 0; i < tie.length; i++) tie[i] = rnd.nextLong();
+            Map<Group, Long> key = new IdentityHashMap<>();
+            for (int i = 0; i < tie.length; i++) key.put(groups.get(i), tie[i]);
+            long[] off = assign(groups, Comparator.comparingLong((Group x) -> -x.bytes).thenComparingLong(key::get));
+            long size = arenaSize(groups, off);
+            if (size < best) {
+                best = size;
+                offsets = off;
+                strategy = "greedy-by-size, reordered ties";
+            }
+        }
 
         List<Buffer> buffers = new ArrayList<>();
         Map<Node, Buffer> scratch = new LinkedHashMap<>();
@@ -132,9 +149,12 @@ public final class MemoryPlanner {
             Buffer b = bufferOf.get(e.getValue());
             placement.put(e.getKey(), new Placement(Kind.ARENA, -1, b.offset(), b));
         }
-        return new MemoryPlan(placement, scratch, buffers, schedule, Math.max(sizeA <= sizeB ? sizeA : sizeB, 0), lowerBound,
+        return new MemoryPlan(placement, scratch, buffers, schedule, Math.max(best, 0), lowerBound,
                 alignment, strategy);
     }
+
+    /** How many reorderings of equal-sized buffers to try when greedy placement misses the lower bound. */
+    private static final int RETRIES = 32;
 
     private long align(long bytes) {
         return (Math.max(bytes, 1) + alignment - 1) / alignment * alignment;
