@@ -165,9 +165,12 @@ public final class Calibrator {
     }
 
     /**
-     * TensorRT's entropy calibration on a histogram of |x|: the threshold {@code (i + 0.5) * width} of the bin
-     * count i (from {@code levels} to {@link #BINS}) whose clipped, merged-and-expanded distribution is nearest
-     * the clipped original in KL divergence.
+     * TensorRT's entropy calibration on a histogram of |x|: for each candidate bin count i (from {@code levels} to
+     * {@link #BINS}), P is the first i bins with every outlier folded into the last one, and Q is the first i bins
+     * <em>without</em> the outliers merged into {@code levels} levels and spread back evenly over the bins where P
+     * is nonzero; both are smoothed (zero bins get a small epsilon) and the threshold {@code (i + 0.5) * width}
+     * of the smallest KL(P || Q) is returned. Clipping costs through the outliers P holds and Q lacks; coarse
+     * levels cost through the spreading.
      */
     static double entropyThreshold(long[] hist, double width, int levels) {
         int n = hist.length;
@@ -177,7 +180,6 @@ public final class Calibrator {
             double[] p = new double[i];
             for (int b = 0; b < i; b++) p[b] = hist[b];
             for (int b = i; b < n; b++) p[i - 1] += hist[b];
-            // merge the i bins into `levels` levels, then spread each level evenly over its nonzero bins
             double[] qd = new double[i];
             double per = (double) i / levels;
             for (int l = 0; l < levels; l++) {
@@ -185,12 +187,12 @@ public final class Calibrator {
                 double sum = 0;
                 int nonzero = 0;
                 for (int b = from; b < to; b++) {
-                    sum += p[b];
+                    sum += hist[b];
                     if (p[b] != 0) nonzero++;
                 }
                 for (int b = from; b < to; b++) qd[b] = p[b] == 0 || nonzero == 0 ? 0 : sum / nonzero;
             }
-            double kl = kl(p, qd);
+            double kl = kl(smooth(p), smooth(qd));
             if (kl < best) {
                 best = kl;
                 bestI = i;
@@ -199,18 +201,28 @@ public final class Calibrator {
         return (bestI + 0.5) * width;
     }
 
-    /** KL(P || Q) of two unnormalised histograms (bins where P is 0 count nothing; Q 0 where P is not: infinite). */
+    /** A histogram normalised to sum 1 with every zero bin given 1e-4 (taken evenly from the nonzero ones). */
+    private static double[] smooth(double[] h) {
+        double sum = 0;
+        int zeros = 0;
+        for (double v : h) {
+            sum += v;
+            if (v == 0) zeros++;
+        }
+        double[] r = new double[h.length];
+        if (sum == 0 || zeros == h.length) return r;
+        double eps = 1e-4, take = eps * zeros / (h.length - zeros);
+        for (int b = 0; b < h.length; b++) r[b] = h[b] == 0 ? eps : h[b] / sum - take;
+        return r;
+    }
+
+    /** KL(P || Q) of two distributions (bins where P is 0 count nothing; Q 0 where P is not: infinite). */
     private static double kl(double[] p, double[] q) {
-        double sp = 0, sq = 0;
-        for (double v : p) sp += v;
-        for (double v : q) sq += v;
-        if (sp == 0 || sq == 0) return Double.POSITIVE_INFINITY;
         double d = 0;
         for (int b = 0; b < p.length; b++) {
-            if (p[b] == 0) continue;
-            if (q[b] == 0) return Double.POSITIVE_INFINITY;
-            double pb = p[b] / sp, qb = q[b] / sq;
-            d += pb * Math.log(pb / qb);
+            if (p[b] <= 0) continue;
+            if (q[b] <= 0) return Double.POSITIVE_INFINITY;
+            d += p[b] * Math.log(p[b] / q[b]);
         }
         return d;
     }
