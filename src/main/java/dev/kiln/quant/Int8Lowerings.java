@@ -239,6 +239,23 @@ public final class Int8Lowerings {
         return lx.add(Ops.QAVERAGE_POOL, n.name(), List.of(x8), a).output(0);
     }
 
+    /** reduce_mean(x; axes = every spatial axis) -> qaverage_pool(x8, global = 1) [-> reshape without keepdims]. */
+    public static Value reduceMean(Int8Context lx, Node n) {
+        Shape in = n.input(0).shape();
+        boolean[] red = dev.kiln.ops.ReduceOp.reducedAxes(in, n.attrs());
+        // why: only a mean over every spatial axis of an [N, C, ...] tensor is a global average pool
+        boolean spatial = in.rank() >= 3 && red != null && !red[0] && !red[1];
+        for (int i = 2; spatial && i < in.rank(); i++) spatial = red[i];
+        if (!spatial) throw new Refused("it does not average over exactly the spatial axes of an [N, C, ...] tensor");
+        Value x8 = lx.q(n.input(0));
+        Attrs a = Int8Context.outAttrs(Attrs.EMPTY.with("global", 1L), x8.type().quant(), new int[] {-128, 127});
+        Value y = lx.add(Ops.QAVERAGE_POOL, n.name(), List.of(x8), a).output(0);
+        if (y.shape().equals(n.output(0).shape())) return y;
+        long[] shape = new long[n.output(0).shape().rank()];
+        for (int i = 0; i < shape.length; i++) shape[i] = n.output(0).shape().dim(i);
+        return lx.add(Ops.RESHAPE, n.name() + "_reshape", List.of(y), Attrs.EMPTY.with("shape", shape)).output(0);
+    }
+
     /** softmax(x) -> qsoftmax(x8): output scale 1/256, zero point -128. */
     public static Value softmax(Int8Context lx, Node n) {
         Value x8 = lx.q(n.input(0));
