@@ -94,7 +94,8 @@ final class CliOptions {
         if (!java.nio.file.Files.exists(calibrate))
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(calibrate.toString()), calibrate + " (no such file or folder)");
         boolean tty = System.console() != null;
-        return new dev.kiln.quant.Calibration(calibrate, m, percentile, System.err, tty);
+        java.io.PrintWriter err = mixee == null ? new java.io.PrintWriter(System.err, true) : mixee.commandLine().getErr();
+        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, tty);
     }
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */

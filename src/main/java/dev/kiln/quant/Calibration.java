@@ -2,7 +2,7 @@ package dev.kiln.quant;
 
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.QuantParams;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,7 +17,7 @@ import java.util.function.Function;
  * @param progress where progress goes (null: nowhere)
  * @param interactive whether progress may redraw a counter (stderr is a terminal)
  */
-public record Calibration(Path data, Calibrator.Method method, double percentile, PrintStream progress, boolean interactive)
+public record Calibration(Path data, Calibrator.Method method, double percentile, PrintWriter progress, boolean interactive)
         implements Function<Graph, Map<String, QuantParams>> {
     /** Default percentile of the percentile method. */
     public static final double DEFAULT_PERCENTILE = 99.99;

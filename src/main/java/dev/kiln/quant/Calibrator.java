@@ -13,7 +13,7 @@ import dev.kiln.ir.QuantParams;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Value;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,14 +48,14 @@ public final class Calibrator {
 
     private final Method method;
     private final double percentile;
-    private final PrintStream progress;
+    private final PrintWriter progress;
     private final boolean interactive;
 
     /**
      * A calibrator; {@code percentile} is used by {@link Method#PERCENTILE}; progress lines go to {@code progress}
      * (null: none) as a running counter when {@code interactive}, else as one summary line.
      */
-    public Calibrator(Method method, double percentile, PrintStream progress, boolean interactive) {
+    public Calibrator(Method method, double percentile, PrintWriter progress, boolean interactive) {
         if (!(percentile > 50 && percentile <= 100)) throw new KilnException(Code.USAGE, Location.NONE, "--percentile must be in (50, 100], got " + percentile);
         this.method = method;
         this.percentile = percentile;
@@ -97,7 +97,10 @@ public final class Calibrator {
                     else addToHistogram(s, a);
                 }
                 if (progress != null && interactive)
+                {
                     progress.printf(Locale.ROOT, "\rcalibrating (%s): pass %d/%d, sample %d/%d", method.name().toLowerCase(Locale.ROOT), pass + 1, passes, i + 1, samples.size());
+                    progress.flush();
+                }
             }
         }
         Map<String, QuantParams> r = new LinkedHashMap<>();
@@ -111,6 +114,7 @@ public final class Calibrator {
             if (interactive) progress.print("\r");
             progress.printf(Locale.ROOT, "calibrated %d values on %d samples (%s%s) in %.1f s%n", r.size(), samples.size(),
                     method.name().toLowerCase(Locale.ROOT), method == Method.PERCENTILE ? " " + percentile : "", (System.nanoTime() - t0) / 1e9);
+            progress.flush();
         }
         return r;
     }
