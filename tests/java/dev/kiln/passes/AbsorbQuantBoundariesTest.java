@@ -232,7 +232,7 @@ class AbsorbQuantBoundariesTest {
             PassContext cx = Kiln.optimize(g, null, dev.kiln.CompileOptions.defaults());
             List<NdArray> got = new ArrayList<>(new Interpreter(g).run(m.inputs(g)).values());
             for (int i = 0; i < got.size(); i++) {
-                double d = maxAbsDiff(m.expected.get(i), dequantized(g.outputs().get(i), got.get(i)));
+                double d = maxAbsDiff(m.expected.get(i), QuantTesting.dequantized(g.outputs().get(i), got.get(i)));
                 double tol = m.depth * m.step;
                 System.out.printf("%s: depth %d, step %.6g, tolerance %.6g, max |diff| %.6g%n", dir.getFileName(), m.depth, m.step, tol, d);
                 assertTrue(d <= tol + 1e-6, "output " + i + " differs by " + d + " > " + tol + "\n" + String.join("\n", cx.notes()));
@@ -264,8 +264,8 @@ class AbsorbQuantBoundariesTest {
                 m.outputNames.add(o.name());
                 m.dequantizedOutput[i] = QdqPatterns.isDequantize(o.producer());
             }
-            m.depth = depth(g);
-            m.step = outputStep(g.outputs().get(0));
+            m.depth = QuantTesting.depth(g);
+            m.step = QuantTesting.outputStep(g.outputs().get(0));
             return m;
         }
 
@@ -277,50 +277,10 @@ class AbsorbQuantBoundariesTest {
                 Value v = g.inputs().get(i);
                 NdArray a = ds.inputs().get(i);
                 // an int8 input (after int8 lowering) takes the recorded float input quantized on its grid
-                in.put(v.name(), v.dtype() == DType.I8 && v.type().quant() != null ? quantize(a, v.type().quant()) : a);
+                in.put(v.name(), v.dtype() == DType.I8 && v.type().quant() != null ? QuantTesting.quantize(a, v.type().quant()) : a);
             }
             return in;
         }
-    }
-
-    /** The most quantize steps (quantize_linear or QOperator ops) on a path from a graph input to an output. */
-    private static int depth(Graph g) {
-        Map<Value, Integer> d = new LinkedHashMap<>();
-        int best = 0;
-        for (Node n : g.nodes()) {
-            int in = 0;
-            for (Value v : n.inputs()) if (v != null) in = Math.max(in, d.getOrDefault(v, 0));
-            int here = in + (rounds(n) ? 1 : 0);
-            for (Value o : n.outputs()) d.put(o, here);
-        }
-        for (Value o : g.outputs()) best = Math.max(best, d.getOrDefault(o, 0));
-        return best;
-    }
-
-    /**
-     * Whether {@code n} rounds to a grid: a QOperator op, or a quantize — except one that re-quantizes, on the
-     * same grid, what a transparent op (max pool, flatten...) made of a dequantize's output: nothing rounds there.
-     */
-    private static boolean rounds(Node n) {
-        if (QLinearExpansion.expandable(n)) return true;
-        if (n.op() != Ops.QUANTIZE_LINEAR) return false;
-        Node t = n.input(0).producer();
-        if (t == null || !QdqPatterns.transparent(t)) return true;
-        Node d = t.input(0).producer();
-        return d == null || !QdqPatterns.isDequantize(d) || !QdqPatterns.sameQuantization(d, n);
-    }
-
-    /** The scale of the last dequantize before {@code out} (its grid's step), searching back through float ops. */
-    private static double outputStep(Value out) {
-        List<Value> work = new ArrayList<>(List.of(out));
-        while (!work.isEmpty()) {
-            Value v = work.remove(0);
-            Node p = v.producer();
-            if (p == null) continue;
-            if (QdqPatterns.isDequantize(p) && !p.input(0).isConstant()) return p.input(1).constant().getDouble(0);
-            for (Value i : p.inputs()) if (i != null && !i.isConstant()) work.add(i);
-        }
-        throw new AssertionError("no dequantize before " + out.name());
     }
 
     private static Stream<Path> quantizedModels() {
@@ -344,21 +304,6 @@ class AbsorbQuantBoundariesTest {
             if (isOutput) for (int i = 0; i < g.outputs().size(); i++) if (g.outputs().get(i) == v) g.setOutput(i, d);
         }
         g.sortTopologically();
-    }
-
-    private static NdArray quantize(NdArray a, QuantParams p) {
-        long[] q = new long[a.size()];
-        for (int i = 0; i < q.length; i++) q[i] = Math.max(-128, Math.min(127, Math.round(Math.rint(a.getDouble(i) / p.scale(0))) + p.zeroPoint(0)));
-        return NdArray.ofLongs(DType.I8, a.shape(), q);
-    }
-
-    /** A graph output's values as reals: int8 ones dequantized with the grid on their type. */
-    private static NdArray dequantized(Value o, NdArray a) {
-        QuantParams p = o.type().quant();
-        if (a.dtype().isFloat() || p == null) return a;
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) f[i] = (a.getLong(i) - p.zeroPoint(0)) * p.scale(0);
-        return NdArray.ofFloats(a.shape(), f);
     }
 
     private static double maxAbsDiff(NdArray a, NdArray b) {
