@@ -21,6 +21,7 @@ public final class PassContext {
     public PassContext(Target target, PassOptions options) {
         this.target = target;
         this.options = options == null ? new PassOptions() : options;
+        if (this.options.int8 != null) quant.setCalibration(this.options.int8);
     }
 
     /** The target, or null when compiling for the interpreter only. */

@@ -46,6 +46,10 @@ public final class Pipelines {
             p.add(new FuseElementwiseChains());         // why: element-wise ops fusion left standing run as one loop in registers, without intermediate buffers
         }
         if (level >= 1) {
+            // integer lowering: last, so it lowers the fused graph (it splits what int8 computes in steps)
+            p.add(new LowerToInt8());                   // why: --int8 or a quantized model: int8 kernels, no float at run time
+        }
+        if (level >= 1) {
             // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind
             p.add(new FoldConstants());                 // why: rewrites leave constant-only nodes (e.g. a transposed weight)
             p.add(new RemoveIdentities());              // why: pushing transposes leaves reshapes to the same shape
