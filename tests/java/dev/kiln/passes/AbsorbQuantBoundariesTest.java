@@ -230,6 +230,8 @@ class AbsorbQuantBoundariesTest {
             for (int i = 0; i < m.qdq.size(); i++)
                 assertTrue(maxAbsDiff(m.expected.get(i), m.qdq.get(i)) <= 1e-5, "-O0 output " + i + " differs from the recorded one");
             PassContext cx = Kiln.optimize(g, null, dev.kiln.CompileOptions.defaults());
+            // nothing computes in float but what the model itself computes after its last dequantize
+            assertEquals(m.floatTail, dev.kiln.quant.Int8Lowering.floatOps(g), String.join("\n", cx.notes()));
             List<NdArray> got = new ArrayList<>(new Interpreter(g).run(m.inputs(g)).values());
             for (int i = 0; i < got.size(); i++) {
                 double d = maxAbsDiff(m.expected.get(i), QuantTesting.dequantized(g.outputs().get(i), got.get(i)));
@@ -247,6 +249,7 @@ class AbsorbQuantBoundariesTest {
         List<NdArray> expected, qdq;
         List<String> outputNames = new ArrayList<>();
         boolean[] dequantizedOutput;
+        java.util.Set<String> floatTail = new java.util.LinkedHashSet<>();
         int depth;
         double step;
 
@@ -264,6 +267,7 @@ class AbsorbQuantBoundariesTest {
                 m.outputNames.add(o.name());
                 m.dequantizedOutput[i] = QdqPatterns.isDequantize(o.producer());
             }
+            for (Value o : g.outputs()) floatTail(o, m.floatTail);
             m.depth = QuantTesting.depth(g);
             m.step = QuantTesting.outputStep(g.outputs().get(0));
             return m;
@@ -281,6 +285,14 @@ class AbsorbQuantBoundariesTest {
             }
             return in;
         }
+    }
+
+    /** The ops between the last dequantize before {@code v} and v: the float the model computes itself. */
+    private static void floatTail(Value v, java.util.Set<String> ops) {
+        Node p = v.producer();
+        if (p == null || QdqPatterns.isDequantize(p)) return;
+        for (Value i : p.inputs()) if (i != null && !i.isConstant()) floatTail(i, ops);
+        ops.add(p.op().name());
     }
 
     private static Stream<Path> quantizedModels() {
