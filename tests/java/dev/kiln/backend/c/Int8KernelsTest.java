@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every int8 op's C kernel against the interpreter, byte for byte, on hand-built graphs: convolutions with
  * padding, strides, dilations, groups, depthwise, 1-D and 3-D, per-channel and per-tensor weights, weight zero
- * points, u8 input; matrix products with and without a tail of fewer than four weights; qadd with broadcasting;
+ * points, u8 input; matrix products with and without a tail of fewer than four weights, i8 and u8 input; qadd with broadcasting;
  * requantize, qlookup, windowed and global average pools at the same and at another scale, qsoftmax on either
  * axis; inputs at -128 and 127 against maximal weights. Each batch is one C program per target: the host
  * (ASan/UBSan), cortex-m0plus (plain C under qemu) and cortex-m4f (the SMLAD kernels under qemu).
@@ -111,7 +111,7 @@ class Int8KernelsTest {
         // matrix products: K with a tail, K a multiple of four, batched rows, per-tensor weights
         jobs.add(matmul("matmul_tail", 3, 10, 5, true, true));
         jobs.add(matmul("matmul_k16", 2, 16, 12, false, true));
-        jobs.add(matmul("matmul_pertensor", 4, 7, 3, true, false));
+        jobs.add(matmul("matmul_pertensor_u8", 4, 7, 3, true, false));
         // element-wise
         jobs.add(qadd("qadd_same", new int[] {1, 3, 4, 4}, new int[] {1, 3, 4, 4}, -128L, 127L));
         jobs.add(qadd("qadd_bcast_relu", new int[] {2, 3, 4, 5}, new int[] {3, 1, 1}, 10L, 127L));
@@ -197,7 +197,9 @@ class Int8KernelsTest {
 
     private Checker.Job matmul(String name, int rows, int k, int n, boolean bias, boolean perChannel) {
         Graph g = new Graph(name);
-        TensorType xt = new TensorType(DType.I8, Shape.of(rows, k), QuantParams.perTensor(0.1f, 12));
+        // why: per-tensor weights come with a u8 input here (the DSP kernel zero-extends it)
+        DType xd = perChannel ? DType.I8 : DType.U8;
+        TensorType xt = new TensorType(xd, Shape.of(rows, k), QuantParams.perTensor(0.1f, perChannel ? 12 : 131));
         Value x = g.addInput("x", xt);
         Value w;
         if (perChannel) {
@@ -209,7 +211,7 @@ class Int8KernelsTest {
         List<Value> ins = new ArrayList<>(List.of(x, w));
         if (bias) ins.add(g.addConstant("b", ints(DType.I32, -10000, 10000, n)));
         g.addOutput(g.addNode(Ops.QMATMUL, "n", ins, Attrs.of("out_scale", 0.25, "out_zero_point", -9L)).output(0));
-        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, rows, k)));
+        return new Checker.Job(name, g, List.of(ints(xd, (int) xd.minValue(), (int) xd.maxValue(), rows, k)));
     }
 
     private Checker.Job qadd(String name, int[] a, int[] b, long lo, long hi) {

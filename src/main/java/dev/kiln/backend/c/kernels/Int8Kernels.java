@@ -148,10 +148,16 @@ public final class Int8Kernels {
         public final long xz;
         public final Requant rq;
         public final boolean hasBias;
-        /** DSP path: W packed as [N, K] (groups of four reordered), the row of X gathered into 16-bit scratch. */
+        /**
+         * DSP path: W stored transposed as [N, K]; four bytes of X at a time become two pairs {@code (x0 - zx, x2 - zx)},
+         * {@code (x1 - zx, x3 - zx)} by {@code __sxtab16} (u8 X: {@code __uxtab16}) against {@link #zxPair}, four
+         * weights the matching pairs by {@code __sxtb16}; no scratch.
+         */
         public final boolean dsp;
         public final long n4;
         public final boolean hasQuads, hasTail;
+        /** DSP: {@code -zx} in both 16-bit halves, and the extend-and-add intrinsic for X's type. */
+        public String zxPair, xtab;
         /** Weight zero points per column when some is not 0, else null. */
         public List<String> wz;
 
@@ -181,12 +187,13 @@ public final class Int8Kernels {
         boolean dsp = t.hasDsp() && wz == null && kk >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
-            k.scratchBytes = kk * 2;
-            k.packed.put(1, packGroups(transpose(n.input(1).constant(), (int) kk, (int) nn), nn, kk));
+            k.packed.put(1, transpose(n.input(1).constant(), (int) kk, (int) nn));
         }
         k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
         QMatmulModel m = new QMatmulModel(rows, kk, nn, zeroPoint(n.input(0)), rq, n.input(2) != null, dsp);
         m.wz = wz;
+        m.zxPair = ((-m.xz) & 0xFFFFL) * 0x10001L + "u";
+        m.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
         return m;
     }
 
