@@ -20,6 +20,8 @@ public final class Pipelines {
         List<Pass> p = new ArrayList<>();
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
+            // quantized imports: before everything else, so every later pass sees plain float ops and annotations
+            p.add(new AbsorbQuantBoundaries());         // why: QDQ pairs and QOperator ops become int8 annotations on float values (-O0 keeps exact float QDQ)
             // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
             p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time
             p.add(new RemoveIdentities());              // why: identity, dropout, no-op casts and reshape chains only copy data
