@@ -1,7 +1,6 @@
 package dev.kiln.quant;
 
 import dev.kiln.ir.Attrs;
-import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.QuantParams;
@@ -44,8 +43,9 @@ public final class Int8Lowering {
             List<Node> made = null;
             if (n.op() == Ops.SEPARABLE_CONV) made = splitSeparable(g, n);
             else if (n.op().signature().attrs().containsKey(FusedActivation.ACTIVATION) && n.output(0).dtype().isFloat()) {
-                boolean residual = n.op() == Ops.CONV && n.input(3) != null;
-                if (residual || Int8Lowerings.hasNonClampActivation(n.attrs())) made = splitTail(g, n, residual);
+                int z = residualInput(n);
+                boolean residual = z >= 0;
+                if (residual || Int8Lowerings.hasNonClampActivation(n.attrs())) made = splitTail(g, n, z);
             }
             if (made != null) {
                 report.accept("split " + n.name() + " (" + n.op().name() + ") into " + made.size() + " nodes for int8");
@@ -73,10 +73,10 @@ public final class Int8Lowering {
     }
 
     // conv(x, w, b, z; act) -> act(add(conv(x, w, b), z)); op(x; act) -> act(op(x))
-    private static List<Node> splitTail(Graph g, Node n, boolean residual) {
+    private static List<Node> splitTail(Graph g, Node n, int zIndex) {
         Attrs plain = n.attrs().without(FusedActivation.ACTIVATION).without(FusedActivation.PARAMS);
         List<Value> ins = new ArrayList<>(n.inputs());
-        Value z = residual ? ins.remove(3) : null;
+        Value z = zIndex >= 0 ? ins.remove(zIndex) : null;
         while (!ins.isEmpty() && ins.get(ins.size() - 1) == null) ins.remove(ins.size() - 1);
         List<Node> made = new ArrayList<>();
         Node core = g.addNode(n.op(), g.uniqueNodeName(n.name() + "_core"), ins, plain);
@@ -95,6 +95,13 @@ public final class Int8Lowering {
         }
         replace(g, n, last);
         return made;
+    }
+
+    /** The index of a node's residual input (the signature's input "Z") when it is given, else -1. */
+    private static int residualInput(Node n) {
+        List<dev.kiln.ops.Signature.Port> ports = n.op().signature().inputs();
+        for (int i = 0; i < ports.size(); i++) if (ports.get(i).name().equals("Z") && n.input(i) != null) return i;
+        return -1;
     }
 
     private static void replace(Graph g, Node n, Value by) {
@@ -193,6 +200,4 @@ public final class Int8Lowering {
         for (Node n : floatNodes(g)) s.add(n.op().name());
         return s;
     }
-
-    static boolean isInt8(Value v) { return v.dtype() == DType.I8 && v.type().quant() != null; }
 }

@@ -87,7 +87,7 @@ public final class Int8Lowerings {
         Value x8 = lx.q(n.input(0));
         double[] bd = b == null ? null : b.constant().toDoubleArray();
         float sx = x8.type().quant().scale(0);
-        QuantMath.Weights qw = QuantMath.weights(w.constant(), 0, QuantMath.biasFloor(bd, sx));
+        QuantMath.Weights qw = weights(lx, w, w.constant(), 0, QuantMath.biasFloor(bd, sx));
         NdArray bias = QuantMath.bias(bd, sx, qw.params());
         if (b != null && bias == null) throw new Refused("its bias does not fit in int32 at scale s_x * s_w");
         if (!QuantMath.accumulatorFits(x8.type().quant(), QuantMath.absSums(qw.data(), 0), bias))
@@ -97,6 +97,16 @@ public final class Int8Lowerings {
         List<Value> ins = new ArrayList<>(List.of(x8, lx.constant(n.name() + "_w8", qw.data(), qw.params())));
         if (bias != null) ins.add(lx.constant(n.name() + "_b32", bias, null));
         return lx.add(Ops.QCONV, n.name(), ins, Int8Context.outAttrs(a, qo, range)).output(0);
+    }
+
+    /**
+     * The int8 weights of constant {@code wv} (data {@code w}): with the parameters its annotation gives (a
+     * quantized model's own) when they fit, else symmetric per channel along {@code axis} with the bias floor.
+     */
+    private static QuantMath.Weights weights(Int8Context lx, Value wv, NdArray w, int axis, double[] floor) {
+        QuantParams a = lx.annotation(wv);
+        QuantMath.Weights r = a == null ? null : QuantMath.weightsWith(w, a, axis);
+        return r != null ? r : QuantMath.weights(w, axis, floor);
     }
 
     /** gemm(a, B, C; alpha, beta, trans_b) -> qmatmul(a8, alpha * B' as [K, N], beta * C as int32). */
@@ -120,7 +130,10 @@ public final class Int8Lowerings {
             bias = new double[nn];
             for (int j = 0; j < nn; j++) bias[j] = beta * c.getDouble(c.size() == 1 ? 0 : j);
         }
-        return matmulOf(lx, n, NdArray.ofDoubles(Shape.of(k, nn), w), bias);
+        // why: a quantized model's weight parameters still fit when B is only transposed (its axis moves)
+        QuantParams wa = alpha == 1.0 ? lx.annotation(bv) : null;
+        if (wa != null && wa.perChannel()) wa = new QuantParams(wa.scales(), wa.zeroPoints(), tb ? 1 - wa.axis() : wa.axis());
+        return matmulOf(lx, n, NdArray.ofDoubles(Shape.of(k, nn), w), bias, wa);
     }
 
     /** matmul(x, W const [K, N]) -> qmatmul(x8, W8 per column). */
@@ -128,15 +141,16 @@ public final class Int8Lowerings {
         Value w = n.input(1);
         if (!w.isConstant() || w.shape().rank() != 2) throw new Refused("its right operand is not a constant matrix");
         if (n.input(0).shape().rank() < 1) throw new Refused("its left operand is a scalar");
-        return matmulOf(lx, n, w.constant(), null);
+        return matmulOf(lx, n, w.constant(), null, lx.annotation(w));
     }
 
-    private static Value matmulOf(Int8Context lx, Node n, NdArray w, double[] b) {
+    private static Value matmulOf(Int8Context lx, Node n, NdArray w, double[] b, QuantParams wAnnotation) {
         QuantParams qo = lx.out(n.output(0));
         int[] range = Int8Context.clampRange(n.attrs(), qo);
         Value x8 = lx.q(n.input(0));
         float sx = x8.type().quant().scale(0);
-        QuantMath.Weights qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx));
+        QuantMath.Weights qw = wAnnotation == null ? null : QuantMath.weightsWith(w, wAnnotation, 1);
+        if (qw == null) qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx));
         NdArray bias = QuantMath.bias(b, sx, qw.params());
         if (b != null && bias == null) throw new Refused("its bias does not fit in int32 at scale s_x * s_w");
         if (!QuantMath.accumulatorFits(x8.type().quant(), QuantMath.absSums(qw.data(), 1), bias))

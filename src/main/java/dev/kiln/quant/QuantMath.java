@@ -69,6 +69,25 @@ public final class QuantMath {
     }
 
     /**
+     * Quantizes float weights with given parameters (a quantized model's own, from its annotation):
+     * {@code q = clamp(round_half_even(w / s[c]) + z[c], -128, 127)}, per tensor or per channel along {@code axis};
+     * null when the parameters do not fit (another axis or channel count).
+     */
+    public static Weights weightsWith(NdArray w, QuantParams p, int axis) {
+        Shape s = w.shape();
+        int channels = s.dim(axis), inner = 1;
+        if (p.perChannel() && (p.axis() != axis || p.channels() != channels)) return null;
+        for (int i = axis + 1; i < s.rank(); i++) inner *= s.dim(i);
+        long[] q = new long[w.size()];
+        for (int i = 0; i < q.length; i++) {
+            int c = p.perChannel() ? (i / inner) % channels : 0;
+            long r = (long) Math.rint(w.getDouble(i) / p.scale(c)) + p.zeroPoint(c);
+            q[i] = Math.max(-128, Math.min(127, r));
+        }
+        return new Weights(NdArray.ofLongs(DType.I8, s, q), p);
+    }
+
+    /**
      * The int32 bias {@code round_half_even(b[c] / (s_x * s_w[c]))}, or null when a value does not fit in int32.
      * {@code b} may be null (no bias): then null too.
      */
