@@ -82,4 +82,35 @@ static inline uint8_t kiln_requantize_u8(int32_t acc, float multiplier, int32_t 
     return (uint8_t)kiln_requantize_f32(acc, multiplier, zp, 0, 255);
 }
 
+/*
+ * Fixed-point requantization, the twin of dev.kiln.quant.FixedPoint: no float at all. A real multiplier M is
+ * m * 2^(shift - 31) with m in Q31 (2^30 <= m < 2^31, or 0); the result is round_half_away(acc * m / 2^(31 - shift))
+ * from one int64 product and one rounding right shift, taken on the magnitude (no right shift of a negative value),
+ * saturated to int32. A right shift past 62 bits gives 0. shift must be at most 30.
+ */
+static inline int32_t kiln_requantize_q31(int32_t acc, int32_t m, int32_t shift)
+{
+    int32_t right = 31 - shift;
+    int64_t p, half, r;
+    if (right > 62) return 0;
+    p = (int64_t)acc * (int64_t)m;
+    half = (int64_t)1 << (right - 1);
+    r = p >= 0 ? (p + half) >> right : -((-p + half) >> right);
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+/* clamp(v + zp, lo, hi) without overflow (FixedPoint.addZeroPointAndClamp). */
+static inline int32_t kiln_add_zp_clamp(int32_t v, int32_t zp, int32_t lo, int32_t hi)
+{
+    if (v > hi - zp) return hi;
+    if (v < lo - zp) return lo;
+    return v + zp;
+}
+
+/* The whole requantization of an accumulator to int8: clamp(round(acc * M) + zp, lo, hi). */
+static inline int8_t kiln_requantize_q31_s8(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t lo, int32_t hi)
+{
+    return (int8_t)kiln_add_zp_clamp(kiln_requantize_q31(acc, m, shift), zp, lo, hi);
+}
+
 #endif /* KILN_RUNTIME_H */

@@ -27,6 +27,7 @@ public final class GeneratedCode {
     private final MemoryPlan plan;
     private final Map<String, String> files;
     private final Target target;
+    private long tableBytes;
 
     /** Generated files (sorted by name) of the model {@code name}. */
     public GeneratedCode(String name, Graph graph, MemoryPlan plan, Target target, Map<String, String> files) {
@@ -48,9 +49,18 @@ public final class GeneratedCode {
     /** File names to contents. */
     public Map<String, String> files() { return files; }
 
-    /** Bytes of constant data (weights) in the generated code. */
+    /**
+     * Records the bytes of constant tables the kernels declare beside the weights (requantization multipliers and
+     * shifts, lookup tables): they count as weights.
+     */
+    public void setTableBytes(long bytes) { this.tableBytes = bytes; }
+
+    /** Bytes of constant tables declared inside kernels (part of {@link #weightsBytes()}). */
+    public long tableBytes() { return tableBytes; }
+
+    /** Bytes of constant data (weights, and the kernels' constant tables) in the generated code. */
     public long weightsBytes() {
-        long b = 0;
+        long b = tableBytes;
         for (var c : graph.constants()) if (!c.uses().isEmpty() || graph.outputs().contains(c)) b += c.type().byteSize();
         return b;
     }

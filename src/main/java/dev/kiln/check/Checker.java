@@ -190,7 +190,8 @@ public final class Checker {
         for (Value v : g.inputs()) {
             NdArray a = byName.get(v.name());
             if (a == null) return "no data for input '" + v.name() + "'";
-            ins.add(a);
+            // why: an int8-lowered model takes int8 inputs; the float test data is quantized outside the model
+            ins.add(dev.kiln.quant.Int8Io.toInput(a, v.type()));
         }
         p.jobs.add(new Job(p.c.name(), g, ins));
         p.sets.add(ds);
@@ -202,7 +203,9 @@ public final class Checker {
         List<NdArray> outs = o.outputs();
         if (outs.size() < ds.outputs().size()) return "model has " + outs.size() + " outputs, data set expects " + ds.outputs().size();
         for (int i = 0; i < ds.outputs().size(); i++) {
-            String why = Compare.mismatch(ds.outputs().get(i), outs.get(i), rtol, atol);
+            // why: an int8 model's outputs are compared with the float expectations after dequantization
+            NdArray actual = ds.outputs().get(i).dtype().isFloat() ? dev.kiln.quant.Int8Io.toFloat(outs.get(i), g.outputs().get(i).type()) : outs.get(i);
+            String why = Compare.mismatch(ds.outputs().get(i), actual, rtol, atol);
             if (why != null) return "output " + i + " '" + g.outputs().get(i).name() + "': " + why;
         }
         return null;

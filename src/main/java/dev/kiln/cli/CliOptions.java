@@ -50,6 +50,21 @@ final class CliOptions {
             description = "Let RewriteDepthwiseSeparable approximate convs with relative output error up to E (default: off).")
     Double dwsTolerance;
 
+    @Option(names = "--int8", description = "Lower the model to int8 (a float model needs --calibrate; quantized models are lowered from -O1 anyway).")
+    boolean int8;
+
+    @Option(names = "--calibrate", paramLabel = "DATA",
+            description = "Calibration data for --int8: a .npy file whose first axis counts samples, or a folder of .npy/.pb inputs.")
+    java.nio.file.Path calibrate;
+
+    @Option(names = "--calibration", paramLabel = "METHOD", defaultValue = "minmax",
+            description = "Calibration method: minmax, percentile or entropy (default ${DEFAULT-VALUE}).")
+    String calibration;
+
+    @Option(names = "--percentile", paramLabel = "P", defaultValue = "99.99",
+            description = "Percentile of --calibration percentile (default ${DEFAULT-VALUE}).")
+    double percentile;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
@@ -61,6 +76,7 @@ final class CliOptions {
                 throw new KilnException(Code.USAGE, Location.NONE, "--dws-tolerance " + dwsTolerance + " must be a finite number >= 0");
             po.dwsTolerance = dwsTolerance;
         }
+        po.int8 = calibration();
         java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
         dev.kiln.passes.Instruments ins = new dev.kiln.passes.Instruments(printAfter, verifyEach, verbose, err == null ? null : s -> {
             err.println(s);
@@ -69,6 +85,21 @@ final class CliOptions {
         int lv = level == null ? defaultLevel : level;
         ins.requirePrintable(dev.kiln.passes.Pipelines.level(lv)); // why: a misspelt pass name is a usage error, reported once
         return new dev.kiln.CompileOptions(lv, po, ins);
+    }
+
+    /**
+     * The calibration {@code --int8 --calibrate DATA} asks for, or null; {@code --calibrate} without {@code --int8}
+     * and an unknown method are usage errors.
+     */
+    dev.kiln.quant.Calibration calibration() {
+        dev.kiln.quant.Calibrator.Method m = dev.kiln.quant.Calibrator.method(calibration);
+        if (calibrate == null) return null;
+        if (!int8) throw new KilnException(Code.USAGE, Location.NONE, "--calibrate needs --int8").withHint("add --int8 to quantize the model");
+        if (!java.nio.file.Files.exists(calibrate))
+            throw new KilnException(Code.FILE_NOT_FOUND, Location.file(calibrate.toString()), calibrate + " (no such file or folder)");
+        boolean tty = System.console() != null;
+        java.io.PrintWriter err = mixee == null ? new java.io.PrintWriter(System.err, true) : mixee.commandLine().getErr();
+        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, tty);
     }
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */

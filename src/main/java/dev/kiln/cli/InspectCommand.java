@@ -48,9 +48,21 @@ final class InspectCommand implements Callable<Integer> {
                         clip(l.output(), 22), l.macs(), l.params(), l.storage(), l.offset() < 0 ? "-" : Long.toString(l.offset()), l.bytes());
             out.println();
             CompileCommand.summary(out, code, st);
+            if (options.int8) floatReport(out, code.graph());
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** With --int8: the nodes int8 lowering left in float (op and node name), or that there are none. */
+    static void floatReport(PrintWriter out, dev.kiln.ir.Graph g) {
+        java.util.List<dev.kiln.ir.Node> left = dev.kiln.quant.Int8Lowering.floatNodes(g);
+        if (left.isEmpty()) {
+            out.println("int8: every node is integer (no float left)");
+            return;
+        }
+        out.println("int8: " + left.size() + " node(s) left in float:");
+        for (dev.kiln.ir.Node n : left) out.println("  " + n.op().name() + " " + n.name());
     }
 
     private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "…"; }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Kiln: an ahead-of-time compiler from ONNX models to C99 and OpenCL.",
-        subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;

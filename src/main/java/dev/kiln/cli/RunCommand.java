@@ -70,9 +70,11 @@ final class RunCommand implements Callable<Integer> {
             Path p = Path.of(file);
             NdArray a = file.endsWith(".pb") ? TensorProtos.readPb(p, opts.maxTensorBytes()) : Npy.read(p, opts.maxTensorBytes());
             Value v = g.value(name);
+            // why: an int8 model takes int8 inputs: float data is quantized with the input's parameters, outside the model
+            if (a.shape().numel() == v.shape().numel()) a = dev.kiln.quant.Int8Io.toInput(a.reshape(v.shape()), v.type());
             if (a.dtype() != v.dtype() && a.dtype().isFloat() && v.dtype().isFloat()) a = a.cast(v.dtype());
             if (!a.type().equals(v.type()) && a.shape().numel() == v.shape().numel() && a.dtype() == v.dtype()) a = a.reshape(v.shape());
-            if (!a.type().equals(v.type()))
+            if (a.dtype() != v.dtype() || !a.shape().equals(v.shape()))
                 throw new KilnException(Code.USAGE, Location.file(file), "input '" + name + "' must be " + v.type() + ", " + file + " holds " + a.type());
             feeds.put(name, a);
         }
@@ -84,6 +86,8 @@ final class RunCommand implements Callable<Integer> {
         Map<String, NdArray> outs = new Interpreter(g).run(feeds);
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, NdArray> e : outs.entrySet()) {
+            // why: int8 outputs are shown and written as the real values they stand for
+            e.setValue(dev.kiln.quant.Int8Io.toFloat(e.getValue(), g.value(e.getKey()).type()));
             out.println(e.getKey() + ": " + e.getValue());
             if (outDir != null) OutputFiles.writeAtomically(outDir.resolve(safeFileName(e.getKey()) + ".npy"), Npy.toBytes(e.getValue()));
         }

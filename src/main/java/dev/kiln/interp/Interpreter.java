@@ -71,7 +71,9 @@ public final class Interpreter {
         for (Value o : n.outputs()) types.add(o.type());
         List<NdArray> outs;
         try {
-            outs = n.op().evaluate(new EvalContext(n.name(), ins, n.attrs(), types));
+            List<TensorType> inTypes = new ArrayList<>(n.numInputs());
+            for (Value v : n.inputs()) inTypes.add(v == null ? null : v.type());
+            outs = n.op().evaluate(new EvalContext(n.name(), ins, n.attrs(), types, inTypes));
         } catch (KilnException e) {
             throw e;
         } catch (ArithmeticException | IllegalArgumentException e) {

@@ -11,12 +11,22 @@ public final class EvalContext {
     private final List<NdArray> inputs;
     private final Attrs attrs;
     private final List<TensorType> outputTypes;
+    private final List<TensorType> inputTypes;
 
     public EvalContext(String nodeName, List<NdArray> inputs, Attrs attrs, List<TensorType> outputTypes) {
+        this(nodeName, inputs, attrs, outputTypes, null);
+    }
+
+    /**
+     * A context that also knows the inputs' static types (their quantization parameters, which the data
+     * alone does not carry); {@code inputTypes} may be null, and then {@link #inputType} is the data's type.
+     */
+    public EvalContext(String nodeName, List<NdArray> inputs, Attrs attrs, List<TensorType> outputTypes, List<TensorType> inputTypes) {
         this.nodeName = nodeName;
         this.inputs = inputs;
         this.attrs = attrs;
         this.outputTypes = outputTypes;
+        this.inputTypes = inputTypes;
     }
 
     public String nodeName() { return nodeName; }
@@ -28,6 +38,15 @@ public final class EvalContext {
     public NdArray input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
 
     public boolean has(int i) { return input(i) != null; }
+
+    /**
+     * The static type of input {@code i} (with its quantization parameters) when the caller gave the node's
+     * input types, else the data's own type (no quantization parameters); null when the input is absent.
+     */
+    public TensorType inputType(int i) {
+        if (inputTypes != null && i < inputTypes.size() && inputTypes.get(i) != null) return inputTypes.get(i);
+        return has(i) ? input(i).type() : null;
+    }
 
     /** The inferred type of output {@code i}. */
     public TensorType outputType(int i) { return outputTypes.get(i); }

@@ -23,12 +23,13 @@ public final class GlobalMaxPool extends OpDef {
             cx.check(d[i] > 0, "input %s has an empty spatial axis", s);
             d[i] = 1;
         }
-        return new TensorType(cx.dtype(0), Shape.of(d));
+        // why: the max of a plane is one of its values, so per-tensor quantization parameters carry over
+        return DataMovement.moved(cx.input(0), Shape.of(d));
     }
 
     @Override
     public List<TensorType> infer(InferContext cx) {
-        cx.checkFloat(0);
+        cx.checkDType(0, dev.kiln.ir.DType.F32, dev.kiln.ir.DType.F16, dev.kiln.ir.DType.F64, dev.kiln.ir.DType.I8, dev.kiln.ir.DType.U8);
         return List.of(globalType(cx));
     }
 

@@ -97,6 +97,15 @@ public final class Ops {
     public static final QLinearMatMul QLINEAR_MATMUL = register(new QLinearMatMul());
     public static final MatMulInteger MATMUL_INTEGER = register(new MatMulInteger());
 
+    // --- Kiln's int8 ops (fixed-point requantization, see quant/FixedPoint) ---
+    public static final Qconv QCONV = register(new Qconv());
+    public static final Qmatmul QMATMUL = register(new Qmatmul());
+    public static final Qadd QADD = register(new Qadd());
+    public static final QaveragePool QAVERAGE_POOL = register(new QaveragePool());
+    public static final Requantize REQUANTIZE = register(new Requantize());
+    public static final Qlookup QLOOKUP = register(new Qlookup());
+    public static final Qsoftmax QSOFTMAX = register(new Qsoftmax());
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */

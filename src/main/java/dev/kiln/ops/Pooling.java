@@ -87,6 +87,7 @@ final class Pooling {
         } catch (IllegalArgumentException e) {
             throw cx.error("%s", e.getMessage());
         }
-        return List.of(new TensorType(cx.dtype(0), g.outputShape(cx.shape(0).dim(0), cx.shape(0).dim(1))));
+        // why: a pool picks (max) input values, so per-tensor quantization parameters carry over
+        return List.of(DataMovement.moved(cx.input(0), g.outputShape(cx.shape(0).dim(0), cx.shape(0).dim(1))));
     }
 }

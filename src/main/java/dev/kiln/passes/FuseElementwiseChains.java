@@ -42,6 +42,8 @@ public final class FuseElementwiseChains implements Pass {
                 Value v = last.output(0);
                 // why: the intermediate disappears, so only the next step may read it (once)
                 if (v.uses().size() != 1 || g.outputs().contains(v)) break;
+                // why: a value with an int8 grid is a step the int8 lowering stores (e.g. a residual add before its relu clip)
+                if (cx.quant().get(v) != null) break;
                 Node next = v.uses().get(0).user();
                 if (!isStep(next) || !continues(g, last, next)) break;
                 chain.add(next);

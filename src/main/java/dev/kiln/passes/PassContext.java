@@ -16,16 +16,21 @@ public final class PassContext {
     private final List<String> notes = new ArrayList<>();
     private Consumer<String> log = s -> {};
     private String current = "";
+    private final dev.kiln.quant.QuantAnnotations quant = new dev.kiln.quant.QuantAnnotations();
 
     public PassContext(Target target, PassOptions options) {
         this.target = target;
         this.options = options == null ? new PassOptions() : options;
+        if (this.options.int8 != null) quant.setCalibration(this.options.int8);
     }
 
     /** The target, or null when compiling for the interpreter only. */
     public Target target() { return target; }
 
     public PassOptions options() { return options; }
+
+    /** The quantization annotations of this compilation, shared by the int8 passes (import, calibration, lowering). */
+    public dev.kiln.quant.QuantAnnotations quant() { return quant; }
 
     /** Sets where {@link #skip} and {@link #report} lines go as they happen (e.g. stderr under {@code -v}). */
     public void setLog(Consumer<String> log) { this.log = log == null ? s -> {} : log; }

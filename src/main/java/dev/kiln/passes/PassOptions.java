@@ -10,4 +10,9 @@ public final class PassOptions {
     public double dwsTolerance = -1.0;
     /** Seed for random inputs passes draw when they measure a rewrite's error. */
     public long seed = 1;
+    /**
+     * Int8 lowering with calibration ({@code --int8 --calibrate DATA}): measured on the graph just before
+     * {@code LowerToInt8}; null (the default) leaves a float model float.
+     */
+    public dev.kiln.quant.Calibration int8;
 }

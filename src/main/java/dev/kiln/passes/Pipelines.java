@@ -20,6 +20,8 @@ public final class Pipelines {
         List<Pass> p = new ArrayList<>();
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
+            // quantized imports: before everything else, so every later pass sees plain float ops and annotations
+            p.add(new AbsorbQuantBoundaries());         // why: QDQ pairs and QOperator ops become int8 annotations on float values (-O0 keeps exact float QDQ)
             // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
             p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time
             p.add(new RemoveIdentities());              // why: identity, dropout, no-op casts and reshape chains only copy data
@@ -42,6 +44,10 @@ public final class Pipelines {
             p.add(new RewriteDepthwiseSeparable());     // why: opt-in (--dws-tolerance): a low-rank K×K conv costs fewer MACs as depthwise + 1×1
             p.add(new FuseDepthwisePointwise());        // why: a dw + 1×1 pair whose intermediate outweighs its input or output never stores it
             p.add(new FuseElementwiseChains());         // why: element-wise ops fusion left standing run as one loop in registers, without intermediate buffers
+        }
+        if (level >= 1) {
+            // integer lowering: last, so it lowers the fused graph (it splits what int8 computes in steps)
+            p.add(new LowerToInt8());                   // why: --int8 or a quantized model: int8 kernels, no float at run time
         }
         if (level >= 1) {
             // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind

@@ -110,8 +110,15 @@ public final class CBackend implements Backend {
             if (!needed || c.constant().size() == 0) continue;
             String sym = prefix + "_w" + p.weights.size();
             weightSymbols.put(c, sym);
-            p.weights.add(weight(sym, c));
+            p.weights.add(weight(sym, c, packedData(c, models)));
         }
+        java.util.TreeSet<String> headers = new java.util.TreeSet<>();
+        long tableBytes = 0;
+        for (Node n : nodes) {
+            headers.addAll(models.get(n).systemHeaders);
+            tableBytes += models.get(n).tableBytes;
+        }
+        p.systemHeaders.addAll(headers);
         for (Node n : nodes) {
             KernelModel k = models.get(n);
             Placement outP = plan.placement(n.output(0));
@@ -156,7 +163,9 @@ public final class CBackend implements Backend {
             if (text == null) throw new IllegalStateException("runtime-c/" + f + " is missing from Kiln's resources");
             files.put(f, text);
         }
-        return new GeneratedCode(prefix, g, plan, t, files);
+        GeneratedCode code = new GeneratedCode(prefix, g, plan, t, files);
+        code.setTableBytes(tableBytes);
+        return code;
     }
 
     private static void unsupportedIo(Value v) {
@@ -207,8 +216,24 @@ public final class CBackend implements Backend {
                 v.shape().numel(), v.type().byteSize(), dims);
     }
 
-    private static CProgram.Weight weight(String sym, Value c) {
-        NdArray a = c.constant();
+    /**
+     * The data emitted for constant {@code c}: a packed layout when its one user's kernel asked for one
+     * ({@link KernelModel#packed}), else the constant itself.
+     */
+    private static NdArray packedData(Value c, Map<Node, KernelModel> models) {
+        NdArray own = c.constant();
+        // why: a layout one kernel chose must not change what another user or a graph output reads
+        if (c.uses().size() != 1) return own;
+        Value.Use u = c.uses().get(0);
+        KernelModel k = models.get(u.user());
+        NdArray packed = k == null ? null : k.packed.get(u.index());
+        if (packed == null) return own;
+        if (packed.dtype() != own.dtype() || packed.size() != own.size())
+            throw new IllegalStateException("packed data of '" + c.name() + "' differs in type or size");
+        return packed;
+    }
+
+    private static CProgram.Weight weight(String sym, Value c, NdArray a) {
         DType t = c.dtype();
         int per = t.isFloat() ? 8 : 16;
         List<String> lines = new ArrayList<>();

@@ -103,5 +103,7 @@ public final class CProgram {
     public final List<Copy> copies = new ArrayList<>();
     /** Runtime headers the kernels include ({@code kiln_runtime.h}). */
     public final List<String> runtimeHeaders = new ArrayList<>();
+    /** System headers some kernel needs ({@code arm_acle.h} for the DSP kernels), sorted. */
+    public final List<String> systemHeaders = new ArrayList<>();
     public boolean needsArena;
 }

@@ -4,6 +4,7 @@ import dev.kiln.backend.Target;
 import dev.kiln.backend.c.kernels.ChainKernels;
 import dev.kiln.backend.c.kernels.DataKernels;
 import dev.kiln.backend.c.kernels.ElementwiseKernels;
+import dev.kiln.backend.c.kernels.Int8Kernels;
 import dev.kiln.backend.c.kernels.NnKernels;
 import dev.kiln.backend.c.kernels.QuantKernels;
 import dev.kiln.backend.c.kernels.SeparableKernels;
@@ -23,7 +24,7 @@ import java.util.Map;
  */
 public final class KernelLowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
-            SeparableKernels.class, ChainKernels.class};
+            SeparableKernels.class, ChainKernels.class, Int8Kernels.class};
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {

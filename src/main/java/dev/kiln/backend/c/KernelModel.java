@@ -1,13 +1,16 @@
 package dev.kiln.backend.c;
 
 import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The model object of one node's kernel, handed to the op's template as {@code k} (the op-specific part,
@@ -46,6 +49,15 @@ public final class KernelModel {
     public long scratchBytes;
     /** The op-specific model from the lowering method, or null. */
     public Object m;
+    /**
+     * Constant inputs the kernel reads in a packed layout (set by the lowering): input index to the data emitted
+     * for that constant instead of its own (same element type and count). Only for constants this node alone uses.
+     */
+    public final Map<Integer, NdArray> packed = new TreeMap<>();
+    /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
+    public final Set<String> systemHeaders = new TreeSet<>();
+    /** Bytes of constant tables the kernel declares itself (requantization multipliers, lookup tables). */
+    public long tableBytes;
 
     public KernelModel(int index, String prefix, Node n) {
         this.index = index;

@@ -1,0 +1,424 @@
+package dev.kiln.backend.c.kernels;
+
+import dev.kiln.backend.Target;
+import dev.kiln.backend.c.KernelModel;
+import dev.kiln.backend.c.Unsupported;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Qadd;
+import dev.kiln.ops.QaveragePool;
+import dev.kiln.ops.Qconv;
+import dev.kiln.ops.Qmatmul;
+import dev.kiln.ops.Qsoftmax;
+import dev.kiln.ops.Requantize;
+import dev.kiln.quant.FixedPoint;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * C kernel lowerings of Kiln's integer ops (templates in {@code templates/c/ops/int8.stg}): one public static method
+ * per op (see KernelLowerings). The arithmetic is int32 accumulation and fixed-point requantization through the
+ * runtime's {@code kiln_requantize_q31} and {@code kiln_add_zp_clamp}, twins of {@link FixedPoint}; every
+ * multiplier, shift, zero point, clamp and table comes from the op's own Java (the numbers its {@code evaluate}
+ * uses), so the C gives the interpreter's int8 outputs byte for byte and contains no float.
+ *
+ * <p>On targets whose descriptor says {@code dsp=true}, convolutions with several input channels per group and
+ * matrix products take a SIMD path: the input window (or row), minus its zero point, is gathered into 16-bit
+ * scratch and multiplied with four weights at a time by two ACLE {@code __smlad} on sign-extended pairs
+ * ({@code __sxtb16}); the weights are packed at compile time so that the pairs line up (see {@link #packGroups}).
+ * Integer sums do not depend on their order, so both paths give the same bytes.
+ */
+public final class Int8Kernels {
+    private Int8Kernels() {}
+
+    /** Per-channel requantization: multipliers and shifts as literals or tables, output zero point and clamp. */
+    public static final class Requant {
+        /** Whether the multiplier differs per output channel (then read {@code rq_m[c]}, {@code rq_s[c]}). */
+        public final boolean perChannel;
+        /** The single multiplier and shift (per tensor), as literals. */
+        public final String mult, shift;
+        /** The per-channel tables' values (empty per tensor), as literals, and the C type of the shift table. */
+        public final List<String> mults = new ArrayList<>(), shifts = new ArrayList<>();
+        public final String shiftType;
+        /** Output zero point and clamp bounds (the fused activation as a range of the quantized output). */
+        public final long zp, lo, hi;
+
+        Requant(FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
+            boolean same = true;
+            for (FixedPoint.Multiplier x : m) same &= x.equals(m[0]);
+            perChannel = !same;
+            mult = Integer.toString(m[0].multiplier());
+            shift = Integer.toString(m[0].shift());
+            int minShift = 0, maxShift = 0;
+            for (FixedPoint.Multiplier x : m) {
+                minShift = Math.min(minShift, x.shift());
+                maxShift = Math.max(maxShift, x.shift());
+            }
+            shiftType = minShift >= Byte.MIN_VALUE && maxShift <= Byte.MAX_VALUE ? "int8_t" : "int32_t";
+            if (perChannel) for (FixedPoint.Multiplier x : m) {
+                mults.add(Integer.toString(x.multiplier()));
+                shifts.add(Integer.toString(x.shift()));
+            }
+            this.zp = zp;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        /** Bytes of the tables (0 per tensor). */
+        long tableBytes() { return perChannel ? mults.size() * (4L + (shiftType.equals("int8_t") ? 1 : 4)) : 0; }
+    }
+
+    // ---------------------------------------------------------------- qconv
+
+    /** The model of qconv: the float conv's window (tables of valid taps) plus the integer numbers. */
+    public static final class QConvModel {
+        /** The window: geometry, valid-tap tables, channels and groups (as for the float conv). */
+        public final NnKernels.Window w;
+        public final Requant rq;
+        /** Input zero point (taps in the padding are skipped: they contribute x - zero point = 0). */
+        public final long xz;
+        /** Whether the bias is given. */
+        public final boolean hasBias;
+        /** The depthwise kernel applies (one input channel per group). */
+        public final boolean depthwise;
+        /** The DSP (SMLAD) path: gather each window into 16-bit scratch, dot it with packed weights. */
+        public final boolean dsp;
+        /** DSP: weights per output channel done four at a time, and whether single ones remain. */
+        public final long n4;
+        public final boolean hasQuads, hasTail;
+        /** DSP: whether some window crosses the padding (then the scratch is cleared first). */
+        public final boolean padded;
+        /** Weight zero points per output channel when some is not 0 (imported models), else null. */
+        public List<String> wz;
+
+        QConvModel(NnKernels.Window w, Requant rq, long xz, boolean hasBias, boolean dsp, boolean padded) {
+            this.w = w;
+            this.rq = rq;
+            this.xz = xz;
+            this.hasBias = hasBias;
+            this.depthwise = w.depthwise;
+            this.dsp = dsp;
+            this.n4 = w.wStride & ~3L;
+            this.hasQuads = n4 > 0;
+            this.hasTail = n4 < w.wStride;
+            this.padded = padded;
+        }
+    }
+
+    /**
+     * qconv: {@code y = clamp(requantize(B[c] + sum (x - zx) * w) + zy, act_min, act_max)} per output channel c,
+     * 1-D to 3-D, groups, strides, dilations, pads; a depthwise kernel for one input channel per group and, on DSP
+     * targets, the SMLAD kernel for the others.
+     */
+    public static Object qconv(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        NnKernels.Window w = (NnKernels.Window) NnKernels.conv(k, n, t);
+        Requant rq = requant(n, Qconv.multipliers(n));
+        long xz = zeroPoint(n.input(0));
+        // why: without pads every window lies inside the input, so each scratch entry is written before it is read
+        boolean padded = hasPad(n);
+        List<String> wz = weightZeroPoints(n.input(1), w.outChannels);
+        // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
+        boolean dsp = t.hasDsp() && !w.depthwise && wz == null && w.wStride >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        if (dsp) {
+            k.systemHeaders.add("<arm_acle.h>");
+            k.scratchBytes = w.wStride * 2;
+            k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride));
+        }
+        k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
+        QConvModel m = new QConvModel(w, rq, xz, n.input(2) != null, dsp, padded);
+        m.wz = wz;
+        return m;
+    }
+
+    private static boolean hasPad(Node n) {
+        if (!n.attrs().has("pads")) return false;
+        for (long v : n.attrs().getInts("pads")) if (v != 0) return true;
+        return false;
+    }
+
+    // ---------------------------------------------------------------- qmatmul
+
+    /** The model of qmatmul: rows of X [.., K] times the constant W [K, N], plus bias, requantized per column. */
+    public static final class QMatmulModel {
+        public final long rows, k, n;
+        public final long xz;
+        public final Requant rq;
+        public final boolean hasBias;
+        /**
+         * DSP path: W stored transposed as [N, K]; four bytes of X at a time become two pairs {@code (x0 - zx, x2 - zx)},
+         * {@code (x1 - zx, x3 - zx)} by {@code __sxtab16} (u8 X: {@code __uxtab16}) against {@link #zxPair}, four
+         * weights the matching pairs by {@code __sxtb16}; no scratch.
+         */
+        public final boolean dsp;
+        public final long n4;
+        public final boolean hasQuads, hasTail;
+        /** DSP: {@code -zx} in both 16-bit halves, and the extend-and-add intrinsic for X's type. */
+        public String zxPair, xtab;
+        /** Weight zero points per column when some is not 0, else null. */
+        public List<String> wz;
+
+        QMatmulModel(long rows, long k, long n, long xz, Requant rq, boolean hasBias, boolean dsp) {
+            this.rows = rows;
+            this.k = k;
+            this.n = n;
+            this.xz = xz;
+            this.rq = rq;
+            this.hasBias = hasBias;
+            this.dsp = dsp;
+            this.n4 = k & ~3L;
+            this.hasQuads = n4 > 0;
+            this.hasTail = n4 < k;
+        }
+    }
+
+    /** qmatmul: {@code y[r, j] = clamp(requantize(B[j] + sum_k (x[r, k] - zx) * W[k, j]) + zy, lo, hi)}. */
+    public static Object qmatmul(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        Shape xs = n.input(0).shape(), ws = n.input(1).shape();
+        long kk = ws.dim(0), nn = ws.dim(1);
+        long rows = xs.numel() / kk;
+        Requant rq = requant(n, Qmatmul.multipliers(n));
+        List<String> wz = weightZeroPoints(n.input(1), (int) nn);
+        // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
+        boolean dsp = t.hasDsp() && wz == null && kk >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        if (dsp) {
+            k.systemHeaders.add("<arm_acle.h>");
+            k.packed.put(1, transpose(n.input(1).constant(), (int) kk, (int) nn));
+        }
+        k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
+        QMatmulModel m = new QMatmulModel(rows, kk, nn, zeroPoint(n.input(0)), rq, n.input(2) != null, dsp);
+        m.wz = wz;
+        m.zxPair = ((-m.xz) & 0xFFFFL) * 0x10001L + "u";
+        m.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
+        return m;
+    }
+
+
+    // ---------------------------------------------------------------- qadd, requantize
+
+    /** The model of qadd: both operands rescaled onto a common scale, summed, requantized. */
+    public static final class QAddModel {
+        public final long za, zb, leftShift;
+        /** Multiplier and shift of A, of B, and of the sum. */
+        public final String ma, sa, mb, sb, mo, so;
+        public final long zp, lo, hi;
+
+        QAddModel(long za, long zb, FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
+            this.za = za;
+            this.zb = zb;
+            this.leftShift = 1L << Qadd.LEFT_SHIFT;
+            ma = Integer.toString(m[0].multiplier());
+            sa = Integer.toString(m[0].shift());
+            mb = Integer.toString(m[1].multiplier());
+            sb = Integer.toString(m[1].shift());
+            mo = Integer.toString(m[2].multiplier());
+            so = Integer.toString(m[2].shift());
+            this.zp = zp;
+            this.lo = lo;
+            this.hi = hi;
+        }
+    }
+
+    /** qadd: {@code clamp(rq((a - za) * 2^20, Ma) + rq((b - zb) * 2^20, Mb)) -> rq(sum, Mo) + zp}, broadcasting. */
+    public static Object qadd(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        return new QAddModel(zeroPoint(n.input(0)), zeroPoint(n.input(1)), Qadd.multipliers(n), n.attrs().getInt("out_zero_point", 0),
+                n.attrs().getInt("act_min", -128), n.attrs().getInt("act_max", 127));
+    }
+
+    /** requantize: {@code clamp(rq(x - zx, M) + zp, lo, hi)}. */
+    public static Object requantize(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        FixedPoint.Multiplier m = Requantize.multiplier(n);
+        Requant rq = requant(n, new FixedPoint.Multiplier[] {m});
+        return new ElementModel(zeroPoint(n.input(0)), rq, null);
+    }
+
+    /** The model of an element-wise int8 kernel: the input zero point, the requantization, or a table. */
+    public static final class ElementModel {
+        public final long xz;
+        public final Requant rq;
+        /** qlookup: the 256 entries, indexed by {@code x - offset} (offset = the input type's minimum). */
+        public final List<String> table;
+        public final long offset;
+
+        ElementModel(long xz, Requant rq, List<String> table) {
+            this.xz = xz;
+            this.rq = rq;
+            this.table = table;
+            this.offset = 0;
+        }
+
+        ElementModel(List<String> table, long offset, long lo, long hi) {
+            this.xz = 0;
+            this.rq = new Requant(new FixedPoint.Multiplier[] {FixedPoint.of(1)}, 0, lo, hi);
+            this.table = table;
+            this.offset = offset;
+        }
+    }
+
+    /** qlookup: {@code clamp(table[x - min], act_min, act_max)}; the clamp is applied to the table here. */
+    public static Object qlookup(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        long[] tab = n.attrs().getInts("table");
+        long lo = n.attrs().getInt("act_min", -128), hi = n.attrs().getInt("act_max", 127);
+        List<String> v = new ArrayList<>();
+        // why: clamping each entry once at compile time gives what clamping each looked-up value gives
+        for (long e : tab) v.add(Long.toString(Math.max(lo, Math.min(hi, e))));
+        k.tableBytes += tab.length;
+        return new ElementModel(v, n.input(0).dtype().minValue(), lo, hi);
+    }
+
+    // ---------------------------------------------------------------- qaverage_pool
+
+    /** The model of qaverage_pool: window sums of {@code x - zx}, then a rounded division or a requantization. */
+    public static final class QPoolModel {
+        /** The window (windowed pools), or null for a global pool over planes of {@link #plane} elements. */
+        public final NnKernels.Window w;
+        public final long planes, plane;
+        public final long xz, zp, lo, hi;
+        /** Whether the output keeps the input's scale (a rounded division by the count). */
+        public final boolean same;
+        /** Otherwise: multiplier and shift per window count (index = count), as table values or literals (global). */
+        public final List<String> mults = new ArrayList<>(), shifts = new ArrayList<>();
+        public String mult, shift;
+
+        QPoolModel(NnKernels.Window w, long planes, long plane, long xz, boolean same, long zp, long lo, long hi) {
+            this.w = w;
+            this.planes = planes;
+            this.plane = plane;
+            this.xz = xz;
+            this.same = same;
+            this.zp = zp;
+            this.lo = lo;
+            this.hi = hi;
+        }
+    }
+
+    /** qaverage_pool: windowed (counts with or without padding) or global. */
+    public static Object qaveragePool(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        Shape xs = n.input(0).shape();
+        long planes = (long) xs.dim(0) * xs.dim(1);
+        boolean global = n.attrs().getInt("global", 0) == 1;
+        NnKernels.Window w = global ? null : (NnKernels.Window) NnKernels.averagePool(k, n, t);
+        long plane = xs.numel() / Math.max(planes, 1);
+        boolean same = QaveragePool.sameScale(n);
+        QPoolModel m = new QPoolModel(w, planes, plane, zeroPoint(n.input(0)), same, n.attrs().getInt("out_zero_point", 0),
+                n.attrs().getInt("act_min", -128), n.attrs().getInt("act_max", 127));
+        if (!same) {
+            double outScale = n.attrs().getFloat("out_scale");
+            if (global) {
+                FixedPoint.Multiplier f = QaveragePool.multiplier(n.input(0).type().quant(), outScale, (int) plane);
+                m.mult = Integer.toString(f.multiplier());
+                m.shift = Integer.toString(f.shift());
+            } else {
+                // why: a window holds at most taps positions (with padding counted: still at most taps)
+                for (int c = 0; c <= w.taps; c++) {
+                    FixedPoint.Multiplier f = c == 0 ? new FixedPoint.Multiplier(0, 0)
+                            : QaveragePool.multiplier(n.input(0).type().quant(), outScale, c);
+                    m.mults.add(Integer.toString(f.multiplier()));
+                    m.shifts.add(Integer.toString(f.shift()));
+                }
+                k.tableBytes += 8L * m.mults.size();
+            }
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- qsoftmax
+
+    /** The model of qsoftmax: rows along the axis and the exp table. */
+    public static final class QSoftmaxModel {
+        public final long outer, len, inner;
+        public final List<String> exp = new ArrayList<>();
+
+        QSoftmaxModel(long outer, long len, long inner) {
+            this.outer = outer;
+            this.len = len;
+            this.inner = inner;
+        }
+    }
+
+    /** qsoftmax: per row, {@code min(127, (512 e + sum) / (2 sum) - 128)} with {@code e = exp[max - x]}. */
+    public static Object qsoftmax(KernelModel k, Node n, Target t) {
+        requireI8(n);
+        Shape s = n.input(0).shape();
+        int axis = s.axis((int) n.attrs().getInt("axis", -1));
+        long len = s.dim(axis), inner = s.prod(axis + 1, s.rank());
+        QSoftmaxModel m = new QSoftmaxModel(s.numel() / (len * inner), len, inner);
+        for (int e : Qsoftmax.expTable(n)) m.exp.add(e + "u");
+        k.tableBytes += 4L * m.exp.size();
+        return m;
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    /** Per-channel weight zero points of {@code w} as literals when some is not 0, else null. */
+    private static List<String> weightZeroPoints(Value w, int channels) {
+        dev.kiln.ir.QuantParams q = w.type().quant();
+        if (q == null) throw new Unsupported("weight '" + w.name() + "' has no quantization parameters");
+        boolean any = false;
+        List<String> r = new ArrayList<>();
+        for (int c = 0; c < channels; c++) {
+            long z = q.zeroPoint(q.perChannel() ? c : 0);
+            any |= z != 0;
+            r.add(Long.toString(z));
+        }
+        return any ? r : null;
+    }
+
+    /** The output's requantization from the op's multipliers and its out/act attributes. */
+    private static Requant requant(Node n, FixedPoint.Multiplier[] m) {
+        long zp = n.attrs().getInt("out_zero_point", 0);
+        long lo = n.attrs().getInt("act_min", -128), hi = n.attrs().getInt("act_max", 127);
+        return new Requant(m, zp, lo, hi);
+    }
+
+    /** The per-tensor zero point of a quantized value. */
+    static long zeroPoint(Value v) {
+        if (v.type().quant() == null) throw new Unsupported("'" + v.name() + "' has no quantization parameters");
+        return v.type().quant().zeroPoint(0);
+    }
+
+    /** Fails unless the node gives int8 from int8 or uint8 data with quantization parameters, none of it empty. */
+    private static void requireI8(Node n) {
+        DType in = n.input(0).dtype();
+        if (in != DType.I8 && in != DType.U8 || n.output(0).dtype() != DType.I8)
+            throw new Unsupported("the int8 C kernels take i8 or u8 data to i8 (got " + in + " -> " + n.output(0).dtype() + ")");
+        for (Value v : n.inputs())
+            if (v != null && v.shape().numel() == 0) throw new Unsupported("empty tensor '" + v.name() + "'");
+    }
+
+    /**
+     * Reorders each row of {@code rows} x {@code cols} int8 values in groups of four {@code [w0, w1, w2, w3]} to
+     * {@code [w0, w2, w1, w3]} (a last partial group stays), so that {@code __sxtb16(word)} gives the pair
+     * (w0, w1) and {@code __sxtb16(word ror 8)} the pair (w2, w3), matching two consecutive 16-bit input pairs.
+     */
+    static NdArray packGroups(NdArray a, long rows, long cols) {
+        long[] v = new long[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.getLong(i);
+        long[] p = v.clone();
+        long quads = cols & ~3L;
+        for (long r = 0; r < rows; r++) {
+            for (long j = 0; j < quads; j += 4) {
+                int b = (int) (r * cols + j);
+                p[b + 1] = v[b + 2];
+                p[b + 2] = v[b + 1];
+            }
+        }
+        return NdArray.ofLongs(a.dtype(), a.shape(), p);
+    }
+
+    /** W [K, N] as [N, K] (same element count and shape object kept, for emission in place of W). */
+    private static NdArray transpose(NdArray a, int k, int n) {
+        long[] p = new long[a.size()];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < n; j++) p[j * k + i] = a.getLong(i * n + j);
+        return NdArray.ofLongs(a.dtype(), a.shape(), p);
+    }
+}

@@ -1,0 +1,253 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Target;
+import dev.kiln.check.Checker;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.QuantParams;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Ops;
+import dev.kiln.ops.Qlookup;
+import dev.kiln.toolchain.CProgramRunner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every int8 op's C kernel against the interpreter, byte for byte, on hand-built graphs: convolutions with
+ * padding, strides, dilations, groups, depthwise, 1-D and 3-D, per-channel and per-tensor weights, weight zero
+ * points, u8 input; matrix products with and without a tail of fewer than four weights, i8 and u8 input; qadd with broadcasting;
+ * requantize, qlookup, windowed and global average pools at the same and at another scale, qsoftmax on either
+ * axis; inputs at -128 and 127 against maximal weights. Each batch is one C program per target: the host
+ * (ASan/UBSan), cortex-m0plus (plain C under qemu) and cortex-m4f (the SMLAD kernels under qemu).
+ */
+class Int8KernelsTest {
+    private final Random r = new Random(61L);
+
+    @Test
+    void hostWithSanitizersMatchesTheInterpreter() {
+        check(Target.load("host"), true);
+    }
+
+    @Test
+    void cortexM0plusMatchesTheInterpreter() {
+        check(Target.load("cortex-m0plus"), false);
+    }
+
+    @Test
+    void cortexM4fDspKernelsMatchTheInterpreter() {
+        check(Target.load("cortex-m4f"), false);
+    }
+
+    /** The DSP path is what cortex-m4f gets (SMLAD through ACLE, packed weights) and what m0plus and the host do not. */
+    @Test
+    void dspPathFollowsTheTargetDescriptor() {
+        Checker.Job conv = cases().get(0);
+        String m4 = source(conv, "cortex-m4f"), m0 = source(conv, "cortex-m0plus"), host = source(conv, "host");
+        assertTrue(m4.contains("__smlad(") && m4.contains("#include <arm_acle.h>"), "cortex-m4f uses SMLAD");
+        assertFalse(m0.contains("__smlad") || m0.contains("arm_acle.h"), "cortex-m0plus stays plain C");
+        assertFalse(host.contains("__smlad"), "the host stays plain C");
+    }
+
+    private static String source(Checker.Job j, String target) {
+        GeneratedCode code = new CBackend().generate(j.graph(), Target.load(target), new Backend.Options("t", null, j.name()));
+        return code.files().get("t.c");
+    }
+
+    private void check(Target t, boolean sanitize) {
+        List<Checker.Job> jobs = cases();
+        List<Checker.Outcome> got = new CProgramRunner(t, sanitize, null).runAll(jobs);
+        for (int i = 0; i < jobs.size(); i++) {
+            Checker.Job j = jobs.get(i);
+            Checker.Outcome o = got.get(i);
+            assertNull(o.error(), t.name() + " " + j.name());
+            List<NdArray> want = new Interpreter(j.graph()).run(j.inputs());
+            assertEquals(want.size(), o.outputs().size(), j.name());
+            for (int k = 0; k < want.size(); k++) {
+                assertEquals(DType.I8, o.outputs().get(k).dtype(), j.name());
+                assertArrayEquals(want.get(k).toLongArray(), o.outputs().get(k).toLongArray(), t.name() + " " + j.name());
+            }
+        }
+    }
+
+    /** The cases; the same seed gives the same graphs and inputs for every target. */
+    List<Checker.Job> cases() {
+        r.setSeed(61L);
+        List<Checker.Job> jobs = new ArrayList<>();
+        QuantParams qx = QuantParams.perTensor(0.05f, -3), qy = QuantParams.perTensor(0.2f, 5);
+        // padded strided conv, per-channel weights, bias, relu as a clamp from the zero point
+        jobs.add(conv("conv_pad_stride", qx, 1, 3, 9, 8, 6, 3, 3, 1, Attrs.of("strides", new long[] {2, 1}, "pads", new long[] {1, 1, 1, 2},
+                "out_scale", 0.2, "out_zero_point", 5L, "act_min", 5L, "act_max", 127L), true, false));
+        // grouped, dilated, asymmetric pads (taps per channel not a multiple of four)
+        jobs.add(conv("conv_group_dil", qx, 1, 4, 7, 7, 6, 3, 3, 2, Attrs.of("group", 2L, "dilations", new long[] {2, 1},
+                "pads", new long[] {0, 2, 1, 0}, "out_scale", 0.1, "out_zero_point", -7L), true, false));
+        // depthwise with a multiplier of two, stride 2, pads
+        jobs.add(conv("conv_depthwise", qx, 1, 4, 8, 8, 8, 3, 3, 4, Attrs.of("group", 4L, "strides", new long[] {2, 2},
+                "pads", new long[] {1, 1, 1, 1}, "out_scale", 0.05, "out_zero_point", 0L), true, false));
+        // pointwise, 6 input channels (a tail of two), batch 2, no pads, no bias
+        jobs.add(conv("conv_1x1", qx, 2, 6, 4, 5, 7, 1, 1, 1, Attrs.of("out_scale", 0.3, "out_zero_point", 2L), false, false));
+        // 1-D and 3-D
+        jobs.add(conv("conv_1d", qx, 1, 5, 17, 0, 4, 5, 0, 1, Attrs.of("strides", new long[] {3}, "pads", new long[] {2, 4},
+                "out_scale", 0.2, "out_zero_point", 1L), true, false));
+        jobs.add(conv3d());
+        // extremes: x at -128 and 127 with zero point -128 against weights of +-127, the clamp at both ends
+        jobs.add(convExtreme());
+        // per-tensor weights with zero points (as imported models may have them), u8 input
+        jobs.add(convWeightZeroPoints());
+        // matrix products: K with a tail, K a multiple of four, batched rows, per-tensor weights
+        jobs.add(matmul("matmul_tail", 3, 10, 5, true, true));
+        jobs.add(matmul("matmul_k16", 2, 16, 12, false, true));
+        jobs.add(matmul("matmul_pertensor_u8", 4, 7, 3, true, false));
+        // element-wise
+        jobs.add(qadd("qadd_same", new int[] {1, 3, 4, 4}, new int[] {1, 3, 4, 4}, -128L, 127L));
+        jobs.add(qadd("qadd_bcast_relu", new int[] {2, 3, 4, 5}, new int[] {3, 1, 1}, 10L, 127L));
+        jobs.add(unary("requantize", Ops.REQUANTIZE, Attrs.of("out_scale", 0.013, "out_zero_point", -20L, "act_min", -100L, "act_max", 90L)));
+        long[] sig = Qlookup.table(Ops.SIGMOID, Attrs.EMPTY, DType.I8, qx, QuantParams.perTensor(1f / 256, -128));
+        jobs.add(unary("qlookup_sigmoid", Ops.QLOOKUP, Attrs.of("table", sig, "out_scale", 1.0 / 256, "out_zero_point", -128L,
+                "act_min", -120L, "act_max", 100L)));
+        // pools
+        jobs.add(pool("avgpool_same", Attrs.of("kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1},
+                "out_scale", 0.05, "out_zero_point", -3L)));
+        jobs.add(pool("avgpool_rescale_pad", Attrs.of("kernel_shape", new long[] {3, 2}, "pads", new long[] {1, 0, 1, 1}, "count_include_pad", 1L,
+                "out_scale", 0.03, "out_zero_point", 4L)));
+        jobs.add(pool("gap_same", Attrs.of("global", 1L, "out_scale", 0.05, "out_zero_point", -3L)));
+        jobs.add(pool("gap_rescale", Attrs.of("global", 1L, "out_scale", 0.011, "out_zero_point", 9L, "act_min", -50L)));
+        // softmax over the last axis and over the channels
+        jobs.add(unary("qsoftmax_last", Ops.QSOFTMAX, Attrs.of("axis", -1L)));
+        jobs.add(unary("qsoftmax_axis1", Ops.QSOFTMAX, Attrs.of("axis", 1L)));
+        return jobs;
+    }
+
+    private Checker.Job conv(String name, QuantParams qx, int n, int c, int h, int w, int m, int kh, int kw, int group, Attrs attrs,
+            boolean bias, boolean u8) {
+        Graph g = new Graph(name);
+        int[] xd = w == 0 ? new int[] {n, c, h} : new int[] {n, c, h, w};
+        int[] wd = kw == 0 ? new int[] {m, c / group, kh} : new int[] {m, c / group, kh, kw};
+        TensorType xt = new TensorType(u8 ? DType.U8 : DType.I8, Shape.of(xd), qx);
+        Value x = g.addInput("x", xt);
+        Value wv = weight(g, wd, 0);
+        List<Value> ins = new ArrayList<>(List.of(x, wv));
+        if (bias) ins.add(g.addConstant("b", ints(DType.I32, -4000, 4000, m)));
+        g.addOutput(g.addNode(Ops.QCONV, "n", ins, attrs).output(0));
+        return new Checker.Job(name, g, List.of(ints(xt.dtype(), (int) xt.dtype().minValue(), (int) xt.dtype().maxValue(), xd)));
+    }
+
+    private Checker.Job conv3d() {
+        Graph g = new Graph("conv_3d");
+        TensorType xt = new TensorType(DType.I8, Shape.of(1, 2, 4, 5, 6), QuantParams.perTensor(0.02f, 7));
+        Value x = g.addInput("x", xt);
+        Value w = weight(g, new int[] {3, 2, 2, 2, 3}, 0);
+        Value b = g.addConstant("b", ints(DType.I32, -4000, 4000, 3));
+        g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, w, b), Attrs.of("strides", new long[] {1, 2, 1},
+                "pads", new long[] {1, 0, 1, 0, 1, 1}, "out_scale", 0.1, "out_zero_point", 0L)).output(0));
+        return new Checker.Job("conv_3d", g, List.of(ints(DType.I8, -128, 127, 1, 2, 4, 5, 6)));
+    }
+
+    private Checker.Job convExtreme() {
+        Graph g = new Graph("conv_extreme");
+        QuantParams qx = QuantParams.perTensor(0.5f, -128);
+        TensorType xt = new TensorType(DType.I8, Shape.of(1, 8, 5, 5), qx);
+        Value x = g.addInput("x", xt);
+        long[] wv = new long[4 * 8 * 9];
+        for (int i = 0; i < wv.length; i++) wv[i] = i % 3 == 0 ? -127 : 127;
+        Value w = g.addConstant("w", NdArray.ofLongs(DType.I8, Shape.of(4, 8, 3, 3), wv));
+        float[] s = {0.01f, 0.002f, 0.5f, 0.0001f};
+        w.setType(w.type().withQuant(new QuantParams(s, new long[4], 0)));
+        Value b = g.addConstant("b", NdArray.ofLongs(DType.I32, Shape.of(4), 2_000_000, -2_000_000, 0, 123_456));
+        g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, w, b), Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.7,
+                "out_zero_point", 0L, "act_min", -100L, "act_max", 100L)).output(0));
+        long[] xv = new long[8 * 25];
+        for (int i = 0; i < xv.length; i++) xv[i] = (i / 7) % 2 == 0 ? 127 : -128;
+        return new Checker.Job("conv_extreme", g, List.of(NdArray.ofLongs(DType.I8, xt.shape(), xv)));
+    }
+
+    private Checker.Job convWeightZeroPoints() {
+        Graph g = new Graph("conv_wzp_u8");
+        TensorType xt = new TensorType(DType.U8, Shape.of(1, 3, 6, 6), QuantParams.perTensor(0.04f, 128));
+        Value x = g.addInput("x", xt);
+        Value w = g.addConstant("w", ints(DType.I8, -128, 127, 5, 3, 3, 3));
+        w.setType(w.type().withQuant(QuantParams.perTensor(0.01f, 3)));
+        g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, w), Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.5)).output(0));
+        return new Checker.Job("conv_wzp_u8", g, List.of(ints(DType.U8, 0, 255, 1, 3, 6, 6)));
+    }
+
+    /** A constant i8 weight with symmetric per-channel scales along {@code axis}. */
+    private Value weight(Graph g, int[] dims, int axis) {
+        Value w = g.addConstant("w", ints(DType.I8, -127, 127, dims));
+        int ch = dims[axis];
+        float[] s = new float[ch];
+        for (int i = 0; i < ch; i++) s[i] = 0.002f + 0.01f * r.nextFloat();
+        w.setType(w.type().withQuant(new QuantParams(s, new long[ch], axis)));
+        return w;
+    }
+
+    private Checker.Job matmul(String name, int rows, int k, int n, boolean bias, boolean perChannel) {
+        Graph g = new Graph(name);
+        // why: per-tensor weights come with a u8 input here (the DSP kernel zero-extends it)
+        DType xd = perChannel ? DType.I8 : DType.U8;
+        TensorType xt = new TensorType(xd, Shape.of(rows, k), QuantParams.perTensor(0.1f, perChannel ? 12 : 131));
+        Value x = g.addInput("x", xt);
+        Value w;
+        if (perChannel) {
+            w = weight(g, new int[] {k, n}, 1);
+        } else {
+            w = g.addConstant("w", ints(DType.I8, -127, 127, k, n));
+            w.setType(w.type().withQuant(QuantParams.perTensor(0.004f, 0)));
+        }
+        List<Value> ins = new ArrayList<>(List.of(x, w));
+        if (bias) ins.add(g.addConstant("b", ints(DType.I32, -10000, 10000, n)));
+        g.addOutput(g.addNode(Ops.QMATMUL, "n", ins, Attrs.of("out_scale", 0.25, "out_zero_point", -9L)).output(0));
+        return new Checker.Job(name, g, List.of(ints(xd, (int) xd.minValue(), (int) xd.maxValue(), rows, k)));
+    }
+
+    private Checker.Job qadd(String name, int[] a, int[] b, long lo, long hi) {
+        Graph g = new Graph(name);
+        TensorType at = new TensorType(DType.I8, Shape.of(a), QuantParams.perTensor(0.07f, -11));
+        TensorType bt = new TensorType(DType.I8, Shape.of(b), QuantParams.perTensor(0.021f, 30));
+        Value av = g.addInput("a", at), bv = g.addInput("b", bt);
+        g.addOutput(g.addNode(Ops.QADD, "n", List.of(av, bv), Attrs.of("out_scale", 0.09, "out_zero_point", 10L, "act_min", lo, "act_max", hi))
+                .output(0));
+        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, a), ints(DType.I8, -128, 127, b)));
+    }
+
+    private Checker.Job unary(String name, dev.kiln.ops.OpDef op, Attrs attrs) {
+        Graph g = new Graph(name);
+        TensorType xt = new TensorType(DType.I8, Shape.of(2, 5, 3, 7), QuantParams.perTensor(0.05f, -3));
+        Value x = g.addInput("x", xt);
+        g.addOutput(g.addNode(op, "n", List.of(x), attrs).output(0));
+        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, 2, 5, 3, 7)));
+    }
+
+    private Checker.Job pool(String name, Attrs attrs) {
+        Graph g = new Graph(name);
+        TensorType xt = new TensorType(DType.I8, Shape.of(1, 3, 7, 6), QuantParams.perTensor(0.05f, -3));
+        Value x = g.addInput("x", xt);
+        g.addOutput(g.addNode(Ops.QAVERAGE_POOL, "n", List.of(x), attrs).output(0));
+        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, 1, 3, 7, 6)));
+    }
+
+    /** Uniform integers in [lo, hi], with the ends themselves over-represented. */
+    private NdArray ints(DType t, int lo, int hi, int... dims) {
+        Shape s = Shape.of(dims);
+        long[] v = new long[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            int p = r.nextInt(10);
+            v[i] = p == 0 ? lo : p == 1 ? hi : lo + r.nextInt(hi - lo + 1);
+        }
+        return NdArray.ofLongs(t, s, v);
+    }
+}
