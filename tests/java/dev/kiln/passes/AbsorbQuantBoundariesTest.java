@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.Kiln;
+import dev.kiln.QuantTesting;
 import dev.kiln.TestFiles;
 import dev.kiln.check.TestCase;
 import dev.kiln.frontend.onnx.ImportOptions;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
+import dev.kiln.QuantTesting;
 import dev.kiln.TestFiles;
 import dev.kiln.check.Compare;
 import dev.kiln.check.TestCase;

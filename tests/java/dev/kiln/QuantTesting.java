@@ -1,5 +1,6 @@
-package dev.kiln.passes;
+package dev.kiln;
 
+import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
@@ -9,6 +10,7 @@ import dev.kiln.ir.Value;
 import dev.kiln.ops.Ops;
 import dev.kiln.quant.QLinearExpansion;
 import dev.kiln.quant.QdqPatterns;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,20 +20,26 @@ import java.util.Map;
  * Helpers for tests of quantized models: how many roundings a model stacks (its depth), the step of its output
  * grid, so that "one output step per layer of depth" is a number, and the quantizing/dequantizing of int8 I/O.
  */
-final class QuantTesting {
+public final class QuantTesting {
     private QuantTesting() {}
 
     /** Whether the graph as imported is a quantized model (it holds quantize_linear or QOperator nodes). */
-    static boolean quantized(Graph g) {
+    public static boolean quantized(Graph g) {
         for (Node n : g.nodes()) if (n.op() == Ops.QUANTIZE_LINEAR || QLinearExpansion.expandable(n)) return true;
         return false;
     }
 
+    /** Whether the model in test folder {@code dir} is quantized. */
+    public static boolean quantized(Path dir) { return quantized(Kiln.load(dir.resolve("model.onnx"), new ImportOptions())); }
+
+    /** The absolute tolerance for the quantized model in test folder {@code dir}: depth × output step. */
+    public static double tolerance(Path dir) { return tolerance(Kiln.load(dir.resolve("model.onnx"), new ImportOptions())); }
+
     /** The absolute tolerance for a quantized model's outputs: depth × output step. */
-    static double tolerance(Graph imported) { return depth(imported) * outputStep(imported.outputs().get(0)); }
+    public static double tolerance(Graph imported) { return depth(imported) * outputStep(imported.outputs().get(0)); }
 
     /** The most roundings (quantize_linear or QOperator ops) on a path from a graph input to an output. */
-    static int depth(Graph g) {
+    public static int depth(Graph g) {
         Map<Value, Integer> d = new LinkedHashMap<>();
         int best = 0;
         for (Node n : g.nodes()) {
@@ -48,7 +56,7 @@ final class QuantTesting {
      * Whether {@code n} rounds to a grid: a QOperator op, or a quantize — except one that re-quantizes, on the
      * same grid, what a transparent op (max pool, flatten...) made of a dequantize's output: nothing rounds there.
      */
-    static boolean rounds(Node n) {
+    public static boolean rounds(Node n) {
         if (QLinearExpansion.expandable(n)) return true;
         if (n.op() != Ops.QUANTIZE_LINEAR) return false;
         Node t = n.input(0).producer();
@@ -58,7 +66,7 @@ final class QuantTesting {
     }
 
     /** The scale of the last dequantize before {@code out} (its grid's step), searching back through float ops. */
-    static double outputStep(Value out) {
+    public static double outputStep(Value out) {
         List<Value> work = new ArrayList<>(List.of(out));
         while (!work.isEmpty()) {
             Value v = work.remove(0);
@@ -70,14 +78,14 @@ final class QuantTesting {
         throw new AssertionError("no dequantize before " + out.name());
     }
 
-    static NdArray quantize(NdArray a, QuantParams p) {
+    public static NdArray quantize(NdArray a, QuantParams p) {
         long[] q = new long[a.size()];
         for (int i = 0; i < q.length; i++) q[i] = Math.max(-128, Math.min(127, Math.round(Math.rint(a.getDouble(i) / p.scale(0))) + p.zeroPoint(0)));
         return NdArray.ofLongs(DType.I8, a.shape(), q);
     }
 
     /** A graph output's values as reals: int8 ones dequantized with the grid on their type. */
-    static NdArray dequantized(Value o, NdArray a) {
+    public static NdArray dequantized(Value o, NdArray a) {
         QuantParams p = o.type().quant();
         if (a.dtype().isFloat() || p == null) return a;
         float[] f = new float[a.size()];
