@@ -17,8 +17,16 @@ final class CliOptions {
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
-    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp or c (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp, c or opencl (default ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = "--opencl-binding", paramLabel = "NAME", defaultValue = "jocl",
+            description = "Java OpenCL binding of --backend opencl: jocl or lwjgl (default ${DEFAULT-VALUE}).")
+    String openclBinding;
+
+    @Option(names = "--opencl-device", paramLabel = "N",
+            description = "OpenCL device of --backend opencl, numbered over all platforms as 'clinfo -l' lists them (default: the first GPU, else the first device).")
+    Integer openclDevice;
 
     @Option(names = {"-t", "--target"}, defaultValue = "host", paramLabel = "TARGET",
             description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets').")
@@ -89,10 +97,19 @@ final class CliOptions {
         return o;
     }
 
-    /** Fails unless the chosen backend exists. */
+    /** The backends {@code --backend} accepts. */
+    static final List<String> BACKENDS = List.of("interp", "c", "opencl");
+
+    /** Fails unless the chosen backend exists and the OpenCL options fit it. */
     void requireBackend() {
-        if (!backend.equals("interp") && !backend.equals("c"))
-            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp, c");
+        if (!BACKENDS.contains(backend))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: " + String.join(", ", BACKENDS));
+        // why: OpenCL options on another backend would be silently ignored
+        if (!backend.equals("opencl") && (openclDevice != null || !openclBinding.equals("jocl")))
+            throw new KilnException(Code.USAGE, Location.NONE, "--opencl-binding and --opencl-device need --backend opencl");
+        if (!dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS.contains(openclBinding))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + openclBinding + "'")
+                    .withHint("available: " + String.join(", ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS));
     }
 
     /** The batch runner of the chosen backend. */
@@ -101,6 +118,17 @@ final class CliOptions {
         if (backend.equals("interp")) {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
             return dev.kiln.check.Checker.sequential((g, ins) -> new dev.kiln.interp.Interpreter(g).run(ins));
+        }
+        if (backend.equals("opencl")) {
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+            dev.kiln.backend.opencl.runtime.OpenClRunner r = new dev.kiln.backend.opencl.runtime.OpenClRunner(
+                    dev.kiln.backend.Target.load(target), openclBinding, openclDevice, templates);
+            if (verbose && mixee != null) {
+                java.io.PrintWriter err = mixee.commandLine().getErr();
+                err.println("opencl: " + r.runtime().binding() + " on device " + r.device().describe());
+                err.flush();
+            }
+            return r;
         }
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }

@@ -45,6 +45,15 @@ public interface ClSession extends AutoCloseable {
      */
     void enqueue(Program p, String kernel, List<KernelArg> args, long[] global, long[] local);
 
+    /** Enqueues a device-to-device copy of {@code bytes} bytes. */
+    void copy(Buffer src, long srcOffset, Buffer dst, long dstOffset, long bytes);
+
+    /** Releases buffer {@code b} now rather than at {@link #close()}. */
+    void release(Buffer b);
+
+    /** Releases program {@code p} and its kernels now rather than at {@link #close()}. */
+    void release(Program p);
+
     /** Waits until every enqueued command has finished. */
     void finish();
 

@@ -245,6 +245,26 @@ public final class JoclRuntime implements OpenClRuntime {
         }
 
         @Override
+        public void copy(Buffer src, long srcOffset, Buffer dst, long dstOffset, long bytes) {
+            if (bytes == 0) return;
+            OpenCl.check(CL.clEnqueueCopyBuffer(queue, ((Buf) src).mem, ((Buf) dst).mem, srcOffset, dstOffset, bytes, 0, null, null),
+                    "clEnqueueCopyBuffer of " + bytes + " bytes");
+        }
+
+        @Override
+        public void release(Buffer b) {
+            if (buffers.remove(b)) CL.clReleaseMemObject(((Buf) b).mem);
+        }
+
+        @Override
+        public void release(Program p) {
+            Prog prog = (Prog) p;
+            if (!programs.remove(prog)) return;
+            for (cl_kernel k : prog.kernels.values()) CL.clReleaseKernel(k);
+            CL.clReleaseProgram(prog.program);
+        }
+
+        @Override
         public void finish() {
             OpenCl.check(CL.clFinish(queue), "clFinish");
         }

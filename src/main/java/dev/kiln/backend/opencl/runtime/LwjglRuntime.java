@@ -304,6 +304,26 @@ public final class LwjglRuntime implements OpenClRuntime {
         }
 
         @Override
+        public void copy(Buffer src, long srcOffset, Buffer dst, long dstOffset, long bytes) {
+            if (bytes == 0) return;
+            OpenCl.check(CL10.clEnqueueCopyBuffer(queue, ((Buf) src).mem, ((Buf) dst).mem, srcOffset, dstOffset, bytes, null, null),
+                    "clEnqueueCopyBuffer of " + bytes + " bytes");
+        }
+
+        @Override
+        public void release(Buffer b) {
+            if (buffers.remove(b)) CL10.clReleaseMemObject(((Buf) b).mem);
+        }
+
+        @Override
+        public void release(Program p) {
+            Prog prog = (Prog) p;
+            if (!programs.remove(prog)) return;
+            for (long k : prog.kernels.values()) CL10.clReleaseKernel(k);
+            CL10.clReleaseProgram(prog.program);
+        }
+
+        @Override
         public void finish() {
             OpenCl.check(CL10.clFinish(queue), "clFinish");
         }
