@@ -106,6 +106,9 @@ public final class Target {
         return new Target(n, p, where);
     }
 
+    /** A descriptor property by key ({@code workgroup}), or {@code def} when the descriptor does not set it. */
+    public String property(String key, String def) { return p.getProperty(key, def).trim(); }
+
     /** The target's name ({@code cortex-m4f}). */
     public String name() { return name; }
     /** One line for {@code kiln targets}. */

@@ -54,7 +54,7 @@ public final class KernelLowerings {
     }
 
     /** Runs the op's lowering (if any) and stores its result in {@code k.m}; throws {@link Unsupported}. */
-    static void lower(KernelModel k, Node n, Target t) {
+    public static void lower(KernelModel k, Node n, Target t) {
         Method m = METHODS.get(methodName(n.op().name()));
         if (m == null) return;
         try {

@@ -47,7 +47,7 @@ public final class KernelModel {
     /** The op-specific model from the lowering method, or null. */
     public Object m;
 
-    KernelModel(int index, String prefix, Node n) {
+    public KernelModel(int index, String prefix, Node n) {
         this.index = index;
         this.prefix = prefix;
         this.op = n.op().name();

@@ -1,0 +1,355 @@
+package dev.kiln.backend.opencl;
+
+import dev.kiln.Kiln;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Target;
+import dev.kiln.backend.Templates;
+import dev.kiln.backend.c.CActivation;
+import dev.kiln.backend.c.CTypes;
+import dev.kiln.backend.c.KernelLowerings;
+import dev.kiln.backend.c.KernelModel;
+import dev.kiln.backend.c.TensorInfo;
+import dev.kiln.backend.c.Unsupported;
+import dev.kiln.backend.c.kernels.ChainKernels;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.memory.MemoryPlan;
+import dev.kiln.memory.MemoryPlan.Kind;
+import dev.kiln.memory.MemoryPlan.Placement;
+import dev.kiln.memory.MemoryPlanner;
+import dev.kiln.memory.PlacementRules;
+import dev.kiln.ops.Trait;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The OpenCL backend: one kernel per node (fusion comes from the passes), rendered from the op's template in
+ * {@code templates/opencl/ops/} and specialised by shape, over one device arena planned by {@link MemoryPlanner}
+ * (tensors are byte offsets passed as kernel arguments, not sub-buffers), one weights buffer and one buffer per
+ * model input and output. {@link #lower} gives the launch description ({@link OpenClProgram}) that the Java
+ * runners execute; {@link #generate} also renders the standalone host C that executes the same description.
+ */
+public final class OpenClBackend implements Backend {
+    /** Bytes every tensor offset in the arena and the weights is aligned to (a float4 or a long2). */
+    static final int MIN_ALIGN = 16;
+
+    /** The lowered model: the description and the model of the generated files. */
+    public record Lowered(OpenClProgram program, ClHost host, MemoryPlan plan) {}
+
+    @Override
+    public String kind() { return "opencl"; }
+
+    @Override
+    public String unsupportedReason(Graph g, Node n, Target t) {
+        Templates tpl = new Templates("opencl", null);
+        Templates c = new Templates("c", null);
+        return reason(tpl, c, g, n, 0, "m", t, new ClKernel[1]);
+    }
+
+    /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
+    private static String reason(Templates tpl, Templates c, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
+        for (Value v : n.inputs())
+            if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+        for (Value v : n.outputs())
+            if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+        if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
+        KernelModel k = new KernelModel(index, prefix, n);
+        try {
+            KernelLowerings.lower(k, n, t);
+            ClKernel ck = new ClKernel(k, n.op().name(), describe(n));
+            fill(ck, n, c);
+            ClLowerings.lower(ck, n, t);
+            out[0] = ck;
+        } catch (Unsupported e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    /** The expressions the OpenCL templates share with the C backend (broadcast reads, activation formulas). */
+    private static void fill(ClKernel ck, Node n, Templates c) {
+        KernelModel k = ck.k;
+        for (TensorInfo ti : k.ins) ck.at.add(ti.present ? c.render("at", "t", ti) : "0");
+        ck.act = c.render("fused_activation", "a", CActivation.fused(n), "v", "r");
+        // an activation op's formula, given what its C template gives scalar_<op> (its lowering model, else k)
+        String tmpl = "scalar_" + n.op().name();
+        if (n.op().has(Trait.ACTIVATION) && c.has(tmpl)) {
+            try {
+                ck.expr = c.render(tmpl, "a", k.m != null ? k.m : k, "v", "x");
+            } catch (KilnException e) {
+                ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
+            }
+        }
+        if (k.m instanceof ChainKernels.Chain ch)
+            for (ChainKernels.Step s : ch.steps) ck.steps.add(c.render("chain_step", "s", s, "k", k));
+    }
+
+    @Override
+    public GeneratedCode generate(Graph g, Target t, Options o) {
+        Lowered l = lower(g, t, o);
+        ClHost h = l.host();
+        Templates tpl = new Templates("opencl", o.templates());
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(h.prefix + ".cl", l.program().source());
+        files.put(h.prefix + "_cl.h", tpl.render("hostHeader", "p", h));
+        files.put(h.prefix + "_cl.c", tpl.render("hostSource", "p", h));
+        files.put(h.prefix + "_cl_weights.c", tpl.render("hostWeights", "p", h));
+        files.put(h.prefix + "_cl.json", l.program().toJson());
+        return new GeneratedCode(h.prefix, g, l.plan(), t, files);
+    }
+
+    /** Lowers {@code g}: every kernel, the memory plan and the launch description; reports all unsupported nodes at once. */
+    public Lowered lower(Graph g, Target t, Options o) {
+        String prefix = o.name().toLowerCase(Locale.ROOT);
+        if (!prefix.matches("[a-z_][a-z0-9_]*"))
+            throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
+                    .withHint("use letters, digits and underscores, e.g. --name kws");
+        Templates tpl = new Templates("opencl", o.templates());
+        Templates ct = new Templates("c", o.templates());
+        for (Value v : g.inputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
+        for (Value v : g.outputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
+
+        // 1. kernel models for every node; collect every node the backend cannot run
+        Map<Node, ClKernel> kernels = new IdentityHashMap<>();
+        StringBuilder unsupported = new StringBuilder();
+        int count = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            ClKernel[] out = new ClKernel[1];
+            String why = reason(tpl, ct, g, n, i, prefix, t, out);
+            if (why != null) {
+                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
+                count++;
+            } else kernels.put(n, out[0]);
+        }
+        if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", count, unsupported.toString());
+
+        // 2. memory: one arena of byte offsets, planned like the C arena
+        int align = Math.max(MIN_ALIGN, t.alignment());
+        MemoryPlan plan = new MemoryPlanner(align, rules(kernels)).plan(g);
+
+        // 3. buffers: arena, weights (constants packed and aligned), one per model input and output
+        List<OpenClProgram.Buffer> buffers = new ArrayList<>();
+        buffers.add(new OpenClProgram.Buffer(0, OpenClProgram.BufferKind.ARENA, -1, "arena", plan.arenaBytes()));
+        Map<Value, Long> constOffset = new IdentityHashMap<>();
+        List<OpenClProgram.Constant> constants = new ArrayList<>();
+        List<byte[]> parts = new ArrayList<>();
+        long wbytes = 0;
+        for (Value c : g.constants()) {
+            boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);
+            if (!needed || c.constant().size() == 0) continue;
+            byte[] b = ClBytes.of(c.constant());
+            wbytes = (wbytes + align - 1) / align * align;
+            constOffset.put(c, wbytes);
+            constants.add(new OpenClProgram.Constant(c.name(), c.type().toString(), wbytes, b.length));
+            parts.add(b);
+            wbytes += b.length;
+        }
+        byte[] weights = new byte[Math.toIntExact((wbytes + 3) / 4 * 4)];
+        for (int i = 0; i < parts.size(); i++)
+            System.arraycopy(parts.get(i), 0, weights, (int) constants.get(i).offset(), parts.get(i).length);
+        buffers.add(new OpenClProgram.Buffer(1, OpenClProgram.BufferKind.WEIGHTS, -1, "weights", weights.length));
+        int firstIn = buffers.size();
+        for (int i = 0; i < g.inputs().size(); i++) {
+            Value v = g.inputs().get(i);
+            buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.INPUT, i, v.name(), v.type().byteSize()));
+        }
+        int firstOut = buffers.size();
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value v = g.outputs().get(i);
+            buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.OUTPUT, i, v.name(), v.type().byteSize()));
+        }
+
+        // 4. kernels in schedule order, with their tensor arguments (buffer, byte offset)
+        ClHost h = new ClHost();
+        h.prefix = prefix;
+        h.PREFIX = prefix.toUpperCase(Locale.ROOT);
+        h.kilnVersion = Kiln.version();
+        h.source = CTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
+        h.target = t.name();
+        h.buildOptions = t.property("opencl.build-options", "");
+        h.arenaBuffer = 0;
+        h.weightsBuffer = 1;
+        h.arenaBytes = plan.arenaBytes();
+        List<OpenClProgram.Kernel> launches = new ArrayList<>();
+        for (Node n : nodes) {
+            ClKernel c = kernels.get(n);
+            Placement outP = plan.placement(n.output(0));
+            if (n.input(0) != null) c.k.inPlace = samePlace(plan.placement(n.input(0)), outP);
+            // why: an alias whose output already is its input's bytes computes nothing
+            if (n.op().has(Trait.ALIAS) && c.k.inPlace) continue;
+            boolean empty = true;
+            for (Value v : n.outputs()) if (v != null && v.shape().numel() > 0) empty = false;
+            // why: a node whose outputs are all empty computes nothing (and OpenCL rejects empty work sizes)
+            if (empty || c.items == 0) continue;
+            for (int i = 0; i < n.numInputs(); i++) {
+                Value v = n.input(i);
+                if (v != null) c.params.add(param("x" + i, v, true, plan, constOffset, firstIn, firstOut));
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                Value v = n.output(i);
+                if (v != null) c.params.add(param("y" + i, v, false, plan, constOffset, firstIn, firstOut));
+            }
+            MemoryPlan.Buffer s = plan.scratch(n);
+            if (s != null) {
+                ClKernel.Param p = new ClKernel.Param("s", "uchar", false);
+                p.buffer = 0;
+                p.offset = s.offset();
+                c.params.add(p);
+            }
+            List<OpenClProgram.Arg> args = new ArrayList<>();
+            for (ClKernel.Param p : c.params) {
+                args.add(OpenClProgram.Arg.buffer(p.buffer));
+                args.add(OpenClProgram.Arg.uint(p.offset));
+            }
+            h.kernels.add(c);
+            launches.add(new OpenClProgram.Kernel(c.name, n.name(), n.op().name(), 0, args, c.global, c.local));
+        }
+        List<OpenClProgram.Copy> copies = new ArrayList<>();
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value v = g.outputs().get(i);
+            Placement pl = plan.placement(v);
+            if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
+            if (v.type().byteSize() == 0) continue; // why: nothing to copy
+            ClKernel.Param p = param("src", v, true, plan, constOffset, firstIn, firstOut);
+            copies.add(new OpenClProgram.Copy(p.buffer, p.offset, firstOut + i, 0, v.type().byteSize()));
+        }
+
+        // 5. the program source and the host model
+        String source = tpl.render("clProgram", "p", h);
+        String[] lines = source.split("\n", -1);
+        for (int i = 0; i < launches.size(); i++) {
+            OpenClProgram.Kernel k = launches.get(i);
+            int at = 0;
+            for (int j = 0; j < lines.length && at == 0; j++) if (lines[j].startsWith("__kernel void " + k.name() + "(")) at = j + 1;
+            launches.set(i, new OpenClProgram.Kernel(k.name(), k.node(), k.op(), at, k.args(), k.global(), k.local()));
+        }
+        OpenClProgram prog = new OpenClProgram(prefix, source, h.buildOptions, buffers, weights, constants, launches, copies);
+        for (String l2 : lines) h.sourceLines.add(cString(l2 + "\n"));
+        ByteBuffer wb = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
+        StringBuilder line = new StringBuilder();
+        h.weightWords = weights.length / 4;
+        for (long i = 0; i < h.weightWords; i++) {
+            if (line.length() > 0) line.append(' ');
+            line.append(String.format("0x%08xu", wb.getInt())).append(i + 1 < h.weightWords ? "," : "");
+            if ((i + 1) % 8 == 0) {
+                h.weightLines.add(line.toString());
+                line.setLength(0);
+            }
+        }
+        if (line.length() > 0) h.weightLines.add(line.toString());
+        for (OpenClProgram.Buffer b : buffers)
+            h.buffers.add(new ClHost.Buf(b.id(), b.allocBytes(), CTypes.commentText(b.kind().name().toLowerCase(Locale.ROOT) + " '" + b.name() + "'"),
+                    b.kind() == OpenClProgram.BufferKind.WEIGHTS));
+        java.util.Set<String> used = new java.util.HashSet<>(List.of("m", "device"));
+        for (int i = 0; i < g.inputs().size(); i++) h.inputs.add(io(i, firstIn + i, "in_", g.inputs().get(i), used));
+        for (int i = 0; i < g.outputs().size(); i++) h.outputs.add(io(i, firstOut + i, "out_", g.outputs().get(i), used));
+        for (int i = 0; i < launches.size(); i++) h.launches.add(new ClHost.Launch(i, launches.get(i)));
+        h.copies.addAll(copies);
+        return new Lowered(prog, h, plan);
+    }
+
+    private static ClHost.Io io(int i, int buffer, String pre, Value v, java.util.Set<String> used) {
+        String base = pre + CTypes.identifier(v.name());
+        String name = base;
+        for (int k = 2; !used.add(name); k++) name = base + "_" + k;
+        return new ClHost.Io(i, buffer, name, CTypes.ctype(v.dtype()), CTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
+    }
+
+    /** {@code s} as the body of a C string literal. */
+    private static String cString(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : s.toCharArray()) {
+            if (ch == '"' || ch == '\\') b.append('\\').append(ch);
+            else if (ch == '\n') b.append("\\n");
+            else if (ch == '\t') b.append("\\t");
+            else if (ch < 0x20 || ch > 0x7e) b.append('?');
+            else b.append(ch);
+        }
+        return b.toString();
+    }
+
+    private static ClKernel.Param param(String name, Value v, boolean readOnly, MemoryPlan plan, Map<Value, Long> consts,
+            int firstIn, int firstOut) {
+        ClKernel.Param p = new ClKernel.Param(name, CTypes.ctype(v.dtype()), readOnly);
+        Placement pl = plan.placement(v);
+        switch (pl.kind()) {
+            case ARENA: p.buffer = 0; p.offset = pl.offset(); break;
+            case INPUT: p.buffer = firstIn + pl.index(); p.offset = 0; break;
+            case OUTPUT: p.buffer = firstOut + pl.index(); p.offset = 0; break;
+            case CONSTANT:
+                p.buffer = 1;
+                Long off = consts.get(v);
+                p.offset = off == null ? 0 : off;
+                break;
+            default: throw new IllegalStateException();
+        }
+        return p;
+    }
+
+    private static void unsupportedIo(Value v) {
+        throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", 1,
+                "\n  model input/output '" + v.name() + "' is " + v.dtype() + ", which the OpenCL backend does not support");
+    }
+
+    private static PlacementRules rules(Map<Node, ClKernel> kernels) {
+        return new PlacementRules() {
+            @Override
+            public boolean isAlias(Node n) {
+                return n.op().has(Trait.ALIAS) && n.input(0) != null
+                        && n.input(0).type().byteSize() == n.output(0).type().byteSize();
+            }
+
+            @Override
+            public int inPlaceInput(Node n) {
+                ClKernel c = kernels.get(n);
+                // why: a kernel whose work item i reads element i of an input just before writing element i (a conv's Z)
+                if (c.k.inPlaceInput >= 0) return c.k.inPlaceInput;
+                // why: element-wise kernels read element i of every input before writing element i, in one work item
+                if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
+                Value out = n.output(0);
+                for (int i = 0; i < n.numInputs(); i++) {
+                    Value in = n.input(i);
+                    if (in != null && in.dtype() == out.dtype() && in.shape().equals(out.shape())) return i;
+                }
+                return -1;
+            }
+
+            @Override
+            public long scratchBytes(Node n) { return kernels.get(n).k.scratchBytes; }
+        };
+    }
+
+    private static boolean samePlace(Placement a, Placement b) {
+        if (a.kind() != b.kind()) return false;
+        if (a.kind() == Kind.ARENA) return a.offset() == b.offset();
+        return a.kind() != Kind.CONSTANT && a.index() == b.index();
+    }
+
+    private static String describe(Node n) {
+        StringBuilder b = new StringBuilder(n.op().name()).append(" '").append(n.name()).append("': ");
+        for (int i = 0; i < n.numInputs(); i++) {
+            if (i > 0) b.append(", ");
+            b.append(n.input(i) == null ? "-" : n.input(i).type().toString());
+        }
+        b.append(" -> ");
+        for (int i = 0; i < n.outputs().size(); i++) {
+            if (i > 0) b.append(", ");
+            b.append(n.output(i) == null ? "-" : n.output(i).type().toString());
+        }
+        return CTypes.commentText(b.toString());
+    }
+}
