@@ -46,7 +46,7 @@ final class CheckCommand implements Callable<Integer> {
         options.importOptions(); // why: a malformed option is a usage error (exit 2), not a failure of every case
         if (model != null) dev.kiln.Kiln.declaredInputs(model); // why: a broken --model is bad input, not a failed check
         dev.kiln.CompileOptions co = options.compileOptions(); // why: bad pipeline options are a usage error, not a failure of every case
-        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.target);
+        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.targetName());
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
         List<TestCase> cases = TestCase.find(paths);

@@ -77,7 +77,34 @@ final class CliOptions {
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */
     void optimize(dev.kiln.ir.Graph g) {
-        dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(target), compileOptions());
+        dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(targetName()), compileOptions());
+    }
+
+    private dev.kiln.backend.opencl.runtime.OpenClRunner openCl;
+
+    /**
+     * The target to compile for: {@code -t}, except that with {@code --backend opencl} the C default
+     * {@code host} stands for the OpenCL descriptor that suits the chosen device (opencl-gpu or opencl-cpu).
+     */
+    String targetName() {
+        if (backend.equals("opencl") && target.equals("host"))
+            return dev.kiln.backend.opencl.runtime.DeviceTargets.defaultTargetName(openClRunner().device().type());
+        return target;
+    }
+
+    /** The OpenCL runner of the command line's binding and device (made once: listing devices costs a little). */
+    private dev.kiln.backend.opencl.runtime.OpenClRunner openClRunner() {
+        if (openCl == null) {
+            openCl = dev.kiln.backend.opencl.runtime.OpenClRunner.create(openclBinding, openclDevice,
+                    target.equals("host") ? null : target, templates);
+            if (verbose && mixee != null) {
+                java.io.PrintWriter err = mixee.commandLine().getErr();
+                err.println("opencl: " + openCl.runtime().binding() + " binding, device " + openCl.device().describe()
+                        + ", target " + openCl.target().name());
+                err.flush();
+            }
+        }
+        return openCl;
     }
 
     /** Fresh import options from the command line's values. */
@@ -121,14 +148,7 @@ final class CliOptions {
         }
         if (backend.equals("opencl")) {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
-            dev.kiln.backend.opencl.runtime.OpenClRunner r = new dev.kiln.backend.opencl.runtime.OpenClRunner(
-                    dev.kiln.backend.Target.load(target), openclBinding, openclDevice, templates);
-            if (verbose && mixee != null) {
-                java.io.PrintWriter err = mixee.commandLine().getErr();
-                err.println("opencl: " + r.runtime().binding() + " on device " + r.device().describe());
-                err.flush();
-            }
-            return r;
+            return openClRunner();
         }
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }

@@ -3,7 +3,6 @@ package dev.kiln.backend.opencl;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.TestFiles;
-import dev.kiln.backend.Target;
 import dev.kiln.backend.opencl.runtime.OpenClRunner;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
@@ -27,7 +26,7 @@ class OpenClJavaRunnerTest {
     private static Stream<DynamicTest> run(List<Path> dirs, String binding, double atol) {
         List<TestCase> cases = new ArrayList<>();
         for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
-        Checker checker = new Checker(new OpenClRunner(Target.load("host"), binding, null, null), 1e-3, atol, ImportOptions::new, null);
+        Checker checker = new Checker(OpenClRunner.create(binding, null, null, null), 1e-3, atol, ImportOptions::new, null);
         List<Checker.Result> results = checker.checkAll(cases, cases.size(), r -> {});
         return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(), () -> assertTrue(r.passed(), r.line())));
     }

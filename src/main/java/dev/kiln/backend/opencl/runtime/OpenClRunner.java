@@ -34,12 +34,20 @@ public final class OpenClRunner implements Checker.BatchRunner {
 
     /**
      * A runner on binding {@code binding} ({@code jocl} or {@code lwjgl}; null: jocl), device {@code device}
-     * (null: the first GPU, else the first device), lowering for {@code target} narrowed to the device's limits.
-     * Fails now, not per case, when no OpenCL runtime is installed.
+     * (null: the first GPU, else the first device), lowering for target {@code target} (null: opencl-gpu or
+     * opencl-cpu after the device's type) narrowed to the device's limits. Fails now, not per case, when no
+     * OpenCL runtime is installed.
      */
-    public OpenClRunner(Target target, String binding, Integer device, Path templates) {
-        this.runtime = OpenClRuntime.forBinding(binding);
-        this.device = runtime.select(device);
+    public static OpenClRunner create(String binding, Integer device, String target, Path templates) {
+        OpenClRuntime rt = OpenClRuntime.forBinding(binding);
+        ClDevice d = rt.select(device);
+        return new OpenClRunner(rt, d, Target.load(target != null ? target : DeviceTargets.defaultTargetName(d.type())), templates);
+    }
+
+    /** A runner on device {@code device} of {@code runtime}, lowering for {@code target} narrowed to the device. */
+    public OpenClRunner(OpenClRuntime runtime, ClDevice device, Target target, Path templates) {
+        this.runtime = runtime;
+        this.device = device;
         this.target = target;
         this.templates = templates;
     }
