@@ -149,9 +149,12 @@ class OpenClRuntimeTest {
         assertEquals(Code.USAGE, assertThrows(KilnException.class, () -> OpenClRuntime.forBinding("cuda")).code());
     }
 
-    /** An application's own LWJGL context and queue: Kiln's session uses them and leaves them alive on close. */
+    /**
+     * An application's own LWJGL context and queue (README's example): a bundled model runs there, twice on the
+     * same device-resident weights, matching the recorded outputs; Kiln's session leaves them alive on close.
+     */
     @Test
-    void runsInAnApplicationsLwjglContext() {
+    void runsAModelInAnApplicationsLwjglContext() {
         long device = (Long) OpenClRuntime.forBinding("lwjgl").select(null).handle();
         try (org.lwjgl.system.MemoryStack st = org.lwjgl.system.MemoryStack.stackPush()) {
             java.nio.IntBuffer err = st.mallocInt(1);
@@ -159,13 +162,18 @@ class OpenClRuntimeTest {
             assertEquals(0, err.get(0));
             long queue = org.lwjgl.opencl.CL10.clCreateCommandQueue(ctx, device, 0, err);
             assertEquals(0, err.get(0));
-            try (ClSession s = LwjglRuntime.wrap(ctx, device, queue)) {
-                ClSession.Program p = s.build(SAXPY, "");
-                ClSession.Buffer yb = s.allocate(16);
-                s.enqueue(p, "fill", List.of(KernelArg.of(yb), KernelArg.of(4), KernelArg.of(7f)), new long[] {4}, null);
-                ByteBuffer out = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                s.read(yb, 0, out);
-                assertEquals(7f, out.getFloat(12));
+            java.nio.file.Path dir = dev.kiln.TestFiles.models().resolve("digits_mlp_op13");
+            dev.kiln.check.TestCase.DataSet ds = dev.kiln.check.TestCase.find(List.of(dir)).get(0).dataSets(1L << 30).get(0);
+            dev.kiln.ir.Graph g = dev.kiln.Kiln.load(dir.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+            dev.kiln.backend.Target t = dev.kiln.backend.Target.load("opencl-gpu");
+            dev.kiln.Kiln.optimize(g, t, dev.kiln.CompileOptions.defaults());
+            try (ClSession s = LwjglRuntime.wrap(ctx, device, queue);
+                 dev.kiln.backend.opencl.runtime.OpenClModel m = dev.kiln.backend.opencl.runtime.OpenClModel.compile(s, g, t, null)) {
+                for (int run = 0; run < 2; run++) {
+                    List<dev.kiln.ir.NdArray> out = m.run(ds.inputs());
+                    String why = dev.kiln.check.Compare.mismatch(ds.outputs().get(0), out.get(0), 1e-3, 1e-4);
+                    assertEquals(null, why, "run " + run);
+                }
             }
             // the application's queue still works after Kiln's session closed
             assertEquals(0, org.lwjgl.opencl.CL10.clFinish(queue));

@@ -1,12 +1,17 @@
 package dev.kiln.backend.opencl.runtime;
 
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.Target;
 import dev.kiln.backend.opencl.ClBytes;
+import dev.kiln.backend.opencl.OpenClBackend;
 import dev.kiln.backend.opencl.OpenClProgram;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
 import dev.kiln.toolchain.CProgramRunner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -48,6 +53,19 @@ public final class OpenClModel implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Compiles optimized graph {@code g} for {@code t} narrowed to the session's device (see
+     * {@link DeviceTargets}) and makes it ready in {@code s}; {@code templates} may override built-in ones.
+     */
+    public static OpenClModel compile(ClSession s, Graph g, Target t, java.nio.file.Path templates) {
+        Target narrowed = DeviceTargets.narrow(t, s.device().limits());
+        OpenClProgram p = new OpenClBackend().lower(g, narrowed, new Backend.Options("kiln", templates, g.name() == null ? "model" : g.name())).program();
+        List<TensorType> ins = new ArrayList<>(), outs = new ArrayList<>();
+        for (Value v : g.inputs()) ins.add(v.type());
+        for (Value v : g.outputs()) outs.add(v.type());
+        return new OpenClModel(s, p, ins, outs);
     }
 
     /** The launch description this model runs. */
