@@ -162,7 +162,7 @@ class OpenClRuntimeTest {
             assertEquals(0, err.get(0));
             long queue = org.lwjgl.opencl.CL10.clCreateCommandQueue(ctx, device, 0, err);
             assertEquals(0, err.get(0));
-            java.nio.file.Path dir = dev.kiln.TestFiles.models().resolve("digits_mlp_op13");
+            java.nio.file.Path dir = dev.kiln.TestFiles.models().resolve("fc_autoencoder_ad_op13");
             dev.kiln.check.TestCase.DataSet ds = dev.kiln.check.TestCase.find(List.of(dir)).get(0).dataSets(1L << 30).get(0);
             dev.kiln.ir.Graph g = dev.kiln.Kiln.load(dir.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
             dev.kiln.backend.Target t = dev.kiln.backend.Target.load("opencl-gpu");
