@@ -101,6 +101,10 @@ class OpenClCliTest {
         }
     }
 
+    private static OpenClProgram lower(dev.kiln.ir.Graph g, Target t) {
+        return new OpenClBackend().lower(g, t, new dev.kiln.backend.Backend.Options("m", null, "m")).program();
+    }
+
     /** A device's limits narrow the descriptor's work-group and tile, and switch local memory off when it is tiny. */
     @Test
     void deviceLimitsNarrowTheTarget() {
@@ -117,6 +121,15 @@ class OpenClCliTest {
         assertEquals("false", tiny.property("local-memory", ""));
         assertEquals("opencl-gpu", tiny.name());
         assertEquals("4", tiny.property("opencl.local-memory-bytes", ""));
+        // what the backend lowers for the narrowed target fits the small device; for the descriptor alone it would not
+        DeviceLimits smallDevice = new DeviceLimits(64, new long[] {64, 64, 64}, 1024, true);
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(TestFiles.models().resolve("fc_autoencoder_ad_op13/model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, gpu, dev.kiln.CompileOptions.defaults());
+        boolean tooBigForSmall = false;
+        for (OpenClProgram.Kernel k : lower(g, gpu).kernels()) tooBigForSmall |= k.local() != null && !smallDevice.fits(k.local());
+        assertTrue(tooBigForSmall, "the descriptor's own sizes should exceed a 64-item device");
+        for (OpenClProgram.Kernel k : lower(g, small).kernels())
+            assertTrue(k.local() == null || smallDevice.fits(k.local()), k.name() + " local " + java.util.Arrays.toString(k.local()));
         // the real device's limits hold for what the runner lowers
         ClDevice d = OpenClRuntime.forBinding("jocl").select(null);
         Target real = DeviceTargets.narrow(Target.load(DeviceTargets.defaultTargetName(d.type())), d.limits());

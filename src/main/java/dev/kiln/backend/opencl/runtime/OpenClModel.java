@@ -30,6 +30,8 @@ public final class OpenClModel implements AutoCloseable {
     private final ClSession.Program built;
     private final List<ClSession.Buffer> buffers = new ArrayList<>();
     private final List<TensorType> inputs, outputs;
+    /** Each launch's arguments, made once: buffers and offsets never change between runs. */
+    private final List<List<KernelArg>> launchArgs = new ArrayList<>();
 
     /**
      * Builds {@code p} in {@code s}, allocates its buffers and uploads its weights; {@code inputs} and
@@ -49,6 +51,11 @@ public final class OpenClModel implements AutoCloseable {
             OpenClProgram.Buffer w = p.buffer(OpenClProgram.BufferKind.WEIGHTS, -1);
             byte[] weights = p.weights();
             if (w != null && weights.length > 0) s.write(buffers.get(w.id()), 0, ByteBuffer.wrap(weights));
+            for (OpenClProgram.Kernel k : p.kernels()) {
+                List<KernelArg> args = new ArrayList<>(k.args().size());
+                for (OpenClProgram.Arg a : k.args()) args.add(arg(k, a));
+                launchArgs.add(List.copyOf(args));
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -87,11 +94,8 @@ public final class OpenClModel implements AutoCloseable {
             byte[] bytes = ClBytes.of(a);
             if (bytes.length > 0) session.write(buffers.get(b.id()), 0, ByteBuffer.wrap(bytes));
         }
-        for (OpenClProgram.Kernel k : program.kernels()) {
-            List<KernelArg> args = new ArrayList<>(k.args().size());
-            for (OpenClProgram.Arg a : k.args()) args.add(arg(k, a));
-            session.enqueue(built, k.name(), args, k.global(), k.local());
-        }
+        List<OpenClProgram.Kernel> ks = program.kernels();
+        for (int i = 0; i < ks.size(); i++) session.enqueue(built, ks.get(i).name(), launchArgs.get(i), ks.get(i).global(), ks.get(i).local());
         for (OpenClProgram.Copy c : program.copies())
             session.copy(buffers.get(c.src()), c.srcOffset(), buffers.get(c.dst()), c.dstOffset(), c.bytes());
         List<NdArray> out = new ArrayList<>();
