@@ -1,6 +1,53 @@
 package dev.kiln.backend.opencl;
 
-/** OpenCL work sizes of the data-movement, reduction and softmax kernels (see {@link ClLowerings}). */
+import dev.kiln.backend.Target;
+import dev.kiln.backend.c.kernels.DataKernels;
+import dev.kiln.ir.Node;
+
+/**
+ * OpenCL work sizes of the data-movement, reduction and softmax kernels (see {@link ClLowerings}). Copies along
+ * the C backend's loop nests (transpose, slice, expand, tile, pad), gathers and reductions run as one work item
+ * walking the nest; concat and split run one work item per element; softmax one per row.
+ */
 public final class ClDataKernels {
     private ClDataKernels() {}
+
+    /** One work item walking the loop nest. */
+    public static void transpose(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void slice(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void expand(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void tile(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void pad(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the indices. */
+    public static void gather(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void reduceSum(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void reduceMean(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item walking the loop nest. */
+    public static void reduceMax(ClKernel c, Node n, Target t) { ClLowerings.serial(c); }
+
+    /** One work item per element of the input (each lands in one output). */
+    public static void split(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.x.numel, t); }
+
+    /** One work item per row along the axis. */
+    public static void softmax(ClKernel c, Node n, Target t) {
+        DataKernels.Softmax m = (DataKernels.Softmax) c.m;
+        ClLowerings.linear(c, m.outer * m.inner, t);
+    }
+
+    /** One work item per row along the axis. */
+    public static void logSoftmax(ClKernel c, Node n, Target t) { softmax(c, n, t); }
 }

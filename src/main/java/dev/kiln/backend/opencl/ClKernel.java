@@ -41,6 +41,8 @@ public final class ClKernel {
     public final List<String> at = new ArrayList<>();
     /** The fused activation of the variable {@code r} ({@code r} itself when there is none). */
     public String act = "r";
+    /** separable_conv: the depthwise half's activation of {@code r} ({@code r} itself when there is none). */
+    public String dwAct = "r";
     /** An activation op's formula on the variable {@code x}. */
     public String expr;
     /** fused_elementwise: the statements of each step (C backend's {@code chain_step}), computing {@code v<i>}. */

@@ -113,4 +113,30 @@ public final class ClNnKernels {
         NnKernels.Window w = (NnKernels.Window) c.m;
         ClLowerings.linear(c, (long) w.batch * w.outChannels, t);
     }
+
+    /** separable_conv: pixels per work-group and the local-memory column of intermediate channels. */
+    public static final class Separable {
+        /** Work items (pixels) per group; floats of local memory (mid x pixels). */
+        public long pixels, localFloats;
+    }
+
+    /**
+     * separable_conv: one work item per output pixel; a work-group keeps every intermediate (depthwise) channel
+     * of its pixels in local memory, as many pixels as the target's local-memory budget holds. The C kernel's
+     * scratch row is not needed.
+     */
+    public static void separableConv(ClKernel c, Node n, Target t) {
+        dev.kiln.backend.c.kernels.SeparableKernels.Separable m = (dev.kiln.backend.c.kernels.SeparableKernels.Separable) c.m;
+        c.k.scratchBytes = 0;
+        long budget = Long.parseLong(t.property("local-bytes", "16384"));
+        long p = Math.max(1, Math.min(ClLowerings.workGroup(t), budget / (4 * Math.max(1, m.mid))));
+        Separable s = new Separable();
+        s.pixels = p;
+        s.localFloats = p * m.mid;
+        c.o = s;
+        long items = (long) m.dw.batch * m.dw.outPlane;
+        c.items = items;
+        c.global = new long[] {(items + p - 1) / p * p};
+        c.local = new long[] {p};
+    }
 }

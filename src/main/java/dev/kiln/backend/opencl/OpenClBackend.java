@@ -92,6 +92,8 @@ public final class OpenClBackend implements Backend {
                 ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
             }
         }
+        if (k.m instanceof dev.kiln.backend.c.kernels.SeparableKernels.Separable sep)
+            ck.dwAct = c.render("fused_activation", "a", sep.dw.act, "v", "r");
         if (k.m instanceof ChainKernels.Chain ch)
             for (ChainKernels.Step s : ch.steps) ck.steps.add(c.render("chain_step", "s", s, "k", k));
     }
