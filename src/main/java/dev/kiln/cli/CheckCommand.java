@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Run test folders (model.onnx or model.kiln + test_data_set_*) and compare with the recorded outputs.",
         footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
+                "  kiln check --backend opencl --opencl-device 0 tests/models",
                 "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
     @Spec

@@ -92,6 +92,10 @@ public final class OpenClModel implements AutoCloseable {
                 throw new KilnException(Code.USAGE, Location.NONE, "input " + i + " of " + program.name() + " must be " + t + ", got " + a.type());
             OpenClProgram.Buffer b = program.inputs().get(i);
             byte[] bytes = ClBytes.of(a);
+            // why: a write past the buffer's end is an OpenCL error far from its cause
+            if (bytes.length != b.bytes())
+                throw new KilnException(Code.INTERNAL, Location.NONE, "input " + i + " of " + program.name() + " holds " + bytes.length
+                        + " bytes, its device buffer " + b.bytes());
             if (bytes.length > 0) session.write(buffers.get(b.id()), 0, ByteBuffer.wrap(bytes));
         }
         List<OpenClProgram.Kernel> ks = program.kernels();
