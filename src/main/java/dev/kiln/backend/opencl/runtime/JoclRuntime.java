@@ -41,7 +41,7 @@ public final class JoclRuntime implements OpenClRuntime {
                 throw OpenCl.missing("jocl", "no OpenCL platform is installed");
             OpenCl.check(status, "clGetPlatformIDs");
         } catch (LinkageError e) {
-            throw OpenCl.missing("jocl", "cannot load libOpenCL: " + e.getMessage());
+            throw OpenCl.missing("jocl", "cannot load the OpenCL library: " + e.getMessage());
         }
         cl_platform_id[] platforms = new cl_platform_id[n[0]];
         OpenCl.check(CL.clGetPlatformIDs(platforms.length, platforms, null), "clGetPlatformIDs");

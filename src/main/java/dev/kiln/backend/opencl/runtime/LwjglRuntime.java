@@ -35,7 +35,7 @@ public final class LwjglRuntime implements OpenClRuntime {
             try {
                 status = CL10.clGetPlatformIDs(null, n);
             } catch (LinkageError e) {
-                throw OpenCl.missing("lwjgl", "cannot load libOpenCL: " + e.getMessage());
+                throw OpenCl.missing("lwjgl", "cannot load the OpenCL library: " + e.getMessage());
             }
             // why: the ICD loader answers "no platform" when no driver is installed
             if (status == OpenCl.PLATFORM_NOT_FOUND_KHR || (status == 0 && n.get(0) == 0))
