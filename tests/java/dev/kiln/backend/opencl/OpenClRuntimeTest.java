@@ -109,6 +109,19 @@ class OpenClRuntimeTest {
         }
     }
 
+    /** Build logs of pocl, NVIDIA and AMD/Intel (clang) all lead to the kernel holding the first error. */
+    @Test
+    void buildLogsOfEveryVendorNameTheKernel() {
+        // SAXPY: fill spans lines 1-4, saxpy lines 6-14
+        assertEquals("fill", dev.kiln.backend.opencl.runtime.OpenCl.failingKernel(SAXPY,
+                "error: /root/.cache/pocl/kcache/tempfile_x.cl:3:17: use of undeclared identifier 'q'\n1 error generated."));
+        assertEquals("saxpy", dev.kiln.backend.opencl.runtime.OpenCl.failingKernel(SAXPY,
+                "<kernel>:9:5: error: use of undeclared identifier 'tile2'\n        tile2[l] = 0;\n        ^"));
+        assertEquals("saxpy", dev.kiln.backend.opencl.runtime.OpenCl.failingKernel(SAXPY,
+                "<kernel>:2:1: warning: unused variable\n/tmp/comgr-1/input/CompileSource:12:9: error: expected ';'"));
+        assertEquals(null, dev.kiln.backend.opencl.runtime.OpenCl.failingKernel(SAXPY, "internal compiler error"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"jocl", "lwjgl"})
     void launchErrorsNameTheKernel(String binding) {

@@ -103,15 +103,22 @@ public final class OpenCl {
         return found;
     }
 
+    /** The line (1-based) of the first error in build log {@code log}, or 0 when the log names none. */
+    public static int firstErrorLine(String log) {
+        Matcher m = LOG_LINE.matcher(log);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** The kernel of {@code source} that the first error of build log {@code log} points into, or null. */
+    public static String failingKernel(String source, String log) {
+        int line = firstErrorLine(log);
+        return line > 0 ? kernelAtLine(source, line) : null;
+    }
+
     /** The {@code BUILD_FAILED} error of a failed build: the kernel the first error points into, and the log. */
     static KilnException buildFailed(String source, String log, int status, ClDevice device) {
-        Matcher m = LOG_LINE.matcher(log);
-        String kernel = null;
-        int line = 0;
-        if (m.find()) {
-            line = Integer.parseInt(m.group(1));
-            kernel = kernelAtLine(source, line);
-        }
+        int line = firstErrorLine(log);
+        String kernel = failingKernel(source, log);
         String where = kernel != null ? " in kernel '" + kernel + "' (line " + line + ")" : line > 0 ? " at line " + line : "";
         String text = log.strip();
         if (text.length() > 4000) text = text.substring(0, 4000) + "\n...";
