@@ -75,6 +75,20 @@ public final class ClHost {
         }
     }
 
+    /** A device copy run after the last kernel (an output that is an input, a constant, or listed twice). */
+    public static final class Copy {
+        public final int src, dst;
+        public final long srcOffset, dstOffset, bytes;
+
+        Copy(OpenClProgram.Copy c) {
+            src = c.src();
+            dst = c.dst();
+            srcOffset = c.srcOffset();
+            dstOffset = c.dstOffset();
+            bytes = c.bytes();
+        }
+    }
+
     /** {@code kws}, {@code KWS}; generator version, source model, target. */
     public String prefix, PREFIX, kilnVersion, source, target, buildOptions;
     /** The OpenCL program's kernels (rendered into {@code <model>.cl}). */
@@ -87,7 +101,7 @@ public final class ClHost {
     public final List<Buf> buffers = new ArrayList<>();
     public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
     public final List<Launch> launches = new ArrayList<>();
-    public final List<OpenClProgram.Copy> copies = new ArrayList<>();
+    public final List<Copy> copies = new ArrayList<>();
     /** Buffer ids of the arena and the weights; arena bytes. */
     public int arenaBuffer, weightsBuffer;
     public long arenaBytes;

@@ -88,7 +88,7 @@ public final class OpenClBackend implements Backend {
         if (n.op().has(Trait.ACTIVATION) && c.has(tmpl)) {
             try {
                 ck.expr = c.render(tmpl, "a", k.m != null ? k.m : k, "v", "x");
-            } catch (KilnException e) {
+            } catch (KilnException | IllegalArgumentException e) {
                 ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
             }
         }
@@ -260,7 +260,7 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < g.inputs().size(); i++) h.inputs.add(io(i, firstIn + i, "in_", g.inputs().get(i), used));
         for (int i = 0; i < g.outputs().size(); i++) h.outputs.add(io(i, firstOut + i, "out_", g.outputs().get(i), used));
         for (int i = 0; i < launches.size(); i++) h.launches.add(new ClHost.Launch(i, launches.get(i)));
-        h.copies.addAll(copies);
+        for (OpenClProgram.Copy cp : copies) h.copies.add(new ClHost.Copy(cp));
         return new Lowered(prog, h, plan);
     }
 
