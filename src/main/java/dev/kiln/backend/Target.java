@@ -109,6 +109,17 @@ public final class Target {
     /** A descriptor property by key ({@code workgroup}), or {@code def} when the descriptor does not set it. */
     public String property(String key, String def) { return p.getProperty(key, def).trim(); }
 
+    /**
+     * A copy of this target with {@code overrides} replacing or adding descriptor properties (the name stays):
+     * how a runner narrows a descriptor to the limits of the device it found.
+     */
+    public Target with(java.util.Map<String, String> overrides) {
+        Properties q = new Properties();
+        q.putAll(p);
+        q.putAll(overrides);
+        return new Target(name, q, "targets/" + name + ".properties");
+    }
+
     /** The target's name ({@code cortex-m4f}). */
     public String name() { return name; }
     /** One line for {@code kiln targets}. */

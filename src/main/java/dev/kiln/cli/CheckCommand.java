@@ -19,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Run test folders (model.onnx or model.kiln + test_data_set_*) and compare with the recorded outputs.",
         footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
+                "  kiln check --backend opencl --opencl-device 0 tests/models",
                 "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
     @Spec
@@ -46,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
         options.importOptions(); // why: a malformed option is a usage error (exit 2), not a failure of every case
         if (model != null) dev.kiln.Kiln.declaredInputs(model); // why: a broken --model is bad input, not a failed check
         dev.kiln.CompileOptions co = options.compileOptions(); // why: bad pipeline options are a usage error, not a failure of every case
-        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.target);
+        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.targetName());
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
         List<TestCase> cases = TestCase.find(paths);

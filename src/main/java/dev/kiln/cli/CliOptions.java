@@ -17,8 +17,16 @@ final class CliOptions {
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
-    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp or c (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp, c or opencl (default ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = "--opencl-binding", paramLabel = "NAME", defaultValue = "jocl",
+            description = "Java OpenCL binding of --backend opencl: jocl or lwjgl (default ${DEFAULT-VALUE}).")
+    String openclBinding;
+
+    @Option(names = "--opencl-device", paramLabel = "N",
+            description = "OpenCL device of --backend opencl, numbered over all platforms as 'clinfo -l' lists them (default: the first GPU, else the first device).")
+    Integer openclDevice;
 
     @Option(names = {"-t", "--target"}, defaultValue = "host", paramLabel = "TARGET",
             description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets').")
@@ -104,7 +112,34 @@ final class CliOptions {
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */
     void optimize(dev.kiln.ir.Graph g) {
-        dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(target), compileOptions());
+        dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(targetName()), compileOptions());
+    }
+
+    private dev.kiln.backend.opencl.runtime.OpenClRunner openCl;
+
+    /**
+     * The target to compile for: {@code -t}, except that with {@code --backend opencl} the C default
+     * {@code host} stands for the OpenCL descriptor that suits the chosen device (opencl-gpu or opencl-cpu).
+     */
+    String targetName() {
+        if (backend.equals("opencl") && target.equals("host"))
+            return dev.kiln.backend.opencl.runtime.DeviceTargets.defaultTargetName(openClRunner().device().type());
+        return target;
+    }
+
+    /** The OpenCL runner of the command line's binding and device (made once: listing devices costs a little). */
+    private dev.kiln.backend.opencl.runtime.OpenClRunner openClRunner() {
+        if (openCl == null) {
+            openCl = dev.kiln.backend.opencl.runtime.OpenClRunner.create(openclBinding, openclDevice,
+                    target.equals("host") ? null : target, templates);
+            if (verbose && mixee != null) {
+                java.io.PrintWriter err = mixee.commandLine().getErr();
+                err.println("opencl: " + openCl.runtime().binding() + " binding, device " + openCl.device().describe()
+                        + ", target " + openCl.target().name());
+                err.flush();
+            }
+        }
+        return openCl;
     }
 
     /** Fresh import options from the command line's values. */
@@ -124,10 +159,19 @@ final class CliOptions {
         return o;
     }
 
-    /** Fails unless the chosen backend exists. */
+    /** The backends {@code --backend} accepts. */
+    static final List<String> BACKENDS = List.of("interp", "c", "opencl");
+
+    /** Fails unless the chosen backend exists and the OpenCL options fit it. */
     void requireBackend() {
-        if (!backend.equals("interp") && !backend.equals("c"))
-            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: interp, c");
+        if (!BACKENDS.contains(backend))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: " + String.join(", ", BACKENDS));
+        // why: OpenCL options on another backend would be silently ignored
+        if (!backend.equals("opencl") && (openclDevice != null || !openclBinding.equals("jocl")))
+            throw new KilnException(Code.USAGE, Location.NONE, "--opencl-binding and --opencl-device need --backend opencl");
+        if (!dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS.contains(openclBinding))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + openclBinding + "'")
+                    .withHint("available: " + String.join(", ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS));
     }
 
     /** The batch runner of the chosen backend. */
@@ -136,6 +180,10 @@ final class CliOptions {
         if (backend.equals("interp")) {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
             return dev.kiln.check.Checker.sequential((g, ins) -> new dev.kiln.interp.Interpreter(g).run(ins));
+        }
+        if (backend.equals("opencl")) {
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+            return openClRunner();
         }
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }

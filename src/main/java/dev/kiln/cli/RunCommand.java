@@ -83,7 +83,19 @@ final class RunCommand implements Callable<Integer> {
                 throw new KilnException(Code.USAGE, Location.NONE, "no data for input '" + v.name() + "' (" + v.type() + ")")
                         .withHint("give it with --input " + v.name() + "=FILE.npy");
         }
-        Map<String, NdArray> outs = new Interpreter(g).run(feeds);
+        Map<String, NdArray> outs;
+        if (options.backend.equals("interp")) {
+            outs = new Interpreter(g).run(feeds);
+        } else {
+            // why: compiled backends run through the same batch runner as 'kiln check'
+            List<NdArray> ins = new ArrayList<>();
+            for (Value v : g.inputs()) ins.add(feeds.get(v.name()));
+            String name = model.getFileName().toString();
+            dev.kiln.check.Checker.Outcome o = options.runner().runAll(List.of(new dev.kiln.check.Checker.Job(name, g, ins))).get(0);
+            if (o.error() != null) throw new KilnException(Code.RUN_FAILED, Location.file(model.toString()), o.error());
+            outs = new LinkedHashMap<>();
+            for (int i = 0; i < g.outputs().size(); i++) outs.put(g.outputs().get(i).name(), o.outputs().get(i));
+        }
         PrintWriter out = spec.commandLine().getOut();
         for (Map.Entry<String, NdArray> e : outs.entrySet()) {
             // why: int8 outputs are shown and written as the real values they stand for

@@ -1,0 +1,131 @@
+package dev.kiln.backend.opencl.runtime;
+
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.Target;
+import dev.kiln.backend.opencl.ClBytes;
+import dev.kiln.backend.opencl.OpenClBackend;
+import dev.kiln.backend.opencl.OpenClProgram;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.toolchain.CProgramRunner;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A compiled model made ready on a device: its program built, its buffers allocated and its weights uploaded
+ * once; {@link #run} then writes the inputs, enqueues every kernel and copy of the {@link OpenClProgram} in
+ * order with no host round trip in between, and reads the outputs back. Works in any {@link ClSession},
+ * including an application's own LWJGL context ({@link LwjglRuntime#wrap}).
+ */
+public final class OpenClModel implements AutoCloseable {
+    private final ClSession session;
+    private final OpenClProgram program;
+    private final ClSession.Program built;
+    private final List<ClSession.Buffer> buffers = new ArrayList<>();
+    private final List<TensorType> inputs, outputs;
+    /** Each launch's arguments, made once: buffers and offsets never change between runs. */
+    private final List<List<KernelArg>> launchArgs = new ArrayList<>();
+
+    /**
+     * Builds {@code p} in {@code s}, allocates its buffers and uploads its weights; {@code inputs} and
+     * {@code outputs} are the model's tensor types in order (the graph's inputs and outputs).
+     */
+    public OpenClModel(ClSession s, OpenClProgram p, List<TensorType> inputs, List<TensorType> outputs) {
+        this.session = s;
+        this.program = p;
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+        if (p.inputs().size() != inputs.size() || p.outputs().size() != outputs.size())
+            throw new KilnException(Code.INTERNAL, Location.NONE, "program " + p.name() + " has " + p.inputs().size() + " inputs and "
+                    + p.outputs().size() + " outputs, the model " + inputs.size() + " and " + outputs.size());
+        this.built = s.build(p.source(), p.buildOptions());
+        try {
+            for (OpenClProgram.Buffer b : p.buffers()) buffers.add(s.allocate(b.allocBytes()));
+            OpenClProgram.Buffer w = p.buffer(OpenClProgram.BufferKind.WEIGHTS, -1);
+            byte[] weights = p.weights();
+            if (w != null && weights.length > 0) s.write(buffers.get(w.id()), 0, ByteBuffer.wrap(weights));
+            for (OpenClProgram.Kernel k : p.kernels()) {
+                List<KernelArg> args = new ArrayList<>(k.args().size());
+                for (OpenClProgram.Arg a : k.args()) args.add(arg(k, a));
+                launchArgs.add(List.copyOf(args));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Compiles optimized graph {@code g} for {@code t} narrowed to the session's device (see
+     * {@link DeviceTargets}) and makes it ready in {@code s}; {@code templates} may override built-in ones.
+     */
+    public static OpenClModel compile(ClSession s, Graph g, Target t, java.nio.file.Path templates) {
+        Target narrowed = DeviceTargets.narrow(t, s.device().limits());
+        OpenClProgram p = new OpenClBackend().lower(g, narrowed, new Backend.Options("kiln", templates, g.name() == null ? "model" : g.name())).program();
+        List<TensorType> ins = new ArrayList<>(), outs = new ArrayList<>();
+        for (Value v : g.inputs()) ins.add(v.type());
+        for (Value v : g.outputs()) outs.add(v.type());
+        return new OpenClModel(s, p, ins, outs);
+    }
+
+    /** The launch description this model runs. */
+    public OpenClProgram program() { return program; }
+
+    /** The session the model lives in. */
+    public ClSession session() { return session; }
+
+    /** Runs the model on {@code in} (one array per input, in order; cast to the input's dtype) and returns its outputs. */
+    public List<NdArray> run(List<NdArray> in) {
+        if (in.size() != inputs.size())
+            throw new KilnException(Code.USAGE, Location.NONE, "model " + program.name() + " takes " + inputs.size() + " inputs, got " + in.size());
+        for (int i = 0; i < in.size(); i++) {
+            TensorType t = inputs.get(i);
+            NdArray a = in.get(i).dtype() == t.dtype() ? in.get(i) : in.get(i).cast(t.dtype());
+            if (a.size() != t.shape().numel())
+                throw new KilnException(Code.USAGE, Location.NONE, "input " + i + " of " + program.name() + " must be " + t + ", got " + a.type());
+            OpenClProgram.Buffer b = program.inputs().get(i);
+            byte[] bytes = ClBytes.of(a);
+            // why: a write past the buffer's end is an OpenCL error far from its cause
+            if (bytes.length != b.bytes())
+                throw new KilnException(Code.INTERNAL, Location.NONE, "input " + i + " of " + program.name() + " holds " + bytes.length
+                        + " bytes, its device buffer " + b.bytes());
+            if (bytes.length > 0) session.write(buffers.get(b.id()), 0, ByteBuffer.wrap(bytes));
+        }
+        List<OpenClProgram.Kernel> ks = program.kernels();
+        for (int i = 0; i < ks.size(); i++) session.enqueue(built, ks.get(i).name(), launchArgs.get(i), ks.get(i).global(), ks.get(i).local());
+        for (OpenClProgram.Copy c : program.copies())
+            session.copy(buffers.get(c.src()), c.srcOffset(), buffers.get(c.dst()), c.dstOffset(), c.bytes());
+        List<NdArray> out = new ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            OpenClProgram.Buffer b = program.outputs().get(i);
+            TensorType t = outputs.get(i);
+            ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(t.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+            session.read(buffers.get(b.id()), 0, bytes);
+            out.add(CProgramRunner.fromBytes(t, bytes.array()));
+        }
+        return out;
+    }
+
+    private KernelArg arg(OpenClProgram.Kernel k, OpenClProgram.Arg a) {
+        if (a.kind() == OpenClProgram.ArgKind.BUFFER) return KernelArg.of(buffers.get(a.buffer()));
+        // why: a cl_uint argument holds 32 bits; a larger value is a backend bug, not a silent wrap-around
+        if (a.value() < 0 || a.value() > 0xffffffffL)
+            throw new KilnException(Code.INTERNAL, Location.node(null, k.node()), "kernel '" + k.name() + "': uint argument " + a.value() + " does not fit 32 bits");
+        return KernelArg.of((int) a.value());
+    }
+
+    /** Releases the model's program and buffers (the session stays open). */
+    @Override
+    public void close() {
+        for (ClSession.Buffer b : buffers) session.release(b);
+        buffers.clear();
+        session.release(built);
+    }
+}

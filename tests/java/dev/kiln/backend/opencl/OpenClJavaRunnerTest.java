@@ -1,0 +1,98 @@
+package dev.kiln.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.TestFiles;
+import dev.kiln.backend.opencl.runtime.OpenClRunner;
+import dev.kiln.check.Checker;
+import dev.kiln.check.TestCase;
+import dev.kiln.frontend.onnx.ImportOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The OpenCL backend run from Java against ONNX's conformance cases and Kiln's bundled models, compared with
+ * the recorded outputs like the C conformance test. Both bindings are in the suite: the conformance cases are
+ * dealt alternately to JOCL and LWJGL (every op runs on one of them, each binding runs half), and every bundled
+ * model runs on both. Each binding's share runs as one batch in one OpenCL session, so the class takes about a
+ * minute once pocl has compiled the kernels. Needs an OpenCL runtime (CI installs pocl).
+ *
+ * <p>A case passes when its outputs match, or when the backend refused it up front (K0403) for ops listed in
+ * {@link #REFUSED} only; the conformance cases must meet every listed op, so an op that gains kernels fails
+ * this test until its line is removed and its cases count again.
+ */
+class OpenClJavaRunnerTest {
+    /** Ops the OpenCL backend refuses today, with why. */
+    static final Map<String, String> REFUSED = Map.of(
+            "resize", "no OpenCL resize kernel yet",
+            "quantize_linear", "int8 kernels are not written for OpenCL yet",
+            "dequantize_linear", "int8 kernels are not written for OpenCL yet",
+            "qlinear_conv", "int8 kernels are not written for OpenCL yet",
+            "qlinear_matmul", "int8 kernels are not written for OpenCL yet",
+            "conv_integer", "int8 kernels are not written for OpenCL yet",
+            "matmul_integer", "int8 kernels are not written for OpenCL yet");
+
+    private static final Pattern REFUSED_NODE = Pattern.compile("([a-z][a-z0-9_]*) '[^']*': ");
+
+    /** The ops a K0403 refusal names, or null when the result is no such refusal. */
+    static Set<String> refusedOps(Checker.Result r) {
+        if (r.passed() || !r.reason().contains("K0403") || !r.reason().contains("the OpenCL backend cannot run")) return null;
+        Set<String> ops = new TreeSet<>();
+        Matcher m = REFUSED_NODE.matcher(r.reason().substring(r.reason().indexOf("cannot run")));
+        while (m.find()) ops.add(m.group(1));
+        return ops;
+    }
+
+    private static List<Checker.Result> check(List<Path> dirs, String binding, double atol) {
+        List<TestCase> cases = new ArrayList<>();
+        for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
+        Checker checker = new Checker(OpenClRunner.create(binding, null, null, null), 1e-3, atol, ImportOptions::new, null);
+        return checker.checkAll(cases, cases.size(), r -> {});
+    }
+
+    private static Stream<DynamicTest> tests(List<Checker.Result> results, String binding, Set<String> refusedSeen) {
+        return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(), () -> {
+            Set<String> refused = refusedOps(r);
+            if (refused != null) {
+                assertTrue(!refused.isEmpty() && REFUSED.keySet().containsAll(refused), r.line());
+                refusedSeen.addAll(refused);
+            } else {
+                assertTrue(r.passed(), r.line());
+            }
+        }));
+    }
+
+    /** The conformance cases the interpreter passes, every other one on each binding. */
+    @TestFactory
+    Stream<DynamicTest> onnxNodeCases() {
+        Map<String, String> interpFailures = TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt"));
+        List<Path> dirs = TestFiles.caseDirs(TestFiles.onnxNode())
+                .filter(d -> !interpFailures.containsKey(d.getFileName().toString())).toList();
+        List<Path> jocl = new ArrayList<>(), lwjgl = new ArrayList<>();
+        for (int i = 0; i < dirs.size(); i++) (i % 2 == 0 ? jocl : lwjgl).add(dirs.get(i));
+        Set<String> seen = new TreeSet<>();
+        List<Checker.Result> j = check(jocl, "jocl", 1e-5), l = check(lwjgl, "lwjgl", 1e-5);
+        return Stream.of(tests(j, "jocl", seen), tests(l, "lwjgl", seen),
+                Stream.of(DynamicTest.dynamicTest("opencl: every refused op is still refused", () -> assertEquals(
+                        new TreeSet<>(REFUSED.keySet()), seen, "an op left the refused list: remove it from REFUSED"))))
+                .flatMap(s -> s);
+    }
+
+    /** Every bundled model on both bindings. */
+    @TestFactory
+    Stream<DynamicTest> modelsOnBothBindings() {
+        List<Path> dirs = TestFiles.caseDirs(TestFiles.models()).toList();
+        Set<String> seen = new TreeSet<>();
+        return Stream.concat(tests(check(dirs, "jocl", 1e-4), "jocl", seen), tests(check(dirs, "lwjgl", 1e-4), "lwjgl", seen));
+    }
+}
