@@ -33,14 +33,23 @@ import org.junit.jupiter.api.TestFactory;
  */
 class OpenClJavaRunnerTest {
     /** Ops the OpenCL backend refuses today, with why. */
-    static final Map<String, String> REFUSED = Map.of(
-            "resize", "no OpenCL resize kernel yet",
-            "quantize_linear", "int8 kernels are not written for OpenCL yet",
-            "dequantize_linear", "int8 kernels are not written for OpenCL yet",
-            "qlinear_conv", "int8 kernels are not written for OpenCL yet",
-            "qlinear_matmul", "int8 kernels are not written for OpenCL yet",
-            "conv_integer", "int8 kernels are not written for OpenCL yet",
-            "matmul_integer", "int8 kernels are not written for OpenCL yet");
+    static final Map<String, String> REFUSED = Map.ofEntries(
+            Map.entry("resize", "no OpenCL resize kernel yet"),
+            Map.entry("quantize_linear", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("dequantize_linear", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qlinear_conv", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qlinear_matmul", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("conv_integer", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("matmul_integer", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qconv", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qmatmul", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qadd", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qaverage_pool", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("qsoftmax", "int8 kernels are not written for OpenCL yet"),
+            Map.entry("requantize", "int8 kernels are not written for OpenCL yet"));
+
+    /** The refused ops that only int8 lowering makes (the bundled quantized models meet them, not the ONNX cases). */
+    static final Set<String> INT8_LOWERED = Set.of("qconv", "qmatmul", "qadd", "qaverage_pool", "qsoftmax", "requantize");
 
     private static final Pattern REFUSED_NODE = Pattern.compile("([a-z][a-z0-9_]*) '[^']*': ");
 
@@ -83,8 +92,11 @@ class OpenClJavaRunnerTest {
         Set<String> seen = new TreeSet<>();
         List<Checker.Result> j = check(jocl, "jocl", 1e-5), l = check(lwjgl, "lwjgl", 1e-5);
         return Stream.of(tests(j, "jocl", seen), tests(l, "lwjgl", seen),
-                Stream.of(DynamicTest.dynamicTest("opencl: every refused op is still refused", () -> assertEquals(
-                        new TreeSet<>(REFUSED.keySet()), seen, "an op left the refused list: remove it from REFUSED"))))
+                Stream.of(DynamicTest.dynamicTest("opencl: every refused op is still refused", () -> {
+                    Set<String> onnxOps = new TreeSet<>(REFUSED.keySet());
+                    onnxOps.removeAll(INT8_LOWERED);
+                    assertEquals(onnxOps, seen, "an op left the refused list: remove it from REFUSED");
+                })))
                 .flatMap(s -> s);
     }
 
@@ -93,6 +105,10 @@ class OpenClJavaRunnerTest {
     Stream<DynamicTest> modelsOnBothBindings() {
         List<Path> dirs = TestFiles.caseDirs(TestFiles.models()).toList();
         Set<String> seen = new TreeSet<>();
-        return Stream.concat(tests(check(dirs, "jocl", 1e-4), "jocl", seen), tests(check(dirs, "lwjgl", 1e-4), "lwjgl", seen));
+        return Stream.of(tests(check(dirs, "jocl", 1e-4), "jocl", seen), tests(check(dirs, "lwjgl", 1e-4), "lwjgl", seen),
+                Stream.of(DynamicTest.dynamicTest("opencl: every refused int8 op is still refused", () -> assertEquals(
+                        new TreeSet<>(INT8_LOWERED), seen.stream().filter(INT8_LOWERED::contains).collect(java.util.stream.Collectors.toCollection(TreeSet::new)),
+                        "an int8 op left the refused list: remove it from REFUSED"))))
+                .flatMap(s -> s);
     }
 }
