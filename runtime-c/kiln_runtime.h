@@ -113,4 +113,41 @@ static inline int8_t kiln_requantize_q31_s8(int32_t acc, int32_t m, int32_t shif
     return (int8_t)kiln_add_zp_clamp(kiln_requantize_q31(acc, m, shift), zp, lo, hi);
 }
 
+/*
+ * A compact requantization multiplier packed in 16 bits (FixedPoint.pack / unpack): an 11-bit mantissa above a
+ * 5-bit shift offset. The Q31 multiplier is the mantissa times 2^20; the shift is the layer's base plus the offset.
+ */
+static inline int32_t kiln_packed_multiplier(uint16_t p)
+{
+    return (int32_t)(p >> 5) * 1048576;
+}
+
+/* The shift of a packed multiplier: the layer's base plus the 5-bit offset. */
+static inline int32_t kiln_packed_shift(uint16_t p, int32_t base)
+{
+    return base + (int32_t)(p & 31u);
+}
+
+/*
+ * 2^(-t / 2^16) in Q16 for t >= 0 (FixedPoint.exp2NegQ16), no table, no float: n = t >> 16 and f the Q16 fraction;
+ * 2^(1 - f) in Q30 by Horner's rule over the Taylor coefficients (ln 2)^k / k! in Q30, k = 0..8, with truncating
+ * shifts of positive values; then round(P / 2^(15 + n)), and 0 past 40 bits.
+ */
+static inline int32_t kiln_exp2_neg_q16(int32_t t)
+{
+    const uint64_t y = 65536u - ((uint32_t)t & 0xFFFFu);
+    const int32_t right = 15 + (int32_t)((uint32_t)t >> 16);
+    uint64_t p = 1419u;
+    p = 16377u + ((p * y) >> 16);
+    p = 165394u + ((p * y) >> 16);
+    p = 1431680u + ((p * y) >> 16);
+    p = 10327387u + ((p * y) >> 16);
+    p = 59597083u + ((p * y) >> 16);
+    p = 257941248u + ((p * y) >> 16);
+    p = 744261118u + ((p * y) >> 16);
+    p = 1073741824u + ((p * y) >> 16);
+    if (right > 40) return 0;
+    return (int32_t)((p + ((uint64_t)1 << (right - 1))) >> right);
+}
+
 #endif /* KILN_RUNTIME_H */

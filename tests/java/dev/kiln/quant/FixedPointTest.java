@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link FixedPoint}: the Q31 form of multipliers, requantization against exact big-integer arithmetic, the
- * rounding rule on ties, and its C twin {@code kiln_requantize_q31} / {@code kiln_add_zp_clamp} on random data
+ * rounding rule on ties, compact (11-bit) multipliers packed in 16 bits, the fixed-point exp of qsoftmax, and the
+ * C twins {@code kiln_requantize_q31} / {@code kiln_add_zp_clamp} / {@code kiln_packed_*} / {@code kiln_exp2_neg_q16}
+ * on random data
  * (built with gcc under ASan/UBSan).
  */
 class FixedPointTest {
@@ -79,6 +81,46 @@ class FixedPointTest {
     }
 
     @Test
+    void compactMultipliersHaveElevenBitMantissasAndPackLosslessly() {
+        Random r = new Random(5);
+        for (int i = 0; i < 2000; i++) {
+            double m = Math.exp(r.nextDouble() * 30 - 25);
+            FixedPoint.Multiplier f = FixedPoint.compact(m);
+            if (f.multiplier() == 0) continue;
+            assertTrue(FixedPoint.isCompact(f), () -> m + " gave " + f);
+            assertTrue(f.multiplier() >= (1 << 30), () -> "mantissa below 2^30 for " + m);
+            assertTrue(Math.abs(f.real() - m) <= m * 0x1p-11, () -> m + " became " + f.real());
+            int base = f.shift() - r.nextInt(32);
+            int p = FixedPoint.pack(f, base);
+            assertTrue(p >= 0 && p < 65536, () -> "packed word " + p);
+            assertEquals(f, FixedPoint.unpack(p, base));
+        }
+        assertEquals(new FixedPoint.Multiplier(1 << 30, 1), FixedPoint.compact(1.0));
+        assertEquals(new FixedPoint.Multiplier(1 << 30, 1), FixedPoint.compact(0.99999), "rounds up into the next octave");
+        assertEquals(0, FixedPoint.compact(0).multiplier());
+        assertEquals(0, FixedPoint.unpack(FixedPoint.pack(FixedPoint.compact(0), -7), -7).multiplier());
+        assertThrows(IllegalArgumentException.class, () -> FixedPoint.pack(FixedPoint.compact(1.0), -40), "shift span over 31");
+        assertThrows(IllegalArgumentException.class, () -> FixedPoint.pack(FixedPoint.of(0.3), 0), "not compact");
+    }
+
+    @Test
+    void exp2NegQ16IsWithinOneOfTheRoundedExactValue() {
+        assertEquals(65536, FixedPoint.exp2NegQ16(0));
+        assertEquals(32768, FixedPoint.exp2NegQ16(65536));
+        assertEquals(1, FixedPoint.exp2NegQ16(16 * 65536));
+        assertEquals(0, FixedPoint.exp2NegQ16(17 * 65536 + 100));
+        assertEquals(0, FixedPoint.exp2NegQ16(255 * (1 << 21)));
+        int off = 0;
+        for (int t = 0; t < 20 * 65536; t += 7) {
+            double exact = 65536.0 * Math.pow(2, -t / 65536.0);
+            int got = FixedPoint.exp2NegQ16(t);
+            assertTrue(Math.abs(got - exact) < 1.0, "t " + t + ": " + got + " vs " + exact);
+            if (got != Math.round(exact)) off++;
+        }
+        assertTrue(off < 20 * 65536 / 7 / 100, "rounded differently from the exact value " + off + " times");
+    }
+
+    @Test
     void cTwinGivesTheSameResults() throws Exception {
         Random r = new Random(20240611L);
         List<String> calls = new ArrayList<>();
@@ -100,6 +142,19 @@ class FixedPointTest {
             int v = r.nextInt();
             calls.add("kiln_add_zp_clamp(" + lit(v) + ", " + zp + ", " + lo + ", " + hi + ")");
             want.add((long) FixedPoint.addZeroPointAndClamp(v, zp, lo, hi));
+        }
+        for (int i = 0; i < 3000; i++) {
+            int t = i < 40 ? i * 65536 - (i > 0 ? 1 : 0) : i % 2 == 0 ? r.nextInt(255 * (1 << 21)) : r.nextInt(18 << 16);
+            calls.add("kiln_exp2_neg_q16(" + t + ")");
+            want.add((long) FixedPoint.exp2NegQ16(t));
+            FixedPoint.Multiplier m = FixedPoint.compact(Math.exp(r.nextGaussian() * 4 - 6));
+            int base = m.shift() - r.nextInt(32);
+            int p = FixedPoint.pack(m, base);
+            FixedPoint.Multiplier u = FixedPoint.unpack(p, base);
+            calls.add("kiln_packed_multiplier(" + p + "u)");
+            want.add((long) u.multiplier());
+            calls.add("kiln_packed_shift(" + p + "u, " + base + ")");
+            want.add((long) u.shift());
         }
         StringBuilder c = new StringBuilder("#include <stdio.h>\n#include \"kiln_runtime.h\"\nint main(void) {\n");
         for (String k : calls) c.append("  printf(\"%ld\\n\", (long)").append(k).append(");\n");

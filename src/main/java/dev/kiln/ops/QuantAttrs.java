@@ -83,11 +83,16 @@ public final class QuantAttrs {
     static long zeroPoint(QuantParams q, int c) { return q.zeroPoint(q.perChannel() ? c : 0); }
 
     /**
-     * The per-channel requantization multipliers of a product: {@code M[c] = s_x * s_w[c] / s_out}, in fixed point.
+     * The per-channel requantization multipliers of a product: {@code M[c] = s_x * s_w[c] / s_out}, in fixed point:
+     * Q31 for weights quantized per tensor (one literal), {@link FixedPoint#compact compact} (11-bit mantissa) for
+     * weights quantized per channel, so that each channel's multiplier and shift fit in 16 bits of flash.
      */
     public static FixedPoint.Multiplier[] productMultipliers(QuantParams x, QuantParams w, double outScale, int channels) {
         FixedPoint.Multiplier[] r = new FixedPoint.Multiplier[channels];
-        for (int c = 0; c < channels; c++) r[c] = FixedPoint.of((double) x.scale(0) * (double) scale(w, c) / (double) (float) outScale);
+        for (int c = 0; c < channels; c++) {
+            double m = (double) x.scale(0) * (double) scale(w, c) / (double) (float) outScale;
+            r[c] = w.perChannel() ? FixedPoint.compact(m) : FixedPoint.of(m);
+        }
         return r;
     }
 

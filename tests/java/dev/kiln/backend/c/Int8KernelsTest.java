@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * padding, strides, dilations, groups, depthwise, 1-D and 3-D, per-channel and per-tensor weights, weight zero
  * points, u8 input; matrix products with and without a tail of fewer than four weights, i8 and u8 input; qadd with broadcasting;
  * requantize, qlookup, windowed and global average pools at the same and at another scale, qsoftmax on either
- * axis; inputs at -128 and 127 against maximal weights. Each batch is one C program per target: the host
+ * axis; inputs at -128 and 127 against maximal weights; packed and wide per-channel requantization tables. Each batch is one C program per target: the host
  * (ASan/UBSan), cortex-m0plus (plain C under qemu) and cortex-m4f (the SMLAD kernels under qemu).
  */
 class Int8KernelsTest {
@@ -61,6 +61,36 @@ class Int8KernelsTest {
         assertTrue(m4.contains("__smlad(") && m4.contains("#include <arm_acle.h>"), "cortex-m4f uses SMLAD");
         assertFalse(m0.contains("__smlad") || m0.contains("arm_acle.h"), "cortex-m0plus stays plain C");
         assertFalse(host.contains("__smlad"), "the host stays plain C");
+    }
+
+    /**
+     * Per-channel requantization is stored in 16 bits per channel when the shifts span at most 31 (else int32 and
+     * shift tables), and qsoftmax declares no table: the weights_bytes accounting follows.
+     */
+    @Test
+    void perChannelMultipliersArePackedAndSoftmaxHasNoTable() {
+        List<Checker.Job> all = cases();
+        GeneratedCode conv = generate(find(all, "conv_pad_stride"), "cortex-m0plus");
+        String c = conv.files().get("t.c");
+        assertTrue(c.contains("static const uint16_t rq_p[6]") && !c.contains("rq_m["), "packed words for 6 channels");
+        assertEquals(12, conv.tableBytes(), "2 bytes per channel");
+        GeneratedCode zero = generate(find(all, "conv_zero_multiplier"), "cortex-m0plus");
+        assertTrue(zero.files().get("t.c").contains("static const uint16_t rq_p[3]"), "a zero multiplier still packs");
+        GeneratedCode wide = generate(find(all, "conv_wide_shift_span"), "cortex-m0plus");
+        assertTrue(wide.files().get("t.c").contains("static const int32_t rq_m[3]"), "a span over 31 keeps the wide tables");
+        assertEquals(3 * 5, wide.tableBytes());
+        GeneratedCode softmax = generate(find(all, "qsoftmax_last"), "cortex-m0plus");
+        String sm = softmax.files().get("t.c");
+        assertTrue(sm.contains("kiln_exp2_neg_q16(") && !sm.contains("[256]"), "the exp is computed, not looked up");
+        assertEquals(0, softmax.tableBytes());
+    }
+
+    private static Checker.Job find(List<Checker.Job> jobs, String name) {
+        return jobs.stream().filter(j -> j.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static GeneratedCode generate(Checker.Job j, String target) {
+        return new CBackend().generate(j.graph(), Target.load(target), new Backend.Options("t", null, j.name()));
     }
 
     private static String source(Checker.Job j, String target) {
@@ -108,6 +138,9 @@ class Int8KernelsTest {
         jobs.add(convExtreme());
         // per-tensor weights with zero points (as imported models may have them), u8 input
         jobs.add(convWeightZeroPoints());
+        // per-channel multipliers whose shifts span more than 31 (the wide tables) and one that is 0 (packed as 0)
+        jobs.add(convScales("conv_wide_shift_span", new float[] {0.5f, 1e-10f, 0.01f}));
+        jobs.add(convScales("conv_zero_multiplier", new float[] {0.5f, 1e-14f, 0.01f}));
         // matrix products: K with a tail, K a multiple of four, batched rows, per-tensor weights
         jobs.add(matmul("matmul_tail", 3, 10, 5, true, true));
         jobs.add(matmul("matmul_k16", 2, 16, 12, false, true));
@@ -173,6 +206,18 @@ class Int8KernelsTest {
         long[] xv = new long[8 * 25];
         for (int i = 0; i < xv.length; i++) xv[i] = (i / 7) % 2 == 0 ? 127 : -128;
         return new Checker.Job("conv_extreme", g, List.of(NdArray.ofLongs(DType.I8, xt.shape(), xv)));
+    }
+
+    /** A padded 3x3 conv with the given per-channel weight scales (one output channel each). */
+    private Checker.Job convScales(String name, float[] scales) {
+        Graph g = new Graph(name);
+        TensorType xt = new TensorType(DType.I8, Shape.of(1, 2, 5, 5), QuantParams.perTensor(0.5f, -5));
+        Value x = g.addInput("x", xt);
+        Value w = g.addConstant("w", ints(DType.I8, -127, 127, scales.length, 2, 3, 3));
+        w.setType(w.type().withQuant(new QuantParams(scales, new long[scales.length], 0)));
+        g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, w), Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.7,
+                "out_zero_point", 3L)).output(0));
+        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, 1, 2, 5, 5)));
     }
 
     private Checker.Job convWeightZeroPoints() {

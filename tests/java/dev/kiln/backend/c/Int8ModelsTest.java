@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.TestFiles;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
@@ -17,6 +19,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
 import dev.kiln.ops.Trait;
 import dev.kiln.passes.PassOptions;
 import dev.kiln.quant.Calibration;
@@ -34,12 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
  * Every quantized model in {@code tests/models} (lowered by the default pipeline) and the float MLPerf Tiny models
  * and LeNet-5 quantized by Kiln ({@code --int8}, min-max calibration on their recorded input), run through the
  * interpreter and through the generated C on the host (ASan/UBSan), on cortex-m0plus (plain C) and cortex-m4f
- * (SMLAD kernels) under qemu: the raw int8 outputs must be equal byte for byte.
+ * (SMLAD kernels) under qemu: the raw int8 outputs must be equal byte for byte. The MLPerf Tiny models' weights
+ * bytes stay within 5 % of their raw int8 weights.
  */
 class Int8ModelsTest {
     /** Float models quantized by Kiln for the test. */
     private static final List<String> FLOAT_MODELS = List.of("ds_cnn_kws_op13", "mobilenet_v1_025_vww_op13", "resnet8_cifar10_op13",
             "fc_autoencoder_ad_op13", "digits_lenet5_op13");
+
+    /** The MLPerf Tiny models among them. */
+    private static final List<String> MLPERF = FLOAT_MODELS.subList(0, 4);
 
     @TempDir
     Path tmp;
@@ -57,6 +64,29 @@ class Int8ModelsTest {
     @Test
     void cortexM4fDsp() throws Exception {
         check(Target.load("cortex-m4f"), false);
+    }
+
+    /**
+     * The MLPerf Tiny models quantized by Kiln keep their flash within 5 % of the raw int8 weights and int32 biases:
+     * the kernels' own tables (requantization multipliers and shifts, lookup tables) add at most 5 % on top.
+     */
+    @Test
+    void weightsStayWithinFivePercentOfTheRawInt8Weights() throws Exception {
+        for (Checker.Job j : jobs()) {
+            // why: the goal is stated for the four MLPerf Tiny models
+            if (!MLPERF.contains(j.name())) continue;
+            GeneratedCode code = new CBackend().generate(j.graph(), Target.load("cortex-m0plus"), new Backend.Options("m", null, j.name()));
+            long raw = 0;
+            for (Value c : j.graph().constants()) {
+                if (c.uses().isEmpty()) continue;
+                assertTrue(c.dtype() == DType.I8 || c.dtype() == DType.I32, j.name() + ": constant " + c.name() + " is " + c.dtype());
+                raw += c.shape().numel() * (c.dtype() == DType.I8 ? 1L : 4L);
+            }
+            assertEquals(raw + code.tableBytes(), code.weightsBytes(), j.name());
+            assertTrue(code.tableBytes() > 0, j.name() + " has per-channel tables");
+            double over = (double) code.weightsBytes() / raw - 1;
+            assertTrue(over <= 0.05, String.format("%s: weights_bytes %d vs raw %d (+%.2f %%)", j.name(), code.weightsBytes(), raw, 100 * over));
+        }
     }
 
     private void check(Target t, boolean sanitize) throws Exception {

@@ -34,15 +34,24 @@ import java.util.List;
 public final class Int8Kernels {
     private Int8Kernels() {}
 
-    /** Per-channel requantization: multipliers and shifts as literals or tables, output zero point and clamp. */
+    /**
+     * Per-channel requantization: multipliers and shifts as literals or tables, output zero point and clamp. Compact
+     * multipliers ({@link FixedPoint#compact}) whose shifts span at most 31 are stored packed, 16 bits per channel
+     * ({@link FixedPoint#pack}) above a base shift literal; others as an int32 multiplier and a shift table.
+     */
     public static final class Requant {
-        /** Whether the multiplier differs per output channel (then read {@code rq_m[c]}, {@code rq_s[c]}). */
+        /** Whether the multiplier differs per output channel (then read the tables). */
         public final boolean perChannel;
+        /** Per channel: whether the table is packed ({@code rq_p[c]} with {@link #base}), else {@code rq_m[c]}, {@code rq_s[c]}. */
+        public final boolean packed;
         /** The single multiplier and shift (per tensor), as literals. */
         public final String mult, shift;
         /** The per-channel tables' values (empty per tensor), as literals, and the C type of the shift table. */
         public final List<String> mults = new ArrayList<>(), shifts = new ArrayList<>();
         public final String shiftType;
+        /** Packed: the 16-bit words and the base shift. */
+        public final List<String> words = new ArrayList<>();
+        public final long base;
         /** Output zero point and clamp bounds (the fused activation as a range of the quantized output). */
         public final long zp, lo, hi;
 
@@ -53,12 +62,23 @@ public final class Int8Kernels {
             mult = Integer.toString(m[0].multiplier());
             shift = Integer.toString(m[0].shift());
             int minShift = 0, maxShift = 0;
+            int lowest = Integer.MAX_VALUE, highest = Integer.MIN_VALUE;
+            boolean compact = true;
             for (FixedPoint.Multiplier x : m) {
                 minShift = Math.min(minShift, x.shift());
                 maxShift = Math.max(maxShift, x.shift());
+                compact &= FixedPoint.isCompact(x);
+                // why: a zero multiplier packs as 0 whatever the base, so it does not widen the span
+                if (x.multiplier() != 0) {
+                    lowest = Math.min(lowest, x.shift());
+                    highest = Math.max(highest, x.shift());
+                }
             }
+            base = lowest == Integer.MAX_VALUE ? 0 : lowest;
+            packed = perChannel && compact && highest - lowest < (1 << FixedPoint.PACKED_SHIFT_BITS);
             shiftType = minShift >= Byte.MIN_VALUE && maxShift <= Byte.MAX_VALUE ? "int8_t" : "int32_t";
-            if (perChannel) for (FixedPoint.Multiplier x : m) {
+            if (packed) for (FixedPoint.Multiplier x : m) words.add(FixedPoint.pack(x, (int) base) + "u");
+            else if (perChannel) for (FixedPoint.Multiplier x : m) {
                 mults.add(Integer.toString(x.multiplier()));
                 shifts.add(Integer.toString(x.shift()));
             }
@@ -68,7 +88,10 @@ public final class Int8Kernels {
         }
 
         /** Bytes of the tables (0 per tensor). */
-        long tableBytes() { return perChannel ? mults.size() * (4L + (shiftType.equals("int8_t") ? 1 : 4)) : 0; }
+        long tableBytes() {
+            if (packed) return 2L * words.size();
+            return perChannel ? mults.size() * (4L + (shiftType.equals("int8_t") ? 1 : 4)) : 0;
+        }
     }
 
     // ---------------------------------------------------------------- qconv
@@ -332,28 +355,27 @@ public final class Int8Kernels {
 
     // ---------------------------------------------------------------- qsoftmax
 
-    /** The model of qsoftmax: rows along the axis and the exp table. */
+    /** The model of qsoftmax: rows along the axis and the exponent coefficient of the fixed-point exp. */
     public static final class QSoftmaxModel {
         public final long outer, len, inner;
-        public final List<String> exp = new ArrayList<>();
+        /** {@code c ~= 2^16 s log2(e)}: {@code e = kiln_exp2_neg_q16(d * c)} ({@link Qsoftmax#exp}). */
+        public final long coefficient;
 
-        QSoftmaxModel(long outer, long len, long inner) {
+        QSoftmaxModel(long outer, long len, long inner, long coefficient) {
             this.outer = outer;
             this.len = len;
             this.inner = inner;
+            this.coefficient = coefficient;
         }
     }
 
-    /** qsoftmax: per row, {@code min(127, (512 e + sum) / (2 sum) - 128)} with {@code e = exp[max - x]}. */
+    /** qsoftmax: per row, {@code min(127, (512 e + sum) / (2 sum) - 128)} with {@code e = 2^16 exp(-s (max - x))}. */
     public static Object qsoftmax(KernelModel k, Node n, Target t) {
         requireI8(n);
         Shape s = n.input(0).shape();
         int axis = s.axis((int) n.attrs().getInt("axis", -1));
         long len = s.dim(axis), inner = s.prod(axis + 1, s.rank());
-        QSoftmaxModel m = new QSoftmaxModel(s.numel() / (len * inner), len, inner);
-        for (int e : Qsoftmax.expTable(n)) m.exp.add(e + "u");
-        k.tableBytes += 4L * m.exp.size();
-        return m;
+        return new QSoftmaxModel(s.numel() / (len * inner), len, inner, Qsoftmax.expCoefficient(n));
     }
 
     // ---------------------------------------------------------------- shared
