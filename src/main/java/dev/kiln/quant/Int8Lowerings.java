@@ -17,9 +17,7 @@ import dev.kiln.ops.Trait;
 import dev.kiln.quant.Int8Context.Refused;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,23 +29,15 @@ import java.util.Map;
  * {@link Int8Context.Refused} to leave its node float.
  */
 public final class Int8Lowerings {
-    private static final Map<String, Method> RULES = new HashMap<>();
+    private static final Map<String, Method> RULES =
+            dev.kiln.ops.OpMethods.collect("int8 rules", new Class<?>[] {Int8Lowerings.class}, Value.class, Int8Context.class, Node.class);
     private static final List<String> WINDOW = List.of("kernel_shape", "strides", "dilations", "pads");
-
-    static {
-        for (Method m : Int8Lowerings.class.getDeclaredMethods()) {
-            if (!Modifier.isPublic(m.getModifiers()) || !Modifier.isStatic(m.getModifiers())) continue;
-            Class<?>[] p = m.getParameterTypes();
-            if (p.length == 2 && p[0] == Int8Context.class && p[1] == Node.class && m.getReturnType() == Value.class)
-                RULES.put(m.getName(), m);
-        }
-    }
 
     private Int8Lowerings() {}
 
     /** Lowers {@code n}: its rule, or the element-wise fallback; throws Refused when it cannot. */
     static Value lower(Int8Context lx, Node n) {
-        Method m = RULES.get(camel(n.op().name()));
+        Method m = RULES.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));
         if (m == null) {
             if (isUnaryFunction(n)) return elementwise(lx, n);
             throw new Refused("there is no int8 lowering for " + n.op().name());
@@ -60,20 +50,6 @@ public final class Int8Lowerings {
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** {@code max_pool} → {@code maxPool}. */
-    static String camel(String op) {
-        StringBuilder b = new StringBuilder();
-        boolean up = false;
-        for (char c : op.toCharArray()) {
-            if (c == '_') up = true;
-            else {
-                b.append(up ? Character.toUpperCase(c) : c);
-                up = false;
-            }
-        }
-        return b.toString();
     }
 
     /** conv(x, w, b) [+ clamp activation] -> qconv(x8, w8 per channel, b32). */

@@ -11,8 +11,6 @@ import dev.kiln.backend.c.kernels.SeparableKernels;
 import dev.kiln.ir.Node;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -25,34 +23,13 @@ import java.util.Map;
 public final class KernelLowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
             SeparableKernels.class, ChainKernels.class, Int8Kernels.class};
-    private static final Map<String, Method> METHODS = new HashMap<>();
-
-    static {
-        for (Class<?> c : CLASSES) {
-            for (Method m : c.getDeclaredMethods()) {
-                if (!Modifier.isPublic(m.getModifiers()) || !Modifier.isStatic(m.getModifiers())) continue;
-                Class<?>[] p = m.getParameterTypes();
-                if (p.length != 3 || p[0] != KernelModel.class || p[1] != Node.class || p[2] != Target.class) continue;
-                if (METHODS.put(m.getName(), m) != null) throw new IllegalStateException("two C lowerings for " + m.getName());
-            }
-        }
-    }
+    private static final Map<String, Method> METHODS =
+            dev.kiln.ops.OpMethods.collect("C lowerings", CLASSES, null, KernelModel.class, Node.class, Target.class);
 
     private KernelLowerings() {}
 
     /** {@code average_pool} → {@code averagePool}. */
-    public static String methodName(String op) {
-        StringBuilder b = new StringBuilder();
-        boolean up = false;
-        for (char c : op.toCharArray()) {
-            if (c == '_') up = true;
-            else {
-                b.append(up ? Character.toUpperCase(c) : c);
-                up = false;
-            }
-        }
-        return b.toString();
-    }
+    public static String methodName(String op) { return dev.kiln.ops.OpMethods.methodName(op); }
 
     /** Runs the op's lowering (if any) and stores its result in {@code k.m}; throws {@link Unsupported}. */
     public static void lower(KernelModel k, Node n, Target t) {
