@@ -92,4 +92,14 @@ class CalibratorTest {
         assertThrows(KilnException.class, () -> Calibrator.load(TestFiles.root().resolve("tests/data/digits_calib32_x.npy"), two),
                 "a .npy file feeds a single input");
     }
+
+    @Test
+    void aTestDataSetFolderIsOneSampleAndItsOutputsAreNotInputs() {
+        java.nio.file.Path model = dev.kiln.TestFiles.models().resolve("digits_mlp_op13");
+        Graph g = dev.kiln.Kiln.load(model.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        java.util.List<Map<String, dev.kiln.ir.NdArray>> one = Calibrator.load(model.resolve("test_data_set_0"), g);
+        assertEquals(1, one.size());
+        assertEquals(java.util.Set.of(g.inputs().get(0).name()), one.get(0).keySet());
+        assertEquals(1, Calibrator.load(model, g).size(), "the model folder holds one test_data_set");
+    }
 }

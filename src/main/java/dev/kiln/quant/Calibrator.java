@@ -240,7 +240,10 @@ public final class Calibrator {
         List<Map<String, NdArray>> r = new ArrayList<>();
         if (!Files.exists(data)) throw new KilnException(Code.FILE_NOT_FOUND, Location.file(data.toString()), data + " (no such file or folder)");
         long limit = 1L << 31;
-        if (Files.isDirectory(data)) {
+        Map<String, NdArray> one = Files.isDirectory(data) ? testDataSet(g, data, limit) : null;
+        if (one != null) {
+            r.add(one); // why: DATA is itself one test_data_set folder (input_<i>.pb per input)
+        } else if (Files.isDirectory(data)) {
             List<Path> entries;
             try (Stream<Path> s = Files.list(data)) {
                 entries = s.sorted().toList();
@@ -250,14 +253,10 @@ public final class Calibrator {
             for (Path p : entries) {
                 String f = p.getFileName().toString();
                 if (Files.isDirectory(p)) {
-                    Map<String, NdArray> m = new LinkedHashMap<>();
-                    for (int i = 0; i < g.inputs().size(); i++) {
-                        Path pb = p.resolve("input_" + i + ".pb");
-                        if (!Files.exists(pb)) break;
-                        Value in = g.inputs().get(i);
-                        m.put(in.name(), fit(TensorProtos.readPb(pb, limit), in, pb.toString()));
-                    }
-                    if (m.size() == g.inputs().size()) r.add(m);
+                    Map<String, NdArray> m = testDataSet(g, p, limit);
+                    if (m != null) r.add(m);
+                } else if (f.startsWith("output_") && f.endsWith(".pb")) {
+                    continue; // why: a test_data_set folder's recorded outputs are not inputs
                 } else if (f.endsWith(".npy") || f.endsWith(".pb")) {
                     Value in = single(g, data);
                     NdArray a = f.endsWith(".npy") ? Npy.read(p, limit) : TensorProtos.readPb(p, limit);
@@ -272,6 +271,18 @@ public final class Calibrator {
         if (r.isEmpty()) throw new KilnException(Code.USAGE, Location.file(data.toString()), "no calibration samples found in " + data)
                 .withHint("give a .npy file whose first axis counts samples, or a folder of .npy/.pb inputs");
         return r;
+    }
+
+    /** The inputs of a test_data_set folder ({@code input_<i>.pb} for every graph input), or null when it is not one. */
+    private static Map<String, NdArray> testDataSet(Graph g, Path dir, long limit) {
+        Map<String, NdArray> m = new LinkedHashMap<>();
+        for (int i = 0; i < g.inputs().size(); i++) {
+            Path pb = dir.resolve("input_" + i + ".pb");
+            if (!Files.exists(pb)) return null;
+            Value in = g.inputs().get(i);
+            m.put(in.name(), fit(TensorProtos.readPb(pb, limit), in, pb.toString()));
+        }
+        return m;
     }
 
     private static Value single(Graph g, Path data) {
