@@ -34,7 +34,6 @@ import org.junit.jupiter.api.TestFactory;
 class OpenClJavaRunnerTest {
     /** Ops the OpenCL backend refuses today, with why. */
     static final Map<String, String> REFUSED = Map.ofEntries(
-            Map.entry("resize", "no OpenCL resize kernel yet"),
             Map.entry("qlinear_conv", "int8 kernels are not written for OpenCL yet"),
             Map.entry("qlinear_matmul", "int8 kernels are not written for OpenCL yet"),
             Map.entry("conv_integer", "int8 kernels are not written for OpenCL yet"),
