@@ -33,11 +33,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class OpenClJavaRunnerTest {
     /** Ops the OpenCL backend refuses today, with why. */
-    static final Map<String, String> REFUSED = Map.ofEntries(
-            Map.entry("qlinear_conv", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qlinear_matmul", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("conv_integer", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("matmul_integer", "int8 kernels are not written for OpenCL yet"));
+    static final Map<String, String> REFUSED = Map.of();
 
     /** The refused ops that only int8 lowering makes (the bundled quantized models meet them, not the ONNX cases). */
     static final Set<String> INT8_LOWERED = Set.of();

@@ -12,7 +12,8 @@ import java.util.List;
  * OpenCL work sizes and constant tables of the integer kernels (see {@link ClLowerings}; templates in
  * {@code templates/opencl/ops/int8.stg}). qconv, qmatmul, qadd, requantize, qlookup and qaverage_pool run one work
  * item per output element, qsoftmax one per row along its axis; quantize_linear and dequantize_linear one per
- * element, in float32 only (double is optional on OpenCL devices). The tables (per-channel multipliers and shifts,
+ * element, in float32 only (double is optional on OpenCL devices); conv_integer, qlinear_conv, matmul_integer and
+ * qlinear_matmul one per output element. The tables (per-channel multipliers and shifts,
  * weight zero points, pool multipliers, lookup and exp tables) are the C lowering's values, broken into short lines.
  */
 public final class ClInt8Kernels {
@@ -104,5 +105,46 @@ public final class ClInt8Kernels {
         // why: double is an optional OpenCL extension; the kernels compute in float32 like the C float path
         if (!m.ctype.equals("float")) throw new Unsupported("precision " + m.ctype + " is not supported by the OpenCL backend (float32 only)");
         ClLowerings.linear(c, c.k.n, t);
+    }
+
+    /** One work item per output element. */
+    public static void convInteger(ClKernel c, Node n, Target t) {
+        tables(c);
+        ClLowerings.linear(c, c.k.n, t);
+    }
+
+    /** One work item per output element; the constant multipliers per output channel as a table. */
+    public static void qlinearConv(ClKernel c, Node n, Target t) {
+        QuantKernels.ConvModel m = (QuantKernels.ConvModel) c.m;
+        List<Table> tb = tables(c);
+        // why: with run-time scales the kernel forms the multiplier itself
+        if (m.mults != null) tb.add(new Table("float", "mult_c", m.mults));
+        ClLowerings.linear(c, c.k.n, t);
+    }
+
+    /** One work item per output element; batch offsets and parameter indices as tables. */
+    public static void matmulInteger(ClKernel c, Node n, Target t) { quantMatmul(c, t); }
+
+    /** One work item per output element; float32 scales only (double is optional on OpenCL devices). */
+    public static void qlinearMatmul(ClKernel c, Node n, Target t) {
+        QuantKernels.MatmulModel m = (QuantKernels.MatmulModel) c.m;
+        // why: float64 scales form the multiplier in double, an optional OpenCL extension
+        if (m.f64) throw new Unsupported("float64 scales are not supported by the OpenCL backend (float32 only)");
+        quantMatmul(c, t);
+    }
+
+    private static void quantMatmul(ClKernel c, Target t) {
+        QuantKernels.MatmulModel m = (QuantKernels.MatmulModel) c.m;
+        List<Table> tb = tables(c);
+        tb.add(new Table("uint", "aoff", strings(m.aOff)));
+        tb.add(new Table("uint", "boff", strings(m.bOff)));
+        for (QuantKernels.Param p : m.tables) tb.add(new Table("uint", p.table, strings(p.index)));
+        ClLowerings.linear(c, c.k.n, t);
+    }
+
+    private static List<String> strings(List<Long> v) {
+        List<String> r = new ArrayList<>();
+        for (long x : v) r.add(x + "u");
+        return r;
     }
 }
