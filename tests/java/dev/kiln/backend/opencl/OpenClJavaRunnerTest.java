@@ -33,23 +33,10 @@ import org.junit.jupiter.api.TestFactory;
  */
 class OpenClJavaRunnerTest {
     /** Ops the OpenCL backend refuses today, with why. */
-    static final Map<String, String> REFUSED = Map.ofEntries(
-            Map.entry("resize", "no OpenCL resize kernel yet"),
-            Map.entry("quantize_linear", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("dequantize_linear", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qlinear_conv", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qlinear_matmul", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("conv_integer", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("matmul_integer", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qconv", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qmatmul", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qadd", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qaverage_pool", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("qsoftmax", "int8 kernels are not written for OpenCL yet"),
-            Map.entry("requantize", "int8 kernels are not written for OpenCL yet"));
+    static final Map<String, String> REFUSED = Map.of();
 
     /** The refused ops that only int8 lowering makes (the bundled quantized models meet them, not the ONNX cases). */
-    static final Set<String> INT8_LOWERED = Set.of("qconv", "qmatmul", "qadd", "qaverage_pool", "qsoftmax", "requantize");
+    static final Set<String> INT8_LOWERED = Set.of();
 
     private static final Pattern REFUSED_NODE = Pattern.compile("([a-z][a-z0-9_]*) '[^']*': ");
 
@@ -100,15 +87,22 @@ class OpenClJavaRunnerTest {
                 .flatMap(s -> s);
     }
 
-    /** Every bundled model on both bindings. */
+    /** Every bundled model on both bindings; a quantized one within its rounding tolerance (depth x output step). */
     @TestFactory
     Stream<DynamicTest> modelsOnBothBindings() {
-        List<Path> dirs = TestFiles.caseDirs(TestFiles.models()).toList();
+        List<Path> all = TestFiles.caseDirs(TestFiles.models()).toList();
+        List<Path> quantized = all.stream().filter(dev.kiln.QuantTesting::quantized).toList();
+        List<Path> plain = all.stream().filter(d -> !quantized.contains(d)).toList();
+        assertTrue(quantized.size() >= 6, "quantized models: " + quantized);
         Set<String> seen = new TreeSet<>();
-        return Stream.of(tests(check(dirs, "jocl", 1e-4), "jocl", seen), tests(check(dirs, "lwjgl", 1e-4), "lwjgl", seen),
-                Stream.of(DynamicTest.dynamicTest("opencl: every refused int8 op is still refused", () -> assertEquals(
-                        new TreeSet<>(INT8_LOWERED), seen.stream().filter(INT8_LOWERED::contains).collect(java.util.stream.Collectors.toCollection(TreeSet::new)),
-                        "an int8 op left the refused list: remove it from REFUSED"))))
-                .flatMap(s -> s);
+        List<Stream<DynamicTest>> parts = new ArrayList<>();
+        for (String b : List.of("jocl", "lwjgl")) {
+            parts.add(tests(check(plain, b, 1e-4), b, seen));
+            for (Path q : quantized) parts.add(tests(check(List.of(q), b, dev.kiln.QuantTesting.tolerance(q)), b, seen));
+        }
+        parts.add(Stream.of(DynamicTest.dynamicTest("opencl: every refused int8 op is still refused", () -> assertEquals(
+                new TreeSet<>(INT8_LOWERED), seen.stream().filter(INT8_LOWERED::contains).collect(java.util.stream.Collectors.toCollection(TreeSet::new)),
+                "an int8 op left the refused list: remove it from REFUSED"))));
+        return parts.stream().flatMap(s -> s);
     }
 }

@@ -1,20 +1,15 @@
 package dev.kiln.backend.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.TestFiles;
-import dev.kiln.backend.Backend;
 import dev.kiln.backend.Target;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
-import dev.kiln.diag.Code;
-import dev.kiln.diag.KilnException;
 import dev.kiln.frontend.onnx.ImportOptions;
-import dev.kiln.ir.Graph;
 import dev.kiln.toolchain.OpenClHostRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +20,7 @@ import org.junit.jupiter.api.Test;
 class OpenClModelsTest {
     private static final Target T = Target.load("opencl-cpu");
 
-    /** Quantized models: their int8 ops (quantize_linear, dequantize_linear, qlinear_*) have no OpenCL kernels yet. */
-    private static boolean quantized(Path dir) { return dir.getFileName().toString().contains("int8"); }
+    private static boolean quantized(Path dir) { return dev.kiln.QuantTesting.quantized(dir); }
 
     @Test
     void floatModelsMatchTheirRecordedOutputs() {
@@ -40,14 +34,18 @@ class OpenClModelsTest {
         for (Checker.Result x : res) assertTrue(x.passed(), x.line());
     }
 
+    /** The quantized models run their int8 kernels; each within its rounding tolerance (depth x output step). */
     @Test
-    void quantizedModelsAreRefusedUpFrontNamingEveryNode() {
-        Path dir = TestFiles.models().resolve("digits_mlp_int8_qdq");
-        Graph g = Kiln.load(dir.resolve("model.onnx"), new ImportOptions());
-        Kiln.optimize(g, T, CompileOptions.defaults());
-        KilnException e = assertThrows(KilnException.class,
-                () -> Backend.find("opencl").generate(g, T, new Backend.Options("m", null, "test")));
-        assertEquals(Code.UNSUPPORTED_BY_BACKEND, e.code());
-        assertTrue(e.getMessage().contains("qmatmul"), e.getMessage());
+    void quantizedModelsMatchTheirRecordedOutputs() {
+        List<Path> dirs = new ArrayList<>();
+        TestFiles.caseDirs(TestFiles.models()).filter(OpenClModelsTest::quantized).forEach(dirs::add);
+        assertTrue(dirs.size() >= 6, "quantized models found: " + dirs);
+        OpenClHostRunner r = new OpenClHostRunner(T, null, -1);
+        for (Path d : dirs) {
+            Checker c = new Checker(r, 1e-3, dev.kiln.QuantTesting.tolerance(d), ImportOptions::new, null, g -> Kiln.optimize(g, T, CompileOptions.defaults()));
+            List<Checker.Result> res = c.checkAll(TestCase.find(List.of(d)), 1, x -> {});
+            assertEquals(1, res.size());
+            assertTrue(res.get(0).passed(), res.get(0).line());
+        }
     }
 }

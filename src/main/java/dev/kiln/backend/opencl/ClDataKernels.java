@@ -1,12 +1,13 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
+import dev.kiln.backend.c.Unsupported;
 import dev.kiln.backend.c.kernels.DataKernels;
 import dev.kiln.ir.Node;
 
 /**
  * OpenCL work sizes of the data-movement, reduction and softmax kernels (see {@link ClLowerings}). Copies along
- * the C backend's loop nests (transpose, slice, expand, tile, pad), gathers and reductions run as one work item
+ * the C backend's loop nests (transpose, slice, expand, tile, pad, resize), gathers and reductions run as one work item
  * walking the nest; concat and split run one work item per element; softmax one per row.
  */
 public final class ClDataKernels {
@@ -50,4 +51,16 @@ public final class ClDataKernels {
 
     /** One work item per row along the axis. */
     public static void logSoftmax(ClKernel c, Node n, Target t) { softmax(c, n, t); }
+
+    /**
+     * One work item walking the nearest copy nest or the separable passes (each pass reads the previous one's
+     * output whole, so they run in order); linear and cubic interpolate in float32 only, so float32 data.
+     */
+    public static void resize(ClKernel c, Node n, Target t) {
+        DataKernels.ResizeModel m = (DataKernels.ResizeModel) c.m;
+        // why: the C kernel interpolates integer data in double, an optional OpenCL extension
+        if (m.nearest == null && !m.copyOnly && !m.empty && !"float".equals(m.ctype))
+            throw new Unsupported("linear and cubic resize of " + n.output(0).dtype() + " data needs double, which OpenCL devices may lack");
+        ClLowerings.serial(c);
+    }
 }

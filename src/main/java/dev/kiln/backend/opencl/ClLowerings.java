@@ -16,7 +16,7 @@ import java.util.Map;
  * run one work item per element of output 0. Found by reflection, so there is no switch over op names.
  */
 public final class ClLowerings {
-    private static final Class<?>[] CLASSES = {ClNnKernels.class, ClDataKernels.class};
+    private static final Class<?>[] CLASSES = {ClNnKernels.class, ClDataKernels.class, ClInt8Kernels.class};
     private static final Map<String, Method> METHODS = new HashMap<>();
 
     static {

@@ -345,13 +345,19 @@ public final class OpenClBackend implements Backend {
         StringBuilder b = new StringBuilder(n.op().name()).append(" '").append(n.name()).append("': ");
         for (int i = 0; i < n.numInputs(); i++) {
             if (i > 0) b.append(", ");
-            b.append(n.input(i) == null ? "-" : n.input(i).type().toString());
+            b.append(n.input(i) == null ? "-" : brief(n.input(i)));
         }
         b.append(" -> ");
         for (int i = 0; i < n.outputs().size(); i++) {
             if (i > 0) b.append(", ");
-            b.append(n.output(i) == null ? "-" : n.output(i).type().toString());
+            b.append(n.output(i) == null ? "-" : brief(n.output(i)));
         }
         return CTypes.commentText(b.toString());
+    }
+
+    /** A value's type for a comment, its quantization parameters cut short (per-channel lists run to thousands of characters). */
+    private static String brief(Value v) {
+        String s = v.type().toString();
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
     }
 }
