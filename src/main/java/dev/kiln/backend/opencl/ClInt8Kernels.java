@@ -46,7 +46,9 @@ public final class ClInt8Kernels {
 
     private static void requant(List<Table> t, Int8Kernels.Requant rq, List<String> wz) {
         // why: a per-tensor multiplier is a literal in the kernel; only per-channel ones need tables
-        if (rq.perChannel) {
+        if (rq.perChannel && rq.packed) {
+            t.add(new Table("ushort", "rq_p", rq.words));
+        } else if (rq.perChannel) {
             t.add(new Table("int", "rq_m", rq.mults));
             t.add(new Table(rq.shiftType, "rq_s", rq.shifts));
         }
@@ -87,10 +89,10 @@ public final class ClInt8Kernels {
         ClLowerings.linear(c, c.k.n, t);
     }
 
-    /** One work item per row along the axis (the row's maximum and sum are shared by its elements); the exp table. */
+    /** One work item per row along the axis (the row's maximum and sum are shared by its elements); exp in fixed point. */
     public static void qsoftmax(ClKernel c, Node n, Target t) {
         Int8Kernels.QSoftmaxModel m = (Int8Kernels.QSoftmaxModel) c.m;
-        tables(c).add(new Table("uint", "exp_t", m.exp));
+        tables(c);
         ClLowerings.linear(c, m.outer * m.inner, t);
     }
 
