@@ -132,6 +132,17 @@ class MainTest {
     }
 
     @Test
+    void compileForOpenClWritesTheProgramAndItsHostCode() throws IOException {
+        Path out = tmp.resolve("cl");
+        Run r = kiln("compile", TestFiles.onnxNode().resolve("test_add_bcast/model.onnx").toString(), "--backend", "opencl", "-o",
+                out.toString(), "--name", "addb");
+        assertEquals(0, r.rc(), r.err());
+        for (String f : new String[] {"addb.cl", "addb_cl.c", "addb_cl.h", "addb_cl_weights.c", "addb_cl.json"})
+            assertTrue(Files.exists(out.resolve(f)), f + " missing");
+        assertTrue(r.out().startsWith("addb for opencl-gpu"), r.out());
+    }
+
+    @Test
     void inspectJsonHasTheContractFields() {
         Run r = kiln("inspect", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(), "--json");
         assertEquals(0, r.rc(), r.err());

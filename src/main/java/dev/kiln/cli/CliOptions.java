@@ -190,8 +190,20 @@ final class CliOptions {
 
     /** Compiles {@code model} to C for {@code t} with these options, symbols prefixed {@code name} (default: the model's). */
     dev.kiln.backend.GeneratedCode compileC(java.nio.file.Path model, String name, dev.kiln.backend.Target t) {
+        return compile(model, name, "c", t);
+    }
+
+    /** Compiles {@code model} with backend {@code kind} ("c" or "opencl") for {@code t}; see {@link #compileC}. */
+    dev.kiln.backend.GeneratedCode compile(java.nio.file.Path model, String name, String kind, dev.kiln.backend.Target t) {
         String n = name != null ? name : dev.kiln.backend.c.CBackend.defaultName(model);
-        return dev.kiln.Kiln.compile(model, importOptions(), "c", t,
+        return dev.kiln.Kiln.compile(model, importOptions(), kind, t,
                 new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()), compileOptions());
+    }
+
+    /** The target of a compiled backend: {@code -t}, except that OpenCL's default is the opencl-gpu descriptor. */
+    dev.kiln.backend.Target compiledTarget() {
+        requireBackend();
+        boolean cl = backend.equals("opencl");
+        return dev.kiln.backend.Target.load(cl && target.equals("host") ? "opencl-gpu" : target);
     }
 }

@@ -44,10 +44,13 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Target t = Target.load(options.target);
-        GeneratedCode code = options.compileC(model, name, t);
+        // why: compile writes code; the interpreter has none to write
+        if (options.backend.equals("interp")) options.backend = "c";
+        Target t = options.compiledTarget();
+        boolean cl = options.backend.equals("opencl");
+        GeneratedCode code = options.compile(model, name, options.backend, t);
         ModelStats st = new ModelStats(code);
-        st.codeBytes = CodeSize.codeBytes(code);
+        st.codeBytes = cl ? -1 : CodeSize.codeBytes(code);
         code.writeFolderAtomically(output);
         summary(out, code, st);
         return Main.OK;
@@ -63,7 +66,7 @@ final class CompileCommand implements Callable<Integer> {
         out.printf("  ops     %s%n", ops);
         out.printf("  MACs    %,d   params %,d%n", st.macs, st.params);
         out.printf("  flash   %,d bytes weights + %s code%n", st.weightsBytes,
-                st.codeBytes < 0 ? "? bytes (toolchain not installed)" : String.format("%,d bytes", st.codeBytes));
+                st.codeBytes < 0 ? "? bytes (not measured: no size tool for this target)" : String.format("%,d bytes", st.codeBytes));
         out.printf("  arena   %,d bytes (liveness lower bound %,d)%n", st.arenaBytes, st.lowerBoundBytes);
         List<ModelStats.Layer> big = new ArrayList<>(st.layers);
         big.sort(Comparator.comparingLong(ModelStats.Layer::macs).reversed());
