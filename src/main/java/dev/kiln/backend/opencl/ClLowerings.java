@@ -1,12 +1,9 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.KernelLowerings;
 import dev.kiln.ir.Node;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -17,18 +14,8 @@ import java.util.Map;
  */
 public final class ClLowerings {
     private static final Class<?>[] CLASSES = {ClNnKernels.class, ClDataKernels.class, ClInt8Kernels.class};
-    private static final Map<String, Method> METHODS = new HashMap<>();
-
-    static {
-        for (Class<?> c : CLASSES) {
-            for (Method m : c.getDeclaredMethods()) {
-                if (!Modifier.isPublic(m.getModifiers()) || !Modifier.isStatic(m.getModifiers())) continue;
-                Class<?>[] p = m.getParameterTypes();
-                if (p.length != 3 || p[0] != ClKernel.class || p[1] != Node.class || p[2] != Target.class) continue;
-                if (METHODS.put(m.getName(), m) != null) throw new IllegalStateException("two OpenCL lowerings for " + m.getName());
-            }
-        }
-    }
+    private static final Map<String, Method> METHODS =
+            dev.kiln.ops.OpMethods.collect("OpenCL lowerings", CLASSES, null, ClKernel.class, Node.class, Target.class);
 
     private ClLowerings() {}
 
@@ -57,7 +44,7 @@ public final class ClLowerings {
 
     /** Runs the op's OpenCL lowering, or the default one work item per output element. */
     static void lower(ClKernel c, Node n, Target t) {
-        Method m = METHODS.get(KernelLowerings.methodName(n.op().name()));
+        Method m = METHODS.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));
         if (m == null) {
             linear(c, c.k.n, t);
             return;
