@@ -1,6 +1,14 @@
 package dev.kiln;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.check.Checker;
+import dev.kiln.check.TestCase;
 import dev.kiln.frontend.onnx.ImportOptions;
+import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
@@ -8,8 +16,15 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.QuantParams;
 import dev.kiln.ir.Value;
 import dev.kiln.ops.Ops;
+import dev.kiln.ops.Trait;
+import dev.kiln.passes.PassOptions;
+import dev.kiln.quant.Calibration;
+import dev.kiln.quant.Calibrator;
+import dev.kiln.quant.Int8Io;
 import dev.kiln.quant.QLinearExpansion;
 import dev.kiln.quant.QdqPatterns;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,4 +108,62 @@ public final class QuantTesting {
         return NdArray.ofFloats(a.shape(), f);
     }
 
+    /** Float models of {@code tests/models} that the int8 tests quantize with Kiln (min-max on their recorded input). */
+    public static final List<String> FLOAT_MODELS = List.of("ds_cnn_kws_op13", "mobilenet_v1_025_vww_op13", "resnet8_cifar10_op13",
+            "fc_autoencoder_ad_op13", "digits_lenet5_op13");
+
+    /**
+     * The int8 graphs of every quantized model in {@code tests/models} (lowered by the default pipeline) and of
+     * {@link #FLOAT_MODELS} quantized by Kiln, each with its first recorded input quantized to the graph's input type.
+     * {@code tmp} holds the calibration folders.
+     */
+    public static List<Checker.Job> int8Jobs(Path tmp) throws IOException {
+        Path models = TestFiles.models();
+        List<Checker.Job> jobs = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        try (var s = Files.list(models)) {
+            s.filter(d -> d.getFileName().toString().contains("_int8_")).sorted().forEach(dirs::add);
+        }
+        assertTrue(dirs.size() >= 6, "the quantized models of tests/models: " + dirs);
+        for (Path d : dirs) jobs.add(int8Job(d, CompileOptions.defaults()));
+        for (String m : FLOAT_MODELS) {
+            Path d = models.resolve(m);
+            // why: the calibration folder must hold inputs only (the recorded outputs sit beside them)
+            Path cal = Files.createDirectories(tmp.resolve(m));
+            Files.copy(d.resolve("test_data_set_0/input_0.pb"), cal.resolve("input_0.pb"));
+            PassOptions po = new PassOptions();
+            po.int8 = Calibration.of(cal, Calibrator.Method.MINMAX);
+            jobs.add(int8Job(d, new CompileOptions(CompileOptions.DEFAULT_LEVEL, po, null)));
+        }
+        return jobs;
+    }
+
+    private static Checker.Job int8Job(Path dir, CompileOptions co) {
+        TestCase tc = TestCase.find(List.of(dir)).get(0);
+        Graph g = Kiln.load(tc.model(), new ImportOptions());
+        Kiln.optimize(g, null, co);
+        int integer = 0;
+        for (Node n : g.nodes()) if (n.op().has(Trait.INTEGER)) integer++;
+        assertTrue(integer > 0, dir.getFileName() + " was lowered to int8 ops");
+        TestCase.DataSet ds = tc.dataSets(ImportOptions.DEFAULT_MAX_TENSOR_BYTES).get(0);
+        List<NdArray> ins = new ArrayList<>();
+        for (int i = 0; i < g.inputs().size(); i++) ins.add(Int8Io.toInput(ds.inputs().get(i), g.inputs().get(i).type()));
+        for (NdArray a : ins) assertTrue(a.dtype() == DType.I8 || a.dtype() == DType.U8 || a.dtype().isFloat(), dir.toString());
+        return new Checker.Job(dir.getFileName().toString(), g, ins);
+    }
+
+    /** Asserts that every job's outputs in {@code got} equal the interpreter's byte for byte ({@code where} names the run). */
+    public static void assertSameAsInterpreter(String where, List<Checker.Job> jobs, List<Checker.Outcome> got) {
+        assertEquals(jobs.size(), got.size(), where);
+        for (int i = 0; i < jobs.size(); i++) {
+            Checker.Job j = jobs.get(i);
+            Checker.Outcome o = got.get(i);
+            assertNull(o.error(), where + " " + j.name());
+            List<NdArray> want = new Interpreter(j.graph()).run(j.inputs());
+            for (int k = 0; k < want.size(); k++) {
+                assertEquals(want.get(k).dtype(), o.outputs().get(k).dtype(), where + " " + j.name());
+                assertArrayEquals(want.get(k).toLongArray(), o.outputs().get(k).toLongArray(), where + " " + j.name() + " output " + k);
+            }
+        }
+    }
 }

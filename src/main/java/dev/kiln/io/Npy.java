@@ -4,7 +4,6 @@ import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.ir.DType;
-import dev.kiln.ir.Half;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
 import java.io.ByteArrayOutputStream;
@@ -92,24 +91,7 @@ public final class Npy {
         for (int i = 0; i < dl.length; i++) dl[i] = dims.get(i);
         Shape shape = Shape.of(dl);
         ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) need).slice().order(big ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-        int n = (int) numel;
-        NdArray a = NdArray.zeros(dt, shape);
-        for (int i = 0; i < n; i++) {
-            switch (dt) {
-                case F32: a.floats()[i] = data.getFloat(); break;
-                case F64: a.doubles()[i] = data.getDouble(); break;
-                case F16: a.floats()[i] = Half.fromBits(data.getShort()); break;
-                case I8: a.longs()[i] = data.get(); break;
-                case U8: a.longs()[i] = data.get() & 0xFF; break;
-                case BOOL: a.longs()[i] = data.get() != 0 ? 1 : 0; break;
-                case I16: a.longs()[i] = data.getShort(); break;
-                case U16: a.longs()[i] = data.getShort() & 0xFFFF; break;
-                case I32: a.longs()[i] = data.getInt(); break;
-                case U32: a.longs()[i] = data.getInt() & 0xFFFFFFFFL; break;
-                default: a.longs()[i] = data.getLong(); break;
-            }
-        }
-        return a;
+        return RawTensors.decode(dt, shape, data);
     }
 
     private static DType dtypeOf(String kind, int size) {
@@ -157,19 +139,7 @@ public final class Npy {
         out.write(hb.length() & 0xFF);
         out.write((hb.length() >> 8) & 0xFF);
         out.writeBytes(hb.toString().getBytes(StandardCharsets.ISO_8859_1));
-        ByteBuffer b = ByteBuffer.allocate(a.size() * a.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < a.size(); i++) {
-            switch (a.dtype()) {
-                case F32: b.putFloat(a.getFloat(i)); break;
-                case F64: b.putDouble(a.getDouble(i)); break;
-                case F16: b.putShort(Half.toBits(a.getFloat(i))); break;
-                case I8: case U8: case BOOL: b.put((byte) a.getLong(i)); break;
-                case I16: case U16: b.putShort((short) a.getLong(i)); break;
-                case I32: case U32: b.putInt((int) a.getLong(i)); break;
-                default: b.putLong(a.getLong(i)); break;
-            }
-        }
-        out.writeBytes(b.array());
+        out.writeBytes(RawTensors.encodeLittleEndian(a));
         return out.toByteArray();
     }
 

@@ -4,7 +4,6 @@ import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.ir.DType;
-import dev.kiln.ir.Half;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
 import java.io.ByteArrayOutputStream;
@@ -84,7 +83,7 @@ public final class SafeTensors {
             if (offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLen)
                 throw bad(at, "data_offsets [" + offs[0] + ", " + offs[1] + "] run past the data (" + dataLen + " bytes; truncated file?)");
             if (offs[1] - offs[0] != need) throw bad(at, "data has " + (offs[1] - offs[0]) + " bytes, the shape needs " + need);
-            r.put(name, decode(dt, Shape.of(dims), ByteBuffer.wrap(bytes, dataStart + (int) offs[0], (int) need).slice().order(ByteOrder.LITTLE_ENDIAN)));
+            r.put(name, RawTensors.decode(dt, Shape.of(dims), ByteBuffer.wrap(bytes, dataStart + (int) offs[0], (int) need).slice().order(ByteOrder.LITTLE_ENDIAN)));
         }
         return r;
     }
@@ -98,27 +97,6 @@ public final class SafeTensors {
             r[i] = (Long) l.get(i);
         }
         return r;
-    }
-
-    private static NdArray decode(DType dt, Shape shape, ByteBuffer data) {
-        NdArray a = NdArray.zeros(dt, shape);
-        int n = a.size();
-        for (int i = 0; i < n; i++) {
-            switch (dt) {
-                case F32: a.floats()[i] = data.getFloat(); break;
-                case F64: a.doubles()[i] = data.getDouble(); break;
-                case F16: a.floats()[i] = Half.fromBits(data.getShort()); break;
-                case I8: a.longs()[i] = data.get(); break;
-                case U8: a.longs()[i] = data.get() & 0xFF; break;
-                case BOOL: a.longs()[i] = data.get() != 0 ? 1 : 0; break;
-                case I16: a.longs()[i] = data.getShort(); break;
-                case U16: a.longs()[i] = data.getShort() & 0xFFFF; break;
-                case I32: a.longs()[i] = data.getInt(); break;
-                case U32: a.longs()[i] = data.getInt() & 0xFFFFFFFFL; break;
-                default: a.longs()[i] = data.getLong(); break;
-            }
-        }
-        return a;
     }
 
     private static DType dtypeOf(String s) {
@@ -149,19 +127,7 @@ public final class SafeTensors {
         for (Map.Entry<String, NdArray> e : new TreeMap<>(tensors).entrySet()) {
             NdArray a = e.getValue();
             int begin = data.size();
-            ByteBuffer b = ByteBuffer.allocate(a.size() * a.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < a.size(); i++) {
-                switch (a.dtype()) {
-                    case F32: b.putFloat(a.getFloat(i)); break;
-                    case F64: b.putDouble(a.getDouble(i)); break;
-                    case F16: b.putShort(Half.toBits(a.getFloat(i))); break;
-                    case I8: case U8: case BOOL: b.put((byte) a.getLong(i)); break;
-                    case I16: case U16: b.putShort((short) a.getLong(i)); break;
-                    case I32: case U32: b.putInt((int) a.getLong(i)); break;
-                    default: b.putLong(a.getLong(i)); break;
-                }
-            }
-            data.writeBytes(b.array());
+            data.writeBytes(RawTensors.encodeLittleEndian(a));
             if (h.length() > 1) h.append(',');
             h.append(Json.quote(e.getKey())).append(":{\"dtype\":\"").append(dtypeName(a.dtype())).append("\",\"shape\":[");
             int[] dims = a.shape().dims();

@@ -18,7 +18,14 @@ public final class MemoryPlan {
      * A value's storage: for INPUT/OUTPUT the graph input/output index, for ARENA the byte offset and the
      * buffer it shares (several values share one buffer through aliases and in-place execution).
      */
-    public record Placement(Kind kind, int index, long offset, Buffer buffer) {}
+    public record Placement(Kind kind, int index, long offset, Buffer buffer) {
+        /** Whether {@code o} is the same memory: the same arena offset, or the same caller buffer (constants never are). */
+        public boolean samePlace(Placement o) {
+            if (kind != o.kind) return false;
+            if (kind == Kind.ARENA) return offset == o.offset;
+            return kind != Kind.CONSTANT && index == o.index;
+        }
+    }
 
     /**
      * One arena buffer: its byte size (aligned), offset, the schedule steps during which it is live

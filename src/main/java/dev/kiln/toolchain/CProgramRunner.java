@@ -168,27 +168,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 outcomes.set(i, Checker.Outcome.failed("internal error: " + e));
             }
         }
-        if (!entries.isEmpty()) {
-            Path dir;
-            try {
-                dir = Files.createTempDirectory("kiln-c-");
-            } catch (IOException e) {
-                throw new KilnException(Code.IO_ERROR, Location.NONE, "cannot create a build folder: " + e.getMessage());
-            }
-            try {
-                buildAndRun(dir, entries);
-            } finally {
-                if (System.getenv("KILN_KEEP_BUILD") == null) {
-                    try {
-                        GeneratedCode.deleteTree(dir);
-                    } catch (IOException ignored) {
-                        // a leftover temporary folder is harmless
-                    }
-                } else {
-                    System.err.println("kiln: build kept in " + dir);
-                }
-            }
-        }
+        if (!entries.isEmpty()) BuildFolders.use("kiln-c-", dir -> buildAndRun(dir, entries));
         for (Entry e : entries)
             outcomes.set(e.job, e.error != null ? Checker.Outcome.failed(e.error) : e.outputs != null
                     ? new Checker.Outcome(e.outputs, null) : Checker.Outcome.failed("the program stopped before this case ran"));

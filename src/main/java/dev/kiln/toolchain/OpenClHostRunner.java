@@ -136,27 +136,7 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
                 outcomes.set(i, Checker.Outcome.failed("internal error: " + e));
             }
         }
-        if (!entries.isEmpty()) {
-            Path dir;
-            try {
-                dir = Files.createTempDirectory("kiln-cl-");
-            } catch (IOException e) {
-                throw new KilnException(Code.IO_ERROR, Location.NONE, "cannot create a build folder: " + e.getMessage());
-            }
-            try {
-                buildAndRun(dir, entries);
-            } finally {
-                if (System.getenv("KILN_KEEP_BUILD") == null) {
-                    try {
-                        GeneratedCode.deleteTree(dir);
-                    } catch (IOException ignored) {
-                        // a leftover temporary folder is harmless
-                    }
-                } else {
-                    System.err.println("kiln: build kept in " + dir);
-                }
-            }
-        }
+        if (!entries.isEmpty()) BuildFolders.use("kiln-cl-", dir -> buildAndRun(dir, entries));
         for (Entry e : entries) {
             medians.set(e.job, e.ms);
             outcomes.set(e.job, e.error != null ? Checker.Outcome.failed(e.error) : e.outputs != null

@@ -88,7 +88,7 @@ public final class CBackend implements Backend {
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
 
         // 2. memory plan
-        MemoryPlan plan = new MemoryPlanner(t.alignment(), rules(models)).plan(g);
+        MemoryPlan plan = new MemoryPlanner(t.alignment(), placementRules(models::get)).plan(g);
 
         // 3. the program model
         CProgram p = new CProgram();
@@ -122,7 +122,7 @@ public final class CBackend implements Backend {
         for (Node n : nodes) {
             KernelModel k = models.get(n);
             Placement outP = plan.placement(n.output(0));
-            if (n.input(0) != null) k.inPlace = samePlace(plan.placement(n.input(0)), outP);
+            if (n.input(0) != null) k.inPlace = plan.placement(n.input(0)).samePlace(outP);
             CProgram.Call call = new CProgram.Call(k, n.op().name(), describe(n));
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
@@ -173,7 +173,11 @@ public final class CBackend implements Backend {
                 "\n  model input/output '" + v.name() + "' is f16, which the C backend does not support");
     }
 
-    private static PlacementRules rules(Map<Node, KernelModel> models) {
+    /**
+     * The planner's rules for kernels described by {@code model}: aliases of equal byte size share their input's
+     * buffer; element-wise kernels (and lowerings that name one, like a conv's residual Z) may write over an input.
+     */
+    public static PlacementRules placementRules(java.util.function.Function<Node, KernelModel> model) {
         return new PlacementRules() {
             @Override
             public boolean isAlias(Node n) {
@@ -184,7 +188,7 @@ public final class CBackend implements Backend {
             @Override
             public int inPlaceInput(Node n) {
                 // why: a lowering may name an input its kernel reads element for element (a conv's residual Z)
-                if (models.get(n).inPlaceInput >= 0) return models.get(n).inPlaceInput;
+                if (model.apply(n).inPlaceInput >= 0) return model.apply(n).inPlaceInput;
                 // why: element-wise kernels read element i of every input before writing element i
                 if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
                 Value out = n.output(0);
@@ -196,14 +200,8 @@ public final class CBackend implements Backend {
             }
 
             @Override
-            public long scratchBytes(Node n) { return models.get(n).scratchBytes; }
+            public long scratchBytes(Node n) { return model.apply(n).scratchBytes; }
         };
-    }
-
-    private static boolean samePlace(Placement a, Placement b) {
-        if (a.kind() != b.kind()) return false;
-        if (a.kind() == Kind.ARENA) return a.offset() == b.offset();
-        return a.kind() != Kind.CONSTANT && a.index() == b.index();
     }
 
     private static CProgram.Io io(int i, String pre, Value v, Set<String> used) {

@@ -6,6 +6,7 @@ import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
 import dev.kiln.backend.c.CActivation;
+import dev.kiln.backend.c.CBackend;
 import dev.kiln.backend.c.CTypes;
 import dev.kiln.backend.c.KernelLowerings;
 import dev.kiln.backend.c.KernelModel;
@@ -23,7 +24,6 @@ import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlan.Kind;
 import dev.kiln.memory.MemoryPlan.Placement;
 import dev.kiln.memory.MemoryPlanner;
-import dev.kiln.memory.PlacementRules;
 import dev.kiln.ops.Trait;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -141,7 +141,7 @@ public final class OpenClBackend implements Backend {
 
         // 2. memory: one arena of byte offsets, planned like the C arena
         int align = Math.max(MIN_ALIGN, t.alignment());
-        MemoryPlan plan = new MemoryPlanner(align, rules(kernels)).plan(g);
+        MemoryPlan plan = new MemoryPlanner(align, CBackend.placementRules(n -> kernels.get(n).k)).plan(g);
 
         // 3. buffers: arena, weights (constants packed and aligned), one per model input and output
         List<OpenClProgram.Buffer> buffers = new ArrayList<>();
@@ -190,7 +190,7 @@ public final class OpenClBackend implements Backend {
         for (Node n : nodes) {
             ClKernel c = kernels.get(n);
             Placement outP = plan.placement(n.output(0));
-            if (n.input(0) != null) c.k.inPlace = samePlace(plan.placement(n.input(0)), outP);
+            if (n.input(0) != null) c.k.inPlace = plan.placement(n.input(0)).samePlace(outP);
             // why: an alias whose output already is its input's bytes computes nothing
             if (n.op().has(Trait.ALIAS) && c.k.inPlace) continue;
             boolean empty = true;
@@ -305,40 +305,6 @@ public final class OpenClBackend implements Backend {
     private static void unsupportedIo(Value v) {
         throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", 1,
                 "\n  model input/output '" + v.name() + "' is " + v.dtype() + ", which the OpenCL backend does not support");
-    }
-
-    private static PlacementRules rules(Map<Node, ClKernel> kernels) {
-        return new PlacementRules() {
-            @Override
-            public boolean isAlias(Node n) {
-                return n.op().has(Trait.ALIAS) && n.input(0) != null
-                        && n.input(0).type().byteSize() == n.output(0).type().byteSize();
-            }
-
-            @Override
-            public int inPlaceInput(Node n) {
-                ClKernel c = kernels.get(n);
-                // why: a kernel whose work item i reads element i of an input just before writing element i (a conv's Z)
-                if (c.k.inPlaceInput >= 0) return c.k.inPlaceInput;
-                // why: element-wise kernels read element i of every input before writing element i, in one work item
-                if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
-                Value out = n.output(0);
-                for (int i = 0; i < n.numInputs(); i++) {
-                    Value in = n.input(i);
-                    if (in != null && in.dtype() == out.dtype() && in.shape().equals(out.shape())) return i;
-                }
-                return -1;
-            }
-
-            @Override
-            public long scratchBytes(Node n) { return kernels.get(n).k.scratchBytes; }
-        };
-    }
-
-    private static boolean samePlace(Placement a, Placement b) {
-        if (a.kind() != b.kind()) return false;
-        if (a.kind() == Kind.ARENA) return a.offset() == b.offset();
-        return a.kind() != Kind.CONSTANT && a.index() == b.index();
     }
 
     private static String describe(Node n) {
