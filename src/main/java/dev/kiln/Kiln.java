@@ -58,6 +58,14 @@ public final class Kiln {
     }
 
     /**
+     * The target a compiled backend generates for: {@code target} (a name or a descriptor file), except that
+     * with the {@code opencl} backend the C default {@code host} stands for the {@code opencl-gpu} descriptor.
+     */
+    public static dev.kiln.backend.Target compiledTarget(String backend, String target) {
+        return dev.kiln.backend.Target.load("opencl".equals(backend) && "host".equals(target) ? "opencl-gpu" : target);
+    }
+
+    /**
      * Runs the pass pipeline of {@code co}'s level on {@code g} in place, for {@code target} (null: the
      * interpreter only), under {@code co}'s instruments; returns the context with the passes' notes.
      */

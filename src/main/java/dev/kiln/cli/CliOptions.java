@@ -203,7 +203,6 @@ final class CliOptions {
     /** The target of a compiled backend: {@code -t}, except that OpenCL's default is the opencl-gpu descriptor. */
     dev.kiln.backend.Target compiledTarget() {
         requireBackend();
-        boolean cl = backend.equals("opencl");
-        return dev.kiln.backend.Target.load(cl && target.equals("host") ? "opencl-gpu" : target);
+        return dev.kiln.Kiln.compiledTarget(backend, target);
     }
 }
