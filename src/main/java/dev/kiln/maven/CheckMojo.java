@@ -26,7 +26,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * {@code test_data_set_*}) on the interpreter or the generated C and compares with their recorded outputs, like
  * {@code kiln check}; any failing case fails the build with the per-case report.
  */
-@Mojo(name = "check", defaultPhase = LifecyclePhase.TEST, threadSafe = true)
+@Mojo(name = "check", defaultPhase = LifecyclePhase.TEST)
 public class CheckMojo extends KilnMojo {
     /** Test folders, or folders of them; default {@code src/test/kiln}. */
     @Parameter

@@ -31,7 +31,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * model under {@code outputDirectory}. A model whose inputs (model file, the weight files it references, the
  * calibration data, the templates) and settings are unchanged since the last build is skipped.
  */
-@Mojo(name = "compile", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
+@Mojo(name = "compile", defaultPhase = LifecyclePhase.GENERATE_SOURCES)
 public class CompileMojo extends KilnMojo {
     /**
      * Model files or folders of them (searched recursively for .onnx and .kiln), each {@code <model>PATH</model>}
@@ -96,7 +96,6 @@ public class CompileMojo extends KilnMojo {
                         name, relative(model), t.name(), relative(out), code.graph().nodes().size(), st.macs, st.params,
                         st.weightsBytes, st.arenaBytes));
             } catch (KilnException ex) {
-                getLog().error("kiln: " + name + " failed:\n" + ex.getMessage());
                 failed.add(ex.getMessage());
             } catch (RuntimeException ex) {
                 throw internal("kiln: compiling " + relative(model), ex);

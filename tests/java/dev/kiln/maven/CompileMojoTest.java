@@ -1,0 +1,116 @@
+package dev.kiln.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.TestFiles;
+import dev.kiln.diag.KilnException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The compile goal run directly (outside Maven): model discovery, naming, incremental skipping and failures. */
+class CompileMojoTest {
+    @TempDir
+    Path dir;
+
+    private CompileMojo mojo(ModelEntry... models) {
+        CompileMojo m = new CompileMojo();
+        m.basedir = dir.toFile();
+        m.target = "host";
+        m.optimization = 3;
+        m.calibrationMethod = "minmax";
+        m.percentile = 99.99;
+        m.backend = "c";
+        m.outputDirectory = dir.resolve("target/generated-sources/kiln").toFile();
+        m.models = models.length == 0 ? null : new ArrayList<>(List.of(models));
+        return m;
+    }
+
+    private void copyTinyMlp(Path to) throws IOException {
+        Files.createDirectories(to);
+        for (String f : List.of("model.kiln", "tiny_mlp.npz"))
+            Files.copy(TestFiles.root().resolve("tests/dsl/tiny_mlp").resolve(f), to.resolve(f));
+    }
+
+    @Test
+    void theSecondBuildSkipsAnUnchangedModelAndAChangeRecompilesIt() throws Exception {
+        copyTinyMlp(dir.resolve("src/main/kiln/tiny_mlp"));
+        mojo().execute();
+        Path c = dir.resolve("target/generated-sources/kiln/tiny_mlp/tiny_mlp.c");
+        assertTrue(Files.isRegularFile(c));
+        FileTime old = FileTime.fromMillis(978307200000L); // 2001-01-01
+        Files.setLastModifiedTime(c, old);
+        mojo().execute();
+        assertEquals(old, Files.getLastModifiedTime(c), "an up-to-date model was written again");
+        // the weights file rewritten with the same bytes: still up to date (content counts, not dates)
+        Path npz = dir.resolve("src/main/kiln/tiny_mlp/tiny_mlp.npz");
+        Files.write(npz, Files.readAllBytes(npz));
+        mojo().execute();
+        assertEquals(old, Files.getLastModifiedTime(c));
+        // the model's text changed: compile again
+        Path kiln = dir.resolve("src/main/kiln/tiny_mlp/model.kiln");
+        Files.writeString(kiln, Files.readString(kiln) + "# edited\n");
+        mojo().execute();
+        assertNotEquals(old, Files.getLastModifiedTime(c), "a changed model did not recompile");
+        Files.setLastModifiedTime(c, old);
+        CompileMojo o1 = mojo();
+        o1.optimization = 1;
+        o1.execute();
+        assertNotEquals(old, Files.getLastModifiedTime(c), "a changed setting did not recompile");
+    }
+
+    @Test
+    void namedEntriesAndDuplicateNames() throws Exception {
+        copyTinyMlp(dir.resolve("a"));
+        copyTinyMlp(dir.resolve("b/tiny_mlp"));
+        CompileMojo m = mojo(new ModelEntry("a/model.kiln", "first"), new ModelEntry("b", null));
+        assertEquals(List.of("first", "tiny_mlp"), new ArrayList<>(m.modelsByName().keySet()));
+        KilnException dup = assertThrows(KilnException.class,
+                () -> mojo(new ModelEntry("a/model.kiln", "tiny_mlp"), new ModelEntry("b", null)).modelsByName());
+        assertTrue(dup.getMessage().contains("two models are both named 'tiny_mlp'"), dup.getMessage());
+        KilnException folder = assertThrows(KilnException.class, () -> mojo(new ModelEntry("b", "x")).modelsByName());
+        assertTrue(folder.getMessage().contains("<name> is given for a folder"), folder.getMessage());
+        KilnException missing = assertThrows(KilnException.class, () -> mojo(new ModelEntry("nope.onnx", null)).modelsByName());
+        assertTrue(missing.getMessage().contains("nope.onnx"), missing.getMessage());
+    }
+
+    @Test
+    void noModelFolderIsNotAnError() throws Exception {
+        mojo().execute();
+        assertTrue(!Files.exists(dir.resolve("target")));
+    }
+
+    @Test
+    void aBrokenModelFailsWithKilnsMessageAndWritesNothing() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/main/kiln"));
+        Files.copy(TestFiles.root().resolve("tests/dsl/errors/unknown_keyword.kiln"), src.resolve("broken.kiln"));
+        copyTinyMlp(src.resolve("tiny_mlp"));
+        MojoFailureException e = assertThrows(MojoFailureException.class, () -> mojo().execute());
+        assertTrue(e.getMessage().contains("broken.kiln:3:15: error: conv2d has no parameter 'filtres' (did you mean 'filters'?)"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("kiln: 1 of 2 model(s) failed to compile"), e.getMessage());
+        assertTrue(!Files.exists(dir.resolve("target/generated-sources/kiln/broken")));
+        assertTrue(Files.isRegularFile(dir.resolve("target/generated-sources/kiln/tiny_mlp/tiny_mlp.c")), "the good model is still compiled");
+    }
+
+    @Test
+    void badSettingsAreConfigurationErrors() {
+        CompileMojo m = mojo();
+        m.models = List.of(new ModelEntry(TestFiles.root().resolve("tests/dsl/tiny_mlp/model.kiln").toString(), null));
+        m.optimization = 7;
+        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("<optimization>7</optimization> must be 0 to 3"), e.getMessage());
+        m.optimization = 3;
+        m.backend = "verilog";
+        e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("unknown backend 'verilog'"), e.getMessage());
+    }
+}
