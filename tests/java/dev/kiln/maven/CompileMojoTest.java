@@ -113,4 +113,34 @@ class CompileMojoTest {
         e = assertThrows(MojoFailureException.class, m::execute);
         assertTrue(e.getMessage().contains("unknown backend 'verilog'"), e.getMessage());
     }
+
+    @Test
+    void theOpenClBackendWritesItsProgram() throws Exception {
+        CompileMojo m = mojo(new ModelEntry(TestFiles.root().resolve("tests/dsl/tiny_mlp/model.kiln").toString(), "mlp"));
+        m.backend = "opencl";
+        m.execute();
+        assertTrue(Files.isRegularFile(dir.resolve("target/generated-sources/kiln/mlp/mlp.cl")));
+    }
+
+    @Test
+    void int8WithCalibrationQuantizesAndTheCalibrationDataIsAnInput() throws Exception {
+        Path data = dir.resolve("calib.npy");
+        Files.copy(TestFiles.root().resolve("tests/data/digits_calib32_x.npy"), data);
+        Path model = TestFiles.root().resolve("tests/models/digits_mlp_op13/model.onnx");
+        CompileMojo m = mojo(new ModelEntry(model.toString(), "digits"));
+        m.int8 = true;
+        m.calibration = data.toFile();
+        m.execute();
+        String c = Files.readString(dir.resolve("target/generated-sources/kiln/digits/digits_weights.c"));
+        assertTrue(c.contains("int8_t"), "no int8 weights");
+        String before = m.stamp(model, "digits");
+        byte[] b = Files.readAllBytes(data);
+        b[b.length - 1] ^= 1;
+        Files.write(data, b);
+        assertNotEquals(before, m.stamp(model, "digits"), "the calibration data is not part of the stamp");
+        CompileMojo noInt8 = mojo(new ModelEntry(model.toString(), "digits"));
+        noInt8.calibration = data.toFile();
+        MojoFailureException e = assertThrows(MojoFailureException.class, noInt8::execute);
+        assertTrue(e.getMessage().contains("<calibration> needs <int8>true</int8>"), e.getMessage());
+    }
 }
