@@ -38,6 +38,17 @@ class CheckMojoTest {
     }
 
     @Test
+    void theCBackendBuildsAndRunsTheCases() throws Exception {
+        CheckMojo m = mojo(TestFiles.root().resolve("tests/dsl/tiny_mlp"), TestFiles.root().resolve("tests/models/digits_mlp_op13"));
+        m.backend = "c";
+        m.atol = 1e-5;
+        m.execute();
+        m.backend = "opencl";
+        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("unknown check backend 'opencl'"), e.getMessage());
+    }
+
+    @Test
     void aFailingCaseFailsTheBuildWithItsReport() throws IOException {
         Path tiny = TestFiles.root().resolve("tests/dsl/tiny_mlp");
         Path c = Files.createDirectories(dir.resolve("wrong"));

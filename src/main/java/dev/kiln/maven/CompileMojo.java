@@ -63,6 +63,7 @@ public class CompileMojo extends KilnMojo {
         }
         Map<String, Path> todo;
         Target t;
+        dev.kiln.CompileOptions co;
         try {
             todo = modelsByName();
             if (todo.isEmpty()) return;
@@ -70,7 +71,7 @@ public class CompileMojo extends KilnMojo {
             if (Backend.find(backend) == null)
                 throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("use <backend>c</backend> or <backend>opencl</backend>");
             t = Kiln.compiledTarget(backend, target);
-            compileOptions();
+            co = compileOptions();
             importOptions();
         } catch (KilnException e) {
             throw failure("kiln: bad configuration", e);
@@ -88,7 +89,7 @@ public class CompileMojo extends KilnMojo {
             try {
                 GeneratedCode code = Kiln.compile(model, importOptions(), backend, t,
                         new Backend.Options(name, templates == null ? null : templates.toPath(), model.getFileName().toString()),
-                        compileOptions());
+                        co);
                 code.writeFolderAtomically(out);
                 Stamp.write(out, hash, code.fileNames());
                 ModelStats st = new ModelStats(code);
