@@ -19,7 +19,7 @@ final class GraphPicture {
     static void svg(Html h, Graph g) {
         GraphLayout l = GraphLayout.of(g);
         double w = Math.max(l.width, 200), ht = Math.max(l.height, 60);
-        h.raw("<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\"").attr("width", w).attr("height", ht)
+        h.raw("<svg class=\"graph\"").attr("width", w).attr("height", ht)
                 .attr("viewBox", "0 0 " + Html.num(w) + " " + Html.num(ht)).raw(" role=\"img\">").nl();
         h.raw("<title>").text("graph of " + g.name() + ": " + g.nodes().size() + " nodes").raw("</title>").nl();
         for (GraphLayout.Edge e : l.edges) edge(h, e);

@@ -159,7 +159,7 @@ public final class HtmlReport {
         double rowH = 17, labelW = 330, barW = 560;
         int rows = e.errors.size();
         double height = rows * rowH + 10;
-        h.raw("<div class=\"scroll escroll\">\n<svg class=\"errors\" xmlns=\"http://www.w3.org/2000/svg\"").attr("width", labelW + barW + 160)
+        h.raw("<div class=\"scroll escroll\">\n<svg class=\"errors\"").attr("width", labelW + barW + 160)
                 .attr("height", height).raw(">\n");
         int r = 0;
         for (int i = 0; i < g.nodes().size(); i++) {

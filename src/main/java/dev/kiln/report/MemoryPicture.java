@@ -47,7 +47,7 @@ final class MemoryPicture {
         long top = Math.max(1, Math.max(plan.arenaBytes(), plan.lowerBoundBytes()));
         double scale = PLOT_H / (top * 1.08);
         double width = LEFT + plotW + 20, height = TOP + PLOT_H + STRIP_H + 44;
-        h.raw("<svg class=\"mem\" xmlns=\"http://www.w3.org/2000/svg\"").attr("width", width).attr("height", height)
+        h.raw("<svg class=\"mem\"").attr("width", width).attr("height", height)
                 .attr("viewBox", "0 0 " + Html.num(width) + " " + Html.num(height)).raw(" role=\"img\">").nl();
         h.raw("<title>").text("memory plan: " + plan.buffers().size() + " arena buffers, arena " + Html.group(plan.arenaBytes()) + " bytes")
                 .raw("</title>").nl();
