@@ -79,6 +79,9 @@ final class Html {
         return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024.0));
     }
 
+    /** {@code s} cut to its last {@code n} characters, with a leading ellipsis when cut (names differ at their ends). */
+    static String clipStart(String s, int n) { return s.length() <= n ? s : "\u2026" + s.substring(s.length() - Math.max(0, n - 1)); }
+
     /** {@code s} cut to {@code n} characters, with an ellipsis when cut. */
     static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, Math.max(0, n - 1)) + "\u2026"; }
 }

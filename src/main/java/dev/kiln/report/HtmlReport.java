@@ -87,8 +87,13 @@ public final class HtmlReport {
                 + "left to right in data-flow order; hover a node for its name and attributes")
                 .raw("</span></h2>\n");
         legend(h);
-        h.raw("<div class=\"scroll gscroll\">\n");
-        GraphPicture.svg(h, g);
+        // a checkbox and CSS (no script) shrink the drawing to the page's width for an overview
+        h.raw("<input type=\"checkbox\" id=\"fit\"><label for=\"fit\" class=\"fit\">fit to width</label>\n");
+        GraphLayout layout = GraphLayout.of(g);
+        h.raw("<div class=\"ovbox\">\n");
+        GraphPicture.overview(h, layout);
+        h.raw("</div>\n<div class=\"scroll gscroll\">\n");
+        GraphPicture.svg(h, g, layout);
         h.raw("</div>\n</section>\n");
         memory(h, plan);
         if (errs != null) int8(h, g, errs);
@@ -231,6 +236,14 @@ public final class HtmlReport {
             .explain{font-size:13px;color:#334;margin:4px 0 8px;max-width:1100px}
             .scroll{overflow:auto;border:1px solid #eceef2;border-radius:6px;background:#fcfcfd}
             .gscroll{max-height:600px}
+            #fit{margin:0 4px 6px 0;vertical-align:-2px}
+            .ovbox{border:1px solid #eceef2;border-radius:6px;padding:6px;margin-bottom:8px;background:#fcfcfd;text-align:center}
+            svg.overview{display:block;margin:auto;overflow:hidden}
+            svg.overview .ov{stroke-width:3}
+            svg.overview .ovedge{fill:none;stroke:#8a93a6;stroke-width:3}
+            svg.overview .ovrow{stroke:#c9cdd6;stroke-width:4;stroke-dasharray:24 16}
+            label.fit{font-size:12px;color:#445}
+            #fit:checked ~ .gscroll svg{width:100%;height:auto}
             .escroll{max-height:420px}
             .legend{font-size:12px;margin:4px 0 8px}
             .legend span{margin-right:14px;white-space:nowrap;display:inline-block}
@@ -254,6 +267,7 @@ public final class HtmlReport {
             svg.mem .scratch{stroke-dasharray:3 2}
             svg.mem .buflabel{font-size:10px;pointer-events:none}
             svg.mem .arena{stroke:#d12f2f;stroke-width:1.6}
+            svg.mem .arenalabel,svg.mem .boundlabel{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
             svg.mem .arenalabel{fill:#d12f2f;font-weight:600}
             svg.mem .bound{stroke:#2f5fd1;stroke-width:1.4;stroke-dasharray:6 4}
             svg.mem .boundlabel{fill:#2f5fd1}

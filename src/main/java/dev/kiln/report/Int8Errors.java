@@ -6,6 +6,7 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
+import dev.kiln.ops.Trait;
 import dev.kiln.quant.Int8Io;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +17,8 @@ import java.util.Map;
 /**
  * Per-layer error of an int8 graph against its float twin: both run in the interpreter on the same input, and
  * every int8 node output whose value name also names a float value of the same size is dequantized and compared
- * (int8 lowering keeps the float value's name on its int8 replacement). Outputs it cannot match are listed.
+ * (int8 lowering keeps the float value's name on its int8 replacement; a quantize or dequantize it adds is matched
+ * through its input's name). Outputs it cannot match are listed.
  */
 final class Int8Errors {
     /** The error of one node's output: largest absolute difference and RMS of the difference over RMS of the float. */
@@ -53,6 +55,8 @@ final class Int8Errors {
             for (Node n : int8Graph.nodes()) {
                 Value v = n.output(0);
                 NdArray f = floatByName.get(v.name());
+                // why: a quantize/dequantize the lowering added around a float node holds its input's data, named after it
+                if (f == null && n.op().has(Trait.QUANT_BOUNDARY) && n.input(0) != null) f = floatByName.get(n.input(0).name());
                 if (f == null) {
                     r.unmatched.add(n.name() + " (" + n.op().name() + "): no float value named '" + v.name() + "'");
                     continue;

@@ -42,7 +42,7 @@ final class MemoryPicture {
 
     /** Writes the SVG. */
     void svg(Html h) {
-        double plotW = Math.max(1160, steps * 8.0);
+        double plotW = Math.max(1150, steps * 6.0);
         double sx = plotW / steps;
         long top = Math.max(1, Math.max(plan.arenaBytes(), plan.lowerBoundBytes()));
         double scale = PLOT_H / (top * 1.08);
@@ -69,7 +69,7 @@ final class MemoryPicture {
                     .attr("data-first", Integer.toString(b.firstStep())).attr("data-last", Integer.toString(b.lastStep()))
                     .raw("><title>").text(describe(b)).raw("</title></rect>").nl();
             int room = (int) ((w - 8) / 6.0);
-            String label = Html.clip(label(b), room);
+            String label = Html.clipStart(label(b), room);
             if (hh >= 13 && room >= 6)
                 h.raw("<text class=\"buflabel\"").attr("x", x + 4).attr("y", y + Math.min(hh / 2 + 4, 14)).raw(">").text(label).raw("</text>").nl();
         }
@@ -82,9 +82,11 @@ final class MemoryPicture {
         if (!peaks.isEmpty())
             h.raw("<text class=\"peaklabel\"").attr("x", LEFT + (peaks.get(0) + 0.5) * sx).attr("y", TOP - 4)
                     .raw(" text-anchor=\"middle\">peak</text>").nl();
-        // the arena's label at the right end, the bound's at the left, so that they never overlap
-        line(h, "bound", base - plan.lowerBoundBytes() * scale, plotW, "liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B", false);
-        line(h, "arena", base - plan.arenaBytes() * scale, plotW, "arena " + Html.group(plan.arenaBytes()) + " B", true);
+        // both labels at the left (always in view): the higher line's above it, the lower one's below it
+        double ya = base - plan.arenaBytes() * scale, yb = base - plan.lowerBoundBytes() * scale;
+        boolean arenaHigher = plan.arenaBytes() >= plan.lowerBoundBytes();
+        line(h, "bound", yb, plotW, "liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B", !arenaHigher);
+        line(h, "arena", ya, plotW, "arena " + Html.group(plan.arenaBytes()) + " B", arenaHigher);
         // the op of each step, as a coloured strip under the plot
         List<Node> schedule = plan.schedule();
         for (int s = 0; s < schedule.size(); s++) {
@@ -105,10 +107,9 @@ final class MemoryPicture {
         h.raw("</svg>").nl();
     }
 
-    private static void line(Html h, String cls, double y, double plotW, String label, boolean right) {
+    private static void line(Html h, String cls, double y, double plotW, String label, boolean above) {
         h.raw("<line class=\"" + cls + "\"").attr("x1", LEFT).attr("x2", LEFT + plotW).attr("y1", y).attr("y2", y).raw("/>");
-        h.raw("<text class=\"" + cls + "label\" text-anchor=\"" + (right ? "end" : "start") + "\"").attr("x", right ? LEFT + plotW - 4 : LEFT + 4)
-                .attr("y", y - 5).raw(">").text(label).raw("</text>").nl();
+        h.raw("<text class=\"" + cls + "label\"").attr("x", LEFT + 6).attr("y", above ? y - 5 : y + 13).raw(">").text(label).raw("</text>").nl();
     }
 
     private static int niceStep(int steps) {
