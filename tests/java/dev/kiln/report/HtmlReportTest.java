@@ -152,4 +152,34 @@ class HtmlReportTest {
         assertTrue(o.toString().contains("arena"), "the text table is still printed");
         assertNotNull(html);
     }
+
+    @Test
+    void peakOfLiveBuffersFitsTheArena() {
+        // buffers live at the same step must occupy disjoint bytes, so their sum never exceeds the arena
+        for (Path model : List.of(RESNET8, PPOCR, KWS_QDQ)) {
+            MemoryPlan plan = compile(model).plan();
+            MemoryPicture m = new MemoryPicture(plan);
+            assertTrue(m.peakBytes() > 0 && m.peakBytes() <= plan.arenaBytes(), model + ": peak " + m.peakBytes() + " arena " + plan.arenaBytes());
+            assertFalse(m.peakSteps().isEmpty());
+        }
+    }
+
+    @Test
+    void errorIsMaxAbsAndRelativeRms() {
+        dev.kiln.ir.NdArray f = dev.kiln.ir.NdArray.ofFloats(dev.kiln.ir.Shape.of(2), 1f, 1f);
+        dev.kiln.ir.NdArray d = dev.kiln.ir.NdArray.ofFloats(dev.kiln.ir.Shape.of(2), 1f, 2f);
+        Int8Errors.Error e = Int8Errors.error(d, f);
+        assertEquals(1.0, e.maxAbs(), 1e-12);
+        assertEquals(Math.sqrt(0.5), e.relRms(), 1e-12);
+        assertEquals(0.0, Int8Errors.error(f, f).relRms());
+    }
+
+    @Test
+    void folderAsReportFileIsAUsageError(@org.junit.jupiter.api.io.TempDir Path dir) {
+        java.io.StringWriter o = new java.io.StringWriter(), err = new java.io.StringWriter();
+        int rc = dev.kiln.cli.Main.execute(new java.io.PrintWriter(o), new java.io.PrintWriter(err), "inspect", RESNET8.toString(), "--html",
+                dir.toString());
+        assertEquals(2, rc, err.toString());
+        assertTrue(err.toString().contains("is a folder") && !err.toString().contains("\tat "), err.toString());
+    }
 }

@@ -40,6 +40,10 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // why: a folder given as the report file would fail only after the whole compile, with a confusing message
+        if (html != null && java.nio.file.Files.isDirectory(html))
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.USAGE, dev.kiln.diag.Location.file(html.toString()),
+                    "--html " + html + " is a folder").withHint("give the report's file name, e.g. --html report.html");
         Target t = Target.load(options.target);
         GeneratedCode code = options.compileC(model, null, t);
         ModelStats st = new ModelStats(code);

@@ -73,20 +73,24 @@ final class MemoryPicture {
             if (hh >= 13 && room >= 6)
                 h.raw("<text class=\"buflabel\"").attr("x", x + 4).attr("y", y + Math.min(hh / 2 + 4, 14)).raw(">").text(label).raw("</text>").nl();
         }
-        // peak steps over the buffers (translucent), so the tensors live there show through
-        for (int s : peakSteps()) {
-            h.raw("<rect class=\"peak\"").attr("x", LEFT + s * sx).attr("y", TOP - 14).attr("width", Math.max(sx, 2)).attr("height", PLOT_H + 14)
-                    .raw("><title>").text("peak at step " + s + ": " + Html.group(peak) + " bytes live").raw("</title></rect>").nl();
+        // peak steps over the buffers (translucent), so the tensors live there show through; neighbours form one band
+        List<Integer> ps = peakSteps();
+        for (int i = 0; i < ps.size(); ) {
+            int j = i;
+            while (j + 1 < ps.size() && ps.get(j + 1) == ps.get(j) + 1) j++;
+            h.raw("<rect class=\"peak\"").attr("x", LEFT + ps.get(i) * sx).attr("y", TOP - 14).attr("width", Math.max((j - i + 1) * sx, 2))
+                    .attr("height", PLOT_H + 14).raw("/>").nl();
+            i = j + 1;
         }
         List<Integer> peaks = peakSteps();
         if (!peaks.isEmpty())
             h.raw("<text class=\"peaklabel\"").attr("x", LEFT + (peaks.get(0) + 0.5) * sx).attr("y", TOP - 4)
                     .raw(" text-anchor=\"middle\">peak</text>").nl();
-        // both labels at the left (always in view): the higher line's above it, the lower one's below it
+        // both labels at the left (always in view): the higher line's above it, the lower one's below it; one label when equal
         double ya = base - plan.arenaBytes() * scale, yb = base - plan.lowerBoundBytes() * scale;
-        boolean arenaHigher = plan.arenaBytes() >= plan.lowerBoundBytes();
-        line(h, "bound", yb, plotW, "liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B", !arenaHigher);
-        line(h, "arena", ya, plotW, "arena " + Html.group(plan.arenaBytes()) + " B", arenaHigher);
+        boolean equal = plan.arenaBytes() == plan.lowerBoundBytes(), arenaHigher = plan.arenaBytes() >= plan.lowerBoundBytes();
+        line(h, "bound", yb, plotW, equal ? "" : "liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B", !arenaHigher);
+        line(h, "arena", ya, plotW, "arena " + Html.group(plan.arenaBytes()) + " B" + (equal ? " = liveness lower bound" : ""), arenaHigher);
         // the op of each step, as a coloured strip under the plot
         List<Node> schedule = plan.schedule();
         for (int s = 0; s < schedule.size(); s++) {
@@ -109,6 +113,7 @@ final class MemoryPicture {
 
     private static void line(Html h, String cls, double y, double plotW, String label, boolean above) {
         h.raw("<line class=\"" + cls + "\"").attr("x1", LEFT).attr("x2", LEFT + plotW).attr("y1", y).attr("y2", y).raw("/>");
+        if (label.isEmpty()) return;
         h.raw("<text class=\"" + cls + "label\"").attr("x", LEFT + 6).attr("y", above ? y - 5 : y + 13).raw(">").text(label).raw("</text>").nl();
     }
 
