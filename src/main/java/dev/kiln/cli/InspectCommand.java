@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
+import dev.kiln.report.HtmlReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show per-layer MACs, parameters and arena placement, and totals (arena, weights, code bytes).",
         footer = {"", "Examples:", "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
-                "  kiln inspect model.onnx --json > stats.json"})
+                "  kiln inspect model.onnx --json > stats.json",
+                "  kiln inspect model.onnx --int8 --calibrate calib.npy --html report.html"})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,16 +30,25 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON (arena_bytes, arena_lower_bound_bytes, weights_bytes, code_bytes, macs, params, nodes, layers).")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "Also write a self-contained HTML report: graph picture, memory plan picture, layer table (and int8 error per layer).")
+    Path html;
+
     @Mixin
     CliOptions options;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // why: a folder given as the report file would fail only after the whole compile, with a confusing message
+        if (html != null && java.nio.file.Files.isDirectory(html))
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.USAGE, dev.kiln.diag.Location.file(html.toString()),
+                    "--html " + html + " is a folder").withHint("give the report's file name, e.g. --html report.html");
         Target t = Target.load(options.target);
         GeneratedCode code = options.compileC(model, null, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = dev.kiln.toolchain.CodeSize.codeBytes(code);
+        if (html != null) writeHtml(code, st, t);
         if (json) {
             out.print(st.json(model.toString(), t.name()));
         } else {
@@ -52,6 +63,16 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** Writes the {@code --html} report; an int8 model gets its float reference for the per-layer error section. */
+    private void writeHtml(GeneratedCode code, ModelStats st, Target t) {
+        dev.kiln.CompileOptions co = options.compileOptions();
+        HtmlReport.FloatReference ref = HtmlReport.isInt8(code.graph())
+                ? HtmlReport.floatReference(model, options.importOptions(), t, co, options.int8 ? options.calibrate : null) : null;
+        String settings = "-O" + co.level() + ", memory plan: " + code.plan().strategy();
+        HtmlReport.write(html, HtmlReport.render(code, st, model.toString(), settings, ref));
+        spec.commandLine().getErr().println("wrote " + html);
     }
 
     /** With --int8: the nodes int8 lowering left in float (op and node name), or that there are none. */
