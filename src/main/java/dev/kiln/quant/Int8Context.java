@@ -122,16 +122,26 @@ public final class Int8Context {
         return r;
     }
 
-    /** The clamp range of function {@code f} on the int8 grid of {@code out}, or null if it is not a clamp there. */
+    /** The clamp range of function {@code f} on the int8 grid of {@code out} and beyond it, or null if it is not a clamp there. */
     public static int[] clampOf(java.util.function.UnaryOperator<NdArray> f, QuantParams out) {
-        float[] xs = new float[256];
+        // why: the int8 op saturates a pre-activation value off the grid to -128 or 127 before the clamp, so f must
+        // also give lo (hi) everywhere below (above) the grid; a function constant on the grid alone is no clamp
+        double[] beyond = {0.01, 0.5, 1, 10, 1e3, 1e6};
+        int n = 256 + 2 * beyond.length;
+        float[] xs = new float[n];
         for (int q = -128; q < 128; q++) xs[q + 128] = out.scale(0) * (q - out.zeroPoint(0));
-        NdArray y = f.apply(NdArray.ofFloats(Shape.of(256), xs));
-        long[] r = new long[256];
-        for (int i = 0; i < 256; i++) r[i] = QuantMath.quantize(y.getDouble(i), out);
+        float span = Math.max(xs[255] - xs[0], Float.MIN_NORMAL);
+        for (int k = 0; k < beyond.length; k++) {
+            xs[256 + 2 * k] = (float) (xs[0] - span * beyond[k]);
+            xs[257 + 2 * k] = (float) (xs[255] + span * beyond[k]);
+        }
+        NdArray y = f.apply(NdArray.ofFloats(Shape.of(n), xs));
+        long[] r = new long[n];
+        for (int i = 0; i < n; i++) r[i] = QuantMath.quantize(y.getDouble(i), out);
         long lo = r[0], hi = r[255];
         if (lo > hi) return null;
         for (int i = 0; i < 256; i++) if (r[i] != Math.max(lo, Math.min(hi, i - 128))) return null;
+        for (int k = 0; k < beyond.length; k++) if (r[256 + 2 * k] != lo || r[257 + 2 * k] != hi) return null;
         return new int[] {(int) lo, (int) hi};
     }
 
