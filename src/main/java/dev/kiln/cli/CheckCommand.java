@@ -50,11 +50,13 @@ final class CheckCommand implements Callable<Integer> {
         dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.targetName());
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
+        checker.progress(options.progress());
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[2];
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = options.backend.equals("interp") ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
+            options.progress().hide(); // why: a PASS/FAIL line must not be drawn over the progress bar
             out.println(r.line());
             out.flush();
             counts[r.passed() ? 0 : 1]++;

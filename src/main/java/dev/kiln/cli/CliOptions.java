@@ -73,8 +73,29 @@ final class CliOptions {
             description = "Percentile of --calibration percentile (default ${DEFAULT-VALUE}).")
     double percentile;
 
+    @Option(names = "--no-progress", description = "Draw no progress bars on stderr (also: environment KILN_NO_PROGRESS=1).")
+    boolean noProgress;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
+
+    private dev.kiln.diag.Progress progress;
+
+    /**
+     * The progress bar of this command: drawn on stderr only when that is the process's terminal (see
+     * {@link Main#execute(java.io.PrintWriter, java.io.PrintWriter, dev.kiln.diag.Progress, String...)}) and not turned off.
+     */
+    dev.kiln.diag.Progress progress() {
+        if (progress == null) {
+            Object root = mixee == null ? null : mixee.root().userObject();
+            java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
+            progress = root instanceof Main && ((Main) root).progressOverride != null ? ((Main) root).progressOverride
+                    : dev.kiln.diag.Progress.forStderr(err, root instanceof Main && ((Main) root).terminalErr, noProgress);
+            // why: --no-progress wins even over a bar a caller forced
+            if (noProgress) progress = dev.kiln.diag.Progress.OFF;
+        }
+        return progress;
+    }
 
     /** The pipeline level, pass options and instruments from the command line; fails (usage) on bad values. */
     dev.kiln.CompileOptions compileOptions() {
@@ -105,9 +126,8 @@ final class CliOptions {
         if (!int8) throw new KilnException(Code.USAGE, Location.NONE, "--calibrate needs --int8").withHint("add --int8 to quantize the model");
         if (!java.nio.file.Files.exists(calibrate))
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(calibrate.toString()), calibrate + " (no such file or folder)");
-        boolean tty = System.console() != null;
         java.io.PrintWriter err = mixee == null ? new java.io.PrintWriter(System.err, true) : mixee.commandLine().getErr();
-        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, tty);
+        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, progress());
     }
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */

@@ -26,14 +26,34 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Whether the err writer is this process's stderr, so progress bars may be drawn when it is a terminal. */
+    boolean terminalErr;
+
+    /** A progress bar the caller forces (tests: a fake terminal), or null to decide from stderr. */
+    dev.kiln.diag.Progress progressOverride;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "give a command (kiln --help lists them)");
     }
 
-    /** Runs the command line and returns the exit status (for tests and the Maven plugin). */
+    /** Runs the command line and returns the exit status (for tests and the Maven plugin); draws no progress bars. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(out, err, (dev.kiln.diag.Progress) null, args);
+    }
+
+    /**
+     * Runs the command line with {@code bar} as its progress bar (null: decide from the process's stderr, used by
+     * {@link #main}), and returns the exit status.
+     */
+    public static int execute(PrintWriter out, PrintWriter err, dev.kiln.diag.Progress bar, String... args) {
+        Main main = new Main();
+        main.progressOverride = bar;
+        return run(main, out, err, args);
+    }
+
+    private static int run(Main main, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -68,7 +88,9 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(execute(out, err, args));
+        Main m = new Main();
+        m.terminalErr = true;
+        System.exit(run(m, out, err, args));
     }
 
     /** Prints Kiln's version. */
