@@ -9,14 +9,14 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** The progress bar draws one line on a (fake) terminal, redraws at most 10 times a second and erases itself. */
-class ProgressTest {
+public class ProgressTest {
     /** A clock the test moves by hand, in nanoseconds. */
     private static final class FakeClock {
         long now = 1_000_000_000L;
     }
 
     /** What a terminal shows after {@code written}: each line as the cells left after carriage returns overwrote them. */
-    static String screen(String written) {
+    public static String screen(String written) {
         StringBuilder all = new StringBuilder(), line = new StringBuilder();
         int col = 0;
         for (char c : written.toCharArray()) {

@@ -18,8 +18,16 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kiln check}: runs ONNX test folders on a backend and compares with their recorded outputs. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Run test folders (model.onnx or model.kiln + test_data_set_*) and compare with the recorded outputs.",
-        footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
-                "  kiln check --backend opencl --opencl-device 0 tests/models",
+        footer = {"", "Examples:",
+                "  kiln check tests/onnx-node/test_relu tests/onnx-node/test_add_bcast",
+                "  kiln check --backend c tests/models/digits_lenet5_op13",
+                "  kiln check --backend c --sanitize tests/models/digits_mlp_op13",
+                "  kiln check --backend c -t cortex-m4f tests/models/ds_cnn_kws_op13",
+                "  kiln check tests/models/digits_lenet5_op13 --int8 \\",
+                "      --calibrate tests/data/digits_calib32_x.npy --atol 1 --rtol 0.05",
+                "  kiln check tests/models/ds_cnn_kws_op13 \\",
+                "      --model tests/dsl/ds_cnn_kws/model.kiln",
+                "  kiln check --backend opencl tests/models",
                 "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
     @Spec

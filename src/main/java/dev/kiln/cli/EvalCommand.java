@@ -31,8 +31,19 @@ import picocli.CommandLine.Model.CommandSpec;
  * --calibrate D}), and its agreement (same top-1) with the float model on the interpreter.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Top-1 accuracy over a labelled set, and agreement with the float interpreter.",
-        footer = {"", "Examples:", "  kiln eval model.onnx --inputs x.npy --labels y.npy",
-                "  kiln eval model.onnx --inputs x.npy --labels y.npy --int8 --calibrate calib.npy --backend c"})
+        footer = {"", "Examples:",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --backend c",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --int8 \\",
+                "      --calibrate tests/data/digits_calib32_x.npy",
+                "",
+                "X's first axis counts samples; labels are class indices [N] or one-hot rows [N, classes]."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

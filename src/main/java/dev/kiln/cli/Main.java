@@ -12,7 +12,18 @@ import picocli.CommandLine.Option;
  * The {@code kiln} command line. Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Kiln: an ahead-of-time compiler from ONNX models to C99 and OpenCL.",
+        description = "Kiln: an ahead-of-time compiler from ONNX models and Kiln DSL to C99 and OpenCL.",
+        footer = {"", "Examples:",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --backend c",
+                "  kiln compile tests/models/ds_cnn_kws_op13/model.onnx -t cortex-m4f \\",
+                "      -o out/kws --name kws",
+                "  kiln check --backend c tests/models/digits_lenet5_op13",
+                "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
+                "  kiln compile --help                    # each command's options and examples",
+                "",
+                "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error (a bug in Kiln)."},
         subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
