@@ -179,8 +179,15 @@ final class CliOptions {
         return o;
     }
 
-    /** The backends {@code --backend} accepts. */
-    static final List<String> BACKENDS = List.of("interp", "c", "opencl");
+    /** The backends {@code --backend} accepts: the interpreter and every registered {@link dev.kiln.backend.Backend}. */
+    static final List<String> BACKENDS = backends();
+
+    private static List<String> backends() {
+        java.util.List<String> r = new java.util.ArrayList<>(List.of("interp"));
+        for (dev.kiln.backend.Backend b : java.util.ServiceLoader.load(dev.kiln.backend.Backend.class, CliOptions.class.getClassLoader()))
+            if (!r.contains(b.kind())) r.add(b.kind());
+        return List.copyOf(r);
+    }
 
     /** Fails unless the chosen backend exists and the OpenCL options fit it. */
     void requireBackend() {
@@ -205,6 +212,10 @@ final class CliOptions {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
             return openClRunner();
         }
+        // why: a backend registered beyond Kiln's own compiles (kiln compile) but has no runner to check or run with
+        if (!backend.equals("c"))
+            throw new KilnException(Code.USAGE, Location.NONE, "backend '" + backend + "' has no runner: it compiles (kiln compile) but cannot check or run")
+                    .withHint("use --backend interp, c or opencl here");
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }
 

@@ -112,11 +112,11 @@ final class EvalCommand implements Callable<Integer> {
         Value in = g.inputs().get(0);
         for (int i = 0; i < xs.size(); i++) jobs.add(new Checker.Job("sample_" + i, g, List.of(Int8Io.toInput(xs.get(i), in.type()))));
         int n = xs.size();
-        bar.begin("evaluating", 2L * n);
+        bar.begin("evaluating", n);
         try {
             List<Checker.Outcome> outs = new ArrayList<>();
             if (batched) {
-                bar.update(0, "building and running " + n + " samples");
+                bar.update(0, "building one program for " + n + " samples and running it");
                 outs.addAll(runner.runAll(jobs));
             } else {
                 for (Checker.Job j : jobs) {
@@ -132,8 +132,9 @@ final class EvalCommand implements Callable<Integer> {
 
     private static Scores count(Interpreter ref, Graph g, List<NdArray> xs, int[] y, List<Checker.Outcome> outs, dev.kiln.diag.Progress bar) {
         int correct = 0, floatCorrect = 0, agree = 0;
+        bar.begin("float model on the interpreter", xs.size());
         for (int i = 0; i < xs.size(); i++) {
-            bar.update(xs.size() + i + 1, "float reference");
+            bar.update(i + 1, null);
             Checker.Outcome o = outs.get(i);
             if (o.error() != null) throw new KilnException(Code.RUN_FAILED, Location.NONE, "sample " + i + ": " + o.error());
             int p = argmax(Int8Io.toFloat(o.outputs().get(0), g.outputs().get(0).type()));
