@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  kiln check tests/models/ds_cnn_kws_op13 \\",
                 "      --model tests/dsl/ds_cnn_kws/model.kiln",
                 "  kiln check --backend opencl tests/models",
-                "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
+                "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass,",
+                "1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kiln compile}: generates the C project of a model for a target and prints a one-screen summary. */
 @Command(name = "compile", mixinStandardHelpOptions = true,
-        description = "Compile a model to C99 for a target: <name>.h, <name>.c, <name>_weights.c and runtime files.",
+        description = "Compile a model to a C99 project for a target (or OpenCL), and print a one-screen summary.",
         footer = {"", "Examples:",
                 "  kiln compile tests/models/ds_cnn_kws_op13/model.onnx -t cortex-m4f \\",
                 "      -o out/kws --name kws",
@@ -33,9 +33,12 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  kiln compile tests/models/digits_lenet5_op13/model.onnx -o out/traced \\",
                 "      --templates tests/templates/traced_max_pool",
                 "",
-                "DIR gets <name>.h (the API), <name>.c, <name>_weights.c, kiln_runtime.h, a CMakeLists.txt fragment",
-                "(add_subdirectory) and a README.md (API, arena, how to call it). It is replaced as a whole, and only when",
-                "compilation succeeded. --templates DIR puts DIR/c/*.stg and DIR/c/ops/*.stg before Kiln's own templates."})
+                "DIR gets <name>.h (the API), <name>.c, <name>_weights.c, kiln_runtime.h,",
+                "a CMakeLists.txt fragment (add_subdirectory) and a README.md (API, arena,",
+                "how to call it); it is replaced as a whole, and only when compilation",
+                "succeeded. --templates DIR puts DIR/c/*.stg and DIR/c/ops/*.stg before",
+                "Kiln's own templates: a group there may import a built-in one and override",
+                "a kernel (README: \"Your own kernels\")."})
 final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,8 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  kiln dsl tests/models/ds_cnn_kws_op13/model.onnx -o out/kws.kiln",
                 "  kiln check tests/models/ds_cnn_kws_op13 --model out/kws.kiln",
                 "  kiln dsl tests/models/ds_cnn_kws_op13/model.onnx -O3",
-                "", "Constants with more than " + DslPrinter.INLINE_LIMIT + " elements go into FILE's .npz (key = constant name);",
-                "smaller ones are inline literals. Both files are written only when printing succeeded."})
+                "", "Constants with more than " + DslPrinter.INLINE_LIMIT + " elements go into FILE's .npz (key = constant",
+                "name); smaller ones are inline literals. Both files are written only when",
+                "printing succeeded."})
 final class DslCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -43,7 +43,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "      --labels tests/data/digits_test_y.npy --int8 \\",
                 "      --calibrate tests/data/digits_calib32_x.npy",
                 "",
-                "X's first axis counts samples; labels are class indices [N] or one-hot rows [N, classes]."})
+                "X's first axis counts samples; labels are class indices [N] or one-hot",
+                "rows [N, classes]."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

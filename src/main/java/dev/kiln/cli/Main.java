@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
                 "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
                 "  kiln compile --help                    # each command's options and examples",
                 "",
-                "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error (a bug in Kiln)."},
+                "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error",
+                "(a bug in Kiln)."},
         subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
