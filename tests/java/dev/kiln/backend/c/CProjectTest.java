@@ -136,4 +136,51 @@ class CProjectTest {
             assertTrue(Math.abs(got - want) <= 1e-4 + 1e-3 * Math.abs(want), "output " + i + ": " + got + " vs " + want);
         }
     }
+
+    @Test
+    void anOpenClProjectBuildsAndRunsThroughAddSubdirectory() throws IOException {
+        // why: CI installs cmake, the OpenCL headers and loader and pocl (.ci/run); a machine without them must say so
+        Exec.require("cmake", "apt-get install cmake");
+        Path relu = TestFiles.onnxNode().resolve("test_relu");
+        Path out = tmp.resolve("relu_cl");
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        assertEquals(0, Main.execute(new PrintWriter(o), new PrintWriter(e), "compile", relu.resolve("model.onnx").toString(), "--backend", "opencl",
+                "-o", out.toString(), "--name", "r"), e.toString());
+        String cmake = Files.readString(out.resolve("CMakeLists.txt"));
+        assertEquals(files(out, ".c"), all(Pattern.compile("\\$\\{CMAKE_CURRENT_LIST_DIR\\}/([A-Za-z0-9_]+\\.c)"), cmake, 1));
+        NdArray x = TensorProtos.readPb(relu.resolve("test_data_set_0/input_0.pb"), 1 << 20);
+        NdArray y = TensorProtos.readPb(relu.resolve("test_data_set_0/output_0.pb"), 1 << 20);
+        Path app = Files.createDirectories(tmp.resolve("clapp"));
+        Files.writeString(app.resolve("CMakeLists.txt"), String.join("\n",
+                "cmake_minimum_required(VERSION 3.13)",
+                "project(clconsumer C)",
+                "add_subdirectory(" + out.toString().replace('\\', '/') + " r)",
+                "add_executable(clconsumer main.c)",
+                "target_link_libraries(clconsumer PRIVATE r)", ""));
+        Files.writeString(app.resolve("main.c"), String.join("\n",
+                "#include <stdio.h>",
+                "#include \"r_cl.h\"",
+                "static const float in[" + x.size() + "] = {" + initializer(x) + "};",
+                "static float out[" + y.size() + "];",
+                "int main(void)",
+                "{",
+                "    r_cl m;",
+                "    int i;",
+                "    if (r_cl_init(&m, -1) != 0) return 1;",
+                "    if (r_cl_run(&m, in, out) != 0) return 2;",
+                "    r_cl_release(&m);",
+                "    for (i = 0; i < " + y.size() + "; i++) printf(\"%.9g\\n\", (double)out[i]);",
+                "    return 0;",
+                "}", ""));
+        Path build = tmp.resolve("clbuild");
+        Exec.Result conf = Exec.run(List.of("cmake", "-S", app.toString(), "-B", build.toString()), tmp, 120);
+        assertEquals(0, conf.exit(), "cmake found no OpenCL (apt-get install ocl-icd-opencl-dev opencl-headers)?\n" + conf.out() + conf.err());
+        Exec.Result make = Exec.run(List.of("cmake", "--build", build.toString()), tmp, 300);
+        assertEquals(0, make.exit(), make.out() + make.err());
+        Exec.Result run = Exec.run(List.of(build.resolve("clconsumer").toString()), tmp, 120);
+        assertEquals(0, run.exit(), "no OpenCL device (apt-get install pocl-opencl-icd)?\n" + run.err());
+        String[] lines = run.out().trim().split("\\s+");
+        assertEquals(y.size(), lines.length, run.out());
+        for (int i = 0; i < y.size(); i++) assertEquals(y.getFloat(i), Float.parseFloat(lines[i]), 1e-6f, "output " + i);
+    }
 }

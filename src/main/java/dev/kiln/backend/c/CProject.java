@@ -32,7 +32,8 @@ public final class CProject {
         Port(String kind, CProgram.Io io, Value v, String PREFIX) {
             this.kind = kind;
             this.index = io.index;
-            this.name = io.name;
+            // why: the name sits in a Markdown table cell inside backquotes
+            this.name = io.name.replace('`', '\'').replace("|", "\\|");
             this.ctype = io.ctype;
             this.param = io.param;
             this.shape = io.dims.toString();
