@@ -3,6 +3,7 @@ package dev.kiln.check;
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Progress;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
@@ -52,6 +53,7 @@ public final class Checker {
     private final Supplier<ImportOptions> options;
     private final Path modelOverride;
     private final Consumer<Graph> optimizer;
+    private Progress progress = Progress.OFF;
 
     /**
      * A checker using {@code runner}, tolerances, import options (a fresh object per import) and an optional
@@ -78,6 +80,15 @@ public final class Checker {
         this.options = options;
         this.modelOverride = modelOverride;
         this.optimizer = optimizer;
+    }
+
+    /**
+     * Shows cases done out of all, and the case at work, on {@code bar} while {@link #checkAll} runs (a caller that
+     * prints results to the same terminal calls {@link Progress#hide()} first). Returns this checker.
+     */
+    public Checker progress(Progress bar) {
+        this.progress = bar == null ? Progress.OFF : bar;
+        return this;
     }
 
     /** A batch runner that runs each job on its own; failures of any kind become failed outcomes. */
@@ -118,37 +129,45 @@ public final class Checker {
      */
     public List<Result> checkAll(List<TestCase> cases, int batch, Consumer<Result> onResult) {
         List<Result> results = new ArrayList<>();
-        for (int from = 0; from < cases.size(); from += batch) {
-            List<Prepared> ps = new ArrayList<>();
-            List<Job> jobs = new ArrayList<>();
-            for (TestCase c : cases.subList(from, Math.min(cases.size(), from + batch))) {
-                Prepared p = prepare(c);
-                ps.add(p);
-                if (p.failed == null) jobs.addAll(p.jobs);
-            }
-            List<Outcome> outs;
-            try {
-                outs = jobs.isEmpty() ? List.of() : runner.runAll(jobs);
-            } catch (KilnException e) {
-                String why = e.getMessage().replace("\n", " ");
-                outs = new ArrayList<>();
-                for (int i = 0; i < jobs.size(); i++) outs.add(Outcome.failed(why));
-            }
-            int at = 0;
-            for (Prepared p : ps) {
-                Result r = p.failed;
-                if (r == null) {
-                    String why = null;
-                    for (int i = 0; i < p.jobs.size() && why == null; i++) {
-                        why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i));
-                        if (why != null && p.sets.size() > 1) why = p.sets.get(i).name() + ": " + why;
-                    }
-                    at += p.jobs.size();
-                    r = new Result(p.c.name(), why == null, why);
+        progress.begin("checking", cases.size());
+        try {
+            for (int from = 0; from < cases.size(); from += batch) {
+                List<Prepared> ps = new ArrayList<>();
+                List<Job> jobs = new ArrayList<>();
+                for (TestCase c : cases.subList(from, Math.min(cases.size(), from + batch))) {
+                    progress.update(results.size(), "preparing " + c.name());
+                    Prepared p = prepare(c);
+                    ps.add(p);
+                    if (p.failed == null) jobs.addAll(p.jobs);
                 }
-                results.add(r);
-                onResult.accept(r);
+                progress.update(results.size(), jobs.size() == 1 ? "running " + jobs.get(0).name() : "building and running " + jobs.size() + " cases");
+                List<Outcome> outs;
+                try {
+                    outs = jobs.isEmpty() ? List.of() : runner.runAll(jobs);
+                } catch (KilnException e) {
+                    String why = e.getMessage().replace("\n", " ");
+                    outs = new ArrayList<>();
+                    for (int i = 0; i < jobs.size(); i++) outs.add(Outcome.failed(why));
+                }
+                int at = 0;
+                for (Prepared p : ps) {
+                    Result r = p.failed;
+                    if (r == null) {
+                        String why = null;
+                        for (int i = 0; i < p.jobs.size() && why == null; i++) {
+                            why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i));
+                            if (why != null && p.sets.size() > 1) why = p.sets.get(i).name() + ": " + why;
+                        }
+                        at += p.jobs.size();
+                        r = new Result(p.c.name(), why == null, why);
+                    }
+                    results.add(r);
+                    onResult.accept(r);
+                    progress.update(results.size(), r.name());
+                }
             }
+        } finally {
+            progress.end();
         }
         return results;
     }

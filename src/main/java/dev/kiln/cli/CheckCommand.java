@@ -18,9 +18,18 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kiln check}: runs ONNX test folders on a backend and compares with their recorded outputs. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Run test folders (model.onnx or model.kiln + test_data_set_*) and compare with the recorded outputs.",
-        footer = {"", "Examples:", "  kiln check tests/onnx-node/test_relu", "  kiln check tests/models --atol 1e-4",
-                "  kiln check --backend opencl --opencl-device 0 tests/models",
-                "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass, 1 if any fails, 2 on bad usage."})
+        footer = {"", "Examples:",
+                "  kiln check tests/onnx-node/test_relu tests/onnx-node/test_add_bcast",
+                "  kiln check --backend c tests/models/digits_lenet5_op13",
+                "  kiln check --backend c --sanitize tests/models/digits_mlp_op13",
+                "  kiln check --backend c -t cortex-m4f tests/models/ds_cnn_kws_op13",
+                "  kiln check tests/models/digits_lenet5_op13 --int8 \\",
+                "      --calibrate tests/data/digits_calib32_x.npy --atol 1 --rtol 0.05",
+                "  kiln check tests/models/ds_cnn_kws_op13 \\",
+                "      --model tests/dsl/ds_cnn_kws/model.kiln",
+                "  kiln check --backend opencl tests/models",
+                "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass,",
+                "1 if any fails, 2 on bad usage."})
 final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -50,11 +59,13 @@ final class CheckCommand implements Callable<Integer> {
         dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.targetName());
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
+        checker.progress(options.progress());
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[2];
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = options.backend.equals("interp") ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
+            options.progress().hide(); // why: a PASS/FAIL line must not be drawn over the progress bar
             out.println(r.line());
             out.flush();
             counts[r.passed() ? 0 : 1]++;

@@ -73,8 +73,29 @@ final class CliOptions {
             description = "Percentile of --calibration percentile (default ${DEFAULT-VALUE}).")
     double percentile;
 
+    @Option(names = "--no-progress", description = "Draw no progress bars on stderr (also: environment KILN_NO_PROGRESS=1).")
+    boolean noProgress;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
+
+    private dev.kiln.diag.Progress progress;
+
+    /**
+     * The progress bar of this command: drawn on stderr only when that is the process's terminal (see
+     * {@link Main#execute(java.io.PrintWriter, java.io.PrintWriter, dev.kiln.diag.Progress, String...)}) and not turned off.
+     */
+    dev.kiln.diag.Progress progress() {
+        if (progress == null) {
+            Object root = mixee == null ? null : mixee.root().userObject();
+            java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
+            progress = root instanceof Main && ((Main) root).progressOverride != null ? ((Main) root).progressOverride
+                    : dev.kiln.diag.Progress.forStderr(err, root instanceof Main && ((Main) root).terminalErr, noProgress);
+            // why: --no-progress wins even over a bar a caller forced
+            if (noProgress) progress = dev.kiln.diag.Progress.OFF;
+        }
+        return progress;
+    }
 
     /** The pipeline level, pass options and instruments from the command line; fails (usage) on bad values. */
     dev.kiln.CompileOptions compileOptions() {
@@ -105,9 +126,8 @@ final class CliOptions {
         if (!int8) throw new KilnException(Code.USAGE, Location.NONE, "--calibrate needs --int8").withHint("add --int8 to quantize the model");
         if (!java.nio.file.Files.exists(calibrate))
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(calibrate.toString()), calibrate + " (no such file or folder)");
-        boolean tty = System.console() != null;
         java.io.PrintWriter err = mixee == null ? new java.io.PrintWriter(System.err, true) : mixee.commandLine().getErr();
-        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, tty);
+        return new dev.kiln.quant.Calibration(calibrate, m, percentile, err, progress());
     }
 
     /** Runs the command line's pipeline on {@code g} in place, for the chosen target. */
@@ -159,8 +179,15 @@ final class CliOptions {
         return o;
     }
 
-    /** The backends {@code --backend} accepts. */
-    static final List<String> BACKENDS = List.of("interp", "c", "opencl");
+    /** The backends {@code --backend} accepts: the interpreter and every registered {@link dev.kiln.backend.Backend}. */
+    static final List<String> BACKENDS = backends();
+
+    private static List<String> backends() {
+        java.util.List<String> r = new java.util.ArrayList<>(List.of("interp"));
+        for (dev.kiln.backend.Backend b : java.util.ServiceLoader.load(dev.kiln.backend.Backend.class, CliOptions.class.getClassLoader()))
+            if (!r.contains(b.kind())) r.add(b.kind());
+        return List.copyOf(r);
+    }
 
     /** Fails unless the chosen backend exists and the OpenCL options fit it. */
     void requireBackend() {
@@ -185,6 +212,10 @@ final class CliOptions {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
             return openClRunner();
         }
+        // why: a backend registered beyond Kiln's own compiles (kiln compile) but has no runner to check or run with
+        if (!backend.equals("c"))
+            throw new KilnException(Code.USAGE, Location.NONE, "backend '" + backend + "' has no runner: it compiles (kiln compile) but cannot check or run")
+                    .withHint("use --backend interp, c or opencl here");
         return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
     }
 

@@ -22,11 +22,14 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code kiln dsl}: prints a model as Kiln DSL text, or writes it with its large constants in an .npz beside it. */
 @Command(name = "dsl", mixinStandardHelpOptions = true,
         description = "Print a model as Kiln DSL (core ops, one statement per node) that reads back to the same graph.",
-        footer = {"", "Examples:", "  kiln dsl model.onnx               print it (large constants summarised)",
-                "  kiln dsl model.onnx -o m.kiln     write m.kiln and m.npz",
-                "  kiln check tests/models/ds_cnn_kws_op13 --model m.kiln",
-                "", "Constants with more than " + DslPrinter.INLINE_LIMIT + " elements go into FILE's .npz (key = constant name);",
-                "smaller ones are inline literals. Both files are written only when printing succeeded."})
+        footer = {"", "Examples:",
+                "  kiln dsl tests/models/digits_lenet5_op13/model.onnx",
+                "  kiln dsl tests/models/ds_cnn_kws_op13/model.onnx -o out/kws.kiln",
+                "  kiln check tests/models/ds_cnn_kws_op13 --model out/kws.kiln",
+                "  kiln dsl tests/models/ds_cnn_kws_op13/model.onnx -O3",
+                "", "Constants with more than " + DslPrinter.INLINE_LIMIT + " elements go into FILE's .npz (key = constant",
+                "name); smaller ones are inline literals. Both files are written only when",
+                "printing succeeded."})
 final class DslCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -31,8 +31,20 @@ import picocli.CommandLine.Model.CommandSpec;
  * --calibrate D}), and its agreement (same top-1) with the float model on the interpreter.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Top-1 accuracy over a labelled set, and agreement with the float interpreter.",
-        footer = {"", "Examples:", "  kiln eval model.onnx --inputs x.npy --labels y.npy",
-                "  kiln eval model.onnx --inputs x.npy --labels y.npy --int8 --calibrate calib.npy --backend c"})
+        footer = {"", "Examples:",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --backend c",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --int8 \\",
+                "      --calibrate tests/data/digits_calib32_x.npy",
+                "",
+                "X's first axis counts samples; labels are class indices [N] or one-hot",
+                "rows [N, classes]."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,8 +82,10 @@ final class EvalCommand implements Callable<Integer> {
         long limit = options.importOptions().maxTensorBytes();
         List<NdArray> xs = Calibrator.samples(Npy.read(inputs, limit), floatGraph.inputs().get(0), inputs.toString());
         int[] y = labels(Npy.read(labels, limit), xs.size());
-        Scores s = score(floatGraph, g, xs, y, options.runner());
         PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "eval %s on %d samples (%s): %s%n", model, xs.size(), inputs, backendWords());
+        out.flush();
+        Scores s = score(floatGraph, g, xs, y, options.runner(), !options.backend.equals("interp"), options.progress());
         boolean int8 = Int8Io.quantized(g.inputs().get(0).type());
         out.printf(Locale.ROOT, "top-1 accuracy: %.2f %% (%d/%d)%s on %s%n", s.accuracy(), s.correct(), s.samples(), int8 ? " int8" : "",
                 options.backend);
@@ -80,15 +94,48 @@ final class EvalCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Runs both graphs on every sample and counts correct and agreeing top-1 answers. */
-    static Scores score(Graph floatGraph, Graph g, List<NdArray> xs, int[] y, Checker.BatchRunner runner) {
+    /** How the chosen backend runs the model, in words. */
+    private String backendWords() {
+        if (options.backend.equals("interp")) return "Kiln's reference interpreter";
+        if (options.backend.equals("opencl")) return "OpenCL (" + options.openclBinding + " binding)";
+        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.target);
+        return "compiled to C99 for " + t.name() + ", built with " + t.cc() + (t.isCross() ? " and run under qemu" : " and run natively");
+    }
+
+    /**
+     * Runs both graphs on every sample and counts correct and agreeing top-1 answers; {@code batched} runs every
+     * sample in one batch (a compiled backend builds one program), else one at a time. {@code bar} shows samples done.
+     */
+    static Scores score(Graph floatGraph, Graph g, List<NdArray> xs, int[] y, Checker.BatchRunner runner, boolean batched,
+            dev.kiln.diag.Progress bar) {
         Interpreter ref = new Interpreter(floatGraph);
         List<Checker.Job> jobs = new ArrayList<>();
         Value in = g.inputs().get(0);
         for (int i = 0; i < xs.size(); i++) jobs.add(new Checker.Job("sample_" + i, g, List.of(Int8Io.toInput(xs.get(i), in.type()))));
-        List<Checker.Outcome> outs = runner.runAll(jobs);
+        int n = xs.size();
+        bar.begin("evaluating", n);
+        try {
+            List<Checker.Outcome> outs = new ArrayList<>();
+            if (batched) {
+                bar.update(0, "building one program for " + n + " samples and running it");
+                outs.addAll(runner.runAll(jobs));
+            } else {
+                for (Checker.Job j : jobs) {
+                    outs.addAll(runner.runAll(List.of(j)));
+                    bar.update(outs.size(), j.name());
+                }
+            }
+            return count(ref, g, xs, y, outs, bar);
+        } finally {
+            bar.end();
+        }
+    }
+
+    private static Scores count(Interpreter ref, Graph g, List<NdArray> xs, int[] y, List<Checker.Outcome> outs, dev.kiln.diag.Progress bar) {
         int correct = 0, floatCorrect = 0, agree = 0;
+        bar.begin("float model on the interpreter", xs.size());
         for (int i = 0; i < xs.size(); i++) {
+            bar.update(i + 1, null);
             Checker.Outcome o = outs.get(i);
             if (o.error() != null) throw new KilnException(Code.RUN_FAILED, Location.NONE, "sample " + i + ": " + o.error());
             int p = argmax(Int8Io.toFloat(o.outputs().get(0), g.outputs().get(0).type()));

@@ -12,7 +12,19 @@ import picocli.CommandLine.Option;
  * The {@code kiln} command line. Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error.
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Kiln: an ahead-of-time compiler from ONNX models to C99 and OpenCL.",
+        description = "Kiln: an ahead-of-time compiler from ONNX models and Kiln DSL to C99 and OpenCL.",
+        footer = {"", "Examples:",
+                "  kiln eval tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --inputs tests/data/digits_test_x.npy \\",
+                "      --labels tests/data/digits_test_y.npy --backend c",
+                "  kiln compile tests/models/ds_cnn_kws_op13/model.onnx -t cortex-m4f \\",
+                "      -o out/kws --name kws",
+                "  kiln check --backend c tests/models/digits_lenet5_op13",
+                "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
+                "  kiln compile --help                    # each command's options and examples",
+                "",
+                "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error",
+                "(a bug in Kiln)."},
         subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -26,14 +38,34 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Whether the err writer is this process's stderr, so progress bars may be drawn when it is a terminal. */
+    boolean terminalErr;
+
+    /** A progress bar the caller forces (tests: a fake terminal), or null to decide from stderr. */
+    dev.kiln.diag.Progress progressOverride;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "give a command (kiln --help lists them)");
     }
 
-    /** Runs the command line and returns the exit status (for tests and the Maven plugin). */
+    /** Runs the command line and returns the exit status (for tests and the Maven plugin); draws no progress bars. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return execute(out, err, (dev.kiln.diag.Progress) null, args);
+    }
+
+    /**
+     * Runs the command line with {@code bar} as its progress bar (null: decide from the process's stderr, used by
+     * {@link #main}), and returns the exit status.
+     */
+    public static int execute(PrintWriter out, PrintWriter err, dev.kiln.diag.Progress bar, String... args) {
+        Main main = new Main();
+        main.progressOverride = bar;
+        return run(main, out, err, args);
+    }
+
+    private static int run(Main main, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -68,7 +100,9 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(execute(out, err, args));
+        Main m = new Main();
+        m.terminalErr = true;
+        System.exit(run(m, out, err, args));
     }
 
     /** Prints Kiln's version. */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kiln ops}: the ops Kiln knows, generated from the registry. */
-@Command(name = "ops", mixinStandardHelpOptions = true, description = "List Kiln's ops and the ONNX ops it imports.")
+@Command(name = "ops", mixinStandardHelpOptions = true, description = "List Kiln's ops and the ONNX ops it imports.",
+        footer = {"", "Examples:", "  kiln ops", "  kiln ops --markdown        # the tables README.md shows"})
 public final class OpsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,7 +27,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kiln run}: runs a model on .npy or .pb inputs and prints or writes its outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a model on .npy or .pb inputs.",
-        footer = {"", "Examples:", "  kiln run model.onnx --input input=x.npy", "  kiln run model.onnx --input x.pb -o out/",
+        footer = {"", "Examples:",
+                "  kiln run tests/onnx-node/test_relu/model.onnx \\",
+                "      --input tests/onnx-node/test_relu/test_data_set_0/input_0.pb",
+                "  kiln run tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --input input=tests/models/digits_lenet5_op13/test_data_set_0/input_0.pb",
+                "  kiln run tests/models/digits_lenet5_op13/model.onnx \\",
+                "      --input tests/models/digits_lenet5_op13/test_data_set_0/input_0.pb \\",
+                "      --backend c -o out/run",
                 "", "Outputs are printed; with -o each is written as DIR/<output name>.npy."})
 final class RunCommand implements Callable<Integer> {
     @Spec

@@ -10,7 +10,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code kiln targets}: the bundled target descriptors, generated from {@code targets/}. */
 @Command(name = "targets", mixinStandardHelpOptions = true, description = "List the targets Kiln compiles for.",
-        footer = {"", "Examples:", "  kiln targets", "  kiln targets --markdown"})
+        footer = {"", "Examples:", "  kiln targets", "  kiln targets --markdown    # the table README.md shows",
+                "", "A target is a descriptor in targets/ (data only); -t also takes a path to",
+                "a .properties file."})
 final class TargetsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -1,5 +1,6 @@
 package dev.kiln.quant;
 
+import dev.kiln.diag.Progress;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.QuantParams;
 import java.io.PrintWriter;
@@ -14,21 +15,29 @@ import java.util.function.Function;
  * @param data a .npy file (first axis = samples) or a folder of .npy/.pb inputs
  * @param method the calibration method
  * @param percentile the percentile of {@link Calibrator.Method#PERCENTILE}
- * @param progress where progress goes (null: nowhere)
- * @param interactive whether progress may redraw a counter (stderr is a terminal)
+ * @param log where the closing summary line goes (null: nowhere)
+ * @param bar the progress bar drawn while samples run ({@link Progress#OFF}: none)
  */
-public record Calibration(Path data, Calibrator.Method method, double percentile, PrintWriter progress, boolean interactive)
+public record Calibration(Path data, Calibrator.Method method, double percentile, PrintWriter log, Progress bar)
         implements Function<Graph, Map<String, QuantParams>> {
     /** Default percentile of the percentile method. */
     public static final double DEFAULT_PERCENTILE = 99.99;
 
+    /**
+     * Calibration with a summary line on {@code log} and, when {@code interactive} (stderr is a terminal), a
+     * progress bar drawn on it too.
+     */
+    public Calibration(Path data, Calibrator.Method method, double percentile, PrintWriter log, boolean interactive) {
+        this(data, method, percentile, log, log != null && interactive ? Progress.forced(log, System::nanoTime, 79) : Progress.OFF);
+    }
+
     /** Calibration of {@code data} by {@code method}, no progress output. */
     public static Calibration of(Path data, Calibrator.Method method) {
-        return new Calibration(data, method, DEFAULT_PERCENTILE, null, false);
+        return new Calibration(data, method, DEFAULT_PERCENTILE, null, Progress.OFF);
     }
 
     @Override
     public Map<String, QuantParams> apply(Graph g) {
-        return new Calibrator(method, percentile, progress, interactive).calibrate(g, Calibrator.load(data, g));
+        return new Calibrator(method, percentile, log, bar).calibrate(g, Calibrator.load(data, g));
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.quant;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.diag.Progress;
 import dev.kiln.frontend.onnx.TensorProtos;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.io.Npy;
@@ -49,18 +50,27 @@ public final class Calibrator {
     private final Method method;
     private final double percentile;
     private final PrintWriter progress;
-    private final boolean interactive;
+    private final Progress bar;
 
     /**
      * A calibrator; {@code percentile} is used by {@link Method#PERCENTILE}; progress lines go to {@code progress}
      * (null: none) as a running counter when {@code interactive}, else as one summary line.
      */
     public Calibrator(Method method, double percentile, PrintWriter progress, boolean interactive) {
+        this(method, percentile, progress, progress != null && interactive
+                ? Progress.forced(progress, System::nanoTime, 79) : Progress.OFF);
+    }
+
+    /**
+     * A calibrator; {@code percentile} is used by {@link Method#PERCENTILE}; a summary line goes to {@code log}
+     * (null: none), and {@code bar} shows the samples done while it runs.
+     */
+    public Calibrator(Method method, double percentile, PrintWriter log, Progress bar) {
         if (!(percentile > 50 && percentile <= 100)) throw new KilnException(Code.USAGE, Location.NONE, "--percentile must be in (50, 100], got " + percentile);
         this.method = method;
         this.percentile = percentile;
-        this.progress = progress;
-        this.interactive = interactive;
+        this.progress = log;
+        this.bar = bar == null ? Progress.OFF : bar;
     }
 
     /** The method named {@code name} (minmax, percentile, entropy), or a usage error. */
@@ -85,6 +95,7 @@ public final class Calibrator {
         Interpreter it = new Interpreter(g);
         int passes = method == Method.MINMAX ? 1 : 2;
         long t0 = System.nanoTime();
+        bar.begin("calibrating (" + method.name().toLowerCase(Locale.ROOT) + ")", (long) passes * samples.size());
         for (int pass = 0; pass < passes; pass++) {
             if (pass == 1) for (Stats s : stats.values()) setUpHistogram(s);
             for (int i = 0; i < samples.size(); i++) {
@@ -96,11 +107,7 @@ public final class Calibrator {
                     if (pass == 0) for (int k = 0; k < a.size(); k++) s.s.addValue(a.getDouble(k));
                     else addToHistogram(s, a);
                 }
-                if (progress != null && interactive)
-                {
-                    progress.printf(Locale.ROOT, "\rcalibrating (%s): pass %d/%d, sample %d/%d", method.name().toLowerCase(Locale.ROOT), pass + 1, passes, i + 1, samples.size());
-                    progress.flush();
-                }
+                bar.update((long) pass * samples.size() + i + 1, passes > 1 ? "pass " + (pass + 1) + "/" + passes : null);
             }
         }
         Map<String, QuantParams> r = new LinkedHashMap<>();
@@ -110,8 +117,8 @@ public final class Calibrator {
             double[] range = range(s);
             r.put(e.getKey().name(), QuantMath.activation(range[0], range[1]));
         }
+        bar.end();
         if (progress != null) {
-            if (interactive) progress.print("\r");
             progress.printf(Locale.ROOT, "calibrated %d values on %d samples (%s%s) in %.1f s%n", r.size(), samples.size(),
                     method.name().toLowerCase(Locale.ROOT), method == Method.PERCENTILE ? " " + percentile : "", (System.nanoTime() - t0) / 1e9);
             progress.flush();

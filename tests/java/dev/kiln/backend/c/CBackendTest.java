@@ -50,7 +50,7 @@ class CBackendTest {
     @Test
     void theSameModelGivesByteIdenticalFiles() {
         GeneratedCode a = generate(small(), "m", null), b = generate(small(), "m", null);
-        assertEquals(List.of("kiln_runtime.h", "m.c", "m.h", "m_weights.c"), a.fileNames());
+        assertEquals(List.of("CMakeLists.txt", "README.md", "kiln_runtime.h", "m.c", "m.h", "m_weights.c"), a.fileNames());
         assertEquals(a.files(), b.files());
         assertTrue(a.files().get("m.h").contains("#define M_ARENA_SIZE " + a.plan().arenaBytes() + "u"));
         assertTrue(a.files().get("m.h").contains("#define M_INPUT_0_SHAPE {2, 3}"));

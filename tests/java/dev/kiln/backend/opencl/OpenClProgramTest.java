@@ -63,7 +63,7 @@ class OpenClProgramTest {
         Backend b = Backend.find("opencl");
         GeneratedCode a = b.generate(load("test_relu"), T, new Backend.Options("m", null, "test"));
         GeneratedCode c = b.generate(load("test_relu"), T, new Backend.Options("m", null, "test"));
-        assertEquals(List.of("m.cl", "m_cl.c", "m_cl.h", "m_cl.json", "m_cl_weights.c"), a.fileNames());
+        assertEquals(List.of("CMakeLists.txt", "m.cl", "m_cl.c", "m_cl.h", "m_cl.json", "m_cl_weights.c"), a.fileNames());
         assertEquals(a.files(), c.files());
         assertTrue(a.files().get("m_cl.json").contains("\"kernels\""));
     }

@@ -39,6 +39,12 @@ public final class CBackend implements Backend {
     /** Runtime files copied beside the generated code. */
     static final List<String> RUNTIME_FILES = List.of("kiln_runtime.h");
 
+    /** Build and usage files written beside the code: a CMake fragment and a README (API, memory, how to build it in). */
+    public static final List<String> PROJECT_FILES = List.of("CMakeLists.txt", "README.md");
+
+    /** The warning flags Kiln's own builds of generated C use (the README names them). */
+    public static final List<String> WARNINGS = List.of("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic");
+
     @Override
     public String kind() { return "c"; }
 
@@ -165,7 +171,17 @@ public final class CBackend implements Backend {
         }
         GeneratedCode code = new GeneratedCode(prefix, g, plan, t, files);
         code.setTableBytes(tableBytes);
-        return code;
+
+        // 5. the project files: a CMake fragment and a README, which document the files above
+        List<String> all = new ArrayList<>(files.keySet());
+        all.addAll(PROJECT_FILES);
+        java.util.Collections.sort(all);
+        CProject j = new CProject(p, g.inputs(), g.outputs(), t, code.weightsBytes(), all, String.join(" ", WARNINGS));
+        files.put("CMakeLists.txt", tpl.render("cmakeLists", "j", j));
+        files.put("README.md", tpl.render("readme", "j", j));
+        GeneratedCode project = new GeneratedCode(prefix, g, plan, t, files);
+        project.setTableBytes(tableBytes);
+        return project;
     }
 
     private static void unsupportedIo(Value v) {

@@ -109,6 +109,8 @@ public final class OpenClBackend implements Backend {
         files.put(h.prefix + "_cl.c", tpl.render("hostSource", "p", h));
         files.put(h.prefix + "_cl_weights.c", tpl.render("hostWeights", "p", h));
         files.put(h.prefix + "_cl.json", l.program().toJson());
+        // a CMake fragment (add_subdirectory) building the host C as a static library linked with OpenCL
+        files.put("CMakeLists.txt", tpl.render("cmakeLists", "p", h, "sources", List.of(h.prefix + "_cl.c", h.prefix + "_cl_weights.c")));
         return new GeneratedCode(h.prefix, g, l.plan(), t, files);
     }
 
