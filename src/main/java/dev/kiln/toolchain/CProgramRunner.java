@@ -12,6 +12,7 @@ import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
 import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -22,10 +23,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,13 +68,15 @@ public final class CProgramRunner implements Checker.BatchRunner {
     /** One case of the harness: the model object of {@code caseData} in Harness.stg. */
     public static final class CaseModel {
         public final int index;
-        public final String prefix, name;
+        /** The case's own symbol prefix, and the prefix of the model code it runs (shared by cases of one graph). */
+        public final String prefix, model, name;
         public final List<Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
         public int inSlots, outSlots;
 
-        CaseModel(int index, String prefix, String name) {
+        CaseModel(int index, String prefix, String model, String name) {
             this.index = index;
             this.prefix = prefix;
+            this.model = model;
             this.name = CTypes.commentText(name);
         }
     }
@@ -143,6 +149,11 @@ public final class CProgramRunner implements Checker.BatchRunner {
         final CaseModel model;
         String error;
         List<NdArray> outputs;
+        /** Whether this entry's chunk compiles the model code (the model's first entry in a build). */
+        boolean compilesCode;
+
+        /** Whether the model code is this entry's own (its prefix names the code), so it writes the files. */
+        boolean ownsCode() { return code.name().equals(model.prefix); }
 
         Entry(int job, GeneratedCode code, CaseModel model) {
             this.job = job;
@@ -155,13 +166,19 @@ public final class CProgramRunner implements Checker.BatchRunner {
     public List<Checker.Outcome> runAll(List<Checker.Job> jobs) {
         List<Checker.Outcome> outcomes = new ArrayList<>();
         List<Entry> entries = new ArrayList<>();
+        // why: jobs on one graph (eval's samples, a model's test sets) share one copy of its code: one compile, not N
+        Map<Graph, GeneratedCode> generated = new IdentityHashMap<>();
         for (int i = 0; i < jobs.size(); i++) {
             Checker.Job j = jobs.get(i);
             outcomes.add(null);
             try {
                 String prefix = "c" + i;
-                GeneratedCode code = backend.generate(j.graph(), target, new Backend.Options(prefix, templates, j.name()));
-                entries.add(new Entry(i, code, caseModel(i, prefix, j)));
+                GeneratedCode code = generated.get(j.graph());
+                if (code == null) {
+                    code = backend.generate(j.graph(), target, new Backend.Options(prefix, templates, j.name()));
+                    generated.put(j.graph(), code);
+                }
+                entries.add(new Entry(i, code, caseModel(i, prefix, code.name(), j)));
             } catch (KilnException e) {
                 outcomes.set(i, Checker.Outcome.failed(e.getMessage().replace("\n", " ")));
             } catch (RuntimeException e) {
@@ -175,8 +192,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
         return outcomes;
     }
 
-    private CaseModel caseModel(int index, String prefix, Checker.Job j) {
-        CaseModel c = new CaseModel(index, prefix, j.name());
+    private CaseModel caseModel(int index, String prefix, String model, Checker.Job j) {
+        CaseModel c = new CaseModel(index, prefix, model, j.name());
         for (int i = 0; i < j.inputs().size(); i++) {
             NdArray a = j.inputs().get(i);
             Value v = j.graph().inputs().get(i);
@@ -202,7 +219,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
 
     private void buildAndRun(Path dir, List<Entry> entries) {
         for (Entry e : entries) {
-            for (Map.Entry<String, String> f : e.code.files().entrySet()) write(dir.resolve(f.getKey()), f.getValue());
+            if (e.ownsCode()) for (Map.Entry<String, String> f : e.code.files().entrySet()) write(dir.resolve(f.getKey()), f.getValue());
             write(dir.resolve(e.model.prefix + "_data.c"), harness.render("caseData", "c", e.model));
         }
         write(dir.resolve("kiln_harness.h"), harness.render("harnessHeader"));
@@ -228,9 +245,12 @@ public final class CProgramRunner implements Checker.BatchRunner {
         List<List<Entry>> chunks = new ArrayList<>();
         List<Entry> cur = new ArrayList<>();
         long size = 0;
+        // the first entry of each model in this build compiles the model's code; the others only link to it
+        Set<GeneratedCode> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Entry e : entries) e.compilesCode = seen.add(e.code);
         for (Entry e : entries) {
-            long s = 0;
-            for (String f : e.code.files().values()) s += f.length();
+            long s = 256;
+            if (e.compilesCode) for (String f : e.code.files().values()) s += f.length();
             if (!cur.isEmpty() && (size + s > CHUNK_SOURCE_BYTES || cur.size() >= CHUNK_CASES)) {
                 chunks.add(cur);
                 cur = new ArrayList<>();
@@ -291,9 +311,9 @@ public final class CProgramRunner implements Checker.BatchRunner {
     private List<Entry> compileChunk(Path dir, String name, List<Entry> chunk, List<Path> objects) {
         StringBuilder unit = new StringBuilder("/* Generated by Kiln: one translation unit for several cases. */\n");
         for (Entry e : chunk) {
-            String p = e.model.prefix;
-            unit.append("#include \"").append(p).append(".c\"\n#include \"").append(p).append("_weights.c\"\n#include \"")
-                    .append(p).append("_data.c\"\n");
+            String p = e.model.prefix, m = e.model.model;
+            if (e.compilesCode) unit.append("#include \"").append(m).append(".c\"\n#include \"").append(m).append("_weights.c\"\n");
+            unit.append("#include \"").append(p).append("_data.c\"\n");
         }
         write(dir.resolve(name + ".c"), unit.toString());
         Exec.Result r = compile(dir, name + ".c", name + ".o");
