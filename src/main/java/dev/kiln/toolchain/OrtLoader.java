@@ -48,10 +48,10 @@ public final class OrtLoader {
     }
 
     private static synchronized OrtTimer.Factory factory() {
-        if (factory != null) return factory;
         Path jar = localJar();
         // why: lets tests (and users) check the message a machine without ONNX Runtime gets
         if ("off".equals(System.getProperty(LOOKUP_PROPERTY))) throw missing(jar);
+        if (factory != null) return factory;
         requireTmpDir();
         ClassLoader own = OrtLoader.class.getClassLoader();
         try {
