@@ -71,6 +71,9 @@ bench() {
     fi
 }
 
+# why: the commit is taken before the runs, so that a commit made while they run is not named
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="$commit (with uncommitted changes)"
 rows=()
 for name in $names; do
     dir="$models_dir/$name"
@@ -120,8 +123,6 @@ for name in $names; do
 done
 
 ort_version=$(for f in "$raw"/*.host.json; do jget "$f" ort_version; done | sort -u | head -n 1)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="$commit (with uncommitted changes)"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
     echo "# Benchmark results"

@@ -24,6 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Times generated C on the host: builds it with the target's flags around a timing main and keeps that program
@@ -36,6 +39,9 @@ public final class HostBench implements AutoCloseable {
         public int warmup, inSlots, outSlots;
         public final List<CProgramRunner.Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
     }
+
+    /** Seconds the program may take to start (with its warm-up) or to run one chunk before it is killed. */
+    static final long TIMEOUT_SECONDS = 600;
 
     private final Path dir;
     private final Process process;
@@ -105,12 +111,15 @@ public final class HostBench implements AutoCloseable {
             pb.redirectError(dir.resolve("stderr.txt").toFile());
             HostBench h = new HostBench(dir, pb.start());
             dir = null; // h owns the folder now
+            Future<?> kill = h.killLater();
             try {
                 String ready = h.from.readLine();
                 if (!"ready".equals(ready)) throw h.failed("did not start");
             } catch (IOException | RuntimeException e) {
                 h.close();
                 throw e;
+            } finally {
+                kill.cancel(false);
             }
             return h;
         } catch (IOException e) {
@@ -123,6 +132,7 @@ public final class HostBench implements AutoCloseable {
     /** Wall and CPU milliseconds of each of {@code n} timed inferences, run back to back in the benchmark program. */
     public Timings time(int n) {
         Timings t = Timings.of(n);
+        Future<?> kill = killLater();
         try {
             to.write(n + "\n");
             to.flush();
@@ -137,8 +147,15 @@ public final class HostBench implements AutoCloseable {
             if (!"end".equals(from.readLine())) throw failed("printed more than asked");
         } catch (IOException | NumberFormatException e) {
             throw failed(e.getMessage());
+        } finally {
+            kill.cancel(false);
         }
         return t;
+    }
+
+    /** Kills the program in {@link #TIMEOUT_SECONDS} unless the returned future is cancelled first, so a hung model cannot hang Kiln. */
+    private Future<?> killLater() {
+        return CompletableFuture.runAsync(process::destroyForcibly, CompletableFuture.delayedExecutor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     }
 
     private KilnException failed(String why) {
@@ -149,7 +166,8 @@ public final class HostBench implements AutoCloseable {
         } catch (IOException ignored) {
             // the message below still says what went wrong
         }
-        return new KilnException(Code.RUN_FAILED, Location.NONE, "benchmark program " + why + (err.isEmpty() ? "" : ": " + err));
+        String killed = process.isAlive() || process.exitValue() != 137 ? "" : " (killed after " + TIMEOUT_SECONDS + " s)";
+        return new KilnException(Code.RUN_FAILED, Location.NONE, "benchmark program " + why + killed + (err.isEmpty() ? "" : ": " + err));
     }
 
     /** Stops the benchmark program and deletes its folder. */
@@ -162,7 +180,7 @@ public final class HostBench implements AutoCloseable {
             // the program has already gone
         }
         try {
-            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
