@@ -10,6 +10,8 @@
 #   MIN_RUNS, MAX_RUNS (defaults 10 and 200)
 #   CLOCK=cpu|wall     the clock of the medians and the ratio (default cpu: steady on a shared machine)
 #   MODELS="a b c"     model folder names to run, in order (default: the seven of issue 10, then the rest)
+#   REUSE=1            keep the JSON of earlier runs found in target/bench/ (only missing runs are made), e.g. to
+#                      rewrite the table after an interrupted run
 # Raw JSON of every bench run is kept in target/bench/. Not part of the test suite.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -62,6 +64,7 @@ bench() {
     local name=$1 tag=$2
     shift 2
     local f="$raw/$name.$tag.json"
+    [ -n "${REUSE:-}" ] && [ -f "$f" ] && return 0
     rm -f "$f"
     echo "  bench $* " >&2
     if ! timeout 1200 java -jar "$jar" bench "$@" --json "$f" >"$raw/$name.$tag.txt" 2>&1; then
@@ -82,7 +85,9 @@ for name in $names; do
     echo "$name" >&2
     int8=()
     case "$name" in *_int8_*) int8=(--int8) ;; esac
-    macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
+    macs=""
+    [ -n "${REUSE:-}" ] && macs=$(jget "$raw/$name.host.json" macs)
+    [ -n "$macs" ] || macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
     if [ -z "$macs" ]; then
         rows+=("| $name | (does not compile) | | | | | | | | | |")
         continue
@@ -138,6 +143,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "- Cortex-M4: \`kiln bench MODEL -t cortex-m4f --json\` (float) and with \`--int8\` (int8: the model's \`*_int8_qdq\` sibling (QDQ) where there is one,"
     echo "  else \`--calibrate test_data_set_0\` (cal)); instructions per MAC counted under qemu; n/a where not counted or the model does not fit."
     echo "- Arena and flash (weights + code bytes) are the Cortex-M4F builds'."
+    [ -n "${REUSE:-}" ] && echo "- REUSE=1: runs whose JSON was already in \`$raw/\` were not repeated."
     echo
     echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
