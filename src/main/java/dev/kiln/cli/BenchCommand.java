@@ -1,14 +1,23 @@
 package dev.kiln.cli;
 
 import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.ir.NdArray;
+import dev.kiln.toolchain.CodeSize;
 import dev.kiln.toolchain.HostBench;
+import dev.kiln.toolchain.OrtLoader;
+import dev.kiln.toolchain.OrtTimer;
+import dev.kiln.toolchain.Timings;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,38 +26,244 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kiln bench}: latency of the generated C on the host. */
+/**
+ * {@code kiln bench}: latency of the generated C on the host, optionally alternated with ONNX Runtime on the same
+ * model and input; on qemu targets the guest instruction count of one inference.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time the generated C of a model on this machine (median over many runs).",
-        footer = {"", "Examples:", "  kiln bench tests/models/resnet8_cifar10_op13/model.onnx", "  kiln bench model.onnx --runs 500"})
+        description = {"Time the generated C of a model on this machine (median over many runs), side by side with ONNX Runtime "
+                + "(one thread, all graph optimisations) where asked; on qemu targets count the guest instructions of one inference."},
+        footer = {"", "Examples:", "  kiln bench tests/models/resnet8_cifar10_op13/model.onnx --against onnxruntime",
+                "  kiln bench model.onnx --runs 500 --json bench.json", "  kiln bench model.onnx -t cortex-m4f --json -"})
 final class BenchCommand implements Callable<Integer> {
+    /** The runtimes {@code --against} accepts. */
+    static final String ONNXRUNTIME = "onnxruntime";
+
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model (.onnx or .kiln).")
     Path model;
 
-    @Option(names = "--runs", defaultValue = "200", description = "Timed inferences (default ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "200", description = "Timed inferences of each runtime (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "20", description = "Untimed inferences first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "20", description = "Untimed inferences first, per runtime (default ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--rounds", defaultValue = "10",
+            description = "With --against: alternate the runtimes in this many chunks of runs/rounds inferences each (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--against", paramLabel = "RUNTIME", description = "Also time this runtime on the same model and input: onnxruntime.")
+    String against;
+
+    @Option(names = "--clock", paramLabel = "CLOCK", defaultValue = "cpu",
+            description = "Clock of the medians and the ratio: cpu (the inference thread's CPU time, steady on a shared machine) "
+                    + "or wall (default ${DEFAULT-VALUE}; JSON has both).")
+    String clock;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the numbers as JSON to FILE ('-': standard output, instead of the text).")
+    Path json;
 
     @Mixin
     CliOptions options;
 
+    /** What a qemu target's benchmark measured: guest instructions of one inference, or null when not counted. */
+    record CrossResult(Long instructions) {}
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Target t = Target.load(options.target);
-        if (t.isCross())
-            throw new KilnException(Code.USAGE, Location.NONE, "bench times host code only; instruction counts under qemu are not built yet")
-                    .withHint("use -t host");
         if (runs < 1 || warmup < 0) throw new KilnException(Code.USAGE, Location.NONE, "--runs must be positive and --warmup not negative");
+        if (rounds < 1 || rounds > runs)
+            throw new KilnException(Code.USAGE, Location.NONE, "--rounds must be between 1 and --runs (" + runs + "), not " + rounds);
+        if (!clock.equals("cpu") && !clock.equals("wall"))
+            throw new KilnException(Code.USAGE, Location.NONE, "--clock " + clock + " is neither cpu nor wall");
+        if (against != null && !against.equals(ONNXRUNTIME))
+            throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " is not a runtime Kiln can time")
+                    .withHint("available: " + ONNXRUNTIME);
+        Target t = Target.load(options.target);
+        // why: ONNX Runtime runs on this machine only; a ratio against a qemu guest would mean nothing
+        if (against != null && t.isCross())
+            throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " needs a host target, not " + t.name())
+                    .withHint("use -t host; on " + t.name() + " bench counts guest instructions");
+        // why: ONNX Runtime reads ONNX files only
+        if (against != null && !model.toString().endsWith(".onnx"))
+            throw new KilnException(Code.USAGE, Location.file(model.toString()), "--against " + against + " needs an .onnx model");
         GeneratedCode code = options.compileC(model, null, t);
-        double ms = HostBench.medianMillis(code, new Templates("c", options.templates), warmup, runs);
-        out.printf("%s on %s: median %.4f ms over %d runs%n", model, t.name(), ms, runs);
+        ModelStats st = new ModelStats(code);
+        st.codeBytes = CodeSize.codeBytes(code);
+        Numbers n = new Numbers(st);
+        if (t.isCross()) {
+            n.instructions = crossBench(code, t).instructions();
+        } else if (against == null) {
+            try (HostBench h = HostBench.start(code, new Templates("c", options.templates), HostBench.inputs(code.graph()), warmup)) {
+                n.kiln = alternate(h::time)[0];
+            }
+        } else {
+            hostAgainstOrt(code, n);
+        }
+        n.medians();
+        String text = n.text(t);
+        if (json == null) {
+            out.print(text);
+        } else {
+            String j = n.json(model.toString(), t.name());
+            if (json.toString().equals("-")) {
+                out.print(j);
+            } else {
+                dev.kiln.io.OutputFiles.writeAtomically(json, j.getBytes(StandardCharsets.UTF_8));
+                out.print(text);
+            }
+        }
         out.flush();
         return Main.OK;
+    }
+
+    /** Times the C and ONNX Runtime in alternating chunks on the same inputs; fills {@code n}'s times. */
+    private void hostAgainstOrt(GeneratedCode code, Numbers n) {
+        Map<String, NdArray> inputs = HostBench.inputs(code.graph());
+        n.ortModel = quantized() ? "quantized model as given" : "float model";
+        try (OrtTimer ort = OrtLoader.open(model, inputs, warmup);
+                HostBench h = HostBench.start(code, new Templates("c", options.templates), inputs, warmup)) {
+            n.ortVersion = ort.version();
+            Timings[] both = alternate(h::time, ort::time);
+            n.kiln = both[0];
+            n.ort = both[1];
+        }
+    }
+
+    /**
+     * {@code runs} timed inferences of each runtime in {@link #rounds} chunks, the runtimes taking turns (in
+     * reverse order every other round, so neither always runs right after the other); each runtime's samples.
+     */
+    private Timings[] alternate(Chunk... runtimes) {
+        Timings[] xs = new Timings[runtimes.length];
+        for (int j = 0; j < xs.length; j++) xs[j] = Timings.of(0);
+        int done = 0;
+        for (int r = 0; r < rounds; r++) {
+            int k = (runs - done) / (rounds - r);
+            for (int j = 0; j < runtimes.length; j++) {
+                int which = r % 2 == 0 ? j : runtimes.length - 1 - j;
+                xs[which] = xs[which].append(runtimes[which].time(k));
+            }
+            done += k;
+            progress(r + 1, rounds);
+        }
+        return xs;
+    }
+
+    /** Runs and times a chunk of inferences, returning each one's milliseconds. */
+    interface Chunk {
+        Timings time(int n);
+    }
+
+    /** One call per timed chunk: the progress bar on stderr (drawn only on a terminal, erased when done). */
+    private void progress(int done, int total) {
+        dev.kiln.diag.Progress bar = options.progress();
+        if (done == 1) bar.begin("benchmarking", total);
+        bar.update(done, "round " + done + " of " + total);
+        if (done == total) bar.end();
+    }
+
+    /** Whether the model as given already holds 8-bit integer tensors (a QDQ or QOperator model). */
+    private boolean quantized() {
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(model, options.importOptions());
+        for (dev.kiln.ir.Node node : g.nodes())
+            for (dev.kiln.ir.Value v : node.inputs())
+                if (v != null && (v.dtype() == dev.kiln.ir.DType.I8 || v.dtype() == dev.kiln.ir.DType.U8)) return true;
+        return false;
+    }
+
+    /**
+     * The instruction count of one inference of {@code code} under qemu on target {@code t}; null while Kiln
+     * cannot count (the QEMU plugin harness fills this in).
+     */
+    static CrossResult crossBench(GeneratedCode code, Target t) {
+        return new CrossResult(null);
+    }
+
+    /** Everything bench measured, printable as text or JSON. */
+    private final class Numbers {
+        final ModelStats st;
+        Timings kiln, ort;
+        Double kilnMs, ortMs;
+        Long instructions;
+        String ortVersion, ortModel;
+
+        Numbers(ModelStats st) { this.st = st; }
+
+        /** Sets the medians of the chosen clock from the samples. */
+        void medians() {
+            kilnMs = median(kiln, clock);
+            ortMs = median(ort, clock);
+        }
+
+        Double median(Timings t, String which) {
+            return t == null ? null : Timings.median(which.equals("cpu") ? t.cpuMs() : t.wallMs());
+        }
+
+        Double ratio() { return kilnMs == null || ortMs == null ? null : kilnMs / ortMs; }
+
+        Double gmacs(Double ms) { return ms == null ? null : st.macs / (ms * 1e6); }
+
+        Double perMac() { return instructions == null || st.macs == 0 ? null : (double) instructions / st.macs; }
+
+        String kind() { return options.int8 ? "int8" : "float"; }
+
+        String text(Target t) {
+            StringBuilder b = new StringBuilder();
+            b.append(String.format(Locale.ROOT, "%s on %s (%s): %,d MACs, %,d params, arena %,d B, weights %,d B, code %s%n", model,
+                    t.name(), kind(), st.macs, st.params, st.arenaBytes, st.weightsBytes, st.codeBytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,d B", st.codeBytes)));
+            if (t.isCross()) {
+                b.append(instructions == null ? "instructions: n/a (qemu instruction counting is not built yet)\n"
+                        : String.format(Locale.ROOT, "instructions: %,d per inference, %.3f per MAC%n", instructions, perMac()));
+                return b.toString();
+            }
+            String c = clock.equals("cpu") ? "CPU time" : "wall time";
+            b.append(String.format(Locale.ROOT, "Kiln:         median %.4f ms %s over %d runs, %.2f GMAC/s%n", kilnMs, c, runs, gmacs(kilnMs)));
+            if (ortMs != null) {
+                b.append(String.format(Locale.ROOT, "ONNX Runtime: median %.4f ms %s over %d runs, %.2f GMAC/s (%s %s, %s, 1 thread, all optimisations)%n",
+                        ortMs, c, runs, gmacs(ortMs), ONNXRUNTIME, ortVersion, ortModel));
+                b.append(String.format(Locale.ROOT, "Kiln/ORT:     %.3f (alternated in %d rounds)%n", ratio(), rounds));
+            }
+            return b.toString();
+        }
+
+        String json(String modelName, String target) {
+            StringBuilder b = new StringBuilder("{\n");
+            field(b, "model", ModelStats.quote(modelName));
+            field(b, "target", ModelStats.quote(target));
+            field(b, "int8", Boolean.toString(options.int8));
+            field(b, "against", against == null ? "null" : ModelStats.quote(against));
+            field(b, "ort_version", ortVersion == null ? "null" : ModelStats.quote(ortVersion));
+            field(b, "ort_model", ortModel == null ? "null" : ModelStats.quote(ortModel));
+            field(b, "macs", Long.toString(st.macs));
+            field(b, "params", Long.toString(st.params));
+            field(b, "arena_bytes", Long.toString(st.arenaBytes));
+            field(b, "weights_bytes", Long.toString(st.weightsBytes));
+            field(b, "code_bytes", st.codeBytes < 0 ? "null" : Long.toString(st.codeBytes));
+            field(b, "kiln_ms", num(kilnMs));
+            field(b, "ort_ms", num(ortMs));
+            field(b, "ratio", num(ratio()));
+            field(b, "clock", kilnMs == null ? "null" : ModelStats.quote(clock));
+            field(b, "kiln_cpu_ms", num(median(kiln, "cpu")));
+            field(b, "kiln_wall_ms", num(median(kiln, "wall")));
+            field(b, "ort_cpu_ms", num(median(ort, "cpu")));
+            field(b, "ort_wall_ms", num(median(ort, "wall")));
+            field(b, "kiln_gmacs", num(gmacs(kilnMs)));
+            field(b, "ort_gmacs", num(gmacs(ortMs)));
+            field(b, "runs", kilnMs != null ? Integer.toString(runs) : "null");
+            field(b, "rounds", kilnMs != null ? Integer.toString(rounds) : "null");
+            field(b, "warmup", kilnMs != null ? Integer.toString(warmup) : "null");
+            field(b, "instructions", instructions == null ? "null" : Long.toString(instructions));
+            b.append("  \"instructions_per_mac\": ").append(num(perMac())).append("\n}\n");
+            return b.toString();
+        }
+
+        private void field(StringBuilder b, String k, String v) { b.append("  \"").append(k).append("\": ").append(v).append(",\n"); }
+
+        private String num(Double d) { return d == null ? "null" : String.format(Locale.ROOT, "%.6g", d); }
     }
 }

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Benchmarks Kiln against ONNX Runtime and counts Cortex-M4 instructions over a folder of models, then writes a
+# Markdown table (model, MACs, Kiln ms, ORT ms, ratio, Cortex-M4 instructions/MAC float and int8, arena, flash).
+#
+# Usage: tests/bench/run-bench.sh [MODELS_DIR]      (from the repository root; default ../shared/models)
+# Environment:
+#   OUT=FILE           where the table goes (default tests/bench/RESULTS.md)
+#   SKIP_BUILD=1       use target/kiln.jar as it is instead of building it first
+#   MAC_BUDGET=N       host runs per model = N / MACs, clamped to [MIN_RUNS, MAX_RUNS] (default 4000000000)
+#   MIN_RUNS, MAX_RUNS (defaults 10 and 200)
+#   CLOCK=cpu|wall     the clock of the medians and the ratio (default cpu: steady on a shared machine)
+#   MODELS="a b c"     model folder names to run, in order (default: the seven of issue 10, then the rest)
+#   REUSE=1            keep the JSON of earlier runs found in target/bench/ (only missing runs are made), e.g. to
+#                      rewrite the table after an interrupted run
+# Raw JSON of every bench run is kept in target/bench/. Not part of the test suite.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+models_dir=${1:-../shared/models}
+out=${OUT:-tests/bench/RESULTS.md}
+jar=target/kiln.jar
+budget=${MAC_BUDGET:-4000000000}
+min_runs=${MIN_RUNS:-10}
+max_runs=${MAX_RUNS:-200}
+clock=${CLOCK:-cpu}
+raw=target/bench
+command_line="tests/bench/run-bench.sh $*"
+[ -d "$models_dir" ] || { echo "run-bench.sh: no models folder $models_dir" >&2; exit 2; }
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+    echo "building Kiln ..." >&2
+    mvn -B -q -o package -DskipTests >&2 || { echo "run-bench.sh: the build failed" >&2; exit 2; }
+fi
+[ -f "$jar" ] || { echo "run-bench.sh: $jar not found; build it with mvn -B -o package -DskipTests" >&2; exit 2; }
+mkdir -p "$raw"
+
+# The seven models issue 10 sets goals for, then every other folder with a model.onnx.
+first="ds_cnn_kws_op13 mobilenet_v1_025_vww_op13 resnet8_cifar10_op13 fc_autoencoder_ad_op13 mobilenet_v2_op13 squeezenet1_1_op13 mobilenet_v3_small_op17"
+if [ -n "${MODELS:-}" ]; then
+    names=$MODELS
+else
+    names=$first
+    for d in "$models_dir"/*/; do
+        n=$(basename "$d")
+        case " $first " in *" $n "*) continue ;; esac
+        names="$names $n"
+    done
+fi
+
+# jget FILE KEY: the value of KEY in bench's flat JSON (one key per line), without quotes; empty when absent.
+jget() {
+    [ -f "$1" ] || return 0
+    sed -n "s/^  \"$2\": //p" "$1" | head -n 1 | sed 's/,$//; s/^"//; s/"$//'
+}
+# num VALUE FORMAT: VALUE printed with printf FORMAT (",d": an integer with thousands separators), or n/a for
+# null, empty or a failed run.
+num() {
+    case "$1" in
+        ""|null) echo "n/a" ;;
+        *) if [ "$2" = ",d" ]; then echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; else LC_ALL=C printf "$2" "$1"; fi ;;
+    esac
+}
+# bench NAME TAG ARGS...: runs kiln bench with --json into target/bench/NAME.TAG.json; 0 when it succeeded.
+bench() {
+    local name=$1 tag=$2
+    shift 2
+    local f="$raw/$name.$tag.json"
+    [ -n "${REUSE:-}" ] && [ -f "$f" ] && return 0
+    rm -f "$f"
+    echo "  bench $* " >&2
+    if ! timeout 1200 java -jar "$jar" bench "$@" --json "$f" >"$raw/$name.$tag.txt" 2>&1; then
+        echo "  failed: $(tail -n 3 "$raw/$name.$tag.txt")" >&2
+        rm -f "$f"
+        return 1
+    fi
+}
+
+# why: the commit is taken before the runs, so that a commit made while they run is not named
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="$commit (with uncommitted changes)"
+rows=()
+for name in $names; do
+    dir="$models_dir/$name"
+    model="$dir/model.onnx"
+    [ -f "$model" ] || continue
+    echo "$name" >&2
+    int8=()
+    case "$name" in *_int8_*) int8=(--int8) ;; esac
+    macs=""
+    [ -n "${REUSE:-}" ] && macs=$(jget "$raw/$name.host.json" macs)
+    [ -n "$macs" ] || macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
+    if [ -z "$macs" ]; then
+        rows+=("| $name | (does not compile) | | | | | | | | | |")
+        continue
+    fi
+    runs=$(( macs > 0 ? budget / macs : max_runs ))
+    (( runs < min_runs )) && runs=$min_runs
+    (( runs > max_runs )) && runs=$max_runs
+    rounds=$(( runs < 10 ? runs : 10 ))
+    warmup=$(( runs / 10 < 2 ? 2 : runs / 10 ))
+    bench "$name" host "$model" "${int8[@]}" --against onnxruntime --runs "$runs" --rounds "$rounds" --warmup "$warmup" --clock "$clock"
+    # Cortex-M4F: the float model (float rows only) and int8 (the QDQ sibling when there is one, else calibrated
+    # on the model's own test input).
+    if [ ${#int8[@]} -eq 0 ]; then
+        bench "$name" m4f "$model" -t cortex-m4f
+        qdq="$models_dir/${name%_op*}_int8_qdq/model.onnx"
+        if [ -f "$qdq" ]; then
+            int8_how="QDQ"
+            bench "$name" m4i8 "$qdq" -t cortex-m4f --int8
+        else
+            int8_how="cal"
+            bench "$name" m4i8 "$model" -t cortex-m4f --int8 --calibrate "$dir/test_data_set_0"
+        fi
+    else
+        int8_how="QDQ"
+        bench "$name" m4i8 "$model" -t cortex-m4f --int8
+    fi
+    h="$raw/$name.host.json" f="$raw/$name.m4f.json" i="$raw/$name.m4i8.json"
+    flash() { # JSON -> weights + code bytes, or n/a
+        local w c
+        w=$(jget "$1" weights_bytes) c=$(jget "$1" code_bytes)
+        case "$w$c" in *null*|"") echo "n/a" ;; *) num $((w + c)) ",d" ;; esac
+    }
+    label=$name
+    [ ${#int8[@]} -gt 0 ] && label="$name (int8)"
+    i8cell=$(num "$(jget "$i" instructions_per_mac)" "%.2f")
+    [ -f "$i" ] && i8cell="$i8cell ($int8_how)"
+    rows+=("| $label | $(num "$macs" ",d") | $(num "$(jget "$h" kiln_ms)" "%.3f") | $(num "$(jget "$h" ort_ms)" "%.3f") | $(num "$(jget "$h" ratio)" "%.2f") | $(num "$(jget "$f" instructions_per_mac)" "%.2f") | $i8cell | $(num "$(jget "$f" arena_bytes)" ",d") | $(num "$(jget "$i" arena_bytes)" ",d") | $(flash "$f") | $(flash "$i") |")
+done
+
+ort_version=$(for f in "$raw"/*.host.json; do jget "$f" ort_version; done | sort -u | head -n 1)
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+{
+    echo "# Benchmark results"
+    echo
+    echo "Written by \`$command_line\` (models from \`$models_dir\`)."
+    echo
+    echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- Kiln commit: $commit; $(gcc --version | head -n 1); ONNX Runtime ${ort_version:-n/a} (Java API, one intra-op and one inter-op thread, all graph optimizations)"
+    echo "- Host: \`kiln bench MODEL --against onnxruntime --runs N --rounds 10 --warmup N/10 --clock $clock\`, N = $budget / MACs clamped to [$min_runs, $max_runs];"
+    echo "  Kiln and ONNX Runtime take turns in rounds on the same input; medians of the inference thread's $clock time in ms."
+    echo "  Kiln/ORT below 1 means Kiln is faster. Rows marked (int8) run Kiln in int8 and ONNX Runtime on the QDQ model as given."
+    echo "- Cortex-M4: \`kiln bench MODEL -t cortex-m4f --json\` (float) and with \`--int8\` (int8: the model's \`*_int8_qdq\` sibling (QDQ) where there is one,"
+    echo "  else \`--calibrate test_data_set_0\` (cal)); instructions per MAC counted under qemu; n/a where not counted or the model does not fit."
+    echo "- Arena and flash (weights + code bytes) are the Cortex-M4F builds'."
+    [ -n "${REUSE:-}" ] && echo "- REUSE=1: runs whose JSON was already in \`$raw/\` were not repeated."
+    echo
+    echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${rows[@]}"
+} >"$out"
+echo "wrote $out" >&2

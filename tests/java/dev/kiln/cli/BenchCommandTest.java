@@ -1,0 +1,147 @@
+package dev.kiln.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.TestFiles;
+import dev.kiln.toolchain.OrtLoader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln bench}: argument errors, the JSON it writes, and the message when ONNX Runtime is missing. */
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int rc, String out, String err) {}
+
+    static Run kiln(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    private static String mlp() { return TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(); }
+
+    private static void assertUsage(Run r, String message) {
+        assertEquals(2, r.rc(), r.err());
+        assertTrue(r.err().contains(message), "expected '" + message + "' in\n" + r.err());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "stack trace printed:\n" + r.err());
+    }
+
+    @Test
+    void badArgumentsExitTwoWithAMessage() {
+        assertUsage(kiln("bench", mlp(), "--runs", "0"), "--runs must be positive");
+        assertUsage(kiln("bench", mlp(), "--warmup", "-1"), "--warmup not negative");
+        assertUsage(kiln("bench", mlp(), "--runs", "5", "--rounds", "6"), "--rounds must be between 1 and --runs (5)");
+        assertUsage(kiln("bench", mlp(), "--against", "tflite"), "--against tflite is not a runtime");
+        assertUsage(kiln("bench", mlp(), "--clock", "sundial"), "--clock sundial is neither cpu nor wall");
+        assertUsage(kiln("bench", mlp(), "--against", "onnxruntime", "-t", "cortex-m4f"), "needs a host target, not cortex-m4f");
+        assertUsage(kiln("bench", mlp(), "-t", "cortex-z9"), "unknown target 'cortex-z9'");
+        assertUsage(kiln("bench", tmp.resolve("none.onnx").toString()), "no such file");
+    }
+
+    @Test
+    void againstNeedsAnOnnxModel() throws IOException {
+        Path dsl = tmp.resolve("m.kiln");
+        Run d = kiln("dsl", mlp(), "-o", dsl.toString());
+        assertEquals(0, d.rc(), d.err());
+        assertUsage(kiln("bench", dsl.toString(), "--against", "onnxruntime"), "needs an .onnx model");
+    }
+
+    /** A number field of flat JSON, or null for {@code null}; fails when the key is absent. */
+    private static Double field(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (null|[-0-9.eE+]+)[,\\n]").matcher(json);
+        assertTrue(m.find(), key + " missing in\n" + json);
+        return m.group(1).equals("null") ? null : Double.valueOf(m.group(1));
+    }
+
+    @Test
+    void jsonAgainstOnnxRuntimeHasEveryNumber() throws IOException {
+        Path f = tmp.resolve("bench.json");
+        Run r = kiln("bench", mlp(), "--against", "onnxruntime", "--runs", "6", "--rounds", "3", "--warmup", "1", "--json", f.toString());
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("Kiln/ORT:"), r.out());
+        String j = Files.readString(f);
+        assertTrue(j.contains("\"model\": \"" + mlp() + "\""), j);
+        assertTrue(j.contains("\"target\": \"host\""), j);
+        assertTrue(j.contains("\"ort_model\": \"float model\""), j);
+        assertTrue(j.contains("\"clock\": \"cpu\""), j);
+        assertEquals(17024, field(j, "macs"));
+        assertEquals(17226, field(j, "params"));
+        for (String k : new String[] {"arena_bytes", "weights_bytes", "code_bytes", "kiln_ms", "ort_ms", "ratio", "kiln_cpu_ms",
+                "kiln_wall_ms", "ort_cpu_ms", "ort_wall_ms", "kiln_gmacs", "ort_gmacs"})
+            assertTrue(field(j, k) > 0, k + " not positive in\n" + j);
+        assertEquals(6, field(j, "runs"));
+        assertEquals(3, field(j, "rounds"));
+        assertEquals(field(j, "kiln_ms") / field(j, "ort_ms"), field(j, "ratio"), 1e-4 * field(j, "ratio"));
+        assertEquals(field(j, "kiln_cpu_ms"), field(j, "kiln_ms"));
+        assertEquals(17024 / (field(j, "kiln_ms") * 1e6), field(j, "kiln_gmacs"), 1e-4 * field(j, "kiln_gmacs"));
+        // why: instruction counts exist only on qemu targets; on the host the keys are there and null
+        assertEquals(null, field(j, "instructions"));
+        assertEquals(null, field(j, "instructions_per_mac"));
+    }
+
+    @Test
+    void int8AgainstAQuantizedModelSaysWhatOrtRuns() {
+        String qdq = TestFiles.models().resolve("digits_mlp_int8_qdq/model.onnx").toString();
+        Run r = kiln("bench", qdq, "--int8", "--against", "onnxruntime", "--runs", "2", "--rounds", "2", "--warmup", "0",
+                "--clock", "wall", "--json", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.out().contains("\"int8\": true"), r.out());
+        assertTrue(r.out().contains("\"ort_model\": \"quantized model as given\""), r.out());
+        assertTrue(r.out().contains("\"clock\": \"wall\""), r.out());
+        assertEquals(field(r.out(), "kiln_wall_ms"), field(r.out(), "kiln_ms"));
+    }
+
+    @Test
+    void hostWithoutAgainstTimesKilnOnly() {
+        Run r = kiln("bench", mlp(), "--runs", "3", "--rounds", "1", "--warmup", "0", "--json", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(field(r.out(), "kiln_ms") > 0, r.out());
+        assertEquals(null, field(r.out(), "ort_ms"));
+        assertEquals(null, field(r.out(), "ratio"));
+    }
+
+    @Test
+    void crossTargetReportsSizesAndAnInstructionsField() {
+        Run r = kiln("bench", mlp(), "-t", "cortex-m4f", "--json", "-");
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(field(r.out(), "arena_bytes") > 0, r.out());
+        assertEquals(null, field(r.out(), "kiln_ms"));
+        field(r.out(), "instructions");
+        field(r.out(), "instructions_per_mac");
+    }
+
+    @Test
+    void missingOnnxRuntimeExitsTwoWithTheFetchCommand() {
+        System.setProperty(OrtLoader.LOOKUP_PROPERTY, "off");
+        try {
+            Run r = kiln("bench", mlp(), "--against", "onnxruntime", "--runs", "1", "--rounds", "1");
+            assertUsage(r, "ONNX Runtime " + OrtLoader.VERSION + " is neither on the class path nor in the local Maven repository");
+            assertTrue(r.err().contains("mvn dependency:get -Dartifact=com.microsoft.onnxruntime:onnxruntime:" + OrtLoader.VERSION), r.err());
+            assertEquals("", r.out());
+        } finally {
+            System.clearProperty(OrtLoader.LOOKUP_PROPERTY);
+        }
+    }
+
+    @Test
+    void loaderVersionIsThePomVersion() throws IOException {
+        String pom = Files.readString(TestFiles.root().resolve("pom.xml"));
+        Matcher m = Pattern.compile("<onnxruntime.version>([^<]+)</onnxruntime.version>").matcher(pom);
+        assertTrue(m.find(), "pom.xml has no onnxruntime.version");
+        assertEquals(m.group(1), OrtLoader.VERSION, "OrtLoader.VERSION must follow the pom's onnxruntime.version");
+        assertNotNull(OrtLoader.localJar().getFileName());
+        assertTrue(OrtLoader.localJar().toString().endsWith("onnxruntime-" + OrtLoader.VERSION + ".jar"));
+    }
+}
