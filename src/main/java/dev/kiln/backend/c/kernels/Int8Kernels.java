@@ -164,6 +164,12 @@ public final class Int8Kernels {
         public final long outH, outW, rowStep, colStep;
         /** Tap pairs (two adjacent weights) and single taps, with their offsets in the padded plane. */
         public final List<Tap> pairs = new ArrayList<>(), singles = new ArrayList<>();
+        /** The single taps' weights two to a register ({@code ws<index>}: {@code weight} low, {@code next} high or absent). */
+        public final List<Tap> singleWords = new ArrayList<>();
+        /** The copy: four input elements at a time up to {@code inW4} ({@code quads}: some), {@code -zx} in both halves, the extend-and-add intrinsic. */
+        public long inW4;
+        public boolean quads;
+        public String zxPair, xtab;
 
         PaddedPlane(long rows, long cols, long origin, long inH, long inW, long outH, long outW, long rowStep, long colStep) {
             this.rows = rows;
@@ -183,12 +189,16 @@ public final class Int8Kernels {
     public static final class Tap {
         public final int index;
         public final long weight, next, offset;
+        /** Single taps: the register {@code ws<word>} holding the weight, in its high half ({@code top}) or low half. */
+        public int word;
+        public boolean top, hasNext;
 
         Tap(int index, long weight, long next, long offset) {
             this.index = index;
             this.weight = weight;
             this.next = next;
             this.offset = offset;
+            this.hasNext = next >= 0;
         }
     }
 
@@ -209,8 +219,25 @@ public final class Int8Kernels {
             int j = 0;
             // why: only horizontally adjacent taps (dilation 1) are adjacent 16-bit elements that one word load reads
             for (; dw == 1 && j + 1 < kw; j += 2) p.pairs.add(new Tap(pairs++, (long) i * kw + j, (long) i * kw + j + 1, i * dh * cols + j));
-            for (; j < kw; j++) p.singles.add(new Tap(singles++, (long) i * kw + j, -1, i * dh * cols + (long) j * dw));
+            for (; j < kw; j++) {
+                Tap t = new Tap(singles, (long) i * kw + j, -1, i * dh * cols + (long) j * dw);
+                t.word = singles / 2;
+                t.top = singles % 2 == 1;
+                if (t.top) {
+                    Tap w0 = p.singleWords.get(t.word);
+                    p.singleWords.set(t.word, new Tap(t.word, w0.weight, t.weight, 0));
+                } else {
+                    p.singleWords.add(new Tap(t.word, t.weight, -1, 0));
+                }
+                p.singles.add(t);
+                singles++;
+            }
         }
+        p.inW4 = inW & ~3L;
+        p.quads = p.inW4 > 0;
+        long xz = zeroPoint(n.input(0));
+        p.zxPair = ((-xz) & 0xFFFFL) * 0x10001L + "u";
+        p.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
         return p;
     }
 
