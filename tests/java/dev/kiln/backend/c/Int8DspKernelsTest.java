@@ -164,7 +164,7 @@ class Int8DspKernelsTest {
         wv.setType(wv.type().withQuant(new QuantParams(s, new long[m], 0)));
         List<Value> ins = new ArrayList<>(List.of(x, wv));
         if (bias) ins.add(g.addConstant("b", ints(DType.I32, -40000, 40000, m)));
-        g.addOutput(g.addNode(Ops.QCONV, "n", ins, attrs).output(0));
+        g.addOutput(g.addNode(Ops.QCONV, "n", ins, group == 1 ? attrs : attrs.with("group", (long) group)).output(0));
         return new Checker.Job(name, g, List.of(ints(DType.I8, lo, hi, xd)));
     }
 

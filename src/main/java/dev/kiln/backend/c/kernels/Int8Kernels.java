@@ -33,6 +33,9 @@ import java.util.List;
  * Integer sums do not depend on their order, so both paths give the same bytes.
  */
 public final class Int8Kernels {
+    /** Output positions per block of the blocked DSP convolution (accumulators held in registers at once). */
+    static final int BLOCK = 6;
+
     private Int8Kernels() {}
 
     /**
@@ -134,6 +137,9 @@ public final class Int8Kernels {
         /** Blocked: weight quads per output channel ({@code wStride / 4}); whether they go two per loop turn. */
         public long quads;
         public boolean twoQuads;
+        /** Blocked: output positions per block, their numbers ({@code lanes}) and those after the first ({@code later}). */
+        public long block;
+        public final List<Integer> lanes = new ArrayList<>(), later = new ArrayList<>();
         /** Depthwise on DSP: the fast kernel over a zero-padded 16-bit copy of each input plane (see {@link PaddedPlane}). */
         public PaddedPlane plane;
 
@@ -268,7 +274,7 @@ public final class Int8Kernels {
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
-            k.scratchBytes = (blocked ? 4 : 1) * w.wStride * 2;
+            k.scratchBytes = (blocked ? BLOCK : 1) * w.wStride * 2;
             k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride));
         }
         if (plane != null) {
@@ -281,6 +287,9 @@ public final class Int8Kernels {
         m.blocked = blocked;
         m.quads = w.wStride / 4;
         m.twoQuads = m.quads % 2 == 0;
+        m.block = BLOCK;
+        for (int i = 0; i < BLOCK; i++) m.lanes.add(i);
+        m.later.addAll(m.lanes.subList(1, BLOCK));
         m.pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
         m.plane = plane;
         return m;
