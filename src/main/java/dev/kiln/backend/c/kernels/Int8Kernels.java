@@ -274,7 +274,9 @@ public final class Int8Kernels {
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
-            k.scratchBytes = (blocked ? BLOCK : 1) * w.wStride * 2;
+            // blocked: the block's windows, plus one window gathered contiguously first (1x1 gathers directly)
+            boolean pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
+            k.scratchBytes = (blocked ? BLOCK + (pointwise ? 0 : 1) : 1) * w.wStride * 2;
             k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride));
         }
         if (plane != null) {
