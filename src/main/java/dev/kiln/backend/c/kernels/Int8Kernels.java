@@ -30,7 +30,10 @@ import java.util.List;
  * matrix products take a SIMD path: the input window (or row), minus its zero point, is gathered into 16-bit
  * scratch and multiplied with four weights at a time by two ACLE {@code __smlad} on sign-extended pairs
  * ({@code __sxtb16}); the weights are packed at compile time so that the pairs line up (see {@link #packGroups}).
- * Integer sums do not depend on their order, so both paths give the same bytes.
+ * Integer sums do not depend on their order, so both paths give the same bytes. Faster still, where the
+ * requantization shifts allow the branch-free {@code kiln_requantize_q31_r32}: one-group convolutions whose windows
+ * are whole weight quads take the blocked kernel ({@link QConvModel#blocked}: {@link #BLOCK} positions share each
+ * extended weight quad), and 1-D/2-D depthwise ones the kernel over a zero-padded 16-bit plane ({@link PaddedPlane}).
  */
 public final class Int8Kernels {
     /** Output positions per block of the blocked DSP convolution (accumulators held in registers at once). */
