@@ -13,6 +13,7 @@ import dev.kiln.toolchain.HostBench;
 import dev.kiln.toolchain.OrtLoader;
 import dev.kiln.toolchain.OrtTimer;
 import dev.kiln.toolchain.Timings;
+import dev.kiln.toolchain.QemuInstructionCounter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -177,11 +178,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The instruction count of one inference of {@code code} under qemu on target {@code t}; null while Kiln
-     * cannot count (the QEMU plugin harness fills this in).
+     * The instruction count of one inference of {@code code} under qemu on target {@code t}, counted by Kiln's QEMU
+     * plugin between two marker functions (toolchain/QemuInstructionCounter).
      */
-    static CrossResult crossBench(GeneratedCode code, Target t) {
-        return new CrossResult(null);
+    CrossResult crossBench(GeneratedCode code, Target t) {
+        return new CrossResult(QemuInstructionCounter.count(code, new Templates("c", options.templates)));
     }
 
     /** Everything bench measured, printable as text or JSON. */
@@ -217,7 +218,7 @@ final class BenchCommand implements Callable<Integer> {
             b.append(String.format(Locale.ROOT, "%s on %s (%s): %,d MACs, %,d params, arena %,d B, weights %,d B, code %s%n", model,
                     t.name(), kind(), st.macs, st.params, st.arenaBytes, st.weightsBytes, st.codeBytes < 0 ? "n/a" : String.format(Locale.ROOT, "%,d B", st.codeBytes)));
             if (t.isCross()) {
-                b.append(instructions == null ? "instructions: n/a (qemu instruction counting is not built yet)\n"
+                b.append(instructions == null ? "instructions: n/a\n"
                         : String.format(Locale.ROOT, "instructions: %,d per inference, %.3f per MAC%n", instructions, perMac()));
                 return b.toString();
             }
