@@ -38,6 +38,29 @@ public final class HostBench implements AutoCloseable {
         public String prefix, PREFIX;
         public int warmup, inSlots, outSlots;
         public final List<CProgramRunner.Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+
+        /** The bench model of {@code code} fed with {@code inputs} (by graph input name, see {@link #inputs}). */
+        public static BenchModel of(GeneratedCode code, Map<String, NdArray> inputs, int warmup) {
+            BenchModel b = new BenchModel();
+            b.prefix = code.name();
+            b.PREFIX = code.name().toUpperCase(Locale.ROOT);
+            b.warmup = warmup;
+            int i = 0;
+            for (Value v : code.graph().inputs()) {
+                NdArray a = inputs.get(v.name());
+                if (a != null) a = Int8Io.toInput(a, v.type());
+                // why: a missing or mistyped input would make the C read past its array
+                if (a == null || a.dtype() != v.dtype() || !a.shape().equals(v.shape()))
+                    throw new KilnException(Code.INTERNAL, Location.NONE, "benchmark input " + v.name() + " does not match " + v.type());
+                b.inputs.add(CProgramRunner.Tensor.input(i++, v, a));
+            }
+            i = 0;
+            for (Value v : code.graph().outputs())
+                b.outputs.add(CProgramRunner.Tensor.output(i++, v));
+            b.inSlots = Math.max(1, b.inputs.size());
+            b.outSlots = Math.max(1, b.outputs.size());
+            return b;
+        }
     }
 
     /** Seconds the program may take to start (with its warm-up) or to run one chunk before it is killed. */
@@ -77,24 +100,7 @@ public final class HostBench implements AutoCloseable {
      * name, see {@link #inputs}); returns once its {@code warmup} untimed inferences are done.
      */
     public static HostBench start(GeneratedCode code, Templates templates, Map<String, NdArray> inputs, int warmup) {
-        BenchModel b = new BenchModel();
-        b.prefix = code.name();
-        b.PREFIX = code.name().toUpperCase(Locale.ROOT);
-        b.warmup = warmup;
-        int i = 0;
-        for (Value v : code.graph().inputs()) {
-            NdArray a = inputs.get(v.name());
-            if (a != null) a = Int8Io.toInput(a, v.type());
-            // why: a missing or mistyped input would make the C read past its array
-            if (a == null || a.dtype() != v.dtype() || !a.shape().equals(v.shape()))
-                throw new KilnException(Code.INTERNAL, Location.NONE, "benchmark input " + v.name() + " does not match " + v.type());
-            b.inputs.add(CProgramRunner.Tensor.input(i++, v, a));
-        }
-        i = 0;
-        for (Value v : code.graph().outputs())
-            b.outputs.add(CProgramRunner.Tensor.output(i++, v));
-        b.inSlots = Math.max(1, b.inputs.size());
-        b.outSlots = Math.max(1, b.outputs.size());
+        BenchModel b = BenchModel.of(code, inputs, warmup);
         Path dir = null;
         try {
             dir = Files.createTempDirectory("kiln-bench-");

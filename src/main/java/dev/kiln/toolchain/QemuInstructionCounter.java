@@ -7,8 +7,6 @@ import dev.kiln.backend.Templates;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
-import dev.kiln.ir.NdArray;
-import dev.kiln.ir.Value;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,9 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -98,25 +94,9 @@ public final class QemuInstructionCounter {
         return Long.parseLong(m.group(1));
     }
 
-    /** The model object of {@code icountMain}: inputs drawn as in {@link HostBench}, one run. */
+    /** The model object of {@code icountMain}: the inputs {@link HostBench} times with, one run. */
     private static HostBench.BenchModel benchModel(GeneratedCode code) {
-        HostBench.BenchModel b = new HostBench.BenchModel();
-        b.prefix = code.name();
-        b.PREFIX = code.name().toUpperCase(Locale.ROOT);
-        b.warmup = 0;
-        b.runs = 1;
-        Random rnd = new Random(1);
-        int i = 0;
-        for (Value v : code.graph().inputs()) {
-            NdArray a = NdArray.zeros(v.type());
-            if (v.dtype().isFloat()) for (int e = 0; e < a.size(); e++) a.setDouble(e, rnd.nextFloat() * 2 - 1);
-            b.inputs.add(CProgramRunner.Tensor.input(i++, v, a));
-        }
-        i = 0;
-        for (Value v : code.graph().outputs()) b.outputs.add(CProgramRunner.Tensor.output(i++, v));
-        b.inSlots = Math.max(1, b.inputs.size());
-        b.outSlots = Math.max(1, b.outputs.size());
-        return b;
+        return HostBench.BenchModel.of(code, HostBench.inputs(code.graph()), 0);
     }
 
     /** The address of {@code name} in prog.elf, from the target's nm. */
