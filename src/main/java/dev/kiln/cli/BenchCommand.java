@@ -95,7 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         GeneratedCode code = options.compileC(model, null, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = CodeSize.codeBytes(code);
-        Numbers n = new Numbers(st);
+        Numbers n = new Numbers(st, options.int8 || holdsInt8(code.graph()));
         if (t.isCross()) {
             n.instructions = crossBench(code, t).instructions();
         } else if (against == null) {
@@ -170,7 +170,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Whether the model as given already holds 8-bit integer tensors (a QDQ or QOperator model). */
     private boolean quantized() {
-        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(model, options.importOptions());
+        return holdsInt8(dev.kiln.Kiln.load(model, options.importOptions()));
+    }
+
+    /** Whether some node of {@code g} reads an 8-bit integer tensor. */
+    private static boolean holdsInt8(dev.kiln.ir.Graph g) {
         for (dev.kiln.ir.Node node : g.nodes())
             for (dev.kiln.ir.Value v : node.inputs())
                 if (v != null && (v.dtype() == dev.kiln.ir.DType.I8 || v.dtype() == dev.kiln.ir.DType.U8)) return true;
@@ -193,7 +197,13 @@ final class BenchCommand implements Callable<Integer> {
         Long instructions;
         String ortVersion, ortModel;
 
-        Numbers(ModelStats st) { this.st = st; }
+        /** Whether the compiled code computes in int8 (--int8, or a quantized model lowered at -O1 and up). */
+        final boolean int8;
+
+        Numbers(ModelStats st, boolean int8) {
+            this.st = st;
+            this.int8 = int8;
+        }
 
         /** Sets the medians of the chosen clock from the samples. */
         void medians() {
@@ -211,7 +221,7 @@ final class BenchCommand implements Callable<Integer> {
 
         Double perMac() { return instructions == null || st.macs == 0 ? null : (double) instructions / st.macs; }
 
-        String kind() { return options.int8 ? "int8" : "float"; }
+        String kind() { return int8 ? "int8" : "float"; }
 
         String text(Target t) {
             StringBuilder b = new StringBuilder();
@@ -236,7 +246,7 @@ final class BenchCommand implements Callable<Integer> {
             StringBuilder b = new StringBuilder("{\n");
             field(b, "model", ModelStats.quote(modelName));
             field(b, "target", ModelStats.quote(target));
-            field(b, "int8", Boolean.toString(options.int8));
+            field(b, "int8", Boolean.toString(int8));
             field(b, "against", against == null ? "null" : ModelStats.quote(against));
             field(b, "ort_version", ortVersion == null ? "null" : ModelStats.quote(ortVersion));
             field(b, "ort_model", ortModel == null ? "null" : ModelStats.quote(ortModel));
