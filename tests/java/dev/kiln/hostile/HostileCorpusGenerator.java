@@ -140,8 +140,11 @@ public final class HostileCorpusGenerator {
 
         m.put("input_negative_dim.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, -5)).addOutput(tensor("y", FLOAT, 1, 5))
                 .addNode(node("Relu", List.of("x"), List.of("y"), "relu")), 13).toByteArray());
-        m.put("input_zero_dim.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 0, 4)).addOutput(tensor("y", FLOAT, 1, 0, 4))
-                .addNode(node("Relu", List.of("x"), List.of("y"), "relu")), 13).toByteArray());
+        m.put("maxpool_kernel_zero.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
+                .addNode(node("MaxPool", List.of("x"), List.of("y"), "pool", ints("kernel_shape", 0, 0))), 13).toByteArray());
+        m.put("conv_weight_zero_dim.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
+                .addInitializer(floats("w", new long[] {1, 1, 0, 3}))
+                .addNode(node("Conv", List.of("x", "w"), List.of("y"), "conv")), 13).toByteArray());
         m.put("input_dim_over_int.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1L << 40)).addOutput(tensor("y", FLOAT, 1, 1L << 40))
                 .addNode(node("Relu", List.of("x"), List.of("y"), "relu")), 13).toByteArray());
         m.put("input_too_large.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 3, 100000, 100000)).addOutput(tensor("y", FLOAT, 1, 3, 100000, 100000))
@@ -205,30 +208,6 @@ public final class HostileCorpusGenerator {
                 .addInitializer(floats("a", new long[] {200}, new float[200])).addInitializer(floats("b", new long[] {200}, new float[200]))
                 .addNode(node("Add", List.of("x", "a"), List.of("t"), "add1"))
                 .addNode(node("Add", List.of("t", "b"), List.of("y"), "add2")), 13).toByteArray());
-        m.put("zero_size_runtime_value.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", FLOAT, 0))
-                .addInitializer(longs("starts", new long[] {1}, 2)).addInitializer(longs("ends", new long[] {1}, 2))
-                .addNode(node("Slice", List.of("x", "starts", "ends"), List.of("y"), "slice")), 13).toByteArray());
-
-        m.put("expand_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1)).addOutput(tensor("y", FLOAT, 1000000, 1000000))
-                .addInitializer(longs("shape", new long[] {2}, 1000000, 1000000))
-                .addNode(node("Expand", List.of("x", "shape"), List.of("y"), "expand")), 13).toByteArray());
-        m.put("tile_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1000, 1000)).addOutput(tensor("y", FLOAT, 1000000000, 1000))
-                .addInitializer(longs("repeats", new long[] {2}, 1000000, 1))
-                .addNode(node("Tile", List.of("x", "repeats"), List.of("y"), "tile")), 13).toByteArray());
-        m.put("constant_of_shape_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1)).addOutput(tensor("y", FLOAT, 1000000, 1000000))
-                .addInitializer(longs("shape", new long[] {2}, 1000000, 1000000))
-                .addNode(node("ConstantOfShape", List.of("shape"), List.of("c"), "fill"))
-                .addNode(node("Add", List.of("c", "x"), List.of("y"), "add")), 13).toByteArray());
-        m.put("resize_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 1000000, 1000000))
-                .addInitializer(floats("roi", new long[] {0})).addInitializer(floats("scales", new long[] {4}, 1, 1, 250000, 250000))
-                .addNode(node("Resize", List.of("x", "roi", "scales"), List.of("y"), "resize")), 13).toByteArray());
-        m.put("expand_constant_fold_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 30000, 30000)).addOutput(tensor("y", FLOAT, 30000, 30000))
-                .addInitializer(floats("one", new long[] {1}, 1)).addInitializer(longs("shape", new long[] {2}, 30000, 30000))
-                .addNode(node("Expand", List.of("one", "shape"), List.of("big"), "expand"))
-                .addNode(node("Add", List.of("x", "big"), List.of("y"), "add")), 13).toByteArray());
-        m.put("pad_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 4)).addOutput(tensor("y", FLOAT, 1, 4))
-                .addInitializer(longs("pads", new long[] {4}, 0, 1000000000, 0, 1000000000))
-                .addNode(node("Pad", List.of("x", "pads"), List.of("y"), "pad")), 13).toByteArray());
         return m;
     }
 

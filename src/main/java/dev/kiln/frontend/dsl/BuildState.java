@@ -59,7 +59,7 @@ final class BuildState {
         }
         nodeCount++;
         for (Value o : node.outputs()) {
-            String problem = options.shapeProblem(o.type().shape().dimsLong(), o.type().dtype().byteSize(), true);
+            String problem = options.shapeProblem(o.type().shape().dimsLong(), o.type().dtype().byteSize());
             if (problem != null) throw problems.fail(Code.BAD_SHAPE, at, op.name() + " output '" + o.name() + "' of shape " + o.type().shape() + ": " + problem);
         }
         return node;

@@ -46,7 +46,7 @@ final class Literals {
                 throw problems.fail(Code.DSL_BAD_LITERAL, d, "dimension " + d.getText() + " is too large");
             }
         }
-        String problem = options.shapeProblem(dims, dt.byteSize(), false);
+        String problem = options.shapeProblem(dims, dt.byteSize());
         if (problem != null) throw problems.fail(Code.BAD_SHAPE, t.getStart(), "type " + t.getText() + " is not acceptable: " + problem);
         Shape shape = Shape.of(dims);
         TensorType r = new TensorType(dt, shape);

@@ -67,7 +67,7 @@ final class Weights {
      */
     NdArray parameter(String key, TensorType t, ParamInit init, long fanIn, Token at, String layer) {
         if (broken) throw new Problems.StatementFailed();
-        String problem = options.shapeProblem(t.shape().dimsLong(), t.dtype().byteSize(), false);
+        String problem = options.shapeProblem(t.shape().dimsLong(), t.dtype().byteSize());
         if (problem != null) throw problems.fail(Code.BAD_SHAPE, at, "layer '" + layer + "' parameter '" + key + "' (" + t + ") is not acceptable: " + problem);
         if (seed != null) {
             switch (init) {

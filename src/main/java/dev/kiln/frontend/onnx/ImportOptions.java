@@ -65,17 +65,17 @@ public final class ImportOptions {
 
     /**
      * What is wrong with a tensor of {@code dims} and element size {@code elementBytes} under these limits, or
-     * null when it is acceptable: a negative or zero dimension (when {@code allowEmpty} is false), a rank over
-     * {@link #MAX_RANK}, more elements than a Java array holds, or more bytes than {@link #maxTensorBytes()}.
-     * The arithmetic cannot overflow.
+     * null when it is acceptable: a negative dimension, a rank over {@link #MAX_RANK}, an element count or byte
+     * size that overflows 64 bits, more bytes than {@link #maxTensorBytes()}, or more elements than a Java array
+     * holds. Empty tensors (a zero dimension) are acceptable. The arithmetic cannot overflow.
      */
-    public String shapeProblem(long[] dims, int elementBytes, boolean allowEmpty) {
+    public String shapeProblem(long[] dims, int elementBytes) {
         if (dims.length > MAX_RANK) return "rank " + dims.length + " is more than Kiln's limit of " + MAX_RANK;
         long numel = 1;
         boolean overflow = false;
         for (long d : dims) {
             if (d < 0) return "dimension " + d + " is negative";
-            if (d == 0 && !allowEmpty) return "a dimension is 0; Kiln needs at least one element";
+            if (d > Integer.MAX_VALUE) return "dimension " + d + " is larger than Kiln supports (2^31 - 1)";
             try {
                 numel = Math.multiplyExact(numel, d);
             } catch (ArithmeticException e) {

@@ -226,15 +226,6 @@ public final class OnnxImporter {
             graph.addOutput(v);
         }
         graph.removeUnusedConstants();
-        for (Node n : graph.nodes()) {
-            for (Value o : n.outputs()) {
-                // why: a runtime tensor with no elements has no C array to live in (zero-length arrays are not C99)
-                if (!o.isConstant() && o.type().shape().numel() == 0)
-                    throw new KilnException(Code.BAD_SHAPE, Location.node(null, n.name()), "output '" + o.name() + "' of " + n.op().name()
-                            + " has shape " + o.type().shape() + " with no elements")
-                            .withHint("Kiln compiles tensors with at least one element; check the model's shapes");
-            }
-        }
         GraphVerifier.verify(graph);
         return graph;
     }
@@ -296,9 +287,9 @@ public final class OnnxImporter {
         return checkedInputType(name, dt, dims);
     }
 
-    /** The input's type, after checking its shape against the limits (no zero, negative or oversized dimensions). */
+    /** The input's type, after checking its shape against the limits (no negative or oversized dimensions). */
     private TensorType checkedInputType(String name, DType dt, long[] dims) {
-        String problem = options.shapeProblem(dims, dt.byteSize(), false);
+        String problem = options.shapeProblem(dims, dt.byteSize());
         if (problem != null)
             throw new KilnException(Code.BAD_SHAPE, Location.NONE, "input '" + name + "' of shape " + Arrays.toString(dims) + " is not acceptable: " + problem)
                     .withHint("bind a smaller shape with --input-shape " + name + "=DIMS, or raise --max-tensor-bytes if the model is genuine");
@@ -533,7 +524,7 @@ public final class OnnxImporter {
             if (o.type().byteSize() > options.maxTensorBytes())
                 throw new KilnException(Code.TENSOR_TOO_LARGE, Location.node(null, node.name()), o.name(), o.type().byteSize(), options.maxTensorBytes())
                         .withHint("raise the limit with --max-tensor-bytes if this model is genuine");
-            String problem = options.shapeProblem(o.type().shape().dimsLong(), o.type().dtype().byteSize(), true);
+            String problem = options.shapeProblem(o.type().shape().dimsLong(), o.type().dtype().byteSize());
             if (problem != null)
                 throw new KilnException(Code.BAD_SHAPE, Location.node(null, node.name()), "output '" + o.name() + "' of shape " + o.type().shape() + ": " + problem);
         }
