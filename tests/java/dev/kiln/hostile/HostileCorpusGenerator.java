@@ -46,6 +46,28 @@ public final class HostileCorpusGenerator {
         write(root.resolve("onnx/data/ext.bin"), new byte[16]);
         for (Map.Entry<String, byte[]> e : dslCases().entrySet()) write(root.resolve("dsl").resolve(e.getKey()), e.getValue());
         writeNamesCase(root.resolve("names"));
+        write(root.resolve("dsl/data/npz_bomb.npz"), npzBomb(25_000_000));
+    }
+
+    /** A .npz whose one member, {@code w.npy}, holds {@code n} float zeros: 100 MB that deflate to about 100 KB. */
+    static byte[] npzBomb(int n) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            java.util.zip.ZipEntry e = new java.util.zip.ZipEntry("w.npy");
+            e.setTime(315532800000L);
+            zip.putNextEntry(e);
+            StringBuilder h = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ",), }");
+            while ((10 + h.length() + 1) % 64 != 0) h.append(' ');
+            h.append('\n');
+            ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+            head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) h.length());
+            zip.write(head.array());
+            zip.write(h.toString().getBytes(StandardCharsets.US_ASCII));
+            byte[] zeros = new byte[1 << 20];
+            for (long left = 4L * n; left > 0; left -= zeros.length) zip.write(zeros, 0, (int) Math.min(zeros.length, left));
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
     }
 
     /** Names that could break generated C or OpenCL: quotes, comment ends, newlines, trigraphs, keywords, non-ASCII. */

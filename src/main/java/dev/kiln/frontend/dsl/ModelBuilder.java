@@ -145,6 +145,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
             long seed = seedOf(init.seedInit()).orElseThrow(Problems.StatementFailed::new);
             int[] dims = t.shape().dims();
             long fanIn = dims.length >= 2 ? t.shape().numel() / Math.max(1, dims[0]) : 0;
+            st.weights.charge(init.getStart(), n, t);
             data = Weights.seeded(seed, "", t, fanIn);
         }
         st.claimValue(n, d.name().getStart());

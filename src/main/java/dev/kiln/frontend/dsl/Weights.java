@@ -34,6 +34,7 @@ final class Weights {
     private Map<String, NdArray> archive;
     private Long seed;
     private boolean broken;
+    private long constantBytes;
 
     Weights(Problems problems, Path baseDir, dev.kiln.frontend.onnx.ImportOptions options) {
         this.problems = problems;
@@ -70,6 +71,7 @@ final class Weights {
         String problem = options.shapeProblem(t.shape().dimsLong(), t.dtype().byteSize());
         if (problem != null) throw problems.fail(Code.BAD_SHAPE, at, "layer '" + layer + "' parameter '" + key + "' (" + t + ") is not acceptable: " + problem);
         if (seed != null) {
+            charge(at, key, t);
             switch (init) {
                 case ZEROS: return NdArray.zeros(t);
                 case ONES: {
@@ -95,6 +97,7 @@ final class Weights {
         NdArray a;
         if (name.endsWith(".npy")) {
             if (key != null) throw problems.fail(Code.DSL_WEIGHTS, key, "a .npy file holds one array; give no key");
+            charge(file, name, t);
             a = read(file, () -> Npy.read(resolve(file, name), maxBytes));
         } else {
             if (key == null) throw problems.fail(Code.DSL_WEIGHTS, file, "give the array's key: file(\"" + name + "\", \"KEY\")");
@@ -115,7 +118,7 @@ final class Weights {
         Path p = resolve(file, name);
         Map<String, NdArray> m = archives.get(p);
         if (m != null) return m;
-        if (name.endsWith(".npz")) m = read(file, () -> Npz.read(p, maxBytes));
+        if (name.endsWith(".npz")) m = read(file, () -> Npz.read(p, maxBytes, options.maxConstantBytes()));
         else if (name.endsWith(".safetensors")) m = read(file, () -> SafeTensors.read(p, maxBytes));
         else throw problems.fail(Code.DSL_WEIGHTS, file, "unknown weights format '" + name + "' (use .npy, .npz or .safetensors)");
         archives.put(p, m);
@@ -168,6 +171,18 @@ final class Weights {
 
     private Path base() {
         return (baseDir == null ? Path.of("") : baseDir).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Counts a constant of type {@code t} made at {@code at} against the limit on all constants' bytes, before it
+     * is built; an error there once the limit is passed.
+     */
+    void charge(Token at, String name, TensorType t) {
+        long b = t.byteSize();
+        constantBytes = b > Long.MAX_VALUE - constantBytes ? Long.MAX_VALUE : constantBytes + b;
+        if (constantBytes > options.maxConstantBytes())
+            throw problems.fail(Code.CONSTANTS_TOO_LARGE, at, Code.CONSTANTS_TOO_LARGE.format(options.maxConstantBytes(), name)
+                    + "; raise the limit with --max-constant-bytes if the model is genuine");
     }
 
     /** Values of the seeded generator for {@code name}: uniform in [-1, 1), scaled by 1/sqrt(fanIn) if fanIn > 0. */
