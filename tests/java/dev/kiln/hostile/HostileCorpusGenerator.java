@@ -230,6 +230,33 @@ public final class HostileCorpusGenerator {
                 .addInitializer(floats("a", new long[] {200}, new float[200])).addInitializer(floats("b", new long[] {200}, new float[200]))
                 .addNode(node("Add", List.of("x", "a"), List.of("t"), "add1"))
                 .addNode(node("Add", List.of("t", "b"), List.of("y"), "add2")), 13).toByteArray());
+        m.put("conv_pads_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
+                .addInitializer(floats("w", new long[] {1, 1, 1, 1}, 1))
+                .addNode(node("Conv", List.of("x", "w"), List.of("y"), "conv", ints("pads", 1L << 40, 1L << 40, 1L << 40, 1L << 40))), 13).toByteArray());
+        m.put("slice_step_zero.onnx", model(graph("g").addInput(tensor("x", FLOAT, 8)).addOutput(tensor("y", FLOAT, 8))
+                .addInitializer(longs("starts", new long[] {1}, 0)).addInitializer(longs("ends", new long[] {1}, 8))
+                .addInitializer(longs("axes", new long[] {1}, 0)).addInitializer(longs("steps", new long[] {1}, 0))
+                .addNode(node("Slice", List.of("x", "starts", "ends", "axes", "steps"), List.of("y"), "slice")), 13).toByteArray());
+        m.put("split_negative.onnx", model(graph("g").addInput(tensor("x", FLOAT, 8)).addOutput(tensor("a", FLOAT, 10)).addOutput(tensor("b", FLOAT, 1))
+                .addInitializer(longs("split", new long[] {2}, 10, -2))
+                .addNode(node("Split", List.of("x", "split"), List.of("a", "b"), "split")), 13).toByteArray());
+        m.put("constant_of_shape_negative.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1)).addOutput(tensor("y", FLOAT, 1))
+                .addInitializer(longs("shape", new long[] {2}, -1, 4))
+                .addNode(node("ConstantOfShape", List.of("shape"), List.of("c"), "fill"))
+                .addNode(node("Add", List.of("c", "x"), List.of("y"), "add")), 13).toByteArray());
+        m.put("resize_nan_scale.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
+                .addInitializer(floats("roi", new long[] {0})).addInitializer(floats("scales", new long[] {4}, 1, 1, Float.NaN, Float.POSITIVE_INFINITY))
+                .addNode(node("Resize", List.of("x", "roi", "scales"), List.of("y"), "resize")), 13).toByteArray());
+        m.put("reshape_huge_dims.onnx", model(graph("g").addInput(tensor("x", FLOAT, 2, 3)).addOutput(tensor("y", FLOAT, 6))
+                .addInitializer(longs("shape", new long[] {3}, 1L << 62, 1L << 62, 0))
+                .addNode(node("Reshape", List.of("x", "shape"), List.of("y"), "reshape")), 13).toByteArray());
+        m.put("gather_huge_negative_index.onnx", model(graph("g").addInput(tensor("x", FLOAT, 3)).addOutput(tensor("y", FLOAT, 1))
+                .addInitializer(longs("idx", new long[] {1}, Long.MIN_VALUE))
+                .addNode(node("Gather", List.of("x", "idx"), List.of("y"), "gather")), 13).toByteArray());
+        m.put("transpose_perm_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 2, 3)).addOutput(tensor("y", FLOAT, 3, 2))
+                .addNode(node("Transpose", List.of("x"), List.of("y"), "transpose", ints("perm", 1L << 33, 0))), 13).toByteArray());
+        m.put("maxpool_kernel_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
+                .addNode(node("MaxPool", List.of("x"), List.of("y"), "pool", ints("kernel_shape", 1L << 31, 1L << 31), ints("pads", 1L << 31, 1L << 31, 1L << 31, 1L << 31))), 13).toByteArray());
         return m;
     }
 
