@@ -165,6 +165,24 @@ class HostileInputsTest {
     }
 
     @Test
+    void modelFilesTooLargeToBeModelsAreRefusedBeforeTheyAreRead() throws IOException {
+        for (String name : List.of("huge.onnx", "huge.kiln")) {
+            Path model = tmp.resolve(name);
+            // why: a sparse file: 3 GiB on paper, no disk used
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(model.toFile(), "rw")) {
+                f.setLength(3L << 30);
+            }
+            Path out = tmp.resolve("out");
+            Run r = run(List.of("compile", model.toString(), "-o", out.toString()));
+            assertEquals(Main.BAD_INPUT, r.rc, r.err);
+            assertTrue(r.err.contains(model + ": error ") && r.err.contains("3221225472 bytes, more than"), r.err);
+            assertNoStackTrace(r.out + r.err, "compile " + name);
+            assertFalse(Files.exists(out));
+            Files.delete(model);
+        }
+    }
+
+    @Test
     void aFailingCompileLeavesAnExistingOutputFolderByteIdentical() throws IOException {
         Path out = tmp.resolve("out");
         Run ok = run(List.of("compile", TestFiles.models().resolve("ds_cnn_kws_op13/model.onnx").toString(), "-o", out.toString(), "--name", "kws"));

@@ -25,6 +25,8 @@ import org.antlr.v4.runtime.CommonTokenStream;
 public final class DslImporter {
     /** The deepest nesting of brackets, parentheses and braces a file may have (the parser recurses per level). */
     public static final int MAX_NESTING = 64;
+    /** The largest .kiln file read, in bytes (weights belong in weight files). */
+    public static final long MAX_FILE_BYTES = 64L << 20;
 
     private DslImporter() {}
 
@@ -32,6 +34,11 @@ public final class DslImporter {
     public static Graph importFile(Path file, ImportOptions options) {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            // why: a DSL file is text written by people; hundreds of megabytes of it is an attack, not a model
+            if (size > MAX_FILE_BYTES)
+                throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (" + size + " bytes, more than the "
+                        + MAX_FILE_BYTES + " a .kiln file may have; keep weights in .npz or .safetensors files)");
             bytes = Files.readAllBytes(file);
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (" + e.getMessage() + ")");

@@ -53,6 +53,8 @@ public final class OnnxImporter {
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
+    /** The largest .onnx file read: a protobuf message cannot exceed 2 GiB. */
+    private static final long MAX_MODEL_FILE_BYTES = Integer.MAX_VALUE;
     /** Opset versions above this are not plausible (ONNX adds a few a year; tests/onnx-node reaches 28). */
     static final int MAX_PLAUSIBLE_OPSET = 1000;
     private static final String DEFAULT_DOMAIN = "";
@@ -111,6 +113,11 @@ public final class OnnxImporter {
         String where = file.toString();
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            // why: protobuf messages end at 2 GiB; a larger file is not a model, and reading it would exhaust memory
+            if (size > MAX_MODEL_FILE_BYTES)
+                throw new KilnException(Code.ONNX_PARSE, Location.file(where), "the file has " + size + " bytes, more than the 2 GiB a protobuf message can hold")
+                        .withHint("ONNX models over 2 GiB keep their weights in external data files (onnx.save_model(..., save_as_external_data=True))");
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(where), where + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");

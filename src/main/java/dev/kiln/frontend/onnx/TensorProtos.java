@@ -218,6 +218,11 @@ public final class TensorProtos {
     public static NdArray readPb(Path file, long maxBytes) {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            // why: the tensor's data cannot exceed the limit, so a much larger file is refused before it is read
+            if (size > maxBytes + (1 << 20) || size > Integer.MAX_VALUE - 8)
+                throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(file.toString()), file.getFileName(), size, maxBytes)
+                        .withHint("raise the limit with --max-tensor-bytes if this tensor is genuine");
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (" + e.getMessage() + ")");
