@@ -257,6 +257,14 @@ public final class HostileCorpusGenerator {
                 .addNode(node("Transpose", List.of("x"), List.of("y"), "transpose", ints("perm", 1L << 33, 0))), 13).toByteArray());
         m.put("maxpool_kernel_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 1, 4, 4)).addOutput(tensor("y", FLOAT, 1, 1, 4, 4))
                 .addNode(node("MaxPool", List.of("x"), List.of("y"), "pool", ints("kernel_shape", 1L << 31, 1L << 31), ints("pads", 1L << 31, 1L << 31, 1L << 31, 1L << 31))), 13).toByteArray());
+        GraphProto.Builder deep = graph("g").addInput(tensor("x", FLOAT, 2, 3)).addInput(tensor("s0", INT64, 2)).addOutput(tensor("y", FLOAT, 3, 2));
+        for (int i = 0; i < 50000; i++) deep.addNode(node("Abs", List.of("s" + i), List.of("s" + (i + 1)), null));
+        deep.addNode(node("Reshape", List.of("x", "s50000"), List.of("y"), "reshape"));
+        m.put("shape_from_deep_chain.onnx", model(deep, 13).toByteArray());
+        GraphProto.Builder diamond = graph("g").addInput(tensor("x", FLOAT, 2, 3)).addInput(tensor("s0", INT64, 2)).addOutput(tensor("y", FLOAT, 3, 2));
+        for (int i = 0; i < 64; i++) diamond.addNode(node("Add", List.of("s" + i, "s" + i), List.of("s" + (i + 1)), null));
+        diamond.addNode(node("Reshape", List.of("x", "s64"), List.of("y"), "reshape"));
+        m.put("shape_from_diamond_chain.onnx", model(diamond, 13).toByteArray());
         return m;
     }
 

@@ -458,6 +458,40 @@ public final class OnnxImporter {
      * then folded into constants, as when its inputs were constant from the start). Null otherwise.
      */
     NdArray constantOrFreeze(Value v) {
+        NdArray direct = knownValue(v);
+        if (direct != null || v.producer() == null) return direct;
+        // why: an explicit stack, not recursion: a shape computed through 50000 nodes must not overflow the Java
+        // stack, and shared producers (diamonds) are visited once instead of once per path
+        List<Node> order = new ArrayList<>();
+        Set<Node> seen = new HashSet<>(), done = new HashSet<>();
+        Deque<Node> stack = new ArrayDeque<>();
+        stack.push(v.producer());
+        while (!stack.isEmpty()) {
+            Node n = stack.peek();
+            if (seen.add(n)) {
+                if (n.op().has(Trait.QUANT_BOUNDARY)) return null;
+                for (Value in : n.inputs()) {
+                    if (in == null || knownValue(in) != null) continue;
+                    Node q = in.producer();
+                    if (q == null) return null;
+                    if (!done.contains(q)) stack.push(q);
+                }
+            } else {
+                stack.pop();
+                if (done.add(n)) order.add(n);
+            }
+        }
+        for (Node n : order) {
+            List<NdArray> ins = new ArrayList<>();
+            for (Value in : n.inputs()) ins.add(in == null ? null : in.constant());
+            for (Value o : n.outputs()) chargeConstant(o.name(), o.type().byteSize());
+            graph.foldToConstants(n, Interpreter.evaluate(n, ins));
+        }
+        return v.constant();
+    }
+
+    /** The data of {@code v} if it is a constant or a graph input with a declared value (frozen now); else null. */
+    private NdArray knownValue(Value v) {
         if (v.isConstant()) return v.constant();
         NdArray known = options.knownInputValues().get(v.name());
         if (known != null && graph.inputs().contains(v)) {
@@ -466,17 +500,7 @@ public final class OnnxImporter {
             graph.freezeInput(v, known);
             return known;
         }
-        Node p = v.producer();
-        if (p == null || p.op().has(Trait.QUANT_BOUNDARY)) return null;
-        List<NdArray> ins = new ArrayList<>();
-        for (Value in : p.inputs()) {
-            NdArray c = in == null ? null : constantOrFreeze(in);
-            if (in != null && c == null) return null;
-            ins.add(c);
-        }
-        for (Value o : p.outputs()) chargeConstant(o.name(), o.type().byteSize());
-        graph.foldToConstants(p, Interpreter.evaluate(p, ins));
-        return v.constant();
+        return null;
     }
 
     NdArray decodeTensor(TensorProto t) { return TensorProtos.decode(t, baseDir, where, options.maxTensorBytes()); }
