@@ -17,6 +17,12 @@ final class CliOptions {
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
+    @Option(names = "--max-constant-bytes", paramLabel = "N", description = "Largest total size of a model's constants (default 1 GiB).")
+    Long maxConstantBytes;
+
+    @Option(names = "--max-nodes", paramLabel = "N", description = "Most nodes a model may have after inlining and unrolling (default 100000).")
+    Integer maxNodes;
+
     @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp, c or opencl (default ${DEFAULT-VALUE}).")
     String backend;
 
@@ -175,6 +181,14 @@ final class CliOptions {
         if (maxTensorBytes != null) {
             if (maxTensorBytes <= 0) throw new KilnException(Code.USAGE, Location.NONE, "--max-tensor-bytes must be positive");
             o.maxTensorBytes(maxTensorBytes);
+        }
+        if (maxConstantBytes != null) {
+            if (maxConstantBytes <= 0) throw new KilnException(Code.USAGE, Location.NONE, "--max-constant-bytes must be positive");
+            o.maxConstantBytes(maxConstantBytes);
+        }
+        if (maxNodes != null) {
+            if (maxNodes <= 0) throw new KilnException(Code.USAGE, Location.NONE, "--max-nodes must be positive");
+            o.maxNodes(maxNodes);
         }
         return o;
     }

@@ -56,7 +56,13 @@ public enum Code {
     // 9xx: usage
     USAGE(901, "%s"),
     IO_ERROR(902, "%s"),
-    INTERNAL(999, "internal error: %s");
+    INTERNAL(999, "internal error: %s"),
+    // 14x: limits on untrusted models (tests/hostile)
+    TOO_MANY_NODES(140, "the model has more than %d nodes (the limit)"),
+    CONSTANTS_TOO_LARGE(141, "the model's constants would need more than %d bytes in all (the limit), at tensor '%s'"),
+    NESTING_TOO_DEEP(142, "%s"),
+    NOT_UTF8(143, "%s"),
+    BAD_SHAPE(144, "%s");
 
     private final int number;
     private final String template;

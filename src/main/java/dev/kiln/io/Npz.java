@@ -34,10 +34,17 @@ public final class Npz {
      * Reads every array of an archive, in member order; {@code maxBytes} bounds each array's data.
      * A missing, truncated or corrupt file is a {@link KilnException} naming the file.
      */
-    public static Map<String, NdArray> read(Path file, long maxBytes) {
+    public static Map<String, NdArray> read(Path file, long maxBytes) { return read(file, maxBytes, Long.MAX_VALUE); }
+
+    /**
+     * Reads every array of an archive like {@link #read(Path, long)}, and also stops once the members'
+     * uncompressed bytes pass {@code maxTotalBytes} (a small archive can inflate to gigabytes).
+     */
+    public static Map<String, NdArray> read(Path file, long maxBytes, long maxTotalBytes) {
         if (!Files.isRegularFile(file)) throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (no such file)");
         String where = file.toString();
         Map<String, NdArray> r = new LinkedHashMap<>();
+        long total = 0;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -46,12 +53,24 @@ public final class Npz {
                 String name = e.getName();
                 String key = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
                 // a member larger than the limit (plus a generous header) is refused before it is read
-                long limit = maxBytes > Long.MAX_VALUE - (1 << 20) ? Long.MAX_VALUE : maxBytes + (1 << 20);
-                if (e.getSize() > limit) throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(where), where + ":" + name, e.getSize(), maxBytes);
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(e)) {
-                    bytes = readBounded(in, limit, where + ":" + name, maxBytes);
+                long remaining = maxTotalBytes - total;
+                boolean byTotal = remaining < maxBytes;
+                long allowed = Math.min(maxBytes, remaining);
+                long limit = allowed > Long.MAX_VALUE - (1 << 20) ? Long.MAX_VALUE : allowed + (1 << 20);
+                byte[] bytes = null;
+                if (e.getSize() <= limit) {
+                    try (InputStream in = zip.getInputStream(e)) {
+                        bytes = readBounded(in, limit);
+                    }
                 }
+                if (bytes == null) {
+                    if (byTotal)
+                        throw bad(where, "member '" + name + "' inflates past the limit of " + maxTotalBytes
+                                + " bytes for all constants together (--max-constant-bytes)");
+                    throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(where), where + ":" + name,
+                            e.getSize() > limit ? Long.toString(e.getSize()) : "more than " + limit, maxBytes);
+                }
+                total += bytes.length;
                 if (r.containsKey(key)) throw bad(where, "member '" + key + "' appears twice");
                 r.put(key, Npy.parse(bytes, where + ":" + name, maxBytes));
             }
@@ -62,13 +81,14 @@ public final class Npz {
         return r;
     }
 
-    private static byte[] readBounded(InputStream in, long limit, String where, long maxBytes) throws IOException {
+    /** The whole stream, or null as soon as it passes {@code limit} bytes. */
+    private static byte[] readBounded(InputStream in, long limit) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[1 << 16];
         long total = 0;
         for (int n; (n = in.read(buf)) > 0; ) {
             total += n;
-            if (total > limit) throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(where), where, total, maxBytes);
+            if (total > limit) return null;
             out.write(buf, 0, n);
         }
         return out.toByteArray();

@@ -223,7 +223,7 @@ public final class ConvGeometry {
             throw new IllegalArgumentException("attribute '" + name + "' has " + given.length + " values, expected one per spatial axis (" + r + ")");
         for (int i = 0; i < r; i++) {
             if (given[i] < min || given[i] > Integer.MAX_VALUE)
-                throw new IllegalArgumentException("attribute '" + name + "' " + Arrays.toString(given) + " must hold values of at least " + min);
+                throw new IllegalArgumentException("attribute '" + name + "' " + Arrays.toString(given) + " must hold values from " + min + " to " + Integer.MAX_VALUE);
             v[i] = (int) given[i];
         }
         return v;
@@ -237,7 +237,7 @@ public final class ConvGeometry {
             throw new IllegalArgumentException("attribute 'pads' has " + given.length + " values, expected " + 2 * r + " (begin pads, then end pads)");
         for (int i = 0; i < 2 * r; i++) {
             if (given[i] < 0 || given[i] > Integer.MAX_VALUE)
-                throw new IllegalArgumentException("attribute 'pads' " + Arrays.toString(given) + " must not be negative");
+                throw new IllegalArgumentException("attribute 'pads' " + Arrays.toString(given) + " must hold values from 0 to " + Integer.MAX_VALUE);
             p[i / r][i % r] = (int) given[i];
         }
         return p;

@@ -97,12 +97,18 @@ public final class CTypes {
         return b.toString();
     }
 
-    /** Text safe inside a C block comment: printable ASCII only, without comment delimiters. */
+    /**
+     * Text safe inside a C block comment: printable ASCII only, without comment delimiters, and without
+     * {@code ??} (C99 trigraphs such as {@code ??/} would turn into other characters).
+     */
     public static String commentText(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            b.append(c >= 32 && c < 127 ? c : '?');
+            char p = c >= 32 && c < 127 ? c : '?';
+            // why: no two question marks in a row, so no trigraph can form
+            if (p == '?' && b.length() > 0 && b.charAt(b.length() - 1) == '?') b.append('_');
+            b.append(p);
         }
         return b.toString().replace("*/", "*_/").replace("/*", "/_*");
     }

@@ -1,7 +1,6 @@
 package dev.kiln.frontend.dsl;
 
 import dev.kiln.diag.Code;
-import dev.kiln.diag.KilnException;
 import dev.kiln.frontend.dsl.layers.Layer;
 import dev.kiln.frontend.dsl.layers.LayerContext;
 import dev.kiln.frontend.dsl.layers.LayerParam;
@@ -143,11 +142,7 @@ final class LayerCall implements LayerContext {
 
     @Override
     public Value node(OpDef op, List<Value> inputs, Attrs attrs) {
-        try {
-            return st.graph.addNode(op, name, inputs, attrs, List.of(output)).output(0);
-        } catch (KilnException e) {
-            throw st.problems.fail(Code.DSL_OP_ERROR, callee, e.diagnostics().get(0).message());
-        }
+        return st.addNode(op, name, inputs, attrs, List.of(output), callee).output(0);
     }
 
     @Override

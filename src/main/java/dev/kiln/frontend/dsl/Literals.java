@@ -18,7 +18,12 @@ import org.antlr.v4.runtime.Token;
 final class Literals {
     private final Problems problems;
 
-    Literals(Problems problems) { this.problems = problems; }
+    private final dev.kiln.frontend.onnx.ImportOptions options;
+
+    Literals(Problems problems, dev.kiln.frontend.onnx.ImportOptions options) {
+        this.problems = problems;
+        this.options = options;
+    }
 
     /** The tensor type a {@code type} clause spells; unknown dtypes and bad quant parameters are errors. */
     TensorType type(KilnParser.TypeContext t) {
@@ -41,6 +46,8 @@ final class Literals {
                 throw problems.fail(Code.DSL_BAD_LITERAL, d, "dimension " + d.getText() + " is too large");
             }
         }
+        String problem = options.shapeProblem(dims, dt.byteSize());
+        if (problem != null) throw problems.fail(Code.BAD_SHAPE, t.getStart(), "type " + t.getText() + " is not acceptable: " + problem);
         Shape shape = Shape.of(dims);
         TensorType r = new TensorType(dt, shape);
         if (t.quant() != null) r = r.withQuant(quant(t.quant(), shape));

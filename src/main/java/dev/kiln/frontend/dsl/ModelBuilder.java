@@ -55,7 +55,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
     Graph build(KilnParser.FileContext f, String defaultName) {
         String name = f.modelDecl() != null ? Names.text(f.modelDecl().name()) : defaultName;
         Graph g = new Graph(name);
-        st = new BuildState(problems, new Weights(problems, baseDir, options.maxTensorBytes()), g);
+        st = new BuildState(problems, new Weights(problems, baseDir, options), g, options);
         ops = new OpCall(st);
         // why: weights and blocks may be declared anywhere; statements before them may use them
         Token weightsAt = null;
@@ -145,6 +145,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
             long seed = seedOf(init.seedInit()).orElseThrow(Problems.StatementFailed::new);
             int[] dims = t.shape().dims();
             long fanIn = dims.length >= 2 ? t.shape().numel() / Math.max(1, dims[0]) : 0;
+            st.weights.charge(init.getStart(), n, t);
             data = Weights.seeded(seed, "", t, fanIn);
         }
         st.claimValue(n, d.name().getStart());
@@ -186,6 +187,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
         }
         KilnParser.AssignmentContext a = s.assignment();
         try {
+            st.checkNodeLimit(a.getStart());
             assignment(a, cx);
         } catch (Problems.StatementFailed e) {
             // why: later statements that use these names fail silently instead of repeating this error

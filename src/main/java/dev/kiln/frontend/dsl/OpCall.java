@@ -1,7 +1,6 @@
 package dev.kiln.frontend.dsl;
 
 import dev.kiln.diag.Code;
-import dev.kiln.diag.KilnException;
 import dev.kiln.ir.AttrType;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.NdArray;
@@ -82,12 +81,7 @@ final class OpCall {
         for (int k = nOut; k < ask; k++) all.add(name + ":" + k);
         st.claimNode(name, nameAt);
         for (String n : all) st.claimValue(n, nameAt);
-        Node node;
-        try {
-            node = st.graph.addNode(op, name, ins, attrs, all);
-        } catch (KilnException e) {
-            throw st.problems.fail(Code.DSL_OP_ERROR, callee, e.diagnostics().get(0).message());
-        }
+        Node node = st.addNode(op, name, ins, attrs, all, callee);
         List<Object> r = new ArrayList<>();
         for (int k = 0; k < nOut; k++) r.add(node.output(k));
         return r;

@@ -45,9 +45,17 @@ final class SyntaxErrorListener extends BaseErrorListener {
 
     private static String describe(Token t) {
         if (t.getType() == Token.EOF) return "end of file";
-        if (t.getType() == KilnLexer.BAD_CHAR) return "character '" + t.getText() + "'";
+        if (t.getType() == KilnLexer.BAD_CHAR) return character(t.getText());
         if (t.getType() == KilnLexer.STRING) return "string " + t.getText();
         return "'" + t.getText() + "'";
+    }
+
+    /** {@code character '$'}, or {@code character U+0000} for one that does not print (a NUL byte, a control). */
+    private static String character(String text) {
+        int c = text.isEmpty() ? 0 : text.codePointAt(0);
+        if (c < 0x20 || c == 0x7F || Character.isISOControl(c) || !Character.isDefined(c) || Character.getType(c) == Character.FORMAT)
+            return String.format("character U+%04X", c);
+        return "character '" + text + "'";
     }
 
     /** "')'", "')' or ','", "a name, ')' or ','"; null when the set is empty or too large to be helpful. */

@@ -28,16 +28,19 @@ final class Weights {
     private final Problems problems;
     private final Path baseDir;
     private final long maxBytes;
+    private final dev.kiln.frontend.onnx.ImportOptions options;
     private final Map<Path, Map<String, NdArray>> archives = new HashMap<>();
     private String archiveName;
     private Map<String, NdArray> archive;
     private Long seed;
     private boolean broken;
+    private long constantBytes;
 
-    Weights(Problems problems, Path baseDir, long maxBytes) {
+    Weights(Problems problems, Path baseDir, dev.kiln.frontend.onnx.ImportOptions options) {
         this.problems = problems;
         this.baseDir = baseDir;
-        this.maxBytes = maxBytes;
+        this.maxBytes = options.maxTensorBytes();
+        this.options = options;
     }
 
     /** {@code weights "FILE"}: layer parameters are read from this archive. */
@@ -65,7 +68,10 @@ final class Weights {
      */
     NdArray parameter(String key, TensorType t, ParamInit init, long fanIn, Token at, String layer) {
         if (broken) throw new Problems.StatementFailed();
+        String problem = options.shapeProblem(t.shape().dimsLong(), t.dtype().byteSize());
+        if (problem != null) throw problems.fail(Code.BAD_SHAPE, at, "layer '" + layer + "' parameter '" + key + "' (" + t + ") is not acceptable: " + problem);
         if (seed != null) {
+            charge(at, key, t);
             switch (init) {
                 case ZEROS: return NdArray.zeros(t);
                 case ONES: {
@@ -91,7 +97,8 @@ final class Weights {
         NdArray a;
         if (name.endsWith(".npy")) {
             if (key != null) throw problems.fail(Code.DSL_WEIGHTS, key, "a .npy file holds one array; give no key");
-            a = read(file, () -> Npy.read(resolve(name), maxBytes));
+            charge(file, name, t);
+            a = read(file, () -> Npy.read(resolve(file, name), maxBytes));
         } else {
             if (key == null) throw problems.fail(Code.DSL_WEIGHTS, file, "give the array's key: file(\"" + name + "\", \"KEY\")");
             String k = Names.string(key.getText());
@@ -108,10 +115,10 @@ final class Weights {
     }
 
     private Map<String, NdArray> open(Token file, String name) {
-        Path p = resolve(name);
+        Path p = resolve(file, name);
         Map<String, NdArray> m = archives.get(p);
         if (m != null) return m;
-        if (name.endsWith(".npz")) m = read(file, () -> Npz.read(p, maxBytes));
+        if (name.endsWith(".npz")) m = read(file, () -> Npz.read(p, maxBytes, options.maxConstantBytes()));
         else if (name.endsWith(".safetensors")) m = read(file, () -> SafeTensors.read(p, maxBytes));
         else throw problems.fail(Code.DSL_WEIGHTS, file, "unknown weights format '" + name + "' (use .npy, .npz or .safetensors)");
         archives.put(p, m);
@@ -120,8 +127,9 @@ final class Weights {
 
     private <T> T read(Token at, java.util.function.Supplier<T> reader) {
         String name = Names.string(at.getText());
-        Path p = resolve(name);
+        Path p = resolve(at, name);
         if (!java.nio.file.Files.isRegularFile(p)) throw problems.fail(Code.DSL_WEIGHTS, at, "cannot read weights file '" + name + "': no such file");
+        contained(at, name, p);
         try {
             return reader.get();
         } catch (KilnException e) {
@@ -130,9 +138,51 @@ final class Weights {
         }
     }
 
-    private Path resolve(String name) {
-        Path p = Path.of(name);
-        return p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
+    /**
+     * The weight file {@code name} resolved against the model's folder; an error at {@code at} when it is
+     * absolute or leaves the folder ({@code ..}): a model may read only files beside it or below.
+     */
+    private Path resolve(Token at, String name) {
+        Path base = base();
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw problems.fail(Code.DSL_WEIGHTS, at, "weights file '" + name.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+        }
+        if (p.isAbsolute() || name.startsWith("/") || name.startsWith("\\"))
+            throw problems.fail(Code.DSL_WEIGHTS, at, "weights file '" + name + "' is an absolute path; give a path relative to the model's folder");
+        Path r = base.resolve(p).normalize();
+        if (!r.startsWith(base))
+            throw problems.fail(Code.DSL_WEIGHTS, at, "weights file '" + name + "' is outside the model's folder; move it next to the model");
+        return r;
+    }
+
+    /** Fails at {@code at} when the existing file {@code p} is reached through a link that leads outside the model's folder. */
+    private void contained(Token at, String name, Path p) {
+        try {
+            Path realBase = base().toRealPath();
+            if (!p.toRealPath().startsWith(realBase))
+                throw problems.fail(Code.DSL_WEIGHTS, at, "weights file '" + name + "' is a link that leads outside the model's folder");
+        } catch (java.io.IOException e) {
+            throw problems.fail(Code.DSL_WEIGHTS, at, "cannot read weights file '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private Path base() {
+        return (baseDir == null ? Path.of("") : baseDir).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Counts a constant of type {@code t} made at {@code at} against the limit on all constants' bytes, before it
+     * is built; an error there once the limit is passed.
+     */
+    void charge(Token at, String name, TensorType t) {
+        long b = t.byteSize();
+        constantBytes = b > Long.MAX_VALUE - constantBytes ? Long.MAX_VALUE : constantBytes + b;
+        if (constantBytes > options.maxConstantBytes())
+            throw problems.fail(Code.CONSTANTS_TOO_LARGE, at, Code.CONSTANTS_TOO_LARGE.format(options.maxConstantBytes(), name)
+                    + "; raise the limit with --max-constant-bytes if the model is genuine");
     }
 
     /** Values of the seeded generator for {@code name}: uniform in [-1, 1), scaled by 1/sqrt(fanIn) if fanIn > 0. */

@@ -8,10 +8,20 @@ import java.util.Map;
 public final class ImportOptions {
     /** Default cap on any single tensor's size: 4 GiB. */
     public static final long DEFAULT_MAX_TENSOR_BYTES = 4L << 30;
+    /** Default cap on the bytes of all constants together (weights and folded values): 1 GiB. */
+    public static final long DEFAULT_MAX_CONSTANT_BYTES = 1L << 30;
+    /** Default cap on the nodes of a model (after inlining functions and unrolling DSL repeats). */
+    public static final int DEFAULT_MAX_NODES = 100_000;
+    /** The highest tensor rank Kiln accepts. */
+    public static final int MAX_RANK = 32;
+    /** The most values one attribute list may hold. */
+    public static final int MAX_ATTRIBUTE_VALUES = 65_536;
 
     private final Map<String, long[]> inputShapes = new LinkedHashMap<>();
     private final Map<String, NdArray> knownInputValues = new LinkedHashMap<>();
     private long maxTensorBytes = DEFAULT_MAX_TENSOR_BYTES;
+    private long maxConstantBytes = DEFAULT_MAX_CONSTANT_BYTES;
+    private int maxNodes = DEFAULT_MAX_NODES;
 
     /** Binds the shape of input {@code name} (overrides symbolic and unknown dimensions). */
     public ImportOptions inputShape(String name, long... dims) {
@@ -29,14 +39,60 @@ public final class ImportOptions {
         return this;
     }
 
+    /** Sets the largest size one tensor may have, in bytes. */
     public ImportOptions maxTensorBytes(long bytes) {
         this.maxTensorBytes = bytes;
+        return this;
+    }
+
+    /** Sets the largest total size of the model's constants (weights and values folded at import), in bytes. */
+    public ImportOptions maxConstantBytes(long bytes) {
+        this.maxConstantBytes = bytes;
+        return this;
+    }
+
+    /** Sets the most nodes a model may have (counted while importing, so a model that explodes stops early). */
+    public ImportOptions maxNodes(int nodes) {
+        this.maxNodes = nodes;
         return this;
     }
 
     public Map<String, long[]> inputShapes() { return inputShapes; }
     public Map<String, NdArray> knownInputValues() { return knownInputValues; }
     public long maxTensorBytes() { return maxTensorBytes; }
+    public long maxConstantBytes() { return maxConstantBytes; }
+    public int maxNodes() { return maxNodes; }
+
+    /**
+     * What is wrong with a tensor of {@code dims} and element size {@code elementBytes} under these limits, or
+     * null when it is acceptable: a negative dimension, a rank over {@link #MAX_RANK}, an element count or byte
+     * size that overflows 64 bits, more bytes than {@link #maxTensorBytes()}, or more elements than a Java array
+     * holds. Empty tensors (a zero dimension) are acceptable. The arithmetic cannot overflow.
+     */
+    public String shapeProblem(long[] dims, int elementBytes) {
+        if (dims.length > MAX_RANK) return "rank " + dims.length + " is more than Kiln's limit of " + MAX_RANK;
+        long numel = 1;
+        boolean overflow = false;
+        for (long d : dims) {
+            if (d < 0) return "dimension " + d + " is negative";
+            if (d > Integer.MAX_VALUE) return "dimension " + d + " is larger than Kiln supports (2^31 - 1)";
+            try {
+                numel = Math.multiplyExact(numel, d);
+            } catch (ArithmeticException e) {
+                overflow = true;
+            }
+        }
+        if (overflow) return "its element count overflows 64 bits";
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(numel, (long) elementBytes);
+        } catch (ArithmeticException e) {
+            return "its size in bytes overflows 64 bits";
+        }
+        if (bytes > maxTensorBytes) return "it would need " + bytes + " bytes, more than the limit of " + maxTensorBytes + " bytes (--max-tensor-bytes)";
+        if (numel > Integer.MAX_VALUE - 8) return "it has " + numel + " elements, more than Kiln can hold in one tensor (" + (Integer.MAX_VALUE - 8) + ")";
+        return null;
+    }
 
     /** Parses {@code NAME=1x3x224x224} into a binding; returns false if malformed. */
     public boolean parseInputShape(String spec) {

@@ -151,7 +151,7 @@ public final class NnMappings {
         if (v.length != r) throw n.error("attribute '%s' %s must have one value per spatial axis (%d)", name, Arrays.toString(v), r);
         long min = name.equals("output_padding") ? 0 : 1;
         for (int i = 0; i < r; i++) {
-            if (v[i] < min || v[i] > Integer.MAX_VALUE) throw n.error("attribute '%s' %s must hold values of at least %d", name, Arrays.toString(v), min);
+            if (v[i] < min || v[i] > Integer.MAX_VALUE) throw n.error("attribute '%s' %s must hold values from %d to %d", name, Arrays.toString(v), min, Integer.MAX_VALUE);
             res[i] = (int) v[i];
         }
         return res;

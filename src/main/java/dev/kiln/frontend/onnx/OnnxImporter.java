@@ -1,6 +1,5 @@
 package dev.kiln.frontend.onnx;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.Diagnostic;
 import dev.kiln.diag.KilnException;
@@ -54,6 +53,10 @@ public final class OnnxImporter {
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
+    /** The largest .onnx file read: a protobuf message cannot exceed 2 GiB. */
+    private static final long MAX_MODEL_FILE_BYTES = Integer.MAX_VALUE;
+    /** Opset versions above this are not plausible (ONNX adds a few a year; tests/onnx-node reaches 28). */
+    static final int MAX_PLAUSIBLE_OPSET = 1000;
     private static final String DEFAULT_DOMAIN = "";
 
     private final ModelProto model;
@@ -68,6 +71,8 @@ public final class OnnxImporter {
     private final List<String> unsupported = new ArrayList<>();
     private final Deque<String> functionStack = new ArrayDeque<>();
     private int anonymous;
+    private int nodesSeen;
+    private long constantBytes;
 
     private OnnxImporter(ModelProto model, Path baseDir, String where, ImportOptions options) {
         this.model = model;
@@ -99,23 +104,33 @@ public final class OnnxImporter {
 
     /** Reads and imports an ONNX file. */
     public static Graph importFile(Path file, ImportOptions options) {
-        ModelProto m = parse(file);
+        ModelProto m = parse(file, options.maxNodes());
         Path dir = file.toAbsolutePath().getParent();
         return importModel(m, dir, file.toString(), options);
     }
 
-    private static ModelProto parse(Path file) {
+    private static ModelProto parse(Path file, int maxNodes) {
         String where = file.toString();
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            // why: protobuf messages end at 2 GiB; a larger file is not a model, and reading it would exhaust memory
+            if (size > MAX_MODEL_FILE_BYTES)
+                throw new KilnException(Code.ONNX_PARSE, Location.file(where), "the file has " + size + " bytes, more than the 2 GiB a protobuf message can hold")
+                        .withHint("ONNX models over 2 GiB keep their weights in external data files (onnx.save_model(..., save_as_external_data=True))");
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(where), where + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
         ModelProto m;
         try {
+            long nodes = countGraphNodes(bytes);
+            // why: parsing builds every node object; a million-node file must be refused before that
+            if (nodes > maxNodes)
+                throw new KilnException(Code.TOO_MANY_NODES, Location.file(where), maxNodes)
+                        .withHint("its graph lists " + nodes + " nodes; raise the limit with --max-nodes if the model is genuine");
             m = ModelProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
+        } catch (IOException e) {
             throw new KilnException(Code.ONNX_PARSE, Location.file(where), e.getMessage())
                     .withHint("check that the file is a complete .onnx model (e.g. not a Git LFS pointer or a partial download)");
         }
@@ -125,9 +140,34 @@ public final class OnnxImporter {
         return m;
     }
 
+    /**
+     * Counts the nodes of the main graph without building them: walks the top-level fields of the ModelProto
+     * and the GraphProto's field tags, skipping every value. Malformed bytes throw, as parsing would.
+     */
+    static long countGraphNodes(byte[] bytes) throws IOException {
+        final int GRAPH_TAG = 7 << 3 | com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED;
+        final int NODE_TAG = 1 << 3 | com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED;
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
+        long nodes = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            // why: field 7 of ModelProto is the graph, and field 1 of GraphProto its nodes (onnx.proto)
+            if (tag != GRAPH_TAG) {
+                if (!in.skipField(tag)) break;
+                continue;
+            }
+            int limit = in.pushLimit(in.readRawVarint32());
+            for (int g = in.readTag(); g != 0; g = in.readTag()) {
+                if (g == NODE_TAG) nodes++;
+                if (!in.skipField(g)) break;
+            }
+            in.popLimit(limit);
+        }
+        return nodes;
+    }
+
     /** The names of the model's graph inputs that are not initializers, in order. */
     public static List<String> declaredInputs(Path file) {
-        ModelProto m = parse(file);
+        ModelProto m = parse(file, ImportOptions.DEFAULT_MAX_NODES);
         Set<String> inits = new HashSet<>();
         for (TensorProto t : m.getGraph().getInitializerList()) inits.add(t.getName());
         List<String> r = new ArrayList<>();
@@ -148,7 +188,19 @@ public final class OnnxImporter {
     Graph graph() { return graph; }
 
     private Graph run() {
-        for (OperatorSetIdProto o : model.getOpsetImportList()) opsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
+        // why: a million-node model must fail before importing (and folding) any of it
+        if (model.getGraph().getNodeCount() > options.maxNodes())
+            throw new KilnException(Code.TOO_MANY_NODES, Location.NONE, options.maxNodes())
+                    .withHint("its graph lists " + model.getGraph().getNodeCount() + " nodes; raise the limit with --max-nodes if the model is genuine");
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            String domain = normalizeDomain(o.getDomain());
+            long v = o.getVersion();
+            if (v < 1 || v > MAX_PLAUSIBLE_OPSET)
+                throw new KilnException(Code.BAD_ATTRIBUTE, Location.NONE, "opset_import of domain '" + domain + "' has version " + v
+                        + ", which is not a plausible opset version (1 to " + MAX_PLAUSIBLE_OPSET + ")")
+                        .withHint("the model's opset_import list is damaged; re-export the model");
+            opsets.put(domain, (int) v);
+        }
         if (!opsets.containsKey(DEFAULT_DOMAIN))
             throw new KilnException(Code.BAD_ATTRIBUTE, Location.NONE, "the model imports no opset of the default ONNX domain")
                     .withHint("re-export the model with an opset_import entry for domain \"\"");
@@ -158,6 +210,7 @@ public final class OnnxImporter {
         for (TensorProto t : model.getGraph().getInitializerList()) {
             if (scope.containsKey(t.getName())) throw new KilnException(Code.DUPLICATE_VALUE, Location.NONE, t.getName());
             NdArray data = decodeTensor(t);
+            chargeConstant(t.getName(), data.type().byteSize());
             scope.put(t.getName(), graph.addConstant(t.getName(), data));
             initNames.add(t.getName());
         }
@@ -166,7 +219,8 @@ public final class OnnxImporter {
             if (scope.containsKey(vi.getName())) throw new KilnException(Code.DUPLICATE_VALUE, Location.NONE, vi.getName());
             scope.put(vi.getName(), graph.addInput(vi.getName(), inputType(vi)));
         }
-        for (NodeProto n : sortNodes(model.getGraph().getNodeList(), scope.keySet())) importNode(n, opsets);
+        Set<String> outer = new HashSet<>(scope.keySet());
+        for (NodeProto n : sortNodes(model.getGraph().getNodeList(), outer::contains)) importNode(n, opsets);
         if (!unsupported.isEmpty()) {
             StringBuilder b = new StringBuilder();
             for (String u : unsupported) b.append("\n  ").append(u);
@@ -183,6 +237,14 @@ public final class OnnxImporter {
         return graph;
     }
 
+    /** Counts a constant's bytes against the total limit before it is built; fails when the limit is passed. */
+    private void chargeConstant(String name, long bytes) {
+        constantBytes = bytes > Long.MAX_VALUE - constantBytes ? Long.MAX_VALUE : constantBytes + bytes;
+        if (constantBytes > options.maxConstantBytes())
+            throw new KilnException(Code.CONSTANTS_TOO_LARGE, Location.NONE, options.maxConstantBytes(), name)
+                    .withHint("raise the limit with --max-constant-bytes if this model is genuine");
+    }
+
     private static String normalizeDomain(String d) { return d.equals("ai.onnx") ? DEFAULT_DOMAIN : d; }
 
     private TensorType inputType(ValueInfoProto vi) {
@@ -195,6 +257,8 @@ public final class OnnxImporter {
         if (dt == null) throw new KilnException(Code.UNKNOWN_DTYPE, Location.NONE, name, TensorProtos.onnxTypeName(code));
         long[] bound = options.inputShapes().get(name);
         TensorShapeProto sp = t.getTensorType().getShape();
+        if (sp.getDimCount() > ImportOptions.MAX_RANK)
+            throw new KilnException(Code.BAD_SHAPE, Location.NONE, "input '" + name + "' has rank " + sp.getDimCount() + ", more than Kiln's limit of " + ImportOptions.MAX_RANK);
         boolean hasShape = t.getTensorType().hasShape();
         if (bound != null) {
             if (hasShape && sp.getDimCount() != bound.length)
@@ -206,7 +270,7 @@ public final class OnnxImporter {
                     throw new KilnException(Code.BAD_INPUT_SHAPE_OPTION, Location.NONE, "--input-shape sets dimension " + i + " of '" + name
                             + "' to " + bound[i] + " but the model fixes it to " + d.getDimValue());
             }
-            return new TensorType(dt, Shape.of(bound));
+            return checkedInputType(name, dt, bound);
         }
         if (!hasShape)
             throw new KilnException(Code.UNBOUND_DIM, Location.NONE, name, 0, "the model gives no shape at all")
@@ -214,7 +278,10 @@ public final class OnnxImporter {
         long[] dims = new long[sp.getDimCount()];
         for (int i = 0; i < dims.length; i++) {
             TensorShapeProto.Dimension d = sp.getDim(i);
-            if (d.hasDimValue() && d.getDimValue() >= 0) {
+            if (d.hasDimValue() && d.getDimValue() < 0) {
+                throw new KilnException(Code.BAD_SHAPE, Location.NONE, "input '" + name + "' has dimension " + i + " = " + d.getDimValue() + ", which is negative")
+                        .withHint("fix the model's input shape, or bind it with --input-shape " + name + "=" + shapeExample(sp));
+            } else if (d.hasDimValue()) {
                 dims[i] = d.getDimValue();
             } else if (i == 0) {
                 dims[i] = 1; // why: an unbound leading (batch) dimension means one sample at a time on a device
@@ -224,6 +291,15 @@ public final class OnnxImporter {
                         .withHint("bind it with --input-shape " + name + "=" + shapeExample(sp));
             }
         }
+        return checkedInputType(name, dt, dims);
+    }
+
+    /** The input's type, after checking its shape against the limits (no negative or oversized dimensions). */
+    private TensorType checkedInputType(String name, DType dt, long[] dims) {
+        String problem = options.shapeProblem(dims, dt.byteSize());
+        if (problem != null)
+            throw new KilnException(Code.BAD_SHAPE, Location.NONE, "input '" + name + "' of shape " + Arrays.toString(dims) + " is not acceptable: " + problem)
+                    .withHint("bind a smaller shape with --input-shape " + name + "=DIMS, or raise --max-tensor-bytes if the model is genuine");
         return new TensorType(dt, Shape.of(dims));
     }
 
@@ -237,12 +313,12 @@ public final class OnnxImporter {
     }
 
     /** Orders nodes so each comes after the producers of its inputs; reports undefined names and cycles. */
-    private List<NodeProto> sortNodes(List<NodeProto> nodes, Set<String> defined) {
+    private List<NodeProto> sortNodes(List<NodeProto> nodes, java.util.function.Predicate<String> defined) {
         Map<String, Integer> producer = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             for (String o : nodes.get(i).getOutputList()) {
                 if (o.isEmpty()) continue;
-                if (producer.put(o, i) != null || defined.contains(o))
+                if (producer.put(o, i) != null || defined.test(o))
                     throw new KilnException(Code.DUPLICATE_VALUE, Location.node(null, nodeLabel(nodes.get(i), i)), o);
             }
         }
@@ -251,7 +327,7 @@ public final class OnnxImporter {
         for (int i = 0; i < nodes.size(); i++) consumers.add(new ArrayList<>());
         for (int i = 0; i < nodes.size(); i++) {
             for (String in : nodes.get(i).getInputList()) {
-                if (in.isEmpty() || defined.contains(in)) continue;
+                if (in.isEmpty() || defined.test(in)) continue;
                 Integer p = producer.get(in);
                 if (p == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.node(null, nodeLabel(nodes.get(i), i)), nodeLabel(nodes.get(i), i), in);
                 pending[i]++;
@@ -278,6 +354,10 @@ public final class OnnxImporter {
     }
 
     private void importNode(NodeProto n, Map<String, Integer> nodeOpsets) {
+        // why: functions calling functions can multiply a small file into billions of nodes
+        if (++nodesSeen > options.maxNodes())
+            throw new KilnException(Code.TOO_MANY_NODES, Location.node(null, n.getName()), options.maxNodes())
+                    .withHint("model-local functions expand it past the limit; raise it with --max-nodes if the model is genuine");
         String domain = normalizeDomain(n.getDomain());
         String name = n.getName().isEmpty() ? n.getOpType() + "_" + (anonymous++) : n.getName();
         FunctionProto fn = functions.get(domain + "::" + n.getOpType());
@@ -356,9 +436,8 @@ public final class OnnxImporter {
             }
             Map<String, Integer> fnOpsets = new HashMap<>(opsets);
             for (OperatorSetIdProto o : fn.getOpsetImportList()) fnOpsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
-            Set<String> defined = new HashSet<>(scope.keySet());
-            defined.addAll(poisoned);
-            for (NodeProto b : sortNodes(body, defined)) importNode(b, fnOpsets);
+            // why: look names up live; copying the scope for every call made nested calls quadratic
+            for (NodeProto b : sortNodes(body, n -> scope.containsKey(n) || poisoned.contains(n))) importNode(b, fnOpsets);
         } finally {
             functionStack.pop();
         }
@@ -379,6 +458,40 @@ public final class OnnxImporter {
      * then folded into constants, as when its inputs were constant from the start). Null otherwise.
      */
     NdArray constantOrFreeze(Value v) {
+        NdArray direct = knownValue(v);
+        if (direct != null || v.producer() == null) return direct;
+        // why: an explicit stack, not recursion: a shape computed through 50000 nodes must not overflow the Java
+        // stack, and shared producers (diamonds) are visited once instead of once per path
+        List<Node> order = new ArrayList<>();
+        Set<Node> seen = new HashSet<>(), done = new HashSet<>();
+        Deque<Node> stack = new ArrayDeque<>();
+        stack.push(v.producer());
+        while (!stack.isEmpty()) {
+            Node n = stack.peek();
+            if (seen.add(n)) {
+                if (n.op().has(Trait.QUANT_BOUNDARY)) return null;
+                for (Value in : n.inputs()) {
+                    if (in == null || knownValue(in) != null) continue;
+                    Node q = in.producer();
+                    if (q == null) return null;
+                    if (!done.contains(q)) stack.push(q);
+                }
+            } else {
+                stack.pop();
+                if (done.add(n)) order.add(n);
+            }
+        }
+        for (Node n : order) {
+            List<NdArray> ins = new ArrayList<>();
+            for (Value in : n.inputs()) ins.add(in == null ? null : in.constant());
+            for (Value o : n.outputs()) chargeConstant(o.name(), o.type().byteSize());
+            graph.foldToConstants(n, Interpreter.evaluate(n, ins));
+        }
+        return v.constant();
+    }
+
+    /** The data of {@code v} if it is a constant or a graph input with a declared value (frozen now); else null. */
+    private NdArray knownValue(Value v) {
         if (v.isConstant()) return v.constant();
         NdArray known = options.knownInputValues().get(v.name());
         if (known != null && graph.inputs().contains(v)) {
@@ -387,26 +500,24 @@ public final class OnnxImporter {
             graph.freezeInput(v, known);
             return known;
         }
-        Node p = v.producer();
-        if (p == null || p.op().has(Trait.QUANT_BOUNDARY)) return null;
-        List<NdArray> ins = new ArrayList<>();
-        for (Value in : p.inputs()) {
-            NdArray c = in == null ? null : constantOrFreeze(in);
-            if (in != null && c == null) return null;
-            ins.add(c);
-        }
-        graph.foldToConstants(p, Interpreter.evaluate(p, ins));
-        return v.constant();
+        return null;
     }
 
     NdArray decodeTensor(TensorProto t) { return TensorProtos.decode(t, baseDir, where, options.maxTensorBytes()); }
+
+    /** Decodes a tensor held in an attribute (a Constant's value), counting it against the constants' limit. */
+    NdArray decodeAttributeTensor(TensorProto t) {
+        NdArray a = decodeTensor(t);
+        chargeConstant(t.getName().isEmpty() ? "(attribute tensor)" : t.getName(), a.type().byteSize());
+        return a;
+    }
 
     Object attributeValue(AttributeProto a, String nodeName) {
         switch (a.getType()) {
             case FLOAT: return (double) a.getF();
             case INT: return a.getI();
             case STRING: return a.getS().toStringUtf8();
-            case TENSOR: return decodeTensor(a.getT());
+            case TENSOR: return decodeAttributeTensor(a.getT());
             case FLOATS: {
                 double[] r = new double[a.getFloatsCount()];
                 for (int i = 0; i < r.length; i++) r[i] = a.getFloats(i);
@@ -444,11 +555,15 @@ public final class OnnxImporter {
             if (o.type().byteSize() > options.maxTensorBytes())
                 throw new KilnException(Code.TENSOR_TOO_LARGE, Location.node(null, node.name()), o.name(), o.type().byteSize(), options.maxTensorBytes())
                         .withHint("raise the limit with --max-tensor-bytes if this model is genuine");
+            String problem = options.shapeProblem(o.type().shape().dimsLong(), o.type().dtype().byteSize());
+            if (problem != null)
+                throw new KilnException(Code.BAD_SHAPE, Location.node(null, node.name()), "output '" + o.name() + "' of shape " + o.type().shape() + ": " + problem);
         }
         boolean allConstant = true;
         for (Value v : ins) if (v != null && !v.isConstant()) allConstant = false;
         // why: folding DequantizeLinear of int8 weights would hide the quantized weights from integer lowering
         if (!allConstant || op.has(Trait.QUANT_BOUNDARY)) return node.outputs();
+        for (Value o : node.outputs()) chargeConstant(o.name(), o.type().byteSize());
         List<NdArray> ds = new ArrayList<>();
         for (Value v : ins) ds.add(v == null ? null : v.constant());
         List<NdArray> outs = Interpreter.evaluate(node, ds);

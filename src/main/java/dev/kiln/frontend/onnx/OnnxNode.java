@@ -33,7 +33,15 @@ public final class OnnxNode {
         this.proto = proto;
         this.name = name;
         this.opset = opset;
-        for (AttributeProto a : proto.getAttributeList()) attributes.put(a.getName(), a);
+        for (AttributeProto a : proto.getAttributeList()) {
+            int count = Math.max(a.getIntsCount(), Math.max(a.getFloatsCount(), a.getStringsCount()));
+            // why: ops copy and print attribute lists; a list of millions is an attack, not a model
+            if (count > ImportOptions.MAX_ATTRIBUTE_VALUES)
+                throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, name), proto.getOpType() + ": attribute '" + a.getName()
+                        + "' holds " + count + " values, more than Kiln's limit of " + ImportOptions.MAX_ATTRIBUTE_VALUES)
+                        .withHint("no ONNX op needs an attribute list this long; the model is damaged or hostile");
+            attributes.put(a.getName(), a);
+        }
     }
 
     /** The ONNX op type, e.g. {@code Conv}. */
@@ -137,7 +145,7 @@ public final class OnnxNode {
     /** A TENSOR attribute, or null when absent. */
     public NdArray attrTensor(String n) {
         AttributeProto a = attributes.get(n);
-        return a == null ? null : importer.decodeTensor(a.getT());
+        return a == null ? null : importer.decodeAttributeTensor(a.getT());
     }
 
     /** Every attribute converted to Kiln form (names kept), for ops whose attributes match ONNX's one to one. */

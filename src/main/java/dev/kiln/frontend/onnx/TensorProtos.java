@@ -31,11 +31,15 @@ public final class TensorProtos {
         Location at = Location.file(where);
         DType dt = DType.fromOnnx(t.getDataType());
         if (dt == null) throw new KilnException(Code.UNKNOWN_DTYPE, at, name, onnxTypeName(t.getDataType()));
+        if (t.getDimsCount() > ImportOptions.MAX_RANK)
+            throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "rank " + t.getDimsCount() + " is more than Kiln's limit of " + ImportOptions.MAX_RANK);
         long[] dims = new long[t.getDimsCount()];
         long numel = 1;
         for (int i = 0; i < dims.length; i++) {
             dims[i] = t.getDims(i);
             if (dims[i] < 0) throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "negative dimension " + dims[i]);
+            // why: an empty tensor may still claim a dimension no Java array index reaches
+            if (dims[i] > Integer.MAX_VALUE) throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "dimension " + dims[i] + " is larger than Kiln supports (2^31 - 1)");
             if (dims[i] != 0 && numel > Long.MAX_VALUE / dims[i]) throw new KilnException(Code.TENSOR_TOO_LARGE, at, name, "more than 2^63", maxBytes);
             numel *= dims[i];
         }
@@ -139,15 +143,23 @@ public final class TensorProtos {
                 switch (e.getKey()) {
                     case "location": location = e.getValue(); break;
                     case "offset": offset = Long.parseLong(e.getValue()); break;
-                    case "length": length = Long.parseLong(e.getValue()); break;
+                    case "length":
+                        length = Long.parseLong(e.getValue());
+                        if (length < 0) throw new NumberFormatException();
+                        break;
                     default: break;
                 }
             } catch (NumberFormatException ex) {
-                throw new KilnException(Code.EXTERNAL_DATA, at, name, e.getKey() + " '" + e.getValue() + "' is not a number");
+                throw new KilnException(Code.EXTERNAL_DATA, at, name, e.getKey() + " '" + e.getValue() + "' is not a number of bytes");
             }
         }
         if (location == null || location.isEmpty()) throw new KilnException(Code.EXTERNAL_DATA, at, name, "has no location");
-        Path rel = Path.of(location);
+        Path rel;
+        try {
+            rel = Path.of(location);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new KilnException(Code.EXTERNAL_DATA, at, name, "location '" + location.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+        }
         if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\"))
             throw new KilnException(Code.EXTERNAL_DATA, at, name, "location '" + location + "' is absolute; it must be a path inside the model's folder");
         try {
@@ -161,8 +173,10 @@ public final class TensorProtos {
             if (!real.startsWith(base))
                 throw new KilnException(Code.EXTERNAL_DATA, at, name, "location '" + location + "' is a link that leads outside the model's folder");
             long size = Files.size(real);
+            if (offset < 0 || offset > size)
+                throw new KilnException(Code.EXTERNAL_DATA, at, name, "offset " + offset + " is outside '" + location + "' (" + size + " bytes)");
             if (length < 0) length = size - offset;
-            if (offset < 0 || length < 0 || offset > size || length > size - offset)
+            if (length > size - offset)
                 throw new KilnException(Code.EXTERNAL_DATA, at, name, "offset " + offset + " and length " + length + " do not fit in '" + location + "' (" + size + " bytes)");
             if (length != expected)
                 throw new KilnException(Code.EXTERNAL_DATA, at, name, "length " + length + " but the tensor needs " + expected + " bytes");
@@ -204,6 +218,11 @@ public final class TensorProtos {
     public static NdArray readPb(Path file, long maxBytes) {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            // why: the tensor's data cannot exceed the limit, so a much larger file is refused before it is read
+            if (size > maxBytes + (1 << 20) || size > Integer.MAX_VALUE - 8)
+                throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(file.toString()), file.getFileName(), size, maxBytes)
+                        .withHint("raise the limit with --max-tensor-bytes if this tensor is genuine");
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (" + e.getMessage() + ")");
