@@ -209,7 +209,7 @@ class HostileInputsTest {
         Run ok = run(List.of("compile", CORPUS.resolve("names/model.onnx").toString(), "-o", out.toString(), "--name", "names"));
         assertEquals(Main.OK, ok.rc, ok.err);
         try (Stream<Path> s = Files.list(out)) {
-            assertEquals(List.of("kiln_runtime.h", "names.c", "names.h", "names_weights.c"),
+            assertEquals(List.of("CMakeLists.txt", "README.md", "kiln_runtime.h", "names.c", "names.h", "names_weights.c"),
                     s.map(p -> p.getFileName().toString()).sorted().toList(), "only the new files, none of the old");
         }
         try (Stream<Path> s = Files.list(tmp)) {

@@ -91,7 +91,22 @@ public final class Main implements Runnable {
             err.flush();
             return BAD_INPUT;
         });
-        int rc = cl.execute(args);
+        int rc;
+        try {
+            rc = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // why: a model that needs more heap than the JVM has is refused with advice, not a stack trace
+            err.println("kiln: error: out of memory while working on this model (the JVM's heap is "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB)");
+            err.println("  hint: give Java more heap (java -Xmx8g -jar kiln.jar ...), or lower --max-tensor-bytes / "
+                    + "--max-constant-bytes / --max-nodes so such a model is refused early");
+            rc = BAD_INPUT;
+        } catch (StackOverflowError e) {
+            err.println("kiln: error: the model is nested too deeply for Kiln's stack");
+            err.println("  hint: run with a larger thread stack (java -Xss64m -jar kiln.jar ...); if the model is not meant to be "
+                    + "this deep, it is malformed");
+            rc = BAD_INPUT;
+        }
         out.flush();
         err.flush();
         return rc;

@@ -28,6 +28,9 @@ public final class Diagnostic {
     public Diagnostic withHint(String h) { return new Diagnostic(code, location, message, h); }
     public Diagnostic withLocation(Location l) { return new Diagnostic(code, l, message, hint); }
 
+    /** The longest source line shown under a message; longer lines are cut to a window around the column. */
+    static final int MAX_SOURCE_CHARS = 160;
+
     /**
      * {@code model.onnx: node 'conv1': error K0201: message} plus an indented hint line; a location with source
      * text renders compiler-style instead: {@code file:line:col: error: message}, the source line, and a caret
@@ -47,9 +50,18 @@ public final class Diagnostic {
         StringBuilder b = new StringBuilder();
         b.append(location).append(": error: ").append(message).append('\n');
         String src = location.source();
+        int col = location.column() - 1;
+        // why: a hostile or minified line (thousands of characters) would flood the terminal; show a window around the column
+        if (src.length() > MAX_SOURCE_CHARS) {
+            int from = Math.max(0, Math.min(col - MAX_SOURCE_CHARS / 2, src.length() - MAX_SOURCE_CHARS));
+            int to = Math.min(src.length(), from + MAX_SOURCE_CHARS);
+            String head = from > 0 ? "..." : "", tail = to < src.length() ? "..." : "";
+            src = head + src.substring(from, to) + tail;
+            col = col - from + head.length();
+        }
         b.append(src).append('\n');
         // why: tabs in the line keep the caret aligned only if the caret line repeats them
-        for (int i = 0; i < location.column() - 1 && i < src.length(); i++) b.append(src.charAt(i) == '\t' ? '\t' : ' ');
+        for (int i = 0; i < col && i < src.length(); i++) b.append(src.charAt(i) == '\t' ? '\t' : ' ');
         b.append('^');
         if (hint != null) b.append("\n  hint: ").append(hint);
         return b.toString();
