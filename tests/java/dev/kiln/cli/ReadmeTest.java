@@ -55,8 +55,9 @@ class ReadmeTest {
     }
 
     /** The README's sections, in the order a user needs them (other sections may sit between them). */
-    private static final String[] SECTIONS = {"## Quick start", "## Compile a model", "## Check it", "## Quantize it (int8)", "## Targets",
-            "## Ops", "## Model description language", "## Adding an op", "## Adding a pass", "## Adding a backend", "## Adding a target",
+    private static final String[] SECTIONS = {"## Quick start", "## Compile a model", "## Check it", "## Quantize it (int8)",
+            "## Use it from Maven", "## Targets", "## Ops", "## Model description language", "## Reports", "## Benchmarks",
+            "## Untrusted models", "## Adding an op", "## Adding a pass", "## Adding a backend", "## Adding a target",
             "## Troubleshooting"};
 
     @Test
