@@ -77,6 +77,8 @@ public final class NnKernels {
         /** Table names ({@code lo_w}, ...) for this axis; {@code den} (average_pool's divisor) may name the count table. */
         public final String lo, hi, start, count;
         public String den;
+        /** Padding before the first input element (convs and pools). */
+        public int padBegin;
 
         Axis(String name, int in, int out, int kernel, int stride, int dilation, long inStep, long outStep, long kStep) {
             this.in = in;
@@ -118,6 +120,20 @@ public final class NnKernels {
         public CActivation act;
         /** max_pool: the lowest value (the start of a max) and the value of a window with no input in it. */
         public String lowest, empty;
+        /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
+        public boolean blocked;
+        public BlockedKernels.Gemm gemm;
+        /**
+         * Depthwise conv: the interior fast path applies to output rows [ohLo, ohHi) and columns [owLo, owHi); an
+         * interior row oh starts at input element {@code oh * hRowStep - rowShift}, its first interior window at
+         * {@code colStart} further.
+         */
+        public boolean fastDw;
+        public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
+        /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
+        public boolean rowsBelow, colsBefore;
+        /** The tables of the height and width axes only (the fast depthwise path reads no depth table). */
+        public final List<Table> planeTables = new ArrayList<>();
 
         Window(Axis[] a) {
             d = a[0];
@@ -147,6 +163,7 @@ public final class NnKernels {
         long inStep = 1, outStep = 1, kStep = 1;
         for (int i = AXES - 1; i >= 0; i--) {
             axes[i] = new Axis(AXIS_NAMES[i], c[i][0], c[i][6], c[i][1], c[i][2], c[i][3], inStep, outStep, kStep);
+            axes[i].padBegin = c[i][4];
             inStep *= c[i][0];
             outStep *= c[i][6];
             kStep *= c[i][1];
@@ -212,6 +229,7 @@ public final class NnKernels {
             m.tables.add(new Table(a.hi, tb[1]));
             m.tables.add(new Table(a.start, tb[2]));
         }
+        BlockedKernels.chooseConv(k, n, t, m);
         return m;
     }
 
@@ -431,6 +449,12 @@ public final class NnKernels {
         m.affine = true;
         DType dt = n.output(0).dtype();
         types(m, dt);
+        // why: with B^T stored as B (packed at compile time) the product adds contiguous rows of B, which vectorises
+        if (tb && !m.integer && m.n > 1 && BlockedKernels.mayPackB(n, t)) {
+            k.packed.put(1, BlockedKernels.transpose(n.input(1).constant(), (int) m.n, (int) m.k));
+            m.bInner = m.n;
+            m.bCol = 1;
+        }
         m.axpy = !m.integer && m.bCol == 1 && m.n > 1;
         double alpha = at.getFloat("alpha", 1.0), beta = at.getFloat("beta", 1.0);
         boolean hasC = n.input(2) != null;
