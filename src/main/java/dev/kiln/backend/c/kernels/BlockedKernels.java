@@ -33,6 +33,8 @@ public final class BlockedKernels {
     private static final int VECTORS_SCALAR = 4;
     /** Bytes of scratch an im2col chunk may take on speed targets with vectors, and on MCUs. */
     private static final long CHUNK_BYTES_HOST = 32 * 1024, CHUNK_BYTES_MCU = 2 * 1024;
+    /** Largest padded depthwise plane (with its flat output row) taken from the arena on targets without vectors. */
+    private static final long DW_PLANE_BYTES_MCU = 8 * 1024;
 
     /** One accumulator of a block: its C name, the pixel vector it multiplies and its place in {@code tmp}. */
     public static final class Acc {
@@ -116,6 +118,12 @@ public final class BlockedKernels {
         public final boolean packed;
         /** Elements of tmp (rows times tile). */
         public final long tmpSize;
+        /**
+         * Gather by row segments (1-d and 2-d convs): per tap column kw, the output columns [glo_w[kw], ghi_w[kw])
+         * read the input (the rest are padding), from the tables {@link #gatherTables}.
+         */
+        public boolean rowGather;
+        public final List<NnKernels.Table> gatherTables = new ArrayList<>();
         /** Whether the kernel uses its scratch (gathered columns, or the direct path's partial tile). */
         public final boolean scratch;
 
@@ -149,8 +157,10 @@ public final class BlockedKernels {
         if (n.output(0).dtype() != DType.F32 || n.input(0).dtype() != DType.F32 || n.input(1).dtype() != DType.F32) return;
         // why: size-optimised targets keep the one compact generic kernel
         if (!t.optimizeForSpeed()) return;
-        if (m.depthwise) {
-            chooseDepthwise(m);
+        // why: a depthwise conv with few outputs per channel has too little reuse to block; with many (a first layer
+        // over one input channel) it is a product per group like any other
+        if (m.depthwise && m.groupOut < 4) {
+            chooseDepthwise(k, t, m);
             return;
         }
         // why: a reduction of one or two products per output gains nothing from blocking
@@ -177,6 +187,24 @@ public final class BlockedKernels {
         boolean packed = wv.isConstant() && wv.uses().size() == 1;
         if (packed) k.packed.put(1, pack(wv.constant(), m.groups, m.groupOut, rows, m.wStride));
         m.gemm = new Gemm(m, lanes, vectors, rows, direct, chunk, packed);
+        if (!direct && m.d.in == 1 && m.d.out == 1 && m.d.kernel == 1) {
+            int[] lo = new int[m.w.kernel], hi = new int[m.w.kernel];
+            for (int kw = 0; kw < m.w.kernel; kw++) {
+                int l = -1, e = -1;
+                for (int o = 0; o < m.w.out; o++) {
+                    long iw = (long) o * m.w.stride + (long) kw * m.w.dilation - m.w.padBegin;
+                    if (iw >= 0 && iw < m.w.in) {
+                        if (l < 0) l = o;
+                        e = o + 1;
+                    }
+                }
+                lo[kw] = Math.max(l, 0);
+                hi[kw] = Math.max(e, 0);
+            }
+            m.gemm.rowGather = true;
+            m.gemm.gatherTables.add(new NnKernels.Table("glo_w", lo));
+            m.gemm.gatherTables.add(new NnKernels.Table("ghi_w", hi));
+        }
         m.blocked = true;
     }
 
@@ -199,10 +227,41 @@ public final class BlockedKernels {
         return p;
     }
 
-    /** Sets the depthwise interior fast path: the output rows and columns whose windows lie wholly inside the input. */
-    private static void chooseDepthwise(NnKernels.Window m) {
-        // why: the fast path is written for 1-d and 2-d windows (the depth axis a single tap)
+    /**
+     * Sets a depthwise path: each channel copied into a zero-padded plane in scratch and convolved there without
+     * tables (when that plane fits the target's budget), else the interior fast path.
+     */
+    private static void chooseDepthwise(KernelModel k, Target t, NnKernels.Window m) {
+        // why: the fast paths are written for 1-d and 2-d windows (the depth axis a single tap)
         if (m.d.in != 1 || m.d.out != 1 || m.d.kernel != 1) return;
+        long ph = Math.max(m.h.in + m.h.padBegin, (long) (m.h.out - 1) * m.h.stride + (long) (m.h.kernel - 1) * m.h.dilation + 1);
+        long pw = Math.max(m.w.in + m.w.padBegin, (long) (m.w.out - 1) * m.w.stride + (long) (m.w.kernel - 1) * m.w.dilation + 1);
+        boolean flat = m.h.stride == 1 && m.w.stride == 1;
+        int lanes = Math.max(1, t.vectorBytes() / 4);
+        long flatLen = flat ? (long) (m.h.out - 1) * pw + m.w.out : 0;
+        // the flat outputs are computed a vector at a time: round up, and pad the plane for the last vector's reads
+        long flatRound = (flatLen + lanes - 1) / lanes * lanes;
+        long slack = flatRound - flatLen;
+        long bytes = (ph * pw + slack + flatRound) * 4;
+        // why: the padded plane lives in the arena; on MCUs a large one would cost more RAM than it saves time
+        if (t.vectorBytes() > 0 || bytes <= DW_PLANE_BYTES_MCU) {
+            m.paddedDw = true;
+            m.flatDw = flat;
+            m.padH = ph;
+            m.padW = pw;
+            m.padPlane = ph * pw + slack;
+            m.flatLen = flatRound;
+            m.dwVector = flat && lanes > 1;
+            m.dwVectorBytes = lanes * 4;
+            for (int kh = 0; kh < m.h.kernel; kh++)
+                for (int kw = 0; kw < m.w.kernel; kw++)
+                    m.dwTaps.add(new Vec(kh * m.w.kernel + kw, (long) kh * m.h.dilation * pw + (long) kw * m.w.dilation));
+            m.padOrigin = (long) m.h.padBegin * pw + m.w.padBegin;
+            m.hTapStep = (long) m.h.dilation * pw;
+            m.hOutStep = (long) m.h.stride * pw;
+            k.scratchBytes = bytes;
+            return;
+        }
         long[] h = interior(m.h), w = interior(m.w);
         // why: without an interior output there is nothing for the fast path to do
         if (h[0] >= h[1] || w[0] >= w[1]) return;

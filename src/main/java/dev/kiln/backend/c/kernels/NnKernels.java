@@ -132,6 +132,18 @@ public final class NnKernels {
         public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
         /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
         public boolean rowsBelow, colsBefore;
+        /**
+         * Depthwise conv through a zero-padded plane in scratch ({@code padH x padW}, X's first element at
+         * {@code padOrigin}): {@code flatDw} (stride 1) computes {@code flatLen} outputs over the flattened plane, as
+         * if rows were padW long, and keeps the first w.out of each row; else row by row. {@code hTapStep} and
+         * {@code hOutStep}: padded elements between two tap rows and between two output rows.
+         */
+        public boolean paddedDw, flatDw;
+        public long padH, padW, padPlane, flatLen, padOrigin, hTapStep, hOutStep;
+        /** Flat depthwise with a GCC vector type of dwVectorBytes (behind __GNUC__): its taps (index, flat offset). */
+        public boolean dwVector;
+        public int dwVectorBytes;
+        public final List<BlockedKernels.Vec> dwTaps = new ArrayList<>();
         /** The tables of the height and width axes only (the fast depthwise path reads no depth table). */
         public final List<Table> planeTables = new ArrayList<>();
 
