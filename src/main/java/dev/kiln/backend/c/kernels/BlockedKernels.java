@@ -111,7 +111,7 @@ public final class BlockedKernels {
         public final boolean direct;
         /** Direct: full tiles, first pixel of the partial tile, and whether there is one. */
         public final long fullEnd;
-        public final boolean partial;
+        public final boolean partial, hasFull;
         /** Gather: pixels per chunk (a multiple of {@link #tile}). */
         public final long chunk;
         /** Whether the weights are read in the packed layout. */
@@ -144,6 +144,7 @@ public final class BlockedKernels {
             this.direct = direct;
             this.fullEnd = pixels / tile * tile;
             this.partial = fullEnd < pixels;
+            this.hasFull = fullEnd > 0;
             this.chunk = chunk;
             this.packed = packed;
             this.tmpSize = (long) rows * tile;
@@ -168,7 +169,19 @@ public final class BlockedKernels {
         int lanes = Math.max(1, t.vectorBytes() / 4);
         int rows = lanes > 1 ? ROWS_VECTOR : ROWS_SCALAR;
         rows = (int) Math.min(rows, m.groupOut);
-        int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : VECTORS_SCALAR;
+        Value wv = n.input(1);
+        // why: packed layouts are only emitted for a constant this node alone reads (CBackend.packedData)
+        boolean packable = wv.isConstant() && wv.uses().size() == 1;
+        // why: with fewer pixels than a vector (a 1x1 plane: squeeze-excite, classifier convs) pixel tiles are mostly
+        // waste; a matrix-vector product over output channels with W^T packed fills the vectors instead
+        if (lanes > 1 && m.outPlane < lanes && m.groups == 1 && m.taps == 1 && packable && m.outPlane == m.inPlane
+                && m.d.padBegin == 0 && m.h.padBegin == 0 && m.w.padBegin == 0) {
+            k.packed.put(1, transpose(wv.constant(), m.outChannels, (int) m.wStride));
+            k.fpContract = true;
+            m.gemv = true;
+            return;
+        }
+        int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : (int) Math.min(VECTORS_SCALAR, m.outPlane);
         long tile = (long) lanes * vectors;
         boolean direct = m.taps == 1 && m.d.stride == 1 && m.h.stride == 1 && m.w.stride == 1
                 && m.outPlane == m.inPlane && m.d.padBegin == 0 && m.h.padBegin == 0 && m.w.padBegin == 0;
@@ -182,11 +195,10 @@ public final class BlockedKernels {
             chunk = tiles * tile;
             k.scratchBytes = m.wStride * chunk * 4;
         }
-        Value wv = n.input(1);
-        // why: a packed layout is only emitted for a constant this node alone reads (CBackend.packedData)
-        boolean packed = wv.isConstant() && wv.uses().size() == 1;
+        boolean packed = packable;
         if (packed) k.packed.put(1, pack(wv.constant(), m.groups, m.groupOut, rows, m.wStride));
         m.gemm = new Gemm(m, lanes, vectors, rows, direct, chunk, packed);
+        k.fpContract = true;
         if (!direct && m.d.in == 1 && m.d.out == 1 && m.d.kernel == 1) {
             int[] lo = new int[m.w.kernel], hi = new int[m.w.kernel];
             for (int kw = 0; kw < m.w.kernel; kw++) {
@@ -260,12 +272,14 @@ public final class BlockedKernels {
             m.hTapStep = (long) m.h.dilation * pw;
             m.hOutStep = (long) m.h.stride * pw;
             k.scratchBytes = bytes;
+            k.fpContract = true;
             return;
         }
         long[] h = interior(m.h), w = interior(m.w);
         // why: without an interior output there is nothing for the fast path to do
         if (h[0] >= h[1] || w[0] >= w[1]) return;
         m.fastDw = true;
+        k.fpContract = true;
         m.ohLo = h[0];
         m.ohHi = h[1];
         m.owLo = w[0];

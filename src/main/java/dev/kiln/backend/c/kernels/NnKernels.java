@@ -123,6 +123,8 @@ public final class NnKernels {
         /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
         public boolean blocked;
         public BlockedKernels.Gemm gemm;
+        /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
+        public boolean gemv;
         /**
          * Depthwise conv: the interior fast path applies to output rows [ohLo, ohHi) and columns [owLo, owHi); an
          * interior row oh starts at input element {@code oh * hRowStep - rowShift}, its first interior window at
@@ -242,7 +244,18 @@ public final class NnKernels {
             m.tables.add(new Table(a.start, tb[2]));
         }
         BlockedKernels.chooseConv(k, n, t, m);
+        contract(k, n);
         return m;
+    }
+
+    /**
+     * Lets a float kernel fuse its products and sums into FMAs ({@link KernelModel#fpContract}); never an integer or
+     * quantized one, whose rounding is bit-exact.
+     */
+    private static void contract(KernelModel k, Node n) {
+        boolean floats = n.output(0).dtype().isFloat();
+        for (dev.kiln.ir.Value v : n.inputs()) if (v != null && !v.dtype().isFloat()) floats = false;
+        if (floats) k.fpContract = true;
     }
 
     /** Whether {@code v} is produced by an alias op (sharing its input's buffer). */
@@ -483,6 +496,7 @@ public final class NnKernels {
             m.addC = hasC && beta != 0.0;
         }
         m.epilogue = m.scale || m.addC;
+        contract(k, n);
         m.act = CActivation.fused(n);
         m.storeAct = m.act.present && !m.epilogue;
         if (m.addC) {
@@ -515,6 +529,7 @@ public final class NnKernels {
         m.axpy = !m.integer && m.n > 1;
         m.act = CActivation.fused(n);
         m.storeAct = m.act.present;
+        contract(k, n);
         Shape ab = batchOf(as), bb = batchOf(bs), batch = Broadcast.shape(ab, bb);
         int[] ia = Broadcast.indexMap(ab, batch), ib = Broadcast.indexMap(bb, batch);
         m.batch = batch.size();

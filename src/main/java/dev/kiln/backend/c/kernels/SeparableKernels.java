@@ -62,6 +62,8 @@ public final class SeparableKernels {
         // why: the store reads Z[i] just before writing Y[i], so Y may take Z's buffer, unless that is also X's (read later)
         if (z != null && z != n.input(0) && !aliased(z) && !aliased(n.input(0))) k.inPlaceInput = 5;
         k.scratchBytes = m.mid * m.rowLen * n.output(0).dtype().byteSize();
+        // why: float only (the op has no int8 form), so its products and sums may fuse into FMAs
+        k.fpContract = n.output(0).dtype().isFloat();
         return m;
     }
 
