@@ -28,9 +28,9 @@ public final class BlockedKernels {
     private BlockedKernels() {}
 
     /** Output channels per register block with SIMD vectors, and on scalar FPUs. */
-    private static final int ROWS_VECTOR = 8, ROWS_SCALAR = 4;
+    static final int ROWS_VECTOR = 8, ROWS_SCALAR = 4;
     /** Pixel vectors per block on scalar FPUs (one lane each), giving 16 accumulators of 32 registers. */
-    private static final int VECTORS_SCALAR = 4;
+    static final int VECTORS_SCALAR = 4;
     /** Bytes of scratch an im2col chunk may take on speed targets with vectors, and on MCUs. */
     private static final long CHUNK_BYTES_HOST = 32 * 1024, CHUNK_BYTES_MCU = 2 * 1024;
     /** Largest padded depthwise plane (with its flat output row) taken from the arena on targets without vectors. */
@@ -128,17 +128,21 @@ public final class BlockedKernels {
         public final boolean scratch;
 
         Gemm(NnKernels.Window w, int lanes, int vectors, int rows, boolean direct, long chunk, boolean packed) {
+            this(w.wStride, w.outPlane, w.groupOut, lanes, vectors, rows, direct, chunk, packed);
+        }
+
+        Gemm(long k, long pixels, int groupOut, int lanes, int vectors, int rows, boolean direct, long chunk, boolean packed) {
             this.lanes = lanes;
             this.vectors = vectors;
             this.tile = lanes * vectors;
             this.vector = lanes > 1;
             this.vectorBytes = lanes * 4;
             for (int u = 0; u < vectors; u++) vecs.add(new Vec(u, (long) u * lanes));
-            this.k = w.wStride;
-            this.pixels = w.outPlane;
-            this.blocks = w.groupOut / rows;
+            this.k = k;
+            this.pixels = pixels;
+            this.blocks = groupOut / rows;
             this.tailStart = blocks * rows;
-            this.hasTail = tailStart < w.groupOut;
+            this.hasTail = tailStart < groupOut;
             this.block = new Micro(rows, packed ? rows : 1, packed ? 1 : k, vectors, lanes, "a");
             this.tail = new Micro(1, 1, k, vectors, lanes, "t");
             this.direct = direct;
@@ -294,7 +298,7 @@ public final class BlockedKernels {
     }
 
     /** [first, end) of the output positions of an axis whose taps all lie inside the input. */
-    private static long[] interior(NnKernels.Axis a) {
+    static long[] interior(NnKernels.Axis a) {
         long lo = -1, hi = -1;
         for (long o = 0; o < a.out; o++) {
             long first = o * a.stride - a.padBegin, last = first + (long) (a.kernel - 1) * a.dilation;
