@@ -114,6 +114,20 @@ class BlockedKernelsTest {
             g.addOutput(g.addNode(Ops.CONV, "b", List.of(y1, w), Attrs.EMPTY).output(0));
             jobs.add(new Checker.Job("w_shared", g, List.of(xv)));
         }
+        // max_pool's interior path: ceil_mode with a partial last window, pads and dilation, NaNs (one all-NaN window)
+        {
+            NdArray xv = random(1, 2, 9, 11);
+            for (int i : new int[] {0, 1, 11, 12, 30, 31, 57}) xv.setDouble(i, Double.NaN);
+            Graph g = new Graph("maxpool_nan");
+            Value x = g.addInput("x", xv.type());
+            g.addOutput(g.addNode(Ops.MAX_POOL, "n", List.of(x), Attrs.of("kernel_shape", l(2, 2), "strides", l(2, 2), "ceil_mode", 1L)).output(0));
+            jobs.add(new Checker.Job("maxpool_nan", g, List.of(xv)));
+            Graph g2 = new Graph("maxpool_pad_dil");
+            Value x2 = g2.addInput("x", xv.type());
+            g2.addOutput(g2.addNode(Ops.MAX_POOL, "n", List.of(x2), Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 1, 2, 0),
+                    "dilations", l(2, 1))).output(0));
+            jobs.add(new Checker.Job("maxpool_pad_dil", g2, List.of(xv)));
+        }
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -138,7 +152,8 @@ class BlockedKernelsTest {
             assertEquals(want.type(), have.type(), job.name());
             for (int i = 0; i < want.size(); i++) {
                 double w = want.getDouble(i), h = have.getDouble(i);
-                assertEquals(w, h, 1e-5 + 1e-4 * Math.abs(w), job.name() + " element " + i);
+                if (Double.isNaN(w)) assertTrue(Double.isNaN(h), job.name() + " element " + i + ": " + h + " is not NaN");
+                else assertEquals(w, h, 1e-5 + 1e-4 * Math.abs(w), job.name() + " element " + i);
             }
         }
     }

@@ -310,6 +310,27 @@ public final class BlockedKernels {
         return lo < 0 ? new long[] {0, 0} : new long[] {lo, hi};
     }
 
+    /** Sets max_pool's interior fast path (float32, 1-d and 2-d, speed targets): windows inside the input, no tables. */
+    static void choosePool(Target t, NnKernels.Window m, DType dt) {
+        // why: the fast path is written for float32 1-d and 2-d windows; size targets keep the one generic loop
+        if (dt != DType.F32 || !t.optimizeForSpeed() || m.d.in != 1 || m.d.out != 1 || m.d.kernel != 1) return;
+        long[] h = interior(m.h), w = interior(m.w);
+        // why: without an interior output there is nothing for the fast path to do
+        if (h[0] >= h[1] || w[0] >= w[1]) return;
+        m.fastPool = true;
+        m.ohLo = h[0];
+        m.ohHi = h[1];
+        m.owLo = w[0];
+        m.owHi = w[1];
+        m.rowShift = (long) m.h.padBegin * m.h.inStep;
+        m.colStart = m.owLo * m.w.stride - m.w.padBegin;
+        m.hRowStep = (long) m.h.stride * m.h.inStep;
+        m.rowsBelow = m.ohLo > 0;
+        m.colsBefore = m.owLo > 0;
+        java.util.Set<String> depth = java.util.Set.of(m.d.start, m.d.count);
+        for (NnKernels.Table tb : m.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
+    }
+
     /** Whether a gemm's B operand may be stored transposed for this node (a float constant only it reads). */
     static boolean mayPackB(Node n, Target t) {
         Value b = n.input(1);

@@ -131,6 +131,8 @@ public final class NnKernels {
          * {@code colStart} further.
          */
         public boolean fastDw;
+        /** max_pool: the interior fast path (same interior fields as {@link #fastDw}). */
+        public boolean fastPool;
         public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
         /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
         public boolean rowsBelow, colsBefore;
@@ -342,6 +344,7 @@ public final class NnKernels {
         DType dt = n.input(0).dtype();
         m.lowest = dt.isFloat() ? CTypes.literal(dt, Double.NEGATIVE_INFINITY) : CTypes.literal(dt, dt.minValue());
         m.empty = CTypes.literal(dt, Double.NaN);
+        BlockedKernels.choosePool(t, m, dt);
         return m;
     }
 
