@@ -82,7 +82,7 @@ class BlockedKernelsTest {
         // groups that are not depthwise; one input channel with many outputs (blocked per group)
         conv("grouped", Attrs.of("group", 2L, "pads", l(0, 1, 0, 1)), s(1, 6, 5, 6), s(10, 3, 2, 3));
         conv("multiplier", Attrs.of("group", 1L, "strides", l(2, 2), "pads", l(4, 1, 5, 2)), s(1, 1, 19, 10), s(12, 1, 10, 4));
-        // a large chunk: more pixels than fit one gather chunk on the MCU budget, so chunks end mid-row
+        // more pixels than fit one gather chunk (host budget), so chunks end mid-row
         conv("chunks", relu, s(1, 16, 13, 17), s(9, 16, 3, 3));
         // fewer pixels than a vector: matrix-vector products (1x1 plane, batch 2 with residual; a 2x2 plane)
         conv("gemv_1x1", Attrs.of("activation", "hard_sigmoid", "activation_params", new double[] {0.2, 0.5}), s(2, 12, 1, 1), s(20, 12, 1, 1), true, true);
@@ -198,9 +198,12 @@ class BlockedKernelsTest {
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
         assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked);
         NnKernels.Window scalar = lower(m4, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
-        assertTrue(scalar.blocked && !scalar.gemm.vector);
+        assertTrue(scalar.blocked && !scalar.gemm.vector && !scalar.gemm.scratch);
         assertEquals(1, scalar.gemm.lanes);
-        // why: a depthwise plane beyond the MCU's scratch budget takes the interior fast path, which needs no scratch
+        assertEquals(0, 100 % scalar.gemm.tile, "MCU tiles divide the plane (no partial tile in scratch)");
+        // why: MCU arenas must not grow, so convs that would gather columns into scratch keep the generic kernel
+        assertFalse(lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3)).blocked);
+        // why: MCUs take the depthwise interior fast path, which needs no scratch
         NnKernels.Window big = lower(m4, Attrs.of("group", 8L, "pads", l(1, 1, 1, 1)), s(1, 8, 64, 64), s(8, 1, 3, 3));
         assertTrue(!big.paddedDw && big.fastDw);
         NnKernels.Window small = lower(m0, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));

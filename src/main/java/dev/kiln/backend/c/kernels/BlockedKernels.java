@@ -31,10 +31,8 @@ public final class BlockedKernels {
     static final int ROWS_VECTOR = 8, ROWS_SCALAR = 4;
     /** Pixel vectors per block on scalar FPUs (one lane each), giving 16 accumulators of 32 registers. */
     static final int VECTORS_SCALAR = 4;
-    /** Bytes of scratch an im2col chunk may take on speed targets with vectors, and on MCUs. */
-    private static final long CHUNK_BYTES_HOST = 32 * 1024, CHUNK_BYTES_MCU = 2 * 1024;
-    /** Largest padded depthwise plane (with its flat output row) taken from the arena on targets without vectors. */
-    private static final long DW_PLANE_BYTES_MCU = 8 * 1024;
+    /** Bytes of scratch a chunk of gathered columns may take (targets with vectors; MCUs gather nothing). */
+    private static final long CHUNK_BYTES_HOST = 32 * 1024;
 
     /** One accumulator of a block: its C name, the pixel vector it multiplies and its place in {@code tmp}. */
     public static final class Acc {
@@ -185,16 +183,18 @@ public final class BlockedKernels {
             m.gemv = true;
             return;
         }
-        int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : (int) Math.min(VECTORS_SCALAR, m.outPlane);
-        long tile = (long) lanes * vectors;
         boolean direct = m.taps == 1 && m.d.stride == 1 && m.h.stride == 1 && m.w.stride == 1
                 && m.outPlane == m.inPlane && m.d.padBegin == 0 && m.h.padBegin == 0 && m.w.padBegin == 0;
+        // why: on MCUs the arena must not grow: no gathered columns (the generic kernel needs no scratch), and pixel
+        // tiles that divide the plane, so the direct path has no partial tile to copy
+        if (lanes == 1 && !direct) return;
+        int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : scalarVectors(m.outPlane);
+        long tile = (long) lanes * vectors;
         long chunk = 0;
         if (direct) {
             k.scratchBytes = m.outPlane % tile == 0 ? 0 : m.wStride * tile * 4;
         } else {
-            long budget = lanes > 1 ? CHUNK_BYTES_HOST : CHUNK_BYTES_MCU;
-            long tiles = Math.max(1, budget / (m.wStride * tile * 4));
+            long tiles = Math.max(1, CHUNK_BYTES_HOST / (m.wStride * tile * 4));
             tiles = Math.min(tiles, (m.outPlane + tile - 1) / tile);
             chunk = tiles * tile;
             k.scratchBytes = m.wStride * chunk * 4;
@@ -222,6 +222,12 @@ public final class BlockedKernels {
             m.gemm.gatherTables.add(new NnKernels.Table("ghi_w", hi));
         }
         m.blocked = true;
+    }
+
+    /** One-lane vectors per tile on scalar FPUs: the first of 4, 5, 3, 2, 1 that divides the pixels (at most 20 accumulators). */
+    static int scalarVectors(long pixels) {
+        for (int v : new int[] {4, 5, 3, 2}) if (pixels % v == 0) return v;
+        return 1;
     }
 
     /**
@@ -259,8 +265,8 @@ public final class BlockedKernels {
         long flatRound = (flatLen + lanes - 1) / lanes * lanes;
         long slack = flatRound - flatLen;
         long bytes = (ph * pw + slack + flatRound) * 4;
-        // why: the padded plane lives in the arena; on MCUs a large one would cost more RAM than it saves time
-        if (t.vectorBytes() > 0 || bytes <= DW_PLANE_BYTES_MCU) {
+        // why: the padded plane lives in the arena, which must not grow on MCUs: they take the interior path
+        if (t.vectorBytes() > 0) {
             m.paddedDw = true;
             m.flatDw = flat;
             m.padH = ph;

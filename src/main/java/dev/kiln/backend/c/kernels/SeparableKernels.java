@@ -94,10 +94,10 @@ public final class SeparableKernels {
         if (dw.d.in != 1 || dw.d.out != 1 || dw.d.kernel != 1) return;
         int lanes = Math.max(1, t.vectorBytes() / 4);
         int rows = (int) Math.min(lanes > 1 ? BlockedKernels.ROWS_VECTOR : BlockedKernels.ROWS_SCALAR, m.outChannels);
-        long want = lanes > 1 ? 2L * lanes : BlockedKernels.VECTORS_SCALAR;
-        long rowsPer = Math.min(dw.h.out, Math.max(1, (want + dw.w.out - 1) / dw.w.out));
+        // why: on MCUs the scratch stays the one row of the compact form (the arena must not grow), in tiles that divide it
+        long rowsPer = lanes > 1 ? Math.min(dw.h.out, Math.max(1, (2L * lanes + dw.w.out - 1) / dw.w.out)) : 1;
         long pixels = rowsPer * dw.w.out;
-        int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : (int) Math.min(BlockedKernels.VECTORS_SCALAR, pixels);
+        int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : BlockedKernels.scalarVectors(pixels);
         long tile = (long) lanes * vectors;
         long ld = (pixels + tile - 1) / tile * tile;
         Value wp = n.input(2);
