@@ -99,6 +99,25 @@ static inline int32_t kiln_requantize_q31(int32_t acc, int32_t m, int32_t shift)
     return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
+/*
+ * kiln_requantize_q31 for a multiplier m >= 0 and a shift in [-31, -1] (a right shift of 32 to 62 bits), as the DSP
+ * kernels use it: the result then fits in 30 bits (no saturation), and rounding half away from zero equals
+ * flooring (p + half - [p < 0]) / 2^right, where [p < 0] = [acc < 0] (m = 0 gives 0 either way), so one
+ * multiply-accumulate into 64 bits and two arithmetic shifts do it without a branch. The shifts of negative values
+ * rely on them shifting in sign bits, as GCC and Clang define it (the other helpers avoid it).
+ */
+static inline int32_t kiln_requantize_q31_r32(int32_t acc, int32_t m, int32_t shift)
+{
+    const int64_t p = (int64_t)acc * (int64_t)m + (((int64_t)1 << (30 - shift)) - (int64_t)(acc < 0));
+    return (int32_t)(p >> 32) >> (-1 - shift);
+}
+
+/* clamp(v, lo, hi) as int8 (v + zp from kiln_requantize_q31_r32 cannot overflow: no guard needed). */
+static inline int8_t kiln_clamp_s8(int32_t v, int32_t lo, int32_t hi)
+{
+    return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
 /* clamp(v + zp, lo, hi) without overflow (FixedPoint.addZeroPointAndClamp). */
 static inline int32_t kiln_add_zp_clamp(int32_t v, int32_t zp, int32_t lo, int32_t hi)
 {

@@ -8,6 +8,7 @@ import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.Value;
+import dev.kiln.ops.ConvGeometry;
 import dev.kiln.ops.Qadd;
 import dev.kiln.ops.QaveragePool;
 import dev.kiln.ops.Qconv;
@@ -32,6 +33,9 @@ import java.util.List;
  * Integer sums do not depend on their order, so both paths give the same bytes.
  */
 public final class Int8Kernels {
+    /** Output positions per block of the blocked DSP convolution (accumulators held in registers at once). */
+    static final int BLOCK = 6;
+
     private Int8Kernels() {}
 
     /**
@@ -54,6 +58,10 @@ public final class Int8Kernels {
         public final long base;
         /** Output zero point and clamp bounds (the fused activation as a range of the quantized output). */
         public final long zp, lo, hi;
+        /** Whether every multiplier is >= 0 and every shift in [-31, -1] ({@code kiln_requantize_q31_r32} applies). */
+        public final boolean fastShifts;
+        /** Whether the clamp is the whole int8 range (one {@code __ssat} on DSP targets). */
+        public final boolean fullRange;
 
         Requant(FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
             boolean same = true;
@@ -85,6 +93,8 @@ public final class Int8Kernels {
             this.zp = zp;
             this.lo = lo;
             this.hi = hi;
+            this.fastShifts = rightShiftsOf32AndMore(m);
+            this.fullRange = lo == -128 && hi == 127;
         }
 
         /** Bytes of the tables (0 per tensor). */
@@ -116,6 +126,22 @@ public final class Int8Kernels {
         public final boolean padded;
         /** Weight zero points per output channel when some is not 0 (imported models), else null. */
         public List<String> wz;
+        /**
+         * DSP, one group: the blocked kernel, four output positions at a time. Their windows go to 16-bit scratch
+         * interleaved by four taps ({@code col[(j / 4) * 16 + i * 4 + j % 4]} for tap j of position i), so each
+         * packed weight word, extended once, meets four positions: eight SMLADs per four weights.
+         */
+        public boolean blocked;
+        /** Blocked: a 1x1 kernel with stride 1 and no pads (position q of channel c is {@code x[c * plane + q]}). */
+        public boolean pointwise;
+        /** Blocked: weight quads per output channel ({@code wStride / 4}); whether they go two per loop turn. */
+        public long quads;
+        public boolean twoQuads;
+        /** Blocked: output positions per block, their numbers ({@code lanes}) and those after the first ({@code later}). */
+        public long block;
+        public final List<Integer> lanes = new ArrayList<>(), later = new ArrayList<>();
+        /** Depthwise on DSP: the fast kernel over a zero-padded 16-bit copy of each input plane (see {@link PaddedPlane}). */
+        public PaddedPlane plane;
 
         QConvModel(NnKernels.Window w, Requant rq, long xz, boolean hasBias, boolean dsp, boolean padded) {
             this.w = w;
@@ -132,6 +158,102 @@ public final class Int8Kernels {
     }
 
     /**
+     * The depthwise DSP kernel's view of a 2-D depthwise convolution: each input plane minus its zero point is copied
+     * into a zero-bordered 16-bit plane of {@code rows x cols} (the padding becomes zeros, which add nothing), so
+     * every output reads the same tap offsets without tap tables; horizontally adjacent taps are multiplied as
+     * pairs by one SMLAD, the others one by one.
+     */
+    public static final class PaddedPlane {
+        /** Padded plane size and elements, where the input's first element lands ({@code top * cols + left}), input height and width. */
+        public final long rows, cols, size, origin, inH, inW;
+        /** Output rows and columns, and the padded elements between two output rows and two output columns. */
+        public final long outH, outW, rowStep, colStep;
+        /** Tap pairs (two adjacent weights) and single taps, with their offsets in the padded plane. */
+        public final List<Tap> pairs = new ArrayList<>(), singles = new ArrayList<>();
+        /** The single taps' weights two to a register ({@code ws<index>}: {@code weight} low, {@code next} high or absent). */
+        public final List<Tap> singleWords = new ArrayList<>();
+        /** The copy: four input elements at a time up to {@code inW4} ({@code quads}: some), {@code -zx} in both halves, the extend-and-add intrinsic. */
+        public long inW4;
+        public boolean quads;
+        public String zxPair, xtab;
+
+        PaddedPlane(long rows, long cols, long origin, long inH, long inW, long outH, long outW, long rowStep, long colStep) {
+            this.rows = rows;
+            this.cols = cols;
+            this.size = rows * cols;
+            this.origin = origin;
+            this.inH = inH;
+            this.inW = inW;
+            this.outH = outH;
+            this.outW = outW;
+            this.rowStep = rowStep;
+            this.colStep = colStep;
+        }
+    }
+
+    /** A tap (or a pair of adjacent taps) of the depthwise DSP kernel: its number, weight index (and the next one's) and offset. */
+    public static final class Tap {
+        public final int index;
+        public final long weight, next, offset;
+        /** Single taps: the register {@code ws<word>} holding the weight, in its high half ({@code top}) or low half. */
+        public int word;
+        public boolean top, hasNext;
+
+        Tap(int index, long weight, long next, long offset) {
+            this.index = index;
+            this.weight = weight;
+            this.next = next;
+            this.offset = offset;
+            this.hasNext = next >= 0;
+        }
+    }
+
+    /** The depthwise DSP kernel's plane for {@code n}, or null where it does not apply (3-D, or a window row of one tap). */
+    private static PaddedPlane paddedPlane(Node n, NnKernels.Window w) {
+        ConvGeometry g = ConvGeometry.forConv(n.attrs(), n.input(0).shape(), n.input(1).shape());
+        // why: the padded copy is written for planes (1-D convs are planes of one row; 3-D ones stay on the table kernel)
+        if (g.rank() > 2 || w.d.kernel != 1) return null;
+        int r = g.rank();
+        int inH = r == 2 ? g.in[0] : 1, kh = r == 2 ? g.kernel[0] : 1, sh = r == 2 ? g.strides[0] : 1, dh = r == 2 ? g.dilations[0] : 1;
+        int top = r == 2 ? g.padsBegin[0] : 0, outH = r == 2 ? g.out[0] : 1;
+        int inW = g.in[r - 1], kw = g.kernel[r - 1], sw = g.strides[r - 1], dw = g.dilations[r - 1], left = g.padsBegin[r - 1], outW = g.out[r - 1];
+        long rows = Math.max(top + inH, (long) (outH - 1) * sh + (long) (kh - 1) * dh + 1);
+        long cols = Math.max(left + inW, (long) (outW - 1) * sw + (long) (kw - 1) * dw + 1);
+        PaddedPlane p = new PaddedPlane(rows, cols, top * cols + left, inH, inW, outH, outW, sh * cols, sw);
+        int pairs = 0, singles = 0;
+        for (int i = 0; i < kh; i++) {
+            int j = 0;
+            // why: only horizontally adjacent taps (dilation 1) are adjacent 16-bit elements that one word load reads
+            for (; dw == 1 && j + 1 < kw; j += 2) p.pairs.add(new Tap(pairs++, (long) i * kw + j, (long) i * kw + j + 1, i * dh * cols + j));
+            for (; j < kw; j++) {
+                Tap t = new Tap(singles, (long) i * kw + j, -1, i * dh * cols + (long) j * dw);
+                t.word = singles / 2;
+                t.top = singles % 2 == 1;
+                if (t.top) {
+                    Tap w0 = p.singleWords.get(t.word);
+                    p.singleWords.set(t.word, new Tap(t.word, w0.weight, t.weight, 0));
+                } else {
+                    p.singleWords.add(new Tap(t.word, t.weight, -1, 0));
+                }
+                p.singles.add(t);
+                singles++;
+            }
+        }
+        p.inW4 = inW & ~3L;
+        p.quads = p.inW4 > 0;
+        long xz = zeroPoint(n.input(0));
+        p.zxPair = ((-xz) & 0xFFFFL) * 0x10001L + "u";
+        p.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
+        return p;
+    }
+
+    /** Whether every multiplier is >= 0 with a shift in [-31, -1], so the DSP kernels may requantize with {@code kiln_requantize_q31_r32}. */
+    static boolean rightShiftsOf32AndMore(FixedPoint.Multiplier[] m) {
+        for (FixedPoint.Multiplier x : m) if (x.multiplier() < 0 || x.shift() > -1 || x.shift() < -31) return false;
+        return true;
+    }
+
+    /**
      * qconv: {@code y = clamp(requantize(B[c] + sum (x - zx) * w) + zy, act_min, act_max)} per output channel c,
      * 1-D to 3-D, groups, strides, dilations, pads; a depthwise kernel for one input channel per group and, on DSP
      * targets, the SMLAD kernel for the others.
@@ -145,15 +267,33 @@ public final class Int8Kernels {
         boolean padded = hasPad(n);
         List<String> wz = weightZeroPoints(n.input(1), w.outChannels);
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
-        boolean dsp = t.hasDsp() && !w.depthwise && wz == null && w.wStride >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        boolean packable = t.hasDsp() && wz == null && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        // why: the blocked kernel reads whole weight quads, and its requantization needs right shifts of 32 and more
+        boolean blocked = packable && w.groups == 1 && w.wStride % 4 == 0 && rq.fastShifts;
+        boolean dsp = blocked || packable && !w.depthwise && w.wStride >= 4;
+        PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
-            k.scratchBytes = w.wStride * 2;
+            // blocked: the block's windows, plus one window gathered contiguously first (1x1 gathers directly)
+            boolean pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
+            k.scratchBytes = (blocked ? BLOCK + (pointwise ? 0 : 1) : 1) * w.wStride * 2;
             k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride));
+        }
+        if (plane != null) {
+            k.systemHeaders.add("<arm_acle.h>");
+            k.scratchBytes = plane.size * 2;
         }
         k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
         QConvModel m = new QConvModel(w, rq, xz, n.input(2) != null, dsp, padded);
         m.wz = wz;
+        m.blocked = blocked;
+        m.quads = w.wStride / 4;
+        m.twoQuads = m.quads % 2 == 0;
+        m.block = BLOCK;
+        for (int i = 0; i < BLOCK; i++) m.lanes.add(i);
+        m.later.addAll(m.lanes.subList(1, BLOCK));
+        m.pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
+        m.plane = plane;
         return m;
     }
 
