@@ -33,6 +33,8 @@ public final class BlockedKernels {
     static final int VECTORS_SCALAR = 4;
     /** Bytes of scratch a chunk of gathered columns may take (targets with vectors; MCUs gather nothing). */
     private static final long CHUNK_BYTES_HOST = 32 * 1024;
+    /** Bytes of X columns a direct span may cover (about an L1 data cache). */
+    private static final long SPAN_BYTES = 32 * 1024;
 
     /** One accumulator of a block: its C name, the pixel vector it multiplies and its place in {@code tmp}. */
     public static final class Acc {
@@ -112,6 +114,8 @@ public final class BlockedKernels {
         public final boolean partial, hasFull;
         /** Gather: pixels per chunk (a multiple of {@link #tile}). */
         public final long chunk;
+        /** Direct: pixels per span (a multiple of {@link #tile}): each block of channels runs over a span's tiles. */
+        public long span;
         /** Whether the weights are read in the packed layout. */
         public final boolean packed;
         /** Elements of tmp (rows times tile). */
@@ -191,8 +195,11 @@ public final class BlockedKernels {
         int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : scalarVectors(m.outPlane);
         long tile = (long) lanes * vectors;
         long chunk = 0;
+        long span = tile;
         if (direct) {
             k.scratchBytes = m.outPlane % tile == 0 ? 0 : m.wStride * tile * 4;
+            // why: a span's columns stay in cache while every block of channels runs over them
+            span = Math.max(1, SPAN_BYTES / (m.wStride * tile * 4)) * tile;
         } else {
             long tiles = Math.max(1, CHUNK_BYTES_HOST / (m.wStride * tile * 4));
             tiles = Math.min(tiles, (m.outPlane + tile - 1) / tile);
@@ -202,6 +209,7 @@ public final class BlockedKernels {
         boolean packed = packable;
         if (packed) k.packed.put(1, pack(wv.constant(), m.groups, m.groupOut, rows, m.wStride));
         m.gemm = new Gemm(m, lanes, vectors, rows, direct, chunk, packed);
+        m.gemm.span = span;
         k.fpContract = true;
         if (!direct && m.d.in == 1 && m.d.out == 1 && m.d.kernel == 1) {
             int[] lo = new int[m.w.kernel], hi = new int[m.w.kernel];
