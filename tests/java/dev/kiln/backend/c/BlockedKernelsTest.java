@@ -67,6 +67,26 @@ class BlockedKernelsTest {
 
     private void conv(String name, Attrs a, int[] x, int[] w) { conv(name, a, x, w, true, false); }
 
+    /** A separable_conv job: X [N, C, H, W], mid = C * r intermediate and m output channels, both biases, optional Z. */
+    private void separable(String name, Attrs a, int[] x, int mid, int m, boolean z) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        Value vx = g.addInput("x", xv.type());
+        List<Value> ins = new ArrayList<>(List.of(vx, g.addConstant("wd", random(mid, 1, 3, 3)), g.addConstant("wp", random(m, mid, 1, 1)),
+                g.addConstant("bd", random(mid)), g.addConstant("bp", random(m))));
+        List<NdArray> inputs = new ArrayList<>(List.of(xv));
+        if (z) {
+            Graph probe = new Graph("probe");
+            List<Value> pin = new ArrayList<>(List.of(probe.addInput("x", xv.type()), probe.addConstant("wd", random(mid, 1, 3, 3)),
+                    probe.addConstant("wp", random(m, mid, 1, 1))));
+            NdArray zv = random(probe.addNode(Ops.SEPARABLE_CONV, "n", pin, a).output(0).shape().dims());
+            ins.add(g.addInput("z", zv.type()));
+            inputs.add(zv);
+        }
+        g.addOutput(g.addNode(Ops.SEPARABLE_CONV, "n", ins, a).output(0));
+        jobs.add(new Checker.Job(name, g, inputs));
+    }
+
     private static int[] s(int... d) { return d; }
 
     private void addCases() {
@@ -128,6 +148,12 @@ class BlockedKernelsTest {
                     "dilations", l(2, 1))).output(0));
             jobs.add(new Checker.Job("maxpool_pad_dil", g2, List.of(xv)));
         }
+        // separable_conv's fast form: rows wider than a vector (the vector interior), several rows per chunk, a
+        // channel multiplier of 2, both activations, residual; and strided
+        separable("sep_wide", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1), "dw_activation", "relu", "activation", "relu"),
+                s(1, 3, 5, 37), 6, 11, true);
+        separable("sep_small_rows", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1)), s(2, 4, 6, 5), 4, 9, false);
+        separable("sep_stride", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 5, 9, 23), 5, 7, false);
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");

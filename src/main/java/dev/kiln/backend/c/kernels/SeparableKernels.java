@@ -40,6 +40,9 @@ public final class SeparableKernels {
         public BlockedKernels.Gemm gemm;
         public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
         public boolean rowsBelow, colsBefore, hasInterior;
+        /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
+        public boolean vecInterior;
+        public final java.util.List<BlockedKernels.Vec> dwTaps = new java.util.ArrayList<>();
         public long hRowStep;
         public final java.util.List<NnKernels.Table> planeTables = new java.util.ArrayList<>();
         /** Names the blocked product's template reads: output plane, pointwise bias, output channels. */
@@ -113,6 +116,10 @@ public final class SeparableKernels {
         m.owLo = w[0];
         m.owHi = w[1];
         m.hasInterior = h[0] < h[1] && w[0] < w[1];
+        m.vecInterior = m.hasInterior && lanes > 1 && dw.w.stride == 1 && m.owHi - m.owLo >= lanes;
+        for (int kh = 0; kh < dw.h.kernel; kh++)
+            for (int kw = 0; kw < dw.w.kernel; kw++)
+                m.dwTaps.add(new BlockedKernels.Vec(kh * dw.w.kernel + kw, kh * dw.h.dilStep + kw * dw.w.dilStep));
         m.hRowStep = (long) dw.h.stride * dw.h.inStep;
         m.rowsBelow = m.ohLo > 0;
         m.colsBefore = m.owLo > 0;
