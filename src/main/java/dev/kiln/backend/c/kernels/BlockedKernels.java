@@ -345,10 +345,13 @@ public final class BlockedKernels {
         for (NnKernels.Table tb : m.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
     }
 
-    /** Whether a gemm's B operand may be stored transposed for this node (a float constant only it reads). */
+    /**
+     * Whether a gemm's B operand may be stored transposed for this node (a float constant only it reads, on a target
+     * with vectors: a scalar FPU does better with the dot products, which keep the sum in a register).
+     */
     static boolean mayPackB(Node n, Target t) {
         Value b = n.input(1);
-        return t.optimizeForSpeed() && n.output(0).dtype() == DType.F32 && b.isConstant() && b.uses().size() == 1;
+        return t.optimizeForSpeed() && t.vectorBytes() > 0 && n.output(0).dtype() == DType.F32 && b.isConstant() && b.uses().size() == 1;
     }
 
     /** B [n][k] stored as [k][n]. */
