@@ -169,4 +169,16 @@ static inline int32_t kiln_exp2_neg_q16(int32_t t)
     return (int32_t)((p + ((uint64_t)1 << (right - 1))) >> right);
 }
 
+/*
+ * KILN_FP_CONTRACT marks a float kernel whose products and sums may be fused (a * b + c as one FMA, rounded once):
+ * -std=c99 turns contraction off for a whole file, which halves the throughput of the float kernels, while the
+ * int8 kernels must round a product before adding to it, bit for bit. So only the float kernels that ask for it
+ * (KernelModel.fpContract) get it, one function at a time. Their results move within float rounding.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KILN_FP_CONTRACT __attribute__((optimize("fp-contract=fast")))
+#else
+#define KILN_FP_CONTRACT
+#endif
+
 #endif /* KILN_RUNTIME_H */

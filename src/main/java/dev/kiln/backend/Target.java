@@ -147,6 +147,16 @@ public final class Target {
      * the layout pass keeps tensors in.
      */
     public String layout() { return p.getProperty("layout", "nchw").trim().toLowerCase(java.util.Locale.ROOT); }
+    /**
+     * Bytes of the SIMD registers the float kernels block for ({@code vector.bytes}: 64 on AVX-512 hosts, 16 on
+     * Neon or Helium, 0 for scalar FPUs); 0 when the descriptor does not say.
+     */
+    public int vectorBytes() { return Integer.parseInt(p.getProperty("vector.bytes", "0").trim()); }
+    /**
+     * Whether the kernels should favour speed over code size ({@code optimize=speed}, the default) rather than
+     * size ({@code optimize=size}: the compact generic kernels, for small-flash MCUs).
+     */
+    public boolean optimizeForSpeed() { return !p.getProperty("optimize", "speed").trim().equals("size"); }
     /** The qemu boards in order of preference. */
     public List<Board> boards() { return List.copyOf(boards); }
 

@@ -56,6 +56,11 @@ public final class KernelModel {
     public final Map<Integer, NdArray> packed = new TreeMap<>();
     /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
     public final Set<String> systemHeaders = new TreeSet<>();
+    /**
+     * Whether the kernel's float products and sums may be fused into FMAs ({@code KILN_FP_CONTRACT} of
+     * kiln_runtime.h; set by float lowerings whose results are compared within a tolerance, never by int8 ones).
+     */
+    public boolean fpContract;
     /** Bytes of constant tables the kernel declares itself (requantization multipliers, lookup tables). */
     public long tableBytes;
 

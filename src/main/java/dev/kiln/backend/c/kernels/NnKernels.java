@@ -77,6 +77,8 @@ public final class NnKernels {
         /** Table names ({@code lo_w}, ...) for this axis; {@code den} (average_pool's divisor) may name the count table. */
         public final String lo, hi, start, count;
         public String den;
+        /** Padding before the first input element (convs and pools). */
+        public int padBegin;
 
         Axis(String name, int in, int out, int kernel, int stride, int dilation, long inStep, long outStep, long kStep) {
             this.in = in;
@@ -118,6 +120,36 @@ public final class NnKernels {
         public CActivation act;
         /** max_pool: the lowest value (the start of a max) and the value of a window with no input in it. */
         public String lowest, empty;
+        /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
+        public boolean blocked;
+        public BlockedKernels.Gemm gemm;
+        /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
+        public boolean gemv;
+        /**
+         * Depthwise conv: the interior fast path applies to output rows [ohLo, ohHi) and columns [owLo, owHi); an
+         * interior row oh starts at input element {@code oh * hRowStep - rowShift}, its first interior window at
+         * {@code colStart} further.
+         */
+        public boolean fastDw;
+        /** max_pool: the interior fast path (same interior fields as {@link #fastDw}). */
+        public boolean fastPool;
+        public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
+        /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
+        public boolean rowsBelow, colsBefore;
+        /**
+         * Depthwise conv through a zero-padded plane in scratch ({@code padH x padW}, X's first element at
+         * {@code padOrigin}): {@code flatDw} (stride 1) computes {@code flatLen} outputs over the flattened plane, as
+         * if rows were padW long, and keeps the first w.out of each row; else row by row. {@code hTapStep} and
+         * {@code hOutStep}: padded elements between two tap rows and between two output rows.
+         */
+        public boolean paddedDw, flatDw;
+        public long padH, padW, padPlane, flatLen, padOrigin, hTapStep, hOutStep;
+        /** Flat depthwise with a GCC vector type of dwVectorBytes (behind __GNUC__): its taps (index, flat offset). */
+        public boolean dwVector;
+        public int dwVectorBytes;
+        public final List<BlockedKernels.Vec> dwTaps = new ArrayList<>();
+        /** The tables of the height and width axes only (the fast depthwise path reads no depth table). */
+        public final List<Table> planeTables = new ArrayList<>();
 
         Window(Axis[] a) {
             d = a[0];
@@ -147,6 +179,7 @@ public final class NnKernels {
         long inStep = 1, outStep = 1, kStep = 1;
         for (int i = AXES - 1; i >= 0; i--) {
             axes[i] = new Axis(AXIS_NAMES[i], c[i][0], c[i][6], c[i][1], c[i][2], c[i][3], inStep, outStep, kStep);
+            axes[i].padBegin = c[i][4];
             inStep *= c[i][0];
             outStep *= c[i][6];
             kStep *= c[i][1];
@@ -212,7 +245,19 @@ public final class NnKernels {
             m.tables.add(new Table(a.hi, tb[1]));
             m.tables.add(new Table(a.start, tb[2]));
         }
+        BlockedKernels.chooseConv(k, n, t, m);
+        contract(k, n);
         return m;
+    }
+
+    /**
+     * Lets a float kernel fuse its products and sums into FMAs ({@link KernelModel#fpContract}); never an integer or
+     * quantized one, whose rounding is bit-exact.
+     */
+    private static void contract(KernelModel k, Node n) {
+        boolean floats = n.output(0).dtype().isFloat();
+        for (dev.kiln.ir.Value v : n.inputs()) if (v != null && !v.dtype().isFloat()) floats = false;
+        if (floats) k.fpContract = true;
     }
 
     /** Whether {@code v} is produced by an alias op (sharing its input's buffer). */
@@ -299,6 +344,7 @@ public final class NnKernels {
         DType dt = n.input(0).dtype();
         m.lowest = dt.isFloat() ? CTypes.literal(dt, Double.NEGATIVE_INFINITY) : CTypes.literal(dt, dt.minValue());
         m.empty = CTypes.literal(dt, Double.NaN);
+        BlockedKernels.choosePool(t, m, dt);
         return m;
     }
 
@@ -431,6 +477,12 @@ public final class NnKernels {
         m.affine = true;
         DType dt = n.output(0).dtype();
         types(m, dt);
+        // why: with B^T stored as B (packed at compile time) the product adds contiguous rows of B, which vectorises
+        if (tb && !m.integer && m.n > 1 && BlockedKernels.mayPackB(n, t)) {
+            k.packed.put(1, BlockedKernels.transpose(n.input(1).constant(), (int) m.n, (int) m.k));
+            m.bInner = m.n;
+            m.bCol = 1;
+        }
         m.axpy = !m.integer && m.bCol == 1 && m.n > 1;
         double alpha = at.getFloat("alpha", 1.0), beta = at.getFloat("beta", 1.0);
         boolean hasC = n.input(2) != null;
@@ -447,6 +499,7 @@ public final class NnKernels {
             m.addC = hasC && beta != 0.0;
         }
         m.epilogue = m.scale || m.addC;
+        contract(k, n);
         m.act = CActivation.fused(n);
         m.storeAct = m.act.present && !m.epilogue;
         if (m.addC) {
@@ -479,6 +532,7 @@ public final class NnKernels {
         m.axpy = !m.integer && m.n > 1;
         m.act = CActivation.fused(n);
         m.storeAct = m.act.present;
+        contract(k, n);
         Shape ab = batchOf(as), bb = batchOf(bs), batch = Broadcast.shape(ab, bb);
         int[] ia = Broadcast.indexMap(ab, batch), ib = Broadcast.indexMap(bb, batch);
         m.batch = batch.size();

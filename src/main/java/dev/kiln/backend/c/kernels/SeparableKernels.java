@@ -31,6 +31,24 @@ public final class SeparableKernels {
         public final String wd, wp, bd, bp, z;
         /** The final fused activation. */
         public final CActivation act;
+        /**
+         * The fast form (float32 on speed targets): {@code rowsPer} output rows at a time, their depthwise values
+         * in scratch rows {@code ld} floats long (interior columns [owLo, owHi) of rows [ohLo, ohHi) without tables),
+         * then the 1×1 half as the blocked product {@link #gemm} over those pixels (Wp packed when constant).
+         */
+        public boolean fast;
+        public BlockedKernels.Gemm gemm;
+        public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
+        public boolean rowsBelow, colsBefore, hasInterior;
+        /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
+        public boolean vecInterior;
+        public final java.util.List<BlockedKernels.Vec> dwTaps = new java.util.ArrayList<>();
+        public long hRowStep;
+        public final java.util.List<NnKernels.Table> planeTables = new java.util.ArrayList<>();
+        /** Names the blocked product's template reads: output plane, pointwise bias, output channels. */
+        public final long outPlane;
+        public final boolean hasBias;
+        public final long groupOut;
 
         Separable(KernelModel k, Node n, NnKernels.Window dw) {
             this.dw = dw;
@@ -46,6 +64,9 @@ public final class SeparableKernels {
             bp = k.ins.size() > 4 ? k.ins.get(4).name : null;
             z = k.ins.size() > 5 ? k.ins.get(5).name : null;
             act = CActivation.fused(n);
+            outPlane = dw.outPlane;
+            hasBias = hasPwBias;
+            groupOut = outChannels;
         }
     }
 
@@ -62,7 +83,52 @@ public final class SeparableKernels {
         // why: the store reads Z[i] just before writing Y[i], so Y may take Z's buffer, unless that is also X's (read later)
         if (z != null && z != n.input(0) && !aliased(z) && !aliased(n.input(0))) k.inPlaceInput = 5;
         k.scratchBytes = m.mid * m.rowLen * n.output(0).dtype().byteSize();
+        // why: float only (the op has no int8 form), so its products and sums may fuse into FMAs
+        k.fpContract = n.output(0).dtype().isFloat();
+        fast(k, n, t, m);
         return m;
+    }
+
+    /** Chooses the fast form (see {@link Separable#fast}) where it applies. */
+    private static void fast(KernelModel k, Node n, Target t, Separable m) {
+        NnKernels.Window dw = m.dw;
+        // why: the fast form is float32 on speed targets, for 1-d and 2-d windows
+        if (n.output(0).dtype() != dev.kiln.ir.DType.F32 || !t.optimizeForSpeed()) return;
+        if (dw.d.in != 1 || dw.d.out != 1 || dw.d.kernel != 1) return;
+        int lanes = Math.max(1, t.vectorBytes() / 4);
+        int rows = (int) Math.min(lanes > 1 ? BlockedKernels.ROWS_VECTOR : BlockedKernels.ROWS_SCALAR, m.outChannels);
+        // why: on MCUs the scratch stays the one row of the compact form (the arena must not grow), in tiles that divide it
+        long rowsPer = lanes > 1 ? Math.min(dw.h.out, Math.max(1, (2L * lanes + dw.w.out - 1) / dw.w.out)) : 1;
+        long pixels = rowsPer * dw.w.out;
+        int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : BlockedKernels.scalarVectors(pixels);
+        long tile = (long) lanes * vectors;
+        long ld = (pixels + tile - 1) / tile * tile;
+        Value wp = n.input(2);
+        boolean packed = wp.isConstant() && wp.uses().size() == 1;
+        if (packed) k.packed.put(2, BlockedKernels.pack(wp.constant(), 1, (int) m.outChannels, rows, m.mid));
+        m.gemm = new BlockedKernels.Gemm(m.mid, pixels, (int) m.outChannels, lanes, vectors, rows, false, ld, packed);
+        m.rowsPer = rowsPer;
+        m.ld = ld;
+        m.scratchFloats = m.mid * ld;
+        long[] h = BlockedKernels.interior(dw.h), w = BlockedKernels.interior(dw.w);
+        m.ohLo = h[0];
+        m.ohHi = h[1];
+        m.owLo = w[0];
+        m.owHi = w[1];
+        m.hasInterior = h[0] < h[1] && w[0] < w[1];
+        m.vecInterior = m.hasInterior && lanes > 1 && dw.w.stride == 1 && m.owHi - m.owLo >= lanes;
+        for (int kh = 0; kh < dw.h.kernel; kh++)
+            for (int kw = 0; kw < dw.w.kernel; kw++)
+                m.dwTaps.add(new BlockedKernels.Vec(kh * dw.w.kernel + kw, kh * dw.h.dilStep + kw * dw.w.dilStep));
+        m.hRowStep = (long) dw.h.stride * dw.h.inStep;
+        m.rowsBelow = m.ohLo > 0;
+        m.colsBefore = m.owLo > 0;
+        m.rowShift = (long) dw.h.padBegin * dw.h.inStep;
+        m.colStart = m.owLo * dw.w.stride - dw.w.padBegin;
+        java.util.Set<String> depth = java.util.Set.of(dw.d.lo, dw.d.hi, dw.d.start);
+        for (NnKernels.Table tb : dw.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
+        k.scratchBytes = m.scratchFloats * 4;
+        m.fast = true;
     }
 
     private static boolean aliased(Value v) {

@@ -1,0 +1,238 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.backend.Target;
+import dev.kiln.backend.c.kernels.NnKernels;
+import dev.kiln.check.Checker;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.OpDef;
+import dev.kiln.ops.Ops;
+import dev.kiln.toolchain.CProgramRunner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fast float conv paths of BlockedKernels against the interpreter: the register-blocked product (direct 1×1
+ * with and without a partial tile, gathered columns by row segment and in 3-d, groups, a channel multiplier, tail
+ * channels, residual and activation epilogues, packed and unpacked weights), the depthwise padded-plane kernel
+ * (flat at stride 1, row by row when strided or dilated) and gemm with B^T packed. Run on the host under ASan and
+ * UBSan (16-float vectors), on the Cortex-M4F under qemu (one lane, small scratch budgets) and on the host with
+ * {@code KILN_NO_VECTOR_EXT} defined (the portable fallback loops compilers without GCC vectors get).
+ */
+class BlockedKernelsTest {
+    private final Random rnd = new Random(11);
+    private final List<Checker.Job> jobs = new ArrayList<>();
+
+    private NdArray random(int... dims) {
+        NdArray a = NdArray.zeros(DType.F32, Shape.of(dims));
+        for (int i = 0; i < a.size(); i++) a.setDouble(i, rnd.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static long[] l(long... v) { return v; }
+
+    /** A conv job: X a graph input, W, B (null: none) constants, Z (null: none) a second graph input. */
+    private void conv(String name, Attrs a, int[] x, int[] w, boolean bias, boolean z) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x), wv = random(w);
+        Value vx = g.addInput("x", xv.type());
+        List<Value> ins = new ArrayList<>(List.of(vx, g.addConstant("w", wv)));
+        ins.add(bias ? g.addConstant("b", random(w[0])) : null);
+        List<NdArray> inputs = new ArrayList<>(List.of(xv));
+        if (z) {
+            Graph probe = new Graph("probe");
+            Node pn = probe.addNode(Ops.CONV, "n", List.of(probe.addInput("x", xv.type()), probe.addConstant("w", wv)), a);
+            NdArray zv = random(pn.output(0).shape().dims());
+            ins.add(g.addInput("z", zv.type()));
+            inputs.add(zv);
+        }
+        g.addOutput(g.addNode(Ops.CONV, "n", ins, a).output(0));
+        jobs.add(new Checker.Job(name, g, inputs));
+    }
+
+    private void conv(String name, Attrs a, int[] x, int[] w) { conv(name, a, x, w, true, false); }
+
+    /** A separable_conv job: X [N, C, H, W], mid = C * r intermediate and m output channels, both biases, optional Z. */
+    private void separable(String name, Attrs a, int[] x, int mid, int m, boolean z) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        Value vx = g.addInput("x", xv.type());
+        List<Value> ins = new ArrayList<>(List.of(vx, g.addConstant("wd", random(mid, 1, 3, 3)), g.addConstant("wp", random(m, mid, 1, 1)),
+                g.addConstant("bd", random(mid)), g.addConstant("bp", random(m))));
+        List<NdArray> inputs = new ArrayList<>(List.of(xv));
+        if (z) {
+            Graph probe = new Graph("probe");
+            List<Value> pin = new ArrayList<>(List.of(probe.addInput("x", xv.type()), probe.addConstant("wd", random(mid, 1, 3, 3)),
+                    probe.addConstant("wp", random(m, mid, 1, 1))));
+            NdArray zv = random(probe.addNode(Ops.SEPARABLE_CONV, "n", pin, a).output(0).shape().dims());
+            ins.add(g.addInput("z", zv.type()));
+            inputs.add(zv);
+        }
+        g.addOutput(g.addNode(Ops.SEPARABLE_CONV, "n", ins, a).output(0));
+        jobs.add(new Checker.Job(name, g, inputs));
+    }
+
+    private static int[] s(int... d) { return d; }
+
+    private void addCases() {
+        Attrs relu = Attrs.of("activation", "relu");
+        // blocked product, direct 1x1: full tiles only (8x8), a partial tile (5x7), tail channels (19 = 2 x 8 + 3)
+        conv("pw_full", relu, s(1, 5, 8, 8), s(19, 5, 1, 1));
+        conv("pw_partial", Attrs.EMPTY, s(1, 6, 5, 7), s(9, 6, 1, 1), false, false);
+        conv("pw_batch_z", Attrs.of("activation", "leaky_relu", "activation_params", new double[] {0.1}), s(2, 3, 4, 9), s(12, 3, 1, 1), true, true);
+        // gathered columns: 3x3 pad 1; strided with asymmetric pads and dilation, fewer channels than a block
+        conv("k3_pad", relu, s(1, 3, 9, 11), s(10, 3, 3, 3), true, true);
+        conv("k3_stride_dil", Attrs.of("strides", l(2, 1), "dilations", l(1, 2), "pads", l(1, 0, 2, 3)), s(1, 4, 10, 7), s(7, 4, 3, 2));
+        conv("k1_stride2", Attrs.of("strides", l(2, 2)), s(1, 5, 9, 9), s(11, 5, 1, 1));
+        // groups that are not depthwise; one input channel with many outputs (blocked per group)
+        conv("grouped", Attrs.of("group", 2L, "pads", l(0, 1, 0, 1)), s(1, 6, 5, 6), s(10, 3, 2, 3));
+        conv("multiplier", Attrs.of("group", 1L, "strides", l(2, 2), "pads", l(4, 1, 5, 2)), s(1, 1, 19, 10), s(12, 1, 10, 4));
+        // more pixels than fit one gather chunk (host budget), so chunks end mid-row
+        conv("chunks", relu, s(1, 16, 13, 17), s(9, 16, 3, 3));
+        // fewer pixels than a vector: matrix-vector products (1x1 plane, batch 2 with residual; a 2x2 plane)
+        conv("gemv_1x1", Attrs.of("activation", "hard_sigmoid", "activation_params", new double[] {0.2, 0.5}), s(2, 12, 1, 1), s(20, 12, 1, 1), true, true);
+        conv("gemv_2x2", Attrs.EMPTY, s(1, 7, 2, 2), s(5, 7, 1, 1));
+        // 1-d and 3-d
+        conv("conv1d", Attrs.of("strides", l(2), "pads", l(1, 2)), s(1, 3, 23), s(6, 3, 3));
+        conv("conv3d", Attrs.of("pads", l(1, 0, 1, 0, 1, 1)), s(1, 2, 4, 5, 6), s(5, 2, 3, 2, 2));
+        // depthwise: flat (stride 1) with residual and activation; strided; dilated; channel multiplier 2; 1-d
+        conv("dw_flat_z", Attrs.of("group", 5L, "pads", l(1, 1, 1, 1), "activation", "clip", "activation_params", new double[] {0.0, 0.5}),
+                s(1, 5, 7, 5), s(5, 1, 3, 3), true, true);
+        conv("dw_flat", Attrs.of("group", 4L, "pads", l(2, 2, 2, 2)), s(2, 4, 11, 13), s(4, 1, 5, 5));
+        conv("dw_stride", Attrs.of("group", 3L, "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 3, 9, 8), s(3, 1, 3, 3), false, false);
+        conv("dw_dil", Attrs.of("group", 3L, "dilations", l(2, 2), "pads", l(2, 2, 2, 2)), s(1, 3, 6, 7), s(3, 1, 3, 3));
+        conv("dw_mult2", Attrs.of("group", 3L, "pads", l(1, 1, 1, 1)), s(1, 3, 6, 6), s(6, 1, 3, 3));
+        conv("dw_1d", Attrs.of("group", 4L, "pads", l(1, 1)), s(1, 4, 9), s(4, 1, 3));
+        // weights as a graph input (read unpacked) and one constant shared by two convs (unpacked)
+        {
+            Graph g = new Graph("w_input");
+            NdArray xv = random(1, 4, 6, 6), wv = random(9, 4, 3, 3);
+            Value x = g.addInput("x", xv.type()), w = g.addInput("w", wv.type());
+            g.addOutput(g.addNode(Ops.CONV, "n", List.of(x, w), Attrs.of("pads", l(1, 1, 1, 1))).output(0));
+            jobs.add(new Checker.Job("w_input", g, List.of(xv, wv)));
+        }
+        {
+            Graph g = new Graph("w_shared");
+            NdArray xv = random(1, 8, 5, 5);
+            Value x = g.addInput("x", xv.type()), w = g.addConstant("w", random(8, 8, 1, 1));
+            Value y1 = g.addNode(Ops.CONV, "a", List.of(x, w), Attrs.EMPTY).output(0);
+            g.addOutput(g.addNode(Ops.CONV, "b", List.of(y1, w), Attrs.EMPTY).output(0));
+            jobs.add(new Checker.Job("w_shared", g, List.of(xv)));
+        }
+        // max_pool's interior path: ceil_mode with a partial last window, pads and dilation, NaNs (one all-NaN window)
+        {
+            NdArray xv = random(1, 2, 9, 11);
+            for (int i : new int[] {0, 1, 11, 12, 30, 31, 57}) xv.setDouble(i, Double.NaN);
+            Graph g = new Graph("maxpool_nan");
+            Value x = g.addInput("x", xv.type());
+            g.addOutput(g.addNode(Ops.MAX_POOL, "n", List.of(x), Attrs.of("kernel_shape", l(2, 2), "strides", l(2, 2), "ceil_mode", 1L)).output(0));
+            jobs.add(new Checker.Job("maxpool_nan", g, List.of(xv)));
+            Graph g2 = new Graph("maxpool_pad_dil");
+            Value x2 = g2.addInput("x", xv.type());
+            g2.addOutput(g2.addNode(Ops.MAX_POOL, "n", List.of(x2), Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 1, 2, 0),
+                    "dilations", l(2, 1))).output(0));
+            jobs.add(new Checker.Job("maxpool_pad_dil", g2, List.of(xv)));
+        }
+        // separable_conv's fast form: rows wider than a vector (the vector interior), several rows per chunk, a
+        // channel multiplier of 2, both activations, residual; and strided
+        separable("sep_wide", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1), "dw_activation", "relu", "activation", "relu"),
+                s(1, 3, 5, 37), 6, 11, true);
+        separable("sep_small_rows", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1)), s(2, 4, 6, 5), 4, 9, false);
+        separable("sep_stride", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 5, 9, 23), 5, 7, false);
+        // gemm with trans_b: B^T packed as B
+        {
+            Graph g = new Graph("gemm_tb");
+            NdArray xv = random(3, 20);
+            Value x = g.addInput("x", xv.type());
+            g.addOutput(g.addNode(Ops.GEMM, "n", List.of(x, g.addConstant("b", random(7, 20)), g.addConstant("c", random(7))),
+                    Attrs.of("trans_b", 1L, "activation", "relu")).output(0));
+            jobs.add(new Checker.Job("gemm_tb", g, List.of(xv)));
+        }
+    }
+
+    private void runAndCompare(Target t, boolean sanitize) {
+        addCases();
+        List<Checker.Outcome> got = new CProgramRunner(t, sanitize, null).runAll(jobs);
+        assertEquals(jobs.size(), got.size());
+        for (int j = 0; j < jobs.size(); j++) {
+            Checker.Job job = jobs.get(j);
+            Checker.Outcome o = got.get(j);
+            assertNull(o.error(), job.name());
+            assertNotNull(o.outputs(), job.name());
+            NdArray want = new Interpreter(job.graph()).run(job.inputs()).get(0), have = o.outputs().get(0);
+            assertEquals(want.type(), have.type(), job.name());
+            for (int i = 0; i < want.size(); i++) {
+                double w = want.getDouble(i), h = have.getDouble(i);
+                if (Double.isNaN(w)) assertTrue(Double.isNaN(h), job.name() + " element " + i + ": " + h + " is not NaN");
+                else assertEquals(w, h, 1e-5 + 1e-4 * Math.abs(w), job.name() + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void hostVectorKernelsMatchTheInterpreter() {
+        runAndCompare(Target.load("host"), true);
+    }
+
+    @Test
+    void cortexM4fScalarKernelsMatchTheInterpreter() {
+        runAndCompare(Target.load("cortex-m4f"), false);
+    }
+
+    @Test
+    void portableFallbackMatchesTheInterpreter() {
+        // why: KILN_NO_VECTOR_EXT compiles the plain-C99 loops that stand in for the vector type on other compilers
+        runAndCompare(Target.load("host").with(Map.of("cflags", "-O1 -DKILN_NO_VECTOR_EXT")), false);
+    }
+
+    /** The lowering's model of a conv node on target {@code t}. */
+    private static NnKernels.Window lower(Target t, Attrs a, int[] x, int[] w) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(x)).type());
+        Node n = g.addNode(Ops.CONV, "n", List.of(vx, g.addConstant("w", NdArray.zeros(DType.F32, Shape.of(w)))), a);
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        KernelLowerings.lower(k, n, t);
+        return (NnKernels.Window) k.m;
+    }
+
+    @Test
+    void costModelPicksThePathPerLayer() {
+        Target host = Target.load("host"), m4 = Target.load("cortex-m4f"), m0 = Target.load("cortex-m0plus");
+        NnKernels.Window pw = lower(host, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
+        assertTrue(pw.blocked && pw.gemm.direct && pw.gemm.vector);
+        assertEquals(16, pw.gemm.lanes);
+        NnKernels.Window k3 = lower(host, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3));
+        assertTrue(k3.blocked && !k3.gemm.direct && k3.gemm.rowGather);
+        NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
+        assertTrue(se.gemv && !se.blocked);
+        NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
+        assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked);
+        NnKernels.Window scalar = lower(m4, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
+        assertTrue(scalar.blocked && !scalar.gemm.vector && !scalar.gemm.scratch);
+        assertEquals(1, scalar.gemm.lanes);
+        assertEquals(0, 100 % scalar.gemm.tile, "MCU tiles divide the plane (no partial tile in scratch)");
+        // why: MCU arenas must not grow, so convs that would gather columns into scratch keep the generic kernel
+        assertFalse(lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3)).blocked);
+        // why: MCUs take the depthwise interior fast path, which needs no scratch
+        NnKernels.Window big = lower(m4, Attrs.of("group", 8L, "pads", l(1, 1, 1, 1)), s(1, 8, 64, 64), s(8, 1, 3, 3));
+        assertTrue(!big.paddedDw && big.fastDw);
+        NnKernels.Window small = lower(m0, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
+        assertFalse(small.blocked || small.paddedDw || small.fastDw, "optimize=size keeps the generic kernel");
+    }
+}
