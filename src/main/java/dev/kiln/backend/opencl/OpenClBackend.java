@@ -58,6 +58,9 @@ public final class OpenClBackend implements Backend {
         return reason(tpl, c, g, n, 0, "m", t, new ClKernel[1]);
     }
 
+    /** Target settings under which the C lowering models plain, unpacked kernels (the OpenCL kernels' inputs). */
+    private static final java.util.Map<String, String> C_PLAIN = java.util.Map.of("optimize", "size", "vector.bytes", "0");
+
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
     private static String reason(Templates tpl, Templates c, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
@@ -67,7 +70,9 @@ public final class OpenClBackend implements Backend {
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
         KernelModel k = new KernelModel(index, prefix, n);
         try {
-            KernelLowerings.lower(k, n, t);
+            // why: the C lowering's layout choices for its own kernels (packed weights, transposed B, scratch) do not
+            // apply to the OpenCL kernels, which read the weights as the graph holds them
+            KernelLowerings.lower(k, n, t.with(C_PLAIN));
             ClKernel ck = new ClKernel(k, n.op().name(), describe(n));
             fill(ck, n, c);
             ClLowerings.lower(ck, n, t);
