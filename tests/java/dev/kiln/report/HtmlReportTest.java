@@ -85,7 +85,8 @@ class HtmlReportTest {
         assertEquals(plan.buffers().size(), rects);
         assertEquals(plan.arenaBytes(), top, "the highest rectangle ends at the arena size");
         assertTrue(html.contains("arena " + Html.group(plan.arenaBytes()) + " B"), "the arena line is labelled");
-        assertTrue(html.contains("liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B"));
+        assertTrue(html.contains(plan.arenaBytes() == plan.lowerBoundBytes() ? " B = liveness lower bound"
+                : "liveness lower bound " + Html.group(plan.lowerBoundBytes()) + " B"), "the lower bound is labelled");
         assertTrue(count(html, "<rect class=\"peak\"") >= 1, "the peak step is shaded");
     }
 

@@ -220,7 +220,7 @@ public final class TensorProtos {
         try {
             long size = Files.size(file);
             // why: the tensor's data cannot exceed the limit, so a much larger file is refused before it is read
-            if (size > maxBytes + (1 << 20) || size > Integer.MAX_VALUE - 8)
+            if (size - (1 << 20) > maxBytes || size > Integer.MAX_VALUE - 8)
                 throw new KilnException(Code.TENSOR_TOO_LARGE, Location.file(file.toString()), file.getFileName(), size, maxBytes)
                         .withHint("raise the limit with --max-tensor-bytes if this tensor is genuine");
             bytes = Files.readAllBytes(file);
