@@ -214,7 +214,10 @@ public final class OnnxImporter {
         long[] dims = new long[sp.getDimCount()];
         for (int i = 0; i < dims.length; i++) {
             TensorShapeProto.Dimension d = sp.getDim(i);
-            if (d.hasDimValue() && d.getDimValue() >= 0) {
+            if (d.hasDimValue() && d.getDimValue() > Integer.MAX_VALUE) {
+                // why: a Shape holds ints; a larger dimension is hostile or broken, never a real model
+                throw new KilnException(Code.SHAPE_MISMATCH, Location.NONE, "input '" + name + "' has dimension " + i + " = " + d.getDimValue() + ", larger than 2^31-1");
+            } else if (d.hasDimValue() && d.getDimValue() >= 0) {
                 dims[i] = d.getDimValue();
             } else if (i == 0) {
                 dims[i] = 1; // why: an unbound leading (batch) dimension means one sample at a time on a device

@@ -36,6 +36,8 @@ public final class TensorProtos {
         for (int i = 0; i < dims.length; i++) {
             dims[i] = t.getDims(i);
             if (dims[i] < 0) throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "negative dimension " + dims[i]);
+            // why: an empty tensor passes the size limit whatever its other dimensions, but a Shape holds ints only
+            if (dims[i] > Integer.MAX_VALUE) throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "dimension " + dims[i] + " is larger than 2^31-1");
             if (dims[i] != 0 && numel > Long.MAX_VALUE / dims[i]) throw new KilnException(Code.TENSOR_TOO_LARGE, at, name, "more than 2^63", maxBytes);
             numel *= dims[i];
         }
