@@ -74,6 +74,8 @@ public final class Npy {
             try {
                 long v = Long.parseLong(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
                 if (v < 0) throw bad(where, "negative dimension in shape (" + s.group(1) + ")");
+                // why: an empty array passes the size limit whatever its other dimensions, but a Shape holds ints only
+                if (v > Integer.MAX_VALUE) throw bad(where, "dimension " + v + " in shape (" + s.group(1) + ") is larger than 2^31-1");
                 dims.add(v);
             } catch (NumberFormatException e) {
                 throw bad(where, "shape (" + s.group(1) + ") is not a tuple of integers");
