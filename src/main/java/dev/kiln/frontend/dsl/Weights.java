@@ -91,7 +91,7 @@ final class Weights {
         NdArray a;
         if (name.endsWith(".npy")) {
             if (key != null) throw problems.fail(Code.DSL_WEIGHTS, key, "a .npy file holds one array; give no key");
-            a = read(file, () -> Npy.read(resolve(name), maxBytes));
+            a = read(file, () -> Npy.read(resolve(file, name), maxBytes));
         } else {
             if (key == null) throw problems.fail(Code.DSL_WEIGHTS, file, "give the array's key: file(\"" + name + "\", \"KEY\")");
             String k = Names.string(key.getText());
@@ -108,7 +108,7 @@ final class Weights {
     }
 
     private Map<String, NdArray> open(Token file, String name) {
-        Path p = resolve(name);
+        Path p = resolve(file, name);
         Map<String, NdArray> m = archives.get(p);
         if (m != null) return m;
         if (name.endsWith(".npz")) m = read(file, () -> Npz.read(p, maxBytes));
@@ -120,7 +120,7 @@ final class Weights {
 
     private <T> T read(Token at, java.util.function.Supplier<T> reader) {
         String name = Names.string(at.getText());
-        Path p = resolve(name);
+        Path p = resolve(at, name);
         if (!java.nio.file.Files.isRegularFile(p)) throw problems.fail(Code.DSL_WEIGHTS, at, "cannot read weights file '" + name + "': no such file");
         try {
             return reader.get();
@@ -130,8 +130,14 @@ final class Weights {
         }
     }
 
-    private Path resolve(String name) {
-        Path p = Path.of(name);
+    private Path resolve(Token at, String name) {
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            // why: a name the file system rejects (a NUL character, say) names no file; report it at the declaration
+            throw problems.fail(Code.DSL_WEIGHTS, at, "weights file name is not a valid path: " + e.getReason());
+        }
         return p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
     }
 
