@@ -20,8 +20,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The C backend against ONNX's conformance cases and Kiln's bundled models: every case the interpreter passes
  * is compiled with the host's gcc ({@code -std=c99 -Wall -Wextra -Werror -pedantic}), run, and compared with
- * the recorded outputs, under AddressSanitizer and UBSan without recovery (the sanitized build of the ONNX cases
- * costs no measurable time: the batch is dominated by gcc either way); the MLPerf Tiny float and digits models
+ * the recorded outputs, under AddressSanitizer and UBSan without recovery (sanitizing the ONNX cases cost no
+ * measurable time when it was introduced); the MLPerf Tiny float and digits models
  * also run on every Cortex-M target under qemu. Cases are built many to a program.
  */
 class CConformanceTest {
