@@ -35,6 +35,8 @@ public final class NnMappings {
         // why: without kernel_shape the kernel size comes from W, which a malformed node may lack
         if (n.input(1) == null) throw n.error("the weight input W is missing");
         int[] kernel = n.hasAttr("kernel_shape") ? ints(n, "kernel_shape", r, 1) : kernelOf(n.input(1));
+        // why: without kernel_shape the kernel size comes from W's spatial dimensions, which a rank below 3 lacks
+        if (kernel == null) throw n.error("W has shape %s; without kernel_shape it must have rank 3 or more", n.input(1).shape());
         int[] strides = ints(n, "strides", r, 1), dilations = ints(n, "dilations", r, 1), outPad = ints(n, "output_padding", r, 0);
         String autoPad = autoPad(n);
         long[] outShape = n.attrInts("output_shape");
