@@ -64,7 +64,8 @@ public final class Npy {
         if (!d.find() || !f.find() || !s.find()) throw bad(where, "header is not a NumPy array header: " + header.strip());
         if (f.group(1).equals("True")) throw bad(where, "Fortran-order arrays are not supported; save with np.ascontiguousarray");
         boolean big = d.group(1).equals(">");
-        DType dt = dtypeOf(d.group(2), Integer.parseInt(d.group(3)));
+        // why: a hostile header may carry an element size of any length, which Integer.parseInt rejects with an exception
+        DType dt = d.group(3).length() > 2 ? null : dtypeOf(d.group(2), Integer.parseInt(d.group(3)));
         if (dt == null) throw bad(where, "element type '" + d.group(2) + d.group(3) + "' is not supported");
         List<Long> dims = new ArrayList<>();
         for (String p : s.group(1).split(",")) {
@@ -73,6 +74,8 @@ public final class Npy {
             try {
                 long v = Long.parseLong(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
                 if (v < 0) throw bad(where, "negative dimension in shape (" + s.group(1) + ")");
+                // why: an empty array passes the size limit whatever its other dimensions, but a Shape holds ints only
+                if (v > Integer.MAX_VALUE) throw bad(where, "dimension " + v + " in shape (" + s.group(1) + ") is larger than 2^31-1");
                 dims.add(v);
             } catch (NumberFormatException e) {
                 throw bad(where, "shape (" + s.group(1) + ") is not a tuple of integers");

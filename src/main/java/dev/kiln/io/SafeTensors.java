@@ -75,6 +75,8 @@ public final class SafeTensors {
             long numel = 1;
             for (long d : dims) {
                 if (d < 0) throw bad(at, "negative dimension");
+                // why: an empty tensor passes the size limit whatever its other dimensions, but a Shape holds ints only
+                if (d > Integer.MAX_VALUE) throw bad(at, "dimension " + d + " is larger than 2^31-1");
                 if (d != 0 && numel > Long.MAX_VALUE / d / 8) throw bad(at, "shape is too large");
                 numel *= d;
             }

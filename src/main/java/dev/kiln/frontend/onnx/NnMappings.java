@@ -32,7 +32,11 @@ public final class NnMappings {
         Value x = n.input(0);
         int[] in = spatialOf(n, x);
         int r = in.length;
+        // why: without kernel_shape the kernel size comes from W, which a malformed node may lack
+        if (n.input(1) == null) throw n.error("the weight input W is missing");
         int[] kernel = n.hasAttr("kernel_shape") ? ints(n, "kernel_shape", r, 1) : kernelOf(n.input(1));
+        // why: without kernel_shape the kernel size comes from W's spatial dimensions, which a rank below 3 lacks
+        if (kernel == null) throw n.error("W has shape %s; without kernel_shape it must have rank 3 or more", n.input(1).shape());
         int[] strides = ints(n, "strides", r, 1), dilations = ints(n, "dilations", r, 1), outPad = ints(n, "output_padding", r, 0);
         String autoPad = autoPad(n);
         long[] outShape = n.attrInts("output_shape");
@@ -130,13 +134,16 @@ public final class NnMappings {
     }
 
     private static int[] spatialOf(OnnxNode n, Value x) {
+        // why: a malformed node may leave its data input empty; say so instead of failing on a null value
+        if (x == null) throw n.error("the data input X is missing");
         Shape s = x.shape();
         if (s.rank() < 3) throw n.error("input '%s' has shape %s; expected rank 3 or more (N, C, spatial...)", x.name(), s);
         return ConvGeometry.spatial(s);
     }
 
     private static int[] kernelOf(Value w) {
-        return w.shape().rank() < 3 ? null : ConvGeometry.spatial(w.shape());
+        // why: an absent W is reported by the op's signature check when the node is emitted
+        return w == null || w.shape().rank() < 3 ? null : ConvGeometry.spatial(w.shape());
     }
 
     /** An INTS attribute with one value per spatial axis, each at least 1 (0 for output_padding), or {@code dflt} repeated. */

@@ -390,6 +390,10 @@ public final class OnnxImporter {
         } catch (InvocationTargetException e) {
             Throwable c = e.getCause();
             if (c instanceof KilnException) throw (KilnException) c;
+            if (c instanceof NullPointerException && on.readAbsentInput())
+                // why: mappings take their required inputs as given; a node that lacks one is malformed, not a Kiln bug
+                throw new KilnException(new Diagnostic(Code.BAD_OP_INPUT, Location.node(null, name), n.getOpType() + " node '" + name
+                        + "' lacks an input it needs (it gives " + n.getInputCount() + ": " + n.getInputList() + ")", null), c);
             if (c instanceof IllegalArgumentException || c instanceof ArithmeticException || c instanceof IndexOutOfBoundsException
                     || c instanceof ClassCastException)
                 throw new KilnException(new Diagnostic(Code.BAD_ATTRIBUTE, Location.node(null, name), n.getOpType() + ": " + c.getMessage(), null), c);

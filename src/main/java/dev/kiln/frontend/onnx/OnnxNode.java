@@ -22,6 +22,9 @@ import java.util.Map;
  * {@code emit} calls that add Kiln nodes and bind the ONNX outputs to them.
  */
 public final class OnnxNode {
+    /** Set when {@link #input} returned null for a slot the node leaves empty. */
+    private boolean readAbsentInput;
+
     private final OnnxImporter importer;
     private final NodeProto proto;
     private final String name;
@@ -69,7 +72,14 @@ public final class OnnxNode {
     public boolean hasOutput(int i) { return i < proto.getOutputCount() && !proto.getOutput(i).isEmpty(); }
 
     /** Input {@code i} as a Kiln value, or null when absent. */
-    public Value input(int i) { return hasInput(i) ? importer.lookup(proto.getInput(i), name) : null; }
+    public Value input(int i) {
+        if (hasInput(i)) return importer.lookup(proto.getInput(i), name);
+        readAbsentInput = true;
+        return null;
+    }
+
+    /** Whether the mapping asked for an input the node does not give (see {@link OnnxImporter}'s malformed-node check). */
+    boolean readAbsentInput() { return readAbsentInput; }
 
     /** All input slots as values (null for absent ones), trailing absent ones dropped. */
     public List<Value> inputs() {
