@@ -298,6 +298,15 @@ public final class BlockedKernels {
         if (h[0] >= h[1] || w[0] >= w[1]) return;
         m.fastDw = true;
         k.fpContract = true;
+        setInterior(m, h, w, java.util.Set.of(m.d.lo, m.d.hi, m.d.start));
+    }
+
+    /**
+     * Sets the interior fast path's numbers on {@code m}: the output rows {@code h} and columns {@code w} whose
+     * windows lie inside the input, the steps into the input, and the tables still needed at the plane's edges
+     * (all but {@code depthTables}).
+     */
+    private static void setInterior(NnKernels.Window m, long[] h, long[] w, java.util.Set<String> depthTables) {
         m.ohLo = h[0];
         m.ohHi = h[1];
         m.owLo = w[0];
@@ -307,8 +316,7 @@ public final class BlockedKernels {
         m.hRowStep = (long) m.h.stride * m.h.inStep;
         m.rowsBelow = m.ohLo > 0;
         m.colsBefore = m.owLo > 0;
-        java.util.Set<String> depth = java.util.Set.of(m.d.lo, m.d.hi, m.d.start);
-        for (NnKernels.Table tb : m.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
+        for (NnKernels.Table tb : m.tables) if (!depthTables.contains(tb.name)) m.planeTables.add(tb);
     }
 
     /** [first, end) of the output positions of an axis whose taps all lie inside the input. */
@@ -332,17 +340,7 @@ public final class BlockedKernels {
         // why: without an interior output there is nothing for the fast path to do
         if (h[0] >= h[1] || w[0] >= w[1]) return;
         m.fastPool = true;
-        m.ohLo = h[0];
-        m.ohHi = h[1];
-        m.owLo = w[0];
-        m.owHi = w[1];
-        m.rowShift = (long) m.h.padBegin * m.h.inStep;
-        m.colStart = m.owLo * m.w.stride - m.w.padBegin;
-        m.hRowStep = (long) m.h.stride * m.h.inStep;
-        m.rowsBelow = m.ohLo > 0;
-        m.colsBefore = m.owLo > 0;
-        java.util.Set<String> depth = java.util.Set.of(m.d.start, m.d.count);
-        for (NnKernels.Table tb : m.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
+        setInterior(m, h, w, java.util.Set.of(m.d.start, m.d.count));
     }
 
     /**
