@@ -1,15 +1,15 @@
 package dev.kiln.cli;
 
+import static dev.kiln.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.KilnCli.Run;
 import dev.kiln.TestFiles;
 import dev.kiln.toolchain.OrtLoader;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -22,13 +22,6 @@ class BenchCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {}
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     private static String mlp() { return TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(); }
 

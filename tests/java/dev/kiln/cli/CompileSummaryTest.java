@@ -23,7 +23,7 @@ class CompileSummaryTest {
         List<String> args = new ArrayList<>(List.of("compile", TestFiles.models().resolve(model + "/model.onnx").toString(), "-o",
                 tmp.resolve(model + extra.length).toString()));
         args.addAll(List.of(extra));
-        MainTest.Run r = MainTest.kiln(args.toArray(String[]::new));
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln(args.toArray(String[]::new));
         assertEquals(0, r.rc(), r.err());
         String[] lines = r.out().split("\n");
         assertTrue(lines.length <= 24, "more than one screen (" + lines.length + " lines):\n" + r.out());

@@ -33,7 +33,7 @@ class EvalCliTest {
         Path xs = tmp.resolve("x.npy"), ys = tmp.resolve("y.npy");
         Files.write(xs, Npy.toBytes(NdArray.ofFloats(Shape.of(dims), Arrays.copyOf(x.cast(dev.kiln.ir.DType.F32).floats(), n * per))));
         Files.write(ys, Npy.toBytes(NdArray.ofI64(Arrays.copyOf(y.toLongArray(), n))));
-        MainTest.Run r = MainTest.kiln("eval", TestFiles.models().resolve("digits_lenet5_op13/model.onnx").toString(), "--inputs", xs.toString(),
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln("eval", TestFiles.models().resolve("digits_lenet5_op13/model.onnx").toString(), "--inputs", xs.toString(),
                 "--labels", ys.toString(), "--backend", "c");
         assertEquals(0, r.rc(), r.err());
         String[] lines = r.out().split("\n");

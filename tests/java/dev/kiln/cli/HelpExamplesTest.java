@@ -66,7 +66,7 @@ class HelpExamplesTest {
         for (String c : List.of("compile", "check", "run", "eval", "inspect", "bench", "dsl", "ops", "targets"))
             assertTrue(cmds.contains(c), "kiln has no command " + c);
         for (String c : cmds) {
-            MainTest.Run r = c.isEmpty() ? MainTest.kiln("--help") : MainTest.kiln(c, "--help");
+            dev.kiln.KilnCli.Run r = c.isEmpty() ? dev.kiln.KilnCli.kiln("--help") : dev.kiln.KilnCli.kiln(c, "--help");
             assertEquals(0, r.rc(), c + ": " + r.err());
             List<String> ex = examples(r.out(), !LENIENT.contains(c));
             assertFalse(ex.isEmpty(), c + " shows no examples");
@@ -102,7 +102,7 @@ class HelpExamplesTest {
         for (String c : commands()) {
             // why: inspect and bench examples are not run here (reports and timings are tested where they are built)
             if (LENIENT.contains(c)) continue;
-            MainTest.Run r = c.isEmpty() ? MainTest.kiln("--help") : MainTest.kiln(c, "--help");
+            dev.kiln.KilnCli.Run r = c.isEmpty() ? dev.kiln.KilnCli.kiln("--help") : dev.kiln.KilnCli.kiln(c, "--help");
             byCommand.put(c, examples(r.out()));
         }
         int ran = 0;
@@ -117,7 +117,7 @@ class HelpExamplesTest {
                     else if (path.startsWith("out/")) args.add(pre + tmp.resolve(path));
                     else args.add(tok);
                 }
-                MainTest.Run r = MainTest.kiln(args.toArray(String[]::new));
+                dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln(args.toArray(String[]::new));
                 assertEquals(0, r.rc(), "kiln " + ex + "\n" + r.out() + r.err());
                 ran++;
             }

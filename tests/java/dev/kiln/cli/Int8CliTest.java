@@ -25,7 +25,7 @@ class Int8CliTest {
 
     @Test
     void evalReportsInt8AccuracyAndAgreement() {
-        MainTest.Run r = MainTest.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
                 "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--calibration", "percentile");
         assertEquals(0, r.rc(), r.err());
         double q = percent(r.out(), "top-1 accuracy"), f = percent(r.out(), "float model (interp)"), a = percent(r.out(), "agreement");
@@ -38,22 +38,22 @@ class Int8CliTest {
     @Test
     void checkInt8ComparesDequantizedOutputs() {
         String dir = TestFiles.root().resolve("tests/models/digits_lenet5_op13").toString();
-        MainTest.Run ok = MainTest.kiln("check", dir, "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--atol", "1.0", "--rtol", "0.05");
+        dev.kiln.KilnCli.Run ok = dev.kiln.KilnCli.kiln("check", dir, "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--atol", "1.0", "--rtol", "0.05");
         assertEquals(0, ok.rc(), ok.out() + ok.err());
-        MainTest.Run tight = MainTest.kiln("check", dir, "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--atol", "0", "--rtol", "0");
+        dev.kiln.KilnCli.Run tight = dev.kiln.KilnCli.kiln("check", dir, "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--atol", "0", "--rtol", "0");
         assertEquals(1, tight.rc(), "int8 is not bit-exact with float: " + tight.out());
     }
 
     @Test
     void optionMistakesAreUsageErrors() {
-        MainTest.Run noInt8 = MainTest.kiln("run", MODEL, "--calibrate", DATA + "/digits_calib32_x.npy");
+        dev.kiln.KilnCli.Run noInt8 = dev.kiln.KilnCli.kiln("run", MODEL, "--calibrate", DATA + "/digits_calib32_x.npy");
         assertEquals(2, noInt8.rc());
         assertTrue(noInt8.err().contains("--calibrate needs --int8"), noInt8.err());
-        MainTest.Run method = MainTest.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
+        dev.kiln.KilnCli.Run method = dev.kiln.KilnCli.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
                 "--int8", "--calibrate", DATA + "/digits_calib32_x.npy", "--calibration", "median");
         assertEquals(2, method.rc());
         assertTrue(method.err().contains("minmax, percentile or entropy"), method.err());
-        MainTest.Run missing = MainTest.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
+        dev.kiln.KilnCli.Run missing = dev.kiln.KilnCli.kiln("eval", MODEL, "--inputs", DATA + "/digits_test_x.npy", "--labels", DATA + "/digits_test_y.npy",
                 "--int8", "--calibrate", DATA + "/nothing.npy");
         assertEquals(2, missing.rc());
         assertTrue(!missing.err().contains("\tat "), "no stack trace: " + missing.err());

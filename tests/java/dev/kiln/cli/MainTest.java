@@ -1,14 +1,14 @@
 package dev.kiln.cli;
 
+import static dev.kiln.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.KilnCli.Run;
 import dev.kiln.TestFiles;
 import dev.kiln.io.Npy;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,13 +19,6 @@ class MainTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {}
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     private static void assertNoStackTrace(Run r) {
         assertFalse(r.err().contains("\tat ") || r.out().contains("\tat "), "stack trace printed:\n" + r.err());

@@ -55,7 +55,7 @@ class ProgressCliTest {
         Run off = onTerminal("check", "--no-progress", TestFiles.onnxNode().resolve("test_relu").toString());
         assertEquals(0, off.rc(), off.err());
         assertEquals("", off.err());
-        MainTest.Run plain = MainTest.kiln("check", TestFiles.onnxNode().resolve("test_relu").toString());
+        dev.kiln.KilnCli.Run plain = dev.kiln.KilnCli.kiln("check", TestFiles.onnxNode().resolve("test_relu").toString());
         assertEquals("", plain.err(), "a stderr that is not a terminal gets no bar");
     }
 }

@@ -27,7 +27,7 @@ class TemplatesOverrideTest {
     private Path compile(String dir, String... extra) {
         Path out = tmp.resolve(dir);
         String[] args = new String[] {"compile", LENET.resolve("model.onnx").toString(), "-o", out.toString(), "--name", "lenet"};
-        MainTest.Run r = MainTest.kiln(java.util.stream.Stream.concat(Arrays.stream(args), Arrays.stream(extra)).toArray(String[]::new));
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln(java.util.stream.Stream.concat(Arrays.stream(args), Arrays.stream(extra)).toArray(String[]::new));
         assertEquals(0, r.rc(), r.err());
         return out;
     }
@@ -47,7 +47,7 @@ class TemplatesOverrideTest {
 
     @Test
     void theOverriddenKernelBuildsAndPasses() {
-        MainTest.Run r = MainTest.kiln("check", "--backend", "c", "--templates", EXAMPLE.toString(), LENET.toString());
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln("check", "--backend", "c", "--templates", EXAMPLE.toString(), LENET.toString());
         assertEquals(0, r.rc(), r.out() + r.err());
         assertEquals("PASS digits_lenet5_op13\n1 passed, 0 failed\n", r.out());
     }

@@ -1,23 +1,16 @@
 package dev.kiln.passes;
 
+import static dev.kiln.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.KilnCli.Run;
 import dev.kiln.TestFiles;
 import dev.kiln.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** The pipeline options on the command line: -O, --print-after, --verify-each, -v. */
 class PipelineCliTest {
-    record Run(int rc, String out, String err) {}
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     static final String MODEL = TestFiles.models().resolve("owjs_hello_deepa").toString();
 

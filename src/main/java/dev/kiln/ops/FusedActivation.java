@@ -24,7 +24,17 @@ public final class FusedActivation {
     /** The attribute holding the activation's FLOAT attributes in signature order. */
     public static final String PARAMS = "activation_params";
 
+    /** The name of the optional residual input a fused op adds before its activation (conv's {@code Z}). */
+    public static final String RESIDUAL = "Z";
+
     private FusedActivation() {}
+
+    /** The index of a node's residual input (the signature's input {@link #RESIDUAL}) when it is given, else -1. */
+    public static int residualInput(Node n) {
+        List<Signature.Port> ports = n.op().signature().inputs();
+        for (int i = 0; i < ports.size(); i++) if (ports.get(i).name().equals(RESIDUAL) && n.input(i) != null) return i;
+        return -1;
+    }
 
     /** Adds the {@code activation} and {@code activation_params} attributes (both optional) to an op's signature. */
     public static Signature.Builder addAttrs(Signature.Builder b) {

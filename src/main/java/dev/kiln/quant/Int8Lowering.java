@@ -43,7 +43,7 @@ public final class Int8Lowering {
             List<Node> made = null;
             if (n.op() == Ops.SEPARABLE_CONV) made = splitSeparable(g, n);
             else if (n.op().signature().attrs().containsKey(FusedActivation.ACTIVATION) && n.output(0).dtype().isFloat()) {
-                int z = residualInput(n);
+                int z = FusedActivation.residualInput(n);
                 boolean residual = z >= 0;
                 if (residual || Int8Lowerings.hasNonClampActivation(n.attrs())) made = splitTail(g, n, z);
             }
@@ -95,13 +95,6 @@ public final class Int8Lowering {
         }
         replace(g, n, last);
         return made;
-    }
-
-    /** The index of a node's residual input (the signature's input "Z") when it is given, else -1. */
-    private static int residualInput(Node n) {
-        List<dev.kiln.ops.Signature.Port> ports = n.op().signature().inputs();
-        for (int i = 0; i < ports.size(); i++) if (ports.get(i).name().equals("Z") && n.input(i) != null) return i;
-        return -1;
     }
 
     private static void replace(Graph g, Node n, Value by) {

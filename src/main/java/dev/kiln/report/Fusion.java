@@ -5,7 +5,6 @@ import dev.kiln.ir.Node;
 import dev.kiln.ops.FusedActivation;
 import dev.kiln.ops.FusedElementwise;
 import dev.kiln.ops.SeparableConv;
-import dev.kiln.ops.Signature;
 import java.util.List;
 
 /**
@@ -21,7 +20,7 @@ final class Fusion {
         StringBuilder s = new StringBuilder(n.op().name());
         String act = activation(n, FusedActivation.ACTIVATION);
         if (!act.isEmpty()) s.append(" + ").append(act);
-        if (hasResidual(n)) s.append(" + residual");
+        if (FusedActivation.residualInput(n) >= 0) s.append(" + residual");
         return s.toString();
     }
 
@@ -38,13 +37,6 @@ final class Fusion {
             return "depthwise" + (dw.isEmpty() ? "" : " + " + dw) + " \u2192 pointwise" + (act.isEmpty() ? "" : " + " + act);
         }
         return "";
-    }
-
-    /** The residual input "Z" of the signature is given. */
-    static boolean hasResidual(Node n) {
-        List<Signature.Port> ports = n.op().signature().inputs();
-        for (int i = 0; i < ports.size(); i++) if (ports.get(i).name().equals("Z") && n.input(i) != null) return true;
-        return false;
     }
 
     private static String activation(Node n, String attr) {

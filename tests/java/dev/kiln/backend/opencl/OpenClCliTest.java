@@ -1,9 +1,11 @@
 package dev.kiln.backend.opencl;
 
+import static dev.kiln.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.KilnCli.Run;
 import dev.kiln.TestFiles;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.opencl.runtime.ClDevice;
@@ -14,8 +16,6 @@ import dev.kiln.cli.Main;
 import dev.kiln.io.Npy;
 import dev.kiln.ir.NdArray;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,13 +32,6 @@ class OpenClCliTest {
     @TempDir
     Path tmp;
 
-    record Run(int rc, String out, String err) {}
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     private static String relu() { return TestFiles.onnxNode().resolve("test_relu").toString(); }
 

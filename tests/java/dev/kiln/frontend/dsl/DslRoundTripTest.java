@@ -1,12 +1,13 @@
 package dev.kiln.frontend.dsl;
 
+import static dev.kiln.KilnCli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.Kiln;
+import dev.kiln.KilnCli.Run;
 import dev.kiln.TestFiles;
 import dev.kiln.check.TestCase;
-import dev.kiln.cli.Main;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.io.Npz;
@@ -15,8 +16,6 @@ import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,13 +87,6 @@ class DslRoundTripTest {
         return r;
     }
 
-    record Run(int rc, String out, String err) {}
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(rc, out.toString(), err.toString());
-    }
 
     @Test
     void commandLineRoundTripPassesCheck() throws IOException {
