@@ -32,6 +32,12 @@ public abstract class BinaryOp extends OpDef {
     /** The function on integer types (the result is wrapped into the type's range afterwards). */
     protected abstract long applyInt(long a, long b);
 
+    /** The function on float types for a node with attributes {@code attrs}; ops with attributes override it. */
+    protected double applyFloat(double a, double b, dev.kiln.ir.Attrs attrs) { return applyFloat(a, b); }
+
+    /** The function on integer type {@code t} for a node with attributes {@code attrs}; ops with attributes override it. */
+    protected long applyInt(long a, long b, DType t, dev.kiln.ir.Attrs attrs) { return applyInt(a, b); }
+
     /** The output element type for inputs of type {@code in}. */
     protected DType resultType(DType in) { return in; }
 
@@ -58,9 +64,10 @@ public abstract class BinaryOp extends OpDef {
         Shape out = c.shape();
         int[] ia = Broadcast.indexMap(a.shape(), out), ib = Broadcast.indexMap(b.shape(), out);
         boolean floatIn = a.dtype().isFloat();
+        dev.kiln.ir.Attrs at = cx.attrs();
         for (int i = 0, n = c.size(); i < n; i++) {
-            if (floatIn) c.setDouble(i, applyFloat(a.getDouble(ia[i]), b.getDouble(ib[i])));
-            else c.setLong(i, applyInt(a.getLong(ia[i]), b.getLong(ib[i])));
+            if (floatIn) c.setDouble(i, applyFloat(a.getDouble(ia[i]), b.getDouble(ib[i]), at));
+            else c.setLong(i, applyInt(a.getLong(ia[i]), b.getLong(ib[i]), a.dtype(), at));
         }
         return List.of(c);
     }

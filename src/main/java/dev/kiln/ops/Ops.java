@@ -106,6 +106,27 @@ public final class Ops {
     public static final Qlookup QLOOKUP = register(new Qlookup());
     public static final Qsoftmax QSOFTMAX = register(new Qsoftmax());
 
+    // --- issue 18 (branch i18-ops-a): logic, comparison and bit ops; math; reductions and scans; losses; signal ---
+    public static final And AND = register(new And());
+    public static final Or OR = register(new Or());
+    public static final Xor XOR = register(new Xor());
+    public static final Not NOT = register(new Not());
+    public static final Less LESS = register(new Less());
+    public static final LessOrEqual LESS_OR_EQUAL = register(new LessOrEqual());
+    public static final Greater GREATER = register(new Greater());
+    public static final GreaterOrEqual GREATER_OR_EQUAL = register(new GreaterOrEqual());
+    public static final BitShift BIT_SHIFT = register(new BitShift());
+    public static final BitwiseAnd BITWISE_AND = register(new BitwiseAnd());
+    public static final BitwiseOr BITWISE_OR = register(new BitwiseOr());
+    public static final BitwiseXor BITWISE_XOR = register(new BitwiseXor());
+    public static final BitwiseNot BITWISE_NOT = register(new BitwiseNot());
+    public static final Mod MOD = register(new Mod());
+    public static final IsNan IS_NAN = register(new IsNan());
+    public static final IsInf IS_INF = register(new IsInf());
+    public static final Sign SIGN = register(new Sign());
+    public static final Round ROUND = register(new Round());
+    // (end of the i18-ops-a block)
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */

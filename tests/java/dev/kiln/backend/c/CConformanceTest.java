@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.TestFiles;
 import dev.kiln.backend.Target;
+import dev.kiln.check.BackendRefusals;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
 import dev.kiln.frontend.onnx.ImportOptions;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.TestFactory;
  * is compiled with the host's gcc ({@code -std=c99 -Wall -Wextra -Werror -pedantic}), run, and compared with
  * the recorded outputs, under AddressSanitizer and UBSan without recovery (sanitizing the ONNX cases cost no
  * measurable time when it was introduced); the MLPerf Tiny float and digits models
- * also run on every Cortex-M target under qemu. Cases are built many to a program.
+ * also run on every Cortex-M target under qemu. Cases are built many to a program. The cases listed in
+ * {@code tests/onnx-node/EXPECTED_REFUSALS.txt} must still be refused up front, for the reason listed.
  */
 class CConformanceTest {
     /** The MLPerf Tiny float models and the digits models: the set every MCU target must run. */
@@ -30,12 +32,21 @@ class CConformanceTest {
             "fc_autoencoder_ad_op13", "mobilenet_v1_025_vww_op13", "resnet8_cifar10_op13");
 
     private static Stream<DynamicTest> run(List<Path> dirs, String target, boolean sanitize, double atol, String label) {
+        return run(dirs, target, sanitize, atol, label, Map.of());
+    }
+
+    /** As above; a case in {@code refused} must fail with the backend's refusal of those ops (BackendRefusals). */
+    private static Stream<DynamicTest> run(List<Path> dirs, String target, boolean sanitize, double atol, String label,
+                                           Map<String, List<String>> refused) {
         List<TestCase> cases = new ArrayList<>();
         for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
         Checker checker = new Checker(new CProgramRunner(Target.load(target), sanitize, null), 1e-3, atol, ImportOptions::new, null);
         Map<String, Checker.Result> results = new LinkedHashMap<>();
         for (Checker.Result r : checker.checkAll(cases, cases.size(), r -> {})) results.put(r.name(), r);
-        return results.values().stream().map(r -> DynamicTest.dynamicTest(label + " " + r.name(), () -> assertTrue(r.passed(), r.line())));
+        return results.values().stream().map(r -> DynamicTest.dynamicTest(label + " " + r.name(), () -> {
+            if (refused.containsKey(r.name())) BackendRefusals.assertRefused(r, refused.get(r.name()), "C");
+            else assertTrue(r.passed(), r.line());
+        }));
     }
 
     @TestFactory
@@ -43,7 +54,7 @@ class CConformanceTest {
         Map<String, String> interpFailures = TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt"));
         List<Path> dirs = TestFiles.caseDirs(TestFiles.onnxNode())
                 .filter(d -> !interpFailures.containsKey(d.getFileName().toString())).toList();
-        return run(dirs, "host", true, 1e-5, "c/host --sanitize");
+        return run(dirs, "host", true, 1e-5, "c/host --sanitize", BackendRefusals.expected());
     }
 
     @TestFactory

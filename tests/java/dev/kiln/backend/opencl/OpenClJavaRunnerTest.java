@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.TestFiles;
 import dev.kiln.backend.opencl.runtime.OpenClRunner;
+import dev.kiln.check.BackendRefusals;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
 import dev.kiln.frontend.onnx.ImportOptions;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>A case passes when its outputs match, or when the backend refused it up front (K0403) for ops listed in
  * {@link #REFUSED} only; the conformance cases must meet every listed op, so an op that gains kernels fails
- * this test until its line is removed and its cases count again.
+ * this test until its line is removed and its cases count again. A case listed in
+ * {@code tests/onnx-node/EXPECTED_REFUSALS.txt} must be refused for the reason listed there.
  */
 class OpenClJavaRunnerTest {
     /** Ops the OpenCL backend refuses today, with why. */
@@ -57,7 +59,12 @@ class OpenClJavaRunnerTest {
     }
 
     private static Stream<DynamicTest> tests(List<Checker.Result> results, String binding, Set<String> refusedSeen) {
+        Map<String, List<String>> listed = BackendRefusals.expected();
         return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(), () -> {
+            if (listed.containsKey(r.name())) {
+                BackendRefusals.assertRefused(r, listed.get(r.name()), "OpenCL");
+                return;
+            }
             Set<String> refused = refusedOps(r);
             if (refused != null) {
                 assertTrue(!refused.isEmpty() && REFUSED.keySet().containsAll(refused), r.line());

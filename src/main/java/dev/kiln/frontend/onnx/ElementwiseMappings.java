@@ -158,14 +158,14 @@ public final class ElementwiseMappings {
 
     // --- helpers ---
 
-    private static void unary(OnnxNode n, OpDef op) { n.emit(op, List.of(n.input(0)), Attrs.EMPTY); }
+    static void unary(OnnxNode n, OpDef op) { n.emit(op, List.of(n.input(0)), Attrs.EMPTY); }
 
     /**
      * A binary op with numpy broadcasting (opset 7 on). Before opset 7, {@code broadcast=1} with an {@code axis}
      * aligned B's dimensions at that axis of A rather than at the end; a constant B is reshaped with trailing
      * ones so numpy broadcasting means the same.
      */
-    private static void binary(OnnxNode n, OpDef op) {
+    static void binary(OnnxNode n, OpDef op) {
         Value a = n.input(0), b = n.input(1);
         if (n.opset() < 7 && n.attrInt("broadcast", 0) != 0 && n.hasAttr("axis")) {
             int ra = a.shape().rank(), rb = b.shape().rank();
