@@ -125,6 +125,21 @@ public final class Ops {
     public static final IsInf IS_INF = register(new IsInf());
     public static final Sign SIGN = register(new Sign());
     public static final Round ROUND = register(new Round());
+    public static final Sin SIN = register(new Sin());
+    public static final Cos COS = register(new Cos());
+    public static final Tan TAN = register(new Tan());
+    public static final Asin ASIN = register(new Asin());
+    public static final Acos ACOS = register(new Acos());
+    public static final Atan ATAN = register(new Atan());
+    public static final Sinh SINH = register(new Sinh());
+    public static final Cosh COSH = register(new Cosh());
+    public static final Asinh ASINH = register(new Asinh());
+    public static final Acosh ACOSH = register(new Acosh());
+    public static final Atanh ATANH = register(new Atanh());
+    public static final ThresholdedRelu THRESHOLDED_RELU = register(new ThresholdedRelu());
+    public static final Shrink SHRINK = register(new Shrink());
+    public static final Hardmax HARDMAX = register(new Hardmax());
+    public static final Det DET = register(new Det());
     // (end of the i18-ops-a block)
 
     private Ops() {}

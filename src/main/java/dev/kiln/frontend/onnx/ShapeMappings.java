@@ -282,7 +282,7 @@ public final class ShapeMappings {
      * seen as 2-D at {@code axis} (default 1) and normalised over the whole trailing block: when that block
      * has more than one non-trivial axis the mapping reshapes to 2-D, normalises the columns and reshapes back.
      */
-    private static void softmax(OnnxNode n, OpDef op) {
+    static void softmax(OnnxNode n, OpDef op) {
         Value x = in(n, 0, "input");
         if (n.opset() >= 13) {
             n.emit(op, List.of(x), Attrs.of("axis", n.attrInt("axis", -1)));
