@@ -4,43 +4,59 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.TestFiles;
+import dev.kiln.ir.DType;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The conformance cases the interpreter passes but the C and OpenCL backends refuse up front, read from
- * {@code tests/onnx-node/EXPECTED_REFUSALS.txt} ({@code case  op,op: why}). A listed case must still fail with
- * exactly that refusal (K0403 naming each listed op as having no template), so the list cannot hide a wrong
- * value or a crash, and a case whose ops gain kernels fails until its line is removed.
+ * The conformance cases the interpreter passes but the C or OpenCL backend refuses up front, read from
+ * {@code tests/onnx-node/EXPECTED_REFUSALS.txt}. A line is {@code case  WHAT: why}, where WHAT is a comma list of
+ * Kiln op names (refused for want of a template) and element types (refused as types the backend lacks), either
+ * for both backends or, as {@code c=...} / {@code opencl=...} (space separated), for one. A listed case must still
+ * fail on that backend with exactly that refusal (K0403), so the list hides no wrong value and no crash, and a
+ * case whose ops gain kernels fails until its line changes. A case not listed for a backend must pass there.
  */
 public final class BackendRefusals {
     private BackendRefusals() {}
 
-    /** Each listed case with the Kiln ops the backends refuse in it. */
-    public static Map<String, List<String>> expected() {
+    /** For backend {@code kind} ("C" or "OpenCL"): each listed case with the ops and types refused in it. */
+    public static Map<String, List<String>> expected(String kind) {
         Map<String, List<String>> r = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_REFUSALS.txt")).entrySet()) {
             String why = e.getValue();
             int colon = why.indexOf(':');
-            if (colon <= 0) throw new IllegalStateException("EXPECTED_REFUSALS.txt: '" + e.getKey() + "' lacks 'op,op: why'");
-            if (!java.nio.file.Files.isDirectory(TestFiles.onnxNode().resolve(e.getKey())))
+            if (colon <= 0) throw new IllegalStateException("EXPECTED_REFUSALS.txt: '" + e.getKey() + "' lacks 'what: why'");
+            if (!Files.isDirectory(TestFiles.onnxNode().resolve(e.getKey())))
                 throw new IllegalStateException("EXPECTED_REFUSALS.txt lists '" + e.getKey() + "', which is no case in tests/onnx-node");
-            r.put(e.getKey(), Arrays.stream(why.substring(0, colon).split(",")).map(String::strip).toList());
+            List<String> what = new ArrayList<>();
+            for (String part : why.substring(0, colon).strip().split("\\s+")) {
+                int eq = part.indexOf('=');
+                if (eq >= 0 && !part.substring(0, eq).equalsIgnoreCase(kind)) continue;
+                what.addAll(Arrays.stream(part.substring(eq + 1).split(",")).map(String::strip).toList());
+            }
+            if (!what.isEmpty()) r.put(e.getKey(), what);
         }
         return r;
     }
 
     /**
-     * Asserts that {@code r} is the backend's up-front refusal of every op in {@code ops}, with the reason the
-     * backend gives for an op without a template ({@code "no C template 'op'"}, {@code "no OpenCL template 'op'"}).
+     * Asserts that {@code r} is backend {@code kind}'s up-front refusal of everything in {@code what}: an op for
+     * want of a template ({@code "no C template 'op'"}), an element type as one the backend does not support.
      */
-    public static void assertRefused(Checker.Result r, List<String> ops, String templateKind) {
-        assertFalse(r.passed(), r.name() + " now passes on " + templateKind + ": remove it from EXPECTED_REFUSALS.txt");
+    public static void assertRefused(Checker.Result r, List<String> what, String kind) {
+        assertFalse(r.passed(), r.name() + " now passes on " + kind + ": update its line in EXPECTED_REFUSALS.txt");
         assertTrue(r.reason().contains("K0403"), "expected an up-front refusal (K0403): " + r.line());
-        for (String op : ops)
-            assertTrue(r.reason().contains("no " + templateKind + " template '" + op + "'"),
-                    "expected " + templateKind + " to refuse '" + op + "' for want of a template: " + r.line());
+        for (String w : what) {
+            boolean type = Arrays.stream(DType.values()).anyMatch(t -> t.shortName().equals(w));
+            boolean found = type
+                    ? r.reason().contains("is " + w + ", which the " + kind + " backend does not support")
+                            || r.reason().contains(w + " tensors are not supported by the " + kind + " backend")
+                    : r.reason().contains("no " + kind + " template '" + w + "'");
+            assertTrue(found, "expected " + kind + " to refuse " + (type ? "type " : "op ") + "'" + w + "': " + r.line());
+        }
     }
 }

@@ -140,6 +140,13 @@ public final class Ops {
     public static final Shrink SHRINK = register(new Shrink());
     public static final Hardmax HARDMAX = register(new Hardmax());
     public static final Det DET = register(new Det());
+    public static final ReduceMin REDUCE_MIN = register(new ReduceMin());
+    public static final ReduceProd REDUCE_PROD = register(new ReduceProd());
+    public static final ArgMax ARG_MAX = register(new ArgMax());
+    public static final ArgMin ARG_MIN = register(new ArgMin());
+    public static final CumSum CUM_SUM = register(new CumSum());
+    public static final CumProd CUM_PROD = register(new CumProd());
+    public static final TopK TOP_K = register(new TopK());
     // (end of the i18-ops-a block)
 
     private Ops() {}

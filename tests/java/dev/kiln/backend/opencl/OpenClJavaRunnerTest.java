@@ -59,7 +59,7 @@ class OpenClJavaRunnerTest {
     }
 
     private static Stream<DynamicTest> tests(List<Checker.Result> results, String binding, Set<String> refusedSeen) {
-        Map<String, List<String>> listed = BackendRefusals.expected();
+        Map<String, List<String>> listed = BackendRefusals.expected("OpenCL");
         return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(), () -> {
             if (listed.containsKey(r.name())) {
                 BackendRefusals.assertRefused(r, listed.get(r.name()), "OpenCL");

@@ -264,13 +264,18 @@ public final class ShapeMappings {
      * Axes come from the attribute before {@code inputSince} and from the optional input after. No axes means
      * every axis, unless {@code noop_with_empty_axes} is set: then none (the Kiln op's explicit empty list).
      */
-    private static void reduce(OnnxNode n, OpDef op, int inputSince) {
+    static void reduce(OnnxNode n, OpDef op, int inputSince) {
+        n.emit(op, List.of(in(n, 0, "data")), reduceAttrs(n, inputSince));
+    }
+
+    /** The Kiln reduction attributes (axes, keepdims) of an ONNX reduction whose axes become an input at {@code inputSince}. */
+    static Attrs reduceAttrs(OnnxNode n, int inputSince) {
         long[] axes = attrOrInput(n, "axes", 1, inputSince);
         if (axes != null && axes.length == 0) axes = null;
         if (axes == null && n.opset() >= inputSince && n.attrInt("noop_with_empty_axes", 0) != 0) axes = new long[0];
         Attrs a = Attrs.of("keepdims", n.attrInt("keepdims", 1));
         if (axes != null) a = a.with("axes", axes);
-        n.emit(op, List.of(in(n, 0, "data")), a);
+        return a;
     }
 
     public static void Softmax(OnnxNode n) { softmax(n, Ops.SOFTMAX); }
