@@ -147,6 +147,9 @@ public final class Ops {
     public static final CumSum CUM_SUM = register(new CumSum());
     public static final CumProd CUM_PROD = register(new CumProd());
     public static final TopK TOP_K = register(new TopK());
+    public static final NegativeLogLikelihoodLoss NEGATIVE_LOG_LIKELIHOOD_LOSS = register(new NegativeLogLikelihoodLoss());
+    public static final Dft DFT = register(new Dft());
+    public static final Stft STFT = register(new Stft());
     // (end of the i18-ops-a block)
 
     private Ops() {}

@@ -92,11 +92,14 @@ public final class NnMappings {
                 "beta", n.attrFloat("beta", 0.75), "bias", n.attrFloat("bias", 1.0)));
     }
 
-    /** Inference form only: opset 7's spatial must be 1, opset 14's training_mode 0, and only output Y may be used. */
+    /** Opset 7's spatial must be 1; training_mode=1 (opset 14) uses the batch's statistics; otherwise only output Y may be used. */
     public static void BatchNormalization(OnnxNode n) {
         if (n.opset() < 9 && n.attrInt("spatial", 1) != 1)
             throw n.error("spatial=0 (per-activation statistics) is not supported; only spatial=1");
-        if (n.attrInt("training_mode", 0) != 0) throw n.error("training_mode=1 is not supported; Kiln compiles inference only");
+        if (n.attrInt("training_mode", 0) != 0) {
+            LossMappings.batchNormTraining(n); // batch statistics: deterministic, so Kiln runs it (issue 18)
+            return;
+        }
         for (int i = 1; i < n.numOutputs(); i++)
             if (n.hasOutput(i)) throw n.error("output %d (running or saved statistics) exists only in training mode, which Kiln does not support", i);
         n.emit(Ops.BATCH_NORM, n.inputs(), Attrs.of("epsilon", n.attrFloat("epsilon", 1e-5)));

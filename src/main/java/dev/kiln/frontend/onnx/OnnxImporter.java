@@ -50,7 +50,8 @@ public final class OnnxImporter {
     /** The classes holding the mapping methods, one per family of ops. */
     static final List<Class<?>> MAPPING_CLASSES = List.of(
             ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class,
-            LogicMappings.class, MathMappings.class, ReduceMappings.class); // i18-ops-a mapping classes
+            LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
+            SignalMappings.class); // i18-ops-a mapping classes
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
