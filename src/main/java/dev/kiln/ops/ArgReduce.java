@@ -26,11 +26,9 @@ public abstract class ArgReduce extends OpDef {
         Shape s = cx.shape(0);
         int r = s.rank();
         long axis = cx.attrs().getInt("axis"), keep = cx.attrs().getInt("keepdims");
-        cx.check(r > 0, "needs a tensor of rank 1 or more, got a scalar");
-        cx.check(axis >= -r && axis < r, "axis %d is out of range for rank %d", axis, r);
+        int a = AxisRun.check(cx, s, axis);
         cx.check(keep == 0 || keep == 1, "keepdims must be 0 or 1, got %d", keep);
-        cx.check(s.dim(s.axis(axis)) > 0, "axis %d has no elements, so there is no index to return", axis);
-        int a = s.axis(axis);
+        cx.check(s.dim(a) > 0, "axis %d has no elements, so there is no index to return", axis);
         int[] d = s.dims().clone();
         d[a] = 1;
         if (keep == 0) {
@@ -46,10 +44,10 @@ public abstract class ArgReduce extends OpDef {
         NdArray x = cx.input(0);
         NdArray y = cx.newOutput(0);
         Shape s = x.shape();
-        int a = s.axis(cx.attrs().getInt("axis"));
         boolean last = cx.attrs().getInt("select_last_index") != 0, floating = x.dtype().isFloat();
         int dir = direction();
-        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
+        int outer = run.outer(), n = run.n(), inner = run.inner();
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i, best = 0;

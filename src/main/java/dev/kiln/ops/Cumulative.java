@@ -30,8 +30,7 @@ public abstract class Cumulative extends OpDef {
         cx.check(cx.dtype(0) != DType.BOOL, "does not take bool tensors");
         Shape s = cx.shape(0);
         long axis = cx.attrs().getInt("axis");
-        cx.check(s.rank() > 0, "needs a tensor of rank 1 or more, got a scalar");
-        cx.check(axis >= -s.rank() && axis < s.rank(), "axis %d is out of range for rank %d", axis, s.rank());
+        AxisRun.check(cx, s, axis);
         return List.of(cx.input(0).withQuant(null));
     }
 
@@ -40,10 +39,10 @@ public abstract class Cumulative extends OpDef {
         NdArray x = cx.input(0);
         NdArray y = cx.newOutput(0);
         Shape s = x.shape();
-        int a = s.axis(cx.attrs().getInt("axis"));
         boolean exclusive = cx.attrs().getInt("exclusive") != 0, reverse = cx.attrs().getInt("reverse") != 0;
         boolean floating = x.dtype().isFloat();
-        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
+        int outer = run.outer(), n = run.n(), inner = run.inner();
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 double accF = identity();

@@ -23,8 +23,7 @@ public final class Hardmax extends OpDef {
         cx.checkFloat(0);
         Shape s = cx.shape(0);
         long axis = cx.attrs().getInt("axis");
-        cx.check(s.rank() > 0, "needs a tensor of rank 1 or more, got a scalar");
-        cx.check(axis >= -s.rank() && axis < s.rank(), "axis %d is out of range for rank %d", axis, s.rank());
+        AxisRun.check(cx, s, axis);
         return List.of(new TensorType(cx.dtype(0), s));
     }
 
@@ -33,8 +32,8 @@ public final class Hardmax extends OpDef {
         NdArray x = cx.input(0);
         NdArray y = cx.newOutput(0);
         Shape s = x.shape();
-        int a = s.axis(cx.attrs().getInt("axis"));
-        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
+        int outer = run.outer(), n = run.n(), inner = run.inner();
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i, best = 0;

@@ -24,9 +24,7 @@ public abstract class SoftmaxOp extends OpDef {
         cx.checkFloat(0);
         Shape s = cx.shape(0);
         long axis = cx.attrs().getInt("axis");
-        int r = s.rank();
-        cx.check(r > 0, "needs a tensor of rank 1 or more, got a scalar");
-        cx.check(axis >= -r && axis < r, "axis %d is out of range for rank %d", axis, r);
+        AxisRun.check(cx, s, axis);
         return List.of(new TensorType(cx.dtype(0), s));
     }
 
@@ -35,8 +33,8 @@ public abstract class SoftmaxOp extends OpDef {
         NdArray x = cx.input(0);
         NdArray y = cx.newOutput(0);
         Shape s = x.shape();
-        int a = s.axis(cx.attrs().getInt("axis"));
-        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
+        int outer = run.outer(), n = run.n(), inner = run.inner();
         double[] e = new double[n];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {

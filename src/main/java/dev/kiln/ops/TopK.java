@@ -27,9 +27,7 @@ public final class TopK extends OpDef {
         cx.check(cx.dtype(0) != DType.BOOL, "does not take bool tensors");
         Shape s = cx.shape(0);
         long axis = cx.attrs().getInt("axis"), k = cx.attrs().getInt("k");
-        cx.check(s.rank() > 0, "needs a tensor of rank 1 or more, got a scalar");
-        cx.check(axis >= -s.rank() && axis < s.rank(), "axis %d is out of range for rank %d", axis, s.rank());
-        int a = s.axis(axis);
+        int a = AxisRun.check(cx, s, axis);
         cx.check(k >= 0 && k <= s.dim(a), "k = %d must be between 0 and the axis's dimension %d", k, s.dim(a));
         int[] d = s.dims().clone();
         d[a] = (int) k;
@@ -41,10 +39,10 @@ public final class TopK extends OpDef {
         NdArray x = cx.input(0);
         NdArray values = cx.newOutput(0), indices = cx.newOutput(1);
         Shape s = x.shape();
-        int a = s.axis(cx.attrs().getInt("axis"));
         int k = (int) cx.attrs().getInt("k");
         boolean largest = cx.attrs().getInt("largest") != 0, floating = x.dtype().isFloat();
-        int outer = s.prod(0, a), n = s.dim(a), inner = s.prod(a + 1, s.rank());
+        AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
+        int outer = run.outer(), n = run.n(), inner = run.inner();
         List<Integer> order = new ArrayList<>(n);
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
