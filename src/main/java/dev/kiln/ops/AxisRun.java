@@ -22,6 +22,13 @@ record AxisRun(int axis, int outer, int n, int inner) {
         return s.axis(axis);
     }
 
+    /** The output type of an op that keeps a float input's type and works along attribute {@code axis} (softmax, hardmax). */
+    static java.util.List<dev.kiln.ir.TensorType> floatAlongAxis(InferContext cx) {
+        cx.checkFloat(0);
+        check(cx, cx.shape(0), cx.attrs().getInt("axis"));
+        return java.util.List.of(new dev.kiln.ir.TensorType(cx.dtype(0), cx.shape(0)));
+    }
+
     /** The flat index of element {@code (o, k, i)}. */
     int at(int o, int k, int i) { return (o * n + k) * inner + i; }
 }

@@ -20,13 +20,7 @@ public abstract class SoftmaxOp extends OpDef {
     }
 
     @Override
-    public List<TensorType> infer(InferContext cx) {
-        cx.checkFloat(0);
-        Shape s = cx.shape(0);
-        long axis = cx.attrs().getInt("axis");
-        AxisRun.check(cx, s, axis);
-        return List.of(new TensorType(cx.dtype(0), s));
-    }
+    public List<TensorType> infer(InferContext cx) { return AxisRun.floatAlongAxis(cx); }
 
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
