@@ -106,6 +106,20 @@ public final class Ops {
     public static final Qlookup QLOOKUP = register(new Qlookup());
     public static final Qsoftmax QSOFTMAX = register(new Qsoftmax());
 
+    // --- issue 18: indexing and layout ---
+    public static final GatherElements GATHER_ELEMENTS = register(new GatherElements());
+    public static final GatherNd GATHER_ND = register(new GatherNd());
+    public static final ScatterElements SCATTER_ELEMENTS = register(new ScatterElements());
+    public static final ScatterNd SCATTER_ND = register(new ScatterNd());
+    public static final OneHot ONE_HOT = register(new OneHot());
+    public static final ReverseSequence REVERSE_SEQUENCE = register(new ReverseSequence());
+    public static final Col2Im COL2IM = register(new Col2Im());
+    public static final MaxUnpool MAX_UNPOOL = register(new MaxUnpool());
+    public static final MaxPoolIndices MAX_POOL_INDICES = register(new MaxPoolIndices());
+    public static final GridSample GRID_SAMPLE = register(new GridSample());
+    public static final RoiAlign ROI_ALIGN = register(new RoiAlign());
+    public static final DeformConv DEFORM_CONV = register(new DeformConv());
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */
