@@ -50,7 +50,7 @@ public final class OnnxImporter {
     /** The classes holding the mapping methods, one per family of ops. */
     static final List<Class<?>> MAPPING_CLASSES = List.of(
             ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class,
-            IndexMappings.class);
+            IndexMappings.class, NormMappings.class);
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
