@@ -38,18 +38,8 @@ public final class GatherElements extends OpDef {
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray x = cx.input(0), idx = cx.input(1);
         NdArray y = cx.newOutput(0);
-        Shape ds = x.shape(), is = idx.shape();
-        int r = ds.rank(), a = ds.axis(cx.attrs().getInt("axis"));
-        int[] dstr = ds.strides(), p = new int[r];
-        for (int i = 0, n = idx.size(); i < n; i++) {
-            int off = 0;
-            for (int k = 0; k < r; k++) off += (k == a ? Indexing.index(idx.getLong(i), ds.dim(a), "indices") : p[k]) * dstr[k];
-            DataMovement.copy(x, off, y, i, 1);
-            for (int k = r - 1; k >= 0; k--) {
-                if (++p[k] < is.dim(k)) break;
-                p[k] = 0;
-            }
-        }
+        int[] off = Indexing.elementOffsets(x.shape(), idx, x.shape().axis(cx.attrs().getInt("axis")));
+        for (int i = 0; i < off.length; i++) DataMovement.copy(x, off[i], y, i, 1);
         return List.of(y);
     }
 }

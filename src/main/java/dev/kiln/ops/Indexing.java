@@ -1,6 +1,7 @@
 package dev.kiln.ops;
 
 import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
 
 /** Index helpers shared by the gather and scatter ops: bounds-checked index normalisation and typed element updates. */
 final class Indexing {
@@ -11,6 +12,24 @@ final class Indexing {
         if (v < -dim || v >= dim)
             throw new IllegalArgumentException("index " + v + " of " + what + " is out of range for a dimension of " + dim);
         return (int) (v < 0 ? v + dim : v);
+    }
+
+    /**
+     * For each element of {@code indices} (shape {@code is}, same rank as {@code ds}), the flat offset in a tensor of
+     * shape {@code ds} of its own position with the {@code axis} coordinate replaced by the index (bounds-checked).
+     */
+    static int[] elementOffsets(Shape ds, NdArray indices, int axis) {
+        Shape is = indices.shape();
+        int r = ds.rank();
+        int[] dstr = ds.strides(), p = new int[r], off = new int[indices.size()];
+        for (int i = 0; i < off.length; i++) {
+            for (int k = 0; k < r; k++) off[i] += (k == axis ? index(indices.getLong(i), ds.dim(axis), "indices") : p[k]) * dstr[k];
+            for (int k = r - 1; k >= 0; k--) {
+                if (++p[k] < is.dim(k)) break;
+                p[k] = 0;
+            }
+        }
+        return off;
     }
 
     /** Combines {@code dst[i]} with {@code src[j]} by {@code reduction} (none, add, mul, max, min), in the element type. */

@@ -119,11 +119,15 @@ public final class Ops {
     public static final GridSample GRID_SAMPLE = register(new GridSample());
     public static final RoiAlign ROI_ALIGN = register(new RoiAlign());
     public static final DeformConv DEFORM_CONV = register(new DeformConv());
+    public static final TensorScatter TENSOR_SCATTER = register(new TensorScatter());
     // --- issue 18: normalization and attention (the normalizations are ONNX-level decompositions) ---
     public static final Attention ATTENTION = register(new Attention());
     public static final RotaryEmbedding ROTARY_EMBEDDING = register(new RotaryEmbedding());
     public static final Einsum EINSUM = register(new Einsum());
     public static final LinearAttention LINEAR_ATTENTION = register(new LinearAttention());
+    // --- issue 18: ai.onnx.ml (Binarizer and ArrayFeatureExtractor are ONNX-level decompositions) ---
+    public static final TreeEnsemble TREE_ENSEMBLE = register(new TreeEnsemble());
+    public static final LabelEncoder LABEL_ENCODER = register(new LabelEncoder());
 
     private Ops() {}
 

@@ -40,18 +40,8 @@ public final class ScatterElements extends OpDef {
         NdArray x = cx.input(0), idx = cx.input(1), u = cx.input(2);
         NdArray y = x.copy();
         String red = cx.attrs().getString("reduction");
-        Shape ds = x.shape(), is = idx.shape();
-        int r = ds.rank(), a = ds.axis(cx.attrs().getInt("axis"));
-        int[] dstr = ds.strides(), p = new int[r];
-        for (int i = 0, n = idx.size(); i < n; i++) {
-            int off = 0;
-            for (int k = 0; k < r; k++) off += (k == a ? Indexing.index(idx.getLong(i), ds.dim(a), "indices") : p[k]) * dstr[k];
-            Indexing.update(y, off, u, i, red);
-            for (int k = r - 1; k >= 0; k--) {
-                if (++p[k] < is.dim(k)) break;
-                p[k] = 0;
-            }
-        }
+        int[] off = Indexing.elementOffsets(x.shape(), idx, x.shape().axis(cx.attrs().getInt("axis")));
+        for (int i = 0; i < off.length; i++) Indexing.update(y, off[i], u, i, red);
         return List.of(y);
     }
 }

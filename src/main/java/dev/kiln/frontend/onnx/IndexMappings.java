@@ -59,6 +59,11 @@ public final class IndexMappings {
         n.emit(Ops.REVERSE_SEQUENCE, List.of(in(n, 0, "input"), in(n, 1, "sequence_lens")), with(n, "batch_axis", "time_axis"));
     }
 
+    /** TensorScatter (opset 24): a key/value cache update at per-batch write positions. */
+    public static void TensorScatter(OnnxNode n) {
+        n.emit(Ops.TENSOR_SCATTER, n.inputs(), with(n, "axis", "mode"));
+    }
+
     /** The depth input decides the output shape, so it is read at compile time. */
     public static void OneHot(OnnxNode n) {
         NdArray d = n.constInput(1, "depth");
