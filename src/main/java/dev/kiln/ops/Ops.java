@@ -151,6 +151,28 @@ public final class Ops {
     public static final Dft DFT = register(new Dft());
     public static final Stft STFT = register(new Stft());
     // (end of the i18-ops-a block)
+    // --- issue 18: indexing and layout ---
+    public static final GatherElements GATHER_ELEMENTS = register(new GatherElements());
+    public static final GatherNd GATHER_ND = register(new GatherNd());
+    public static final ScatterElements SCATTER_ELEMENTS = register(new ScatterElements());
+    public static final ScatterNd SCATTER_ND = register(new ScatterNd());
+    public static final OneHot ONE_HOT = register(new OneHot());
+    public static final ReverseSequence REVERSE_SEQUENCE = register(new ReverseSequence());
+    public static final Col2Im COL2IM = register(new Col2Im());
+    public static final MaxUnpool MAX_UNPOOL = register(new MaxUnpool());
+    public static final MaxPoolIndices MAX_POOL_INDICES = register(new MaxPoolIndices());
+    public static final GridSample GRID_SAMPLE = register(new GridSample());
+    public static final RoiAlign ROI_ALIGN = register(new RoiAlign());
+    public static final DeformConv DEFORM_CONV = register(new DeformConv());
+    public static final TensorScatter TENSOR_SCATTER = register(new TensorScatter());
+    // --- issue 18: normalization and attention (the normalizations are ONNX-level decompositions) ---
+    public static final Attention ATTENTION = register(new Attention());
+    public static final RotaryEmbedding ROTARY_EMBEDDING = register(new RotaryEmbedding());
+    public static final Einsum EINSUM = register(new Einsum());
+    public static final LinearAttention LINEAR_ATTENTION = register(new LinearAttention());
+    // --- issue 18: ai.onnx.ml (Binarizer and ArrayFeatureExtractor are ONNX-level decompositions) ---
+    public static final TreeEnsemble TREE_ENSEMBLE = register(new TreeEnsemble());
+    public static final LabelEncoder LABEL_ENCODER = register(new LabelEncoder());
 
     private Ops() {}
 

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -34,22 +32,14 @@ import org.junit.jupiter.api.TestFactory;
  * {@code tests/onnx-node/EXPECTED_REFUSALS.txt} must be refused for the reason listed there.
  */
 class OpenClJavaRunnerTest {
-    /** Ops the OpenCL backend refuses today, with why. */
-    static final Map<String, String> REFUSED = Map.of();
+    /** Ops the OpenCL backend refuses today, with why (the list the C backend's conformance test also uses). */
+    static final Map<String, String> REFUSED = dev.kiln.check.OpRefusals.list();
 
     /** The refused ops that only int8 lowering makes (the bundled quantized models meet them, not the ONNX cases). */
     static final Set<String> INT8_LOWERED = Set.of();
 
-    private static final Pattern REFUSED_NODE = Pattern.compile("([a-z][a-z0-9_]*) '[^']*': ");
-
     /** The ops a K0403 refusal names, or null when the result is no such refusal. */
-    static Set<String> refusedOps(Checker.Result r) {
-        if (r.passed() || !r.reason().contains("K0403") || !r.reason().contains("the OpenCL backend cannot run")) return null;
-        Set<String> ops = new TreeSet<>();
-        Matcher m = REFUSED_NODE.matcher(r.reason().substring(r.reason().indexOf("cannot run")));
-        while (m.find()) ops.add(m.group(1));
-        return ops;
-    }
+    static Set<String> refusedOps(Checker.Result r) { return dev.kiln.check.OpRefusals.refusedOps(r, "OpenCL"); }
 
     private static List<Checker.Result> check(List<Path> dirs, String binding, double atol) {
         List<TestCase> cases = new ArrayList<>();

@@ -73,9 +73,15 @@ public final class NnMappings {
 
     public static void MatMul(OnnxNode n) { n.emit(Ops.MATMUL, n.inputs(), Attrs.EMPTY); }
 
+    /** MaxPool; its optional Indices output is a max_pool_indices node over the same window. */
     public static void MaxPool(OnnxNode n) {
-        if (n.hasOutput(1)) throw n.error("the Indices output (argmax) is not supported; only the pooled values are");
-        n.emit(Ops.MAX_POOL, n.inputs(), poolAttrs(n));
+        if (!n.hasOutput(1)) {
+            n.emit(Ops.MAX_POOL, n.inputs(), poolAttrs(n));
+            return;
+        }
+        Attrs a = poolAttrs(n);
+        if (n.hasOutput(0)) n.bindOutput(0, n.emitNode(Ops.MAX_POOL, n.inputs(), a, 1, n.name()).get(0));
+        n.bindOutput(1, n.emitNode(Ops.MAX_POOL_INDICES, n.inputs(), a.with("storage_order", n.attrInt("storage_order", 0)), 1, n.name() + "/indices").get(0));
     }
 
     public static void AveragePool(OnnxNode n) {
@@ -113,7 +119,7 @@ public final class NnMappings {
     }
 
     /** Explicit kernel_shape, strides, dilations and pads of a convolution or pool over {@code x}, auto_pad resolved. */
-    private static Attrs windowAttrs(OnnxNode n, Value x, int[] weightKernel) {
+    static Attrs windowAttrs(OnnxNode n, Value x, int[] weightKernel) {
         int[] in = spatialOf(n, x);
         int r = in.length;
         int[] kernel = n.hasAttr("kernel_shape") || weightKernel == null ? ints(n, "kernel_shape", r, 1) : weightKernel;

@@ -47,11 +47,16 @@ import java.util.Set;
  * functions are inlined, and all unsupported nodes are reported together.
  */
 public final class OnnxImporter {
-    /** The classes holding the mapping methods, one per family of ops. */
+    private static final String DEFAULT_DOMAIN = "";
+    /** The classes holding the mapping methods of the default domain, one per family of ops. */
     static final List<Class<?>> MAPPING_CLASSES = List.of(
             ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class,
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
-            SignalMappings.class); // i18-ops-a mapping classes
+            SignalMappings.class, // i18-ops-a mapping classes
+            IndexMappings.class, NormMappings.class);
+
+    /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
+    static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
@@ -59,7 +64,6 @@ public final class OnnxImporter {
     private static final long MAX_MODEL_FILE_BYTES = Integer.MAX_VALUE;
     /** Opset versions above this are not plausible (ONNX adds a few a year; tests/onnx-node reaches 28). */
     static final int MAX_PLAUSIBLE_OPSET = 1000;
-    private static final String DEFAULT_DOMAIN = "";
 
     private final ModelProto model;
     private final Path baseDir;
@@ -87,11 +91,16 @@ public final class OnnxImporter {
 
     private static Map<String, Method> findMappings() {
         Map<String, Method> m = new HashMap<>();
-        for (Class<?> c : MAPPING_CLASSES) {
-            for (Method meth : c.getDeclaredMethods()) {
-                if (!Modifier.isStatic(meth.getModifiers()) || !Modifier.isPublic(meth.getModifiers())) continue;
-                if (meth.getParameterCount() != 1 || meth.getParameterTypes()[0] != OnnxNode.class) continue;
-                if (m.put(meth.getName(), meth) != null) throw new IllegalStateException("ONNX op mapped twice: " + meth.getName());
+        Map<String, List<Class<?>>> all = new HashMap<>(DOMAIN_MAPPING_CLASSES);
+        all.put(DEFAULT_DOMAIN, MAPPING_CLASSES);
+        for (Map.Entry<String, List<Class<?>>> d : all.entrySet()) {
+            for (Class<?> c : d.getValue()) {
+                for (Method meth : c.getDeclaredMethods()) {
+                    if (!Modifier.isStatic(meth.getModifiers()) || !Modifier.isPublic(meth.getModifiers())) continue;
+                    if (meth.getParameterCount() != 1 || meth.getParameterTypes()[0] != OnnxNode.class) continue;
+                    String key = d.getKey().isEmpty() ? meth.getName() : d.getKey() + "::" + meth.getName();
+                    if (m.put(key, meth) != null) throw new IllegalStateException("ONNX op mapped twice: " + key);
+                }
             }
         }
         return m;
@@ -203,8 +212,9 @@ public final class OnnxImporter {
                         .withHint("the model's opset_import list is damaged; re-export the model");
             opsets.put(domain, (int) v);
         }
-        if (!opsets.containsKey(DEFAULT_DOMAIN))
-            throw new KilnException(Code.BAD_ATTRIBUTE, Location.NONE, "the model imports no opset of the default ONNX domain")
+        // why: a node's meaning depends on its domain's opset; a model importing none cannot be read (an ai.onnx.ml-only model is fine)
+        if (opsets.isEmpty())
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.NONE, "the model imports no opset")
                     .withHint("re-export the model with an opset_import entry for domain \"\"");
         for (FunctionProto f : model.getFunctionsList()) functions.put(normalizeDomain(f.getDomain()) + "::" + f.getName(), f);
 
@@ -368,7 +378,7 @@ public final class OnnxImporter {
             return;
         }
         Integer opset = nodeOpsets.get(domain);
-        Method mapping = domain.isEmpty() ? MAPPINGS.get(n.getOpType()) : null;
+        Method mapping = MAPPINGS.get(domain.isEmpty() ? n.getOpType() : domain + "::" + n.getOpType());
         if (mapping == null || opset == null) {
             unsupported.add(n.getOpType() + (domain.isEmpty() ? "" : " (domain " + domain + ")") + ", opset "
                     + (opset == null ? "not imported" : opset) + ", node '" + name + "'");
