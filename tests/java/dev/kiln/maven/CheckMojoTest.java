@@ -43,9 +43,32 @@ class CheckMojoTest {
         m.backend = "c";
         m.atol = 1e-5;
         m.execute();
-        m.backend = "opencl";
+        m.backend = "cuda";
         MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("unknown check backend 'opencl'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown check backend 'cuda'"), e.getMessage());
+        m.backend = "c";
+        m.openclDevice = 0;
+        e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("<openclBinding> and <openclDevice> need <backend>opencl</backend>"), e.getMessage());
+    }
+
+    @Test
+    void theOpenClBackendRunsTheCasesOnTheChosenDevice() throws Exception {
+        CheckMojo m = mojo(TestFiles.root().resolve("tests/dsl/tiny_mlp"), TestFiles.root().resolve("tests/models/digits_mlp_op13"));
+        m.backend = "opencl";
+        m.atol = 1e-5;
+        m.openclDevice = 0; // pocl's CPU device on machines without a GPU, as `clinfo -l` numbers it
+        m.execute();
+        m.openclBinding = "lwjgl";
+        m.openclDevice = null;
+        m.execute();
+        m.openclBinding = "opengl";
+        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("unknown OpenCL binding 'opengl'"), e.getMessage());
+        m.openclBinding = "jocl";
+        m.openclDevice = 99;
+        e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains("99"), e.getMessage());
     }
 
     @Test

@@ -92,7 +92,7 @@ public final class OnnxImporter {
                 if (m.put(meth.getName(), meth) != null) throw new IllegalStateException("ONNX op mapped twice: " + meth.getName());
             }
         }
-        return m;
+        return Map.copyOf(m); // why: read by every thread of a parallel build, so it must never change
     }
 
     /** The ONNX op types Kiln imports, sorted. */
