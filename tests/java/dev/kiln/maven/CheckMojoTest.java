@@ -44,12 +44,16 @@ class CheckMojoTest {
         m.atol = 1e-5;
         m.execute();
         m.backend = "cuda";
-        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("unknown check backend 'cuda'"), e.getMessage());
+        assertFails(m, "unknown check backend 'cuda'");
         m.backend = "c";
         m.openclDevice = 0;
-        e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("<openclBinding> and <openclDevice> need <backend>opencl</backend>"), e.getMessage());
+        assertFails(m, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
+    }
+
+    /** Runs {@code m}, which must fail the build with a message containing {@code text}. */
+    private static void assertFails(CheckMojo m, String text) {
+        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
+        assertTrue(e.getMessage().contains(text), e.getMessage());
     }
 
     @Test
@@ -63,12 +67,10 @@ class CheckMojoTest {
         m.openclDevice = null;
         m.execute();
         m.openclBinding = "opengl";
-        MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("unknown OpenCL binding 'opengl'"), e.getMessage());
+        assertFails(m, "unknown OpenCL binding 'opengl'");
         m.openclBinding = "jocl";
         m.openclDevice = 99;
-        e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("99"), e.getMessage());
+        assertFails(m, "--opencl-device 99 does not exist");
     }
 
     @Test

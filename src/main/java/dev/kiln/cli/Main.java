@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
                 "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
                 "  kiln compile --help                    # each command's options and examples",
                 "",
+                "Options may come before or after the command (kiln --no-progress check DIR).",
                 "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error",
                 "(a bug in Kiln)."},
         subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
