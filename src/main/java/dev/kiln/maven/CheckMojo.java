@@ -25,8 +25,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * {@code kiln:check}: runs ONNX-style test folders ({@code model.onnx} or {@code model.kiln} with
- * {@code test_data_set_*}) on the interpreter or the generated C and compares with their recorded outputs, like
- * {@code kiln check}; any failing case fails the build with the per-case report.
+ * {@code test_data_set_*}) on the interpreter, the generated C or an OpenCL device and compares with their recorded
+ * outputs, like {@code kiln check}; any failing case fails the build with the per-case report.
  */
 @Mojo(name = "check", defaultPhase = LifecyclePhase.TEST, threadSafe = true)
 public class CheckMojo extends KilnMojo {
