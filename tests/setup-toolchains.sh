@@ -22,11 +22,12 @@ PACKAGES=(
   "ocl-icd-opencl-dev|the unversioned libOpenCL.so JOCL opens, and the library the generated OpenCL host C links"
   "opencl-headers|CL/cl.h for building the generated standalone OpenCL host program"
   "cmake|builds a generated C project through its CMakeLists.txt (add_subdirectory) in the tests"
+  "make|the build tool of cmake's default generator (Unix Makefiles); --no-install-recommends leaves it out"
 )
 
 # Commands each package provides, for the message on machines without apt-get (what to look for by hand).
 HAND_INSTALL="arm-none-eabi-gcc with newlib (Arm GNU Toolchain), qemu-system-arm, an OpenCL 1.2 runtime with its ICD"
-HAND_INSTALL+=" loader, libOpenCL.so and the CL/ headers (e.g. pocl, or your GPU vendor's), and cmake"
+HAND_INSTALL+=" loader, libOpenCL.so and the CL/ headers (e.g. pocl, or your GPU vendor's), and cmake with make"
 
 mode=install
 case "${1:-}" in

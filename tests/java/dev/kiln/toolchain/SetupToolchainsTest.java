@@ -74,7 +74,7 @@ class SetupToolchainsTest {
         assertEquals(3, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("apt-get is not available"), r.err());
         assertTrue(r.err().contains("Install by hand: arm-none-eabi-gcc"), r.err());
-        for (String p : List.of("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm", "pocl-opencl-icd", "opencl-headers", "cmake"))
+        for (String p : List.of("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm", "pocl-opencl-icd", "opencl-headers", "cmake", "make"))
             assertTrue(r.err().contains(p), "the message names " + p + ":\n" + r.err());
     }
 
@@ -94,7 +94,7 @@ class SetupToolchainsTest {
         Path bin = fakeApt(false);
         Run r = run(bin, Map.of("FAKE_MISSING", "cmake", "LOG", dir.resolve("log").toString()), "--check");
         assertEquals(1, r.code(), r.out() + r.err());
-        assertTrue(r.out().contains("1 of 8 packages missing: cmake"), r.out());
+        assertTrue(r.out().contains("1 of 9 packages missing: cmake"), r.out());
         assertEquals("", log(), "--check must not run apt-get");
     }
 
@@ -125,7 +125,7 @@ class SetupToolchainsTest {
         Run r = run(bin, Map.of(), "--list");
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
-        assertEquals(8, lines.size(), r.out());
+        assertEquals(9, lines.size(), r.out());
         for (String l : lines) assertTrue(l.matches("[a-z0-9.+-]+ +\\S.*"), "package and reason: " + l);
         assertEquals(2, run(bin, Map.of(), "--bogus").code());
     }
