@@ -11,6 +11,7 @@ import dev.kiln.io.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,58 @@ class MainTest {
         assertEquals(1, r.rc());
         assertTrue(r.out().startsWith("FAIL case_bad: output 0 'y': "), r.out());
         assertTrue(r.out().endsWith("0 passed, 1 failed\n"), r.out());
+    }
+
+    @Test
+    void checkOfModelsThatDoNotImportExitsTwoWithAFailLinePerCase() throws IOException {
+        for (String n : new String[] {"case_a", "case_b"}) {
+            Path c = tmp.resolve("bad/" + n);
+            copyCase(TestFiles.onnxNode().resolve("test_relu"), c);
+            Files.write(c.resolve("model.onnx"), java.util.Arrays.copyOf(Files.readAllBytes(c.resolve("model.onnx")), 20));
+        }
+        Run r = kiln("check", tmp.resolve("bad").toString());
+        assertEquals(2, r.rc(), r.out() + r.err());
+        assertTrue(r.out().startsWith("FAIL case_a: "), r.out());
+        assertTrue(r.out().contains("\nFAIL case_b: "), r.out());
+        assertTrue(r.out().contains("not a valid ONNX model"), r.out());
+        assertTrue(r.out().endsWith("0 passed, 2 failed\n"), r.out());
+        assertTrue(r.err().contains("did not import (bad input): exit status 2"), r.err());
+        assertNoStackTrace(r);
+        // one case that imports but gives a wrong result among them: a failed check, exit 1
+        Path c = tmp.resolve("bad/case_wrong");
+        copyCase(TestFiles.onnxNode().resolve("test_relu"), c);
+        Files.copy(TestFiles.onnxNode().resolve("test_abs/test_data_set_0/output_0.pb"), c.resolve("test_data_set_0/output_0.pb"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run mixed = kiln("check", tmp.resolve("bad").toString());
+        assertEquals(1, mixed.rc(), mixed.out() + mixed.err());
+        assertTrue(mixed.out().endsWith("0 passed, 3 failed\n"), mixed.out());
+        // and options before the command mean the same
+        Run before = kiln("--debug", "--rtol", "0.5", "check", tmp.resolve("bad/case_a").toString());
+        assertEquals(2, before.rc(), before.out() + before.err());
+        assertTrue(before.out().startsWith("FAIL case_a: "), before.out());
+    }
+
+    @Test
+    void optionsBeforeTheCommandWork() {
+        String relu = TestFiles.onnxNode().resolve("test_relu").toString();
+        for (String[] args : new String[][] {
+                {"--backend", "interp", "check", relu},
+                {"--backend=interp", "-O", "1", "check", relu},
+                {"-O1", "check", relu},
+                {"--no-progress", "check", "--rtol", "1e-3", relu},
+                {"--debug", "--no-progress", "check", relu}}) {
+            Run r = kiln(args);
+            assertEquals(0, r.rc(), String.join(" ", args) + ": " + r.err());
+            assertEquals("PASS test_relu\n1 passed, 0 failed\n", r.out(), String.join(" ", args));
+        }
+        // an option the command does not have is still a usage error, naming the option
+        Run bad = kiln("--no-progress", "ops");
+        assertEquals(2, bad.rc());
+        assertTrue(bad.err().contains("--no-progress"), bad.err());
+        Run unknown = kiln("--frobnicate", "check", relu);
+        assertEquals(2, unknown.rc());
+        assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
+        assertEquals(List.of("check", "--backend", "c", "x"), List.of(Main.commandFirst(new picocli.CommandLine(new Main()), new String[] {"--backend", "c", "check", "x"})));
     }
 
     @Test

@@ -55,6 +55,11 @@ class ProgressCliTest {
         Run off = onTerminal("check", "--no-progress", TestFiles.onnxNode().resolve("test_relu").toString());
         assertEquals(0, off.rc(), off.err());
         assertEquals("", off.err());
+        // options may come before the command too
+        Run before = onTerminal("--no-progress", "check", TestFiles.onnxNode().resolve("test_relu").toString());
+        assertEquals(0, before.rc(), before.err());
+        assertEquals("", before.err(), "--no-progress before the command must turn the bar off");
+        assertEquals("PASS test_relu\n1 passed, 0 failed\n", before.out());
         dev.kiln.KilnCli.Run plain = dev.kiln.KilnCli.kiln("check", TestFiles.onnxNode().resolve("test_relu").toString());
         assertEquals("", plain.err(), "a stderr that is not a terminal gets no bar");
     }

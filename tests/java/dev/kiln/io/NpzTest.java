@@ -136,7 +136,12 @@ class NpzTest {
     void writtenFilesAreWorldReadable() throws Exception {
         Path p = dir.resolve("w.bin");
         OutputFiles.writeAtomically(p, new byte[] {1, 2, 3});
-        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class))
-            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(p);
+        } catch (UnsupportedOperationException e) {
+            return; // why: a file system without POSIX permissions has nothing to check (asking its FileStore needs the mount table)
+        }
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(perms));
     }
 }

@@ -43,9 +43,34 @@ class CheckMojoTest {
         m.backend = "c";
         m.atol = 1e-5;
         m.execute();
-        m.backend = "opencl";
+        m.backend = "cuda";
+        assertFails(m, "unknown check backend 'cuda'");
+        m.backend = "c";
+        m.openclDevice = 0;
+        assertFails(m, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
+    }
+
+    /** Runs {@code m}, which must fail the build with a message containing {@code text}. */
+    private static void assertFails(CheckMojo m, String text) {
         MojoFailureException e = assertThrows(MojoFailureException.class, m::execute);
-        assertTrue(e.getMessage().contains("unknown check backend 'opencl'"), e.getMessage());
+        assertTrue(e.getMessage().contains(text), e.getMessage());
+    }
+
+    @Test
+    void theOpenClBackendRunsTheCasesOnTheChosenDevice() throws Exception {
+        CheckMojo m = mojo(TestFiles.root().resolve("tests/dsl/tiny_mlp"), TestFiles.root().resolve("tests/models/digits_mlp_op13"));
+        m.backend = "opencl";
+        m.atol = 1e-5;
+        m.openclDevice = 0; // pocl's CPU device on machines without a GPU, as `clinfo -l` numbers it
+        m.execute();
+        m.openclBinding = "lwjgl";
+        m.openclDevice = null;
+        m.execute();
+        m.openclBinding = "opengl";
+        assertFails(m, "unknown OpenCL binding 'opengl'");
+        m.openclBinding = "jocl";
+        m.openclDevice = 99;
+        assertFails(m, "--opencl-device 99 does not exist");
     }
 
     @Test

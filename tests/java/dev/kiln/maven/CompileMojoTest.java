@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,35 @@ class CompileMojoTest {
         o1.optimization = 1;
         o1.execute();
         assertNotEquals(old, Files.getLastModifiedTime(c), "a changed setting did not recompile");
+    }
+
+    @Test
+    void aModelRemovedFromModelsHasItsGeneratedFolderRemovedAndNothingElse() throws Exception {
+        copyTinyMlp(dir.resolve("m"));
+        Path out = dir.resolve("target/generated-sources/kiln");
+        mojo(new ModelEntry("m/model.kiln", "a"), new ModelEntry("m/model.kiln", "b"), new ModelEntry("m/model.kiln", "c")).execute();
+        for (String n : List.of("a", "b", "c")) assertTrue(Files.isRegularFile(out.resolve(n + "/" + n + ".c")), n);
+        // a user's own folder (no stamp), another execution's folder, and a stamped folder the user added a file to
+        Files.createDirectories(out.resolve("mine"));
+        Files.writeString(out.resolve("mine/notes.txt"), "mine");
+        CompileMojo other = mojo(new ModelEntry("m/model.kiln", "theirs"));
+        other.executionId = "other";
+        other.execute();
+        Files.writeString(out.resolve("c/extra.txt"), "added by the user");
+        // a and c leave <models>: a's folder goes, c keeps only the user's file; b, mine and theirs stay as they were
+        CompileMojo m = mojo(new ModelEntry("m/model.kiln", "b"));
+        m.execute();
+        assertFalse(Files.exists(out.resolve("a")), "the folder of a removed model is still there");
+        assertTrue(Files.isRegularFile(out.resolve("b/b.c")));
+        assertEquals(List.of("extra.txt"), Files.list(out.resolve("c")).map(p -> p.getFileName().toString()).toList(),
+                "only the generated files of c may go");
+        assertEquals("mine", Files.readString(out.resolve("mine/notes.txt")));
+        assertTrue(Files.isRegularFile(out.resolve("theirs/theirs.c")), "another execution's folder was removed");
+        // no models left at all (the default src/main/kiln does not exist): this execution's folders go too
+        mojo().execute();
+        assertFalse(Files.exists(out.resolve("b")), "the last model's folder stayed");
+        assertTrue(Files.isRegularFile(out.resolve("theirs/theirs.c")));
+        assertEquals("mine", Files.readString(out.resolve("mine/notes.txt")));
     }
 
     @Test

@@ -63,7 +63,7 @@ class StampTest {
         assertFalse(Stamp.upToDate(out, "abc"), "no stamp yet");
         Files.writeString(out.resolve("m.c"), "int x;");
         Files.writeString(out.resolve("m.h"), "");
-        Stamp.write(out, "abc", List.of("m.c", "m.h"));
+        Stamp.write(out, "abc", List.of("m.c", "m.h"), "default");
         assertTrue(Stamp.upToDate(out, "abc"));
         assertFalse(Stamp.upToDate(out, "abd"));
         Files.delete(out.resolve("m.h"));

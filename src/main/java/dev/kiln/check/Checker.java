@@ -41,8 +41,14 @@ public final class Checker {
         List<Outcome> runAll(List<Job> jobs);
     }
 
-    /** The outcome of one case. */
-    public record Result(String name, boolean passed, String reason) {
+    /**
+     * The outcome of one case; {@code badInput} marks a failure before anything ran: the case's model or data did
+     * not import (a bad input, which {@code kiln check} tells apart from a failed comparison by its exit status).
+     */
+    public record Result(String name, boolean passed, String reason, boolean badInput) {
+        /** A passed case, or one that ran and failed. */
+        public Result(String name, boolean passed, String reason) { this(name, passed, reason, false); }
+
         /** {@code PASS name} or {@code FAIL name: reason}. */
         public String line() { return passed ? "PASS " + name : "FAIL " + name + ": " + reason; }
     }
@@ -185,7 +191,8 @@ public final class Checker {
                 }
             }
         } catch (KilnException e) {
-            p.failed = new Result(c.name(), false, e.getMessage().replace("\n", " "));
+            // why: an error while importing the model or its data is bad input, unless it is Kiln's own bug
+            p.failed = new Result(c.name(), false, e.getMessage().replace("\n", " "), e.code() != dev.kiln.diag.Code.INTERNAL);
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             p.failed = new Result(c.name(), false, "internal error: " + e);
         }
@@ -204,7 +211,12 @@ public final class Checker {
             opts.knownInputValue(name, ds.inputs().get(i));
         }
         Graph g = Kiln.load(model, opts);
-        optimizer.accept(g);
+        try {
+            optimizer.accept(g);
+        } catch (KilnException e) {
+            // why: the model imported; a pass (or int8 lowering) that fails is a failed case, not bad input
+            return e.getMessage().replace("\n", " ");
+        }
         List<NdArray> ins = new ArrayList<>();
         for (Value v : g.inputs()) {
             NdArray a = byName.get(v.name());

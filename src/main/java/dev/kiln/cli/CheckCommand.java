@@ -29,7 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "      --model tests/dsl/ds_cnn_kws/model.kiln",
                 "  kiln check --backend opencl tests/models",
                 "", "Prints PASS/FAIL per case and 'N passed, M failed'. Exit 0 if all pass,",
-                "1 if any fails, 2 on bad usage."})
+                "1 if any fails, 2 on bad usage or when every failing case failed because",
+                "its model or data did not import (bad input)."})
 final class CheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -61,7 +62,7 @@ final class CheckCommand implements Callable<Integer> {
                 g -> dev.kiln.Kiln.optimize(g, t, co));
         checker.progress(options.progress());
         List<TestCase> cases = TestCase.find(paths);
-        int[] counts = new int[2];
+        int[] counts = new int[3]; // passed, failed, failed because the model or data did not import
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = options.backend.equals("interp") ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
@@ -69,8 +70,18 @@ final class CheckCommand implements Callable<Integer> {
             out.println(r.line());
             out.flush();
             counts[r.passed() ? 0 : 1]++;
+            if (r.badInput()) counts[2]++;
         });
         out.println(counts[0] + " passed, " + counts[1] + " failed");
-        return counts[1] == 0 ? Main.OK : Main.CHECK_FAILED;
+        if (counts[1] == 0) return Main.OK;
+        // why: a model that does not import is bad input (2), which scripts must tell from a wrong result (1)
+        if (counts[2] == counts[1]) {
+            out.flush();
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            err.println("kiln: every failure is a model or data set that did not import (bad input): exit status 2");
+            err.flush();
+            return Main.BAD_INPUT;
+        }
+        return Main.CHECK_FAILED;
     }
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
                 "  kiln inspect tests/models/resnet8_cifar10_op13/model.onnx -t cortex-m4f",
                 "  kiln compile --help                    # each command's options and examples",
                 "",
+                "Options may come before or after the command (kiln --no-progress check DIR).",
                 "Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 3 internal error",
                 "(a bug in Kiln)."},
         subcommands = {CompileCommand.class, CheckCommand.class, RunCommand.class, EvalCommand.class, InspectCommand.class, BenchCommand.class, DslCommand.class, OpsCommand.class, TargetsCommand.class, CommandLine.HelpCommand.class})
@@ -64,8 +65,9 @@ public final class Main implements Runnable {
         return run(main, out, err, args);
     }
 
-    private static int run(Main main, PrintWriter out, PrintWriter err, String... args) {
+    private static int run(Main main, PrintWriter out, PrintWriter err, String... given) {
         CommandLine cl = new CommandLine(main);
+        String[] args = commandFirst(cl, given);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -110,6 +112,43 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return rc;
+    }
+
+    /**
+     * The arguments with the command's options that come before the command moved after it, so that
+     * {@code kiln --no-progress check DIR} means {@code kiln check --no-progress DIR}: options before the command
+     * are read with the arity they have in the command that follows. Kiln's own options ({@code --debug},
+     * {@code --help}, {@code --version}) stay in front; arguments with no command after the options are unchanged.
+     */
+    static String[] commandFirst(CommandLine cl, String[] args) {
+        java.util.Map<String, CommandLine> commands = cl.getSubcommands();
+        CommandLine.Model.CommandSpec own = cl.getCommandSpec();
+        int i = 0;
+        // find the command: skip options, and an option's separate value where the arity of any command's option says so
+        while (i < args.length && args[i].startsWith("-") && !args[i].equals("--")) {
+            String name = args[i].contains("=") ? args[i].substring(0, args[i].indexOf('=')) : args[i];
+            i++;
+            if (own.findOption(name) != null || args[i - 1].contains("=")) continue;
+            // why: a short option may carry its value attached (-O1, -tcortex-m4f)
+            boolean attached = !name.startsWith("--") && name.length() > 2;
+            CommandLine.Model.OptionSpec o = null;
+            for (CommandLine c : commands.values())
+                if ((o = c.getCommandSpec().findOption(attached ? name.substring(0, 2) : name)) != null) break;
+            if (o == null) return args; // why: an unknown option is reported by picocli, as written
+            if (!attached && o.arity().max() > 0 && i < args.length) i++;
+        }
+        if (i == 0 || i >= args.length || !commands.containsKey(args[i])) return args;
+        java.util.List<String> front = new java.util.ArrayList<>(), moved = new java.util.ArrayList<>();
+        for (int j = 0; j < i; j++) {
+            String a = args[j], name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            boolean mine = a.startsWith("-") && own.findOption(name) != null;
+            (mine ? front : moved).add(a);
+        }
+        java.util.List<String> r = new java.util.ArrayList<>(front);
+        r.add(args[i]);
+        r.addAll(moved);
+        r.addAll(java.util.Arrays.asList(args).subList(i + 1, args.length));
+        return r.toArray(new String[0]);
     }
 
     public static void main(String[] args) {

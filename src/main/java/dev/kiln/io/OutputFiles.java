@@ -40,7 +40,12 @@ public final class OutputFiles {
      * owner-only), on file systems that have POSIX permissions; the process umask is not consulted.
      */
     public static void publish(Path p, String perms) throws IOException {
-        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class))
+        // why: asking the file's FileStore first reads the mount table, which a chroot or sandbox may not show
+        // ("Mount point not found"); setting the permissions needs no mount table
+        try {
             Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
+        } catch (UnsupportedOperationException e) {
+            // a file system without POSIX permissions keeps its own defaults
+        }
     }
 }

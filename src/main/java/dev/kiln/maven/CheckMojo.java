@@ -3,6 +3,8 @@ package dev.kiln.maven;
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.backend.Target;
+import dev.kiln.backend.opencl.runtime.OpenClRunner;
+import dev.kiln.backend.opencl.runtime.OpenClRuntime;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
 import dev.kiln.diag.Code;
@@ -23,18 +25,32 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * {@code kiln:check}: runs ONNX-style test folders ({@code model.onnx} or {@code model.kiln} with
- * {@code test_data_set_*}) on the interpreter or the generated C and compares with their recorded outputs, like
- * {@code kiln check}; any failing case fails the build with the per-case report.
+ * {@code test_data_set_*}) on the interpreter, the generated C or an OpenCL device and compares with their recorded
+ * outputs, like {@code kiln check}; any failing case fails the build with the per-case report.
  */
-@Mojo(name = "check", defaultPhase = LifecyclePhase.TEST)
+@Mojo(name = "check", defaultPhase = LifecyclePhase.TEST, threadSafe = true)
 public class CheckMojo extends KilnMojo {
     /** Test folders, or folders of them; default {@code src/test/kiln}. */
     @Parameter
     protected List<File> testFolders;
 
-    /** Backend to run on: interp or c (C is built with the target's toolchain; MCU targets run under qemu). */
+    /**
+     * Backend to run on: interp, c (C is built with the target's toolchain; MCU targets run under qemu) or opencl
+     * (an OpenCL device from Java; with target host the device's opencl-gpu or opencl-cpu descriptor).
+     */
     @Parameter(property = "kiln.check.backend", defaultValue = "interp")
     protected String backend;
+
+    /** Java OpenCL binding of backend opencl: jocl or lwjgl. */
+    @Parameter(property = "kiln.opencl.binding", defaultValue = "jocl")
+    protected String openclBinding;
+
+    /**
+     * OpenCL device of backend opencl, numbered over all platforms as {@code clinfo -l} lists them (default: the
+     * first GPU, else the first device).
+     */
+    @Parameter(property = "kiln.opencl.device")
+    protected Integer openclDevice;
 
     /** Relative tolerance of the comparison. */
     @Parameter(property = "kiln.rtol", defaultValue = "1e-3")
@@ -90,8 +106,10 @@ public class CheckMojo extends KilnMojo {
             importOptions();
             if (model != null) Kiln.declaredInputs(model.toPath()); // why: a broken <model> is bad configuration, not a failure of every case
             CompileOptions co = compileOptions();
-            Target t = Target.load(target);
-            checker = new Checker(runner(t), rtol, atol, this::importOptions, model == null ? null : model.toPath(),
+            Checker.BatchRunner runner = runner();
+            // why: OpenCL lowers for the device's descriptor (narrowed to its limits), so the passes see that target
+            Target t = runner instanceof OpenClRunner ? ((OpenClRunner) runner).target() : Target.load(target);
+            checker = new Checker(runner, rtol, atol, this::importOptions, model == null ? null : model.toPath(),
                     g -> Kiln.optimize(g, t, co));
             cases = TestCase.find(paths);
         } catch (KilnException e) {
@@ -99,7 +117,7 @@ public class CheckMojo extends KilnMojo {
         }
         List<String> failures = new ArrayList<>();
         int[] passed = new int[1];
-        // why: the C backend builds a batch of cases into one program; the interpreter reports case by case
+        // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = backend.equals("interp") ? 1 : 64;
         try {
             checker.checkAll(cases, batch, r -> {
@@ -119,13 +137,27 @@ public class CheckMojo extends KilnMojo {
             throw new MojoFailureException("kiln: " + failures.size() + " of " + cases.size() + " check(s) failed:\n" + String.join("\n", failures));
     }
 
-    /** The batch runner of {@code backend}: the interpreter, or the C backend built for {@code t}. */
-    private Checker.BatchRunner runner(Target t) {
-        if (backend.equals("interp")) {
-            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
-            return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
+    /** The batch runner of {@code backend}: the interpreter, the C backend built for the target, or an OpenCL device. */
+    private Checker.BatchRunner runner() {
+        String binding = openclBinding == null ? "jocl" : openclBinding;
+        // why: OpenCL settings on another backend would be silently ignored
+        if (!backend.equals("opencl") && (openclDevice != null || !binding.equals("jocl")))
+            throw new KilnException(Code.USAGE, Location.NONE, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
+        if (sanitize && !backend.equals("c")) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
+        switch (backend) {
+            case "interp":
+                return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
+            case "c":
+                return new CProgramRunner(Target.load(target), sanitize, templates == null ? null : templates.toPath());
+            case "opencl":
+                if (!OpenClRuntime.BINDINGS.contains(binding))
+                    throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + binding + "'")
+                            .withHint("use <openclBinding> " + String.join(" or ", OpenClRuntime.BINDINGS));
+                return OpenClRunner.create(binding, openclDevice, target.equals("host") ? null : target,
+                        templates == null ? null : templates.toPath());
+            default:
+                throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
+                        .withHint("use <backend>interp</backend>, <backend>c</backend> or <backend>opencl</backend>");
         }
-        if (backend.equals("c")) return new CProgramRunner(t, sanitize, templates == null ? null : templates.toPath());
-        throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'").withHint("use <backend>interp</backend> or <backend>c</backend>");
     }
 }

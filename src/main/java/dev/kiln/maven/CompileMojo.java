@@ -31,7 +31,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * model under {@code outputDirectory}. A model whose inputs (model file, the weight files it references, the
  * calibration data, the templates) and settings are unchanged since the last build is skipped.
  */
-@Mojo(name = "compile", defaultPhase = LifecyclePhase.GENERATE_SOURCES)
+@Mojo(name = "compile", defaultPhase = LifecyclePhase.GENERATE_SOURCES, threadSafe = true)
 public class CompileMojo extends KilnMojo {
     /**
      * Model files or folders of them (searched recursively for .onnx and .kiln), each {@code <model>PATH</model>}
@@ -52,6 +52,13 @@ public class CompileMojo extends KilnMojo {
     @Parameter(property = "kiln.force", defaultValue = "false")
     protected boolean force;
 
+    /**
+     * The plugin execution running this goal: recorded in each folder's stamp, so that a model removed from
+     * {@code <models>} has its folder removed by the execution that generated it and by no other.
+     */
+    @Parameter(defaultValue = "${mojoExecution.executionId}", readonly = true)
+    protected String executionId;
+
     /** The folder searched when no {@code <models>} are configured. */
     static final String DEFAULT_MODELS = "src/main/kiln";
 
@@ -66,7 +73,10 @@ public class CompileMojo extends KilnMojo {
         dev.kiln.CompileOptions co;
         try {
             todo = modelsByName();
-            if (todo.isEmpty()) return;
+            if (todo.isEmpty()) {
+                removeStale(todo.keySet());
+                return;
+            }
             // why: the backend is part of the request; an unknown one is a configuration error before any model runs
             if (Backend.find(backend) == null)
                 throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("use <backend>c</backend> or <backend>opencl</backend>");
@@ -91,7 +101,7 @@ public class CompileMojo extends KilnMojo {
                         new Backend.Options(name, templates == null ? null : templates.toPath(), model.getFileName().toString()),
                         co);
                 code.writeFolderAtomically(out);
-                Stamp.write(out, hash, code.fileNames());
+                Stamp.write(out, hash, code.fileNames(), owner());
                 ModelStats st = new ModelStats(code);
                 getLog().info(String.format("kiln: compiled %s (%s) for %s -> %s: %d nodes, %,d MACs, %,d params, weights %,d bytes, arena %,d bytes",
                         name, relative(model), t.name(), relative(out), code.graph().nodes().size(), st.macs, st.params,
@@ -102,6 +112,7 @@ public class CompileMojo extends KilnMojo {
                 throw internal("kiln: compiling " + relative(model), ex);
             }
         }
+        removeStale(todo.keySet());
         if (!failed.isEmpty())
             throw new MojoFailureException("kiln: " + failed.size() + " of " + todo.size() + " model(s) failed to compile:\n"
                     + String.join("\n", failed));
@@ -144,6 +155,56 @@ public class CompileMojo extends KilnMojo {
         }
         if (out.isEmpty()) getLog().info("kiln: no .onnx or .kiln models in the configured <models>");
         return out;
+    }
+
+    /** The name this execution signs its output folders with. */
+    private String owner() { return executionId == null || executionId.isBlank() ? "default" : executionId; }
+
+    /**
+     * Removes the output folders this execution generated in an earlier build for models that are no longer
+     * configured: only folders whose {@value Stamp#FILE} names this execution, and of those only the files the
+     * stamp lists (the folder itself goes when nothing else is in it). A folder without a stamp is a user's and
+     * is never touched.
+     */
+    void removeStale(java.util.Set<String> current) {
+        Path root = outputDirectory.toPath();
+        if (!Files.isDirectory(root)) return;
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs = s.filter(d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            getLog().warn("kiln: cannot list " + root + " for stale output folders: " + e.getMessage());
+            return;
+        }
+        for (Path d : dirs) {
+            String name = d.getFileName().toString();
+            // why: dot folders are writeFolderAtomically's temporary ones; a configured name is compiled, not stale
+            if (name.startsWith(".") || current.contains(name)) continue;
+            Stamp.Owned st = Stamp.read(d);
+            if (st == null || !owner().equals(st.owner())) continue;
+            try {
+                java.util.Set<Path> ours = new java.util.HashSet<>();
+                ours.add(d.resolve(Stamp.FILE).normalize());
+                for (String f : st.files()) {
+                    Path p = d.resolve(f).normalize();
+                    if (p.startsWith(d)) ours.add(p); // why: a tampered stamp must not reach outside the folder
+                }
+                boolean others;
+                try (Stream<Path> s = Files.walk(d)) {
+                    others = s.anyMatch(f -> !Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !ours.contains(f.normalize()));
+                }
+                if (!others) {
+                    GeneratedCode.deleteTree(d);
+                    getLog().info("kiln: removed " + relative(d) + " (" + name + " is no longer in <models>)");
+                } else {
+                    for (Path p : ours) Files.deleteIfExists(p);
+                    getLog().warn("kiln: " + name + " is no longer in <models>: removed its generated files from " + relative(d)
+                            + ", which stays because it holds other files");
+                }
+            } catch (IOException | UncheckedIOException e) {
+                getLog().warn("kiln: cannot remove the stale output folder " + relative(d) + ": " + e.getMessage());
+            }
+        }
     }
 
     /** Every .onnx and .kiln file under {@code dir}, sorted. */

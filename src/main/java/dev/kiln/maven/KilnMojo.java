@@ -21,6 +21,13 @@ import org.apache.maven.plugins.annotations.Parameter;
  * What the {@code compile} and {@code check} goals share: the compilation settings (target, level, int8,
  * templates, input shapes) turned into Kiln's own option objects, and Kiln's errors turned into build failures
  * that carry Kiln's message (file, line:col or node, hint) and no stack trace.
+ *
+ * <p>Both goals declare {@code threadSafe = true}: {@code mvn -T N} runs them for several modules at once in one
+ * JVM. Each execution keeps its state in its own mojo object and writes only its module's folders; what Kiln shares
+ * between threads is immutable after class initialisation (op, layer, ONNX-mapping and lowering registries), made
+ * per call (template groups, import options, memory planners, runners), or guarded (the ONNX Runtime loader, the
+ * qemu plugin cache); temporary build folders have unique names. {@code ThreadSafetyTest} checks the static state
+ * and compares concurrent and serial output; {@code tests/maven-plugin/parallel} builds with {@code mvn -T 2}.
  */
 public abstract class KilnMojo extends AbstractMojo {
     /** The project's folder; relative paths in the configuration are resolved against it. */

@@ -84,16 +84,51 @@ public final class Stamp {
             return false;
         }
         if (lines.isEmpty() || !lines.get(0).equals(hash)) return false;
-        for (String name : lines.subList(1, lines.size()))
-            if (!name.isEmpty() && !Files.isRegularFile(outDir.resolve(name))) return false;
+        for (String name : generatedFiles(lines))
+            if (!Files.isRegularFile(outDir.resolve(name))) return false;
         return true;
     }
 
-    /** Writes the stamp file into {@code outDir}: the hash, then the names of the generated files. */
-    public static void write(Path outDir, String hash, List<String> generated) {
+    /** Prefix of the stamp line naming the plugin execution that generated the folder. */
+    static final String OWNER = "@execution ";
+
+    /**
+     * Writes the stamp file into {@code outDir}: the hash, the plugin execution that generated the folder
+     * ({@code owner}, null: none), then the names of the generated files.
+     */
+    public static void write(Path outDir, String hash, List<String> generated, String owner) {
         StringBuilder b = new StringBuilder(hash).append('\n');
+        if (owner != null) b.append(OWNER).append(owner).append('\n');
         for (String n : generated) b.append(n).append('\n');
         dev.kiln.io.OutputFiles.writeAtomically(outDir.resolve(FILE), b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The stamp of a folder Kiln generated: the execution that wrote it (null when the stamp names none) and the
+     * files it generated; null when {@code outDir} holds no readable stamp, i.e. it is not Kiln's folder.
+     */
+    public static Owned read(Path outDir) {
+        Path f = outDir.resolve(FILE);
+        if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
+        if (lines.isEmpty() || !lines.get(0).matches("[0-9a-f]{64}")) return null;
+        String owner = null;
+        for (String l : lines) if (l.startsWith(OWNER)) owner = l.substring(OWNER.length());
+        return new Owned(owner, generatedFiles(lines));
+    }
+
+    /** What a stamp says about its folder: who generated it and which files. */
+    public record Owned(String owner, List<String> files) {}
+
+    private static List<String> generatedFiles(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (String l : lines.subList(1, lines.size())) if (!l.isEmpty() && !l.startsWith("@")) out.add(l);
+        return out;
     }
 
     /** The SHA-256 of a file's content, as hex digits. */

@@ -17,7 +17,8 @@ public final class OpMethods {
     /**
      * The public static methods of {@code owners} whose parameter types are exactly {@code params} and whose return
      * type is {@code returns} (any when null), by name. Two with one name is a programming error ({@code what}
-     * names the kind in the message).
+     * names the kind in the message). The map is immutable: registries built from it are shared by every thread
+     * of a parallel Maven build.
      */
     public static Map<String, Method> collect(String what, Class<?>[] owners, Class<?> returns, Class<?>... params) {
         Map<String, Method> r = new HashMap<>();
@@ -28,7 +29,7 @@ public final class OpMethods {
                 if (r.put(m.getName(), m) != null) throw new IllegalStateException("two " + what + " for " + m.getName());
             }
         }
-        return r;
+        return Map.copyOf(r);
     }
 
     /** {@code average_pool} → {@code averagePool}. */

@@ -103,7 +103,7 @@ public final class OnnxImporter {
                 }
             }
         }
-        return m;
+        return Map.copyOf(m); // why: read by every thread of a parallel build, so it must never change
     }
 
     /** The ONNX op types Kiln imports, sorted. */
