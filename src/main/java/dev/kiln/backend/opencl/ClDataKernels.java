@@ -1,8 +1,8 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.DataKernels;
+import dev.kiln.kernels.Unsupported;
+import dev.kiln.kernels.DataKernels;
 import dev.kiln.ir.Node;
 
 /**

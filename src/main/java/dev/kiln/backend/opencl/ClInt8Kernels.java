@@ -1,9 +1,9 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.Int8Kernels;
-import dev.kiln.backend.c.kernels.QuantKernels;
+import dev.kiln.kernels.Unsupported;
+import dev.kiln.kernels.Int8Kernels;
+import dev.kiln.kernels.QuantKernels;
 import dev.kiln.ir.Node;
 import java.util.ArrayList;
 import java.util.List;

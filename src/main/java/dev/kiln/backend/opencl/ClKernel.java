@@ -1,6 +1,6 @@
 package dev.kiln.backend.opencl;
 
-import dev.kiln.backend.c.KernelModel;
+import dev.kiln.kernels.KernelModel;
 import java.util.ArrayList;
 import java.util.List;
 

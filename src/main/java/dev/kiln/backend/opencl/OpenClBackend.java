@@ -5,14 +5,16 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.CBackend;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelLowerings;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.TensorInfo;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.ChainKernels;
+import dev.kiln.kernels.Activation;
+import dev.kiln.kernels.ScalarTypes;
+import dev.kiln.kernels.Lowerings;
+import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.TensorInfo;
+import dev.kiln.kernels.Unsupported;
+import dev.kiln.kernels.ChainKernels;
+import dev.kiln.kernels.Dialect;
+import dev.kiln.kernels.KernelPlacement;
+import dev.kiln.kernels.Strategy;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -58,9 +60,6 @@ public final class OpenClBackend implements Backend {
         return reason(tpl, c, g, n, 0, "m", t, new ClKernel[1]);
     }
 
-    /** Target settings under which the C lowering models plain, unpacked kernels (the OpenCL kernels' inputs). */
-    private static final java.util.Map<String, String> C_PLAIN = java.util.Map.of("optimize", "size", "vector.bytes", "0");
-
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
     private static String reason(Templates tpl, Templates c, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
@@ -70,9 +69,7 @@ public final class OpenClBackend implements Backend {
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
         KernelModel k = new KernelModel(index, prefix, n);
         try {
-            // why: the C lowering's layout choices for its own kernels (packed weights, transposed B, scratch) do not
-            // apply to the OpenCL kernels, which read the weights as the graph holds them
-            KernelLowerings.lower(k, n, t.with(C_PLAIN));
+            Lowerings.lower(k, n, Strategy.of(t, Dialect.OPENCL));
             ClKernel ck = new ClKernel(k, n.op().name(), describe(n));
             fill(ck, n, c);
             ClLowerings.lower(ck, n, t);
@@ -87,7 +84,7 @@ public final class OpenClBackend implements Backend {
     private static void fill(ClKernel ck, Node n, Templates c) {
         KernelModel k = ck.k;
         for (TensorInfo ti : k.ins) ck.at.add(ti.present ? c.render("at", "t", ti) : "0");
-        ck.act = c.render("fused_activation", "a", CActivation.fused(n), "v", "r");
+        ck.act = c.render("fused_activation", "a", Activation.fused(n), "v", "r");
         // an activation op's formula, given what its C template gives scalar_<op> (its lowering model, else k)
         String tmpl = "scalar_" + n.op().name();
         if (n.op().has(Trait.ACTIVATION) && c.has(tmpl)) {
@@ -97,7 +94,7 @@ public final class OpenClBackend implements Backend {
                 ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
             }
         }
-        if (k.m instanceof dev.kiln.backend.c.kernels.SeparableKernels.Separable sep)
+        if (k.m instanceof dev.kiln.kernels.SeparableKernels.Separable sep)
             ck.dwAct = c.render("fused_activation", "a", sep.dw.act, "v", "r");
         if (k.m instanceof ChainKernels.Chain ch)
             for (ChainKernels.Step s : ch.steps) ck.steps.add(c.render("chain_step", "s", s, "k", k));
@@ -148,7 +145,7 @@ public final class OpenClBackend implements Backend {
 
         // 2. memory: one arena of byte offsets, planned like the C arena
         int align = Math.max(MIN_ALIGN, t.alignment());
-        MemoryPlan plan = new MemoryPlanner(align, CBackend.placementRules(n -> kernels.get(n).k)).plan(g);
+        MemoryPlan plan = new MemoryPlanner(align, KernelPlacement.rules(n -> kernels.get(n).k)).plan(g);
 
         // 3. buffers: arena, weights (constants packed and aligned), one per model input and output
         List<OpenClProgram.Buffer> buffers = new ArrayList<>();
@@ -187,7 +184,7 @@ public final class OpenClBackend implements Backend {
         h.prefix = prefix;
         h.PREFIX = prefix.toUpperCase(Locale.ROOT);
         h.kilnVersion = Kiln.version();
-        h.source = CTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
+        h.source = ScalarTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
         h.target = t.name();
         h.buildOptions = t.property("opencl.build-options", "");
         h.arenaBuffer = 0;
@@ -261,7 +258,7 @@ public final class OpenClBackend implements Backend {
         }
         if (line.length() > 0) h.weightLines.add(line.toString());
         for (OpenClProgram.Buffer b : buffers)
-            h.buffers.add(new ClHost.Buf(b.id(), b.allocBytes(), CTypes.commentText(b.kind().name().toLowerCase(Locale.ROOT) + " '" + b.name() + "'"),
+            h.buffers.add(new ClHost.Buf(b.id(), b.allocBytes(), ScalarTypes.commentText(b.kind().name().toLowerCase(Locale.ROOT) + " '" + b.name() + "'"),
                     b.kind() == OpenClProgram.BufferKind.WEIGHTS));
         java.util.Set<String> used = new java.util.HashSet<>(List.of("m", "device"));
         for (int i = 0; i < g.inputs().size(); i++) h.inputs.add(io(i, firstIn + i, "in_", g.inputs().get(i), used));
@@ -272,10 +269,10 @@ public final class OpenClBackend implements Backend {
     }
 
     private static ClHost.Io io(int i, int buffer, String pre, Value v, java.util.Set<String> used) {
-        String base = pre + CTypes.identifier(v.name());
+        String base = pre + ScalarTypes.identifier(v.name());
         String name = base;
         for (int k = 2; !used.add(name); k++) name = base + "_" + k;
-        return new ClHost.Io(i, buffer, name, CTypes.ctype(v.dtype()), CTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
+        return new ClHost.Io(i, buffer, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
     }
 
     /** {@code s} as the body of a C string literal. */
@@ -293,7 +290,7 @@ public final class OpenClBackend implements Backend {
 
     private static ClKernel.Param param(String name, Value v, boolean readOnly, MemoryPlan plan, Map<Value, Long> consts,
             int firstIn, int firstOut) {
-        ClKernel.Param p = new ClKernel.Param(name, CTypes.ctype(v.dtype()), readOnly);
+        ClKernel.Param p = new ClKernel.Param(name, ScalarTypes.ctype(v.dtype()), readOnly);
         Placement pl = plan.placement(v);
         switch (pl.kind()) {
             case ARENA: p.buffer = 0; p.offset = pl.offset(); break;
@@ -325,7 +322,7 @@ public final class OpenClBackend implements Backend {
             if (i > 0) b.append(", ");
             b.append(n.output(i) == null ? "-" : brief(n.output(i)));
         }
-        return CTypes.commentText(b.toString());
+        return ScalarTypes.commentText(b.toString());
     }
 
     /** A value's type for a comment, its quantization parameters cut short (per-channel lists run to thousands of characters). */

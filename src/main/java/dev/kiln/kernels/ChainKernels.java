@@ -1,10 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.TensorInfo;
-import dev.kiln.backend.c.Unsupported;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ops.FusedElementwise;
@@ -26,7 +21,7 @@ public final class ChainKernels {
         /** The scalar template's name, {@code scalar_<op>}. */
         public final String template;
         /** A unary step's activation model (its attributes as literals). */
-        public final CActivation a;
+        public final Activation a;
         /** The variable read (unary), the variable written, the operand's variable (binary). */
         public final String in, out, b;
         /** A binary step's operands in the op's order (the running value and {@link #b}). */
@@ -34,7 +29,7 @@ public final class ChainKernels {
         /** The other operand of a binary step. */
         public final TensorInfo operand;
 
-        Step(int i, FusedElementwise.Step s, KernelModel k, CActivation a) {
+        Step(int i, FusedElementwise.Step s, KernelModel k, Activation a) {
             binary = s.operand() >= 0;
             template = "scalar_" + s.op().name();
             this.a = a;
@@ -57,7 +52,7 @@ public final class ChainKernels {
     }
 
     /** Lowers {@code fused_elementwise}. */
-    public static Object fusedElementwise(KernelModel k, Node n, Target t) {
+    public static Object fusedElementwise(KernelModel k, Node n, Strategy t) {
         // why: the chain's variables are of the output's float type; integer chains are never fused
         if (!k.y.isFloat) throw new Unsupported("fused_elementwise on " + k.y.dtype + " (float only)");
         Chain m = new Chain();
@@ -65,11 +60,11 @@ public final class ChainKernels {
         StringBuilder names = new StringBuilder();
         for (int i = 0; i < steps.size(); i++) {
             FusedElementwise.Step s = steps.get(i);
-            CActivation a = null;
+            Activation a = null;
             if (s.operand() < 0) {
                 // a unary step is an activation: its C model is the stand-alone activation node's
                 Graph probe = new Graph("chain_step");
-                a = CActivation.standalone(probe.addNode(s.op(), "step", List.of(probe.addInput("x", n.output(0).type())), s.attrs()));
+                a = Activation.standalone(probe.addNode(s.op(), "step", List.of(probe.addInput("x", n.output(0).type())), s.attrs()));
             }
             m.steps.add(new Step(i, s, k, a));
             names.append(i == 0 ? "" : ", ").append(s.op().name());

@@ -1,4 +1,4 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Shape;
@@ -41,8 +41,8 @@ public final class TensorInfo {
         DType t = v == null ? DType.F32 : v.dtype();
         Shape s = v == null ? Shape.scalar() : v.shape();
         dtype = t.shortName();
-        ctype = CTypes.ctype(t);
-        utype = CTypes.utype(t);
+        ctype = ScalarTypes.ctype(t);
+        utype = ScalarTypes.utype(t);
         isFloat = t.isFloat();
         isF64 = t == DType.F64;
         isF16 = t == DType.F16;

@@ -1,4 +1,4 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
@@ -14,7 +14,7 @@ import java.util.TreeSet;
 
 /**
  * The model object of one node's kernel, handed to the op's template as {@code k} (the op-specific part,
- * computed by a {@link KernelLowerings} method, as {@code m}). Templates read public fields only.
+ * computed by a {@link Lowerings} method, as {@code m}). Templates read public fields only.
  */
 public final class KernelModel {
     /** Position in the schedule. */
@@ -68,7 +68,7 @@ public final class KernelModel {
         this.index = index;
         this.prefix = prefix;
         this.op = n.op().name();
-        this.node = CTypes.commentText(n.name());
+        this.node = ScalarTypes.commentText(n.name());
         this.fn = prefix + "_k" + index + "_" + op;
         for (int i = 0; i < n.numInputs(); i++) ins.add(new TensorInfo("x" + i, n.input(i)));
         for (int i = 0; i < n.outputs().size(); i++) outs.add(new TensorInfo("y" + i, n.output(i)));
@@ -83,15 +83,15 @@ public final class KernelModel {
                 && n.input(0).dtype() == DType.F64) ? DType.F64 : DType.F32;
         ftype = compute == DType.F64 ? "double" : "float";
         mf = compute == DType.F64 ? "" : "f";
-        zero = CTypes.literal(compute, 0.0);
-        one = CTypes.literal(compute, 1.0);
-        half = CTypes.literal(compute, 0.5);
+        zero = ScalarTypes.literal(compute, 0.0);
+        one = ScalarTypes.literal(compute, 1.0);
+        half = ScalarTypes.literal(compute, 0.5);
         Map<String, String> a = new TreeMap<>();
         for (Map.Entry<String, Object> e : n.attrs().asMap().entrySet()) {
             Object v = e.getValue();
             if (v instanceof Long) a.put(e.getKey(), Long.toString((Long) v));
-            else if (v instanceof Double) a.put(e.getKey(), CTypes.literal(compute, (Double) v));
-            else if (v instanceof String) a.put(e.getKey(), CTypes.commentText((String) v));
+            else if (v instanceof Double) a.put(e.getKey(), ScalarTypes.literal(compute, (Double) v));
+            else if (v instanceof String) a.put(e.getKey(), ScalarTypes.commentText((String) v));
         }
         attr = Collections.unmodifiableMap(a);
     }

@@ -1,13 +1,6 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.kernels.ChainKernels;
-import dev.kiln.backend.c.kernels.DataKernels;
-import dev.kiln.backend.c.kernels.ElementwiseKernels;
-import dev.kiln.backend.c.kernels.Int8Kernels;
-import dev.kiln.backend.c.kernels.NnKernels;
-import dev.kiln.backend.c.kernels.QuantKernels;
-import dev.kiln.backend.c.kernels.SeparableKernels;
+import dev.kiln.kernels.Int8Kernels;
 import dev.kiln.ir.Node;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -16,23 +9,23 @@ import java.util.Map;
 /**
  * The op-specific halves of the C kernels: a public static method named like the op in camelCase
  * ({@code average_pool} → {@code averagePool}) in one of the {@code kernels/*Kernels} classes, taking
- * {@code (KernelModel k, Node n, Target t)} and returning the model object the op's template gets as {@code m}.
+ * {@code (KernelModel k, Node n, Strategy t)} and returning the model object the op's template gets as {@code m}.
  * Ops whose template needs nothing beyond {@link KernelModel} have no method. Found by reflection, so there is
  * no switch over op names.
  */
-public final class KernelLowerings {
+public final class Lowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
             SeparableKernels.class, ChainKernels.class, Int8Kernels.class};
     private static final Map<String, Method> METHODS =
-            dev.kiln.ops.OpMethods.collect("C lowerings", CLASSES, null, KernelModel.class, Node.class, Target.class);
+            dev.kiln.ops.OpMethods.collect("kernel lowerings", CLASSES, null, KernelModel.class, Node.class, Strategy.class);
 
-    private KernelLowerings() {}
+    private Lowerings() {}
 
     /** {@code average_pool} → {@code averagePool}. */
     public static String methodName(String op) { return dev.kiln.ops.OpMethods.methodName(op); }
 
     /** Runs the op's lowering (if any) and stores its result in {@code k.m}; throws {@link Unsupported}. */
-    public static void lower(KernelModel k, Node n, Target t) {
+    public static void lower(KernelModel k, Node n, Strategy t) {
         Method m = METHODS.get(methodName(n.op().name()));
         if (m == null) return;
         try {

@@ -1,9 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.Unsupported;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
@@ -20,7 +16,7 @@ import java.util.List;
 
 /**
  * C kernel lowerings of the shape, data-movement, reduction, softmax and resize ops: one public static method
- * per op (see KernelLowerings). Most data-movement ops become a {@link Copy}: a nest of loops over the output in
+ * per op (see Lowerings). Most data-movement ops become a {@link Copy}: a nest of loops over the output in
  * row-major order whose input offset each axis advances by a constant stride or by a table baked into the
  * kernel; the templates in {@code templates/c/ops/data.stg} only render those loops.
  */
@@ -244,7 +240,7 @@ public final class DataKernels {
 
     /** A literal of the node's output type for {@code v}, converted as the interpreter's {@code setDouble} does. */
     private static String valueLiteral(DType t, double v) {
-        return CTypes.elementLiteral(t, NdArray.scalar(t, v), 0);
+        return ScalarTypes.elementLiteral(t, NdArray.scalar(t, v), 0);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -259,22 +255,22 @@ public final class DataKernels {
     }
 
     /** Flatten: same bytes, 2-D shape. */
-    public static Object flatten(KernelModel k, Node n, Target t) { return new Alias(k); }
+    public static Object flatten(KernelModel k, Node n, Strategy t) { return new Alias(k); }
 
     /** Reshape: same bytes, new shape. */
-    public static Object reshape(KernelModel k, Node n, Target t) { return new Alias(k); }
+    public static Object reshape(KernelModel k, Node n, Strategy t) { return new Alias(k); }
 
     /** Squeeze: same bytes, fewer axes. */
-    public static Object squeeze(KernelModel k, Node n, Target t) { return new Alias(k); }
+    public static Object squeeze(KernelModel k, Node n, Strategy t) { return new Alias(k); }
 
     /** Unsqueeze: same bytes, more axes. */
-    public static Object unsqueeze(KernelModel k, Node n, Target t) { return new Alias(k); }
+    public static Object unsqueeze(KernelModel k, Node n, Strategy t) { return new Alias(k); }
 
     // ------------------------------------------------------------------------------------------------------
     // Copies along loop nests: transpose, slice, expand, tile, pad
 
     /** Transpose: output axis i walks input axis perm[i]. */
-    public static Object transpose(KernelModel k, Node n, Target t) {
+    public static Object transpose(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape();
         int r = in.rank();
         int[] p = Transpose.perm(n.attrs().getIntsOrNull("perm"), r);
@@ -285,7 +281,7 @@ public final class DataKernels {
     }
 
     /** Slice: each axis starts at its window's first element and steps (maybe backwards) through it. */
-    public static Object slice(KernelModel k, Node n, Target t) {
+    public static Object slice(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape();
         Slice.Window w = Slice.resolve(in, n.attrs());
         int[] strides = in.strides();
@@ -299,7 +295,7 @@ public final class DataKernels {
     }
 
     /** Expand: numpy broadcasting, a stride of 0 along the broadcast axes. */
-    public static Object expand(KernelModel k, Node n, Target t) {
+    public static Object expand(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape(), out = n.output(0).shape();
         int off = out.rank() - in.rank();
         int[] strides = in.strides();
@@ -312,7 +308,7 @@ public final class DataKernels {
     }
 
     /** Tile: each axis becomes two loops, the repeats (stride 0) around the input axis. */
-    public static Object tile(KernelModel k, Node n, Target t) {
+    public static Object tile(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape();
         long[] rep = n.attrs().getInts("repeats");
         int[] strides = in.strides();
@@ -328,7 +324,7 @@ public final class DataKernels {
      * Pad: per axis a table of the input offset each output position reads (the interpreter's own
      * {@link Pad#source}); constant mode marks positions outside the input, which get the pad value.
      */
-    public static Object pad(KernelModel k, Node n, Target t) {
+    public static Object pad(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape(), out = n.output(0).shape();
         String mode = n.attrs().getString("mode");
         long[] pads = n.attrs().getInts("pads");
@@ -391,7 +387,7 @@ public final class DataKernels {
     }
 
     /** Concat: each input's rows go to their place in each output row. */
-    public static Object concat(KernelModel k, Node n, Target t) {
+    public static Object concat(KernelModel k, Node n, Strategy t) {
         Shape out = n.output(0).shape();
         long axis = n.attrs().getInt("axis");
         long[] lengths = new long[n.numInputs()];
@@ -400,7 +396,7 @@ public final class DataKernels {
     }
 
     /** Split: each output takes its piece of each input row (an output nobody names is skipped). */
-    public static Object split(KernelModel k, Node n, Target t) {
+    public static Object split(KernelModel k, Node n, Strategy t) {
         return join(n.input(0).shape(), n.attrs().getInt("axis", 0), n.attrs().getInts("split"), n.outputs(), "y");
     }
 
@@ -416,14 +412,14 @@ public final class DataKernels {
             this.count = count;
             this.dim = dim;
             this.inner = inner;
-            this.dimLiteral = CTypes.intLiteral(DType.I64, dim);
+            this.dimLiteral = ScalarTypes.intLiteral(DType.I64, dim);
             this.single = inner == 1;
             this.empty = outer * count * inner == 0;
         }
     }
 
     /** Gather along {@code axis}. */
-    public static Object gather(KernelModel k, Node n, Target t) {
+    public static Object gather(KernelModel k, Node n, Strategy t) {
         Shape in = n.input(0).shape();
         int a = in.axis(n.attrs().getInt("axis", 0));
         return new Gather(in.prod(0, a), n.input(1).shape().numel(), in.dim(a), in.prod(a + 1, in.rank()));
@@ -468,7 +464,7 @@ public final class DataKernels {
         if (count == 0) {
             // why: a reduction of no elements is its identity (sum 0, mean NaN or 0, max -inf or the minimum)
             m.allFill = true;
-            m.fillValue = m.isFloat ? CTypes.literal(out, mean ? Double.NaN : floatStart) : CTypes.intLiteral(out, mean ? 0 : intStart);
+            m.fillValue = m.isFloat ? ScalarTypes.literal(out, mean ? Double.NaN : floatStart) : ScalarTypes.intLiteral(out, mean ? 0 : intStart);
             return m;
         }
         Simplified ko = simplify(kept), ri = simplify(reduced);
@@ -481,28 +477,28 @@ public final class DataKernels {
         m.bodyIndent = TAB.repeat(m.outer.size() + m.inner.size());
         if (m.isFloat) {
             m.acc = k.ftype;
-            m.start = CTypes.literal(k.ftype.equals("double") ? DType.F64 : DType.F32, floatStart);
-            m.count = CTypes.literal(k.ftype.equals("double") ? DType.F64 : DType.F32, count);
+            m.start = ScalarTypes.literal(k.ftype.equals("double") ? DType.F64 : DType.F32, floatStart);
+            m.count = ScalarTypes.literal(k.ftype.equals("double") ? DType.F64 : DType.F32, count);
         } else {
             m.acc = intAcc == null ? k.x.ctype : intAcc;
-            m.start = intAcc == null ? CTypes.intLiteral(dt, intStart) : "0u";
-            m.count = CTypes.intLiteral(DType.I64, count);
+            m.start = intAcc == null ? ScalarTypes.intLiteral(dt, intStart) : "0u";
+            m.count = ScalarTypes.intLiteral(DType.I64, count);
         }
         return m;
     }
 
     /** ReduceSum: floats in the compute type, integers in wrapping 64-bit unsigned arithmetic. */
-    public static Object reduceSum(KernelModel k, Node n, Target t) {
+    public static Object reduceSum(KernelModel k, Node n, Strategy t) {
         return reduce(k, n, "uint64_t", 0.0, 0, false);
     }
 
     /** ReduceMean: the sum divided by the count (integers: the exact sum, truncated toward zero). */
-    public static Object reduceMean(KernelModel k, Node n, Target t) {
+    public static Object reduceMean(KernelModel k, Node n, Strategy t) {
         return reduce(k, n, "uint64_t", 0.0, 0, true);
     }
 
     /** ReduceMax: NaN wins for floats; bool is logical or. */
-    public static Object reduceMax(KernelModel k, Node n, Target t) {
+    public static Object reduceMax(KernelModel k, Node n, Strategy t) {
         DType dt = n.input(0).dtype();
         return reduce(k, n, null, Double.NEGATIVE_INFINITY, dt.isFloat() ? 0 : dt.minValue(), false);
     }
@@ -531,10 +527,10 @@ public final class DataKernels {
     }
 
     /** Softmax: exp(x - max) / sum. */
-    public static Object softmax(KernelModel k, Node n, Target t) { return softmaxModel(n); }
+    public static Object softmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
 
     /** LogSoftmax: (x - max) - log(sum(exp(x - max))). */
-    public static Object logSoftmax(KernelModel k, Node n, Target t) { return softmaxModel(n); }
+    public static Object logSoftmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
 
     // ------------------------------------------------------------------------------------------------------
     // Resize
@@ -569,7 +565,7 @@ public final class DataKernels {
                 ev.add(e ? "1" : "0");
                 for (int j = 0; j < tp.n(); j++) {
                     iv.add(e ? "0" : Long.toString((long) tp.index()[q * tp.n() + j] * inner));
-                    wv.add(CTypes.literal(wdt, e ? 0.0 : tp.weight()[q * tp.n() + j]));
+                    wv.add(ScalarTypes.literal(wdt, e ? 0.0 : tp.weight()[q * tp.n() + j]));
                 }
             }
             this.idx = new Table("ri" + p, "int32_t", iv);
@@ -606,7 +602,7 @@ public final class DataKernels {
     }
 
     /** Resize with ONNX semantics (see ops/Resize). */
-    public static Object resize(KernelModel k, Node n, Target t) {
+    public static Object resize(KernelModel k, Node n, Strategy t) {
         Attrs a = n.attrs();
         Shape in = n.input(0).shape(), out = n.output(0).shape();
         DType dt = n.output(0).dtype();
@@ -627,20 +623,20 @@ public final class DataKernels {
                 for (int o = 0; o < tab.length; o++) tab[o] = taps[d].extrapolate()[o] ? -1 : taps[d].index()[o] * strides[d];
                 axes.add(Axis.table(tab));
             }
-            String fill = dt.isFloat() ? CTypes.literal(dt, extrap)
-                    : CTypes.intLiteral(dt, dt.saturate(Double.isNaN(extrap) ? 0 : (long) extrap));
+            String fill = dt.isFloat() ? ScalarTypes.literal(dt, extrap)
+                    : ScalarTypes.intLiteral(dt, dt.saturate(Double.isNaN(extrap) ? 0 : (long) extrap));
             m.nearest = copy(axes, fill, 0);
             return m;
         }
         DType cdt = dt == DType.F32 ? DType.F32 : DType.F64;
-        m.ctype = CTypes.ctype(cdt);
-        m.extrapolation = CTypes.literal(cdt, extrap);
+        m.ctype = ScalarTypes.ctype(cdt);
+        m.extrapolation = ScalarTypes.literal(cdt, extrap);
         m.intOut = !dt.isFloat();
         if (m.intOut) {
-            m.lo = CTypes.doubleLiteral((double) dt.minValue());
-            m.hi = CTypes.doubleLiteral((double) dt.maxValue());
-            m.minValue = CTypes.intLiteral(dt, dt.minValue());
-            m.maxValue = CTypes.intLiteral(dt, dt.maxValue());
+            m.lo = ScalarTypes.doubleLiteral((double) dt.minValue());
+            m.hi = ScalarTypes.doubleLiteral((double) dt.maxValue());
+            m.minValue = ScalarTypes.intLiteral(dt, dt.minValue());
+            m.maxValue = ScalarTypes.intLiteral(dt, dt.maxValue());
         }
         List<Integer> changed = new ArrayList<>();
         for (int d = r - 1; d >= 0; d--) if (!taps[d].isIdentity()) changed.add(d);

@@ -1,4 +1,4 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
 /** Thrown by a kernel lowering when the C backend cannot run a node; the message says why. */
 public final class Unsupported extends RuntimeException {

@@ -1,7 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.KernelModel;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
@@ -159,7 +157,7 @@ public final class BlockedKernels {
     }
 
     /** Sets {@code m.gemm} (and the weight packing and scratch) when the blocked product applies to this conv. */
-    static void chooseConv(KernelModel k, Node n, Target t, NnKernels.Window m) {
+    static void chooseConv(KernelModel k, Node n, Strategy t, NnKernels.Window m) {
         // why: the blocked kernels are float32 (f64 and integer convs keep the generic loops)
         if (n.output(0).dtype() != DType.F32 || n.input(0).dtype() != DType.F32 || n.input(1).dtype() != DType.F32) return;
         // why: size-optimised targets keep the one compact generic kernel
@@ -261,7 +259,7 @@ public final class BlockedKernels {
      * Sets a depthwise path: each channel copied into a zero-padded plane in scratch and convolved there without
      * tables (when that plane fits the target's budget), else the interior fast path.
      */
-    private static void chooseDepthwise(KernelModel k, Target t, NnKernels.Window m) {
+    private static void chooseDepthwise(KernelModel k, Strategy t, NnKernels.Window m) {
         // why: the fast paths are written for 1-d and 2-d windows (the depth axis a single tap)
         if (m.d.in != 1 || m.d.out != 1 || m.d.kernel != 1) return;
         long ph = Math.max(m.h.in + m.h.padBegin, (long) (m.h.out - 1) * m.h.stride + (long) (m.h.kernel - 1) * m.h.dilation + 1);
@@ -333,7 +331,7 @@ public final class BlockedKernels {
     }
 
     /** Sets max_pool's interior fast path (float32, 1-d and 2-d, speed targets): windows inside the input, no tables. */
-    static void choosePool(Target t, NnKernels.Window m, DType dt) {
+    static void choosePool(Strategy t, NnKernels.Window m, DType dt) {
         // why: the fast path is written for float32 1-d and 2-d windows; size targets keep the one generic loop
         if (dt != DType.F32 || !t.optimizeForSpeed() || m.d.in != 1 || m.d.out != 1 || m.d.kernel != 1) return;
         long[] h = interior(m.h), w = interior(m.w);
@@ -347,7 +345,7 @@ public final class BlockedKernels {
      * Whether a gemm's B operand may be stored transposed for this node (a float constant only it reads, on a target
      * with vectors: a scalar FPU does better with the dot products, which keep the sum in a register).
      */
-    static boolean mayPackB(Node n, Target t) {
+    static boolean mayPackB(Node n, Strategy t) {
         Value b = n.input(1);
         return t.optimizeForSpeed() && t.vectorBytes() > 0 && n.output(0).dtype() == DType.F32 && b.isConstant() && b.uses().size() == 1;
     }

@@ -1,8 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.Unsupported;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
@@ -21,7 +18,7 @@ import java.util.List;
 
 /**
  * C kernel lowerings of Kiln's integer ops (templates in {@code templates/c/ops/int8.stg}): one public static method
- * per op (see KernelLowerings). The arithmetic is int32 accumulation and fixed-point requantization through the
+ * per op (see Lowerings). The arithmetic is int32 accumulation and fixed-point requantization through the
  * runtime's {@code kiln_requantize_q31} and {@code kiln_add_zp_clamp}, twins of {@link FixedPoint}; every
  * multiplier, shift, zero point, clamp and table comes from the op's own Java (the numbers its {@code evaluate}
  * uses), so the C gives the interpreter's int8 outputs byte for byte and contains no float.
@@ -261,7 +258,7 @@ public final class Int8Kernels {
      * 1-D to 3-D, groups, strides, dilations, pads; a depthwise kernel for one input channel per group and, on DSP
      * targets, the SMLAD kernel for the others.
      */
-    public static Object qconv(KernelModel k, Node n, Target t) {
+    public static Object qconv(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         NnKernels.Window w = (NnKernels.Window) NnKernels.conv(k, n, t);
         Requant rq = requant(n, Qconv.multipliers(n));
@@ -342,7 +339,7 @@ public final class Int8Kernels {
     }
 
     /** qmatmul: {@code y[r, j] = clamp(requantize(B[j] + sum_k (x[r, k] - zx) * W[k, j]) + zy, lo, hi)}. */
-    public static Object qmatmul(KernelModel k, Node n, Target t) {
+    public static Object qmatmul(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         Shape xs = n.input(0).shape(), ws = n.input(1).shape();
         long kk = ws.dim(0), nn = ws.dim(1);
@@ -390,14 +387,14 @@ public final class Int8Kernels {
     }
 
     /** qadd: {@code clamp(rq((a - za) * 2^20, Ma) + rq((b - zb) * 2^20, Mb)) -> rq(sum, Mo) + zp}, broadcasting. */
-    public static Object qadd(KernelModel k, Node n, Target t) {
+    public static Object qadd(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         return new QAddModel(zeroPoint(n.input(0)), zeroPoint(n.input(1)), Qadd.multipliers(n), n.attrs().getInt("out_zero_point", 0),
                 n.attrs().getInt("act_min", -128), n.attrs().getInt("act_max", 127));
     }
 
     /** requantize: {@code clamp(rq(x - zx, M) + zp, lo, hi)}. */
-    public static Object requantize(KernelModel k, Node n, Target t) {
+    public static Object requantize(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         FixedPoint.Multiplier m = Requantize.multiplier(n);
         Requant rq = requant(n, new FixedPoint.Multiplier[] {m});
@@ -428,7 +425,7 @@ public final class Int8Kernels {
     }
 
     /** qlookup: {@code clamp(table[x - min], act_min, act_max)}; the clamp is applied to the table here. */
-    public static Object qlookup(KernelModel k, Node n, Target t) {
+    public static Object qlookup(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         long[] tab = n.attrs().getInts("table");
         long lo = n.attrs().getInt("act_min", -128), hi = n.attrs().getInt("act_max", 127);
@@ -466,7 +463,7 @@ public final class Int8Kernels {
     }
 
     /** qaverage_pool: windowed (counts with or without padding) or global. */
-    public static Object qaveragePool(KernelModel k, Node n, Target t) {
+    public static Object qaveragePool(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         Shape xs = n.input(0).shape();
         long planes = (long) xs.dim(0) * xs.dim(1);
@@ -513,7 +510,7 @@ public final class Int8Kernels {
     }
 
     /** qsoftmax: per row, {@code min(127, (512 e + sum) / (2 sum) - 128)} with {@code e = 2^16 exp(-s (max - x))}. */
-    public static Object qsoftmax(KernelModel k, Node n, Target t) {
+    public static Object qsoftmax(KernelModel k, Node n, Strategy t) {
         requireI8(n);
         Shape s = n.input(0).shape();
         int axis = s.axis((int) n.attrs().getInt("axis", -1));

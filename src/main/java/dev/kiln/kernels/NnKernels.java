@@ -1,10 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.Unsupported;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
@@ -17,7 +12,7 @@ import java.util.List;
 
 /**
  * C kernel lowerings of the nn ops (convolutions, pools, normalizations, matrix products): one public static
- * method per op (see KernelLowerings), each computing the geometry its template in {@code nn.stg} loops over.
+ * method per op (see Lowerings), each computing the geometry its template in {@code nn.stg} loops over.
  *
  * <p>Windowed ops work on a canonical 3-d window (depth, height, width): 1-d and 2-d ops get leading axes of size
  * one. Where a window can cross padding, each axis has small constant tables, indexed by output position (or by
@@ -117,7 +112,7 @@ public final class NnKernels {
         /** conv: the depthwise kernel applies (group == C_in, one input channel per group). */
         public boolean depthwise;
         /** The activation fused into the node ({@code act.present} false when none). */
-        public CActivation act;
+        public Activation act;
         /** max_pool: the lowest value (the start of a max) and the value of a window with no input in it. */
         public String lowest, empty;
         /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
@@ -216,7 +211,7 @@ public final class NnKernels {
     }
 
     /** Convolution (float, 1-d to 3-d, groups, strides, dilations, explicit pads, optional bias). */
-    public static Object conv(KernelModel k, Node n, Target t) {
+    public static Object conv(KernelModel k, Node n, Strategy t) {
         Shape xs = n.input(0).shape(), ws = n.input(1).shape();
         ConvGeometry g = ConvGeometry.forConv(n.attrs(), xs, ws);
         int[][] c = canonical(g, "conv");
@@ -237,7 +232,7 @@ public final class NnKernels {
         if (m.hasZ && n.input(3) != n.input(0) && !aliased(n.input(0)) && !aliased(n.input(3))) k.inPlaceInput = 3;
         // why: with one input channel per group the channel loop has one trip; the depthwise kernel drops it
         m.depthwise = m.groups == m.channels && m.groupIn == 1;
-        m.act = CActivation.fused(n);
+        m.act = Activation.fused(n);
         for (int i = 0; i < AXES; i++) {
             Axis a = m.axis(i);
             int[][] tb = taps(c[i]);
@@ -266,7 +261,7 @@ public final class NnKernels {
     }
 
     /** Transposed convolution (float, 1-d to 3-d, groups, strides, dilations, pads, output_padding, optional bias). */
-    public static Object convTranspose(KernelModel k, Node n, Target t) {
+    public static Object convTranspose(KernelModel k, Node n, Strategy t) {
         Shape xs = n.input(0).shape(), ws = n.input(1).shape();
         ConvGeometry g = ConvGeometry.transposed(n.attrs(), ConvGeometry.spatial(xs), ConvGeometry.spatial(ws));
         int[][] c = canonical(g, "conv_transpose");
@@ -280,7 +275,7 @@ public final class NnKernels {
         m.groupInStride = m.groupIn * m.inPlane;
         m.wStride = m.groupOut * m.taps;
         m.hasBias = n.input(2) != null;
-        m.act = CActivation.fused(n);
+        m.act = Activation.fused(n);
         // For each tap of an axis: the input positions [lo, hi) whose target i * s + k * d - pb lies in the output,
         // and the output index of the first.
         for (int i = 0; i < AXES; i++) {
@@ -339,17 +334,17 @@ public final class NnKernels {
     }
 
     /** Max pooling (float, int8, uint8; 1-d to 3-d, strides, dilations, pads, ceil_mode); NaNs are skipped. */
-    public static Object maxPool(KernelModel k, Node n, Target t) {
+    public static Object maxPool(KernelModel k, Node n, Strategy t) {
         Window m = pool(n, "max_pool", new int[AXES][]);
         DType dt = n.input(0).dtype();
-        m.lowest = dt.isFloat() ? CTypes.literal(dt, Double.NEGATIVE_INFINITY) : CTypes.literal(dt, dt.minValue());
-        m.empty = CTypes.literal(dt, Double.NaN);
+        m.lowest = dt.isFloat() ? ScalarTypes.literal(dt, Double.NEGATIVE_INFINITY) : ScalarTypes.literal(dt, dt.minValue());
+        m.empty = ScalarTypes.literal(dt, Double.NaN);
         BlockedKernels.choosePool(t, m, dt);
         return m;
     }
 
     /** Average pooling (float; 1-d to 3-d, strides, dilations, pads, ceil_mode, count_include_pad). */
-    public static Object averagePool(KernelModel k, Node n, Target t) {
+    public static Object averagePool(KernelModel k, Node n, Strategy t) {
         int[][] pc = new int[AXES][];
         Window m = pool(n, "average_pool", pc);
         boolean includePad = n.attrs().getInt("count_include_pad", 0) == 1;
@@ -394,25 +389,25 @@ public final class NnKernels {
     }
 
     /** Mean of each plane (float). */
-    public static Object globalAveragePool(KernelModel k, Node n, Target t) {
+    public static Object globalAveragePool(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
-        m.divisor = CTypes.literal(compute(n), m.plane);
+        m.divisor = ScalarTypes.literal(compute(n), m.plane);
         return m;
     }
 
     /** Maximum of each plane, NaNs skipped (float). */
-    public static Object globalMaxPool(KernelModel k, Node n, Target t) {
+    public static Object globalMaxPool(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
         DType dt = n.input(0).dtype();
-        m.lowest = CTypes.literal(dt, Double.NEGATIVE_INFINITY);
-        m.empty = CTypes.literal(dt, Double.NaN);
+        m.lowest = ScalarTypes.literal(dt, Double.NEGATIVE_INFINITY);
+        m.empty = ScalarTypes.literal(dt, Double.NaN);
         return m;
     }
 
     /** Inference batch normalization; per-channel parameters may be of another float type than X. */
-    public static Object batchNorm(KernelModel k, Node n, Target t) {
+    public static Object batchNorm(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
-        m.epsilon = CTypes.literal(compute(n), n.attrs().getFloat("epsilon", 1e-5));
+        m.epsilon = ScalarTypes.literal(compute(n), n.attrs().getFloat("epsilon", 1e-5));
         m.scale = k.ins.get(1).name;
         m.shift = k.ins.get(2).name;
         m.mean = k.ins.get(3).name;
@@ -421,16 +416,16 @@ public final class NnKernels {
     }
 
     /** Local response normalization across channels (float). */
-    public static Object lrn(KernelModel k, Node n, Target t) {
+    public static Object lrn(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
         Attrs a = n.attrs();
         long size = a.getInt("size");
         DType ct = compute(n);
         m.below = (size - 1) / 2;
         m.aboveEnd = size - m.below;
-        m.alphaOverSize = CTypes.literal(ct, a.getFloat("alpha", 1e-4) / size);
-        m.beta = CTypes.literal(ct, a.getFloat("beta", 0.75));
-        m.bias = CTypes.literal(ct, a.getFloat("bias", 1.0));
+        m.alphaOverSize = ScalarTypes.literal(ct, a.getFloat("alpha", 1e-4) / size);
+        m.beta = ScalarTypes.literal(ct, a.getFloat("beta", 0.75));
+        m.bias = ScalarTypes.literal(ct, a.getFloat("bias", 1.0));
         return m;
     }
 
@@ -453,7 +448,7 @@ public final class NnKernels {
         /** gemm: scale the sum by alpha and/or add beta * C (then the epilogue loop runs); literals of {@link #acc}. */
         public boolean scale, addC, epilogue;
         /** The fused activation; {@code storeAct}: the product's own store applies it (no gemm epilogue follows). */
-        public CActivation act;
+        public Activation act;
         public boolean storeAct;
         public String alpha, beta;
         /** gemm: steps of C along the result's rows and columns (0 where C broadcasts). */
@@ -461,7 +456,7 @@ public final class NnKernels {
     }
 
     /** General matrix multiply (float or wrapping int32, int64, uint32). */
-    public static Object gemm(KernelModel k, Node n, Target t) {
+    public static Object gemm(KernelModel k, Node n, Strategy t) {
         Attrs at = n.attrs();
         Shape as = n.input(0).shape(), bs = n.input(1).shape();
         boolean ta = at.getInt("trans_a", 0) != 0, tb = at.getInt("trans_b", 0) != 0;
@@ -492,15 +487,15 @@ public final class NnKernels {
             m.scale = (long) alpha != 1;
             m.addC = hasC;
         } else {
-            m.alpha = CTypes.literal(dt, alpha);
-            m.beta = CTypes.literal(dt, beta);
+            m.alpha = ScalarTypes.literal(dt, alpha);
+            m.beta = ScalarTypes.literal(dt, beta);
             m.scale = alpha != 1.0;
             // why: the reference drops C when beta is 0, even where C holds infinities or NaNs
             m.addC = hasC && beta != 0.0;
         }
         m.epilogue = m.scale || m.addC;
         contract(k, n);
-        m.act = CActivation.fused(n);
+        m.act = Activation.fused(n);
         m.storeAct = m.act.present && !m.epilogue;
         if (m.addC) {
             Shape cs = n.input(2).shape();
@@ -518,7 +513,7 @@ public final class NnKernels {
     }
 
     /** Numpy matrix product with batch broadcasting and 1-d operands (float or wrapping int32, int64, uint32). */
-    public static Object matmul(KernelModel k, Node n, Target t) {
+    public static Object matmul(KernelModel k, Node n, Strategy t) {
         Shape as = n.input(0).shape(), bs = n.input(1).shape();
         Matmul m = new Matmul();
         m.m = as.rank() == 1 ? 1 : as.dim(-2);
@@ -530,7 +525,7 @@ public final class NnKernels {
         m.bCol = 1;
         types(m, n.output(0).dtype());
         m.axpy = !m.integer && m.n > 1;
-        m.act = CActivation.fused(n);
+        m.act = Activation.fused(n);
         m.storeAct = m.act.present;
         contract(k, n);
         Shape ab = batchOf(as), bb = batchOf(bs), batch = Broadcast.shape(ab, bb);
@@ -557,8 +552,8 @@ public final class NnKernels {
     private static void types(Matmul m, DType dt) {
         m.mn = m.m * m.n;
         m.integer = !dt.isFloat();
-        m.acc = CTypes.utype(dt);
-        m.zero = m.integer ? "0u" : CTypes.literal(dt, 0.0);
+        m.acc = ScalarTypes.utype(dt);
+        m.zero = m.integer ? "0u" : ScalarTypes.literal(dt, 0.0);
     }
 
     private static Shape batchOf(Shape s) {

@@ -1,9 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.Unsupported;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
@@ -17,7 +13,7 @@ import java.util.List;
 
 /**
  * C kernel lowerings of the quantization and integer ops (templates in {@code templates/c/ops/quant.stg}): one
- * public static method per op (see KernelLowerings). Every number the kernels need is computed here the way
+ * public static method per op (see Lowerings). Every number the kernels need is computed here the way
  * {@code dev.kiln.ops} computes it (scales, multipliers in float32 and in the same order of operations, zero
  * points, geometry), so the generated C gives the interpreter's integers bit for bit.
  */
@@ -75,7 +71,7 @@ public final class QuantKernels {
     }
 
     /** quantize_linear: {@code saturate(round_half_even(x / scale) + zero_point)} in the op's precision. */
-    public static Object quantizeLinear(KernelModel k, Node n, Target t) {
+    public static Object quantizeLinear(KernelModel k, Node n, Strategy t) {
         String p = n.attrs().getString("precision", null);
         DType precision = p != null ? DType.fromShortName(p) : n.input(1).dtype();
         if (precision != DType.F32 && precision != DType.F64)
@@ -85,7 +81,7 @@ public final class QuantKernels {
     }
 
     /** dequantize_linear: {@code ((float)x - (float)zero_point) * scale}, the product in float32 or float64. */
-    public static Object dequantizeLinear(KernelModel k, Node n, Target t) {
+    public static Object dequantizeLinear(KernelModel k, Node n, Strategy t) {
         // why: the interpreter multiplies in f64 when the scale or the output is f64, else in f32
         DType precision = n.input(1).dtype() == DType.F64 || n.output(0).dtype() == DType.F64 ? DType.F64 : DType.F32;
         return linear(n, precision, null, null);
@@ -96,10 +92,10 @@ public final class QuantKernels {
         Shape xs = n.input(0).shape();
         Value scale = n.input(1), zp = n.input(2);
         long numel = xs.numel();
-        String ctype = CTypes.ctype(precision);
+        String ctype = ScalarTypes.ctype(precision);
         boolean perTensor = scale.shape().numel() == 1;
         String scaleLit = null, zpLit = null;
-        if (perTensor && scale.isConstant()) scaleLit = CTypes.literal(precision, scale.constant().getDouble(0));
+        if (perTensor && scale.isConstant()) scaleLit = ScalarTypes.literal(precision, scale.constant().getDouble(0));
         if (perTensor && zp != null && zp.isConstant()) zpLit = Long.toString(zp.constant().getLong(0));
         if (perTensor) return new LinearModel(1, 1, numel, 1, 0, 0, 0, ctype, scaleLit, zp != null, zpLit, lo, hi);
         int axis = xs.axis(n.attrs().getInt("axis", 1));
@@ -169,7 +165,7 @@ public final class QuantKernels {
             kernelPlane = kd * kh * kw;
             weightsPer = groupChannels * kernelPlane;
             wName = "x" + wIn;
-            wType = CTypes.ctype(n.input(wIn).dtype());
+            wType = ScalarTypes.ctype(n.input(wIn).dtype());
             Value xzv = n.input(xzIn), wzv = n.input(wzIn);
             xzName = "x" + xzIn;
             wzName = "x" + wzIn;
@@ -187,7 +183,7 @@ public final class QuantKernels {
     }
 
     /** conv_integer: the exact int32 (wrapping) convolution of {@code x - x_zero_point} by {@code w - w_zero_point}. */
-    public static Object convInteger(KernelModel k, Node n, Target t) {
+    public static Object convInteger(KernelModel k, Node n, Strategy t) {
         return new ConvModel(n, 0, 1, 2, 3);
     }
 
@@ -195,7 +191,7 @@ public final class QuantKernels {
      * qlinear_conv: the int32 convolution plus bias, requantized per output channel with the float32 multiplier
      * {@code (x_scale * w_scale[m]) / y_scale}, as the interpreter forms it.
      */
-    public static Object qlinearConv(KernelModel k, Node n, Target t) {
+    public static Object qlinearConv(KernelModel k, Node n, Strategy t) {
         ConvModel m = new ConvModel(n, 0, 3, 2, 5);
         m.qlinear = true;
         m.hasBias = n.input(8) != null;
@@ -212,7 +208,7 @@ public final class QuantKernels {
             m.mults = new ArrayList<>();
             for (int i = 0; i < m.outChannels; i++) {
                 float mult = (xScale * w.getFloat(w.size() == 1 ? 0 : i)) / yScale;
-                m.mults.add(CTypes.floatLiteral(mult));
+                m.mults.add(ScalarTypes.floatLiteral(mult));
             }
         }
         return m;
@@ -270,7 +266,7 @@ public final class QuantKernels {
     }
 
     /** matmul_integer: the exact int32 (wrapping) product {@code (A - a_zero_point) x (B - b_zero_point)}. */
-    public static Object matmulInteger(KernelModel k, Node n, Target t) {
+    public static Object matmulInteger(KernelModel k, Node n, Strategy t) {
         return matmul(n, 0, 1, 2, 3);
     }
 
@@ -278,11 +274,11 @@ public final class QuantKernels {
      * qlinear_matmul: the int32 product requantized with the float32 multiplier {@code (float)((a_scale * b_scale) /
      * y_scale)} formed in the scales' type, as the interpreter forms it.
      */
-    public static Object qlinearMatmul(KernelModel k, Node n, Target t) {
+    public static Object qlinearMatmul(KernelModel k, Node n, Strategy t) {
         MatmulModel mm = matmul(n, 0, 3, 2, 5);
         Shape a = n.input(0).shape(), b = n.input(3).shape(), y = n.output(0).shape();
         DType sp = n.input(1).dtype();
-        mm.stype = CTypes.ctype(sp);
+        mm.stype = ScalarTypes.ctype(sp);
         mm.f64 = sp == DType.F64;
         mm.as = rowColParam(mm, n, 1, "as_i", a, true);
         mm.bs = rowColParam(mm, n, 4, "bs_i", b, false);
@@ -294,7 +290,7 @@ public final class QuantKernels {
         if (mm.as.literal != null && mm.bs.literal != null && mm.ys.literal != null) {
             double sa = n.input(1).constant().getDouble(0), sb = n.input(4).constant().getDouble(0), sy = n.input(6).constant().getDouble(0);
             float mult = sp == DType.F64 ? (float) ((sa * sb) / sy) : ((float) sa * (float) sb) / (float) sy;
-            mm.mult = CTypes.floatLiteral(mult);
+            mm.mult = ScalarTypes.floatLiteral(mult);
         }
         mm.runtimeScales = mm.mult == null;
         return mm;
@@ -308,9 +304,9 @@ public final class QuantKernels {
         int m = a2.dim(-2), k = a2.dim(-1), nn = b2.dim(-1);
         MatmulModel mm = new MatmulModel(batch.size(), m, k, nn);
         mm.aName = "x" + aIn;
-        mm.aType = CTypes.ctype(n.input(aIn).dtype());
+        mm.aType = ScalarTypes.ctype(n.input(aIn).dtype());
         mm.bName = "x" + bIn;
-        mm.bType = CTypes.ctype(n.input(bIn).dtype());
+        mm.bType = ScalarTypes.ctype(n.input(bIn).dtype());
         int[] ai = Broadcast.indexMap(ab, batch), bi = Broadcast.indexMap(bb, batch);
         for (int t = 0; t < batch.size(); t++) {
             mm.aOff.add((long) ai[t] * m * k);
@@ -378,7 +374,7 @@ public final class QuantKernels {
         if (v.shape().numel() != 1) return null;
         if (!v.isConstant()) return new Param(ptr, null, null, null, true);
         NdArray c = v.constant();
-        String lit = v.dtype().isFloat() ? CTypes.literal(v.dtype(), c.getDouble(0)) : Long.toString(c.getLong(0));
+        String lit = v.dtype().isFloat() ? ScalarTypes.literal(v.dtype(), c.getDouble(0)) : Long.toString(c.getLong(0));
         return new Param(ptr, lit, null, null, true);
     }
 

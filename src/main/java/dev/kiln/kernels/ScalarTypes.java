@@ -1,10 +1,10 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
 import dev.kiln.ir.DType;
 
 /** C spellings of Kiln's element types and of their constants. */
-public final class CTypes {
-    private CTypes() {}
+public final class ScalarTypes {
+    private ScalarTypes() {}
 
     /** The C type storing one element ({@code bool} is one byte, {@code f16} its 16 bits). */
     public static String ctype(DType t) {

@@ -1,17 +1,12 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.TensorInfo;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import java.util.List;
 
 /**
  * C kernel lowerings of the element-wise ops: one public static method per op that needs more than
- * {@link KernelModel} (see KernelLowerings). Each returns a small model whose public fields the op's template in
+ * {@link KernelModel} (see Lowerings). Each returns a small model whose public fields the op's template in
  * {@code templates/c/ops/elementwise.stg} reads as {@code m}.
  */
 public final class ElementwiseKernels {
@@ -23,14 +18,14 @@ public final class ElementwiseKernels {
     }
 
     /** The C element type of a dtype. */
-    private static String ctype(DType t) { return CTypes.ctype(t); }
+    private static String ctype(DType t) { return ScalarTypes.ctype(t); }
 
     /**
      * An unsigned type wide enough that integer arithmetic on {@code t} values cannot overflow a signed {@code int}
      * after the usual promotions: {@code uint32_t} for 8- and 16-bit types, the type's own unsigned type otherwise.
      */
     private static String wide(DType t) {
-        return t.byteSize() < 4 ? "uint32_t" : CTypes.utype(t);
+        return t.byteSize() < 4 ? "uint32_t" : ScalarTypes.utype(t);
     }
 
     /** The conversion of a float value to a wrapped integer, as {@code NdArray.setDouble} does it (NaN gives 0). */
@@ -53,7 +48,7 @@ public final class ElementwiseKernels {
     }
 
     /** Lowers {@code mul}: integer products wrap, so they are computed in a wide unsigned type. */
-    public static Object mul(KernelModel k, Node n, Target t) { return new Mul(n.output(0).dtype()); }
+    public static Object mul(KernelModel k, Node n, Strategy t) { return new Mul(n.output(0).dtype()); }
 
     /** Model of {@code prelu}: how {@code x < 0 ? x * slope : x} is computed for the element type. */
     public static final class Prelu {
@@ -70,7 +65,7 @@ public final class ElementwiseKernels {
     }
 
     /** Lowers {@code prelu}. */
-    public static Object prelu(KernelModel k, Node n, Target t) { return new Prelu(n.output(0).dtype()); }
+    public static Object prelu(KernelModel k, Node n, Strategy t) { return new Prelu(n.output(0).dtype()); }
 
     /** Model of {@code pow}: which of the interpreter's three cases applies. */
     public static final class Pow {
@@ -95,7 +90,7 @@ public final class ElementwiseKernels {
     }
 
     /** Lowers {@code pow}: the exponent may have another type than the base. */
-    public static Object pow(KernelModel k, Node n, Target t) {
+    public static Object pow(KernelModel k, Node n, Strategy t) {
         return new Pow(n.input(0).dtype(), n.input(1).dtype());
     }
 
@@ -118,7 +113,7 @@ public final class ElementwiseKernels {
     }
 
     /** Lowers {@code cast}. */
-    public static Object cast(KernelModel k, Node n, Target t) {
+    public static Object cast(KernelModel k, Node n, Strategy t) {
         return new Cast(n.input(0).dtype(), n.output(0).dtype());
     }
 
@@ -155,15 +150,15 @@ public final class ElementwiseKernels {
         }
 
         private static String bound(DType t, double v, boolean lower) {
-            if (t.isFloat()) return CTypes.literal(t, v);
+            if (t.isFloat()) return ScalarTypes.literal(t, v);
             // why: integer bounds round inward (ceil of min, floor of max) and saturate to the type, as Clip does
             double r = lower ? Math.ceil(v) : Math.floor(v);
-            return CTypes.intLiteral(t, t.saturate((long) r));
+            return ScalarTypes.intLiteral(t, t.saturate((long) r));
         }
     }
 
     /** Lowers {@code clip}: bounds from attributes or from optional scalar inputs (inputs win). */
-    public static Object clip(KernelModel k, Node n, Target t) { return new Clip(k, n); }
+    public static Object clip(KernelModel k, Node n, Strategy t) { return new Clip(k, n); }
 
     /** Model of {@code sum}, {@code mean}, {@code min} and {@code max}: inputs after the first, folded in order. */
     public static final class Variadic {
@@ -174,21 +169,21 @@ public final class ElementwiseKernels {
 
         Variadic(KernelModel k) {
             rest = k.ins.subList(1, k.ins.size());
-            count = k.y.isFloat ? CTypes.literal(k.y.isF64 ? DType.F64 : DType.F32, k.ins.size()) : Integer.toString(k.ins.size());
+            count = k.y.isFloat ? ScalarTypes.literal(k.y.isF64 ? DType.F64 : DType.F32, k.ins.size()) : Integer.toString(k.ins.size());
         }
     }
 
     /** Lowers {@code sum}. */
-    public static Object sum(KernelModel k, Node n, Target t) { return new Variadic(k); }
+    public static Object sum(KernelModel k, Node n, Strategy t) { return new Variadic(k); }
 
     /** Lowers {@code mean}. */
-    public static Object mean(KernelModel k, Node n, Target t) { return new Variadic(k); }
+    public static Object mean(KernelModel k, Node n, Strategy t) { return new Variadic(k); }
 
     /** Lowers {@code min}. */
-    public static Object min(KernelModel k, Node n, Target t) { return new Variadic(k); }
+    public static Object min(KernelModel k, Node n, Strategy t) { return new Variadic(k); }
 
     /** Lowers {@code max}. */
-    public static Object max(KernelModel k, Node n, Target t) { return new Variadic(k); }
+    public static Object max(KernelModel k, Node n, Strategy t) { return new Variadic(k); }
 
     /** Model of {@code dropout}: whether the mask output is wanted, and its size. */
     public static final class Dropout {
@@ -205,7 +200,7 @@ public final class ElementwiseKernels {
     }
 
     /** Lowers {@code dropout} (inference: y = x, mask all ones). */
-    public static Object dropout(KernelModel k, Node n, Target t) { return new Dropout(k); }
+    public static Object dropout(KernelModel k, Node n, Strategy t) { return new Dropout(k); }
 
     /** Model of {@code gelu}: the erf form or the tanh approximation, with their constants. */
     public static final class Gelu {
@@ -216,15 +211,15 @@ public final class ElementwiseKernels {
         Gelu(KernelModel k, Node n) {
             DType c = k.y.isF64 ? DType.F64 : DType.F32;
             tanh = n.attrs().getString("approximate").equals("tanh");
-            rsqrt2 = CTypes.literal(c, 1.0 / Math.sqrt(2.0));
-            sqrt2OverPi = CTypes.literal(c, Math.sqrt(2.0 / Math.PI));
-            cubic = CTypes.literal(c, 0.044715);
+            rsqrt2 = ScalarTypes.literal(c, 1.0 / Math.sqrt(2.0));
+            sqrt2OverPi = ScalarTypes.literal(c, Math.sqrt(2.0 / Math.PI));
+            cubic = ScalarTypes.literal(c, 0.044715);
         }
     }
 
     /** Lowers {@code gelu}. */
-    public static Object gelu(KernelModel k, Node n, Target t) { return new Gelu(k, n); }
+    public static Object gelu(KernelModel k, Node n, Strategy t) { return new Gelu(k, n); }
 
-    /** Lowers {@code hard_swish}: its model is its {@link CActivation}, which holds ONNX's fixed slope 1/6. */
-    public static Object hardSwish(KernelModel k, Node n, Target t) { return CActivation.standalone(n); }
+    /** Lowers {@code hard_swish}: its model is its {@link Activation}, which holds ONNX's fixed slope 1/6. */
+    public static Object hardSwish(KernelModel k, Node n, Strategy t) { return Activation.standalone(n); }
 }

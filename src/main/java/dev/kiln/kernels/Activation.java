@@ -1,4 +1,4 @@
-package dev.kiln.backend.c;
+package dev.kiln.kernels;
 
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * {@code fused_activation(a, v)} dispatches to it by {@link #template} (or yields {@code v} when there is none).
  * Field names match {@link KernelModel}'s, so a standalone kernel may hand its {@code k} to the same templates.
  */
-public final class CActivation {
+public final class Activation {
     /** Whether there is an activation at all. */
     public final boolean present;
     /** The scalar template's name, {@code scalar_<op>} (null when absent). */
@@ -27,32 +27,32 @@ public final class CActivation {
     /** 0, 1, 0.5 and 1/6 rounded to float (HardSwish's fixed slope) as literals of {@link #ftype}. */
     public final String zero, one, half, sixth;
 
-    private CActivation(OpDef op, Attrs attrs, DType compute) {
+    private Activation(OpDef op, Attrs attrs, DType compute) {
         present = op != null;
         template = op == null ? null : "scalar_" + op.name();
         Map<String, String> a = new TreeMap<>();
         if (attrs != null)
             for (Map.Entry<String, Object> e : attrs.asMap().entrySet())
-                if (e.getValue() instanceof Double) a.put(e.getKey(), CTypes.literal(compute, (Double) e.getValue()));
+                if (e.getValue() instanceof Double) a.put(e.getKey(), ScalarTypes.literal(compute, (Double) e.getValue()));
         attr = Collections.unmodifiableMap(a);
-        ftype = CTypes.ctype(compute);
+        ftype = ScalarTypes.ctype(compute);
         mf = compute == DType.F64 ? "" : "f";
-        zero = CTypes.literal(compute, 0.0);
-        one = CTypes.literal(compute, 1.0);
-        half = CTypes.literal(compute, 0.5);
-        sixth = CTypes.literal(compute, 1.0f / 6.0f);
+        zero = ScalarTypes.literal(compute, 0.0);
+        one = ScalarTypes.literal(compute, 1.0);
+        half = ScalarTypes.literal(compute, 0.5);
+        sixth = ScalarTypes.literal(compute, 1.0f / 6.0f);
     }
 
     /** The float type a kernel producing {@code t} computes in: double for f64, float otherwise. */
     private static DType compute(DType t) { return t == DType.F64 ? DType.F64 : DType.F32; }
 
     /** The activation fused into node {@code n} ({@link FusedActivation}); {@link #present} is false when none. */
-    public static CActivation fused(Node n) {
-        return new CActivation(FusedActivation.op(n.attrs()), FusedActivation.attrs(n.attrs()), compute(n.output(0).dtype()));
+    public static Activation fused(Node n) {
+        return new Activation(FusedActivation.op(n.attrs()), FusedActivation.attrs(n.attrs()), compute(n.output(0).dtype()));
     }
 
     /** The activation computed by a standalone activation node {@code n} (its own op and attributes). */
-    public static CActivation standalone(Node n) {
-        return new CActivation(n.op(), n.attrs(), compute(n.output(0).dtype()));
+    public static Activation standalone(Node n) {
+        return new Activation(n.op(), n.attrs(), compute(n.output(0).dtype()));
     }
 }

@@ -1,8 +1,5 @@
-package dev.kiln.backend.c.kernels;
+package dev.kiln.kernels;
 
-import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.KernelModel;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
@@ -30,7 +27,7 @@ public final class SeparableKernels {
         /** Parameter names of Wd, Wp, Bd, Bp and Z. */
         public final String wd, wp, bd, bp, z;
         /** The final fused activation. */
-        public final CActivation act;
+        public final Activation act;
         /**
          * The fast form (float32 on speed targets): {@code rowsPer} output rows at a time, their depthwise values
          * in scratch rows {@code ld} floats long (interior columns [owLo, owHi) of rows [ohLo, ohHi) without tables),
@@ -63,7 +60,7 @@ public final class SeparableKernels {
             bd = k.ins.size() > 3 ? k.ins.get(3).name : null;
             bp = k.ins.size() > 4 ? k.ins.get(4).name : null;
             z = k.ins.size() > 5 ? k.ins.get(5).name : null;
-            act = CActivation.fused(n);
+            act = Activation.fused(n);
             outPlane = dw.outPlane;
             hasBias = hasPwBias;
             groupOut = outChannels;
@@ -71,7 +68,7 @@ public final class SeparableKernels {
     }
 
     /** Lowers {@code separable_conv}; declares one row of intermediate channels as scratch. */
-    public static Object separableConv(KernelModel k, Node n, Target t) {
+    public static Object separableConv(KernelModel k, Node n, Strategy t) {
         // the depthwise half's geometry is exactly a depthwise conv's: lower a stand-alone one and take its window
         Graph probe = new Graph("separable_dw");
         Value x = probe.addInput("x", n.input(0).type());
@@ -82,7 +79,8 @@ public final class SeparableKernels {
         Value z = n.input(5);
         // why: the store reads Z[i] just before writing Y[i], so Y may take Z's buffer, unless that is also X's (read later)
         if (z != null && z != n.input(0) && !aliased(z) && !aliased(n.input(0))) k.inPlaceInput = 5;
-        k.scratchBytes = m.mid * m.rowLen * n.output(0).dtype().byteSize();
+        // why: the scratch row of intermediate channels is shared by the whole loop, which one thread must run
+        if (t.serial()) k.scratchBytes = m.mid * m.rowLen * n.output(0).dtype().byteSize();
         // why: float only (the op has no int8 form), so its products and sums may fuse into FMAs
         k.fpContract = n.output(0).dtype().isFloat();
         fast(k, n, t, m);
@@ -90,7 +88,7 @@ public final class SeparableKernels {
     }
 
     /** Chooses the fast form (see {@link Separable#fast}) where it applies. */
-    private static void fast(KernelModel k, Node n, Target t, Separable m) {
+    private static void fast(KernelModel k, Node n, Strategy t, Separable m) {
         NnKernels.Window dw = m.dw;
         // why: the fast form is float32 on speed targets, for 1-d and 2-d windows
         if (n.output(0).dtype() != dev.kiln.ir.DType.F32 || !t.optimizeForSpeed()) return;
