@@ -5,16 +5,6 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
-import dev.kiln.kernels.Activation;
-import dev.kiln.kernels.ScalarTypes;
-import dev.kiln.kernels.Lowerings;
-import dev.kiln.kernels.KernelModel;
-import dev.kiln.kernels.TensorInfo;
-import dev.kiln.kernels.Unsupported;
-import dev.kiln.kernels.ChainKernels;
-import dev.kiln.kernels.Dialect;
-import dev.kiln.kernels.KernelPlacement;
-import dev.kiln.kernels.Strategy;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -22,9 +12,17 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
-import dev.kiln.memory.MemoryPlan;
+import dev.kiln.kernels.Activation;
+import dev.kiln.kernels.Dialect;
+import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.KernelPlacement;
+import dev.kiln.kernels.Lowerings;
+import dev.kiln.kernels.ScalarTypes;
+import dev.kiln.kernels.Strategy;
+import dev.kiln.kernels.Unsupported;
 import dev.kiln.memory.MemoryPlan.Kind;
 import dev.kiln.memory.MemoryPlan.Placement;
+import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
 import dev.kiln.ops.Trait;
 import java.nio.ByteBuffer;
@@ -56,12 +54,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         Templates tpl = new Templates("opencl", null);
-        Templates c = new Templates("c", null);
-        return reason(tpl, c, g, n, 0, "m", t, new ClKernel[1]);
+        return reason(tpl, g, n, 0, "m", t, new ClKernel[1]);
     }
 
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
-    private static String reason(Templates tpl, Templates c, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
+    private static String reason(Templates tpl, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
             if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         for (Value v : n.outputs())
@@ -71,33 +68,14 @@ public final class OpenClBackend implements Backend {
         try {
             Lowerings.lower(k, n, Strategy.of(t, Dialect.OPENCL));
             ClKernel ck = new ClKernel(k, n.op().name(), describe(n));
-            fill(ck, n, c);
+            ck.act = Activation.fused(n);
+            ck.shared = !tpl.arguments(n.op().name()).contains("c");
             ClLowerings.lower(ck, n, t);
             out[0] = ck;
         } catch (Unsupported e) {
             return e.getMessage();
         }
         return null;
-    }
-
-    /** The expressions the OpenCL templates share with the C backend (broadcast reads, activation formulas). */
-    private static void fill(ClKernel ck, Node n, Templates c) {
-        KernelModel k = ck.k;
-        for (TensorInfo ti : k.ins) ck.at.add(ti.present ? c.render("at", "t", ti) : "0");
-        ck.act = c.render("fused_activation", "a", Activation.fused(n), "v", "r");
-        // an activation op's formula, given what its C template gives scalar_<op> (its lowering model, else k)
-        String tmpl = "scalar_" + n.op().name();
-        if (n.op().has(Trait.ACTIVATION) && c.has(tmpl)) {
-            try {
-                ck.expr = c.render(tmpl, "a", k.m != null ? k.m : k, "v", "x");
-            } catch (KilnException | IllegalArgumentException e) {
-                ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
-            }
-        }
-        if (k.m instanceof dev.kiln.kernels.SeparableKernels.Separable sep)
-            ck.dwAct = c.render("fused_activation", "a", sep.dw.act, "v", "r");
-        if (k.m instanceof ChainKernels.Chain ch)
-            for (ChainKernels.Step s : ch.steps) ck.steps.add(c.render("chain_step", "s", s, "k", k));
     }
 
     @Override
@@ -123,7 +101,6 @@ public final class OpenClBackend implements Backend {
             throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
                     .withHint("use letters, digits and underscores, e.g. --name kws");
         Templates tpl = new Templates("opencl", o.templates());
-        Templates ct = new Templates("c", o.templates());
         for (Value v : g.inputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
         for (Value v : g.outputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
 
@@ -135,7 +112,7 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             ClKernel[] out = new ClKernel[1];
-            String why = reason(tpl, ct, g, n, i, prefix, t, out);
+            String why = reason(tpl, g, n, i, prefix, t, out);
             if (why != null) {
                 unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
                 count++;
