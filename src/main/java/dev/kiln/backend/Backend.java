@@ -17,6 +17,12 @@ public interface Backend {
     /** The backend's name on the command line ({@code c}, {@code opencl}). */
     String kind();
 
+    /**
+     * The dialect the backend renders the shared kernel bodies of {@code templates/kernels/} in, or null for a
+     * backend without kernel templates; every op then needs a template or a {@link dev.kiln.ops.NoKernel} refusal.
+     */
+    default dev.kiln.kernels.Dialect dialect() { return null; }
+
     /** Why the backend cannot run {@code n} on {@code t}, or null when it can. */
     String unsupportedReason(Graph g, Node n, Target t);
 

@@ -89,6 +89,12 @@ public final class Templates {
         return st.impl.formalArguments == null ? List.of() : List.copyOf(st.impl.formalArguments.keySet());
     }
 
+    /** The group file template {@code name} comes from ({@code .../templates/kernels/elementwise.stg}), or null. */
+    public String origin(String name) {
+        ST st = root.getInstanceOf(name);
+        return st == null || st.impl.nativeGroup == null ? null : st.impl.nativeGroup.getFileName();
+    }
+
     /** Renders template {@code name} with the given arguments (name, value pairs). */
     public String render(String name, Object... args) {
         ST st = root.getInstanceOf(name);

@@ -21,6 +21,9 @@ public final class Lowerings {
 
     private Lowerings() {}
 
+    /** The names of the ops the lowering methods are for (camelCase), for the registry check. */
+    public static java.util.Set<String> methodNames() { return java.util.Collections.unmodifiableSet(METHODS.keySet()); }
+
     /** {@code average_pool} → {@code averagePool}. */
     public static String methodName(String op) { return dev.kiln.ops.OpMethods.methodName(op); }
 

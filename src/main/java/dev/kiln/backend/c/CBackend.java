@@ -56,6 +56,9 @@ public final class CBackend implements Backend {
     public String kind() { return "c"; }
 
     @Override
+    public Dialect dialect() { return Dialect.C; }
+
+    @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         return reason(new Templates("c", null), new KernelModel(0, "m", n), n, t);
     }
@@ -64,6 +67,8 @@ public final class CBackend implements Backend {
     private static String reason(Templates tpl, KernelModel k, Node n, Target t) {
         for (Value v : n.inputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
         for (Value v : n.outputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
+        String refused = n.op().refusal("c");
+        if (refused != null) return refused;
         if (!tpl.has(n.op().name())) return "no C template '" + n.op().name() + "' (templates/c/ops/*.stg)";
         try {
             Lowerings.lower(k, n, Strategy.of(t, Dialect.C));

@@ -63,4 +63,7 @@ public final class ClDataKernels {
             throw new Unsupported("linear and cubic resize of " + n.output(0).dtype() + " data needs double, which OpenCL devices may lack");
         ClLowerings.serial(c);
     }
+
+    /** concat: one work item per element of the joined output. */
+    public static void concat(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

@@ -149,4 +149,10 @@ public final class ClInt8Kernels {
         for (long x : v) r.add(x + "u");
         return r;
     }
+
+    /** qadd: one work item per output element. */
+    public static void qadd(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** requantize: one work item per output element. */
+    public static void requantize(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

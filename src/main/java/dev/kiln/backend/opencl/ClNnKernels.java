@@ -138,4 +138,16 @@ public final class ClNnKernels {
         c.global = new long[] {(items + p - 1) / p * p};
         c.local = new long[] {p};
     }
+
+    /** max_pool: one work item per output element. */
+    public static void maxPool(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** average_pool: one work item per output element. */
+    public static void averagePool(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** batch_norm: one work item per output element. */
+    public static void batchNorm(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** lrn: one work item per output element. */
+    public static void lrn(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

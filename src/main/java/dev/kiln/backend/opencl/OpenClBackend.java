@@ -52,6 +52,9 @@ public final class OpenClBackend implements Backend {
     public String kind() { return "opencl"; }
 
     @Override
+    public Dialect dialect() { return Dialect.OPENCL; }
+
+    @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         Templates tpl = new Templates("opencl", null);
         return reason(tpl, g, n, 0, "m", t, new ClKernel[1]);
@@ -63,6 +66,8 @@ public final class OpenClBackend implements Backend {
             if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         for (Value v : n.outputs())
             if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+        String refused = n.op().refusal("opencl");
+        if (refused != null) return refused;
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
         KernelModel k = new KernelModel(index, prefix, n);
         try {
