@@ -38,6 +38,11 @@ public final class KernelModel {
     public final String mf;
     /** 0, 1 and 0.5 as literals of {@link #ftype}. */
     public final String zero, one, half;
+    /**
+     * Iterations of the kernel's parallel outer loop (the dialect's {@code par_for}): one per element of output 0
+     * unless the lowering says otherwise (one per normalized row, say). OpenCL runs one work item per iteration.
+     */
+    public long parallel;
     /** Whether output 0 occupies the same bytes as input 0's buffer (in-place or alias). */
     public boolean inPlace;
     /**
@@ -78,6 +83,7 @@ public final class KernelModel {
         in2 = ins.size() > 2 ? ins.get(2) : null;
         n0(n);
         this.n = y.numel;
+        this.parallel = y.numel;
         Value out = n.output(0);
         DType compute = out.dtype() == DType.F64 || (!out.dtype().isFloat() && n.numInputs() > 0 && n.input(0) != null
                 && n.input(0).dtype() == DType.F64) ? DType.F64 : DType.F32;

@@ -8,8 +8,8 @@ import dev.kiln.check.TestCase;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.backend.Backend;
 import dev.kiln.interp.Interpreter;
-import dev.kiln.toolchain.CProgramRunner;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public class CheckMojo extends KilnMojo {
     @Parameter
     protected List<File> testFolders;
 
-    /** Backend to run on: interp or c (C is built with the target's toolchain; MCU targets run under qemu). */
+    /** Backend to run on: interp or a registered backend's kind (c: built with the target's toolchain, MCU targets under qemu; opencl). */
     @Parameter(property = "kiln.check.backend", defaultValue = "interp")
     protected String backend;
 
@@ -119,13 +119,15 @@ public class CheckMojo extends KilnMojo {
             throw new MojoFailureException("kiln: " + failures.size() + " of " + cases.size() + " check(s) failed:\n" + String.join("\n", failures));
     }
 
-    /** The batch runner of {@code backend}: the interpreter, or the C backend built for {@code t}. */
+    /** The batch runner of {@code backend}: the interpreter, or the one the registered backend of that kind makes for {@code t}. */
     private Checker.BatchRunner runner(Target t) {
         if (backend.equals("interp")) {
-            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs a compiled <backend>");
             return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
         }
-        if (backend.equals("c")) return new CProgramRunner(t, sanitize, templates == null ? null : templates.toPath());
-        throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'").withHint("use <backend>interp</backend> or <backend>c</backend>");
+        Backend b = Backend.find(backend);
+        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
+                .withHint("use <backend>interp</backend> or a registered backend's kind");
+        return b.runner(new Backend.RunOptions(target, sanitize, templates == null ? null : templates.toPath(), java.util.Map.of(), null));
     }
 }

@@ -58,6 +58,18 @@ public final class CBackend implements Backend {
     @Override
     public Dialect dialect() { return Dialect.C; }
 
+    /** Builds each batch of cases into one C program with the target's toolchain and runs it (under qemu for MCUs). */
+    @Override
+    public dev.kiln.check.Checker.BatchRunner runner(RunOptions o) {
+        return new dev.kiln.toolchain.CProgramRunner(Target.load(o.target()), o.sanitize(), o.templates());
+    }
+
+    @Override
+    public String describe(RunOptions o) {
+        Target t = Target.load(o.target());
+        return "compiled to C99 for " + t.name() + ", built with " + t.cc() + (t.isCross() ? " and run under qemu" : " and run natively");
+    }
+
     @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         return reason(new Templates("c", null), new KernelModel(0, "m", n), n, t);

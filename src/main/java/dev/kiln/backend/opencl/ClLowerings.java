@@ -11,7 +11,8 @@ import java.util.Map;
  * like the op in camelCase in one of the {@code Cl*Kernels} classes, taking {@code (ClKernel c, Node n, Target t)},
  * sets {@code c.items}, {@code c.global}, {@code c.local} and may store a model in {@code c.o}. Every op whose body
  * is an OpenCL one (it takes {@code c}) has one; a shared body of {@code templates/kernels/} opens the dialect's
- * {@code par_for} over output 0 and so runs one work item per element of it. Found by reflection, so there is no
+ * {@code par_for} over {@code k.parallel} iterations (the elements of output 0 unless its lowering says otherwise)
+ * and so runs one work item per iteration. Found by reflection, so there is no
  * switch over op names; {@code KernelRegistryTest} checks every method names an op and every OpenCL body has one.
  */
 public final class ClLowerings {
@@ -52,13 +53,13 @@ public final class ClLowerings {
 
     /**
      * Runs the op's OpenCL lowering; a shared body ({@link ClKernel#shared}) without one runs one work item per
-     * element of output 0, the work shape its {@code par_for} assumes.
+     * iteration of its {@code par_for} ({@code k.parallel}).
      */
     static void lower(ClKernel c, Node n, Target t) {
         Method m = METHODS.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));
         if (m == null) {
             if (!c.shared) throw new IllegalStateException("OpenCL body '" + n.op().name() + "' takes c but has no work shape in Cl*Kernels");
-            linear(c, c.k.n, t);
+            linear(c, c.k.parallel, t);
             return;
         }
         try {

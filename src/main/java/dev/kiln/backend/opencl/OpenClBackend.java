@@ -54,6 +54,53 @@ public final class OpenClBackend implements Backend {
     @Override
     public Dialect dialect() { return Dialect.OPENCL; }
 
+    /** The settings of {@link #runner}: the Java binding ({@code jocl}, {@code lwjgl}) and the device number. */
+    public static final String BINDING = "opencl.binding", DEVICE = "opencl.device";
+
+    @Override
+    public java.util.Set<String> settings() { return java.util.Set.of(BINDING, DEVICE); }
+
+    /**
+     * Runs the cases on an OpenCL device through a Java binding ({@link #BINDING}, default jocl; {@link #DEVICE},
+     * default the first GPU, else the first device); fails now when no OpenCL runtime is installed.
+     */
+    @Override
+    public dev.kiln.check.Checker.BatchRunner runner(RunOptions o) {
+        if (o.sanitize()) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+        String binding = binding(o);
+        String device = o.settings().get(DEVICE);
+        dev.kiln.backend.opencl.runtime.OpenClRunner r = dev.kiln.backend.opencl.runtime.OpenClRunner.create(binding,
+                device == null ? null : Integer.valueOf(device), o.target().equals("host") ? null : o.target(), o.templates());
+        if (o.log() != null) {
+            o.log().println("opencl: " + r.runtime().binding() + " binding, device " + r.device().describe() + ", target " + r.target().name());
+            o.log().flush();
+        }
+        return r;
+    }
+
+    /** The binding {@code o} asks for (default jocl); a name no binding has is a usage error. */
+    private static String binding(RunOptions o) {
+        String b = o.settings().getOrDefault(BINDING, "jocl");
+        if (!dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS.contains(b))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + b + "'")
+                    .withHint("available: " + String.join(", ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS));
+        return b;
+    }
+
+    /** The C default {@code host} stands for the opencl-gpu descriptor. */
+    @Override
+    public String compileTarget(String requested) { return "host".equals(requested) ? "opencl-gpu" : requested; }
+
+    /** The C default {@code host} stands for the descriptor that suits the runner's device (opencl-gpu or opencl-cpu). */
+    @Override
+    public String runTarget(String requested, dev.kiln.check.Checker.BatchRunner runner) {
+        if (!"host".equals(requested)) return requested;
+        return dev.kiln.backend.opencl.runtime.DeviceTargets.defaultTargetName(((dev.kiln.backend.opencl.runtime.OpenClRunner) runner).device().type());
+    }
+
+    @Override
+    public String describe(RunOptions o) { return "OpenCL (" + binding(o) + " binding)"; }
+
     @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         Templates tpl = new Templates("opencl", null);
