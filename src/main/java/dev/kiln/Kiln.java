@@ -58,11 +58,12 @@ public final class Kiln {
     }
 
     /**
-     * The target a compiled backend generates for: {@code target} (a name or a descriptor file), except that
-     * with the {@code opencl} backend the C default {@code host} stands for the {@code opencl-gpu} descriptor.
+     * The target a compiled backend generates for: {@code target} (a name or a descriptor file), or the one the
+     * backend stands for the C default {@code host} ({@link dev.kiln.backend.Backend#compileTarget}).
      */
     public static dev.kiln.backend.Target compiledTarget(String backend, String target) {
-        return dev.kiln.backend.Target.load("opencl".equals(backend) && "host".equals(target) ? "opencl-gpu" : target);
+        dev.kiln.backend.Backend b = dev.kiln.backend.Backend.find(backend);
+        return dev.kiln.backend.Target.load(b == null ? target : b.compileTarget(target));
     }
 
     /**

@@ -55,7 +55,7 @@ public final class BackendRefusals {
             boolean found = type
                     ? r.reason().contains("is " + w + ", which the " + kind + " backend does not support")
                             || r.reason().contains(w + " tensors are not supported by the " + kind + " backend")
-                    : r.reason().contains("no " + kind + " template '" + w + "'");
+                    : r.reason().contains("no " + kind + " template '" + w + "'") || r.reason().contains("no " + kind + " kernel for " + w + ": ");
             assertTrue(found, "expected " + kind + " to refuse " + (type ? "type " : "op ") + "'" + w + "': " + r.line());
         }
     }

@@ -1,21 +1,42 @@
 package dev.kiln.backend;
 
+import dev.kiln.check.Checker;
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
  * A code generator: reads an optimized, shape-complete graph and produces source files. Discovered with
  * {@link ServiceLoader} ({@code META-INF/services/dev.kiln.backend.Backend}); a new backend is one package,
- * one template folder, one services line and a target descriptor.
+ * one template folder, one services line and a target descriptor. The backend also makes the runner that
+ * {@code check}, {@code run} and {@code eval} use, so the command line and the Maven plugin name no backend.
  */
 public interface Backend {
     /** Options of one generation. */
     record Options(String name, Path templates, String sourceName) {}
 
+    /**
+     * How a runner is made: the target asked for ({@code -t}), whether to build with sanitizers, a template folder
+     * (null: the built-in ones), the backend's own settings by name ({@link #settings()}, e.g. an OpenCL device) and
+     * where to say what the runner chose (null: say nothing).
+     */
+    record RunOptions(String target, boolean sanitize, Path templates, Map<String, String> settings, PrintWriter log) {}
+
     /** The backend's name on the command line ({@code c}, {@code opencl}). */
     String kind();
+
+    /**
+     * The dialect the backend renders the shared kernel bodies of {@code templates/kernels/} in, or null for a
+     * backend without kernel templates; every op then needs a template or a {@link dev.kiln.ops.NoKernel} refusal.
+     */
+    default dev.kiln.kernels.Dialect dialect() { return null; }
 
     /** Why the backend cannot run {@code n} on {@code t}, or null when it can. */
     String unsupportedReason(Graph g, Node n, Target t);
@@ -25,6 +46,27 @@ public interface Backend {
      * ({@link dev.kiln.diag.Code#UNSUPPORTED_BY_BACKEND}).
      */
     GeneratedCode generate(Graph g, Target t, Options o);
+
+    /**
+     * The runner that builds and runs this backend's code on this machine for check, run and eval; throws a
+     * {@link KilnException} saying why when it cannot (a tool or driver missing, an option it does not support).
+     */
+    default Checker.BatchRunner runner(RunOptions o) {
+        throw new KilnException(Code.USAGE, Location.NONE, "backend '" + kind() + "' has no runner: it compiles (kiln compile) but cannot check or run")
+                .withHint("use another --backend to check or run");
+    }
+
+    /** The names of the backend-specific settings {@link #runner} reads ({@code opencl.device}); others are refused. */
+    default Set<String> settings() { return Set.of(); }
+
+    /** The target to compile for when {@code requested} was asked (a backend may stand its own for the C default {@code host}). */
+    default String compileTarget(String requested) { return requested; }
+
+    /** The target {@code runner} (made by {@link #runner}) compiles for when {@code requested} was asked. */
+    default String runTarget(String requested, Checker.BatchRunner runner) { return compileTarget(requested); }
+
+    /** How the runner runs a model, in words ({@code eval}'s report). */
+    default String describe(RunOptions o) { return "the " + kind() + " backend"; }
 
     /** The backend of that kind, or null. */
     static Backend find(String kind) {

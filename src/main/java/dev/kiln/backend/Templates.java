@@ -18,12 +18,17 @@ import org.stringtemplate.v4.STGroupFile;
 import org.stringtemplate.v4.misc.STMessage;
 
 /**
- * A backend's StringTemplate groups: {@code templates/<backend>/*.stg} and {@code templates/<backend>/ops/*.stg}
- * merged into one namespace. A user folder ({@code --templates DIR}) comes first: a group file in
- * {@code DIR/<backend>/} or {@code DIR/<backend>/ops/} overrides the built-in templates of the same names and
- * may call every other built-in one.
+ * A backend's StringTemplate groups: {@code templates/<backend>/*.stg} (its dialect table among them),
+ * {@code templates/<backend>/ops/*.stg} (its own kernel bodies) and the shared kernel bodies of
+ * {@code templates/kernels/*.stg}, merged into one namespace in that order, so a backend's template overrides a
+ * shared one of the same name. A user folder ({@code --templates DIR}) comes first: a group file in
+ * {@code DIR/<backend>/}, {@code DIR/<backend>/ops/} or {@code DIR/kernels/} overrides the built-in templates of
+ * the same names and may call every other built-in one.
  */
 public final class Templates {
+    /** The folder of the kernel bodies every backend shares, rendered through each backend's dialect table. */
+    public static final String SHARED = "kernels";
+
     private final STGroup root = new STGroup();
     private final List<String> errors = new ArrayList<>();
 
@@ -38,7 +43,7 @@ public final class Templates {
         root.setListener(listener);
         root.registerRenderer(String.class, new org.stringtemplate.v4.StringRenderer());
         if (override != null) {
-            for (String sub : List.of(backend, backend + "/ops")) {
+            for (String sub : folders(backend)) {
                 Path dir = override.resolve(sub);
                 if (!Files.isDirectory(dir)) continue;
                 try (Stream<Path> s = Files.list(dir)) {
@@ -54,7 +59,7 @@ public final class Templates {
                 }
             }
         }
-        for (String sub : List.of(backend, backend + "/ops")) {
+        for (String sub : folders(backend)) {
             for (String f : Resources.list("templates/" + sub)) {
                 if (!f.endsWith(".stg")) continue;
                 String res = "templates/" + sub + "/" + f;
@@ -63,6 +68,9 @@ public final class Templates {
         }
         check();
     }
+
+    /** The template folders of {@code backend}, first one first: its own, its kernels, the shared kernels. */
+    private static List<String> folders(String backend) { return List.of(backend, backend + "/ops", SHARED); }
 
     private void load(URL url, String name, STErrorListener listener) {
         STGroupFile g = new STGroupFile(url, "UTF-8", '<', '>');
@@ -73,6 +81,19 @@ public final class Templates {
 
     /** Whether a template of this name exists in any group. */
     public boolean has(String name) { return root.isDefined(name) || root.lookupTemplate(name) != null; }
+
+    /** The formal argument names of template {@code name} in order, or null when there is none. */
+    public List<String> arguments(String name) {
+        ST st = root.getInstanceOf(name);
+        if (st == null) return null;
+        return st.impl.formalArguments == null ? List.of() : List.copyOf(st.impl.formalArguments.keySet());
+    }
+
+    /** The group file template {@code name} comes from ({@code .../templates/kernels/elementwise.stg}), or null. */
+    public String origin(String name) {
+        ST st = root.getInstanceOf(name);
+        return st == null || st.impl.nativeGroup == null ? null : st.impl.nativeGroup.getFileName();
+    }
 
     /** Renders template {@code name} with the given arguments (name, value pairs). */
     public String render(String name, Object... args) {

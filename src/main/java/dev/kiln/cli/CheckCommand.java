@@ -64,7 +64,7 @@ final class CheckCommand implements Callable<Integer> {
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[3]; // passed, failed, failed because the model or data did not import
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
-        int batch = options.backend.equals("interp") ? 1 : 64;
+        int batch = options.backend.equals(CliOptions.INTERP) ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
             options.progress().hide(); // why: a PASS/FAIL line must not be drawn over the progress bar
             out.println(r.line());

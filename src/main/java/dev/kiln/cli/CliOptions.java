@@ -141,31 +141,29 @@ final class CliOptions {
         dev.kiln.Kiln.optimize(g, dev.kiln.backend.Target.load(targetName()), compileOptions());
     }
 
-    private dev.kiln.backend.opencl.runtime.OpenClRunner openCl;
+    /** The runner made for this command line (made once: an OpenCL runner lists devices, which costs a little). */
+    private dev.kiln.check.Checker.BatchRunner runner;
 
     /**
-     * The target to compile for: {@code -t}, except that with {@code --backend opencl} the C default
-     * {@code host} stands for the OpenCL descriptor that suits the chosen device (opencl-gpu or opencl-cpu).
+     * The target to compile for: {@code -t}, except that a backend may stand its own for the C default
+     * {@code host} (OpenCL: the descriptor that suits the chosen device, opencl-gpu or opencl-cpu).
      */
     String targetName() {
-        if (backend.equals("opencl") && target.equals("host"))
-            return dev.kiln.backend.opencl.runtime.DeviceTargets.defaultTargetName(openClRunner().device().type());
-        return target;
+        if (backend.equals(INTERP)) return target;
+        requireBackend();
+        return plugin().runTarget(target, runner());
     }
 
-    /** The OpenCL runner of the command line's binding and device (made once: listing devices costs a little). */
-    private dev.kiln.backend.opencl.runtime.OpenClRunner openClRunner() {
-        if (openCl == null) {
-            openCl = dev.kiln.backend.opencl.runtime.OpenClRunner.create(openclBinding, openclDevice,
-                    target.equals("host") ? null : target, templates);
-            if (verbose && mixee != null) {
-                java.io.PrintWriter err = mixee.commandLine().getErr();
-                err.println("opencl: " + openCl.runtime().binding() + " binding, device " + openCl.device().describe()
-                        + ", target " + openCl.target().name());
-                err.flush();
-            }
-        }
-        return openCl;
+    /** The registered backend of {@code --backend} (not the interpreter). */
+    private dev.kiln.backend.Backend plugin() { return dev.kiln.backend.Backend.find(backend); }
+
+    /** What the runner is made with: {@code -t}, --sanitize, --templates and the backend's own options. */
+    dev.kiln.backend.Backend.RunOptions runOptions() {
+        java.util.Map<String, String> settings = new java.util.TreeMap<>();
+        settings.put("opencl.binding", openclBinding);
+        if (openclDevice != null) settings.put("opencl.device", Integer.toString(openclDevice));
+        java.io.PrintWriter log = verbose && mixee != null ? mixee.commandLine().getErr() : null;
+        return new dev.kiln.backend.Backend.RunOptions(target, sanitize, templates, settings, log);
     }
 
     /** Fresh import options from the command line's values. */
@@ -193,44 +191,44 @@ final class CliOptions {
         return o;
     }
 
+    /** The name of Kiln's reference interpreter on --backend: it runs every graph and generates no code. */
+    static final String INTERP = "interp";
+
     /** The backends {@code --backend} accepts: the interpreter and every registered {@link dev.kiln.backend.Backend}. */
     static final List<String> BACKENDS = backends();
 
     private static List<String> backends() {
-        java.util.List<String> r = new java.util.ArrayList<>(List.of("interp"));
+        java.util.List<String> r = new java.util.ArrayList<>(List.of(INTERP));
         for (dev.kiln.backend.Backend b : java.util.ServiceLoader.load(dev.kiln.backend.Backend.class, CliOptions.class.getClassLoader()))
             if (!r.contains(b.kind())) r.add(b.kind());
         return List.copyOf(r);
     }
 
-    /** Fails unless the chosen backend exists and the OpenCL options fit it. */
+    /** Fails unless the chosen backend exists and reads the backend options given. */
     void requireBackend() {
         if (!BACKENDS.contains(backend))
             throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: " + String.join(", ", BACKENDS));
-        // why: OpenCL options on another backend would be silently ignored
-        if (!backend.equals("opencl") && (openclDevice != null || !openclBinding.equals("jocl")))
+        java.util.Set<String> reads = backend.equals(INTERP) ? java.util.Set.of() : plugin().settings();
+        // why: a backend's options on another backend would be silently ignored
+        if ((openclDevice != null || !openclBinding.equals("jocl")) && !reads.contains("opencl.device"))
             throw new KilnException(Code.USAGE, Location.NONE, "--opencl-binding and --opencl-device need --backend opencl");
-        if (!dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS.contains(openclBinding))
-            throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + openclBinding + "'")
-                    .withHint("available: " + String.join(", ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS));
     }
 
-    /** The batch runner of the chosen backend. */
+    /** The batch runner of the chosen backend: the interpreter, or the one the backend's service makes. */
     dev.kiln.check.Checker.BatchRunner runner() {
         requireBackend();
-        if (backend.equals("interp")) {
+        if (backend.equals(INTERP)) {
             if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
             return dev.kiln.check.Checker.sequential((g, ins) -> new dev.kiln.interp.Interpreter(g).run(ins));
         }
-        if (backend.equals("opencl")) {
-            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
-            return openClRunner();
-        }
-        // why: a backend registered beyond Kiln's own compiles (kiln compile) but has no runner to check or run with
-        if (!backend.equals("c"))
-            throw new KilnException(Code.USAGE, Location.NONE, "backend '" + backend + "' has no runner: it compiles (kiln compile) but cannot check or run")
-                    .withHint("use --backend interp, c or opencl here");
-        return new dev.kiln.toolchain.CProgramRunner(dev.kiln.backend.Target.load(target), sanitize, templates);
+        if (runner == null) runner = plugin().runner(runOptions());
+        return runner;
+    }
+
+    /** How the chosen backend runs a model, in words. */
+    String backendWords() {
+        requireBackend();
+        return backend.equals(INTERP) ? "Kiln's reference interpreter" : plugin().describe(runOptions());
     }
 
     /** Compiles {@code model} to C for {@code t} with these options, symbols prefixed {@code name} (default: the model's). */

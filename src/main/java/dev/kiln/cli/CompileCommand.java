@@ -59,7 +59,7 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         // why: compile writes code; the interpreter has none to write
-        if (options.backend.equals("interp")) options.backend = "c";
+        if (options.backend.equals(CliOptions.INTERP)) options.backend = "c";
         Target t = options.compiledTarget();
         boolean cl = options.backend.equals("opencl");
         GeneratedCode code = options.compile(model, name, options.backend, t);

@@ -83,23 +83,15 @@ final class EvalCommand implements Callable<Integer> {
         List<NdArray> xs = Calibrator.samples(Npy.read(inputs, limit), floatGraph.inputs().get(0), inputs.toString());
         int[] y = labels(Npy.read(labels, limit), xs.size());
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "eval %s on %d samples (%s): %s%n", model, xs.size(), inputs, backendWords());
+        out.printf(Locale.ROOT, "eval %s on %d samples (%s): %s%n", model, xs.size(), inputs, options.backendWords());
         out.flush();
-        Scores s = score(floatGraph, g, xs, y, options.runner(), !options.backend.equals("interp"), options.progress());
+        Scores s = score(floatGraph, g, xs, y, options.runner(), !options.backend.equals(CliOptions.INTERP), options.progress());
         boolean int8 = Int8Io.quantized(g.inputs().get(0).type());
         out.printf(Locale.ROOT, "top-1 accuracy: %.2f %% (%d/%d)%s on %s%n", s.accuracy(), s.correct(), s.samples(), int8 ? " int8" : "",
                 options.backend);
         out.printf(Locale.ROOT, "float model (interp): %.2f %% (%d/%d)%n", s.floatAccuracy(), s.floatCorrect(), s.samples());
         out.printf(Locale.ROOT, "agreement with the float model: %.2f %% (%d/%d same top-1)%n", s.agreement(), s.agree(), s.samples());
         return Main.OK;
-    }
-
-    /** How the chosen backend runs the model, in words. */
-    private String backendWords() {
-        if (options.backend.equals("interp")) return "Kiln's reference interpreter";
-        if (options.backend.equals("opencl")) return "OpenCL (" + options.openclBinding + " binding)";
-        dev.kiln.backend.Target t = dev.kiln.backend.Target.load(options.target);
-        return "compiled to C99 for " + t.name() + ", built with " + t.cc() + (t.isCross() ? " and run under qemu" : " and run natively");
     }
 
     /**

@@ -91,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
                         .withHint("give it with --input " + v.name() + "=FILE.npy");
         }
         Map<String, NdArray> outs;
-        if (options.backend.equals("interp")) {
+        if (options.backend.equals(CliOptions.INTERP)) {
             outs = new Interpreter(g).run(feeds);
         } else {
             // why: compiled backends run through the same batch runner as 'kiln check'

@@ -3,15 +3,13 @@ package dev.kiln.maven;
 import dev.kiln.CompileOptions;
 import dev.kiln.Kiln;
 import dev.kiln.backend.Target;
-import dev.kiln.backend.opencl.runtime.OpenClRunner;
-import dev.kiln.backend.opencl.runtime.OpenClRuntime;
 import dev.kiln.check.Checker;
 import dev.kiln.check.TestCase;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
+import dev.kiln.backend.Backend;
 import dev.kiln.interp.Interpreter;
-import dev.kiln.toolchain.CProgramRunner;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +106,7 @@ public class CheckMojo extends KilnMojo {
             CompileOptions co = compileOptions();
             Checker.BatchRunner runner = runner();
             // why: OpenCL lowers for the device's descriptor (narrowed to its limits), so the passes see that target
-            Target t = runner instanceof OpenClRunner ? ((OpenClRunner) runner).target() : Target.load(target);
+            Target t = backend.equals("interp") ? Target.load(target) : Target.load(Backend.find(backend).runTarget(target, runner));
             checker = new Checker(runner, rtol, atol, this::importOptions, model == null ? null : model.toPath(),
                     g -> Kiln.optimize(g, t, co));
             cases = TestCase.find(paths);
@@ -137,27 +135,24 @@ public class CheckMojo extends KilnMojo {
             throw new MojoFailureException("kiln: " + failures.size() + " of " + cases.size() + " check(s) failed:\n" + String.join("\n", failures));
     }
 
-    /** The batch runner of {@code backend}: the interpreter, the C backend built for the target, or an OpenCL device. */
+    /**
+     * The batch runner of {@code backend}: the interpreter, or the one the registered backend of that kind makes
+     * (C built for the target; OpenCL on the chosen device, through the chosen binding).
+     */
     private Checker.BatchRunner runner() {
-        String binding = openclBinding == null ? "jocl" : openclBinding;
         // why: OpenCL settings on another backend would be silently ignored
-        if (!backend.equals("opencl") && (openclDevice != null || !binding.equals("jocl")))
+        if (!backend.equals("opencl") && (openclDevice != null || !(openclBinding == null || openclBinding.equals("jocl"))))
             throw new KilnException(Code.USAGE, Location.NONE, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
-        if (sanitize && !backend.equals("c")) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
-        switch (backend) {
-            case "interp":
-                return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
-            case "c":
-                return new CProgramRunner(Target.load(target), sanitize, templates == null ? null : templates.toPath());
-            case "opencl":
-                if (!OpenClRuntime.BINDINGS.contains(binding))
-                    throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + binding + "'")
-                            .withHint("use <openclBinding> " + String.join(" or ", OpenClRuntime.BINDINGS));
-                return OpenClRunner.create(binding, openclDevice, target.equals("host") ? null : target,
-                        templates == null ? null : templates.toPath());
-            default:
-                throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
-                        .withHint("use <backend>interp</backend>, <backend>c</backend> or <backend>opencl</backend>");
+        if (backend.equals("interp")) {
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
+            return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
         }
+        Backend b = Backend.find(backend);
+        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
+                .withHint("use <backend>interp</backend>, <backend>c</backend> or <backend>opencl</backend>");
+        java.util.Map<String, String> settings = new java.util.TreeMap<>();
+        settings.put("opencl.binding", openclBinding == null ? "jocl" : openclBinding);
+        if (openclDevice != null) settings.put("opencl.device", Integer.toString(openclDevice));
+        return b.runner(new Backend.RunOptions(target, sanitize, templates == null ? null : templates.toPath(), settings, null));
     }
 }

@@ -4,7 +4,7 @@ import dev.kiln.ir.DType;
 
 /**
  * {@code c = a / b} with broadcasting. Integer division truncates toward zero, like C (ONNX's reference
- * and ONNX Runtime agree); an integer division by zero is an evaluation error.
+ * and ONNX Runtime agree); integer division by zero gives 0 and {@code MIN / -1} wraps ({@link IntegerSemantics}).
  */
 public final class Div extends BinaryOp {
     public Div() { super("div"); }
@@ -20,7 +20,6 @@ public final class Div extends BinaryOp {
 
     @Override
     protected long applyInt(long a, long b) {
-        if (b == 0) throw new ArithmeticException("integer division by zero");
-        return a / b;
+        return IntegerSemantics.div(a, b);
     }
 }

@@ -15,6 +15,8 @@ import java.util.Map;
  * are summed over, a letter repeated within one operand takes its diagonal. Without {@code ->} the output is
  * the broadcast axes then the letters used once, in alphabetical order (NumPy's implicit mode).
  */
+@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
+@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Einsum extends OpDef {
     public Einsum() {
         super("einsum", Signature.builder().variadicInput("Inputs").output("Output").requiredAttr("equation", AttrType.STRING).build(), Trait.MAC);

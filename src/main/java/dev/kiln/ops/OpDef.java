@@ -36,6 +36,12 @@ public abstract class OpDef {
     /** One line saying what the op computes, for {@code kiln ops}. */
     public String summary() { return ""; }
 
+    /** Why backend {@code kind} has no kernel for this op ({@link NoKernel} on its class), or null when none is declared. */
+    public final String refusal(String kind) {
+        for (NoKernel r : getClass().getAnnotationsByType(NoKernel.class)) if (r.backend().equals(kind)) return r.why();
+        return null;
+    }
+
     /**
      * The types of the outputs, from the input types and the (already validated) attributes.
      * Throw {@link InferContext#error} on inputs the op cannot take.

@@ -70,6 +70,7 @@ public final class Ops {
     public static final GlobalMaxPool GLOBAL_MAX_POOL = register(new GlobalMaxPool());
     public static final BatchNorm BATCH_NORM = register(new BatchNorm());
     public static final Lrn LRN = register(new Lrn());
+    public static final LayerNormalization LAYER_NORMALIZATION = register(new LayerNormalization());
 
     // --- shape, data movement, reductions, softmax ---
     public static final Flatten FLATTEN = register(new Flatten());

@@ -47,12 +47,14 @@ public final class Pow extends OpDef {
         return List.of(z);
     }
 
-    /** {@code base ^ exp} for integers by repeated squaring, wrapping modulo 2^64 (the caller wraps to the type). */
+    /**
+     * {@code base ^ exp} for integers by repeated squaring, wrapping modulo 2^64 (the caller wraps to the type); a
+     * negative power is 0 except for the bases 1 and -1 ({@link IntegerSemantics}).
+     */
     static long intPow(long base, long exp) {
         if (exp < 0) {
             if (base == 1) return 1;
             if (base == -1) return (exp & 1) == 0 ? 1 : -1;
-            if (base == 0) throw new ArithmeticException("integer 0 raised to a negative power");
             return 0;
         }
         long r = 1;

@@ -35,6 +35,9 @@ public final class Int8Lowerings {
 
     private Int8Lowerings() {}
 
+    /** The names of the ops the rules are for (camelCase), for the registry check. */
+    public static java.util.Set<String> ruleNames() { return java.util.Collections.unmodifiableSet(RULES.keySet()); }
+
     /** Lowers {@code n}: its rule, or the element-wise fallback; throws Refused when it cannot. */
     static Value lower(Int8Context lx, Node n) {
         Method m = RULES.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));

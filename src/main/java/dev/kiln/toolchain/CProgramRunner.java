@@ -6,7 +6,7 @@ import dev.kiln.backend.Resources;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
 import dev.kiln.backend.c.CBackend;
-import dev.kiln.backend.c.CTypes;
+import dev.kiln.kernels.ScalarTypes;
 import dev.kiln.check.Checker;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
@@ -77,7 +77,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
             this.index = index;
             this.prefix = prefix;
             this.model = model;
-            this.name = CTypes.commentText(name);
+            this.name = ScalarTypes.commentText(name);
         }
     }
 
@@ -101,19 +101,19 @@ public final class CProgramRunner implements Checker.BatchRunner {
             List<String> lines = new ArrayList<>();
             StringBuilder b = new StringBuilder();
             for (int e = 0; e < data.size(); e++) {
-                b.append(CTypes.elementLiteral(v.dtype(), data, e)).append(", ");
+                b.append(ScalarTypes.elementLiteral(v.dtype(), data, e)).append(", ");
                 if (b.length() > 100) {
                     lines.add(b.toString().stripTrailing());
                     b.setLength(0);
                 }
             }
             if (b.length() > 0 || lines.isEmpty()) lines.add(b.length() > 0 ? b.toString().stripTrailing() : "0");
-            return new Tensor(index, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), lines);
+            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), lines);
         }
 
         /** An output array of type {@code v}. */
         static Tensor output(int index, Value v) {
-            return new Tensor(index, CTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of());
+            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of());
         }
     }
 

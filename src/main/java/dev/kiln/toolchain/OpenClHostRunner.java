@@ -4,7 +4,7 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
-import dev.kiln.backend.c.CTypes;
+import dev.kiln.kernels.ScalarTypes;
 import dev.kiln.backend.opencl.ClBytes;
 import dev.kiln.check.Checker;
 import dev.kiln.diag.Code;
@@ -123,11 +123,11 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
                 CaseModel m = new CaseModel(i, prefix);
                 for (int k = 0; k < j.graph().inputs().size(); k++) {
                     Value v = j.graph().inputs().get(k);
-                    m.inputs.add(new Tensor(k, CTypes.ctype(v.dtype()), v.type().byteSize()));
+                    m.inputs.add(new Tensor(k, ScalarTypes.ctype(v.dtype()), v.type().byteSize()));
                 }
                 for (int k = 0; k < j.graph().outputs().size(); k++) {
                     Value v = j.graph().outputs().get(k);
-                    m.outputs.add(new Tensor(k, CTypes.ctype(v.dtype()), v.type().byteSize()));
+                    m.outputs.add(new Tensor(k, ScalarTypes.ctype(v.dtype()), v.type().byteSize()));
                 }
                 entries.add(new Entry(i, j, code, m));
             } catch (KilnException e) {

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.kernels.NnKernels;
+import dev.kiln.kernels.Dialect;
+import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.Lowerings;
+import dev.kiln.kernels.NnKernels;
+import dev.kiln.kernels.Strategy;
 import dev.kiln.check.Checker;
 import dev.kiln.interp.Interpreter;
 import dev.kiln.ir.Attrs;
@@ -207,7 +211,7 @@ class BlockedKernelsTest {
         Node n = g.addNode(Ops.CONV, "n", List.of(vx, g.addConstant("w", NdArray.zeros(DType.F32, Shape.of(w)))), a);
         g.addOutput(n.output(0));
         KernelModel k = new KernelModel(0, "m", n);
-        KernelLowerings.lower(k, n, t);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         return (NnKernels.Window) k.m;
     }
 

@@ -14,9 +14,16 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
-import dev.kiln.memory.MemoryPlan;
+import dev.kiln.kernels.Dialect;
+import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.KernelPlacement;
+import dev.kiln.kernels.Lowerings;
+import dev.kiln.kernels.ScalarTypes;
+import dev.kiln.kernels.Strategy;
+import dev.kiln.kernels.Unsupported;
 import dev.kiln.memory.MemoryPlan.Kind;
 import dev.kiln.memory.MemoryPlan.Placement;
+import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
 import dev.kiln.memory.PlacementRules;
 import dev.kiln.ops.Trait;
@@ -49,6 +56,21 @@ public final class CBackend implements Backend {
     public String kind() { return "c"; }
 
     @Override
+    public Dialect dialect() { return Dialect.C; }
+
+    /** Builds each batch of cases into one C program with the target's toolchain and runs it (under qemu for MCUs). */
+    @Override
+    public dev.kiln.check.Checker.BatchRunner runner(RunOptions o) {
+        return new dev.kiln.toolchain.CProgramRunner(Target.load(o.target()), o.sanitize(), o.templates());
+    }
+
+    @Override
+    public String describe(RunOptions o) {
+        Target t = Target.load(o.target());
+        return "compiled to C99 for " + t.name() + ", built with " + t.cc() + (t.isCross() ? " and run under qemu" : " and run natively");
+    }
+
+    @Override
     public String unsupportedReason(Graph g, Node n, Target t) {
         return reason(new Templates("c", null), new KernelModel(0, "m", n), n, t);
     }
@@ -57,9 +79,11 @@ public final class CBackend implements Backend {
     private static String reason(Templates tpl, KernelModel k, Node n, Target t) {
         for (Value v : n.inputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
         for (Value v : n.outputs()) if (v != null && v.dtype() == DType.F16) return "f16 tensors are not supported by the C backend";
+        String refused = n.op().refusal("c");
+        if (refused != null) return "no C kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no C template '" + n.op().name() + "' (templates/c/ops/*.stg)";
         try {
-            KernelLowerings.lower(k, n, t);
+            Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         } catch (Unsupported e) {
             return e.getMessage();
         }
@@ -94,14 +118,14 @@ public final class CBackend implements Backend {
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
 
         // 2. memory plan
-        MemoryPlan plan = new MemoryPlanner(t.alignment(), placementRules(models::get)).plan(g);
+        MemoryPlan plan = new MemoryPlanner(t.alignment(), KernelPlacement.rules(models::get)).plan(g);
 
         // 3. the program model
         CProgram p = new CProgram();
         p.prefix = prefix;
         p.PREFIX = prefix.toUpperCase(Locale.ROOT);
         p.kilnVersion = Kiln.version();
-        p.source = CTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
+        p.source = ScalarTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
         p.target = t.name();
         p.arenaSize = plan.arenaBytes();
         p.arenaLowerBound = plan.lowerBoundBytes();
@@ -189,44 +213,13 @@ public final class CBackend implements Backend {
                 "\n  model input/output '" + v.name() + "' is f16, which the C backend does not support");
     }
 
-    /**
-     * The planner's rules for kernels described by {@code model}: aliases of equal byte size share their input's
-     * buffer; element-wise kernels (and lowerings that name one, like a conv's residual Z) may write over an input.
-     */
-    public static PlacementRules placementRules(java.util.function.Function<Node, KernelModel> model) {
-        return new PlacementRules() {
-            @Override
-            public boolean isAlias(Node n) {
-                return n.op().has(Trait.ALIAS) && n.input(0) != null
-                        && n.input(0).type().byteSize() == n.output(0).type().byteSize();
-            }
-
-            @Override
-            public int inPlaceInput(Node n) {
-                // why: a lowering may name an input its kernel reads element for element (a conv's residual Z)
-                if (model.apply(n).inPlaceInput >= 0) return model.apply(n).inPlaceInput;
-                // why: element-wise kernels read element i of every input before writing element i
-                if (!(n.op().has(Trait.ELEMENTWISE) || n.op().has(Trait.ACTIVATION)) || n.op().has(Trait.ALIAS)) return -1;
-                Value out = n.output(0);
-                for (int i = 0; i < n.numInputs(); i++) {
-                    Value in = n.input(i);
-                    if (in != null && in.dtype() == out.dtype() && in.shape().equals(out.shape())) return i;
-                }
-                return -1;
-            }
-
-            @Override
-            public long scratchBytes(Node n) { return model.apply(n).scratchBytes; }
-        };
-    }
-
     private static CProgram.Io io(int i, String pre, Value v, Set<String> used) {
-        String base = pre + CTypes.identifier(v.name());
+        String base = pre + ScalarTypes.identifier(v.name());
         String name = base;
         for (int k = 2; !used.add(name); k++) name = base + "_" + k;
         List<Integer> dims = new ArrayList<>();
         for (int d : v.shape().dims()) dims.add(d);
-        return new CProgram.Io(i, name, CTypes.ctype(v.dtype()), CTypes.commentText(v.name()), v.type().toString(),
+        return new CProgram.Io(i, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(),
                 v.shape().numel(), v.type().byteSize(), dims);
     }
 
@@ -254,19 +247,19 @@ public final class CBackend implements Backend {
         StringBuilder b = new StringBuilder();
         for (int i = 0, n = a.size(); i < n; i++) {
             if (b.length() > 0) b.append(' ');
-            b.append(CTypes.elementLiteral(t, a, i)).append(i + 1 < n ? "," : "");
+            b.append(ScalarTypes.elementLiteral(t, a, i)).append(i + 1 < n ? "," : "");
             if ((i + 1) % per == 0) {
                 lines.add(b.toString());
                 b.setLength(0);
             }
         }
         if (b.length() > 0) lines.add(b.toString());
-        return new CProgram.Weight(sym, CTypes.ctype(t), CTypes.commentText("'" + c.name() + "': " + c.type()), a.size(), lines);
+        return new CProgram.Weight(sym, ScalarTypes.ctype(t), ScalarTypes.commentText("'" + c.name() + "': " + c.type()), a.size(), lines);
     }
 
     private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, CProgram p,
             Map<Value, String> weights) {
-        CProgram.Ref r = new CProgram.Ref(param, CTypes.ctype(v.dtype()), readOnly);
+        CProgram.Ref r = new CProgram.Ref(param, ScalarTypes.ctype(v.dtype()), readOnly);
         Placement pl = plan.placement(v);
         switch (pl.kind()) {
             case ARENA: r.arena = true; r.offset = pl.offset(); break;
@@ -294,7 +287,7 @@ public final class CBackend implements Backend {
             if (i > 0) b.append(", ");
             b.append(n.output(i) == null ? "-" : n.output(i).type().toString());
         }
-        return CTypes.commentText(b.toString());
+        return ScalarTypes.commentText(b.toString());
     }
 
     /** The output folder's default name for a model file: its base name without extension. */
@@ -304,7 +297,7 @@ public final class CBackend implements Backend {
             n = model.toAbsolutePath().getParent().getFileName().toString();
         int dot = n.lastIndexOf('.');
         if (dot > 0) n = n.substring(0, dot);
-        String id = CTypes.identifier(n).toLowerCase(Locale.ROOT);
+        String id = ScalarTypes.identifier(n).toLowerCase(Locale.ROOT);
         return id.startsWith("_") ? "model" + id : id;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.backend.c;
 
+import dev.kiln.kernels.KernelModel;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.DataKernels;
+import dev.kiln.kernels.Unsupported;
+import dev.kiln.kernels.DataKernels;
 import dev.kiln.ir.Node;
 
 /**
@@ -63,4 +63,7 @@ public final class ClDataKernels {
             throw new Unsupported("linear and cubic resize of " + n.output(0).dtype() + " data needs double, which OpenCL devices may lack");
         ClLowerings.serial(c);
     }
+
+    /** concat: one work item per element of the joined output. */
+    public static void concat(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

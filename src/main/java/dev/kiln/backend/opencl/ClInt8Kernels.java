@@ -1,9 +1,9 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.Int8Kernels;
-import dev.kiln.backend.c.kernels.QuantKernels;
+import dev.kiln.kernels.Unsupported;
+import dev.kiln.kernels.Int8Kernels;
+import dev.kiln.kernels.QuantKernels;
 import dev.kiln.ir.Node;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,4 +149,10 @@ public final class ClInt8Kernels {
         for (long x : v) r.add(x + "u");
         return r;
     }
+
+    /** qadd: one work item per output element. */
+    public static void qadd(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** requantize: one work item per output element. */
+    public static void requantize(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

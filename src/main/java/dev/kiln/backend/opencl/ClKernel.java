@@ -1,13 +1,14 @@
 package dev.kiln.backend.opencl;
 
-import dev.kiln.backend.c.KernelModel;
+import dev.kiln.kernels.Activation;
+import dev.kiln.kernels.KernelModel;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The model object of one OpenCL kernel, handed to the op's template in {@code templates/opencl/ops/} as {@code c}
- * (beside the C backend's {@link KernelModel} as {@code k} and its lowering model as {@code m}, whose numbers the
- * OpenCL templates reuse). Templates read public fields only.
+ * The model object of one OpenCL kernel: its launch (parameters, work sizes) around the shared {@link KernelModel}
+ * ({@code k}) and lowering model ({@code m}). A shared body of {@code templates/kernels/} gets k and m; an OpenCL
+ * body of {@code templates/opencl/ops/} also gets this object as {@code c}. Templates read public fields only.
  */
 public final class ClKernel {
     /** A tensor argument: the kernel receives its buffer and a byte offset and binds a typed pointer named {@link #name}. */
@@ -27,9 +28,9 @@ public final class ClKernel {
         }
     }
 
-    /** The C backend's kernel model of the node (shapes, broadcast terms, attribute literals). */
+    /** The shared kernel model of the node (shapes, broadcast terms, attribute literals). */
     public final KernelModel k;
-    /** The C backend's lowering model ({@code NnKernels.Window}, ...), or null. */
+    /** The shared lowering model ({@code NnKernels.Window}, ...), or null. */
     public final Object m;
     /** The kernel's name in the program ({@code kws_k3_conv}) and the op template rendering its body. */
     public final String name, template;
@@ -37,16 +38,10 @@ public final class ClKernel {
     public final String comment;
     /** Tensor arguments in order. */
     public final List<Param> params = new ArrayList<>();
-    /** Element i of each input under broadcasting against output 0, as an expression (C backend's {@code at}). */
-    public final List<String> at = new ArrayList<>();
-    /** The fused activation of the variable {@code r} ({@code r} itself when there is none). */
-    public String act = "r";
-    /** separable_conv: the depthwise half's activation of {@code r} ({@code r} itself when there is none). */
-    public String dwAct = "r";
-    /** An activation op's formula on the variable {@code x}. */
-    public String expr;
-    /** fused_elementwise: the statements of each step (C backend's {@code chain_step}), computing {@code v<i>}. */
-    public final List<String> steps = new ArrayList<>();
+    /** The activation fused into the node (the templates apply it to {@code r} with {@code fused_activation}). */
+    public Activation act;
+    /** Whether the body is a shared one of {@code templates/kernels/} (arguments k, m) rather than an OpenCL one (k, m, c). */
+    public boolean shared;
     /** Work items that compute something (the kernel returns for ids at or beyond it). */
     public long items;
     /** Global and local work sizes (local null: the runtime chooses). */

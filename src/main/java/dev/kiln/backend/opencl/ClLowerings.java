@@ -9,8 +9,11 @@ import java.util.Map;
 /**
  * The OpenCL halves of the kernel lowerings: work sizes and any OpenCL-only model. A public static method named
  * like the op in camelCase in one of the {@code Cl*Kernels} classes, taking {@code (ClKernel c, Node n, Target t)},
- * sets {@code c.items}, {@code c.global}, {@code c.local} and may store a model in {@code c.o}. Ops without one
- * run one work item per element of output 0. Found by reflection, so there is no switch over op names.
+ * sets {@code c.items}, {@code c.global}, {@code c.local} and may store a model in {@code c.o}. Every op whose body
+ * is an OpenCL one (it takes {@code c}) has one; a shared body of {@code templates/kernels/} opens the dialect's
+ * {@code par_for} over {@code k.parallel} iterations (the elements of output 0 unless its lowering says otherwise)
+ * and so runs one work item per iteration. Found by reflection, so there is no
+ * switch over op names; {@code KernelRegistryTest} checks every method names an op and every OpenCL body has one.
  */
 public final class ClLowerings {
     private static final Class<?>[] CLASSES = {ClNnKernels.class, ClDataKernels.class, ClInt8Kernels.class};
@@ -42,11 +45,21 @@ public final class ClLowerings {
         c.local = new long[] {1};
     }
 
-    /** Runs the op's OpenCL lowering, or the default one work item per output element. */
+    /** Whether op {@code op} has an OpenCL lowering method. */
+    public static boolean has(String op) { return METHODS.containsKey(dev.kiln.ops.OpMethods.methodName(op)); }
+
+    /** The names of the ops the lowering methods are for (camelCase), for the registry check. */
+    public static java.util.Set<String> methodNames() { return java.util.Collections.unmodifiableSet(METHODS.keySet()); }
+
+    /**
+     * Runs the op's OpenCL lowering; a shared body ({@link ClKernel#shared}) without one runs one work item per
+     * iteration of its {@code par_for} ({@code k.parallel}).
+     */
     static void lower(ClKernel c, Node n, Target t) {
         Method m = METHODS.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));
         if (m == null) {
-            linear(c, c.k.n, t);
+            if (!c.shared) throw new IllegalStateException("OpenCL body '" + n.op().name() + "' takes c but has no work shape in Cl*Kernels");
+            linear(c, c.k.parallel, t);
             return;
         }
         try {

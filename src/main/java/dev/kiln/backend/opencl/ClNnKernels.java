@@ -1,7 +1,7 @@
 package dev.kiln.backend.opencl;
 
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.kernels.NnKernels;
+import dev.kiln.kernels.NnKernels;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 
@@ -126,8 +126,7 @@ public final class ClNnKernels {
      * scratch row is not needed.
      */
     public static void separableConv(ClKernel c, Node n, Target t) {
-        dev.kiln.backend.c.kernels.SeparableKernels.Separable m = (dev.kiln.backend.c.kernels.SeparableKernels.Separable) c.m;
-        c.k.scratchBytes = 0;
+        dev.kiln.kernels.SeparableKernels.Separable m = (dev.kiln.kernels.SeparableKernels.Separable) c.m;
         long budget = Long.parseLong(t.property("local-bytes", "16384"));
         long p = Math.max(1, Math.min(ClLowerings.workGroup(t), budget / (4 * Math.max(1, m.mid))));
         Separable s = new Separable();
@@ -139,4 +138,16 @@ public final class ClNnKernels {
         c.global = new long[] {(items + p - 1) / p * p};
         c.local = new long[] {p};
     }
+
+    /** max_pool: one work item per output element. */
+    public static void maxPool(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** average_pool: one work item per output element. */
+    public static void averagePool(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** batch_norm: one work item per output element. */
+    public static void batchNorm(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** lrn: one work item per output element. */
+    public static void lrn(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

@@ -5,14 +5,6 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
-import dev.kiln.backend.c.CActivation;
-import dev.kiln.backend.c.CBackend;
-import dev.kiln.backend.c.CTypes;
-import dev.kiln.backend.c.KernelLowerings;
-import dev.kiln.backend.c.KernelModel;
-import dev.kiln.backend.c.TensorInfo;
-import dev.kiln.backend.c.Unsupported;
-import dev.kiln.backend.c.kernels.ChainKernels;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -20,9 +12,17 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
-import dev.kiln.memory.MemoryPlan;
+import dev.kiln.kernels.Activation;
+import dev.kiln.kernels.Dialect;
+import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.KernelPlacement;
+import dev.kiln.kernels.Lowerings;
+import dev.kiln.kernels.ScalarTypes;
+import dev.kiln.kernels.Strategy;
+import dev.kiln.kernels.Unsupported;
 import dev.kiln.memory.MemoryPlan.Kind;
 import dev.kiln.memory.MemoryPlan.Placement;
+import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
 import dev.kiln.ops.Trait;
 import java.nio.ByteBuffer;
@@ -52,55 +52,82 @@ public final class OpenClBackend implements Backend {
     public String kind() { return "opencl"; }
 
     @Override
-    public String unsupportedReason(Graph g, Node n, Target t) {
-        Templates tpl = new Templates("opencl", null);
-        Templates c = new Templates("c", null);
-        return reason(tpl, c, g, n, 0, "m", t, new ClKernel[1]);
+    public Dialect dialect() { return Dialect.OPENCL; }
+
+    /** The settings of {@link #runner}: the Java binding ({@code jocl}, {@code lwjgl}) and the device number. */
+    public static final String BINDING = "opencl.binding", DEVICE = "opencl.device";
+
+    @Override
+    public java.util.Set<String> settings() { return java.util.Set.of(BINDING, DEVICE); }
+
+    /**
+     * Runs the cases on an OpenCL device through a Java binding ({@link #BINDING}, default jocl; {@link #DEVICE},
+     * default the first GPU, else the first device); fails now when no OpenCL runtime is installed.
+     */
+    @Override
+    public dev.kiln.check.Checker.BatchRunner runner(RunOptions o) {
+        if (o.sanitize()) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+        String binding = binding(o);
+        String device = o.settings().get(DEVICE);
+        dev.kiln.backend.opencl.runtime.OpenClRunner r = dev.kiln.backend.opencl.runtime.OpenClRunner.create(binding,
+                device == null ? null : Integer.valueOf(device), o.target().equals("host") ? null : o.target(), o.templates());
+        if (o.log() != null) {
+            o.log().println("opencl: " + r.runtime().binding() + " binding, device " + r.device().describe() + ", target " + r.target().name());
+            o.log().flush();
+        }
+        return r;
     }
 
-    /** Target settings under which the C lowering models plain, unpacked kernels (the OpenCL kernels' inputs). */
-    private static final java.util.Map<String, String> C_PLAIN = java.util.Map.of("optimize", "size", "vector.bytes", "0");
+    /** The binding {@code o} asks for (default jocl); a name no binding has is a usage error. */
+    private static String binding(RunOptions o) {
+        String b = o.settings().getOrDefault(BINDING, "jocl");
+        if (!dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS.contains(b))
+            throw new KilnException(Code.USAGE, Location.NONE, "unknown OpenCL binding '" + b + "'")
+                    .withHint("available: " + String.join(", ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS));
+        return b;
+    }
+
+    /** The C default {@code host} stands for the opencl-gpu descriptor. */
+    @Override
+    public String compileTarget(String requested) { return "host".equals(requested) ? "opencl-gpu" : requested; }
+
+    /** The C default {@code host} stands for the descriptor that suits the runner's device (opencl-gpu or opencl-cpu). */
+    @Override
+    public String runTarget(String requested, dev.kiln.check.Checker.BatchRunner runner) {
+        if (!"host".equals(requested)) return requested;
+        return dev.kiln.backend.opencl.runtime.DeviceTargets.defaultTargetName(((dev.kiln.backend.opencl.runtime.OpenClRunner) runner).device().type());
+    }
+
+    @Override
+    public String describe(RunOptions o) { return "OpenCL (" + binding(o) + " binding)"; }
+
+    @Override
+    public String unsupportedReason(Graph g, Node n, Target t) {
+        Templates tpl = new Templates("opencl", null);
+        return reason(tpl, g, n, 0, "m", t, new ClKernel[1]);
+    }
 
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
-    private static String reason(Templates tpl, Templates c, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
+    private static String reason(Templates tpl, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
             if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         for (Value v : n.outputs())
             if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+        String refused = n.op().refusal("opencl");
+        if (refused != null) return "no OpenCL kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
         KernelModel k = new KernelModel(index, prefix, n);
         try {
-            // why: the C lowering's layout choices for its own kernels (packed weights, transposed B, scratch) do not
-            // apply to the OpenCL kernels, which read the weights as the graph holds them
-            KernelLowerings.lower(k, n, t.with(C_PLAIN));
+            Lowerings.lower(k, n, Strategy.of(t, Dialect.OPENCL));
             ClKernel ck = new ClKernel(k, n.op().name(), describe(n));
-            fill(ck, n, c);
+            ck.act = Activation.fused(n);
+            ck.shared = !tpl.arguments(n.op().name()).contains("c");
             ClLowerings.lower(ck, n, t);
             out[0] = ck;
         } catch (Unsupported e) {
             return e.getMessage();
         }
         return null;
-    }
-
-    /** The expressions the OpenCL templates share with the C backend (broadcast reads, activation formulas). */
-    private static void fill(ClKernel ck, Node n, Templates c) {
-        KernelModel k = ck.k;
-        for (TensorInfo ti : k.ins) ck.at.add(ti.present ? c.render("at", "t", ti) : "0");
-        ck.act = c.render("fused_activation", "a", CActivation.fused(n), "v", "r");
-        // an activation op's formula, given what its C template gives scalar_<op> (its lowering model, else k)
-        String tmpl = "scalar_" + n.op().name();
-        if (n.op().has(Trait.ACTIVATION) && c.has(tmpl)) {
-            try {
-                ck.expr = c.render(tmpl, "a", k.m != null ? k.m : k, "v", "x");
-            } catch (KilnException | IllegalArgumentException e) {
-                ck.expr = null; // why: a binary formula (prelu's) takes two operands; its template does not use expr
-            }
-        }
-        if (k.m instanceof dev.kiln.backend.c.kernels.SeparableKernels.Separable sep)
-            ck.dwAct = c.render("fused_activation", "a", sep.dw.act, "v", "r");
-        if (k.m instanceof ChainKernels.Chain ch)
-            for (ChainKernels.Step s : ch.steps) ck.steps.add(c.render("chain_step", "s", s, "k", k));
     }
 
     @Override
@@ -126,7 +153,6 @@ public final class OpenClBackend implements Backend {
             throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
                     .withHint("use letters, digits and underscores, e.g. --name kws");
         Templates tpl = new Templates("opencl", o.templates());
-        Templates ct = new Templates("c", o.templates());
         for (Value v : g.inputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
         for (Value v : g.outputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
 
@@ -138,7 +164,7 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             ClKernel[] out = new ClKernel[1];
-            String why = reason(tpl, ct, g, n, i, prefix, t, out);
+            String why = reason(tpl, g, n, i, prefix, t, out);
             if (why != null) {
                 unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
                 count++;
@@ -148,7 +174,7 @@ public final class OpenClBackend implements Backend {
 
         // 2. memory: one arena of byte offsets, planned like the C arena
         int align = Math.max(MIN_ALIGN, t.alignment());
-        MemoryPlan plan = new MemoryPlanner(align, CBackend.placementRules(n -> kernels.get(n).k)).plan(g);
+        MemoryPlan plan = new MemoryPlanner(align, KernelPlacement.rules(n -> kernels.get(n).k)).plan(g);
 
         // 3. buffers: arena, weights (constants packed and aligned), one per model input and output
         List<OpenClProgram.Buffer> buffers = new ArrayList<>();
@@ -187,7 +213,7 @@ public final class OpenClBackend implements Backend {
         h.prefix = prefix;
         h.PREFIX = prefix.toUpperCase(Locale.ROOT);
         h.kilnVersion = Kiln.version();
-        h.source = CTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
+        h.source = ScalarTypes.commentText(o.sourceName() == null ? g.name() : o.sourceName());
         h.target = t.name();
         h.buildOptions = t.property("opencl.build-options", "");
         h.arenaBuffer = 0;
@@ -261,7 +287,7 @@ public final class OpenClBackend implements Backend {
         }
         if (line.length() > 0) h.weightLines.add(line.toString());
         for (OpenClProgram.Buffer b : buffers)
-            h.buffers.add(new ClHost.Buf(b.id(), b.allocBytes(), CTypes.commentText(b.kind().name().toLowerCase(Locale.ROOT) + " '" + b.name() + "'"),
+            h.buffers.add(new ClHost.Buf(b.id(), b.allocBytes(), ScalarTypes.commentText(b.kind().name().toLowerCase(Locale.ROOT) + " '" + b.name() + "'"),
                     b.kind() == OpenClProgram.BufferKind.WEIGHTS));
         java.util.Set<String> used = new java.util.HashSet<>(List.of("m", "device"));
         for (int i = 0; i < g.inputs().size(); i++) h.inputs.add(io(i, firstIn + i, "in_", g.inputs().get(i), used));
@@ -272,10 +298,10 @@ public final class OpenClBackend implements Backend {
     }
 
     private static ClHost.Io io(int i, int buffer, String pre, Value v, java.util.Set<String> used) {
-        String base = pre + CTypes.identifier(v.name());
+        String base = pre + ScalarTypes.identifier(v.name());
         String name = base;
         for (int k = 2; !used.add(name); k++) name = base + "_" + k;
-        return new ClHost.Io(i, buffer, name, CTypes.ctype(v.dtype()), CTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
+        return new ClHost.Io(i, buffer, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
     }
 
     /** {@code s} as the body of a C string literal. */
@@ -293,7 +319,7 @@ public final class OpenClBackend implements Backend {
 
     private static ClKernel.Param param(String name, Value v, boolean readOnly, MemoryPlan plan, Map<Value, Long> consts,
             int firstIn, int firstOut) {
-        ClKernel.Param p = new ClKernel.Param(name, CTypes.ctype(v.dtype()), readOnly);
+        ClKernel.Param p = new ClKernel.Param(name, ScalarTypes.ctype(v.dtype()), readOnly);
         Placement pl = plan.placement(v);
         switch (pl.kind()) {
             case ARENA: p.buffer = 0; p.offset = pl.offset(); break;
@@ -325,7 +351,7 @@ public final class OpenClBackend implements Backend {
             if (i > 0) b.append(", ");
             b.append(n.output(i) == null ? "-" : brief(n.output(i)));
         }
-        return CTypes.commentText(b.toString());
+        return ScalarTypes.commentText(b.toString());
     }
 
     /** A value's type for a comment, its quantization parameters cut short (per-channel lists run to thousands of characters). */

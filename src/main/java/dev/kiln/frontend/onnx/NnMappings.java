@@ -98,6 +98,12 @@ public final class NnMappings {
                 "beta", n.attrFloat("beta", 0.75), "bias", n.attrFloat("bias", 1.0)));
     }
 
+    /** Opset 17's LayerNormalization; stash_type 1 (float statistics) only, which is what Kiln computes. */
+    public static void LayerNormalization(OnnxNode n) {
+        if (n.attrInt("stash_type", 1) != 1) throw n.error("stash_type %d is not supported; only 1 (statistics in float)", n.attrInt("stash_type", 1));
+        n.emit(Ops.LAYER_NORMALIZATION, n.inputs(), Attrs.of("axis", n.attrInt("axis", -1), "epsilon", n.attrFloat("epsilon", 1e-5)));
+    }
+
     /** Opset 7's spatial must be 1; training_mode=1 (opset 14) uses the batch's statistics; otherwise only output Y may be used. */
     public static void BatchNormalization(OnnxNode n) {
         if (n.opset() < 9 && n.attrInt("spatial", 1) != 1)

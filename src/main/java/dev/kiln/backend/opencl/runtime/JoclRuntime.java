@@ -115,31 +115,12 @@ public final class JoclRuntime implements OpenClRuntime {
         return new Session(d, id, ctx, q);
     }
 
-    private static final class Buf implements ClSession.Buffer {
-        final cl_mem mem;
-        final long bytes;
-
-        Buf(cl_mem mem, long bytes) {
-            this.mem = mem;
-            this.bytes = bytes;
-        }
-
-        @Override
-        public long bytes() { return bytes; }
+    private static final class Buf extends ClResources.Buf<cl_mem> {
+        Buf(cl_mem mem, long bytes) { super(mem, bytes); }
     }
 
-    private static final class Prog implements ClSession.Program {
-        final cl_program program;
-        final List<String> names;
-        final Map<String, cl_kernel> kernels = new HashMap<>();
-
-        Prog(cl_program program, List<String> names) {
-            this.program = program;
-            this.names = names;
-        }
-
-        @Override
-        public List<String> kernelNames() { return names; }
+    private static final class Prog extends ClResources.Prog<cl_program, cl_kernel> {
+        Prog(cl_program program, List<String> names) { super(program, names); }
     }
 
     private static final class Session implements ClSession {
@@ -147,8 +128,7 @@ public final class JoclRuntime implements OpenClRuntime {
         private final cl_device_id id;
         private final cl_context ctx;
         private final cl_command_queue queue;
-        private final List<Buf> buffers = new ArrayList<>();
-        private final List<Prog> programs = new ArrayList<>();
+        private final ClResources<cl_mem, cl_program, cl_kernel> resources = new ClResources<>(CL::clReleaseMemObject, CL::clReleaseKernel, CL::clReleaseProgram);
 
         Session(ClDevice device, cl_device_id id, cl_context ctx, cl_command_queue queue) {
             this.device = device;
@@ -171,8 +151,7 @@ public final class JoclRuntime implements OpenClRuntime {
                 CL.clReleaseProgram(p);
                 throw OpenCl.buildFailed(source, log, status, device);
             }
-            Prog prog = new Prog(p, OpenCl.kernelNames(source));
-            programs.add(prog);
+            Prog prog = resources.program(new Prog(p, OpenCl.kernelNames(source)));
             return prog;
         }
 
@@ -189,8 +168,7 @@ public final class JoclRuntime implements OpenClRuntime {
             int[] err = new int[1];
             cl_mem m = CL.clCreateBuffer(ctx, CL.CL_MEM_READ_WRITE, Math.max(1, bytes), null, err);
             OpenCl.check(err[0], "clCreateBuffer of " + bytes + " bytes");
-            Buf b = new Buf(m, bytes);
-            buffers.add(b);
+            Buf b = resources.buffer(new Buf(m, bytes));
             return b;
         }
 
@@ -253,15 +231,12 @@ public final class JoclRuntime implements OpenClRuntime {
 
         @Override
         public void release(Buffer b) {
-            if (buffers.remove(b)) CL.clReleaseMemObject(((Buf) b).mem);
+            resources.release(b);
         }
 
         @Override
         public void release(Program p) {
-            Prog prog = (Prog) p;
-            if (!programs.remove(prog)) return;
-            for (cl_kernel k : prog.kernels.values()) CL.clReleaseKernel(k);
-            CL.clReleaseProgram(prog.program);
+            resources.release(p);
         }
 
         @Override
@@ -272,13 +247,7 @@ public final class JoclRuntime implements OpenClRuntime {
         @Override
         public void close() {
             CL.clFinish(queue);
-            for (Prog p : programs) {
-                for (cl_kernel k : p.kernels.values()) CL.clReleaseKernel(k);
-                CL.clReleaseProgram(p.program);
-            }
-            for (Buf b : buffers) CL.clReleaseMemObject(b.mem);
-            programs.clear();
-            buffers.clear();
+            resources.releaseAll();
             CL.clReleaseCommandQueue(queue);
             CL.clReleaseContext(ctx);
         }

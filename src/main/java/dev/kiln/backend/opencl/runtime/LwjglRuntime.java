@@ -148,39 +148,19 @@ public final class LwjglRuntime implements OpenClRuntime {
         return new Session(describe(0, device), context, queue, false);
     }
 
-    private static final class Buf implements ClSession.Buffer {
-        final long mem;
-        final long bytes;
-
-        Buf(long mem, long bytes) {
-            this.mem = mem;
-            this.bytes = bytes;
-        }
-
-        @Override
-        public long bytes() { return bytes; }
+    private static final class Buf extends ClResources.Buf<Long> {
+        Buf(Long mem, long bytes) { super(mem, bytes); }
     }
 
-    private static final class Prog implements ClSession.Program {
-        final long program;
-        final List<String> names;
-        final Map<String, Long> kernels = new HashMap<>();
-
-        Prog(long program, List<String> names) {
-            this.program = program;
-            this.names = names;
-        }
-
-        @Override
-        public List<String> kernelNames() { return names; }
+    private static final class Prog extends ClResources.Prog<Long, Long> {
+        Prog(Long program, List<String> names) { super(program, names); }
     }
 
     private static final class Session implements ClSession {
         private final ClDevice device;
         private final long ctx, queue;
         private final boolean owned;
-        private final List<Buf> buffers = new ArrayList<>();
-        private final List<Prog> programs = new ArrayList<>();
+        private final ClResources<Long, Long, Long> resources = new ClResources<>(CL10::clReleaseMemObject, CL10::clReleaseKernel, CL10::clReleaseProgram);
 
         Session(ClDevice device, long ctx, long queue, boolean owned) {
             this.device = device;
@@ -206,8 +186,7 @@ public final class LwjglRuntime implements OpenClRuntime {
                     CL10.clReleaseProgram(p);
                     throw OpenCl.buildFailed(source, log, status, device);
                 }
-                Prog prog = new Prog(p, OpenCl.kernelNames(source));
-                programs.add(prog);
+                Prog prog = resources.program(new Prog(p, OpenCl.kernelNames(source)));
                 return prog;
             }
         }
@@ -233,8 +212,7 @@ public final class LwjglRuntime implements OpenClRuntime {
                 IntBuffer err = s.mallocInt(1);
                 long m = CL10.clCreateBuffer(ctx, CL10.CL_MEM_READ_WRITE, Math.max(1, bytes), err);
                 OpenCl.check(err.get(0), "clCreateBuffer of " + bytes + " bytes");
-                Buf b = new Buf(m, bytes);
-                buffers.add(b);
+                Buf b = resources.buffer(new Buf(m, bytes));
                 return b;
             }
         }
@@ -312,15 +290,12 @@ public final class LwjglRuntime implements OpenClRuntime {
 
         @Override
         public void release(Buffer b) {
-            if (buffers.remove(b)) CL10.clReleaseMemObject(((Buf) b).mem);
+            resources.release(b);
         }
 
         @Override
         public void release(Program p) {
-            Prog prog = (Prog) p;
-            if (!programs.remove(prog)) return;
-            for (long k : prog.kernels.values()) CL10.clReleaseKernel(k);
-            CL10.clReleaseProgram(prog.program);
+            resources.release(p);
         }
 
         @Override
@@ -331,13 +306,7 @@ public final class LwjglRuntime implements OpenClRuntime {
         @Override
         public void close() {
             CL10.clFinish(queue);
-            for (Prog p : programs) {
-                for (long k : p.kernels.values()) CL10.clReleaseKernel(k);
-                CL10.clReleaseProgram(p.program);
-            }
-            for (Buf b : buffers) CL10.clReleaseMemObject(b.mem);
-            programs.clear();
-            buffers.clear();
+            resources.releaseAll();
             if (owned) {
                 CL10.clReleaseCommandQueue(queue);
                 CL10.clReleaseContext(ctx);

@@ -1,0 +1,402 @@
+package dev.kiln.kernels;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Broadcast;
+import dev.kiln.ops.ConvGeometry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * C kernel lowerings of the quantization and integer ops (templates in {@code templates/c/ops/quant.stg}): one
+ * public static method per op (see Lowerings). Every number the kernels need is computed here the way
+ * {@code dev.kiln.ops} computes it (scales, multipliers in float32 and in the same order of operations, zero
+ * points, geometry), so the generated C gives the interpreter's integers bit for bit.
+ */
+public final class QuantKernels {
+    private QuantKernels() {}
+
+    /** Fails for a node with an empty input or output: the kernels' loops and tables need at least one element. */
+    private static void requireNonEmpty(Node n) {
+        for (Value v : n.inputs())
+            if (v != null && v.shape().numel() == 0) throw new Unsupported("empty tensor '" + v.name() + "' is not supported by the C kernel");
+        for (Value v : n.outputs())
+            if (v != null && v.shape().numel() == 0) throw new Unsupported("empty tensor '" + v.name() + "' is not supported by the C kernel");
+    }
+
+    // ---------------------------------------------------------------- quantize_linear, dequantize_linear
+
+    /** The model of quantize_linear and dequantize_linear: an (outer, axis, inner) walk with parameter strides. */
+    public static final class LinearModel {
+        /** Elements before the axis, along it, and after it. */
+        public final long outer, axis, inner;
+        /** Block size along the axis (1 unless blocked). */
+        public final long block;
+        /** Parameter index {@code o * pOuter + (a / block) * pAxis + j * pInner}. */
+        public final long pOuter, pAxis, pInner;
+        /** Whether the parameter index is used at all (some parameter is read from memory). */
+        public final boolean indexed;
+        /** The C type of the arithmetic ({@code float} or {@code double}) and the runtime helpers' suffix. */
+        public final String ctype, fs;
+        /** The scale as a literal (a per-tensor constant), else null: read {@code x1[p]}. */
+        public final String scale;
+        /** Whether there is a zero point; its literal (a per-tensor constant), else null: read {@code x2[p]}. */
+        public final boolean hasZp;
+        public final String zp;
+        /** Output range (quantize). */
+        public final String lo, hi;
+
+        LinearModel(long outer, long axis, long inner, long block, long pOuter, long pAxis, long pInner, String ctype, String scale,
+                boolean hasZp, String zp, String lo, String hi) {
+            this.outer = outer;
+            this.axis = axis;
+            this.inner = inner;
+            this.block = block;
+            this.pOuter = pOuter;
+            this.pAxis = pAxis;
+            this.pInner = pInner;
+            this.ctype = ctype;
+            this.fs = ctype.equals("double") ? "f64" : "f32";
+            this.scale = scale;
+            this.hasZp = hasZp;
+            this.zp = zp;
+            this.indexed = scale == null || hasZp && zp == null;
+            this.lo = lo;
+            this.hi = hi;
+        }
+    }
+
+    /** quantize_linear: {@code saturate(round_half_even(x / scale) + zero_point)} in the op's precision. */
+    public static Object quantizeLinear(KernelModel k, Node n, Strategy t) {
+        String p = n.attrs().getString("precision", null);
+        DType precision = p != null ? DType.fromShortName(p) : n.input(1).dtype();
+        if (precision != DType.F32 && precision != DType.F64)
+            throw new Unsupported("precision " + precision + " is not supported by the C backend (f32 and f64 are)");
+        DType out = n.output(0).dtype();
+        return linear(n, precision, Long.toString(out.minValue()), Long.toString(out.maxValue()));
+    }
+
+    /** dequantize_linear: {@code ((float)x - (float)zero_point) * scale}, the product in float32 or float64. */
+    public static Object dequantizeLinear(KernelModel k, Node n, Strategy t) {
+        // why: the interpreter multiplies in f64 when the scale or the output is f64, else in f32
+        DType precision = n.input(1).dtype() == DType.F64 || n.output(0).dtype() == DType.F64 ? DType.F64 : DType.F32;
+        return linear(n, precision, null, null);
+    }
+
+    private static LinearModel linear(Node n, DType precision, String lo, String hi) {
+        requireNonEmpty(n);
+        Shape xs = n.input(0).shape();
+        Value scale = n.input(1), zp = n.input(2);
+        long numel = xs.numel();
+        String ctype = ScalarTypes.ctype(precision);
+        boolean perTensor = scale.shape().numel() == 1;
+        String scaleLit = null, zpLit = null;
+        if (perTensor && scale.isConstant()) scaleLit = ScalarTypes.literal(precision, scale.constant().getDouble(0));
+        if (perTensor && zp != null && zp.isConstant()) zpLit = Long.toString(zp.constant().getLong(0));
+        if (perTensor) return new LinearModel(1, 1, numel, 1, 0, 0, 0, ctype, scaleLit, zp != null, zpLit, lo, hi);
+        int axis = xs.axis(n.attrs().getInt("axis", 1));
+        long block = n.attrs().getInt("block_size", 0);
+        long outer = xs.prod(0, axis), dim = xs.dim(axis), inner = xs.prod(axis + 1, xs.rank());
+        if (block == 0) return new LinearModel(outer, dim, inner, 1, 0, 1, 0, ctype, null, zp != null, null, lo, hi);
+        long blocks = (dim + block - 1) / block;
+        return new LinearModel(outer, dim, inner, block, blocks * inner, inner, 1, ctype, null, zp != null, null, lo, hi);
+    }
+
+    // ---------------------------------------------------------------- conv_integer, qlinear_conv
+
+    /** The model of conv_integer and qlinear_conv: a direct grouped convolution over 1 to 3 spatial axes (as 3-D). */
+    public static final class ConvModel {
+        public final long batch, groups, groupChannels, groupOutChannels, channels, outChannels;
+        /** Input, output and kernel sizes on the (depth, height, width) axes; 1 for axes the op does not have. */
+        public final long id, ih, iw, od, oh, ow, kd, kh, kw;
+        public final long sd, sh, sw, dd, dh, dw, pd, ph, pw;
+        /** Elements of one input channel plane, one output plane, and one output channel's weights. */
+        public final long inPlane, outPlane, weightsPer, kernelPlane;
+        /** Whether any pad is set (then taps are bounds-checked). */
+        public final boolean padded;
+        /** The weight parameter's name and C type. */
+        public final String wName, wType;
+        /** qlinear_conv: the parameter names of the bias, x_scale, w_scale, y_scale and y_zero_point. */
+        public final String biasName = "x8", xsName = "x1", wsName = "x4", ysName = "x6", yzName = "x7";
+        /** x's zero point: a literal, or null to read {@code xzName[0]}; absent means 0. */
+        public final String xz;
+        public final String xzName;
+        /** w's zero point: a literal, or null to read {@code wzName[wzPerChannel ? m : 0]}. */
+        public final String wz;
+        public final String wzName;
+        public final boolean wzPerChannel;
+        /** qlinear_conv: bias present, output range, y zero point (literal or null to read x7[0]). */
+        public boolean qlinear, hasBias;
+        public String lo, hi, yz;
+        /** qlinear_conv: per-output-channel float32 multipliers computed here (all scales constant), or null. */
+        public List<String> mults;
+        /** qlinear_conv with run-time scales: whether w_scale has one value per output channel. */
+        public boolean wsPerChannel;
+
+        ConvModel(Node n, int xIn, int wIn, int xzIn, int wzIn) {
+            requireNonEmpty(n);
+            Shape x = n.input(xIn).shape(), w = n.input(wIn).shape();
+            ConvGeometry g = ConvGeometry.forConv(n.attrs(), x, w);
+            int r = g.rank();
+            if (r < 1 || r > 3) throw new Unsupported("convolutions over " + r + " spatial axes are not supported by the C backend (1 to 3 are)");
+            long[] in = pad3(g.in, 1), out = pad3(g.out, 1), ker = pad3(g.kernel, 1);
+            long[] s = pad3(g.strides, 1), d = pad3(g.dilations, 1), p = pad3(g.padsBegin, 0);
+            batch = x.dim(0);
+            channels = x.dim(1);
+            outChannels = w.dim(0);
+            groups = n.attrs().getInt("group", 1);
+            groupChannels = channels / groups;
+            groupOutChannels = outChannels / groups;
+            id = in[0]; ih = in[1]; iw = in[2];
+            od = out[0]; oh = out[1]; ow = out[2];
+            kd = ker[0]; kh = ker[1]; kw = ker[2];
+            sd = s[0]; sh = s[1]; sw = s[2];
+            dd = d[0]; dh = d[1]; dw = d[2];
+            pd = p[0]; ph = p[1]; pw = p[2];
+            boolean any = false;
+            for (int i = 0; i < r; i++) any |= g.padsBegin[i] != 0 || g.padsEnd[i] != 0;
+            padded = any;
+            inPlane = id * ih * iw;
+            outPlane = od * oh * ow;
+            kernelPlane = kd * kh * kw;
+            weightsPer = groupChannels * kernelPlane;
+            wName = "x" + wIn;
+            wType = ScalarTypes.ctype(n.input(wIn).dtype());
+            Value xzv = n.input(xzIn), wzv = n.input(wzIn);
+            xzName = "x" + xzIn;
+            wzName = "x" + wzIn;
+            xz = xzv == null ? "0" : xzv.isConstant() ? Long.toString(xzv.constant().getLong(0)) : null;
+            wzPerChannel = wzv != null && wzv.shape().numel() > 1;
+            wz = wzv == null ? "0" : wzv.isConstant() && !wzPerChannel ? Long.toString(wzv.constant().getLong(0)) : null;
+        }
+
+        private static long[] pad3(int[] v, long fill) {
+            long[] r = new long[3];
+            Arrays.fill(r, fill);
+            for (int i = 0; i < v.length; i++) r[3 - v.length + i] = v[i];
+            return r;
+        }
+    }
+
+    /** conv_integer: the exact int32 (wrapping) convolution of {@code x - x_zero_point} by {@code w - w_zero_point}. */
+    public static Object convInteger(KernelModel k, Node n, Strategy t) {
+        return new ConvModel(n, 0, 1, 2, 3);
+    }
+
+    /**
+     * qlinear_conv: the int32 convolution plus bias, requantized per output channel with the float32 multiplier
+     * {@code (x_scale * w_scale[m]) / y_scale}, as the interpreter forms it.
+     */
+    public static Object qlinearConv(KernelModel k, Node n, Strategy t) {
+        ConvModel m = new ConvModel(n, 0, 3, 2, 5);
+        m.qlinear = true;
+        m.hasBias = n.input(8) != null;
+        DType out = n.output(0).dtype();
+        m.lo = Long.toString(out.minValue());
+        m.hi = Long.toString(out.maxValue());
+        Value yz = n.input(7);
+        m.yz = yz.isConstant() ? Long.toString(yz.constant().getLong(0)) : null;
+        Value xs = n.input(1), ws = n.input(4), ys = n.input(6);
+        m.wsPerChannel = ws.shape().numel() > 1;
+        if (xs.isConstant() && ws.isConstant() && ys.isConstant()) {
+            float xScale = xs.constant().getFloat(0), yScale = ys.constant().getFloat(0);
+            NdArray w = ws.constant();
+            m.mults = new ArrayList<>();
+            for (int i = 0; i < m.outChannels; i++) {
+                float mult = (xScale * w.getFloat(w.size() == 1 ? 0 : i)) / yScale;
+                m.mults.add(ScalarTypes.floatLiteral(mult));
+            }
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- matmul_integer, qlinear_matmul
+
+    /**
+     * A scale or zero point of a matrix product: a literal (a scalar constant), a single run-time value
+     * ({@code ptr[0]}), or one value per row / column / output element found through an index table.
+     */
+    public static final class Param {
+        /** The kernel parameter holding it ({@code x2}). */
+        public final String ptr;
+        public final String literal;
+        /** The index table's name and values (null when the parameter is a single value). */
+        public final String table;
+        public final List<Long> index;
+        public final boolean present;
+
+        Param(String ptr, String literal, String table, List<Long> index, boolean present) {
+            this.ptr = ptr;
+            this.literal = literal;
+            this.table = table;
+            this.index = index;
+            this.present = present;
+        }
+    }
+
+    /** The model of matmul_integer and qlinear_matmul: batched [M, K] x [K, N] with broadcast batch offsets. */
+    public static final class MatmulModel {
+        public final long batches, m, k, n;
+        /** For each output batch, where its matrix starts in a and in b. */
+        public final List<Long> aOff = new ArrayList<>(), bOff = new ArrayList<>();
+        /** Zero points of a (per row) and b (per column). */
+        public Param az, bz;
+        /** qlinear_matmul: scales of a, b, y, y's zero point, their C type, output range, and a constant multiplier. */
+        public Param as, bs, ys, yz;
+        public String stype, lo, hi, mult;
+        /** qlinear_matmul: whether the multiplier is formed at run time from the scales. */
+        public boolean runtimeScales;
+        /** The operands' parameter names and C types. */
+        public String aName, aType, bName, bType;
+        /** Whether the multiplier is computed in double (f64 scales) and must be rounded to float. */
+        public boolean f64;
+        /** All parameter index tables, for declaring them. */
+        public final List<Param> tables = new ArrayList<>();
+
+        MatmulModel(long batches, long m, long k, long n) {
+            this.batches = batches;
+            this.m = m;
+            this.k = k;
+            this.n = n;
+        }
+    }
+
+    /** matmul_integer: the exact int32 (wrapping) product {@code (A - a_zero_point) x (B - b_zero_point)}. */
+    public static Object matmulInteger(KernelModel k, Node n, Strategy t) {
+        return matmul(n, 0, 1, 2, 3);
+    }
+
+    /**
+     * qlinear_matmul: the int32 product requantized with the float32 multiplier {@code (float)((a_scale * b_scale) /
+     * y_scale)} formed in the scales' type, as the interpreter forms it.
+     */
+    public static Object qlinearMatmul(KernelModel k, Node n, Strategy t) {
+        MatmulModel mm = matmul(n, 0, 3, 2, 5);
+        Shape a = n.input(0).shape(), b = n.input(3).shape(), y = n.output(0).shape();
+        DType sp = n.input(1).dtype();
+        mm.stype = ScalarTypes.ctype(sp);
+        mm.f64 = sp == DType.F64;
+        mm.as = rowColParam(mm, n, 1, "as_i", a, true);
+        mm.bs = rowColParam(mm, n, 4, "bs_i", b, false);
+        mm.ys = outParam(mm, n, 6, "ys_i", y);
+        mm.yz = outParam(mm, n, 7, "yz_i", y);
+        DType out = n.output(0).dtype();
+        mm.lo = Long.toString(out.minValue());
+        mm.hi = Long.toString(out.maxValue());
+        if (mm.as.literal != null && mm.bs.literal != null && mm.ys.literal != null) {
+            double sa = n.input(1).constant().getDouble(0), sb = n.input(4).constant().getDouble(0), sy = n.input(6).constant().getDouble(0);
+            float mult = sp == DType.F64 ? (float) ((sa * sb) / sy) : ((float) sa * (float) sb) / (float) sy;
+            mm.mult = ScalarTypes.floatLiteral(mult);
+        }
+        mm.runtimeScales = mm.mult == null;
+        return mm;
+    }
+
+    private static MatmulModel matmul(Node n, int aIn, int bIn, int azIn, int bzIn) {
+        requireNonEmpty(n);
+        Shape a = n.input(aIn).shape(), b = n.input(bIn).shape();
+        Shape a2 = promote(a, true), b2 = promote(b, false);
+        Shape ab = batchOf(a2), bb = batchOf(b2), batch = Broadcast.shape(ab, bb);
+        int m = a2.dim(-2), k = a2.dim(-1), nn = b2.dim(-1);
+        MatmulModel mm = new MatmulModel(batch.size(), m, k, nn);
+        mm.aName = "x" + aIn;
+        mm.aType = ScalarTypes.ctype(n.input(aIn).dtype());
+        mm.bName = "x" + bIn;
+        mm.bType = ScalarTypes.ctype(n.input(bIn).dtype());
+        int[] ai = Broadcast.indexMap(ab, batch), bi = Broadcast.indexMap(bb, batch);
+        for (int t = 0; t < batch.size(); t++) {
+            mm.aOff.add((long) ai[t] * m * k);
+            mm.bOff.add((long) bi[t] * k * nn);
+        }
+        mm.az = zeroPoint(mm, n, azIn, "az_i", a, true, ai);
+        mm.bz = zeroPoint(mm, n, bzIn, "bz_i", b, false, bi);
+        return mm;
+    }
+
+    /** A zero point of a (per row: index of output batch t, row i) or b (per column: t, column j). */
+    private static Param zeroPoint(MatmulModel mm, Node n, int in, String table, Shape x, boolean isA, int[] batchIndex) {
+        Value v = n.input(in);
+        String ptr = "x" + in;
+        if (v == null) return new Param(ptr, "0", null, null, false);
+        Param single = single(v, ptr);
+        if (single != null) return single;
+        int[] map = Broadcast.indexMap(paramShape(v.shape(), x, isA), x);
+        long rows = isA ? mm.m : mm.n;
+        List<Long> idx = new ArrayList<>();
+        for (int t = 0; t < mm.batches; t++)
+            for (long r = 0; r < rows; r++) {
+                // why: the zero point is constant along K, so the element at k = 0 stands for its row or column
+                long e = isA ? (batchIndex[t] * mm.m + r) * mm.k : (long) batchIndex[t] * mm.k * mm.n + r;
+                idx.add((long) map[(int) e]);
+            }
+        return table(mm, ptr, table, idx);
+    }
+
+    /** A scale of a (per row) or b (per column), indexed like {@code Quantization.collapsedParamIndex}. */
+    private static Param rowColParam(MatmulModel mm, Node n, int in, String table, Shape x, boolean isA) {
+        Value v = n.input(in);
+        String ptr = "x" + in;
+        Param single = single(v, ptr);
+        if (single != null) return single;
+        int[] d = promote(x, isA).dims();
+        d[isA ? d.length - 1 : d.length - 2] = 1;
+        Shape c = Shape.of(d);
+        int[] map = Broadcast.indexMap(paramShape(v.shape(), x, isA), c);
+        Shape batchA = batchOf(promote(n.input(0).shape(), true)), batchB = batchOf(promote(n.input(3).shape(), false));
+        Shape batch = Broadcast.shape(batchA, batchB);
+        int[] bi = Broadcast.indexMap(isA ? batchA : batchB, batch);
+        long rows = isA ? mm.m : mm.n;
+        List<Long> idx = new ArrayList<>();
+        for (int t = 0; t < mm.batches; t++)
+            for (long r = 0; r < rows; r++) idx.add((long) map[(int) (bi[t] * rows + r)]);
+        return table(mm, ptr, table, idx);
+    }
+
+    /** A parameter of the output (y_scale, y_zero_point): one index per output element. */
+    private static Param outParam(MatmulModel mm, Node n, int in, String table, Shape y) {
+        Value v = n.input(in);
+        String ptr = "x" + in;
+        if (v == null) return new Param(ptr, "0", null, null, false);
+        Param single = single(v, ptr);
+        if (single != null) return single;
+        int[] map = Broadcast.indexMap(paramShape(v.shape(), y, true), y);
+        List<Long> idx = new ArrayList<>();
+        for (int i : map) idx.add((long) i);
+        return table(mm, ptr, table, idx);
+    }
+
+    /** The parameter as a literal (a constant scalar) or a run-time scalar, or null when it has several values. */
+    private static Param single(Value v, String ptr) {
+        if (v.shape().numel() != 1) return null;
+        if (!v.isConstant()) return new Param(ptr, null, null, null, true);
+        NdArray c = v.constant();
+        String lit = v.dtype().isFloat() ? ScalarTypes.literal(v.dtype(), c.getDouble(0)) : Long.toString(c.getLong(0));
+        return new Param(ptr, lit, null, null, true);
+    }
+
+    private static Param table(MatmulModel mm, String ptr, String name, List<Long> idx) {
+        Param p = new Param(ptr, null, name, idx, true);
+        mm.tables.add(p);
+        return p;
+    }
+
+    /** As {@code Quantization.paramShape}: a 1-D per-row parameter of M values becomes [M, 1]. */
+    private static Shape paramShape(Shape p, Shape x, boolean perRow) {
+        if (perRow && p.rank() == 1 && p.numel() > 1 && x.rank() >= 2) return Shape.of(p.dim(0), 1);
+        return p;
+    }
+
+    private static Shape promote(Shape s, boolean isA) {
+        if (s.rank() != 1) return s;
+        return isA ? Shape.of(1, s.dim(0)) : Shape.of(s.dim(0), 1);
+    }
+
+    private static Shape batchOf(Shape s) {
+        int[] d = s.dims();
+        return Shape.of(Arrays.copyOf(d, d.length - 2));
+    }
+}

@@ -1,0 +1,115 @@
+package dev.kiln.kernels;
+
+import dev.kiln.ir.DType;
+
+/** C spellings of Kiln's element types and of their constants. */
+public final class ScalarTypes {
+    private ScalarTypes() {}
+
+    /** The C type storing one element ({@code bool} is one byte, {@code f16} its 16 bits). */
+    public static String ctype(DType t) {
+        switch (t) {
+            case F32: return "float";
+            case F64: return "double";
+            case F16: return "uint16_t";
+            case I8: return "int8_t";
+            case U8: return "uint8_t";
+            case I16: return "int16_t";
+            case U16: return "uint16_t";
+            case I32: return "int32_t";
+            case U32: return "uint32_t";
+            case I64: return "int64_t";
+            case BOOL: return "uint8_t";
+            default: throw new IllegalArgumentException(t.toString());
+        }
+    }
+
+    /** The unsigned type of the same width, for arithmetic that must wrap instead of overflowing. */
+    public static String utype(DType t) {
+        switch (t) {
+            case I8: case U8: case BOOL: return "uint8_t";
+            case I16: case U16: case F16: return "uint16_t";
+            case I32: case U32: return "uint32_t";
+            case I64: return "uint64_t";
+            case F32: return "float";
+            case F64: return "double";
+            default: throw new IllegalArgumentException(t.toString());
+        }
+    }
+
+    /** A C literal of type {@code t} for {@code v} (exact: floats print their shortest round-trip form). */
+    public static String literal(DType t, double v) {
+        if (t == DType.F32) return floatLiteral((float) v);
+        if (t == DType.F64) return doubleLiteral(v);
+        return intLiteral(t, (long) v);
+    }
+
+    /** A float constant in C: shortest round-trip digits, {@code f} suffix; infinities and NaN by math.h. */
+    public static String floatLiteral(float f) {
+        if (Float.isNaN(f)) return "NAN";
+        if (Float.isInfinite(f)) return f > 0 ? "HUGE_VALF" : "-HUGE_VALF";
+        String s = Float.toString(f);
+        return s + "f";
+    }
+
+    /** A double constant in C. */
+    public static String doubleLiteral(double d) {
+        if (Double.isNaN(d)) return "((double)NAN)";
+        if (Double.isInfinite(d)) return d > 0 ? "HUGE_VAL" : "-HUGE_VAL";
+        return Double.toString(d);
+    }
+
+    /** An integer constant of type {@code t}, spelled so that no compiler warns (the minimum of int32/int64). */
+    public static String intLiteral(DType t, long v) {
+        switch (t) {
+            case I64:
+                if (v == Long.MIN_VALUE) return "(-INT64_C(9223372036854775807) - 1)";
+                return "INT64_C(" + v + ")";
+            case I32:
+                if (v == Integer.MIN_VALUE) return "(-2147483647 - 1)";
+                return Long.toString(v);
+            case U32:
+                return Long.toString(v) + "u";
+            default:
+                return Long.toString(v);
+        }
+    }
+
+    /** A literal of an element of {@code t} stored as {@code bits} (f16 as its 16-bit pattern). */
+    public static String elementLiteral(DType t, dev.kiln.ir.NdArray a, int i) {
+        if (t == DType.F32) return floatLiteral(a.getFloat(i));
+        if (t == DType.F64) return doubleLiteral(a.getDouble(i));
+        if (t == DType.F16) return Integer.toString(dev.kiln.ir.Half.toBits(a.getFloat(i)) & 0xFFFF);
+        return intLiteral(t, a.getLong(i));
+    }
+
+    /**
+     * A C identifier from any name: letters, digits and underscores only, not starting with a digit, so that
+     * node and value names with quotes, comment markers or non-ASCII never break the generated C.
+     */
+    public static String identifier(String name) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            b.append((c < 128 && Character.isLetterOrDigit(c)) ? c : '_');
+        }
+        if (b.length() == 0 || Character.isDigit(b.charAt(0))) b.insert(0, '_');
+        return b.toString();
+    }
+
+    /**
+     * Text safe inside a C block comment: printable ASCII only, without comment delimiters, and without
+     * {@code ??} (C99 trigraphs such as {@code ??/} would turn into other characters).
+     */
+    public static String commentText(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            char p = c >= 32 && c < 127 ? c : '?';
+            // why: no two question marks in a row, so no trigraph can form
+            if (p == '?' && b.length() > 0 && b.charAt(b.length() - 1) == '?') b.append('_');
+            b.append(p);
+        }
+        return b.toString().replace("*/", "*_/").replace("/*", "/_*");
+    }
+}

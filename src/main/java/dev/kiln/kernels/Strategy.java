@@ -1,0 +1,25 @@
+package dev.kiln.kernels;
+
+import dev.kiln.backend.Target;
+
+/**
+ * The per-target half of a kernel model: which implementation of an op's kernel a lowering chooses (blocked,
+ * vectorised, DSP, packed weights, a scratch buffer shared by the whole loop), decided from the target descriptor
+ * and the dialect the kernel is rendered in. The other half, the shared geometry (shapes, strides, offsets,
+ * multipliers, loop bounds), does not depend on it. The accessors are named like {@link Target}'s so a lowering
+ * reads {@code t.optimizeForSpeed()} whichever it is handed.
+ *
+ * @param optimizeForSpeed whether the fast forms (blocked loops, packed weights) are wanted
+ * @param vectorBytes bytes of the SIMD registers float kernels block for (0: none)
+ * @param hasDsp whether the int8 kernels may use the Cortex-M DSP (SMLAD) forms
+ * @param serial whether one thread runs the kernel's whole loop, so it may keep one scratch buffer across it
+ */
+public record Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial) {
+    /** The strategy for kernels rendered in {@code d} for target {@code t}. */
+    public static Strategy of(Target t, Dialect d) {
+        // why: a parallel dialect runs one work item per element and reads the weights as the graph holds them,
+        // so none of the serial host forms (blocking, packing, SIMD vectors, DSP, a shared scratch row) applies
+        if (d.parallel()) return new Strategy(false, 0, false, false);
+        return new Strategy(t.optimizeForSpeed(), t.vectorBytes(), t.hasDsp(), true);
+    }
+}
