@@ -44,7 +44,7 @@ public final class Checker {
     /** The outcome of one case. */
     public record Result(String name, boolean passed, String reason) {
         /** {@code PASS name} or {@code FAIL name: reason}. */
-        public String line() { return passed ? "PASS " + name : "FAIL " + name + ": " + reason; }
+        public String line() { return passed ? "PASS " + name + (reason == null ? "" : " (" + reason + ")") : "FAIL " + name + ": " + reason; }
     }
 
     private final BatchRunner runner;
@@ -54,6 +54,7 @@ public final class Checker {
     private final Path modelOverride;
     private final Consumer<Graph> optimizer;
     private Progress progress = Progress.OFF;
+    private double steps = Double.NaN;
 
     /**
      * A checker using {@code runner}, tolerances, import options (a fresh object per import) and an optional
@@ -88,6 +89,17 @@ public final class Checker {
      */
     public Checker progress(Progress bar) {
         this.progress = bar == null ? Progress.OFF : bar;
+        return this;
+    }
+
+    /**
+     * Compares quantized outputs (int8 ones, or float ones made by a per-tensor dequantize_linear) in output steps:
+     * a case passes when every element is within {@code maxSteps} steps of the recorded value, whatever rtol and
+     * atol say; a passing case's line tells its largest error in steps and whether the top 5 agree. Outputs
+     * without a step keep rtol and atol. NaN turns it off. Returns this checker.
+     */
+    public Checker steps(double maxSteps) {
+        this.steps = maxSteps;
         return this;
     }
 
@@ -154,12 +166,13 @@ public final class Checker {
                     Result r = p.failed;
                     if (r == null) {
                         String why = null;
+                        List<String> notes = new ArrayList<>();
                         for (int i = 0; i < p.jobs.size() && why == null; i++) {
-                            why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i));
+                            why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i), notes);
                             if (why != null && p.sets.size() > 1) why = p.sets.get(i).name() + ": " + why;
                         }
                         at += p.jobs.size();
-                        r = new Result(p.c.name(), why == null, why);
+                        r = new Result(p.c.name(), why == null, why != null ? why : notes.isEmpty() ? null : String.join("; ", notes));
                     }
                     results.add(r);
                     onResult.accept(r);
@@ -217,13 +230,27 @@ public final class Checker {
         return null;
     }
 
-    private String compare(Graph g, TestCase.DataSet ds, Outcome o) {
+    private String compare(Graph g, TestCase.DataSet ds, Outcome o, List<String> notes) {
         if (o.error() != null) return o.error();
         List<NdArray> outs = o.outputs();
         if (outs.size() < ds.outputs().size()) return "model has " + outs.size() + " outputs, data set expects " + ds.outputs().size();
         for (int i = 0; i < ds.outputs().size(); i++) {
             // why: an int8 model's outputs are compared with the float expectations after dequantization
             NdArray actual = ds.outputs().get(i).dtype().isFloat() ? dev.kiln.quant.Int8Io.toFloat(outs.get(i), g.outputs().get(i).type()) : outs.get(i);
+            double step = OutputSteps.step(g.outputs().get(i));
+            if (!Double.isNaN(steps) && !Double.isNaN(step) && ds.outputs().get(i).dtype().isFloat() && ds.outputs().get(i).shape().equals(actual.shape())) {
+                NdArray e = ds.outputs().get(i);
+                double m = OutputSteps.max(e, actual, step);
+                String name = "output " + i + " '" + g.outputs().get(i).name() + "'";
+                if (!(m <= steps + 1e-3)) {
+                    int w = OutputSteps.worst(e, actual, step);
+                    return name + ": " + String.format(java.util.Locale.ROOT, "%.2f output steps of %.6g at %s: got %s, expected %s (allowed %s)", m, step,
+                            java.util.Arrays.toString(Compare.unravel(w, e.shape().dims())), actual.getDouble(w), e.getDouble(w), steps);
+                }
+                String top = e.size() >= 5 ? (OutputSteps.top(e, 5).equals(OutputSteps.top(actual, 5)) ? ", top-5 same" : ", top-5 differ") : "";
+                notes.add(String.format(java.util.Locale.ROOT, "%s: max %.2f output steps%s", name, m, top));
+                continue;
+            }
             String why = Compare.mismatch(ds.outputs().get(i), actual, rtol, atol);
             if (why != null) return "output " + i + " '" + g.outputs().get(i).name() + "': " + why;
         }

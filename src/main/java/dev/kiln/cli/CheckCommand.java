@@ -43,6 +43,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--atol", defaultValue = "1e-7", description = "Absolute tolerance (default ${DEFAULT-VALUE}).")
     double atol;
 
+    @Option(names = "--steps", paramLabel = "N", description = "Compare quantized outputs in output steps: pass within N steps of the recorded values (rtol and atol then apply only to outputs without a step); a passing line tells the largest error and whether the top 5 agree.")
+    Double steps;
+
     @Option(names = "--model", paramLabel = "FILE", description = "Use this model (.onnx or .kiln) instead of each folder's own.")
     Path model;
 
@@ -60,6 +63,10 @@ final class CheckCommand implements Callable<Integer> {
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
         checker.progress(options.progress());
+        if (steps != null) {
+            if (!(steps >= 0) || steps.isInfinite()) throw new KilnException(Code.USAGE, Location.NONE, "--steps " + steps + " must be a finite number >= 0");
+            checker.steps(steps);
+        }
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[2];
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case

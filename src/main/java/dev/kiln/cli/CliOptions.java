@@ -171,6 +171,13 @@ final class CliOptions {
     /** Fresh import options from the command line's values. */
     ImportOptions importOptions() {
         ImportOptions o = new ImportOptions();
+        if (verbose && mixee != null) {
+            java.io.PrintWriter err = mixee.commandLine().getErr();
+            o.notes(s -> {
+                err.println(s);
+                err.flush();
+            });
+        }
         if (inputShapes != null) {
             for (String s : inputShapes) {
                 if (!o.parseInputShape(s))
