@@ -185,6 +185,30 @@ public final class Checker {
         return results;
     }
 
+    /**
+     * Finds where case {@code c} departs from the interpreter (its first data set): the backend runs the optimized
+     * graph with every surviving intermediate value as an extra output, the interpreter runs the model as imported
+     * (-O0: the float model, or the exact float QDQ simulation of a quantized one); see {@link PerLayer}.
+     */
+    public PerLayer.Report perLayer(TestCase c) {
+        Path model = modelOverride != null ? modelOverride : c.model();
+        List<String> declared = Kiln.declaredInputs(model);
+        TestCase.DataSet ds = c.dataSets(options.get().maxTensorBytes()).get(0);
+        ImportOptions opts = options.get(), refOpts = options.get();
+        Map<String, NdArray> byName = new LinkedHashMap<>();
+        for (int i = 0; i < ds.inputs().size(); i++) {
+            String pbName = ds.inputNames().get(i);
+            String name = declared.contains(pbName) ? pbName : declared.get(i);
+            byName.put(name, ds.inputs().get(i));
+            opts.knownInputValue(name, ds.inputs().get(i));
+            refOpts.knownInputValue(name, ds.inputs().get(i));
+        }
+        Graph g = Kiln.load(model, opts);
+        optimizer.accept(g);
+        Graph ref = Kiln.load(model, refOpts);
+        return PerLayer.compare(g, ref, byName, runner, steps, rtol, atol);
+    }
+
     private Prepared prepare(TestCase c) {
         Prepared p = new Prepared(c);
         try {
@@ -247,7 +271,7 @@ public final class Checker {
                     return name + ": " + String.format(java.util.Locale.ROOT, "%.2f output steps of %.6g at %s: got %s, expected %s (allowed %s)", m, step,
                             java.util.Arrays.toString(Compare.unravel(w, e.shape().dims())), actual.getDouble(w), e.getDouble(w), steps);
                 }
-                String top = e.size() >= 5 ? (OutputSteps.top(e, 5).equals(OutputSteps.top(actual, 5)) ? ", top-5 same" : ", top-5 differ") : "";
+                String top = e.size() >= 5 ? (OutputSteps.sameTop(e, actual, 5) ? ", top-5 same" : ", top-5 differ") : "";
                 notes.add(String.format(java.util.Locale.ROOT, "%s: max %.2f output steps%s", name, m, top));
                 continue;
             }

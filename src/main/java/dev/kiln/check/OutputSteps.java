@@ -51,6 +51,28 @@ public final class OutputSteps {
         return w;
     }
 
+    /**
+     * Whether {@code actual}'s top {@code k} (per row) is a top k of {@code expected}: the expected values at
+     * actual's top-k indices, sorted, equal expected's own k largest (so a swap between tied expected values, common
+     * on a coarse int8 grid, still agrees).
+     */
+    public static boolean sameTop(NdArray expected, NdArray actual, int k) {
+        int row = expected.shape().rank() == 0 ? 1 : expected.shape().dim(-1);
+        List<Integer> te = top(expected, k), ta = top(actual, k);
+        int per = Math.min(k, row);
+        for (int r = 0; r * per < te.size(); r++) {
+            double[] want = new double[per], got = new double[per];
+            for (int i = 0; i < per; i++) {
+                want[i] = expected.getDouble(r * row + te.get(r * per + i));
+                got[i] = expected.getDouble(r * row + ta.get(r * per + i));
+            }
+            Arrays.sort(want);
+            Arrays.sort(got);
+            if (!Arrays.equals(want, got)) return false;
+        }
+        return true;
+    }
+
     /** The indices of the {@code k} largest values of the last axis's rows, row by row (ties: the lower index first). */
     public static List<Integer> top(NdArray a, int k) {
         int row = a.shape().rank() == 0 ? 1 : a.shape().dim(-1);

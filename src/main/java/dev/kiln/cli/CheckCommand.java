@@ -46,6 +46,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Compare quantized outputs in output steps: pass within N steps of the recorded values (rtol and atol then apply only to outputs without a step); a passing line tells the largest error and whether the top 5 agree.")
     Double steps;
 
+    @Option(names = "--per-layer", description = "For each failing case, name the first layer whose output departs from the interpreter's run of the model as imported (-O0), with the errors of the layers before it.")
+    boolean perLayer;
+
     @Option(names = "--model", paramLabel = "FILE", description = "Use this model (.onnx or .kiln) instead of each folder's own.")
     Path model;
 
@@ -69,6 +72,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[2];
+        List<TestCase> failed = new java.util.ArrayList<>();
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = options.backend.equals("interp") ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
@@ -76,7 +80,22 @@ final class CheckCommand implements Callable<Integer> {
             out.println(r.line());
             out.flush();
             counts[r.passed() ? 0 : 1]++;
+            if (!r.passed()) for (TestCase c : cases) if (c.name().equals(r.name()) && !failed.contains(c)) failed.add(c);
         });
+        if (perLayer) {
+            for (TestCase c : failed) {
+                out.println("per-layer " + c.name() + ":");
+                try {
+                    dev.kiln.check.PerLayer.Report rep = checker.perLayer(c);
+                    for (String line : rep.lines()) out.println("  " + line);
+                    if (rep.culprit() != null)
+                        out.println("  see it in the report: kiln inspect " + c.model() + " --html report.html --mark '" + rep.culprit().node() + "'");
+                } catch (KilnException | IllegalStateException e) {
+                    out.println("  per-layer comparison failed: " + e.getMessage().replace("\n", " "));
+                }
+                out.flush();
+            }
+        }
         out.println(counts[0] + " passed, " + counts[1] + " failed");
         return counts[1] == 0 ? Main.OK : Main.CHECK_FAILED;
     }
