@@ -3,6 +3,8 @@
 
   qdq_fixtures.py ort SRC_MODELS OUT      ORT quantize_static (QDQ, int8, per tensor and per channel) of the float
                                           models in SRC_MODELS (ONNX test folders), calibrated on 4 inputs
+  qdq_fixtures.py ort-folded SRC OUT     the same after ONNX Runtime's basic graph optimizations (batch norms folded
+                                          into the convolutions, shape arithmetic folded), as most authors quantize
   qdq_fixtures.py random OUT [N] [SEED]   N random QDQ nets (conv, depthwise, gemm, add, concat, pools; per
                                           channel and per tensor; one-channel layers; scalar, [1] and absent zero
                                           points; axis on per-tensor scales)
@@ -56,7 +58,7 @@ class Reader(CalibrationDataReader):
         return self.samples.pop(0) if self.samples else None
 
 
-def ort_models(src, out):
+def ort_models(src, out, folded=False):
     models = ["mobilenet_v2_op13", "mobilenet_v3_small_op17", "shufflenet_v2_x0_5_op13", "squeezenet1_1_op13",
               "resnet8_cifar10_op13", "mobilenet_v1_025_vww_op13"]
     for m in models:
@@ -74,14 +76,19 @@ def ort_models(src, out):
         # the test input is another sample of the same kind (not one of the calibration set)
         test = {name: rng.standard_normal(x.shape).astype(np.float32) * float(x.std()) + float(x.mean())}
         pre = os.path.join(out, m + "_pre.onnx")
+        if folded:
+            so = ort.SessionOptions()
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            so.optimized_model_filepath = pre
+            ort.InferenceSession(os.path.join(d, "model.onnx"), so, providers=["CPUExecutionProvider"])
         try:
             from onnxruntime.quantization.shape_inference import quant_pre_process
-            quant_pre_process(os.path.join(d, "model.onnx"), pre, skip_symbolic_shape=True)
+            quant_pre_process(pre if folded else os.path.join(d, "model.onnx"), pre, skip_symbolic_shape=True)
         except Exception as e:  # noqa: BLE001
             print("pre-process failed for", m, e)
             onnx.save(model, pre)
         for pc in (False, True):
-            case = os.path.join(out, m.rsplit("_op", 1)[0] + ("_int8_ortq_pc" if pc else "_int8_ortq_pt"))
+            case = os.path.join(out, m.rsplit("_op", 1)[0] + ("_bnfold" if folded else "") + ("_int8_ortq_pc" if pc else "_int8_ortq_pt"))
             qp = os.path.join(out, "tmp.onnx")
             quantize_static(pre, qp, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=pc,
                             activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
@@ -241,9 +248,9 @@ def random_nets(out, count, seed):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "ort":
+    if sys.argv[1] in ("ort", "ort-folded"):
         os.makedirs(sys.argv[3], exist_ok=True)
-        ort_models(sys.argv[2], sys.argv[3])
+        ort_models(sys.argv[2], sys.argv[3], sys.argv[1] == "ort-folded")
     else:
         os.makedirs(sys.argv[2], exist_ok=True)
         random_nets(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20, int(sys.argv[4]) if len(sys.argv) > 4 else 20)

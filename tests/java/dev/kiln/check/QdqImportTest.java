@@ -56,4 +56,16 @@ class QdqImportTest {
         KilnCli.Run r = KilnCli.kiln("check", "--steps", "-1", RANDOM.resolve("qdq_random_00").toString());
         assertEquals(2, r.rc(), r.out() + r.err());
     }
+
+    @Test
+    void theHeaderGivesQuantizedIoParametersAndTheReadmeShowsTheirUse(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("r8");
+        KilnCli.Run r = KilnCli.kiln("compile", ORTQ.resolve("resnet8_cifar10_int8_ortq_pc/model.onnx").toString(), "-o", out.toString(), "--name", "r8");
+        assertEquals(0, r.rc(), r.err());
+        String h = java.nio.file.Files.readString(out.resolve("r8.h")), readme = java.nio.file.Files.readString(out.resolve("README.md"));
+        assertTrue(h.contains("#define R8_INPUT_0_SCALE 0.030135106f") && h.contains("#define R8_INPUT_0_ZERO_POINT -8"), h);
+        assertTrue(h.contains("#define R8_OUTPUT_0_SCALE ") && h.contains("#define R8_OUTPUT_0_ZERO_POINT -128"), h);
+        assertTrue(readme.contains("quantize(in[i], R8_INPUT_0_SCALE, R8_INPUT_0_ZERO_POINT)"), readme);
+        assertTrue(readme.contains("dequantize(out_output[i], R8_OUTPUT_0_SCALE, R8_OUTPUT_0_ZERO_POINT)"), readme);
+    }
 }
