@@ -52,4 +52,16 @@ class PerLayerTest {
         assertEquals(0, r.rc(), r.out() + r.err());
         assertTrue(!r.out().contains("per-layer"), r.out());
     }
+
+    @Test
+    void inspectHtmlMarksTheNamedLayer(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path html = tmp.resolve("r.html");
+        KilnCli.Run r = KilnCli.kiln("inspect", LENET.resolve("model.onnx").toString(), "--html", html.toString(), "--mark", "/features/features.2/MaxPool");
+        assertEquals(0, r.rc(), r.err());
+        String page = java.nio.file.Files.readString(html);
+        assertTrue(page.contains("<tr id=\"marked\" class=\"marked\">"), "the row is marked");
+        assertTrue(page.contains("the first layer out of tolerance is <a href=\"#marked\">/features/features.2/MaxPool</a>"), "the note links to it");
+        KilnCli.Run bad = KilnCli.kiln("inspect", LENET.resolve("model.onnx").toString(), "--html", html.toString(), "--mark", "nosuchnode");
+        assertEquals(2, bad.rc(), bad.err());
+    }
 }

@@ -195,14 +195,7 @@ public final class Checker {
         List<String> declared = Kiln.declaredInputs(model);
         TestCase.DataSet ds = c.dataSets(options.get().maxTensorBytes()).get(0);
         ImportOptions opts = options.get(), refOpts = options.get();
-        Map<String, NdArray> byName = new LinkedHashMap<>();
-        for (int i = 0; i < ds.inputs().size(); i++) {
-            String pbName = ds.inputNames().get(i);
-            String name = declared.contains(pbName) ? pbName : declared.get(i);
-            byName.put(name, ds.inputs().get(i));
-            opts.knownInputValue(name, ds.inputs().get(i));
-            refOpts.knownInputValue(name, ds.inputs().get(i));
-        }
+        Map<String, NdArray> byName = inputsByName(ds, declared, opts, refOpts);
         Graph g = Kiln.load(model, opts);
         optimizer.accept(g);
         Graph ref = Kiln.load(model, refOpts);
@@ -229,17 +222,26 @@ public final class Checker {
         return p;
     }
 
-    private String prepareDataSet(Prepared p, Path model, List<String> declared, TestCase.DataSet ds) {
-        if (ds.inputs().size() > declared.size())
-            return "data set has " + ds.inputs().size() + " inputs, the model declares " + declared.size();
-        ImportOptions opts = options.get();
+    /**
+     * The data set's inputs by the model's input names (a .pb's own name when the model declares it, else by
+     * position), each also declared as a known value in every one of {@code opts}.
+     */
+    private static Map<String, NdArray> inputsByName(TestCase.DataSet ds, List<String> declared, ImportOptions... opts) {
         Map<String, NdArray> byName = new LinkedHashMap<>();
         for (int i = 0; i < ds.inputs().size(); i++) {
             String pbName = ds.inputNames().get(i);
             String name = declared.contains(pbName) ? pbName : declared.get(i);
             byName.put(name, ds.inputs().get(i));
-            opts.knownInputValue(name, ds.inputs().get(i));
+            for (ImportOptions o : opts) o.knownInputValue(name, ds.inputs().get(i));
         }
+        return byName;
+    }
+
+    private String prepareDataSet(Prepared p, Path model, List<String> declared, TestCase.DataSet ds) {
+        if (ds.inputs().size() > declared.size())
+            return "data set has " + ds.inputs().size() + " inputs, the model declares " + declared.size();
+        ImportOptions opts = options.get();
+        Map<String, NdArray> byName = inputsByName(ds, declared, opts);
         Graph g = Kiln.load(model, opts);
         optimizer.accept(g);
         List<NdArray> ins = new ArrayList<>();
