@@ -117,7 +117,10 @@ public final class QuantTesting {
      * {@link #FLOAT_MODELS} quantized by Kiln, each with its first recorded input quantized to the graph's input type.
      * {@code tmp} holds the calibration folders.
      */
-    public static List<Checker.Job> int8Jobs(Path tmp) throws IOException {
+    public static List<Checker.Job> int8Jobs(Path tmp) throws IOException { return int8Jobs(tmp, null); }
+
+    /** {@link #int8Jobs(Path)} with the multiplier form {@code compact} forces (null: the default, Q31). */
+    public static List<Checker.Job> int8Jobs(Path tmp, Boolean compact) throws IOException {
         Path models = TestFiles.models();
         List<Checker.Job> jobs = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
@@ -125,7 +128,9 @@ public final class QuantTesting {
             s.filter(d -> d.getFileName().toString().contains("_int8_")).sorted().forEach(dirs::add);
         }
         assertTrue(dirs.size() >= 6, "the quantized models of tests/models: " + dirs);
-        for (Path d : dirs) jobs.add(int8Job(d, CompileOptions.defaults()));
+        PassOptions plain = new PassOptions();
+        plain.compactMultipliers = compact;
+        for (Path d : dirs) jobs.add(int8Job(d, new CompileOptions(CompileOptions.DEFAULT_LEVEL, plain, null)));
         for (String m : FLOAT_MODELS) {
             Path d = models.resolve(m);
             // why: the calibration folder must hold inputs only (the recorded outputs sit beside them)
@@ -133,6 +138,7 @@ public final class QuantTesting {
             Files.copy(d.resolve("test_data_set_0/input_0.pb"), cal.resolve("input_0.pb"));
             PassOptions po = new PassOptions();
             po.int8 = Calibration.of(cal, Calibrator.Method.MINMAX);
+            po.compactMultipliers = compact;
             jobs.add(int8Job(d, new CompileOptions(CompileOptions.DEFAULT_LEVEL, po, null)));
         }
         return jobs;

@@ -98,7 +98,7 @@ class ReadmeTest {
     }
 
     /** The README's sections, in the order a user needs them (other sections may sit between them). */
-    private static final String[] SECTIONS = {"## Quick start", "## Compile a model", "## Check it", "## Quantize it (int8)",
+    private static final String[] SECTIONS = {"## Quick start", "## Compile a model", "## Check it", "## Quantize it (int8)", "## Quantized models from other tools",
             "## Use it from Maven", "## Targets", "## Ops", "## Model description language", "## Reports", "## Benchmarks",
             "## Untrusted models", "## Adding an op", "## Adding a pass", "## Adding a backend", "## Adding a target",
             "## Troubleshooting"};

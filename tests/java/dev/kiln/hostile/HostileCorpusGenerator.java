@@ -137,6 +137,12 @@ public final class HostileCorpusGenerator {
 
         m.put("add_shape_mismatch.onnx", model(graph("g").addInput(tensor("a", FLOAT, 2, 3)).addInput(tensor("b", FLOAT, 4, 5))
                 .addOutput(tensor("y", FLOAT, 2, 3)).addNode(node("Add", List.of("a", "b"), List.of("y"), "add")), 13).toByteArray());
+        // a per-axis scale of 3 values and a zero point of 2: ONNX Runtime refuses it too (no single meaning)
+        m.put("dequantize_zero_point_mismatch.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 3)).addOutput(tensor("y", FLOAT, 1, 3))
+                .addInitializer(int8s("q", new long[] {3}, 1, 2, 3)).addInitializer(floats("s", new long[] {3}, 0.5f, 0.25f, 0.125f))
+                .addInitializer(int8s("z", new long[] {2}, 0, 1))
+                .addNode(node("DequantizeLinear", List.of("q", "s", "z"), List.of("w"), "dq", intAttr("axis", 0)))
+                .addNode(node("Add", List.of("x", "w"), List.of("y"), "add")), 13).toByteArray());
         m.put("matmul_shape_mismatch.onnx", model(graph("g").addInput(tensor("a", FLOAT, 2, 3)).addInput(tensor("b", FLOAT, 4, 5))
                 .addOutput(tensor("y", FLOAT, 2, 5)).addNode(node("MatMul", List.of("a", "b"), List.of("y"), "matmul")), 13).toByteArray());
         m.put("conv_channel_mismatch.onnx", model(graph("g").addInput(tensor("x", FLOAT, 1, 3, 8, 8)).addOutput(tensor("y", FLOAT, 1, 4, 6, 6))
@@ -359,6 +365,13 @@ public final class HostileCorpusGenerator {
         ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) b.putFloat(f);
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT).setRawData(ByteString.copyFrom(b.array()));
+        for (long d : dims) t.addDims(d);
+        return t.build();
+    }
+
+    private static TensorProto int8s(String name, long[] dims, int... v) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT8_VALUE);
+        for (int x : v) t.addInt32Data(x);
         for (long d : dims) t.addDims(d);
         return t.build();
     }

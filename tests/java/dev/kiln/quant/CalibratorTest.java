@@ -102,4 +102,24 @@ class CalibratorTest {
         assertEquals(java.util.Set.of(g.inputs().get(0).name()), one.get(0).keySet());
         assertEquals(1, Calibrator.load(model, g).size(), "the model folder holds one test_data_set");
     }
+
+    @Test
+    void aSinglePbOrNpySampleIsOneSample(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path model = dev.kiln.TestFiles.models().resolve("digits_lenet5_op13");
+        Graph g = dev.kiln.Kiln.load(model.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        java.nio.file.Path pb = model.resolve("test_data_set_0/input_0.pb");
+        List<Map<String, NdArray>> one = Calibrator.load(pb, g);
+        assertEquals(1, one.size());
+        NdArray x = one.get(0).get(g.inputs().get(0).name());
+        assertEquals(g.inputs().get(0).shape(), x.shape());
+        java.nio.file.Path npy = tmp.resolve("one.npy");
+        try {
+            java.nio.file.Files.write(npy, dev.kiln.io.Npy.toBytes(x));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        List<Map<String, NdArray>> fromNpy = Calibrator.load(npy, g);
+        assertEquals(1, fromNpy.size());
+        assertEquals(x.getDouble(5), fromNpy.get(0).get(g.inputs().get(0).name()).getDouble(5));
+    }
 }

@@ -139,6 +139,12 @@ public final class Target {
     /** {@code none}, {@code sp} (single precision) or {@code dp}. */
     public String fpu() { return p.getProperty("fpu", "none"); }
     /** Whether the core has Arm's DSP extension (SMLAD and friends). */
+    /**
+     * Whether int8 per-channel requantization multipliers take the compact 11-bit form ({@code int8.multipliers=compact},
+     * for small flash) rather than the faithful Q31 form ({@code q31}, the default).
+     */
+    public boolean compactMultipliers() { return p.getProperty("int8.multipliers", "q31").trim().equals("compact"); }
+
     public boolean hasDsp() { return Boolean.parseBoolean(p.getProperty("dsp", "false")); }
     /** Alignment of every buffer in the arena, in bytes. */
     public int alignment() { return Integer.parseInt(p.getProperty("align", "8").trim()); }

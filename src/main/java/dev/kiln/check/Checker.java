@@ -50,7 +50,7 @@ public final class Checker {
         public Result(String name, boolean passed, String reason) { this(name, passed, reason, false); }
 
         /** {@code PASS name} or {@code FAIL name: reason}. */
-        public String line() { return passed ? "PASS " + name : "FAIL " + name + ": " + reason; }
+        public String line() { return passed ? "PASS " + name + (reason == null ? "" : " (" + reason + ")") : "FAIL " + name + ": " + reason; }
     }
 
     private final BatchRunner runner;
@@ -60,6 +60,7 @@ public final class Checker {
     private final Path modelOverride;
     private final Consumer<Graph> optimizer;
     private Progress progress = Progress.OFF;
+    private double steps = Double.NaN;
 
     /**
      * A checker using {@code runner}, tolerances, import options (a fresh object per import) and an optional
@@ -94,6 +95,17 @@ public final class Checker {
      */
     public Checker progress(Progress bar) {
         this.progress = bar == null ? Progress.OFF : bar;
+        return this;
+    }
+
+    /**
+     * Compares quantized outputs (int8 ones, or float ones made by a per-tensor dequantize_linear) in output steps:
+     * a case passes when every element is within {@code maxSteps} steps of the recorded value, whatever rtol and
+     * atol say; a passing case's line tells its largest error in steps and whether the top 5 agree. Outputs
+     * without a step keep rtol and atol. NaN turns it off. Returns this checker.
+     */
+    public Checker steps(double maxSteps) {
+        this.steps = maxSteps;
         return this;
     }
 
@@ -160,12 +172,13 @@ public final class Checker {
                     Result r = p.failed;
                     if (r == null) {
                         String why = null;
+                        List<String> notes = new ArrayList<>();
                         for (int i = 0; i < p.jobs.size() && why == null; i++) {
-                            why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i));
+                            why = compare(p.jobs.get(i).graph(), p.sets.get(i), outs.get(at + i), notes);
                             if (why != null && p.sets.size() > 1) why = p.sets.get(i).name() + ": " + why;
                         }
                         at += p.jobs.size();
-                        r = new Result(p.c.name(), why == null, why);
+                        r = new Result(p.c.name(), why == null, why != null ? why : notes.isEmpty() ? null : String.join("; ", notes));
                     }
                     results.add(r);
                     onResult.accept(r);
@@ -176,6 +189,23 @@ public final class Checker {
             progress.end();
         }
         return results;
+    }
+
+    /**
+     * Finds where case {@code c} departs from the interpreter (its first data set): the backend runs the optimized
+     * graph with every surviving intermediate value as an extra output, the interpreter runs the model as imported
+     * (-O0: the float model, or the exact float QDQ simulation of a quantized one); see {@link PerLayer}.
+     */
+    public PerLayer.Report perLayer(TestCase c) {
+        Path model = modelOverride != null ? modelOverride : c.model();
+        List<String> declared = Kiln.declaredInputs(model);
+        TestCase.DataSet ds = c.dataSets(options.get().maxTensorBytes()).get(0);
+        ImportOptions opts = options.get(), refOpts = options.get();
+        Map<String, NdArray> byName = inputsByName(ds, declared, opts, refOpts);
+        Graph g = Kiln.load(model, opts);
+        optimizer.accept(g);
+        Graph ref = Kiln.load(model, refOpts);
+        return PerLayer.compare(g, ref, byName, runner, steps, rtol, atol);
     }
 
     private Prepared prepare(TestCase c) {
@@ -199,17 +229,26 @@ public final class Checker {
         return p;
     }
 
-    private String prepareDataSet(Prepared p, Path model, List<String> declared, TestCase.DataSet ds) {
-        if (ds.inputs().size() > declared.size())
-            return "data set has " + ds.inputs().size() + " inputs, the model declares " + declared.size();
-        ImportOptions opts = options.get();
+    /**
+     * The data set's inputs by the model's input names (a .pb's own name when the model declares it, else by
+     * position), each also declared as a known value in every one of {@code opts}.
+     */
+    private static Map<String, NdArray> inputsByName(TestCase.DataSet ds, List<String> declared, ImportOptions... opts) {
         Map<String, NdArray> byName = new LinkedHashMap<>();
         for (int i = 0; i < ds.inputs().size(); i++) {
             String pbName = ds.inputNames().get(i);
             String name = declared.contains(pbName) ? pbName : declared.get(i);
             byName.put(name, ds.inputs().get(i));
-            opts.knownInputValue(name, ds.inputs().get(i));
+            for (ImportOptions o : opts) o.knownInputValue(name, ds.inputs().get(i));
         }
+        return byName;
+    }
+
+    private String prepareDataSet(Prepared p, Path model, List<String> declared, TestCase.DataSet ds) {
+        if (ds.inputs().size() > declared.size())
+            return "data set has " + ds.inputs().size() + " inputs, the model declares " + declared.size();
+        ImportOptions opts = options.get();
+        Map<String, NdArray> byName = inputsByName(ds, declared, opts);
         Graph g = Kiln.load(model, opts);
         try {
             optimizer.accept(g);
@@ -229,13 +268,27 @@ public final class Checker {
         return null;
     }
 
-    private String compare(Graph g, TestCase.DataSet ds, Outcome o) {
+    private String compare(Graph g, TestCase.DataSet ds, Outcome o, List<String> notes) {
         if (o.error() != null) return o.error();
         List<NdArray> outs = o.outputs();
         if (outs.size() < ds.outputs().size()) return "model has " + outs.size() + " outputs, data set expects " + ds.outputs().size();
         for (int i = 0; i < ds.outputs().size(); i++) {
             // why: an int8 model's outputs are compared with the float expectations after dequantization
             NdArray actual = ds.outputs().get(i).dtype().isFloat() ? dev.kiln.quant.Int8Io.toFloat(outs.get(i), g.outputs().get(i).type()) : outs.get(i);
+            double step = OutputSteps.step(g.outputs().get(i));
+            if (!Double.isNaN(steps) && !Double.isNaN(step) && ds.outputs().get(i).dtype().isFloat() && ds.outputs().get(i).shape().equals(actual.shape())) {
+                NdArray e = ds.outputs().get(i);
+                double m = OutputSteps.max(e, actual, step);
+                String name = "output " + i + " '" + g.outputs().get(i).name() + "'";
+                if (!(m <= steps + 1e-3)) {
+                    int w = OutputSteps.worst(e, actual, step);
+                    return name + ": " + String.format(java.util.Locale.ROOT, "%.2f output steps of %.6g at %s: got %s, expected %s (allowed %s)", m, step,
+                            java.util.Arrays.toString(Compare.unravel(w, e.shape().dims())), actual.getDouble(w), e.getDouble(w), steps);
+                }
+                String top = e.size() >= 5 ? (OutputSteps.sameTop(e, actual, 5) ? ", top-5 same" : ", top-5 differ") : "";
+                notes.add(String.format(java.util.Locale.ROOT, "%s: max %.2f output steps%s", name, m, top));
+                continue;
+            }
             String why = Compare.mismatch(ds.outputs().get(i), actual, rtol, atol);
             if (why != null) return "output " + i + " '" + g.outputs().get(i).name() + "': " + why;
         }

@@ -44,6 +44,12 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--atol", defaultValue = "1e-7", description = "Absolute tolerance (default ${DEFAULT-VALUE}).")
     double atol;
 
+    @Option(names = "--steps", paramLabel = "N", description = "Compare quantized outputs in output steps: pass within N steps of the recorded values (rtol and atol then apply only to outputs without a step); a passing line tells the largest error and whether the top 5 agree.")
+    Double steps;
+
+    @Option(names = "--per-layer", description = "For each failing case, name the first layer whose output departs from the interpreter's run of the model as imported (-O0), with the errors of the layers before it.")
+    boolean perLayer;
+
     @Option(names = "--model", paramLabel = "FILE", description = "Use this model (.onnx or .kiln) instead of each folder's own.")
     Path model;
 
@@ -61,8 +67,13 @@ final class CheckCommand implements Callable<Integer> {
         Checker checker = new Checker(options.runner(), rtol, atol, () -> options.importOptions(), model,
                 g -> dev.kiln.Kiln.optimize(g, t, co));
         checker.progress(options.progress());
+        if (steps != null) {
+            if (!(steps >= 0) || steps.isInfinite()) throw new KilnException(Code.USAGE, Location.NONE, "--steps " + steps + " must be a finite number >= 0");
+            checker.steps(steps);
+        }
         List<TestCase> cases = TestCase.find(paths);
         int[] counts = new int[3]; // passed, failed, failed because the model or data did not import
+        List<TestCase> failed = new java.util.ArrayList<>();
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
         int batch = options.backend.equals(CliOptions.INTERP) ? 1 : 64;
         checker.checkAll(cases, batch, r -> {
@@ -71,7 +82,22 @@ final class CheckCommand implements Callable<Integer> {
             out.flush();
             counts[r.passed() ? 0 : 1]++;
             if (r.badInput()) counts[2]++;
+            if (!r.passed()) for (TestCase c : cases) if (c.name().equals(r.name()) && !failed.contains(c)) failed.add(c);
         });
+        if (perLayer) {
+            for (TestCase c : failed) {
+                out.println("per-layer " + c.name() + ":");
+                try {
+                    dev.kiln.check.PerLayer.Report rep = checker.perLayer(c);
+                    for (String line : rep.lines()) out.println("  " + line);
+                    if (rep.culprit() != null)
+                        out.println("  see it in the report: kiln inspect " + c.model() + " --html report.html --mark '" + rep.culprit().node() + "'");
+                } catch (KilnException | IllegalStateException e) {
+                    out.println("  per-layer comparison failed: " + e.getMessage().replace("\n", " "));
+                }
+                out.flush();
+            }
+        }
         out.println(counts[0] + " passed, " + counts[1] + " failed");
         if (counts[1] == 0) return Main.OK;
         // why: a model that does not import is bad input (2), which scripts must tell from a wrong result (1)

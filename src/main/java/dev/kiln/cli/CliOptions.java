@@ -64,6 +64,9 @@ final class CliOptions {
             description = "Let RewriteDepthwiseSeparable approximate convs with relative output error up to E (default: off).")
     Double dwsTolerance;
 
+    @Option(names = "--multipliers", paramLabel = "FORM", description = "Int8 per-channel requantization multipliers: q31 (faithful, the default) or compact (11 bits, 16 bits of flash per channel; the target's int8.multipliers decides when not given).")
+    String multipliers;
+
     @Option(names = "--int8", description = "Lower the model to int8 (a float model needs --calibrate; quantized models are lowered from -O1 anyway).")
     boolean int8;
 
@@ -112,6 +115,11 @@ final class CliOptions {
             po.dwsTolerance = dwsTolerance;
         }
         po.int8 = calibration();
+        if (multipliers != null) {
+            if (!multipliers.equals("q31") && !multipliers.equals("compact"))
+                throw new KilnException(Code.USAGE, Location.NONE, "--multipliers " + multipliers + ": use q31 or compact");
+            po.compactMultipliers = multipliers.equals("compact");
+        }
         java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
         dev.kiln.passes.Instruments ins = new dev.kiln.passes.Instruments(printAfter, verifyEach, verbose, err == null ? null : s -> {
             err.println(s);
@@ -169,6 +177,13 @@ final class CliOptions {
     /** Fresh import options from the command line's values. */
     ImportOptions importOptions() {
         ImportOptions o = new ImportOptions();
+        if (verbose && mixee != null) {
+            java.io.PrintWriter err = mixee.commandLine().getErr();
+            o.notes(s -> {
+                err.println(s);
+                err.flush();
+            });
+        }
         if (inputShapes != null) {
             for (String s : inputShapes) {
                 if (!o.parseInputShape(s))

@@ -34,6 +34,9 @@ final class InspectCommand implements Callable<Integer> {
             description = "Also write a self-contained HTML report: graph picture, memory plan picture, layer table (and int8 error per layer).")
     Path html;
 
+    @Option(names = "--mark", paramLabel = "NODE", description = "With --html: highlight this node (the layer kiln check --per-layer names).")
+    String mark;
+
     @Mixin
     CliOptions options;
 
@@ -71,7 +74,10 @@ final class InspectCommand implements Callable<Integer> {
         HtmlReport.FloatReference ref = HtmlReport.isInt8(code.graph())
                 ? HtmlReport.floatReference(model, options.importOptions(), t, co, options.int8 ? options.calibrate : null) : null;
         String settings = "-O" + co.level() + ", memory plan: " + code.plan().strategy();
-        HtmlReport.write(html, HtmlReport.render(code, st, model.toString(), settings, ref));
+        if (mark != null && code.graph().node(mark) == null)
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.USAGE, dev.kiln.diag.Location.NONE, "--mark: there is no node '" + mark + "' after optimization")
+                    .withHint("use the node name kiln check --per-layer printed, with the same -t and -O");
+        HtmlReport.write(html, HtmlReport.render(code, st, model.toString(), settings, ref, mark));
         spec.commandLine().getErr().println("wrote " + html);
     }
 

@@ -20,8 +20,8 @@ import java.util.List;
  */
 public final class Qconv extends OpDef {
     public Qconv() {
-        super("qconv", QuantAttrs.addOut(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
-                .attr("group", AttrType.INT, 1L)).build(), Trait.MAC, Trait.INTEGER);
+        super("qconv", QuantAttrs.addCompact(QuantAttrs.addOut(ConvGeometry.windowAttrs(Signature.builder().input("X", "W").optionalInput("B").output("Y"))
+                .attr("group", AttrType.INT, 1L))).build(), Trait.MAC, Trait.INTEGER);
     }
 
     @Override
@@ -48,7 +48,7 @@ public final class Qconv extends OpDef {
     /** The fixed-point multipliers of a qconv node, one per output channel (what its C lowering emits). */
     public static FixedPoint.Multiplier[] multipliers(Node n) {
         return QuantAttrs.productMultipliers(n.input(0).type().quant(), n.input(1).type().quant(),
-                n.attrs().getFloat(QuantAttrs.OUT_SCALE), n.input(1).shape().dim(0));
+                n.attrs().getFloat(QuantAttrs.OUT_SCALE), n.input(1).shape().dim(0), QuantAttrs.compact(n.attrs()));
     }
 
     @Override
@@ -70,7 +70,7 @@ public final class Qconv extends OpDef {
         NdArray y = cx.newOutput(0);
         int[] acc = new int[y.size()];
         new ConvKernel(g, x.shape().dim(1), m, (int) cx.attrs().getInt("group")).run(xi, wi, bias, acc, x.shape().dim(0));
-        FixedPoint.Multiplier[] mult = QuantAttrs.productMultipliers(qx, qw, cx.attrs().getFloat(QuantAttrs.OUT_SCALE), m);
+        FixedPoint.Multiplier[] mult = QuantAttrs.productMultipliers(qx, qw, cx.attrs().getFloat(QuantAttrs.OUT_SCALE), m, QuantAttrs.compact(cx.attrs()));
         QuantAttrs.requantizeInto(acc, mult, g.outSize(), cx.attrs(), y.longs());
         return List.of(y);
     }

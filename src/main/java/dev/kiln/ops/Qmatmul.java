@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class Qmatmul extends OpDef {
     public Qmatmul() {
-        super("qmatmul", QuantAttrs.addOut(Signature.builder().input("X", "W").optionalInput("B").output("Y")).build(), Trait.MAC, Trait.INTEGER);
+        super("qmatmul", QuantAttrs.addCompact(QuantAttrs.addOut(Signature.builder().input("X", "W").optionalInput("B").output("Y"))).build(), Trait.MAC, Trait.INTEGER);
     }
 
     @Override
@@ -45,7 +45,7 @@ public final class Qmatmul extends OpDef {
     /** The fixed-point multipliers of a qmatmul node, one per output column. */
     public static FixedPoint.Multiplier[] multipliers(Node n) {
         return QuantAttrs.productMultipliers(n.input(0).type().quant(), n.input(1).type().quant(),
-                n.attrs().getFloat(QuantAttrs.OUT_SCALE), n.input(1).shape().dim(1));
+                n.attrs().getFloat(QuantAttrs.OUT_SCALE), n.input(1).shape().dim(1), QuantAttrs.compact(n.attrs()));
     }
 
     @Override
@@ -68,7 +68,7 @@ public final class Qmatmul extends OpDef {
             }
         }
         NdArray y = cx.newOutput(0);
-        FixedPoint.Multiplier[] mult = QuantAttrs.productMultipliers(qx, qw, cx.attrs().getFloat(QuantAttrs.OUT_SCALE), n);
+        FixedPoint.Multiplier[] mult = QuantAttrs.productMultipliers(qx, qw, cx.attrs().getFloat(QuantAttrs.OUT_SCALE), n, QuantAttrs.compact(cx.attrs()));
         QuantAttrs.requantizeInto(acc, mult, 1, cx.attrs(), y.longs());
         return List.of(y);
     }

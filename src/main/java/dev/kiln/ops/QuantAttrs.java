@@ -17,6 +17,11 @@ import dev.kiln.quant.FixedPoint;
 public final class QuantAttrs {
     /** Output scale, output zero point and the clamp of the quantized result. */
     public static final String OUT_SCALE = "out_scale", OUT_ZERO_POINT = "out_zero_point", ACT_MIN = "act_min", ACT_MAX = "act_max";
+    /**
+     * 1: per-channel requantization multipliers in the compact 11-bit form ({@link FixedPoint#compact}, 16 bits of
+     * flash per channel); 0 (the default): full Q31 multipliers, the faithful form.
+     */
+    public static final String COMPACT_MULTIPLIERS = "compact_multipliers";
 
     private QuantAttrs() {}
 
@@ -82,19 +87,27 @@ public final class QuantAttrs {
 
     static long zeroPoint(QuantParams q, int c) { return q.zeroPoint(q.perChannel() ? c : 0); }
 
+    /** Adds {@link #COMPACT_MULTIPLIERS} (default 0: Q31 multipliers) to a product op's signature. */
+    static Signature.Builder addCompact(Signature.Builder b) { return b.attr(COMPACT_MULTIPLIERS, AttrType.INT, 0L); }
+
     /**
      * The per-channel requantization multipliers of a product: {@code M[c] = s_x * s_w[c] / s_out}, in fixed point:
-     * Q31 for weights quantized per tensor (one literal), {@link FixedPoint#compact compact} (11-bit mantissa) for
-     * weights quantized per channel, so that each channel's multiplier and shift fit in 16 bits of flash.
+     * Q31 ({@link FixedPoint#of}), or, for weights quantized per channel when {@code compact} (a flash-size choice),
+     * {@link FixedPoint#compact compact} with an 11-bit mantissa, so that each channel's multiplier and shift fit in
+     * 16 bits. The compact form's relative error (up to 2^-12) moves results near a rounding boundary by one step,
+     * which layers with a gain above 1 amplify: the faithful Q31 form is the default.
      */
-    public static FixedPoint.Multiplier[] productMultipliers(QuantParams x, QuantParams w, double outScale, int channels) {
+    public static FixedPoint.Multiplier[] productMultipliers(QuantParams x, QuantParams w, double outScale, int channels, boolean compact) {
         FixedPoint.Multiplier[] r = new FixedPoint.Multiplier[channels];
         for (int c = 0; c < channels; c++) {
             double m = (double) x.scale(0) * (double) scale(w, c) / (double) (float) outScale;
-            r[c] = w.perChannel() ? FixedPoint.compact(m) : FixedPoint.of(m);
+            r[c] = w.perChannel() && compact ? FixedPoint.compact(m) : FixedPoint.of(m);
         }
         return r;
     }
+
+    /** Whether a node's attributes ask for compact multipliers. */
+    static boolean compact(Attrs a) { return a.getInt(COMPACT_MULTIPLIERS) != 0; }
 
     /** Requantizes int32 accumulators laid out [.., channels, plane] per channel into int8 with the node's out attrs. */
     static void requantizeInto(int[] acc, FixedPoint.Multiplier[] m, int plane, Attrs a, long[] out) {

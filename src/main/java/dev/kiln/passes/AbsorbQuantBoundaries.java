@@ -39,6 +39,9 @@ import java.util.TreeMap;
  * ops; at -O0 the graph keeps its exact float QDQ semantics.
  */
 public final class AbsorbQuantBoundaries implements Pass {
+    /** The suffix of the saturating clip's output added after a value absorbed on a grid (its int8 image keeps the name). */
+    public static final String SATURATED = "_saturated";
+
     @Override
     public boolean run(Graph g, PassContext cx) {
         QuantAnnotations quant = cx.quant();
@@ -179,7 +182,7 @@ public final class AbsorbQuantBoundaries implements Pass {
         double lo = p.scale(0) * (float) (-128 - p.zeroPoint(0)), hi = p.scale(0) * (float) (127 - p.zeroPoint(0));
         int at = g.nodes().indexOf(v.producer()) + 1;
         return g.insertNode(at, Ops.CLIP, g.uniqueNodeName(v.name() + "_saturate"), List.of(v),
-                Attrs.of("min", (double) (float) lo, "max", (double) (float) hi), List.of(g.uniqueValueName(v.name() + "_saturated"))).output(0);
+                Attrs.of("min", (double) (float) lo, "max", (double) (float) hi), List.of(g.uniqueValueName(v.name() + SATURATED))).output(0);
     }
 
     private static void removeClip(Graph g, Value c, Value v) {

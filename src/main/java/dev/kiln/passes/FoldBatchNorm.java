@@ -48,6 +48,14 @@ public final class FoldBatchNorm implements Pass {
                 changed = true;
                 continue;
             }
+            // why: a quantized model that keeps a batch norm between its dequantize and quantize computes it in float
+            // on the dequantized input; as an int8 1x1 conv its bias would round to the input grid's 1/127, a step
+            // that the model's later layers amplify (a lone batch norm's gain is often several output steps per input
+            // step), so it stays the float op the model's authors validated
+            if (cx.quant().get(x) != null && cx.quant().get(bn.output(0)) != null) {
+                cx.skip(bn.name(), why + "; and its input and output are quantized by the model, which computes it in float between them");
+                continue;
+            }
             // why: a conv needs at least one spatial axis
             if (x.shape().rank() < 3) {
                 cx.skip(bn.name(), why + "; and a lone batch norm on rank " + x.shape().rank() + " stays (a 1x1 conv needs a spatial axis)");

@@ -37,6 +37,12 @@ public final class FuseDepthwisePointwise implements Pass {
                 cx.skip(dw.name(), "depthwise output has " + mid.uses().size() + " uses" + (g.outputs().contains(mid) ? " and is a graph output" : ""));
                 continue;
             }
+            // why: a quantized model rounds and saturates the intermediate on its own grid; the fused kernel would skip
+            // both, and the int8 lowering splits the pair again anyway
+            if (cx.quant().get(mid) != null) {
+                cx.skip(dw.name(), "its output " + mid.name() + " is quantized (the model rounds it to int8 before the 1x1 conv)");
+                continue;
+            }
             Node pw = mid.uses().get(0).user();
             String why = notPointwise(pw, mid);
             if (why != null) {

@@ -29,7 +29,10 @@ public final class LowerToInt8 implements Pass {
             cx.skip("graph", "no quantization parameters were measured or imported");
             return changed;
         }
-        Int8Lowering.Result r = Int8Lowering.lower(g, ann, cx::report);
+        // why: compact multipliers save flash on small MCUs but move results near a rounding boundary (faithful Q31 by default)
+        boolean compact = cx.options().compactMultipliers != null ? cx.options().compactMultipliers
+                : cx.target() != null && cx.target().compactMultipliers();
+        Int8Lowering.Result r = Int8Lowering.lower(g, ann, cx::report, compact);
         cx.report(r.lowered() + " nodes lowered to int8, " + r.leftFloat() + " left float");
         return changed || r.lowered() > 0;
     }

@@ -15,4 +15,9 @@ public final class PassOptions {
      * {@code LowerToInt8}; null (the default) leaves a float model float.
      */
     public dev.kiln.quant.Calibration int8;
+    /**
+     * Per-channel requantization multipliers in the compact 11-bit form (16 bits of flash per channel) rather than
+     * Q31 ({@code --multipliers compact|q31}); null (the default) takes the target's {@code int8.multipliers}.
+     */
+    public Boolean compactMultipliers;
 }

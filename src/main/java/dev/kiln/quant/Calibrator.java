@@ -240,7 +240,8 @@ public final class Calibrator {
 
     /**
      * Reads calibration data for graph {@code g}: a {@code .npy} file whose first axis counts samples (each slice
-     * reshaped to the single input's shape), or a folder of {@code .npy}/{@code .pb} files (one sample each, for a
+     * reshaped to the single input's shape; one sample of the input's own shape is one sample), a single {@code .pb}
+     * tensor (one sample), or a folder of {@code .npy}/{@code .pb} files (one sample each, for a
      * single-input model) or of {@code test_data_set_*} folders ({@code input_<i>.pb} per input).
      */
     public static List<Map<String, NdArray>> load(Path data, Graph g) {
@@ -270,13 +271,17 @@ public final class Calibrator {
                     r.add(Map.of(in.name(), fit(a, in, p.toString())));
                 }
             }
+        } else if (data.getFileName().toString().endsWith(".pb")) {
+            // why: one recorded input (an input_0.pb) is one sample, as in a folder
+            Value in = single(g, data);
+            r.add(Map.of(in.name(), fit(TensorProtos.readPb(data, limit), in, data.toString())));
         } else {
             Value in = single(g, data);
             NdArray a = Npy.read(data, limit);
             for (NdArray s : samples(a, in, data.toString())) r.add(Map.of(in.name(), s));
         }
         if (r.isEmpty()) throw new KilnException(Code.USAGE, Location.file(data.toString()), "no calibration samples found in " + data)
-                .withHint("give a .npy file whose first axis counts samples, or a folder of .npy/.pb inputs");
+                .withHint("give a .npy file whose first axis counts samples, a single .npy or .pb sample, or a folder of .npy/.pb inputs");
         return r;
     }
 

@@ -33,12 +33,17 @@ public final class Int8Context {
     private final QuantAnnotations ann;
     private final Map<Value, Value> int8Of = new IdentityHashMap<>();
     private final Set<Node> created;
+    private final boolean compactMultipliers;
 
-    Int8Context(Graph g, QuantAnnotations ann, Set<Node> created) {
+    Int8Context(Graph g, QuantAnnotations ann, Set<Node> created, boolean compactMultipliers) {
         this.g = g;
         this.ann = ann;
         this.created = created;
+        this.compactMultipliers = compactMultipliers;
     }
+
+    /** The attributes of an int8 product (qconv, qmatmul) with the compilation's multiplier form: {@code a} plus compact_multipliers when asked for. */
+    public Attrs productAttrs(Attrs a) { return compactMultipliers ? a.with(dev.kiln.ops.QuantAttrs.COMPACT_MULTIPLIERS, 1L) : a; }
 
     public Graph graph() { return g; }
 

@@ -106,9 +106,12 @@ public final class Int8Lowering {
     }
 
     /** Lowers every node it can; see the class comment. */
-    public static Result lower(Graph g, QuantAnnotations ann, Consumer<String> report) {
+    public static Result lower(Graph g, QuantAnnotations ann, Consumer<String> report) { return lower(g, ann, report, false); }
+
+    /** Lowers every node it can, products with compact (11-bit) multipliers when {@code compactMultipliers}. */
+    public static Result lower(Graph g, QuantAnnotations ann, Consumer<String> report, boolean compactMultipliers) {
         Set<Node> created = Collections.newSetFromMap(new IdentityHashMap<>());
-        Int8Context lx = new Int8Context(g, ann, created);
+        Int8Context lx = new Int8Context(g, ann, created, compactMultipliers);
         g.sortTopologically();
         // graph inputs become int8; readers see a dequantized twin until they are lowered
         for (Value x : new ArrayList<>(g.inputs())) {

@@ -75,7 +75,7 @@ public final class Int8Lowerings {
         for (String k : WINDOW) if (n.attrs().has(k)) a = a.with(k, n.attrs().get(k));
         List<Value> ins = new ArrayList<>(List.of(x8, lx.constant(n.name() + "_w8", qw.data(), qw.params())));
         if (bias != null) ins.add(lx.constant(n.name() + "_b32", bias, null));
-        return lx.add(Ops.QCONV, n.name(), ins, Int8Context.outAttrs(a, qo, range)).output(0);
+        return lx.add(Ops.QCONV, n.name(), ins, lx.productAttrs(Int8Context.outAttrs(a, qo, range))).output(0);
     }
 
     /**
@@ -136,7 +136,7 @@ public final class Int8Lowerings {
             throw new Refused("its int32 accumulator could overflow in the worst case");
         List<Value> ins = new ArrayList<>(List.of(x8, lx.constant(n.name() + "_w8", qw.data(), qw.params())));
         if (bias != null) ins.add(lx.constant(n.name() + "_b32", bias, null));
-        return lx.add(Ops.QMATMUL, n.name(), ins, Int8Context.outAttrs(Attrs.EMPTY, qo, range)).output(0);
+        return lx.add(Ops.QMATMUL, n.name(), ins, lx.productAttrs(Int8Context.outAttrs(Attrs.EMPTY, qo, range))).output(0);
     }
 
     /** add(a, b) -> qadd(a8, b8); a constant operand is quantized per tensor over its own range. */

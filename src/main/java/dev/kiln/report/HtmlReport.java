@@ -76,6 +76,14 @@ public final class HtmlReport {
      * level) are shown in the header; {@code ref} (may be null) gives the int8 error section.
      */
     public static String render(GeneratedCode code, ModelStats st, String model, String settings, FloatReference ref) {
+        return render(code, st, model, settings, ref, null);
+    }
+
+    /**
+     * The report with node {@code marked} (may be null) highlighted: the first layer out of tolerance that
+     * {@code kiln check --per-layer} named; a note at the top links to its row in the layers table.
+     */
+    public static String render(GeneratedCode code, ModelStats st, String model, String settings, FloatReference ref, String marked) {
         Graph g = code.graph();
         MemoryPlan plan = code.plan();
         Int8Errors errs = ref != null && isInt8(g) ? Int8Errors.compare(ref.graph(), g, ref.inputs(), ref.source()) : null;
@@ -83,6 +91,9 @@ public final class HtmlReport {
         h.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").text("kiln inspect: " + code.name())
                 .raw("</title>\n<style>\n").raw(CSS).raw("</style>\n</head>\n<body>\n");
         header(h, code, st, model, settings, errs != null);
+        if (marked != null)
+            h.raw("<p class=\"mark\">").text("check --per-layer: the first layer out of tolerance is ").raw("<a href=\"#marked\">").text(marked)
+                    .raw("</a></p>\n");
         h.raw("<section id=\"graph\">\n<h2>Graph <span class=\"note\">").text(g.nodes().size() + " nodes after optimization, "
                 + "left to right in data-flow order; hover a node for its name and attributes")
                 .raw("</span></h2>\n");
@@ -97,7 +108,7 @@ public final class HtmlReport {
         h.raw("</div>\n</section>\n");
         memory(h, plan);
         if (errs != null) int8(h, g, errs);
-        table(h, g, st, errs);
+        table(h, g, st, errs, marked);
         h.raw("<footer>").text("kiln " + dev.kiln.Kiln.version()).raw(" &middot; kiln inspect --html</footer>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -189,7 +200,7 @@ public final class HtmlReport {
         h.raw("</section>\n");
     }
 
-    private static void table(Html h, Graph g, ModelStats st, Int8Errors e) {
+    private static void table(Html h, Graph g, ModelStats st, Int8Errors e, String marked) {
         boolean err = e != null && e.failure == null;
         h.raw("<section id=\"layers\">\n<h2>Layers</h2>\n<table>\n<thead><tr><th>#</th><th>op</th><th>name</th><th>output</th>"
                 + "<th class=\"n\">MACs</th><th class=\"n\">params</th><th>storage</th><th class=\"n\">offset</th><th class=\"n\">bytes</th>");
@@ -198,7 +209,7 @@ public final class HtmlReport {
         for (ModelStats.Layer l : st.layers) {
             Node n = g.nodes().get(l.index());
             OpKind k = OpKind.of(n.op());
-            h.raw("<tr><td class=\"n\">").text(Integer.toString(l.index())).raw("</td><td><i class=\"sw\"")
+            h.raw(n.name().equals(marked) ? "<tr id=\"marked\" class=\"marked\"><td class=\"n\">" : "<tr><td class=\"n\">").text(Integer.toString(l.index())).raw("</td><td><i class=\"sw\"")
                     .attr("style", "background:" + k.fill + ";border-color:" + k.stroke).raw("></i>").text(Fusion.title(n));
             String m = Fusion.members(n);
             if (!m.isEmpty()) h.raw("<div class=\"members\">").text(m).raw("</div>");
@@ -221,6 +232,8 @@ public final class HtmlReport {
     private static final String CSS = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;padding:18px 24px;color:#1d2330;background:#f6f7f9}
             header h1{margin:0;font-size:26px}
+            p.mark{background:#fde2e1;border:1px solid #d9534f;padding:6px 10px;border-radius:4px}
+            tr.marked td{background:#fde2e1;font-weight:600}
             header h1 .for{font-weight:400;color:#667}
             .sub{margin:2px 0 10px;color:#556;font-size:13px}
             .cards{display:flex;flex-wrap:wrap;gap:10px}

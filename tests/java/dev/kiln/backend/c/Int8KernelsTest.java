@@ -64,8 +64,9 @@ class Int8KernelsTest {
     }
 
     /**
-     * Per-channel requantization is stored in 16 bits per channel when the shifts span at most 31 (else int32 and
-     * shift tables), and qsoftmax declares no table: the weights_bytes accounting follows.
+     * Per-channel requantization with compact multipliers is stored in 16 bits per channel when the shifts span at
+     * most 31 (else int32 and shift tables), Q31 multipliers (the default) in int32 and shift tables, and qsoftmax
+     * declares no table: the weights_bytes accounting follows.
      */
     @Test
     void perChannelMultipliersArePackedAndSoftmaxHasNoTable() {
@@ -83,6 +84,8 @@ class Int8KernelsTest {
         String sm = softmax.files().get("t.c");
         assertTrue(sm.contains("kiln_exp2_neg_q16(") && !sm.contains("[256]"), "the exp is computed, not looked up");
         assertEquals(0, softmax.tableBytes());
+        GeneratedCode q31 = generate(find(all, "conv_group_dil"), "cortex-m0plus");
+        assertTrue(q31.files().get("t.c").contains("static const int32_t rq_m[6]"), "Q31 multipliers keep the wide tables");
     }
 
     private static Checker.Job find(List<Checker.Job> jobs, String name) {
@@ -119,9 +122,9 @@ class Int8KernelsTest {
         r.setSeed(61L);
         List<Checker.Job> jobs = new ArrayList<>();
         QuantParams qx = QuantParams.perTensor(0.05f, -3), qy = QuantParams.perTensor(0.2f, 5);
-        // padded strided conv, per-channel weights, bias, relu as a clamp from the zero point
+        // padded strided conv, per-channel weights with compact multipliers (packed), bias, relu as a clamp from the zero point
         jobs.add(conv("conv_pad_stride", qx, 1, 3, 9, 8, 6, 3, 3, 1, Attrs.of("strides", new long[] {2, 1}, "pads", new long[] {1, 1, 1, 2},
-                "out_scale", 0.2, "out_zero_point", 5L, "act_min", 5L, "act_max", 127L), true, false));
+                "out_scale", 0.2, "out_zero_point", 5L, "act_min", 5L, "act_max", 127L, "compact_multipliers", 1L), true, false));
         // grouped, dilated, asymmetric pads (taps per channel not a multiple of four)
         jobs.add(conv("conv_group_dil", qx, 1, 4, 7, 7, 6, 3, 3, 2, Attrs.of("group", 2L, "dilations", new long[] {2, 1},
                 "pads", new long[] {0, 2, 1, 0}, "out_scale", 0.1, "out_zero_point", -7L), true, false));
@@ -216,7 +219,7 @@ class Int8KernelsTest {
         Value w = g.addConstant("w", ints(DType.I8, -127, 127, scales.length, 2, 3, 3));
         w.setType(w.type().withQuant(new QuantParams(scales, new long[scales.length], 0)));
         g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, w), Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.7,
-                "out_zero_point", 3L)).output(0));
+                "out_zero_point", 3L, "compact_multipliers", 1L)).output(0));
         return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, 1, 2, 5, 5)));
     }
 

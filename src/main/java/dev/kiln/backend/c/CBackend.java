@@ -219,8 +219,21 @@ public final class CBackend implements Backend {
         for (int k = 2; !used.add(name); k++) name = base + "_" + k;
         List<Integer> dims = new ArrayList<>();
         for (int d : v.shape().dims()) dims.add(d);
-        return new CProgram.Io(i, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(),
+        CProgram.Io io = new CProgram.Io(i, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(),
                 v.shape().numel(), v.type().byteSize(), dims);
+        // why: the caller quantizes inputs and dequantizes outputs of an int8 model; the header gives it the numbers
+        if (dev.kiln.quant.Int8Io.quantized(v.type())) {
+            io.quantized = true;
+            io.scale = floatLiteral(v.type().quant().scale(0));
+            io.zeroPoint = v.type().quant().zeroPoint(0);
+        }
+        return io;
+    }
+
+    /** A C float literal that reads back as exactly {@code f} (Java's shortest round-trip digits). */
+    private static String floatLiteral(float f) {
+        String s = Float.toString(f);
+        return (s.contains(".") || s.contains("E") ? s : s + ".0") + "f";
     }
 
     /**

@@ -52,6 +52,10 @@ public final class CProgram {
         public final long numel, bytes;
         public final int rank;
         public final List<Integer> dims;
+        /** Whether the tensor is quantized per tensor (int8 or uint8 with a scale): then {@code scale} (a C float literal) and {@code zeroPoint}. */
+        public boolean quantized;
+        public String scale;
+        public long zeroPoint;
 
         Io(int index, String param, String ctype, String name, String type, long numel, long bytes, List<Integer> dims) {
             this.index = index;

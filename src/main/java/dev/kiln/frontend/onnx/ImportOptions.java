@@ -22,6 +22,21 @@ public final class ImportOptions {
     private long maxTensorBytes = DEFAULT_MAX_TENSOR_BYTES;
     private long maxConstantBytes = DEFAULT_MAX_CONSTANT_BYTES;
     private int maxNodes = DEFAULT_MAX_NODES;
+    private java.util.function.Consumer<String> notes;
+
+    /**
+     * Sends the importer's notes (what it accepted leniently and how it read it, e.g. a {@code [1]} scale beside a
+     * scalar zero point) to {@code log}; {@code -v} prints them. Null: no notes.
+     */
+    public ImportOptions notes(java.util.function.Consumer<String> log) {
+        this.notes = log;
+        return this;
+    }
+
+    /** Records one importer note (dropped when nobody listens). */
+    public void note(String line) {
+        if (notes != null) notes.accept(line);
+    }
 
     /** Binds the shape of input {@code name} (overrides symbolic and unknown dimensions). */
     public ImportOptions inputShape(String name, long... dims) {

@@ -113,6 +113,9 @@ public final class OnnxImporter {
         return r;
     }
 
+    /** The options of this import. */
+    ImportOptions options() { return options; }
+
     /** Reads and imports an ONNX file. */
     public static Graph importFile(Path file, ImportOptions options) {
         ModelProto m = parse(file, options.maxNodes());

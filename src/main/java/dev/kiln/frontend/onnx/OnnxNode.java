@@ -50,6 +50,11 @@ public final class OnnxNode {
     /** The ONNX op type, e.g. {@code Conv}. */
     public String opType() { return proto.getOpType(); }
 
+    /** Records a note about this node for {@code -v} (what the importer accepted leniently and how it read it). */
+    public void note(String fmt, Object... args) {
+        importer.options().note("import: node '" + name + "' (" + opType() + "): " + String.format(java.util.Locale.ROOT, fmt, args));
+    }
+
     /** The node's name (made up from op type and position when the model gives none). */
     public String name() { return name; }
 

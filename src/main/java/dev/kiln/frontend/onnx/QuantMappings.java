@@ -154,7 +154,7 @@ public final class QuantMappings {
             if (p == null || !p.isFloat()) throw n.error("precision %s is not a float type Kiln supports", TensorProtos.onnxTypeName((int) precision));
             a = a.with("precision", p.shortName());
         }
-        n.emit(Ops.QUANTIZE_LINEAR, n.inputs(), a);
+        n.emit(Ops.QUANTIZE_LINEAR, lenientParams(n, "y_scale", "y_zero_point"), a);
     }
 
     /** DequantizeLinear (opsets 10, 13, 19, 21, 23, 25): axis, block_size and output_dtype (as a Kiln type name). */
@@ -166,7 +166,56 @@ public final class QuantMappings {
             if (t == null || !t.isFloat()) throw n.error("output_dtype %s is not a float type Kiln supports", TensorProtos.onnxTypeName((int) code));
             a = a.with("output_dtype", t.shortName());
         }
-        n.emit(Ops.DEQUANTIZE_LINEAR, n.inputs(), a);
+        n.emit(Ops.DEQUANTIZE_LINEAR, lenientParams(n, "x_scale", "x_zero_point"), a);
+    }
+
+    /**
+     * The inputs of a QuantizeLinear or DequantizeLinear with its constant scale and zero point in the one form Kiln's
+     * ops take, accepting what ONNX Runtime accepts where the meaning is unambiguous, each with a {@code -v} note: a
+     * one-element scale or zero point of any rank ({@code [1]}, {@code [1, 1]}) is per tensor and becomes a scalar;
+     * a one-element zero point beside a per-axis scale (or a one-element scale beside a per-axis zero point) is
+     * repeated along the axis; an {@code axis} on a per-tensor scale is ignored. An absent zero point means 0 and
+     * needs no change. Anything else that disagrees (two per-axis vectors of different lengths) is left to the op,
+     * which refuses it naming the node.
+     */
+    private static List<Value> lenientParams(OnnxNode n, String scaleName, String zpName) {
+        List<Value> ins = new java.util.ArrayList<>(n.inputs());
+        if (ins.size() < 2 || ins.get(1) == null) return ins;
+        Value sv = ins.get(1), zv = ins.size() > 2 ? ins.get(2) : null;
+        Shape ss = sv.type().shape();
+        if (ss.numel() == 1 && ss.rank() > 0 && sv.isConstant()) {
+            n.note("%s has shape %s: one value, read as a per-tensor scalar", scaleName, ss);
+            sv = n.constant(scaleName, sv.constant().reshape(Shape.scalar()));
+            ins.set(1, sv);
+            if (n.hasAttr("axis")) n.note("axis %d ignored: %s is per tensor", n.attrInt("axis", 1), scaleName);
+        } else if (ss.numel() == 1 && n.hasAttr("axis")) {
+            n.note("axis %d ignored: %s is a scalar (per tensor)", n.attrInt("axis", 1), scaleName);
+        }
+        if (zv == null) return ins;
+        Shape zs = zv.type().shape();
+        if (zs.numel() == 1 && zs.rank() > 0 && zv.isConstant()) {
+            n.note("%s has shape %s: one value, read as a per-tensor scalar", zpName, zs);
+            zv = n.constant(zpName, zv.constant().reshape(Shape.scalar()));
+            ins.set(2, zv);
+            zs = Shape.scalar();
+        }
+        ss = sv.type().shape();
+        // why: one zero point for every channel of a per-axis scale means the same as that zero point repeated
+        if (zs.numel() == 1 && ss.rank() == 1 && ss.numel() > 1 && zv.isConstant()) {
+            n.note("%s holds one value for the %d channels of %s: repeated along the axis", zpName, ss.numel(), scaleName);
+            ins.set(2, n.constant(zpName, repeated(zv.constant(), ss)));
+        } else if (ss.numel() == 1 && zs.rank() == 1 && zs.numel() > 1 && sv.isConstant()) {
+            n.note("%s holds one value for the %d channels of %s: repeated along the axis", scaleName, zs.numel(), zpName);
+            ins.set(1, n.constant(scaleName, repeated(sv.constant(), zs)));
+        }
+        return ins;
+    }
+
+    /** The one value of {@code a} repeated into shape {@code s}, in {@code a}'s type. */
+    private static NdArray repeated(NdArray a, Shape s) {
+        NdArray r = NdArray.zeros(a.dtype(), s);
+        for (int i = 0; i < r.size(); i++) r.setDouble(i, a.getDouble(0));
+        return r;
     }
 
     /** QLinearMatMul (opsets 10, 21). */

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Makes Kiln's int8 QDQ fixtures with ONNX Runtime (run by hand; tests never run Python).
+
+  qdq_fixtures.py ort SRC_MODELS OUT      ORT quantize_static (QDQ, int8, per tensor and per channel) of the float
+                                          models in SRC_MODELS (ONNX test folders), calibrated on 4 inputs
+  qdq_fixtures.py ort-folded SRC OUT     the same after ONNX Runtime's basic graph optimizations (batch norms folded
+                                          into the convolutions, shape arithmetic folded), as most authors quantize
+  qdq_fixtures.py random OUT [N] [SEED]   N random QDQ nets (conv, depthwise, gemm, add, concat, pools; per
+                                          channel and per tensor; one-channel layers; scalar, [1] and absent zero
+                                          points; axis on per-tensor scales)
+
+Every case folder gets model.onnx, test_data_set_0/input_0.pb and output_0.pb: the exact QDQ meaning, ONNX Runtime
+with graph optimizations off (its reference kernels). ORT's optimised int8 kernels' output (all optimizations)
+goes to ort_optimized/output_0.pb, beside the case, so a comparison can put them next to each other.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+ort.set_default_logger_severity(3)
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_static)
+
+
+def run(model_path, feeds, optimized):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    s = ort.InferenceSession(model_path, so, providers=["CPUExecutionProvider"])
+    return s.run(None, feeds)
+
+
+def save_case(case, model, feeds, names):
+    os.makedirs(os.path.join(case, "test_data_set_0"), exist_ok=True)
+    os.makedirs(os.path.join(case, "ort_optimized"), exist_ok=True)
+    mp = os.path.join(case, "model.onnx")
+    onnx.save(model, mp)
+    for i, n in enumerate(names):
+        t = numpy_helper.from_array(feeds[n], n)
+        open(os.path.join(case, "test_data_set_0", "input_%d.pb" % i), "wb").write(t.SerializeToString())
+    outs_exact = run(mp, feeds, False)
+    outs_opt = run(mp, feeds, True)
+    onames = [o.name for o in model.graph.output]
+    for i, (a, b) in enumerate(zip(outs_exact, outs_opt)):
+        open(os.path.join(case, "test_data_set_0", "output_%d.pb" % i), "wb").write(numpy_helper.from_array(a, onames[i]).SerializeToString())
+        open(os.path.join(case, "ort_optimized", "output_%d.pb" % i), "wb").write(numpy_helper.from_array(b, onames[i]).SerializeToString())
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, samples):
+        self.samples = list(samples)
+
+    def get_next(self):
+        return self.samples.pop(0) if self.samples else None
+
+
+def ort_models(src, out, folded=False):
+    models = ["mobilenet_v2_op13", "mobilenet_v3_small_op17", "shufflenet_v2_x0_5_op13", "squeezenet1_1_op13",
+              "resnet8_cifar10_op13", "mobilenet_v1_025_vww_op13"]
+    for m in models:
+        d = os.path.join(src, m)
+        model = onnx.load(os.path.join(d, "model.onnx"))
+        inits = {i.name for i in model.graph.initializer}
+        ins = [i for i in model.graph.input if i.name not in inits]
+        assert len(ins) == 1, m
+        name = ins[0].name
+        t = onnx.TensorProto()
+        t.ParseFromString(open(os.path.join(d, "test_data_set_0", "input_0.pb"), "rb").read())
+        x = numpy_helper.to_array(t).astype(np.float32)
+        rng = np.random.default_rng(7)
+        calib = [{name: x}] + [{name: rng.standard_normal(x.shape).astype(np.float32) * float(x.std()) + float(x.mean())} for _ in range(3)]
+        # the test input is another sample of the same kind (not one of the calibration set)
+        test = {name: rng.standard_normal(x.shape).astype(np.float32) * float(x.std()) + float(x.mean())}
+        pre = os.path.join(out, m + "_pre.onnx")
+        if folded:
+            so = ort.SessionOptions()
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            so.optimized_model_filepath = pre
+            ort.InferenceSession(os.path.join(d, "model.onnx"), so, providers=["CPUExecutionProvider"])
+        try:
+            from onnxruntime.quantization.shape_inference import quant_pre_process
+            quant_pre_process(pre if folded else os.path.join(d, "model.onnx"), pre, skip_symbolic_shape=True)
+        except Exception as e:  # noqa: BLE001
+            print("pre-process failed for", m, e)
+            onnx.save(model, pre)
+        for pc in (False, True):
+            case = os.path.join(out, m.rsplit("_op", 1)[0] + ("_bnfold" if folded else "") + ("_int8_ortq_pc" if pc else "_int8_ortq_pt"))
+            qp = os.path.join(out, "tmp.onnx")
+            quantize_static(pre, qp, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=pc,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+            save_case(case, onnx.load(qp), test, [name])
+            os.remove(qp)
+            print("made", case, flush=True)
+        os.remove(pre)
+
+
+# ------------------------------------------------------------------ random QDQ nets
+
+class Net:
+    """A random float net in NCHW, built node by node; quantized afterwards with ORT's quantize_static."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.nodes, self.inits = [], []
+        self.k = 0
+
+    def name(self, p):
+        self.k += 1
+        return "%s%d" % (p, self.k)
+
+    def const(self, a):
+        n = self.name("c")
+        self.inits.append(numpy_helper.from_array(a.astype(np.float32), n))
+        return n
+
+    def node(self, op, ins, **attrs):
+        out = self.name(op.lower())
+        self.nodes.append(helper.make_node(op, ins, [out], name=out, **attrs))
+        return out
+
+    def conv(self, x, cin, cout, k, stride, group, relu):
+        w = self.rng.standard_normal((cout, cin // group, k, k)) * (1.5 / np.sqrt(cin // group * k * k))
+        b = self.rng.standard_normal(cout) * 0.3
+        y = self.node("Conv", [x, self.const(w), self.const(b)], kernel_shape=[k, k], strides=[stride, stride],
+                      pads=[k // 2] * 4, group=group)
+        return self.node("Relu", [y]) if relu else y
+
+
+def random_net(rng, idx):
+    net = Net(rng)
+    c = int(rng.choice([1, 3, 4]))
+    h = int(rng.choice([8, 10, 12]))
+    x = "input"
+    cur, ch, hw = x, c, h
+    for layer in range(int(rng.integers(3, 7))):
+        kind = rng.choice(["conv", "dw", "add", "concat", "maxpool", "avgpool"])
+        if kind == "conv":
+            cout = int(rng.choice([1, 2, 4, 8, 16]))
+            k = int(rng.choice([1, 3]))
+            stride = int(rng.choice([1, 1, 2])) if hw > 4 else 1
+            cur = net.conv(cur, ch, cout, k, stride, 1, bool(rng.random() < 0.6))
+            hw = (hw + 2 * (k // 2) - k) // stride + 1
+            ch = cout
+        elif kind == "dw":
+            cur = net.conv(cur, ch, ch, 3, 1, ch, bool(rng.random() < 0.5))
+        elif kind == "add":
+            other = net.conv(cur, ch, ch, 1, 1, 1, False)
+            cur = net.node("Add", [cur, other])
+        elif kind == "concat":
+            cout = int(rng.choice([1, 2, 4]))
+            other = net.conv(cur, ch, cout, 3, 1, 1, bool(rng.random() < 0.5))
+            cur = net.node("Concat", [cur, other], axis=1)
+            ch += cout
+        elif kind == "maxpool" and hw >= 4:
+            cur = net.node("MaxPool", [cur], kernel_shape=[2, 2], strides=[2, 2])
+            hw //= 2
+        elif kind == "avgpool" and hw >= 4:
+            cur = net.node("AveragePool", [cur], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], count_include_pad=0)
+    if rng.random() < 0.5:
+        cur = net.node("GlobalAveragePool", [cur])
+        cur = net.node("Flatten", [cur])
+        feat = ch
+    else:
+        cur = net.node("Flatten", [cur])
+        feat = ch * hw * hw
+    nout = int(rng.choice([1, 5, 10]))
+    w = rng.standard_normal((nout, feat)) * (1.0 / np.sqrt(feat))
+    b = rng.standard_normal(nout) * 0.2
+    out = net.node("Gemm", [cur, net.const(w), net.const(b)], transB=1)
+    g = helper.make_graph(net.nodes, "qdq_random_%02d" % idx,
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, c, h, h])],
+                          [helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, nout])], net.inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m, (1, c, h, h)
+
+
+def vary_params(model, rng):
+    """Rewrites scale/zero-point initializers into the other forms ORT accepts: [1] vs scalar, absent zero point."""
+    inits = {i.name: i for i in model.graph.initializer}
+    users = {}
+    for n in model.graph.node:
+        for i in n.input:
+            users.setdefault(i, []).append(n)
+    done = set()
+    for n in model.graph.node:
+        if n.op_type not in ("QuantizeLinear", "DequantizeLinear") or len(n.input) < 2:
+            continue
+        s = inits.get(n.input[1])
+        z = inits.get(n.input[2]) if len(n.input) > 2 else None
+        if s is None or s.name in done:
+            continue
+        sv = numpy_helper.to_array(s)
+        if sv.size != 1:
+            continue
+        r = rng.random()
+        if r < 0.3:
+            # scale [1], zero point scalar (the form the issue's K0201 refused)
+            s.CopyFrom(numpy_helper.from_array(sv.reshape([1]), s.name))
+        elif r < 0.5 and z is not None:
+            # zero point [1], scale scalar
+            if all(u.input[2] == z.name for u in users.get(z.name, []) if len(u.input) > 2):
+                z.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(z).reshape([1]), z.name))
+        elif r < 0.65:
+            # axis given on a per-tensor scale (ignored by ONNX)
+            n.attribute.append(helper.make_attribute("axis", 1))
+        done.add(s.name)
+    # an absent zero point where it is 0 on a weight's DequantizeLinear
+    for n in model.graph.node:
+        if n.op_type == "DequantizeLinear" and len(n.input) == 3 and n.input[2] in inits and n.input[0] in inits:
+            if not numpy_helper.to_array(inits[n.input[2]]).any() and rng.random() < 0.5:
+                del n.input[2]
+    return model
+
+
+def random_nets(out, count, seed):
+    rng = np.random.default_rng(seed)
+    made = 0
+    while made < count:
+        m, shape = random_net(rng, made)
+        fp = os.path.join(out, "float_tmp.onnx")
+        onnx.save(m, fp)
+        calib = [{"input": rng.standard_normal(shape).astype(np.float32)} for _ in range(4)]
+        test = {"input": rng.standard_normal(shape).astype(np.float32)}
+        qp = os.path.join(out, "q_tmp.onnx")
+        pc = bool(made % 2)
+        quantize_static(fp, qp, Reader(calib), quant_format=QuantFormat.QDQ, per_channel=pc,
+                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        case = os.path.join(out, "qdq_random_%02d" % made)
+        for attempt in range(8):
+            # why: ORT's optimised fusions refuse some forms its reference kernels accept (QLinearAveragePool wants
+            # scalars); keep only variations that both run
+            q = vary_params(onnx.load(qp), rng) if attempt < 7 else onnx.load(qp)
+            try:
+                save_case(case, q, test, ["input"])
+                break
+            except Exception as e:  # noqa: BLE001
+                print("variation refused by ORT, retrying:", str(e)[:120])
+        os.remove(fp)
+        os.remove(qp)
+        made += 1
+        print("made", case, flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] in ("ort", "ort-folded"):
+        os.makedirs(sys.argv[3], exist_ok=True)
+        ort_models(sys.argv[2], sys.argv[3], sys.argv[1] == "ort-folded")
+    else:
+        os.makedirs(sys.argv[2], exist_ok=True)
+        random_nets(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20, int(sys.argv[4]) if len(sys.argv) > 4 else 20)
