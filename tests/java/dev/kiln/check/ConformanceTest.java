@@ -37,6 +37,18 @@ class ConformanceTest {
         }));
     }
 
+    /** A model with sequence or optional inputs fails on the model's declaration, not on its .pb data (which reads as nonsense tensors). */
+    @org.junit.jupiter.api.Test
+    void nonTensorGraphInputsAreNamedAsSuch() {
+        Checker checker = interpChecker(1e-3, 1e-7);
+        for (String name : java.util.List.of("test_identity_sequence", "test_optional_get_element_optional_tensor")) {
+            Checker.Result r = checker.check(TestCase.find(java.util.List.of(TestFiles.onnxNode().resolve(name))).get(0));
+            assertFalse(r.passed(), r.line());
+            assertTrue(r.reason().contains("model.onnx") && r.reason().contains("a non-tensor type (sequence, map or optional)"), r.line());
+            assertTrue(r.badInput(), r.line());
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> models() {
         Checker checker = interpChecker(1e-3, 1e-4);

@@ -213,7 +213,7 @@ public final class Checker {
         try {
             Path model = modelOverride != null ? modelOverride : c.model();
             List<String> declared = Kiln.declaredInputs(model);
-            for (TestCase.DataSet ds : c.dataSets(options.get().maxTensorBytes())) {
+            for (TestCase.DataSet ds : dataSets(c, model)) {
                 String why = prepareDataSet(p, model, declared, ds);
                 if (why != null) {
                     p.failed = new Result(c.name(), false, (p.sets.size() > 0 ? ds.name() + ": " : "") + why);
@@ -227,6 +227,24 @@ public final class Checker {
             p.failed = new Result(c.name(), false, "internal error: " + e);
         }
         return p;
+    }
+
+    /**
+     * The case's data sets; when they do not read as tensors, and the model itself declares a type Kiln does not
+     * support (a sequence or optional input or output, say), the model's error, which names the cause.
+     */
+    private List<TestCase.DataSet> dataSets(TestCase c, Path model) {
+        try {
+            return c.dataSets(options.get().maxTensorBytes());
+        } catch (KilnException e) {
+            try {
+                Kiln.load(model, options.get());
+            } catch (KilnException m) {
+                // why: a .pb holding a sequence or optional reads as a nonsense tensor; the model's error says why
+                if (m.code() == dev.kiln.diag.Code.UNKNOWN_DTYPE) throw m;
+            }
+            throw e;
+        }
     }
 
     /**
