@@ -6,7 +6,6 @@ import dev.kiln.TestFiles;
 import dev.kiln.backend.Target;
 import dev.kiln.check.BackendRefusals;
 import dev.kiln.check.Checker;
-import dev.kiln.check.OpRefusals;
 import dev.kiln.check.TestCase;
 import dev.kiln.frontend.onnx.ImportOptions;
 import dev.kiln.toolchain.CProgramRunner;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -34,21 +32,18 @@ class CConformanceTest {
             "fc_autoencoder_ad_op13", "mobilenet_v1_025_vww_op13", "resnet8_cifar10_op13");
 
     private static Stream<DynamicTest> run(List<Path> dirs, String target, boolean sanitize, double atol, String label) {
-        return run(dirs, target, sanitize, atol, label, Map.of());
+        return run(dirs, target, sanitize, atol, label, r -> assertTrue(r.passed(), r.line()));
     }
 
-    /** As above; a case in {@code refused} must fail with the backend's refusal of those ops (BackendRefusals). */
+    /** As above, each result judged by {@code verdict}. */
     private static Stream<DynamicTest> run(List<Path> dirs, String target, boolean sanitize, double atol, String label,
-                                           Map<String, List<String>> refused) {
+                                           java.util.function.Consumer<Checker.Result> verdict) {
         List<TestCase> cases = new ArrayList<>();
         for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
         Checker checker = new Checker(new CProgramRunner(Target.load(target), sanitize, null), 1e-3, atol, ImportOptions::new, null);
         Map<String, Checker.Result> results = new LinkedHashMap<>();
         for (Checker.Result r : checker.checkAll(cases, cases.size(), r -> {})) results.put(r.name(), r);
-        return results.values().stream().map(r -> DynamicTest.dynamicTest(label + " " + r.name(), () -> {
-            if (refused.containsKey(r.name())) BackendRefusals.assertRefused(r, refused.get(r.name()), "C");
-            else assertTrue(r.passed(), r.line());
-        }));
+        return results.values().stream().map(r -> DynamicTest.dynamicTest(label + " " + r.name(), () -> verdict.accept(r)));
     }
 
     /**
@@ -58,22 +53,10 @@ class CConformanceTest {
     @TestFactory
     Stream<DynamicTest> onnxNodeCasesOnHost() {
         Map<String, String> interpFailures = TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt"));
-        Map<String, String> refusals = OpRefusals.list("c");
         List<Path> dirs = TestFiles.caseDirs(TestFiles.onnxNode())
                 .filter(d -> !interpFailures.containsKey(d.getFileName().toString())).toList();
-        List<TestCase> cases = new ArrayList<>();
-        for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
-        Checker checker = new Checker(new CProgramRunner(Target.load("host"), true, null), 1e-3, 1e-5, ImportOptions::new, null);
         Map<String, List<String>> listed = BackendRefusals.expected("C");
-        List<Checker.Result> results = checker.checkAll(cases, cases.size(), r -> {});
-        return results.stream().map(r -> DynamicTest.dynamicTest("c/host --sanitize " + r.name(), () -> {
-            if (listed.containsKey(r.name())) {
-                BackendRefusals.assertRefused(r, listed.get(r.name()), "C");
-                return;
-            }
-            Set<String> refused = OpRefusals.refusedOps(r, "C");
-            if (refused == null || refused.isEmpty() || !refusals.keySet().containsAll(refused)) assertTrue(r.passed(), r.line());
-        }));
+        return run(dirs, "host", true, 1e-5, "c/host --sanitize", r -> BackendRefusals.assertPassedOrRefused(r, listed, "C"));
     }
 
     @TestFactory

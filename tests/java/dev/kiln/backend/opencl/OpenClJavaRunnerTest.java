@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -25,16 +24,10 @@ import org.junit.jupiter.api.TestFactory;
  * minute once pocl has compiled the kernels. Needs an OpenCL runtime (CI installs pocl).
  *
  * <p>A case passes when its outputs match, or when the backend refused it up front (K0403) for ops listed in
- * {@link #REFUSED} only (ops that declare {@code @NoKernel(backend = "opencl")}). A case listed in
+ * ops that declare {@code @NoKernel(backend = "opencl")} only. A case listed in
  * {@code tests/onnx-node/EXPECTED_REFUSALS.txt} must be refused for the reason listed there.
  */
 class OpenClJavaRunnerTest {
-    /** Ops the OpenCL backend declares it has no kernel for, with why. */
-    static final Map<String, String> REFUSED = dev.kiln.check.OpRefusals.list("opencl");
-
-    /** The ops a K0403 refusal names, or null when the result is no such refusal. */
-    static Set<String> refusedOps(Checker.Result r) { return dev.kiln.check.OpRefusals.refusedOps(r, "OpenCL"); }
-
     private static List<Checker.Result> check(List<Path> dirs, String binding, double atol) {
         List<TestCase> cases = new ArrayList<>();
         for (Path d : dirs) cases.addAll(TestCase.find(List.of(d)));
@@ -44,18 +37,8 @@ class OpenClJavaRunnerTest {
 
     private static Stream<DynamicTest> tests(List<Checker.Result> results, String binding) {
         Map<String, List<String>> listed = BackendRefusals.expected("OpenCL");
-        return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(), () -> {
-            if (listed.containsKey(r.name())) {
-                BackendRefusals.assertRefused(r, listed.get(r.name()), "OpenCL");
-                return;
-            }
-            Set<String> refused = refusedOps(r);
-            if (refused != null) {
-                assertTrue(!refused.isEmpty() && REFUSED.keySet().containsAll(refused), r.line());
-            } else {
-                assertTrue(r.passed(), r.line());
-            }
-        }));
+        return results.stream().map(r -> DynamicTest.dynamicTest("opencl/" + binding + " " + r.name(),
+                () -> BackendRefusals.assertPassedOrRefused(r, listed, "OpenCL")));
     }
 
     /** The conformance cases the interpreter passes, every other one on each binding. */
