@@ -51,7 +51,7 @@ public final class Kiln {
     public static dev.kiln.backend.GeneratedCode compile(Path model, ImportOptions options, String backend,
             dev.kiln.backend.Target target, dev.kiln.backend.Backend.Options o, CompileOptions co) {
         dev.kiln.backend.Backend b = dev.kiln.backend.Backend.find(backend);
-        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: c");
+        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: " + String.join(", ", dev.kiln.backend.Backend.kinds()));
         Graph g = load(model, options);
         optimize(g, target, co);
         return b.generate(g, target, o);

@@ -31,9 +31,11 @@ class BackendRunnerTest {
         Backend c = Backend.find("c"), cl = Backend.find("opencl");
         assertTrue(c.runner(new Backend.RunOptions("host", false, null, Map.of(), null)) instanceof dev.kiln.toolchain.CProgramRunner);
         assertEquals("host", c.compileTarget("host"));
+        assertEquals(c.kind(), Backend.compiledDefault().kind(), "C compiles by default (first in service order to declare it)");
+        assertEquals(java.util.List.of("c", "opencl"), Backend.kinds());
         assertEquals("opencl-gpu", cl.compileTarget("host"));
         assertEquals("opencl-cpu", cl.compileTarget("opencl-cpu"));
-        assertTrue(cl.settings().contains("opencl.device"));
+        assertTrue(cl.settings().stream().anyMatch(s -> s.name().equals("opencl.device") && s.option().equals("--opencl-device")));
         KilnException e = assertThrows(KilnException.class,
                 () -> cl.runner(new Backend.RunOptions("host", false, null, Map.of("opencl.binding", "pyopencl"), null)));
         assertTrue(e.getMessage().contains("unknown OpenCL binding 'pyopencl'"), e.getMessage());

@@ -44,6 +44,14 @@ class IntegerSemanticsTest {
                 NdArray.ofLongs(t, Shape.of(b.length), b.clone()))), want);
     }
 
+    private static Case unary(String name, OpDef op, DType t, long[] a, long[] want) {
+        Graph g = new Graph(name);
+        Value x = g.addInput("a", NdArray.zeros(t, Shape.of(a.length)).type());
+        Node n = g.addNode(op, "n", List.of(x), Attrs.EMPTY);
+        g.addOutput(n.output(0));
+        return new Case(new Checker.Job(name, g, List.of(NdArray.ofLongs(t, Shape.of(a.length), a.clone()))), want);
+    }
+
     private static Case cast(DType to, double[] v) {
         long[] want = new long[v.length];
         for (int i = 0; i < v.length; i++) want[i] = wrap(to, (long) v[i]); // Java's cast: toward zero, saturating, NaN 0
@@ -69,6 +77,15 @@ class IntegerSemanticsTest {
             // wrapping add and mul
             cs.add(binary("add_" + t, Ops.ADD, t, new long[] {max, min}, new long[] {1, -1}, new long[] {min, max}));
             cs.add(binary("mul_" + t, Ops.MUL, t, new long[] {max}, new long[] {2}, new long[] {wrap(t, max * 2)}));
+            cs.add(binary("sub_" + t, Ops.SUB, t, new long[] {min, max}, new long[] {1, -1}, new long[] {max, min}));
+            // wrapping reductions: the sum and the product of all elements, wrapped into the type
+            cs.add(unary("reduce_sum_" + t, Ops.REDUCE_SUM, t, new long[] {max, 1, 0}, new long[] {min}));
+            cs.add(unary("reduce_prod_" + t, Ops.REDUCE_PROD, t, new long[] {max, 2, 3}, new long[] {wrap(t, wrap(t, max * 2) * 3)}));
+            if (t.isSigned()) {
+                // -MIN and |MIN| wrap to MIN
+                cs.add(unary("neg_" + t, Ops.NEG, t, new long[] {min, max, -3}, new long[] {min, -max, 3}));
+                cs.add(unary("abs_" + t, Ops.ABS, t, new long[] {min, max, -3}, new long[] {min, max, 3}));
+            }
         }
         // 0 to a negative power is 0; 1 and -1 stay themselves
         cs.add(binary("pow_i32", Ops.POW, DType.I32, new long[] {0, 1, -1, 2}, new long[] {-1, -5, -3, -1}, new long[] {0, 1, -1, 0}));

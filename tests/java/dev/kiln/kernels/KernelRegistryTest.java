@@ -33,25 +33,47 @@ class KernelRegistryTest {
     static final Map<String, String> PER_BACKEND = new TreeMap<>();
 
     static {
-        String nn = "C walks the output with serial loop nests and the cost model's blocked, vectorised or DSP forms "
-                + "(BlockedKernels); OpenCL gives each work item one output or plane, or tiles through local memory "
-                + "(ClNnKernels): different decompositions, not yet one body with strategies";
-        for (String op : List.of("conv", "conv_transpose", "gemm", "matmul", "max_pool", "average_pool", "global_average_pool",
-                "global_max_pool", "batch_norm", "lrn", "separable_conv"))
-            PER_BACKEND.put(op, nn);
-        String int8 = "C's int8 kernels have SMLAD/packed-weight forms and read constant tables as static arrays; the OpenCL "
-                + "ones run per work item over __constant tables (ClInt8Kernels): not yet one body with strategies";
-        for (String op : List.of("qconv", "qmatmul", "qadd", "qaverage_pool", "qlookup", "qsoftmax", "requantize", "quantize_linear",
-                "dequantize_linear", "conv_integer", "matmul_integer", "qlinear_conv", "qlinear_matmul"))
-            PER_BACKEND.put(op, int8);
-        String nest = "the loop nests are the same but OpenCL declares its index tables __constant and C static const, "
-                + "and OpenCL runs the nest in one work item: to be moved to templates/kernels/ with a table qualifier in the dialect";
-        for (String op : List.of("transpose", "slice", "expand", "tile", "pad", "gather", "reduce_sum", "reduce_mean", "reduce_max",
-                "resize"))
-            PER_BACKEND.put(op, nest);
-        String perItem = "C loops over rows serially; OpenCL gives each work item one row or element (concat, split, "
-                + "softmax): the row body could be shared once the dialect opens a parallel loop over rows";
-        for (String op : List.of("concat", "split", "softmax", "log_softmax")) PER_BACKEND.put(op, perItem);
+        String walk = "C walks the output plane by plane with serial loop nests and, by the cost model (Strategy), "
+                + "blocked, vectorised or DSP forms (BlockedKernels); OpenCL computes one output element per work item ";
+        PER_BACKEND.put("conv", walk + "(or tiles a 1x1 conv through local memory, ClNnKernels.conv): the decompositions "
+                + "differ, not yet one body with strategies");
+        PER_BACKEND.put("gemm", walk + "or tiles large products through local memory (ClNnKernels.product)");
+        PER_BACKEND.put("matmul", walk + "or tiles large products through local memory (ClNnKernels.product)");
+        PER_BACKEND.put("conv_transpose", "C scatters each input pixel into the output in one loop nest; OpenCL gives each "
+                + "work item one output plane to scatter into (no write races): different decompositions");
+        PER_BACKEND.put("separable_conv", "C fuses depthwise and pointwise over rows with a blocked fast form; OpenCL "
+                + "stages each pixel's intermediate channels in local memory per work-group (ClNnKernels.separableConv)");
+        PER_BACKEND.put("max_pool", walk + "(C also has a fast interior/edge form)");
+        PER_BACKEND.put("average_pool", "C walks windows plane by plane reusing row sums; OpenCL computes one output "
+                + "element per work item: the body could be shared per element once C's serial form is a strategy");
+        PER_BACKEND.put("global_average_pool", "C sums each plane in one loop; OpenCL gives one work item per plane: "
+                + "the per-plane body could be shared through par_rows once the C text may change");
+        PER_BACKEND.put("global_max_pool", "as global_average_pool: C loops over planes, OpenCL one work item per plane");
+        PER_BACKEND.put("batch_norm", "C hoists each channel's scale and shift out of the plane loop; OpenCL computes one "
+                + "element per work item recomputing them: shareable once C's hoisted form is a strategy");
+        PER_BACKEND.put("lrn", "C slides a running window sum along channels; OpenCL computes one element per work item "
+                + "summing its window: different algorithms for the same value");
+        String tables = "C reads its per-channel multipliers, shifts and zero points from static const arrays (and has "
+                + "SMLAD/packed-weight DSP forms); OpenCL declares them __constant at the kernel's outermost scope "
+                + "(ClInt8Kernels) and computes one output element per work item: ";
+        PER_BACKEND.put("qconv", tables + "the DSP and blocked strategies have no OpenCL twin yet");
+        PER_BACKEND.put("qmatmul", tables + "the DSP strategy has no OpenCL twin yet");
+        PER_BACKEND.put("qaverage_pool", tables + "C walks windows plane by plane, OpenCL one output per work item");
+        PER_BACKEND.put("qsoftmax", "C runs each row's fixed-point exp/sum/divide in one loop; OpenCL one row per work item "
+                + "with its exp table __constant: shareable through par_rows once the tables go through table_q");
+        PER_BACKEND.put("qlookup", "one element per iteration on both, but C declares its 256-entry table static const inside "
+                + "the loop's scope and writes the loop on one line; sharing it changes the generated C (to be done with a "
+                + "byte-identity check)");
+        String linear = "C walks (outer, axis, inner) in three loops hoisting each parameter; OpenCL computes one element "
+                + "per work item (float32 only): ";
+        PER_BACKEND.put("quantize_linear", linear + "sharing it through par_for changes the C loop structure");
+        PER_BACKEND.put("dequantize_linear", linear + "sharing it through par_for changes the C loop structure");
+        String direct = "C walks the output with serial loops and index tables as static const arrays; OpenCL computes one "
+                + "output element per work item with __constant tables (ClInt8Kernels): ";
+        PER_BACKEND.put("conv_integer", direct + "different decompositions");
+        PER_BACKEND.put("qlinear_conv", direct + "different decompositions");
+        PER_BACKEND.put("matmul_integer", direct + "different decompositions");
+        PER_BACKEND.put("qlinear_matmul", direct + "different decompositions (and float32 scales only on OpenCL)");
         PER_BACKEND.put("dropout", "C copies with one memcpy and sets the mask with one memset; an OpenCL kernel cannot "
                 + "open two parallel loops, so its work items copy and set the mask together");
     }

@@ -46,8 +46,10 @@ class CheckMojoTest {
         m.backend = "cuda";
         assertFails(m, "unknown check backend 'cuda'");
         m.backend = "c";
-        m.openclDevice = 0;
-        assertFails(m, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
+        m.settings = java.util.Map.of("opencl.device", "0");
+        assertFails(m, "<opencl.device> needs <backend>opencl</backend>");
+        m.settings = java.util.Map.of("cuda.stream", "0");
+        assertFails(m, "unknown setting <cuda.stream>");
     }
 
     /** Runs {@code m}, which must fail the build with a message containing {@code text}. */
@@ -61,16 +63,16 @@ class CheckMojoTest {
         CheckMojo m = mojo(TestFiles.root().resolve("tests/dsl/tiny_mlp"), TestFiles.root().resolve("tests/models/digits_mlp_op13"));
         m.backend = "opencl";
         m.atol = 1e-5;
-        m.openclDevice = 0; // pocl's CPU device on machines without a GPU, as `clinfo -l` numbers it
+        m.settings = java.util.Map.of("opencl.device", "0"); // pocl's CPU device on machines without a GPU, as `clinfo -l` numbers it
         m.execute();
-        m.openclBinding = "lwjgl";
-        m.openclDevice = null;
+        m.settings = java.util.Map.of("opencl.binding", "lwjgl");
         m.execute();
-        m.openclBinding = "opengl";
+        m.settings = java.util.Map.of("opencl.binding", "opengl");
         assertFails(m, "unknown OpenCL binding 'opengl'");
-        m.openclBinding = "jocl";
-        m.openclDevice = 99;
+        m.settings = java.util.Map.of("opencl.binding", "jocl", "opencl.device", "99");
         assertFails(m, "--opencl-device 99 does not exist");
+        m.settings = java.util.Map.of("opencl.device", "first");
+        assertFails(m, "OpenCL device 'first' is not a device number");
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.Set;
 
 /**
  * A code generator: reads an optimized, shape-complete graph and produces source files. Discovered with
@@ -56,8 +55,54 @@ public interface Backend {
                 .withHint("use another --backend to check or run");
     }
 
-    /** The names of the backend-specific settings {@link #runner} reads ({@code opencl.device}); others are refused. */
-    default Set<String> settings() { return Set.of(); }
+    /**
+     * A backend-specific setting {@link #runner} reads: its name ({@code opencl.device}), a label for its value
+     * and one line of help. The command line offers it as {@link #option()} and the Maven plugin as
+     * {@code <settings><name>value</name></settings>} or {@code -Dkiln.<name>}; nothing outside the backend names it.
+     */
+    record Setting(String name, String label, String help) {
+        /** The command-line option that sets it: {@code --opencl-device} for {@code opencl.device}. */
+        public String option() { return "--" + name.replace('.', '-'); }
+    }
+
+    /** The backend-specific settings {@link #runner} reads; others are refused. */
+    default java.util.List<Setting> settings() { return java.util.List.of(); }
+
+    /** The backend all backends' settings come from, by setting name (null: no backend reads it). */
+    static Backend reading(String setting) {
+        for (Backend b : ServiceLoader.load(Backend.class, Backend.class.getClassLoader()))
+            for (Setting s : b.settings()) if (s.name().equals(setting)) return b;
+        return null;
+    }
+
+    /** The kinds of the registered backends, in service order. */
+    static java.util.List<String> kinds() {
+        java.util.List<String> r = new java.util.ArrayList<>();
+        for (Backend b : ServiceLoader.load(Backend.class, Backend.class.getClassLoader())) r.add(b.kind());
+        return r;
+    }
+
+    /** Every registered backend's settings, in service order. */
+    static java.util.List<Setting> allSettings() {
+        java.util.List<Setting> r = new java.util.ArrayList<>();
+        for (Backend b : ServiceLoader.load(Backend.class, Backend.class.getClassLoader())) r.addAll(b.settings());
+        return r;
+    }
+
+    /**
+     * The backend that compiles when none is named (compile, inspect, bench): the first one in service order
+     * ({@code META-INF/services/dev.kiln.backend.Backend}) that declares itself {@link #compilesByDefault}.
+     */
+    static Backend compiledDefault() {
+        for (Backend b : ServiceLoader.load(Backend.class, Backend.class.getClassLoader())) if (b.compilesByDefault()) return b;
+        throw new IllegalStateException("no registered backend compiles by default (META-INF/services/dev.kiln.backend.Backend)");
+    }
+
+    /** Bytes of machine code of {@code code} for its target (compile's summary), or -1 when not measured. */
+    default long codeBytes(GeneratedCode code) { return -1; }
+
+    /** Whether this backend is the one {@code compile}, {@code inspect} and {@code bench} use when none is named. */
+    default boolean compilesByDefault() { return false; }
 
     /** The target to compile for when {@code requested} was asked (a backend may stand its own for the C default {@code host}). */
     default String compileTarget(String requested) { return requested; }

@@ -112,4 +112,15 @@ public final class GeneratedCode {
 
     /** Names of the generated files. */
     public List<String> fileNames() { return List.copyOf(files.keySet()); }
+
+    /** The output folder's default name for a model file: its base name without extension. */
+    public static String defaultName(Path model) {
+        String n = model.getFileName().toString();
+        if ((n.equals("model.onnx") || n.equals("model.kiln")) && model.toAbsolutePath().getParent() != null)
+            n = model.toAbsolutePath().getParent().getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        if (dot > 0) n = n.substring(0, dot);
+        String id = dev.kiln.kernels.ScalarTypes.identifier(n).toLowerCase(java.util.Locale.ROOT);
+        return id.startsWith("_") ? "model" + id : id;
+    }
 }

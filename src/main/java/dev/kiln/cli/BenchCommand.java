@@ -92,14 +92,14 @@ final class BenchCommand implements Callable<Integer> {
         // why: ONNX Runtime reads ONNX files only
         if (against != null && !model.toString().endsWith(".onnx"))
             throw new KilnException(Code.USAGE, Location.file(model.toString()), "--against " + against + " needs an .onnx model");
-        GeneratedCode code = options.compileC(model, null, t);
+        GeneratedCode code = options.compileDefault(model, null, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = CodeSize.codeBytes(code);
         Numbers n = new Numbers(st, options.int8 || holdsInt8(code.graph()));
         if (t.isCross()) {
             n.instructions = crossBench(code, t).instructions();
         } else if (against == null) {
-            try (HostBench h = HostBench.start(code, new Templates("c", options.templates), HostBench.inputs(code.graph()), warmup)) {
+            try (HostBench h = HostBench.start(code, new Templates(CliOptions.compiledBackend(), options.templates), HostBench.inputs(code.graph()), warmup)) {
                 n.kiln = alternate(h::time)[0];
             }
         } else {
@@ -127,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, NdArray> inputs = HostBench.inputs(code.graph());
         n.ortModel = quantized() ? "quantized model as given" : "float model";
         try (OrtTimer ort = OrtLoader.open(model, inputs, warmup);
-                HostBench h = HostBench.start(code, new Templates("c", options.templates), inputs, warmup)) {
+                HostBench h = HostBench.start(code, new Templates(CliOptions.compiledBackend(), options.templates), inputs, warmup)) {
             n.ortVersion = ort.version();
             Timings[] both = alternate(h::time, ort::time);
             n.kiln = both[0];
@@ -186,7 +186,7 @@ final class BenchCommand implements Callable<Integer> {
      * plugin between two marker functions (toolchain/QemuInstructionCounter).
      */
     CrossResult crossBench(GeneratedCode code, Target t) {
-        return new CrossResult(QemuInstructionCounter.count(code, new Templates("c", options.templates)));
+        return new CrossResult(QemuInstructionCounter.count(code, new Templates(CliOptions.compiledBackend(), options.templates)));
     }
 
     /** Everything bench measured, printable as text or JSON. */

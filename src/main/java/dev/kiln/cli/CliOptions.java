@@ -23,16 +23,40 @@ final class CliOptions {
     @Option(names = "--max-nodes", paramLabel = "N", description = "Most nodes a model may have after inlining and unrolling (default 100000).")
     Integer maxNodes;
 
-    @Option(names = "--backend", defaultValue = "interp", description = "Backend to run on: interp, c or opencl (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "interp", completionCandidates = BackendNames.class,
+            description = "Backend to run on: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--opencl-binding", paramLabel = "NAME", defaultValue = "jocl",
-            description = "Java OpenCL binding of --backend opencl: jocl or lwjgl (default ${DEFAULT-VALUE}).")
-    String openclBinding;
+    /** The names {@code --backend} accepts, for its help line. */
+    static final class BackendNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() { return BACKENDS.iterator(); }
+    }
 
-    @Option(names = "--opencl-device", paramLabel = "N",
-            description = "OpenCL device of --backend opencl, numbered over all platforms as 'clinfo -l' lists them (default: the first GPU, else the first device).")
-    Integer openclDevice;
+    /**
+     * Adds to {@code command}, when it takes these options, one option per setting of every registered backend
+     * ({@code opencl.device} becomes {@code --opencl-device}, see {@link dev.kiln.backend.Backend.Setting}), so the
+     * command line names no backend's settings itself.
+     */
+    static void addBackendSettings(CommandSpec command) {
+        if (command.mixins().values().stream().noneMatch(m -> m.userObject() instanceof CliOptions)) return;
+        for (dev.kiln.backend.Backend.Setting s : dev.kiln.backend.Backend.allSettings()) {
+            if (command.findOption(s.option()) != null) continue;
+            command.addOption(picocli.CommandLine.Model.OptionSpec.builder(s.option()).paramLabel(s.label()).type(String.class)
+                    .description(s.help()).build());
+        }
+    }
+
+    /** The backend settings given on the command line, by setting name. */
+    private java.util.Map<String, String> givenSettings() {
+        java.util.Map<String, String> r = new java.util.TreeMap<>();
+        if (mixee == null) return r;
+        for (dev.kiln.backend.Backend.Setting s : dev.kiln.backend.Backend.allSettings()) {
+            picocli.CommandLine.Model.OptionSpec o = mixee.findOption(s.option());
+            if (o != null && o.getValue() != null) r.put(s.name(), o.getValue());
+        }
+        return r;
+    }
 
     @Option(names = {"-t", "--target"}, defaultValue = "host", paramLabel = "TARGET",
             description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets').")
@@ -167,9 +191,7 @@ final class CliOptions {
 
     /** What the runner is made with: {@code -t}, --sanitize, --templates and the backend's own options. */
     dev.kiln.backend.Backend.RunOptions runOptions() {
-        java.util.Map<String, String> settings = new java.util.TreeMap<>();
-        settings.put("opencl.binding", openclBinding);
-        if (openclDevice != null) settings.put("opencl.device", Integer.toString(openclDevice));
+        java.util.Map<String, String> settings = givenSettings();
         java.io.PrintWriter log = verbose && mixee != null ? mixee.commandLine().getErr() : null;
         return new dev.kiln.backend.Backend.RunOptions(target, sanitize, templates, settings, log);
     }
@@ -223,17 +245,20 @@ final class CliOptions {
     void requireBackend() {
         if (!BACKENDS.contains(backend))
             throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("available: " + String.join(", ", BACKENDS));
-        java.util.Set<String> reads = backend.equals(INTERP) ? java.util.Set.of() : plugin().settings();
+        java.util.List<dev.kiln.backend.Backend.Setting> reads = backend.equals(INTERP) ? List.of() : plugin().settings();
         // why: a backend's options on another backend would be silently ignored
-        if ((openclDevice != null || !openclBinding.equals("jocl")) && !reads.contains("opencl.device"))
-            throw new KilnException(Code.USAGE, Location.NONE, "--opencl-binding and --opencl-device need --backend opencl");
+        for (String s : givenSettings().keySet()) {
+            if (reads.stream().anyMatch(r -> r.name().equals(s))) continue;
+            dev.kiln.backend.Backend owner = dev.kiln.backend.Backend.reading(s);
+            throw new KilnException(Code.USAGE, Location.NONE, "--" + s.replace('.', '-') + " needs --backend " + owner.kind());
+        }
     }
 
     /** The batch runner of the chosen backend: the interpreter, or the one the backend's service makes. */
     dev.kiln.check.Checker.BatchRunner runner() {
         requireBackend();
         if (backend.equals(INTERP)) {
-            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs a compiled backend (--backend " + compiledBackend() + ")");
             return dev.kiln.check.Checker.sequential((g, ins) -> new dev.kiln.interp.Interpreter(g).run(ins));
         }
         if (runner == null) runner = plugin().runner(runOptions());
@@ -246,14 +271,20 @@ final class CliOptions {
         return backend.equals(INTERP) ? "Kiln's reference interpreter" : plugin().describe(runOptions());
     }
 
-    /** Compiles {@code model} to C for {@code t} with these options, symbols prefixed {@code name} (default: the model's). */
-    dev.kiln.backend.GeneratedCode compileC(java.nio.file.Path model, String name, dev.kiln.backend.Target t) {
-        return compile(model, name, "c", t);
+    /** The backend compile, inspect and bench use when none is named ({@link dev.kiln.backend.Backend#compiledDefault}). */
+    static String compiledBackend() { return dev.kiln.backend.Backend.compiledDefault().kind(); }
+
+    /**
+     * Compiles {@code model} with the default compiled backend ({@link #compiledBackend}, C) for {@code t}, symbols
+     * prefixed {@code name} (default: the model's).
+     */
+    dev.kiln.backend.GeneratedCode compileDefault(java.nio.file.Path model, String name, dev.kiln.backend.Target t) {
+        return compile(model, name, compiledBackend(), t);
     }
 
-    /** Compiles {@code model} with backend {@code kind} ("c" or "opencl") for {@code t}; see {@link #compileC}. */
+    /** Compiles {@code model} with backend {@code kind} for {@code t}; see {@link #compileDefault}. */
     dev.kiln.backend.GeneratedCode compile(java.nio.file.Path model, String name, String kind, dev.kiln.backend.Target t) {
-        String n = name != null ? name : dev.kiln.backend.c.CBackend.defaultName(model);
+        String n = name != null ? name : dev.kiln.backend.GeneratedCode.defaultName(model);
         return dev.kiln.Kiln.compile(model, importOptions(), kind, t,
                 new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()), compileOptions());
     }

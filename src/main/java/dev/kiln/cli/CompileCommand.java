@@ -4,7 +4,6 @@ import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
 import dev.kiln.ir.Value;
-import dev.kiln.toolchain.CodeSize;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,12 +58,11 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         // why: compile writes code; the interpreter has none to write
-        if (options.backend.equals(CliOptions.INTERP)) options.backend = "c";
+        if (options.backend.equals(CliOptions.INTERP)) options.backend = CliOptions.compiledBackend();
         Target t = options.compiledTarget();
-        boolean cl = options.backend.equals("opencl");
         GeneratedCode code = options.compile(model, name, options.backend, t);
         ModelStats st = new ModelStats(code);
-        st.codeBytes = cl ? -1 : CodeSize.codeBytes(code);
+        st.codeBytes = dev.kiln.backend.Backend.find(options.backend).codeBytes(code);
         code.writeFolderAtomically(output);
         summary(out, code, st, output);
         return Main.OK;

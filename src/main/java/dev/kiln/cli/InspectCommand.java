@@ -48,7 +48,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.USAGE, dev.kiln.diag.Location.file(html.toString()),
                     "--html " + html + " is a folder").withHint("give the report's file name, e.g. --html report.html");
         Target t = Target.load(options.target);
-        GeneratedCode code = options.compileC(model, null, t);
+        GeneratedCode code = options.compileDefault(model, null, t);
         ModelStats st = new ModelStats(code);
         st.codeBytes = dev.kiln.toolchain.CodeSize.codeBytes(code);
         if (html != null) writeHtml(code, st, t);

@@ -67,6 +67,7 @@ public final class Main implements Runnable {
 
     private static int run(Main main, PrintWriter out, PrintWriter err, String... given) {
         CommandLine cl = new CommandLine(main);
+        for (CommandLine c : cl.getSubcommands().values()) CliOptions.addBackendSettings(c.getCommandSpec());
         String[] args = commandFirst(cl, given);
         cl.setOut(out);
         cl.setErr(err);

@@ -18,7 +18,7 @@ import java.util.List;
  * C kernel lowerings of the shape, data-movement, reduction, softmax and resize ops: one public static method
  * per op (see Lowerings). Most data-movement ops become a {@link Copy}: a nest of loops over the output in
  * row-major order whose input offset each axis advances by a constant stride or by a table baked into the
- * kernel; the templates in {@code templates/c/ops/data.stg} only render those loops.
+ * kernel; the templates in {@code templates/kernels/data.stg} only render those loops, for every backend.
  */
 public final class DataKernels {
     private DataKernels() {}
@@ -481,7 +481,7 @@ public final class DataKernels {
             m.count = ScalarTypes.literal(k.ftype.equals("double") ? DType.F64 : DType.F32, count);
         } else {
             m.acc = intAcc == null ? k.x.ctype : intAcc;
-            m.start = intAcc == null ? ScalarTypes.intLiteral(dt, intStart) : "0u";
+            m.start = intAcc == null ? ScalarTypes.intLiteral(dt, intStart) : intStart + "u";
             m.count = ScalarTypes.intLiteral(DType.I64, count);
         }
         return m;
@@ -501,6 +501,17 @@ public final class DataKernels {
     public static Object reduceMax(KernelModel k, Node n, Strategy t) {
         DType dt = n.input(0).dtype();
         return reduce(k, n, null, Double.NEGATIVE_INFINITY, dt.isFloat() ? 0 : dt.minValue(), false);
+    }
+
+    /** ReduceMin: NaN wins for floats; bool is logical and. */
+    public static Object reduceMin(KernelModel k, Node n, Strategy t) {
+        DType dt = n.input(0).dtype();
+        return reduce(k, n, null, Double.POSITIVE_INFINITY, dt.isFloat() ? 0 : dt.maxValue(), false);
+    }
+
+    /** ReduceProd: floats in the compute type, integers in wrapping 64-bit unsigned arithmetic. */
+    public static Object reduceProd(KernelModel k, Node n, Strategy t) {
+        return reduce(k, n, "uint64_t", 1.0, 1, false);
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -39,16 +39,13 @@ public class CheckMojo extends KilnMojo {
     @Parameter(property = "kiln.check.backend", defaultValue = "interp")
     protected String backend;
 
-    /** Java OpenCL binding of backend opencl: jocl or lwjgl. */
-    @Parameter(property = "kiln.opencl.binding", defaultValue = "jocl")
-    protected String openclBinding;
-
     /**
-     * OpenCL device of backend opencl, numbered over all platforms as {@code clinfo -l} lists them (default: the
-     * first GPU, else the first device).
+     * The chosen backend's own settings by name, as the backend declares them ({@link Backend#settings()}), e.g.
+     * {@code <settings><opencl.device>1</opencl.device><opencl.binding>lwjgl</opencl.binding></settings>}; each
+     * can also be given as the user property {@code kiln.<name>} ({@code -Dkiln.opencl.device=1}).
      */
-    @Parameter(property = "kiln.opencl.device")
-    protected Integer openclDevice;
+    @Parameter
+    protected java.util.Map<String, String> settings;
 
     /** Relative tolerance of the comparison. */
     @Parameter(property = "kiln.rtol", defaultValue = "1e-3")
@@ -106,7 +103,7 @@ public class CheckMojo extends KilnMojo {
             CompileOptions co = compileOptions();
             Checker.BatchRunner runner = runner();
             // why: OpenCL lowers for the device's descriptor (narrowed to its limits), so the passes see that target
-            Target t = backend.equals("interp") ? Target.load(target) : Target.load(Backend.find(backend).runTarget(target, runner));
+            Target t = backend.equals(INTERP) ? Target.load(target) : Target.load(Backend.find(backend).runTarget(target, runner));
             checker = new Checker(runner, rtol, atol, this::importOptions, model == null ? null : model.toPath(),
                     g -> Kiln.optimize(g, t, co));
             cases = TestCase.find(paths);
@@ -116,7 +113,7 @@ public class CheckMojo extends KilnMojo {
         List<String> failures = new ArrayList<>();
         int[] passed = new int[1];
         // why: compiled backends build a batch of cases into one program; the interpreter reports case by case
-        int batch = backend.equals("interp") ? 1 : 64;
+        int batch = backend.equals(INTERP) ? 1 : 64;
         try {
             checker.checkAll(cases, batch, r -> {
                 if (r.passed()) {
@@ -140,19 +137,36 @@ public class CheckMojo extends KilnMojo {
      * (C built for the target; OpenCL on the chosen device, through the chosen binding).
      */
     private Checker.BatchRunner runner() {
-        // why: OpenCL settings on another backend would be silently ignored
-        if (!backend.equals("opencl") && (openclDevice != null || !(openclBinding == null || openclBinding.equals("jocl"))))
-            throw new KilnException(Code.USAGE, Location.NONE, "<openclBinding> and <openclDevice> need <backend>opencl</backend>");
-        if (backend.equals("interp")) {
-            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs <backend>c</backend>");
+        Backend b = backend.equals(INTERP) ? null : Backend.find(backend);
+        if (b == null && !backend.equals(INTERP)) throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
+                .withHint("use one of <backend>" + INTERP + "</backend>, " + String.join(", ", Backend.kinds()));
+        java.util.Map<String, String> given = givenSettings();
+        // why: a backend's settings on another backend would be silently ignored
+        for (String s : given.keySet()) {
+            if (b != null && b.settings().stream().anyMatch(r -> r.name().equals(s))) continue;
+            Backend owner = Backend.reading(s);
+            throw new KilnException(Code.USAGE, Location.NONE, owner == null ? "unknown setting <" + s + ">"
+                    : "<" + s + "> needs <backend>" + owner.kind() + "</backend>");
+        }
+        if (b == null) {
+            if (sanitize) throw new KilnException(Code.USAGE, Location.NONE, "<sanitize> needs a compiled backend (<backend>"
+                    + Backend.compiledDefault().kind() + "</backend>)");
             return Checker.sequential((g, ins) -> new Interpreter(g).run(ins));
         }
-        Backend b = Backend.find(backend);
-        if (b == null) throw new KilnException(Code.USAGE, Location.NONE, "unknown check backend '" + backend + "'")
-                .withHint("use <backend>interp</backend>, <backend>c</backend> or <backend>opencl</backend>");
-        java.util.Map<String, String> settings = new java.util.TreeMap<>();
-        settings.put("opencl.binding", openclBinding == null ? "jocl" : openclBinding);
-        if (openclDevice != null) settings.put("opencl.device", Integer.toString(openclDevice));
-        return b.runner(new Backend.RunOptions(target, sanitize, templates == null ? null : templates.toPath(), settings, null));
+        return b.runner(new Backend.RunOptions(target, sanitize, templates == null ? null : templates.toPath(), given, null));
+    }
+
+    /** Kiln's reference interpreter on {@code <backend>}: it runs every graph and generates no code. */
+    static final String INTERP = "interp";
+
+    /** The settings of {@code <settings>} and of the user properties {@code kiln.<setting>} of every backend. */
+    private java.util.Map<String, String> givenSettings() {
+        java.util.Map<String, String> r = new java.util.TreeMap<>();
+        if (settings != null) r.putAll(settings);
+        for (Backend.Setting s : Backend.allSettings()) {
+            String v = System.getProperty("kiln." + s.name());
+            if (v != null && !r.containsKey(s.name())) r.put(s.name(), v);
+        }
+        return r;
     }
 }

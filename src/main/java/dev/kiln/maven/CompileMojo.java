@@ -5,7 +5,6 @@ import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
 import dev.kiln.backend.ModelStats;
 import dev.kiln.backend.Target;
-import dev.kiln.backend.c.CBackend;
 import dev.kiln.diag.Code;
 import dev.kiln.diag.KilnException;
 import dev.kiln.diag.Location;
@@ -44,8 +43,8 @@ public class CompileMojo extends KilnMojo {
     @Parameter(property = "kiln.outputDirectory", defaultValue = "${project.build.directory}/generated-sources/kiln")
     protected File outputDirectory;
 
-    /** Backend: c or opencl. */
-    @Parameter(property = "kiln.backend", defaultValue = "c")
+    /** Backend ({@code kiln targets} and the README list them); default the one that compiles by default, C. */
+    @Parameter(property = "kiln.backend")
     protected String backend;
 
     /** Recompiles every model even when it is up to date. */
@@ -77,9 +76,10 @@ public class CompileMojo extends KilnMojo {
                 removeStale(todo.keySet());
                 return;
             }
+            if (backend == null) backend = Backend.compiledDefault().kind();
             // why: the backend is part of the request; an unknown one is a configuration error before any model runs
             if (Backend.find(backend) == null)
-                throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("use <backend>c</backend> or <backend>opencl</backend>");
+                throw new KilnException(Code.USAGE, Location.NONE, "unknown backend '" + backend + "'").withHint("use one of " + String.join(", ", Backend.kinds()));
             t = Kiln.compiledTarget(backend, target);
             co = compileOptions();
             importOptions();
@@ -145,7 +145,7 @@ public class CompileMojo extends KilnMojo {
                 throw new KilnException(Code.USAGE, Location.file(p.toString()), "<name> is given for a folder of models")
                         .withHint("name single model files: <model><file>folder/a.onnx</file><name>a</name></model>");
             for (Path f : files) {
-                String name = m.getName() != null ? m.getName() : CBackend.defaultName(f);
+                String name = m.getName() != null ? m.getName() : GeneratedCode.defaultName(f);
                 Path before = out.put(name, f);
                 if (before != null && !before.equals(f))
                     throw new KilnException(Code.USAGE, Location.file(f.toString()), "two models are both named '" + name + "': "

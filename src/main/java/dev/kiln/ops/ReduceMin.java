@@ -6,8 +6,6 @@ import dev.kiln.ir.DType;
  * Minimum over axes (NaN wins; for bool it is logical and). The minimum of no elements is +inf for floats and
  * the type's largest value for integers (true for bool).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class ReduceMin extends ReduceOp {
     public ReduceMin() { super("reduce_min"); }
 

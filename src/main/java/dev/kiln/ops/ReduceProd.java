@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.DType;
 
 /** Product over axes; integers wrap; the product of no elements is 1. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class ReduceProd extends ReduceOp {
     public ReduceProd() { super("reduce_prod"); }
 

@@ -68,7 +68,7 @@ class OpenClCliTest {
         assertTrue(r.err().contains("unknown OpenCL binding 'pyopencl'") && r.err().contains("jocl, lwjgl"), r.err());
         r = kiln("check", "--opencl-device", "0", relu());
         assertEquals(2, r.rc());
-        assertTrue(r.err().contains("need --backend opencl"), r.err());
+        assertTrue(r.err().contains("--opencl-device needs --backend opencl"), r.err());
         r = kiln("check", "--backend", "opencl", "--sanitize", relu());
         assertEquals(2, r.rc());
         assertTrue(r.err().contains("--sanitize needs --backend c"), r.err());

@@ -55,6 +55,14 @@ public final class CBackend implements Backend {
     @Override
     public String kind() { return "c"; }
 
+    /** The text and data bytes of the model's translation unit, built with the target's compiler (-1: not installed). */
+    @Override
+    public long codeBytes(GeneratedCode code) { return dev.kiln.toolchain.CodeSize.codeBytes(code); }
+
+    /** C is what compile, inspect and bench generate when no backend is named. */
+    @Override
+    public boolean compilesByDefault() { return true; }
+
     @Override
     public Dialect dialect() { return Dialect.C; }
 
@@ -303,14 +311,6 @@ public final class CBackend implements Backend {
         return ScalarTypes.commentText(b.toString());
     }
 
-    /** The output folder's default name for a model file: its base name without extension. */
-    public static String defaultName(Path model) {
-        String n = model.getFileName().toString();
-        if ((n.equals("model.onnx") || n.equals("model.kiln")) && model.toAbsolutePath().getParent() != null)
-            n = model.toAbsolutePath().getParent().getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        if (dot > 0) n = n.substring(0, dot);
-        String id = ScalarTypes.identifier(n).toLowerCase(Locale.ROOT);
-        return id.startsWith("_") ? "model" + id : id;
-    }
+    /** The output folder's default name for a model file (see {@link GeneratedCode#defaultName}). */
+    public static String defaultName(Path model) { return GeneratedCode.defaultName(model); }
 }

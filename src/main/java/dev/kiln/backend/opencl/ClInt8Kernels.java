@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * OpenCL work sizes and constant tables of the integer kernels (see {@link ClLowerings}; templates in
- * {@code templates/opencl/ops/int8.stg}). qconv, qmatmul, qadd, requantize, qlookup and qaverage_pool run one work
+ * {@code templates/opencl/ops/int8.stg}; qadd and requantize are the shared bodies of
+ * {@code templates/kernels/int8.stg}, one work item per element). qconv, qmatmul, qlookup and qaverage_pool run one work
  * item per output element, qsoftmax one per row along its axis; quantize_linear and dequantize_linear one per
  * element, in float32 only (double is optional on OpenCL devices); conv_integer, qlinear_conv, matmul_integer and
  * qlinear_matmul one per output element. The tables (per-channel multipliers and shifts,
@@ -149,10 +150,4 @@ public final class ClInt8Kernels {
         for (long x : v) r.add(x + "u");
         return r;
     }
-
-    /** qadd: one work item per output element. */
-    public static void qadd(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
-
-    /** requantize: one work item per output element. */
-    public static void requantize(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 }

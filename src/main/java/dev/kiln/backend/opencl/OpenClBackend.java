@@ -58,7 +58,13 @@ public final class OpenClBackend implements Backend {
     public static final String BINDING = "opencl.binding", DEVICE = "opencl.device";
 
     @Override
-    public java.util.Set<String> settings() { return java.util.Set.of(BINDING, DEVICE); }
+    public java.util.List<Setting> settings() {
+        return java.util.List.of(
+                new Setting(BINDING, "NAME", "Java OpenCL binding of --backend opencl: "
+                        + String.join(" or ", dev.kiln.backend.opencl.runtime.OpenClRuntime.BINDINGS) + " (default jocl)."),
+                new Setting(DEVICE, "N", "OpenCL device of --backend opencl, numbered over all platforms as 'clinfo -l' lists them "
+                        + "(default: the first GPU, else the first device)."));
+    }
 
     /**
      * Runs the cases on an OpenCL device through a Java binding ({@link #BINDING}, default jocl; {@link #DEVICE},
@@ -69,6 +75,10 @@ public final class OpenClBackend implements Backend {
         if (o.sanitize()) throw new KilnException(Code.USAGE, Location.NONE, "--sanitize needs --backend c");
         String binding = binding(o);
         String device = o.settings().get(DEVICE);
+        // why: the device is a number; anything else is a usage error, not a stack trace
+        if (device != null && !device.matches("\\d{1,9}"))
+            throw new KilnException(Code.USAGE, Location.NONE, "OpenCL device '" + device + "' is not a device number")
+                    .withHint("give a number as 'clinfo -l' lists the devices, counting from 0");
         dev.kiln.backend.opencl.runtime.OpenClRunner r = dev.kiln.backend.opencl.runtime.OpenClRunner.create(binding,
                 device == null ? null : Integer.valueOf(device), o.target().equals("host") ? null : o.target(), o.templates());
         if (o.log() != null) {
