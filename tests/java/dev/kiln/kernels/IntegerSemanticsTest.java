@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The integer cases ONNX leaves undefined (division by zero, MIN / -1, wrapping, NaN and out-of-range floats into
- * integers, 0 to a negative power) give the values {@link IntegerSemantics} documents, on the interpreter, on the
+ * integers, 0 to a negative power, remainders by zero, MIN mod -1, shifts past the type's width) give the values {@link IntegerSemantics} documents, on the interpreter, on the
  * generated C and on OpenCL.
  */
 class IntegerSemanticsTest {
@@ -35,10 +35,14 @@ class IntegerSemanticsTest {
     private record Case(Checker.Job job, long[] want) {}
 
     private static Case binary(String name, OpDef op, DType t, long[] a, long[] b, long[] want) {
+        return binary(name, op, Attrs.EMPTY, t, a, b, want);
+    }
+
+    private static Case binary(String name, OpDef op, Attrs attrs, DType t, long[] a, long[] b, long[] want) {
         Graph g = new Graph(name);
         Value x = g.addInput("a", NdArray.zeros(t, Shape.of(a.length)).type());
         Value y = g.addInput("b", NdArray.zeros(t, Shape.of(b.length)).type());
-        Node n = g.addNode(op, "n", List.of(x, y), Attrs.EMPTY);
+        Node n = g.addNode(op, "n", List.of(x, y), attrs);
         g.addOutput(n.output(0));
         return new Case(new Checker.Job(name, g, List.of(NdArray.ofLongs(t, Shape.of(a.length), a.clone()),
                 NdArray.ofLongs(t, Shape.of(b.length), b.clone()))), want);
@@ -86,6 +90,31 @@ class IntegerSemanticsTest {
                 cs.add(unary("neg_" + t, Ops.NEG, t, new long[] {min, max, -3}, new long[] {min, -max, 3}));
                 cs.add(unary("abs_" + t, Ops.ABS, t, new long[] {min, max, -3}, new long[] {min, max, 3}));
             }
+            // x mod 0 == x; MIN mod -1 == 0; the remainder takes the dividend's sign (fmod = 1) or the divisor's (0)
+            long[] ma = {7, -7, min, max, min, -7, 7, -6, 0};
+            long[] mb = {0, 0, 0, 0, -1, 3, -3, 3, -5};
+            for (long fmod : new long[] {0, 1}) {
+                long[] r = new long[ma.length];
+                for (int i = 0; i < ma.length; i++) {
+                    long x = wrap(t, ma[i]), d = wrap(t, mb[i]);
+                    r[i] = wrap(t, fmod == 1 ? IntegerSemantics.rem(x, d) : IntegerSemantics.floorRem(x, d));
+                }
+                cs.add(binary("mod" + fmod + "_" + t, Ops.get("mod"), Attrs.of("fmod", fmod), t, ma, mb, r));
+            }
+            // a shift by the type's width or more, or by a negative amount, shifts every bit out (a signed right
+            // shift leaves the sign); bits shifted past the type are lost
+            int w = 8 * t.byteSize();
+            long[] sa = {1, -8, max, min, 5, -8, 3};
+            long[] sb = {w, w + 3, -1, 1, 0, 2, w - 1};
+            for (String dir : new String[] {"LEFT", "RIGHT"}) {
+                long[] r = new long[sa.length];
+                for (int i = 0; i < sa.length; i++) {
+                    long x = wrap(t, sa[i]), d = wrap(t, sb[i]);
+                    boolean out = d < 0 || d >= w;
+                    r[i] = dir.equals("LEFT") ? (out ? 0 : wrap(t, x << d)) : out ? (x < 0 ? -1 : 0) : x >> d;
+                }
+                cs.add(binary("shift_" + dir + "_" + t, Ops.get("bit_shift"), Attrs.of("direction", dir), t, sa, sb, r));
+            }
         }
         // 0 to a negative power is 0; 1 and -1 stay themselves
         cs.add(binary("pow_i32", Ops.POW, DType.I32, new long[] {0, 1, -1, 2}, new long[] {-1, -5, -3, -1}, new long[] {0, 1, -1, 0}));
@@ -106,6 +135,10 @@ class IntegerSemanticsTest {
         assertEquals(-2, IntegerSemantics.div(-7, 3));
         assertEquals(5, IntegerSemantics.rem(5, 0));
         assertEquals(-1, IntegerSemantics.rem(-7, 3));
+        assertEquals(5, IntegerSemantics.floorRem(5, 0));
+        assertEquals(2, IntegerSemantics.floorRem(-7, 3));
+        assertEquals(-2, IntegerSemantics.floorRem(7, -3));
+        assertEquals(0, IntegerSemantics.floorRem(Long.MIN_VALUE, -1));
         for (long a : new long[] {-7, 7, 0, Long.MIN_VALUE})
             for (long b : new long[] {-3, 3, 0, -1, 1})
                 assertEquals(a, IntegerSemantics.div(a, b) * b + IntegerSemantics.rem(a, b), a + " / " + b);

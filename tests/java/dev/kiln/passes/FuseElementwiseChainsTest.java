@@ -79,6 +79,43 @@ class FuseElementwiseChainsTest {
         assertTrue(cx.notes().get(0).contains("8 ops from"), cx.notes().toString());
     }
 
+    /** x [2,3,4] -> sin -> mul(., y[4]) -> shrink -> thresholded_relu -> cosh -> atan -> sub(., z) -> out. */
+    private Graph mathChain() {
+        Graph g = new Graph("math_chain");
+        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(2, 3, 4)));
+        Value y = g.addInput("y", new TensorType(DType.F32, Shape.of(4)));
+        Value z = g.addInput("z", new TensorType(DType.F32, Shape.of(2, 3, 4)));
+        Value v = op(g, Ops.get("sin"), Attrs.EMPTY, x).output(0);
+        v = op(g, Ops.MUL, Attrs.EMPTY, v, y).output(0);
+        v = op(g, Ops.get("shrink"), Attrs.of("lambd", 0.2, "bias", -0.1), v).output(0);
+        v = op(g, Ops.get("thresholded_relu"), Attrs.of("alpha", -0.05), v).output(0);
+        v = op(g, Ops.get("cosh"), Attrs.EMPTY, v).output(0);
+        v = op(g, Ops.get("atan"), Attrs.EMPTY, v).output(0);
+        g.addOutput(op(g, Ops.SUB, Attrs.EMPTY, v, z).output(0));
+        return g;
+    }
+
+    /** Issue 18's float functions of one variable are activations, so they join chains; C and OpenCL compute them. */
+    @Test
+    void mathFunctionsJoinChainsOnEveryBackend() {
+        Graph g = mathChain();
+        List<NdArray> in = new ArrayList<>();
+        for (Value v : g.inputs()) in.add(random(DType.F32, v.shape().dims()));
+        List<NdArray> before = RewriteTesting.run(g, in);
+        assertTrue(new FuseElementwiseChains().run(g, RewriteTesting.context(-1)));
+        assertEquals(1, g.nodes().size(), g.toString());
+        assertEquals(List.of("sin", "mul", "shrink", "thresholded_relu", "cosh", "atan", "sub"),
+                List.of(g.nodes().get(0).attrs().getStrings("steps")));
+        assertEquals(before, RewriteTesting.run(g, in), "each step is the op's own evaluate: bit for bit the same");
+        List<Checker.Job> jobs = List.of(new Checker.Job(g.name(), g, in));
+        List<Checker.Outcome> c = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        List<Checker.Outcome> cl = dev.kiln.backend.opencl.runtime.OpenClRunner.create(null, null, null, null).runAll(jobs);
+        for (Checker.Outcome o : List.of(c.get(0), cl.get(0))) {
+            assertNull(o.error());
+            assertNull(Compare.mismatch(before.get(0), o.outputs().get(0), 1e-5, 1e-6));
+        }
+    }
+
     @Test
     void anIntermediateReadTwiceEndsTheChain() {
         Graph g = new Graph("two_uses");

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = acos(x)} in [0, pi]; NaN outside [-1, 1]. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Acos extends UnaryFloatOp {
-    public Acos() { super("acos"); }
+    public Acos() { super("acos", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "arccosine"; }

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = acosh(x) = ln(x + sqrt(x^2 - 1))}; NaN below 1. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Acosh extends UnaryFloatOp {
-    public Acosh() { super("acosh"); }
+    public Acosh() { super("acosh", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "inverse hyperbolic cosine"; }

@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.DType;
 
 /** {@code c = a && b}: logical and of two bool tensors with broadcasting. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class And extends BinaryOp {
     public And() { super("and", Trait.COMMUTATIVE); }
 

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = asinh(x) = ln(x + sqrt(x^2 + 1))}, computed on |x| so that negative x keeps its precision. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Asinh extends UnaryFloatOp {
-    public Asinh() { super("asinh"); }
+    public Asinh() { super("asinh", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "inverse hyperbolic sine"; }

@@ -12,8 +12,6 @@ import java.util.List;
  * of a signed type is arithmetic. A shift amount that is negative or at least the type's width shifts everything
  * out: 0, or for a signed right shift the sign (-1 for negative x).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class BitShift extends BinaryOp {
     public BitShift() {
         super("bit_shift", Signature.builder().input("X", "Y").output("Z").requiredAttr("direction", AttrType.STRING).build());

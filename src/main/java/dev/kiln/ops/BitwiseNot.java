@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.DType;
 
 /** {@code y = ~x} on an integer tensor (all bits flipped within the element type). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class BitwiseNot extends UnaryNumericOp {
     public BitwiseNot() { super("bitwise_not"); }
 

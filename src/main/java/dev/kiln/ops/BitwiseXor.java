@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.DType;
 
 /** {@code c = a ^ b}: bitwise exclusive or of two integer tensors with broadcasting (two's complement, like C). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class BitwiseXor extends BinaryOp {
     public BitwiseXor() { super("bitwise_xor", Trait.COMMUTATIVE); }
 

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = cosh(x)}. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Cosh extends UnaryFloatOp {
-    public Cosh() { super("cosh"); }
+    public Cosh() { super("cosh", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "hyperbolic cosine"; }

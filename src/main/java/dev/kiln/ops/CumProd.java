@@ -1,8 +1,6 @@
 package dev.kiln.ops;
 
 /** Running product along an axis (exclusive, reverse); integers wrap. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class CumProd extends Cumulative {
     public CumProd() { super("cum_prod"); }
 

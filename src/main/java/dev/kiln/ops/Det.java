@@ -10,8 +10,6 @@ import java.util.List;
  * Determinant of each square matrix in the last two dimensions of a float tensor {@code [*, M, M]}: output
  * {@code [*]}. Computed in double precision by LU decomposition with partial pivoting.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Det extends OpDef {
     public Det() { super("det", Signature.builder().input("X").output("Y").build()); }
 

@@ -10,8 +10,6 @@ import java.util.List;
  * One-hot of the maximum along the single axis {@code axis} (default -1, the last): 1 at the first position
  * holding the largest value, 0 elsewhere.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Hardmax extends OpDef {
     public Hardmax() {
         super("hardmax", Signature.builder().input("input").output("output").attr("axis", AttrType.INT, -1L).build());

@@ -5,7 +5,8 @@ package dev.kiln.ops;
  * shared kernel bodies ({@code templates/kernels/elementwise.stg}) render for C and OpenCL alike:
  * <ul>
  *   <li>integer {@code a / 0} is 0 (no trap, no undefined behaviour); {@code MIN / -1} wraps to {@code MIN};
- *       {@link #rem} ({@code a mod 0}) is {@code a}, so that {@code a == (a / b) * b + a mod b} holds for every b;</li>
+ *       {@link #rem} ({@code a mod 0}) is {@code a}, so that {@code a == (a / b) * b + a mod b} holds for every b,
+ *       and so is {@link #floorRem} (Mod with {@code fmod} = 0);</li>
  *   <li>integer add, sub, mul, sum, neg and abs wrap modulo 2^bits (two's complement);</li>
  *   <li>a float stored into an integer (Cast, or an integer pow with a float exponent) is truncated toward zero,
  *       saturated to the int64 range (NaN becoming 0, as Java's {@code (long)} cast does) and then wrapped modulo
@@ -27,5 +28,11 @@ public final class IntegerSemantics {
     public static long rem(long a, long b) {
         if (b == 0 || b == -1) return b == 0 ? a : 0;
         return a % b;
+    }
+
+    /** {@code a mod b} with the sign of b (Python's %, Mod with fmod = 0); a when b is 0, like {@link #rem}. */
+    public static long floorRem(long a, long b) {
+        if (b == 0) return a; // why: the same remainder by zero as rem, on every backend
+        return Math.floorMod(a, b);
     }
 }

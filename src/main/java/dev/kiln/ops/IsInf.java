@@ -4,8 +4,6 @@ import dev.kiln.ir.AttrType;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = isinf(x)}: true where x is +inf (if {@code detect_positive}) or -inf (if {@code detect_negative}). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class IsInf extends FloatTest {
     public IsInf() {
         super("is_inf", Signature.builder().input("X").output("Y")

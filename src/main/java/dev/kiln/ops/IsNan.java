@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = isnan(x)}: a bool tensor, true where x is NaN. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class IsNan extends FloatTest {
     public IsNan() { super("is_nan", Signature.builder().input("X").output("Y").build()); }
 

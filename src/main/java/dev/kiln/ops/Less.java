@@ -3,8 +3,6 @@ package dev.kiln.ops;
 import dev.kiln.ir.DType;
 
 /** {@code c = (a < b)} with broadcasting: a bool tensor; a comparison with NaN is false. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Less extends BinaryOp {
     public Less() { super("less"); }
 

@@ -10,10 +10,8 @@ import java.util.List;
  * {@code c = a mod b} with broadcasting. With {@code fmod} = 0 the remainder takes the divisor's sign, as
  * Python's {@code %} and numpy's {@code mod} (a zero remainder is a zero of the divisor's sign; opset 28 allows it
  * on floats); with {@code fmod} = 1 it takes the dividend's sign, as C's {@code fmod} and {@code %}. An integer
- * remainder by zero is an evaluation error.
+ * remainder by zero is the dividend, as {@link IntegerSemantics} says.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Mod extends BinaryOp {
     public Mod() {
         super("mod", Signature.builder().input("A", "B").output("C").attr("fmod", AttrType.INT, 0L).build());
@@ -48,7 +46,6 @@ public final class Mod extends BinaryOp {
 
     @Override
     protected long applyInt(long a, long b, DType t, Attrs attrs) {
-        if (b == 0) throw new ArithmeticException("integer remainder by zero");
-        return attrs.getInt("fmod") == 1 ? a % b : Math.floorMod(a, b);
+        return attrs.getInt("fmod") == 1 ? IntegerSemantics.rem(a, b) : IntegerSemantics.floorRem(a, b);
     }
 }

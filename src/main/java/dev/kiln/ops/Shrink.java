@@ -4,12 +4,10 @@ import dev.kiln.ir.AttrType;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = x < -lambd ? x + bias : x > lambd ? x - bias : 0} (lambd defaults to 0.5, bias to 0). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Shrink extends UnaryFloatOp {
     public Shrink() {
         super("shrink", Signature.builder().input("input").output("output")
-                .attr("bias", AttrType.FLOAT, 0.0).attr("lambd", AttrType.FLOAT, 0.5).build());
+                .attr("bias", AttrType.FLOAT, 0.0).attr("lambd", AttrType.FLOAT, 0.5).build(), Trait.ACTIVATION);
     }
 
     @Override

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = sin(x)} (radians). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Sin extends UnaryFloatOp {
-    public Sin() { super("sin"); }
+    public Sin() { super("sin", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "sine (radians)"; }

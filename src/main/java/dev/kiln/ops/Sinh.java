@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = sinh(x)}. */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Sinh extends UnaryFloatOp {
-    public Sinh() { super("sinh"); }
+    public Sinh() { super("sinh", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "hyperbolic sine"; }

@@ -3,10 +3,8 @@ package dev.kiln.ops;
 import dev.kiln.ir.Attrs;
 
 /** {@code y = tan(x)} (radians). */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Tan extends UnaryFloatOp {
-    public Tan() { super("tan"); }
+    public Tan() { super("tan", Trait.ACTIVATION); }
 
     @Override
     public String summary() { return "tangent (radians)"; }

@@ -13,8 +13,6 @@ import java.util.List;
  * their int64 indices, in sorted order (best first); equal values keep their index order (the lower index
  * first), and NaN counts as larger than every number. {@code sorted} = 0 allows any order; Kiln sorts anyway.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class TopK extends OpDef {
     public TopK() {
         super("top_k", Signature.builder().input("X").output("Values", "Indices").requiredAttr("k", AttrType.INT)

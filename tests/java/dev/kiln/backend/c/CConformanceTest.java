@@ -69,6 +69,23 @@ class CConformanceTest {
                 quantized.stream().flatMap(d -> run(List.of(d), "host", true, dev.kiln.QuantTesting.tolerance(d), "c/host --sanitize")));
     }
 
+    /**
+     * Issue 18's logic, comparison, bit, math and scan ops (ArgMax/ArgMin, CumSum/CumProd, TopK, Hardmax, Det) on
+     * Cortex-M4F under qemu: a sample of each family's ONNX node cases, batched into one program.
+     */
+    static final List<String> ISSUE18_M4F_SAMPLE = List.of("test_and_bcast4v3d", "test_or_bcast4v2d", "test_xor4d", "test_not_3d",
+            "test_less_equal_bcast", "test_greater", "test_bitshift_right_uint16", "test_bitwise_xor_i16_3d", "test_sin", "test_acosh",
+            "test_atanh", "test_tan", "test_round", "test_sign", "test_isinf", "test_isnan", "test_mod_mixed_sign_int32",
+            "test_mod_mixed_sign_float32", "test_mod_broadcast", "test_shrink_soft", "test_thresholdedrelu_default",
+            "test_argmax_negative_axis_keepdims_random_select_last_index", "test_argmin_no_keepdims_example", "test_cumsum_2d_axis_1",
+            "test_cumprod_1d_reverse_exclusive", "test_top_k_smallest", "test_top_k_same_values_2d", "test_hardmax_axis_1", "test_det_nd");
+
+    @TestFactory
+    Stream<DynamicTest> issue18OpsOnCortexM4f() {
+        List<Path> dirs = ISSUE18_M4F_SAMPLE.stream().map(c -> TestFiles.onnxNode().resolve(c)).toList();
+        return run(dirs, "cortex-m4f", false, 1e-5, "c/cortex-m4f");
+    }
+
     /** Every bundled Cortex-M target, each running the MCU model set under qemu (a few seconds per target). */
     @TestFactory
     Stream<DynamicTest> mcuModelsOnEveryCortexM() {
