@@ -1,0 +1,67 @@
+package dev.kiln.kernels;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The geometry of the sampling kernels written once in {@code templates/kernels/sample.stg}: GridSample (and, with
+ * the same interpolation, RoiAlign and DeformConv). Coordinates are computed in the dialect's widest float.
+ */
+public final class SampleKernels {
+    private SampleKernels() {}
+
+    /** One spatial axis of X: its size, the grid component that addresses it and the in-range bounds lo..hi. */
+    public static final class Axis {
+        public final int index;
+        public final long dim, comp;
+        public final String dimLit, dimMinus1, lo, hi, low, high;
+
+        Axis(int index, long dim, long comp, boolean align) {
+            this.index = index;
+            this.dim = dim;
+            this.comp = comp;
+            dimLit = lit(dim);
+            dimMinus1 = lit(dim - 1);
+            lo = lit(align ? 0 : -0.5);
+            hi = lit(align ? dim - 1 : dim - 0.5);
+            low = lit(-4);
+            high = lit(dim + 3);
+        }
+    }
+
+    static String lit(double v) { return ScalarTypes.literal(DType.F64, v); }
+
+    /** grid_sample: one parallel iteration per output element (batch, channel, output position). */
+    public static final class Grid {
+        public final long rank, channels, plane, outPlane, taps, total;
+        public final boolean align, nearest, cubic, zeros, border, reflection;
+        public final List<Axis> axes = new ArrayList<>();
+
+        Grid(Node n) {
+            Shape x = n.input(0).shape(), y = n.output(0).shape();
+            int r = x.rank() - 2;
+            rank = r;
+            channels = x.dim(1);
+            plane = x.prod(2, x.rank());
+            outPlane = y.prod(2, y.rank());
+            String mode = n.attrs().getString("mode"), pad = n.attrs().getString("padding_mode");
+            nearest = mode.equals("nearest");
+            cubic = mode.equals("cubic");
+            taps = cubic ? 4 : nearest ? 1 : 2;
+            long t = 1;
+            for (int i = 0; i < r; i++) t *= taps;
+            total = t;
+            zeros = pad.equals("zeros");
+            border = pad.equals("border");
+            reflection = pad.equals("reflection");
+            align = n.attrs().getInt("align_corners") != 0;
+            for (int i = 0; i < r; i++) axes.add(new Axis(i, x.dim(i + 2), r - 1 - i, align));
+        }
+    }
+
+    /** grid_sample: one parallel iteration per output element. */
+    public static Object gridSample(KernelModel k, Node n, Strategy t) { return new Grid(n); }
+}
