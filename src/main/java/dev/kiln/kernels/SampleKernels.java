@@ -64,4 +64,30 @@ public final class SampleKernels {
 
     /** grid_sample: one parallel iteration per output element. */
     public static Object gridSample(KernelModel k, Node n, Strategy t) { return new Grid(n); }
+
+    /** roi_align: output element (roi, channel, i, j) averages (or takes the max of) a grid of bilinear samples. */
+    public static final class Roi {
+        public final long batches, channels, height, width, ph, pw, ratio;
+        public final boolean half, max;
+        public final String scale, phLit, pwLit;
+
+        Roi(Node n) {
+            Shape x = n.input(0).shape(), y = n.output(0).shape();
+            batches = x.dim(0);
+            channels = x.dim(1);
+            height = x.dim(2);
+            width = x.dim(3);
+            ph = y.dim(2);
+            pw = y.dim(3);
+            ratio = n.attrs().getInt("sampling_ratio");
+            half = n.attrs().getString("coordinate_transformation_mode").equals("half_pixel");
+            max = n.attrs().getString("mode").equals("max");
+            scale = lit(n.attrs().getFloat("spatial_scale"));
+            phLit = lit(ph);
+            pwLit = lit(pw);
+        }
+    }
+
+    /** roi_align: one parallel iteration per output element. */
+    public static Object roiAlign(KernelModel k, Node n, Strategy t) { return new Roi(n); }
 }
