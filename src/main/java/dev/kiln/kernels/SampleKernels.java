@@ -3,6 +3,7 @@ package dev.kiln.kernels;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Shape;
+import dev.kiln.ops.ConvGeometry;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -90,4 +91,54 @@ public final class SampleKernels {
 
     /** roi_align: one parallel iteration per output element. */
     public static Object roiAlign(KernelModel k, Node n, Strategy t) { return new Roi(n); }
+
+    /**
+     * deform_conv: output element (b, o, i, j) sums, over its group's input channels and the kernel taps, the
+     * bilinear sample of X at the tap's position moved by its offset (times the mask) times the weight.
+     */
+    public static final class Deform {
+        public final long channels, height, width, outChannels, groupIn, outPerGroup, inPerOffsetGroup, offsetGroups;
+        public final long kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW;
+        public final boolean bias, mask;
+        public final String hLo, hHi, wLo, wHi;
+        /** The B and mask parameter names (null when absent). */
+        public final String biasName, maskName;
+
+        Deform(KernelModel k, Node n) {
+            Shape xs = n.input(0).shape(), ws = n.input(1).shape();
+            ConvGeometry g = ConvGeometry.forConv(n.attrs(), xs, ws);
+            channels = xs.dim(1);
+            height = xs.dim(2);
+            width = xs.dim(3);
+            outChannels = ws.dim(0);
+            groupIn = ws.dim(1);
+            outPerGroup = outChannels / n.attrs().getInt("group");
+            offsetGroups = n.attrs().getInt("offset_group");
+            inPerOffsetGroup = channels / offsetGroups;
+            kh = g.kernel[0];
+            kw = g.kernel[1];
+            oh = g.out[0];
+            ow = g.out[1];
+            strideH = g.strides[0];
+            strideW = g.strides[1];
+            padH = g.padsBegin[0];
+            padW = g.padsBegin[1];
+            dilH = g.dilations[0];
+            dilW = g.dilations[1];
+            bias = n.numInputs() > 3 && n.input(3) != null;
+            mask = n.numInputs() > 4 && n.input(4) != null;
+            hLo = lit(-2);
+            hHi = lit(height + 1);
+            wLo = lit(-2);
+            wHi = lit(width + 1);
+            biasName = bias ? k.ins.get(3).name : null;
+            maskName = mask ? k.ins.get(4).name : null;
+        }
+    }
+
+    /** deform_conv: one parallel iteration per output element. */
+    public static Object deformConv(KernelModel k, Node n, Strategy t) {
+        k.fpContract = true;
+        return new Deform(k, n);
+    }
 }
