@@ -15,7 +15,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Runs every ONNX conformance case in {@code tests/onnx-node} and every model in {@code tests/models} through
  * the reference interpreter and compares with the recorded outputs. Cases listed in
- * {@code tests/onnx-node/EXPECTED_FAILURES.txt} (with the reason) must still fail, so the list stays honest.
+ * {@code tests/onnx-node/EXPECTED_FAILURES.txt} must still fail, and for the listed reason: each line's
+ * {@code [fragment]} must occur in the failure message, so the list stays honest.
  */
 class ConformanceTest {
     static Checker interpChecker(double rtol, double atol) {
@@ -31,10 +32,29 @@ class ConformanceTest {
             String why = expectedFailures.get(r.name());
             if (why != null) {
                 assertFalse(r.passed(), r.name() + " now passes: remove it from EXPECTED_FAILURES.txt");
+                String fragment = expectedFragment(r.name(), why);
+                assertTrue(r.reason().contains(fragment), r.name() + " fails, but not for the listed reason (no '" + fragment + "' in the message): " + r.line());
             } else if (!r.passed()) {
                 fail(r.line());
             }
         }));
+    }
+
+    /** The {@code [fragment]} that opens a line's reason in EXPECTED_FAILURES.txt; every line must have one. */
+    static String expectedFragment(String name, String why) {
+        int close = why.indexOf("] ");
+        if (!why.startsWith("[") || close < 2)
+            throw new IllegalStateException("EXPECTED_FAILURES.txt: '" + name + "' lacks '[fragment of the failure message] why'");
+        return why.substring(1, close);
+    }
+
+    /** Every case EXPECTED_FAILURES.txt lists is a case in tests/onnx-node (a stale name would hide nothing, but mislead). */
+    @org.junit.jupiter.api.Test
+    void everyListedFailureIsACase() {
+        for (Map.Entry<String, String> e : TestFiles.readList(TestFiles.onnxNode().resolve("EXPECTED_FAILURES.txt")).entrySet()) {
+            assertTrue(java.nio.file.Files.isDirectory(TestFiles.onnxNode().resolve(e.getKey())), "EXPECTED_FAILURES.txt lists '" + e.getKey() + "', which is no case in tests/onnx-node");
+            expectedFragment(e.getKey(), e.getValue());
+        }
     }
 
     /** A model with sequence or optional inputs fails on the model's declaration, not on its .pb data (which reads as nonsense tensors). */

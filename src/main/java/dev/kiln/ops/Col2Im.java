@@ -10,8 +10,6 @@ import java.util.List;
  * Rearranges column blocks [N, C * prod(block_shape), L] back into images [N, C, image_shape...], summing
  * where sliding blocks overlap (the inverse of im2col, with strides, dilations and pads).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Col2Im extends OpDef {
     public Col2Im() {
         super("col2im", Signature.builder().input("input").output("output")

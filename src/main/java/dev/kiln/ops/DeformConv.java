@@ -11,8 +11,6 @@ import java.util.List;
  * learned (dy, dx) from {@code offset} [N, offset_group * kh * kw * 2, oh, ow], scaled by {@code mask}
  * [N, offset_group * kh * kw, oh, ow] when given; grouped like conv, plus bias B.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class DeformConv extends OpDef {
     public DeformConv() {
         super("deform_conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "W", "offset").optionalInput("B", "mask").output("Y"))

@@ -14,8 +14,6 @@ import java.util.List;
  * {@code onesided} it reads length/2+1 frequencies of a real signal's spectrum (the rest by conjugate symmetry)
  * and returns the real signal {@code [..., 1]}.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Dft extends OpDef {
     public Dft() {
         super("dft", Signature.builder().input("input").output("output").requiredAttr("axis", AttrType.INT)

@@ -11,8 +11,6 @@ import java.util.List;
  * Picks one element of {@code data} per element of {@code indices} (same rank): the output element at
  * position p is {@code data[p with p[axis] replaced by indices[p]]}; negative indices count from the end.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class GatherElements extends OpDef {
     public GatherElements() {
         super("gather_elements", Signature.builder().input("data", "indices").output("output").attr("axis", AttrType.INT, 0L).build(),

@@ -12,8 +12,6 @@ import java.util.List;
  * first {@code batch_dims} axes, which data and indices share): the output shape is
  * {@code indices.dims[:-1] + data.dims[batch_dims + k:]}.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class GatherNd extends OpDef {
     public GatherNd() {
         super("gather_nd", Signature.builder().input("data", "indices").output("output").attr("batch_dims", AttrType.INT, 0L).build(),

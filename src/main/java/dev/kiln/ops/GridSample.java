@@ -12,8 +12,6 @@ import java.util.List;
  * reading outside positions by {@code padding_mode} zeros, border or reflection; {@code align_corners} maps -1
  * and 1 to the corner pixels' centres instead of their outer edges.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class GridSample extends OpDef {
     public GridSample() {
         super("grid_sample", Signature.builder().input("X", "grid").output("Y").attr("mode", AttrType.STRING, "linear")

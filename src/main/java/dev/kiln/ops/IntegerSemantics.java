@@ -11,7 +11,11 @@ package dev.kiln.ops;
  *   <li>a float stored into an integer (Cast, or an integer pow with a float exponent) is truncated toward zero,
  *       saturated to the int64 range (NaN becoming 0, as Java's {@code (long)} cast does) and then wrapped modulo
  *       2^bits into the type, as {@link dev.kiln.ir.NdArray#setDouble} stores it (so +inf into int32 is -1);</li>
- *   <li>integer 0 raised to a negative power is 0.</li>
+ *   <li>integer 0 raised to a negative power is 0;</li>
+ *   <li>a run-time index (gathers, scatters, one-hot, sequence lengths) counts from the end when negative; one still
+ *       outside its axis is an error in the interpreter, while the generated kernels (templates/kernels/index.stg)
+ *       read 0 for it and write nothing (a one-hot row stays all off, a sequence length is clamped into 0..steps),
+ *       so no generated code reads or writes out of bounds.</li>
  * </ul>
  */
 public final class IntegerSemantics {

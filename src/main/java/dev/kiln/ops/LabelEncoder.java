@@ -13,8 +13,6 @@ import java.util.Map;
  * {@code keys[i]} becomes {@code values[i]}, any other {@code default}; the output type is {@code dtype}
  * (a Kiln type name such as i64 or f32). String keys and values are not numbers and stay with the importer's refusal.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class LabelEncoder extends OpDef {
     public LabelEncoder() {
         super("label_encoder", Signature.builder().input("X").output("Y").requiredAttr("keys", AttrType.FLOATS)

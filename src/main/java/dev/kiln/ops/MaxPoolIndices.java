@@ -11,8 +11,6 @@ import java.util.List;
  * flat int64 position in X (over all of N, C and the spatial axes) of its first maximum; with
  * {@code storage_order} 1 the spatial part of the position counts column-major.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class MaxPoolIndices extends OpDef {
     public MaxPoolIndices() {
         super("max_pool_indices", Pooling.poolAttrs(Signature.builder().input("X").output("Indices"))

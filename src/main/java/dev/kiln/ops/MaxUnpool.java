@@ -12,8 +12,6 @@ import java.util.List;
  * written at the flat position its index in I names (indices into the tensor of the unpadded shape
  * {@code (in - 1) * stride - pads + kernel}, which sits at the start of each axis of the output).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class MaxUnpool extends OpDef {
     public MaxUnpool() {
         super("max_unpool", Signature.builder().input("X", "I").output("output")

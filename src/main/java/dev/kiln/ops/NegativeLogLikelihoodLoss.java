@@ -14,8 +14,6 @@ import java.util.List;
  * losses, "sum" adds them, "mean" (default) divides the sum by the sum of the weights of the targets not ignored.
  * A target outside {@code [0, C)} that is not ignored is an evaluation error.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class NegativeLogLikelihoodLoss extends OpDef {
     public NegativeLogLikelihoodLoss() {
         super("negative_log_likelihood_loss", Signature.builder().input("input", "target").optionalInput("weight").output("loss")

@@ -11,8 +11,6 @@ import java.util.List;
  * {@code values[1]} where the index equals j (negative indices count from depth) and {@code values[0]} elsewhere.
  * Out-of-range indices give a row of {@code values[0]}.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class OneHot extends OpDef {
     public OneHot() {
         super("one_hot", Signature.builder().input("indices", "values").output("output")

@@ -11,8 +11,6 @@ import java.util.List;
  * Reverses, for each batch entry b, the first {@code sequence_lens[b]} elements along {@code time_axis};
  * the rest are copied unchanged. {@code batch_axis} and {@code time_axis} are 0 and 1 in either order.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class ReverseSequence extends OpDef {
     public ReverseSequence() {
         super("reverse_sequence", Signature.builder().input("input", "sequence_lens").output("Y")

@@ -13,8 +13,6 @@ import java.util.List;
  * max, weighted per corner as ONNX Runtime computes it) of sampling_ratio² bilinear samples (adaptive when 0).
  * {@code coordinate_transformation_mode} half_pixel shifts boxes by half a pixel; output_half_pixel does not.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class RoiAlign extends OpDef {
     public RoiAlign() {
         super("roi_align", Signature.builder().input("X", "rois", "batch_indices").output("Y")

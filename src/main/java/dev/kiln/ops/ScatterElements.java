@@ -12,8 +12,6 @@ import java.util.List;
  * add, mul, max, min) at its own position with the {@code axis} coordinate replaced by {@code indices}; updates
  * apply in row-major order, so with duplicate indices and no reduction the last one wins.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class ScatterElements extends OpDef {
     public ScatterElements() {
         super("scatter_elements", Signature.builder().input("data", "indices", "updates").output("output")

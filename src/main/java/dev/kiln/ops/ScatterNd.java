@@ -12,8 +12,6 @@ import java.util.List;
  * positions the last axis of {@code indices} addresses; {@code updates} has shape
  * {@code indices.dims[:-1] + data.dims[k:]}. Updates apply in order, so duplicates without reduction keep the last.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class ScatterNd extends OpDef {
     public ScatterNd() {
         super("scatter_nd", Signature.builder().input("data", "indices", "updates").output("output")

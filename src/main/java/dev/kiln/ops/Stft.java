@@ -12,8 +12,6 @@ import java.util.List;
  * ({@code onesided} = 1, the default, keeps frame_length/2+1 frequencies of a real signal). Output
  * {@code [batch, frames, bins, 2]} with {@code frames = 1 + (length - frame_length) / frame_step}.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Stft extends OpDef {
     public Stft() {
         super("stft", Signature.builder().input("signal").optionalInput("window").output("output")

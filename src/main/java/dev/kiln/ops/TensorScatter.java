@@ -12,8 +12,6 @@ import java.util.List;
  * axis), starting for batch entry b at {@code write_indices[b]} (0 when absent); {@code mode} circular wraps
  * positions past the cache's end, linear requires them to fit.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class TensorScatter extends OpDef {
     public TensorScatter() {
         super("tensor_scatter", Signature.builder().input("past_cache", "update").optionalInput("write_indices").output("present_cache")

@@ -19,8 +19,6 @@ import java.util.Set;
  * combined per target by {@code aggregate_function} (0 average, 1 sum, 2 min, 3 max), then {@code post_transform}
  * (0 none, 1 softmax, 2 logistic).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class TreeEnsemble extends OpDef {
     public TreeEnsemble() {
         super("tree_ensemble", Signature.builder().input("X").output("Y")

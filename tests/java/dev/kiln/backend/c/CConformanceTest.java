@@ -93,4 +93,19 @@ class CConformanceTest {
         return Stream.of("cortex-m0plus", "cortex-m3", "cortex-m4f", "cortex-m7", "cortex-m33", "cortex-m55")
                 .flatMap(t -> run(dirs, t, false, 1e-4, "c/" + t));
     }
+
+    /**
+     * A sample of each family of issue 18's index, signal, loss, ml and sampling kernels (templates/kernels/index.stg,
+     * signal.stg, loss.stg, ml.stg, window.stg, sample.stg) on Cortex-M4F under qemu, in one program.
+     */
+    @TestFactory
+    Stream<DynamicTest> indexSignalLossMlAndSamplingKernelsOnCortexM4f() {
+        List<Path> dirs = Stream.of("test_gather_elements_negative_indices", "test_gathernd_example_int32_batch_dim1",
+                "test_scatter_elements_with_reduction_max", "test_scatternd_add", "test_tensorscatter_circular", "test_onehot_with_axis",
+                "test_reversesequence_batch", "test_dft_irfft", "test_stft_with_window", "test_nllloss_NCd1d2_with_weight_reduction_mean",
+                "test_ai_onnx_ml_tree_ensemble_set_membership", "test_col2im_pads", "test_maxunpool_export_with_output_shape",
+                "test_maxpool_with_argmax_2d_precomputed_pads", "test_gridsample_bicubic", "test_roialign_aligned_true",
+                "test_deform_conv_with_mask_bias").map(c -> TestFiles.onnxNode().resolve(c)).toList();
+        return run(dirs, "cortex-m4f", false, 1e-4, "c/cortex-m4f");
+    }
 }
