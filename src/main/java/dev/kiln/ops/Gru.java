@@ -9,8 +9,6 @@ import dev.kiln.ir.Attrs;
  * {@code g(X Wh^T + Wbh + r . (H Rh^T + Rbh))}, then {@code H = (1 - z) . h~ + z . H}; f Sigmoid and g Tanh by
  * default. The shared inputs, outputs, attributes and time loop are {@link Recurrent}'s.
  */
-@NoKernel(backend = "c", why = "not written yet")
-@NoKernel(backend = "opencl", why = "not written yet")
 public final class Gru extends Recurrent {
     public Gru() { super("gru", common(false).attr("linear_before_reset", AttrType.INT, 0L).build(), 3, "sigmoid", "tanh"); }
 

@@ -10,8 +10,6 @@ import dev.kiln.ir.Attrs;
  * g and h Tanh by default, clip bounding each gate's whole input. The shared inputs, outputs, attributes and time
  * loop are {@link Recurrent}'s.
  */
-@NoKernel(backend = "c", why = "not written yet")
-@NoKernel(backend = "opencl", why = "not written yet")
 public final class Lstm extends Recurrent {
     public Lstm() { super("lstm", common(true).attr("input_forget", AttrType.INT, 0L).build(), 4, "sigmoid", "tanh", "tanh"); }
 

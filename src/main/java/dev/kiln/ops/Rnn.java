@@ -6,8 +6,6 @@ import dev.kiln.ir.Attrs;
  * ONNX's simple recurrent network: {@code H_t = f(clip(X_t W^T + H_{t-1} R^T + Wb + Rb))} per direction, f Tanh
  * by default. The shared inputs, outputs, attributes and time loop are {@link Recurrent}'s.
  */
-@NoKernel(backend = "c", why = "not written yet")
-@NoKernel(backend = "opencl", why = "not written yet")
 public final class Rnn extends Recurrent {
     public Rnn() { super("rnn", common(false).build(), 1, "tanh"); }
 
