@@ -47,6 +47,25 @@ public final class RecurrentKernels {
         }
     }
 
+    /** One gate product {@code acc[r] += sum_j vec_j * w[d, r, j]} over gate rows {@code lo <= r < hi}. */
+    public static final class Product {
+        public final long cols, lo, hi, dirStride, rowStride, colStride;
+        /** Whether rows are contiguous (packed) and run {@link #block} at a time in registers. */
+        public final boolean blocked;
+        public final long block;
+
+        Product(long cols, long lo, long hi, long dirStride, long rowStride, long colStride, long block) {
+            this.cols = cols;
+            this.lo = lo;
+            this.hi = hi;
+            this.dirStride = dirStride;
+            this.rowStride = rowStride;
+            this.colStride = colStride;
+            this.blocked = rowStride == 1 && block > 1;
+            this.block = block;
+        }
+    }
+
     /** The kernel model {@code m} of a recurrent node. */
     public static final class Recurrence {
         /** The cell's template name ({@code lstm_cell}, {@code gru_cell}, {@code rnn_cell}). */
@@ -74,6 +93,8 @@ public final class RecurrentKernels {
         public final String clipValue;
         /** Offsets in the float scratch of one iteration: input part, recurrent part, h, c, a temporary; floats per iteration. */
         public final long offA, offR, offH, offC, offT, per;
+        /** The products: input (W, all rows), recurrent at the start of a step, GRU's reset one (h gate rows, or null). */
+        public final Product inputProduct, stepProduct, resetProduct;
         /** The activation sets, one per direction unless both directions use the same. */
         public final List<Cell> cells = new ArrayList<>();
 
@@ -135,6 +156,14 @@ public final class RecurrentKernels {
             offC = offH + hidden;
             offT = offC + hidden;
             per = offT + hidden;
+            // why: a block of rows stays in registers over all columns; it divides the hidden size so every gate
+            // range (multiples of hidden) splits evenly; twice the vector width hides the FMA latency
+            long block = 1;
+            for (long b : new long[] {Math.max(4, 2L * t.vectorBytes() / 4), 16, 8, 4, 2})
+                if (block == 1 && b <= 32 && hidden % b == 0) block = b;
+            inputProduct = new Product(input, 0, rows, wD, wRow, wCol, block);
+            stepProduct = new Product(hidden, 0, stepRows, rD, rRow, rCol, block);
+            resetProduct = stepRows < rows ? new Product(hidden, stepRows, rows, rD, rRow, rCol, block) : null;
             String[] f = op.activations(a);
             double[] alpha = op.activationParams(a, false), beta = op.activationParams(a, true);
             int fns = op.functions();
