@@ -30,6 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  kiln compile tests/dsl/digits_lenet5/model.kiln -o out/digits_dsl -O0",
                 "  kiln compile tests/models/digits_lenet5_op13/model.onnx --backend opencl \\",
                 "      -o out/digits_cl",
+                "  kiln compile tests/models/gru_anomaly/model.onnx -o out/anomaly \\",
+                "      --state h_in=h_out",
                 "  kiln compile tests/models/digits_lenet5_op13/model.onnx -o out/traced \\",
                 "      --templates tests/templates/traced_max_pool",
                 "",
@@ -52,6 +54,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "N", description = "Symbol prefix and file name (default: the model's name).")
     String name;
 
+    @Option(names = "--state", paramLabel = "IN=OUT",
+            description = "A state input and the output that is its next value (repeatable): the caller may pass one buffer as both, which each call updates in place (C only).")
+    List<String> state;
+
     @Mixin
     CliOptions options;
 
@@ -62,7 +68,7 @@ final class CompileCommand implements Callable<Integer> {
         if (options.backend.equals(CliOptions.INTERP)) options.backend = "c";
         Target t = options.compiledTarget();
         boolean cl = options.backend.equals("opencl");
-        GeneratedCode code = options.compile(model, name, options.backend, t);
+        GeneratedCode code = options.compile(model, name, options.backend, t, dev.kiln.backend.StatePairs.parse(state));
         ModelStats st = new ModelStats(code);
         st.codeBytes = cl ? -1 : CodeSize.codeBytes(code);
         code.writeFolderAtomically(output);
