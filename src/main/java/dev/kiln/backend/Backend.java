@@ -18,8 +18,15 @@ import java.util.ServiceLoader;
  * {@code check}, {@code run} and {@code eval} use, so the command line and the Maven plugin name no backend.
  */
 public interface Backend {
-    /** Options of one generation. */
-    record Options(String name, Path templates, String sourceName) {}
+    /**
+     * Options of one generation: the symbol prefix, a template folder, the source's name for comments, and the
+     * state pairs (model input name to model output name, {@code --state h_in=h_out}) whose buffers the caller
+     * may share, so that each call updates one state buffer in place.
+     */
+    record Options(String name, Path templates, String sourceName, Map<String, String> state) {
+        /** Options without state pairs. */
+        public Options(String name, Path templates, String sourceName) { this(name, templates, sourceName, Map.of()); }
+    }
 
     /**
      * How a runner is made: the target asked for ({@code -t}), whether to build with sanitizers, a template folder

@@ -284,9 +284,15 @@ final class CliOptions {
 
     /** Compiles {@code model} with backend {@code kind} for {@code t}; see {@link #compileDefault}. */
     dev.kiln.backend.GeneratedCode compile(java.nio.file.Path model, String name, String kind, dev.kiln.backend.Target t) {
+        return compile(model, name, kind, t, java.util.Map.of());
+    }
+
+    /** {@link #compile} with state pairs ({@code --state IN=OUT}, input name to output name). */
+    dev.kiln.backend.GeneratedCode compile(java.nio.file.Path model, String name, String kind, dev.kiln.backend.Target t,
+            java.util.Map<String, String> state) {
         String n = name != null ? name : dev.kiln.backend.GeneratedCode.defaultName(model);
         return dev.kiln.Kiln.compile(model, importOptions(), kind, t,
-                new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString()), compileOptions());
+                new dev.kiln.backend.Backend.Options(n, templates, model.getFileName().toString(), state), compileOptions());
     }
 
     /** The target of a compiled backend: {@code -t}, except that OpenCL's default is the opencl-gpu descriptor. */

@@ -29,6 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  kiln compile tests/dsl/digits_lenet5/model.kiln -o out/digits_dsl -O0",
                 "  kiln compile tests/models/digits_lenet5_op13/model.onnx --backend opencl \\",
                 "      -o out/digits_cl",
+                "  kiln compile tests/models/gru_anomaly/model.onnx -o out/anomaly \\",
+                "      --state h_in=h_out",
                 "  kiln compile tests/models/digits_lenet5_op13/model.onnx -o out/traced \\",
                 "      --templates tests/templates/traced_max_pool",
                 "",
@@ -51,6 +53,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "N", description = "Symbol prefix and file name (default: the model's name).")
     String name;
 
+    @Option(names = "--state", paramLabel = "IN=OUT",
+            description = "A state input and the output that is its next value (repeatable): the caller may pass one buffer as both, which each call updates in place (C only).")
+    List<String> state;
+
     @Mixin
     CliOptions options;
 
@@ -60,7 +66,7 @@ final class CompileCommand implements Callable<Integer> {
         // why: compile writes code; the interpreter has none to write
         if (options.backend.equals(CliOptions.INTERP)) options.backend = CliOptions.compiledBackend();
         Target t = options.compiledTarget();
-        GeneratedCode code = options.compile(model, name, options.backend, t);
+        GeneratedCode code = options.compile(model, name, options.backend, t, dev.kiln.backend.StatePairs.parse(state));
         ModelStats st = new ModelStats(code);
         st.codeBytes = dev.kiln.backend.Backend.find(options.backend).codeBytes(code);
         code.writeFolderAtomically(output);

@@ -28,8 +28,12 @@ public final class Activation {
     public final String zero, one, half, sixth;
 
     private Activation(OpDef op, Attrs attrs, DType compute) {
-        present = op != null;
-        template = op == null ? null : "scalar_" + op.name();
+        this(op == null ? null : "scalar_" + op.name(), attrs, compute);
+    }
+
+    private Activation(String template, Attrs attrs, DType compute) {
+        present = template != null;
+        this.template = template;
         Map<String, String> a = new TreeMap<>();
         if (attrs != null)
             for (Map.Entry<String, Object> e : attrs.asMap().entrySet())
@@ -45,6 +49,9 @@ public final class Activation {
 
     /** The float type a kernel producing {@code t} computes in: double for f64, float otherwise. */
     private static DType compute(DType t) { return t == DType.F64 ? DType.F64 : DType.F32; }
+
+    /** The activation rendered by the scalar template {@code template} with the FLOAT attributes of {@code attrs}. */
+    public static Activation of(String template, Attrs attrs, DType compute) { return new Activation(template, attrs, compute); }
 
     /** The activation fused into node {@code n} ({@link FusedActivation}); {@link #present} is false when none. */
     public static Activation fused(Node n) {

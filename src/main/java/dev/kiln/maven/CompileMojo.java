@@ -48,6 +48,10 @@ public class CompileMojo extends KilnMojo {
     protected String backend;
 
     /** Recompiles every model even when it is up to date. */
+    /** State pairs {@code IN=OUT} (model input, the output that is its next value) sharing one caller buffer, as {@code --state}. */
+    @Parameter(property = "kiln.state")
+    protected List<String> state;
+
     @Parameter(property = "kiln.force", defaultValue = "false")
     protected boolean force;
 
@@ -98,7 +102,8 @@ public class CompileMojo extends KilnMojo {
             }
             try {
                 GeneratedCode code = Kiln.compile(model, importOptions(), backend, t,
-                        new Backend.Options(name, templates == null ? null : templates.toPath(), model.getFileName().toString()),
+                        new Backend.Options(name, templates == null ? null : templates.toPath(), model.getFileName().toString(),
+                                dev.kiln.backend.StatePairs.parse(state)),
                         co);
                 code.writeFolderAtomically(out);
                 Stamp.write(out, hash, code.fileNames(), owner());

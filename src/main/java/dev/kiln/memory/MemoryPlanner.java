@@ -23,12 +23,22 @@ public final class MemoryPlanner {
     private final int alignment;
     private final PlacementRules rules;
     private final Map<Value, Boolean> graphOutputs = new IdentityHashMap<>();
+    private final java.util.Set<String> copiedOutputs = new java.util.HashSet<>();
 
     /** A planner aligning every offset to {@code alignment} bytes. */
     public MemoryPlanner(int alignment, PlacementRules rules) {
         if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw new IllegalArgumentException("alignment " + alignment);
         this.alignment = alignment;
         this.rules = rules;
+    }
+
+    /**
+     * Plans the graph outputs named here in the arena and copies them into the caller's buffer after the last node,
+     * never writing them earlier: the caller may then pass one buffer as a state input and its state output.
+     */
+    public MemoryPlanner copyingOutputs(java.util.Collection<String> names) {
+        copiedOutputs.addAll(names);
+        return this;
     }
 
     /** A group of values sharing bytes, with its live range. */
@@ -57,8 +67,9 @@ public final class MemoryPlanner {
         for (Value o : g.outputs()) graphOutputs.put(o, true);
         for (int i = 0; i < g.outputs().size(); i++) {
             Value o = g.outputs().get(i);
-            // why: an output that is an input or a constant, or a second listing of one value, is copied at the end
-            if (o.producer() != null && !outputIndex.containsKey(o)) outputIndex.put(o, i);
+            // why: an output that is an input or a constant, or a second listing of one value, is copied at the end;
+            // so is a state output, which the caller's buffer shares with its state input (copyingOutputs)
+            if (o.producer() != null && !outputIndex.containsKey(o) && !copiedOutputs.contains(o.name())) outputIndex.put(o, i);
         }
 
         long lowerBound = lowerBound(g, schedule, step, outputIndex, end);

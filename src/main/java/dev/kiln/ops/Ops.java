@@ -174,6 +174,10 @@ public final class Ops {
     // --- issue 18: ai.onnx.ml (Binarizer and ArrayFeatureExtractor are ONNX-level decompositions) ---
     public static final TreeEnsemble TREE_ENSEMBLE = register(new TreeEnsemble());
     public static final LabelEncoder LABEL_ENCODER = register(new LabelEncoder());
+    // --- issue 17: recurrent networks ---
+    public static final Rnn RNN = register(new Rnn());
+    public static final Gru GRU = register(new Gru());
+    public static final Lstm LSTM = register(new Lstm());
 
     private Ops() {}
 

@@ -127,7 +127,10 @@ public final class Int8Lowering {
         for (Node n : new ArrayList<>(g.nodes())) {
             if (created.contains(n)) continue;
             // why: only float results are lowered; integer and quantization ops are int8 already
-            if (n.outputs().size() != 1 || !n.output(0).dtype().isFloat() || n.op().has(Trait.QUANT_BOUNDARY)) continue;
+            if (n.output(0) == null || !n.output(0).dtype().isFloat() || n.op().has(Trait.QUANT_BOUNDARY)) continue;
+            // why: the element-wise fallback takes one output; a node with several is lowered (or left float, saying
+            // why) only by a rule of its own
+            if (n.outputs().size() != 1 && !Int8Lowerings.hasRule(n.op())) continue;
             Value y8;
             try {
                 y8 = Int8Lowerings.lower(lx, n);

@@ -38,6 +38,22 @@ public final class Int8Lowerings {
     /** The names of the ops the rules are for (camelCase), for the registry check. */
     public static java.util.Set<String> ruleNames() { return java.util.Collections.unmodifiableSet(RULES.keySet()); }
 
+    /** Whether {@code op} has a rule of its own (not only the element-wise fallback). */
+    static boolean hasRule(dev.kiln.ops.OpDef op) { return RULES.containsKey(dev.kiln.ops.OpMethods.methodName(op.name())); }
+
+    /** Recurrent ops stay float between the int8 parts: the lowering dequantizes X before and requantizes after. */
+    public static Value lstm(Int8Context lx, Node n) { throw recurrent(n); }
+
+    /** See {@link #lstm}. */
+    public static Value gru(Int8Context lx, Node n) { throw recurrent(n); }
+
+    /** See {@link #lstm}. */
+    public static Value rnn(Int8Context lx, Node n) { throw recurrent(n); }
+
+    private static Refused recurrent(Node n) {
+        return new Refused("recurrent ops run in float between the int8 parts (no int8 lowering of " + n.op().name() + " yet)");
+    }
+
     /** Lowers {@code n}: its rule, or the element-wise fallback; throws Refused when it cannot. */
     static Value lower(Int8Context lx, Node n) {
         Method m = RULES.get(dev.kiln.ops.OpMethods.methodName(n.op().name()));

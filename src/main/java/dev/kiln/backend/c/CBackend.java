@@ -126,7 +126,10 @@ public final class CBackend implements Backend {
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
 
         // 2. memory plan
-        MemoryPlan plan = new MemoryPlanner(t.alignment(), KernelPlacement.rules(models::get)).plan(g);
+        java.util.Map<Value, Value> states = dev.kiln.backend.StatePairs.resolve(g, o.state(), "C");
+        List<String> stateOutputs = new ArrayList<>();
+        for (Value v : states.values()) stateOutputs.add(v.name());
+        MemoryPlan plan = new MemoryPlanner(t.alignment(), KernelPlacement.rules(models::get)).copyingOutputs(stateOutputs).plan(g);
 
         // 3. the program model
         CProgram p = new CProgram();
@@ -142,6 +145,8 @@ public final class CBackend implements Backend {
         Set<String> used = new HashSet<>(List.of("arena", "a", "inputs", "outputs"));
         for (int i = 0; i < g.inputs().size(); i++) p.inputs.add(io(i, "in_", g.inputs().get(i), used));
         for (int i = 0; i < g.outputs().size(); i++) p.outputs.add(io(i, "out_", g.outputs().get(i), used));
+        for (Map.Entry<Value, Value> e : states.entrySet())
+            p.states.add(new CProgram.State(p.inputs.get(g.inputs().indexOf(e.getKey())), p.outputs.get(g.outputs().indexOf(e.getValue()))));
         Map<Value, String> weightSymbols = new IdentityHashMap<>();
         for (Value c : g.constants()) {
             boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);

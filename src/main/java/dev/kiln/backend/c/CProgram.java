@@ -97,6 +97,16 @@ public final class CProgram {
         }
     }
 
+    /** A state pair ({@code --state}): the caller may pass one buffer as both, which each call updates in place. */
+    public static final class State {
+        public final Io in, out;
+
+        State(Io in, Io out) {
+            this.in = in;
+            this.out = out;
+        }
+    }
+
     /** {@code kws}, {@code KWS}. */
     public String prefix, PREFIX;
     public String kilnVersion, source, target;
@@ -106,6 +116,8 @@ public final class CProgram {
     public final List<Call> calls = new ArrayList<>();
     public final List<Weight> weights = new ArrayList<>();
     public final List<Copy> copies = new ArrayList<>();
+    /** The state pairs, in the order given. */
+    public final List<State> states = new ArrayList<>();
     /** Runtime headers the kernels include ({@code kiln_runtime.h}). */
     public final List<String> runtimeHeaders = new ArrayList<>();
     /** System headers some kernel needs ({@code arm_acle.h} for the DSP kernels), sorted. */

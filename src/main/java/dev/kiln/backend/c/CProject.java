@@ -106,7 +106,41 @@ public final class CProject {
         this.cc = t.cc();
         this.cflags = String.join(" ", t.cflags());
         this.warnings = warnings;
+        // the streaming loop: a state pair's one buffer takes the place of both its input and its output
+        java.util.Map<String, String> buffer = new java.util.HashMap<>();
+        for (CProgram.State st : p.states) {
+            String name = "state_" + st.in.param.substring("in_".length());
+            buffer.put(st.in.param, name);
+            buffer.put(st.out.param, name);
+            stateBuffers.add(new StateBuffer(name, st.in.ctype, inputs.get(st.in.index).sizeMacro, st.in.name, st.out.name));
+        }
+        for (Port x : inputs) {
+            if (!buffer.containsKey(x.param)) streamFrames.add(x);
+            streamArgs.add(buffer.getOrDefault(x.param, x.param));
+        }
+        for (Port x : outputs) {
+            if (!buffer.containsKey(x.param)) streamResults.add(x);
+            streamArgs.add(buffer.getOrDefault(x.param, x.param));
+        }
     }
+
+    /** The one buffer of a state pair in the README's streaming loop. */
+    public static final class StateBuffer {
+        public final String name, ctype, sizeMacro, inName, outName;
+
+        StateBuffer(String name, String ctype, String sizeMacro, String inName, String outName) {
+            this.name = name;
+            this.ctype = ctype;
+            this.sizeMacro = sizeMacro;
+            this.inName = inName.replace('`', '\'');
+            this.outName = outName.replace('`', '\'');
+        }
+    }
+
+    /** With {@code --state}: the state buffers, the other inputs and outputs, and the run call's arguments of the streaming loop. */
+    public final List<StateBuffer> stateBuffers = new ArrayList<>();
+    public final List<Port> streamFrames = new ArrayList<>(), streamResults = new ArrayList<>();
+    public final List<String> streamArgs = new ArrayList<>();
 
     /** What file {@code f} of model {@code prefix}'s folder holds, for the README. */
     private static String holds(String f, String prefix) {

@@ -163,6 +163,10 @@ public final class OpenClBackend implements Backend {
             throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
                     .withHint("use letters, digits and underscores, e.g. --name kws");
         Templates tpl = new Templates("opencl", o.templates());
+        // why: the host API copies buffers in and out around the kernels; a shared state buffer is a C-backend API
+        if (!o.state().isEmpty())
+            throw new KilnException(Code.USAGE, Location.NONE, "--state is not supported by the OpenCL backend")
+                    .withHint("compile for C (-b c), or feed the state output back as the next call's input");
         for (Value v : g.inputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
         for (Value v : g.outputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
 

@@ -53,7 +53,8 @@ public final class OnnxImporter {
             ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class,
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
             SignalMappings.class, // i18-ops-a mapping classes
-            IndexMappings.class, NormMappings.class);
+            IndexMappings.class, NormMappings.class,
+            RecurrentMappings.class); // issue 17
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
     static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
