@@ -124,7 +124,32 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
 static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t bias, int32_t m, int32_t s, int fast,
         int32_t zp, int32_t lo, int32_t hi, int8_t *y, size_t ystep)
 {
-    size_t p;
+    size_t p = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+    /*
+     * kiln_requantize_q31_r32 on 16 lanes: the 64-bit products of the even lanes and of the odd lanes (vpmuldq), each
+     * plus 2^(30 - s) minus [acc < 0], their high halves put back in place, shifted right by -1 - s; zp and the clamp
+     */
+    if (fast && ystep == 1u) {
+        const __m512i vb = _mm512_set1_epi32(bias), vm = _mm512_set1_epi32(m), vzp = _mm512_set1_epi32(zp);
+        const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+        const __m512i vr = _mm512_set1_epi64((long long)((int64_t)1 << (30 - s)));
+        const __m128i sh = _mm_cvtsi32_si128(-1 - s);
+        for (; p < n; p += 16u) {
+            const __mmask16 k = n - p >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - p)) - 1u);
+            const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, acc + p), vb);
+            const __m512i odd = _mm512_srli_epi64(a, 32);
+            __m512i pe = _mm512_mul_epi32(a, vm), po = _mm512_mul_epi32(odd, vm);
+            pe = _mm512_add_epi64(_mm512_add_epi64(pe, vr), _mm512_srai_epi64(_mm512_slli_epi64(a, 32), 63));
+            po = _mm512_add_epi64(_mm512_add_epi64(po, vr), _mm512_srai_epi64(a, 63));
+            __m512i v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po);
+            v = _mm512_add_epi32(_mm512_sra_epi32(v, sh), vzp);
+            v = _mm512_min_epi32(_mm512_max_epi32(v, vlo), vhi);
+            _mm512_mask_cvtepi32_storeu_epi8(y + p, k, v);
+        }
+        return;
+    }
+#endif
     if (fast && ystep == 1u) {
         for (p = 0; p < n; ++p) {
             const int32_t v = kiln_requantize_q31_r32((int32_t)((uint32_t)acc[p] + (uint32_t)bias), m, s) + zp;
@@ -208,115 +233,133 @@ static inline void kiln_qcol_rows(const uint8_t *x, size_t np, size_t k, size_t 
 }
 
 /*
- * One im2col row of a 2-D convolution (1-D: ih = kh = 1): for output position (r, c), the input element at
- * (r * sh + ki * dh - pt, c * sw + kj * dw - pl) of plane x (ih x iw bytes), or zpr (the zero point, stored raw:
- * the flip is applied later) outside it.
+ * A padded copy of c input planes (ih x iw bytes each) into pp (c planes of rows x cols), the input's (0, 0) at
+ * (pt, pl), the border filled with zpr (the zero point's raw byte: its taps add nothing).
  */
-static inline void kiln_qcol_im2row(const uint8_t *x, size_t ih, size_t iw, size_t oh, size_t ow, size_t ki, size_t kj,
-        size_t sh, size_t sw, size_t dh, size_t dw, size_t pt, size_t pl, uint8_t zpr, uint8_t *row)
+static inline void kiln_qcol_pad(const uint8_t *x, size_t c, size_t ih, size_t iw, size_t pt, size_t pl, size_t rows, size_t cols,
+        uint8_t zpr, uint8_t *pp)
 {
-    size_t r, c, c0, c1;
-    const size_t off = kj * dw;
-    /* valid columns: c * sw + off >= pl and c * sw + off - pl < iw */
-    c0 = off >= pl ? 0 : (pl - off + sw - 1u) / sw;
-    c1 = iw + pl > off ? (iw + pl - off + sw - 1u) / sw : 0;
-    if (c1 > ow) c1 = ow;
-    if (c0 > c1) c0 = c1;
-    for (r = 0; r < oh; ++r) {
-        uint8_t *o = row + r * ow;
-        const size_t y = r * sh + ki * dh;
-        if (y < pt || y - pt >= ih) {
-            memset(o, zpr, ow);
-            continue;
-        }
-        for (c = 0; c < c0; ++c) o[c] = zpr;
-        if (c1 > c0) {
-            /* the first valid column's element: c0 * sw + off - pl >= 0 by the choice of c0 */
-            const uint8_t *xr = x + (y - pt) * iw + (c0 * sw + off - pl);
-            if (sw == 1u) memcpy(o + c0, xr, c1 - c0);
-            else for (c = c0; c < c1; ++c) o[c] = xr[(c - c0) * sw];
-        }
-        for (c = c1; c < ow; ++c) o[c] = zpr;
-    }
+    size_t ci, r;
+    memset(pp, zpr, c * rows * cols);
+    for (ci = 0; ci < c; ++ci)
+        for (r = 0; r < ih; ++r) memcpy(pp + (ci * rows + r + pt) * cols + pl, x + (ci * ih + r) * iw, iw);
 }
 
 /*
- * B of a 2-D convolution with one group: c input planes (ih x iw) and kh x kw taps, k = c * kh * kw rows in the
- * weights' order; four im2col rows of oh * ow bytes at a time go to rows (scratch of 4 * oh * ow bytes), then
- * interleaved into b.
+ * B of a 2-D convolution with one group from the padded planes (rows x cols): reduction index k = (ci * kh + ki) * kw
+ * + kj, the weights' order; each quad of it in one pass over the output positions, reading the four taps' elements
+ * (rows k..4 * K4 - 1 read row 0 again: their weights are 0).
  */
-static inline void kiln_qcol_conv2d(const uint8_t *x, size_t c, size_t ih, size_t iw, size_t kh, size_t kw, size_t oh, size_t ow,
-        size_t sh, size_t sw, size_t dh, size_t dw, size_t pt, size_t pl, uint8_t zpr, uint8_t flip, size_t ppad,
-        uint8_t *rows, uint8_t *b)
+static inline void kiln_qcol_conv2d(const uint8_t *pp, size_t c, size_t rows, size_t cols, size_t kh, size_t kw, size_t oh,
+        size_t ow, size_t sh, size_t sw, size_t dh, size_t dw, uint8_t flip, size_t ppad, uint8_t *b)
 {
     const size_t taps = kh * kw, k = c * taps, np = oh * ow;
-    size_t q, t;
+    const uint32_t f = (uint32_t)flip * 0x01010101u;
+    size_t q, t, r, cc;
     for (q = 0; q < k; q += 4u) {
+        const uint8_t *src[4];
+        uint8_t *bq = b + (q / 4u) * ppad * 4u;
         for (t = 0; t < 4u; ++t) {
             const size_t kk = q + t < k ? q + t : 0;
-            const size_t ci = kk / taps, ki = (kk % taps) / kw, kj = kk % kw;
-            kiln_qcol_im2row(x + ci * ih * iw, ih, iw, oh, ow, ki, kj, sh, sw, dh, dw, pt, pl, zpr, rows + t * np);
+            src[t] = pp + ((kk / taps) * rows + ((kk % taps) / kw) * dh) * cols + (kk % kw) * dw;
         }
-        kiln_qcol_quad(rows, rows + np, rows + 2u * np, rows + 3u * np, np, ppad, flip, b + (q / 4u) * ppad * 4u);
+        for (r = 0; r < oh; ++r) {
+            const uint8_t *s0 = src[0] + r * sh * cols, *s1 = src[1] + r * sh * cols;
+            const uint8_t *s2 = src[2] + r * sh * cols, *s3 = src[3] + r * sh * cols;
+            uint8_t *o = bq + r * ow * 4u;
+            if (sw == 1u) {
+                for (cc = 0; cc < ow; ++cc) {
+                    const uint32_t v = ((uint32_t)s0[cc] | (uint32_t)s1[cc] << 8 | (uint32_t)s2[cc] << 16 | (uint32_t)s3[cc] << 24) ^ f;
+                    memcpy(o + cc * 4u, &v, 4u);
+                }
+            } else {
+                for (cc = 0; cc < ow; ++cc) {
+                    const size_t e = cc * sw;
+                    const uint32_t v = ((uint32_t)s0[e] | (uint32_t)s1[e] << 8 | (uint32_t)s2[e] << 16 | (uint32_t)s3[e] << 24) ^ f;
+                    memcpy(o + cc * 4u, &v, 4u);
+                }
+            }
+        }
+        if (ppad > np) memset(bq + np * 4u, 0, (ppad - np) * 4u);
     }
 }
 
 /*
- * A zero-bordered 16-bit copy of one input plane minus its zero point (padding: 0, which adds nothing): pp holds
- * rows x cols, the input's (0, 0) at (pt, pl). u8: whether x holds uint8 (else int8).
+ * Depthwise convolutions compute in float: every product (x - zp) * w is an integer of magnitude at most 255 * 128
+ * and a window has at most 514 taps (HostInt8 checks), so every partial sum is an integer below 2^24, which float
+ * represents exactly whatever the order of the additions: the sums are the exact integer sums, and the requantization
+ * is the integer one. The padded input plane is stored split by stride phase: for strides sh x sw it is sh * sw
+ * sub-planes of srows x scols, element (y, x) of the padded plane in sub-plane (y % sh) * sw + x % sw at
+ * (y / sh, x / sw); then every tap of every output position reads one sub-plane at a fixed offset, and one pass per
+ * tap over a flat run of (oh - 1) * scols + ow accumulators computes a whole output plane (the columns past ow are
+ * dropped).
  */
-static inline void kiln_qdw_plane(const void *x, int u8, int32_t zp, size_t ih, size_t iw, size_t pt, size_t pl, size_t rows,
-        size_t cols, int16_t *pp)
+
+/*
+ * Copies one input plane (ih x iw, int8 or u8 when u8 is set) minus its zero point into the split padded plane pp,
+ * the input's (0, 0) at padded (pt, pl). The border is not written: the caller clears pp once (every plane writes
+ * the same elements).
+ */
+static inline void kiln_qdw_plane(const void *x, int u8, int32_t zp, size_t ih, size_t iw, size_t pt, size_t pl, size_t sh,
+        size_t sw, size_t srows, size_t scols, float *pp)
 {
     size_t r, c;
-    memset(pp, 0, rows * cols * sizeof(int16_t));
     for (r = 0; r < ih; ++r) {
-        int16_t *o = pp + (r + pt) * cols + pl;
-        if (u8) {
-            const uint8_t *xr = (const uint8_t *)x + r * iw;
-            for (c = 0; c < iw; ++c) o[c] = (int16_t)((int32_t)xr[c] - zp);
+        const size_t yy = r + pt;
+        float *sub = pp + (yy % sh) * sw * srows * scols + (yy / sh) * scols;
+        if (sw == 1u) {
+            float *o = sub + pl;
+            if (u8) {
+                const uint8_t *xr = (const uint8_t *)x + r * iw;
+                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+            } else {
+                const int8_t *xr = (const int8_t *)x + r * iw;
+                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+            }
         } else {
-            const int8_t *xr = (const int8_t *)x + r * iw;
-            for (c = 0; c < iw; ++c) o[c] = (int16_t)((int32_t)xr[c] - zp);
+            /* phase ph holds the columns c with (c + pl) % sw == ph, from c0 on, sw apart, at (c0 + pl) / sw on */
+            size_t ph;
+            for (ph = 0; ph < sw; ++ph) {
+                const size_t c0 = (ph + sw - pl % sw) % sw;
+                float *o = sub + ph * srows * scols + (c0 + pl) / sw;
+                if (c0 >= iw) continue;
+                if (u8) {
+                    const uint8_t *xr = (const uint8_t *)x + r * iw + c0;
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                } else {
+                    const int8_t *xr = (const int8_t *)x + r * iw + c0;
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                }
+            }
         }
     }
 }
 
 /*
- * One depthwise output plane (oh x ow) from a padded plane (cols wide) and kh x kw weights w: with stride 1 in the
- * rows, every tap is one pass over the flat padded rows (acc: oh * cols int32, the columns past ow dropped), else
- * one pass per output row (acc: ow int32).
+ * One depthwise output plane (oh x ow, to y) from the split padded plane and the kh x kw weights w; acc and acci hold
+ * (oh - 1) * scols + ow floats and int32, tmp as many bytes.
  */
-static inline void kiln_qdw_channel(const int16_t *pp, size_t cols, const int8_t *w, size_t kh, size_t kw, size_t sh, size_t sw,
-        size_t dh, size_t dw, size_t oh, size_t ow, int32_t bias, int32_t m, int32_t s, int fast, int32_t zp, int32_t lo,
-        int32_t hi, int32_t *acc, int8_t *y)
+static inline void kiln_qdw_channel(const float *pp, size_t srows, size_t scols, size_t sh, size_t sw, const int8_t *w,
+        size_t kh, size_t kw, size_t dh, size_t dw, size_t oh, size_t ow, int32_t bias, int32_t m, int32_t s, int fast,
+        int32_t zp, int32_t lo, int32_t hi, float *acc, int32_t *acci, int8_t *tmp, int8_t *y)
 {
+    const size_t n = (oh - 1u) * scols + ow;
     size_t r, i, ki, kj;
-    if (sw == 1u && sh == 1u) {
-        const size_t n = (oh - 1u) * cols + ow;
-        for (i = 0; i < n; ++i) acc[i] = 0;
-        for (ki = 0; ki < kh; ++ki) {
-            for (kj = 0; kj < kw; ++kj) {
-                const int32_t wt = w[ki * kw + kj];
-                const int16_t *src = pp + ki * dh * cols + kj * dw;
-                for (i = 0; i < n; ++i) acc[i] += wt * (int32_t)src[i];
-            }
+    for (i = 0; i < n; ++i) acc[i] = 0.0f;
+    for (ki = 0; ki < kh; ++ki) {
+        for (kj = 0; kj < kw; ++kj) {
+            const float wt = (float)w[ki * kw + kj];
+            const float *src = pp + (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            for (i = 0; i < n; ++i) acc[i] += wt * src[i];
         }
-        for (r = 0; r < oh; ++r) kiln_q_requantize_row(acc + r * cols, ow, bias, m, s, fast, zp, lo, hi, y + r * ow, 1u);
+    }
+    for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
+    if (scols == ow) {
+        kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, y, 1u);
         return;
     }
-    for (r = 0; r < oh; ++r) {
-        for (i = 0; i < ow; ++i) acc[i] = 0;
-        for (ki = 0; ki < kh; ++ki) {
-            for (kj = 0; kj < kw; ++kj) {
-                const int32_t wt = w[ki * kw + kj];
-                const int16_t *src = pp + (r * sh + ki * dh) * cols + kj * dw;
-                if (sw == 2u) for (i = 0; i < ow; ++i) acc[i] += wt * (int32_t)src[2u * i];
-                else for (i = 0; i < ow; ++i) acc[i] += wt * (int32_t)src[i * sw];
-            }
-        }
-        kiln_q_requantize_row(acc, ow, bias, m, s, fast, zp, lo, hi, y + r * ow, 1u);
-    }
+    kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, tmp, 1u);
+    for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
 }
 
 #endif

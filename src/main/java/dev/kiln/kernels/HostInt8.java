@@ -14,8 +14,8 @@ import java.util.List;
  * The host forms of the int8 kernels (templates {@code hq_*} in {@code templates/c/ops/int8.stg}, C helpers in
  * {@code runtime-c/kiln_int8_host.h}), chosen by {@link Int8Kernels} when the strategy says {@link Strategy#hostInt8}:
  * one-group convolutions (1x1 directly, others through im2col) and matrix products as a packed u8 x s8 GEMM whose
- * tile has AVX-512 VNNI, AVX-VNNI, AVX2 and plain-C paths, and depthwise convolutions over a zero-bordered 16-bit
- * plane in loops the compiler vectorises. The weights are packed here at compile time in the layout the GEMM's
+ * tile has AVX-512 VNNI, AVX-VNNI, AVX2 and plain-C paths, and depthwise convolutions over a zero-bordered plane
+ * split by stride phase, in float (exact: every partial sum is an integer below 2^24) in loops the compiler vectorises. The weights are packed here at compile time in the layout the GEMM's
  * micro-kernel reads; the bias table absorbs the input zero point (see the header). Every path computes the exact
  * integer sums, so the outputs are the interpreter's byte for byte.
  */
@@ -57,8 +57,10 @@ public final class HostInt8 {
         public long batch, inStride, outStride;
         /** Convolution geometry (1-D: one row), and whether it is a 1x1 stride-1 convolution without pads. */
         public long c, ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+        /** The padded copy of the input (im2col's source): rows and columns of each plane. */
+        public long rows, cols;
         public boolean pointwise, conv;
-        /** Bytes of the column buffer B; the im2col rows follow it in scratch. */
+        /** Bytes of the column buffer B; the padded copy of the input follows it in scratch. */
         public long colBytes;
         /** The xor that maps the input's bytes to unsigned ({@code 0x80u} for int8, {@code 0u} for uint8), the zero point's raw byte. */
         public String flip, zpr;
@@ -77,17 +79,17 @@ public final class HostInt8 {
         }
     }
 
-    /** The model of a depthwise convolution over a zero-bordered 16-bit plane. */
+    /** The model of a depthwise convolution over a zero-bordered plane split by stride phase. */
     public static final class Depthwise {
         public final String isa;
         public long batch, channels, groupOut, outChannels, inPlane, outPlane;
-        public long ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl, rows, cols;
+        public long ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+        /** The padded plane split by stride phase: sub-plane rows and columns, floats in all, accumulators per output plane. */
+        public long srows, scols, planeFloats, accLen;
         /** 1 when the input is uint8; the input zero point. */
         public int u8;
         public long xz;
         public boolean hasBias;
-        /** Bytes of the padded plane in scratch (rounded to 4: the int32 accumulators follow). */
-        public long planeBytes;
         public Rq rq;
 
         Depthwise(String isa) {
@@ -127,13 +129,16 @@ public final class HostInt8 {
             fill(q, wv.constant(), false, bv, xz, u8);
             q.rq = new Rq(m, w.outChannels, n);
             k.packed.put(1, pack(wv.constant(), w.outChannels, w.wStride, false));
-            k.scratchBytes = q.colBytes + (q.pointwise ? 0 : 4L * q.np);
+            q.rows = Math.max(pt + ih, (oh - 1) * sh + (kh - 1) * dh + 1);
+            q.cols = Math.max(pl + iw, (ow - 1) * sw + (kw - 1) * dw + 1);
+            k.scratchBytes = q.colBytes + (q.pointwise ? 0 : q.c * q.rows * q.cols);
             k.runtimeHeaders.add("kiln_int8_host.h");
             k.template = "hq_conv_gemm";
             k.tableBytes += 4L * q.bias.size() + 8L * w.outChannels;
             return q;
         }
-        if (!w.depthwise) return null;
+        // why: the float sums are exact while every partial sum stays below 2^24 (see kiln_int8_host.h)
+        if (!w.depthwise || kh * kw * 255 * 128 >= 1L << 24) return null;
         Depthwise d = new Depthwise(isa);
         d.batch = w.batch;
         d.channels = w.channels;
@@ -143,15 +148,17 @@ public final class HostInt8 {
         d.outPlane = w.outPlane;
         d.ih = ih; d.iw = iw; d.kh = kh; d.kw = kw; d.oh = oh; d.ow = ow;
         d.sh = sh; d.sw = sw; d.dh = dh; d.dw = dw; d.pt = pt; d.pl = pl;
-        d.rows = Math.max(pt + ih, (oh - 1) * sh + (kh - 1) * dh + 1);
-        d.cols = Math.max(pl + iw, (ow - 1) * sw + (kw - 1) * dw + 1);
+        long rows = Math.max(pt + ih, (oh - 1) * sh + (kh - 1) * dh + 1);
+        long cols = Math.max(pl + iw, (ow - 1) * sw + (kw - 1) * dw + 1);
+        d.srows = Math.max((rows + sh - 1) / sh, oh + (kh - 1) * dh / sh);
+        d.scols = Math.max((cols + sw - 1) / sw, ow + (kw - 1) * dw / sw);
         d.u8 = u8 ? 1 : 0;
         d.xz = xz;
         d.hasBias = bv != null;
-        d.planeBytes = (d.rows * d.cols * 2 + 3) / 4 * 4;
+        d.planeFloats = sh * sw * d.srows * d.scols;
+        d.accLen = (oh - 1) * d.scols + ow;
         d.rq = new Rq(m, w.outChannels, n);
-        long acc = sh == 1 && sw == 1 ? (oh - 1) * d.cols + ow : ow;
-        k.scratchBytes = d.planeBytes + 4 * acc;
+        k.scratchBytes = 4 * d.planeFloats + 8 * d.accLen + d.accLen;
         k.runtimeHeaders.add("kiln_int8_host.h");
         k.template = "hq_conv_dw";
         k.tableBytes += 8L * w.outChannels;
