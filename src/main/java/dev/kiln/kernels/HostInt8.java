@@ -47,16 +47,38 @@ public final class HostInt8 {
         }
     }
 
+    /** A 2-D convolution's geometry (1-D: one row): input, kernel and output sizes, strides, dilations, leading pads. */
+    public static class Geometry {
+        public long ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+
+        /** Fills the fields from {@code g} (rank 1 or 2). */
+        final void set(ConvGeometry g) {
+            int r = g.rank();
+            ih = r == 2 ? g.in[0] : 1;
+            kh = r == 2 ? g.kernel[0] : 1;
+            sh = r == 2 ? g.strides[0] : 1;
+            dh = r == 2 ? g.dilations[0] : 1;
+            pt = r == 2 ? g.padsBegin[0] : 0;
+            oh = r == 2 ? g.out[0] : 1;
+            iw = g.in[r - 1];
+            kw = g.kernel[r - 1];
+            sw = g.strides[r - 1];
+            dw = g.dilations[r - 1];
+            pl = g.padsBegin[r - 1];
+            ow = g.out[r - 1];
+        }
+    }
+
     /** The model of a packed-GEMM convolution or matrix product. */
-    public static final class Gemm {
+    public static final class Gemm extends Geometry {
         /** The ISA features of the target (for the kernel's comment). */
         public final String isa;
         /** Output channels (matrix columns), reduction length and its quads, positions and positions rounded to the tile. */
         public final long oc, k, k4, np, ppad;
         /** Batch images, elements of one input image and of one output image (convolutions). */
         public long batch, inStride, outStride;
-        /** Convolution geometry (1-D: one row), and whether it is a 1x1 stride-1 convolution without pads. */
-        public long c, ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl;
+        /** Input channels of a convolution, and whether it is a 1x1 stride-1 convolution without pads. */
+        public long c;
         /** The padded copy of the input (im2col's source): rows and columns of each plane. */
         public long rows, cols;
         public boolean pointwise, conv;
@@ -80,10 +102,9 @@ public final class HostInt8 {
     }
 
     /** The model of a depthwise convolution over a zero-bordered plane split by stride phase. */
-    public static final class Depthwise {
+    public static final class Depthwise extends Geometry {
         public final String isa;
         public long batch, channels, groupOut, outChannels, inPlane, outPlane;
-        public long ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl;
         /** The padded plane split by stride phase: sub-plane rows and columns, floats in all, accumulators per output plane. */
         public long srows, scols, planeFloats, accLen;
         /** 1 when the input is uint8; the input zero point. */
@@ -109,9 +130,6 @@ public final class HostInt8 {
         long xz = Int8Kernels.zeroPoint(n.input(0));
         boolean u8 = n.input(0).dtype() == DType.U8;
         String isa = String.join(" ", t.isa());
-        long ih = r == 2 ? g.in[0] : 1, kh = r == 2 ? g.kernel[0] : 1, sh = r == 2 ? g.strides[0] : 1, dh = r == 2 ? g.dilations[0] : 1;
-        long pt = r == 2 ? g.padsBegin[0] : 0, oh = r == 2 ? g.out[0] : 1;
-        long iw = g.in[r - 1], kw = g.kernel[r - 1], sw = g.strides[r - 1], dw = g.dilations[r - 1], pl = g.padsBegin[r - 1], ow = g.out[r - 1];
         if (w.groups == 1) {
             boolean constant = wv.isConstant() && wv.uses().size() == 1 && (bv == null || bv.isConstant());
             if (!constant || w.wStride > MAX_K) return null;
@@ -121,16 +139,15 @@ public final class HostInt8 {
             q.inStride = w.groupInStride;
             q.outStride = (long) w.outChannels * w.outPlane;
             q.c = w.groupIn;
-            q.ih = ih; q.iw = iw; q.kh = kh; q.kw = kw; q.oh = oh; q.ow = ow;
-            q.sh = sh; q.sw = sw; q.dh = dh; q.dw = dw; q.pt = pt; q.pl = pl;
+            q.set(g);
             boolean noPad = true;
             for (int i = 0; i < r; i++) noPad &= g.padsBegin[i] == 0 && g.padsEnd[i] == 0;
-            q.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && noPad;
+            q.pointwise = q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && noPad;
             fill(q, wv.constant(), false, bv, xz, u8);
             q.rq = new Rq(m, w.outChannels, n);
             k.packed.put(1, pack(wv.constant(), w.outChannels, w.wStride, false));
-            q.rows = Math.max(pt + ih, (oh - 1) * sh + (kh - 1) * dh + 1);
-            q.cols = Math.max(pl + iw, (ow - 1) * sw + (kw - 1) * dw + 1);
+            q.rows = Math.max(q.pt + q.ih, (q.oh - 1) * q.sh + (q.kh - 1) * q.dh + 1);
+            q.cols = Math.max(q.pl + q.iw, (q.ow - 1) * q.sw + (q.kw - 1) * q.dw + 1);
             k.scratchBytes = q.colBytes + (q.pointwise ? 0 : q.c * q.rows * q.cols);
             k.runtimeHeaders.add("kiln_int8_host.h");
             k.template = "hq_conv_gemm";
@@ -138,25 +155,24 @@ public final class HostInt8 {
             return q;
         }
         // why: the float sums are exact while every partial sum stays below 2^24 (see kiln_int8_host.h)
-        if (!w.depthwise || kh * kw * 255 * 128 >= 1L << 24) return null;
         Depthwise d = new Depthwise(isa);
+        d.set(g);
+        if (!w.depthwise || d.kh * d.kw * 255 * 128 >= 1L << 24) return null;
         d.batch = w.batch;
         d.channels = w.channels;
         d.groupOut = w.groupOut;
         d.outChannels = w.outChannels;
         d.inPlane = w.inPlane;
         d.outPlane = w.outPlane;
-        d.ih = ih; d.iw = iw; d.kh = kh; d.kw = kw; d.oh = oh; d.ow = ow;
-        d.sh = sh; d.sw = sw; d.dh = dh; d.dw = dw; d.pt = pt; d.pl = pl;
-        long rows = Math.max(pt + ih, (oh - 1) * sh + (kh - 1) * dh + 1);
-        long cols = Math.max(pl + iw, (ow - 1) * sw + (kw - 1) * dw + 1);
-        d.srows = Math.max((rows + sh - 1) / sh, oh + (kh - 1) * dh / sh);
-        d.scols = Math.max((cols + sw - 1) / sw, ow + (kw - 1) * dw / sw);
+        long rows = Math.max(d.pt + d.ih, (d.oh - 1) * d.sh + (d.kh - 1) * d.dh + 1);
+        long cols = Math.max(d.pl + d.iw, (d.ow - 1) * d.sw + (d.kw - 1) * d.dw + 1);
+        d.srows = Math.max((rows + d.sh - 1) / d.sh, d.oh + (d.kh - 1) * d.dh / d.sh);
+        d.scols = Math.max((cols + d.sw - 1) / d.sw, d.ow + (d.kw - 1) * d.dw / d.sw);
         d.u8 = u8 ? 1 : 0;
         d.xz = xz;
         d.hasBias = bv != null;
-        d.planeFloats = sh * sw * d.srows * d.scols;
-        d.accLen = (oh - 1) * d.scols + ow;
+        d.planeFloats = d.sh * d.sw * d.srows * d.scols;
+        d.accLen = (d.oh - 1) * d.scols + d.ow;
         d.rq = new Rq(m, w.outChannels, n);
         k.scratchBytes = 4 * d.planeFloats + 8 * d.accLen + d.accLen;
         k.runtimeHeaders.add("kiln_int8_host.h");
