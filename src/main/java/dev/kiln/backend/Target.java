@@ -163,6 +163,21 @@ public final class Target {
      * size ({@code optimize=size}: the compact generic kernels, for small-flash MCUs).
      */
     public boolean optimizeForSpeed() { return !p.getProperty("optimize", "speed").trim().equals("size"); }
+    /**
+     * The instruction-set features the host int8 kernels may rely on ({@code isa}: {@code native} for the CPU Kiln
+     * runs on, detected once by {@link HostIsa}, or a list such as {@code avx2 fma}); empty when the descriptor names
+     * none. The kernels pick their path from the compiler's feature macros, which the descriptor's {@code cflags}
+     * ({@code -march}) set to match; this list is what the generated code's banner records.
+     */
+    public List<String> isa() {
+        String v = p.getProperty("isa", "").trim();
+        return v.equals("native") ? HostIsa.detected() : split(v);
+    }
+    /**
+     * Whether the int8 kernels take the host forms (packed GEMM convolutions and products, vectorised depthwise and
+     * element-wise loops): a hosted toolchain optimising for speed.
+     */
+    public boolean hostInt8() { return !isCross() && optimizeForSpeed() && !p.getProperty("int8.kernels", "host").trim().equals("portable"); }
     /** The qemu boards in order of preference. */
     public List<Board> boards() { return List.copyOf(boards); }
 

@@ -266,6 +266,10 @@ public final class Int8Kernels {
         // why: without pads every window lies inside the input, so each scratch entry is written before it is read
         boolean padded = hasPad(n);
         List<String> wz = weightZeroPoints(n.input(1), w.outChannels);
+        if (t.hostInt8()) {
+            Object host = HostInt8.qconv(k, n, w, wz, Qconv.multipliers(n), t);
+            if (host != null) return host;
+        }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
         boolean packable = t.hasDsp() && wz == null && n.input(1).isConstant() && n.input(1).uses().size() == 1;
         // why: the blocked kernel reads whole weight quads, and its requantization needs right shifts of 32 and more
@@ -346,6 +350,10 @@ public final class Int8Kernels {
         long rows = xs.numel() / kk;
         Requant rq = requant(n, Qmatmul.multipliers(n));
         List<String> wz = weightZeroPoints(n.input(1), (int) nn);
+        if (t.hostInt8()) {
+            Object host = HostInt8.qmatmul(k, n, wz, Qmatmul.multipliers(n), t);
+            if (host != null) return host;
+        }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
         boolean dsp = t.hasDsp() && wz == null && kk >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
         if (dsp) {

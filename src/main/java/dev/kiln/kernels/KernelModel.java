@@ -52,6 +52,11 @@ public final class KernelModel {
     public int inPlaceInput = -1;
     /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
     public long scratchBytes;
+    /**
+     * The template that renders the kernel when the lowering chose another form than the op's own (the host int8
+     * kernels: {@code hq_conv_gemm}), or null for the template named like the op.
+     */
+    public String template;
     /** The op-specific model from the lowering method, or null. */
     public Object m;
     /**
@@ -61,6 +66,8 @@ public final class KernelModel {
     public final Map<Integer, NdArray> packed = new TreeMap<>();
     /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
     public final Set<String> systemHeaders = new TreeSet<>();
+    /** Kiln's own C headers from {@code runtime-c/} the kernel needs beyond kiln_runtime.h ({@code kiln_int8_host.h}), emitted with the model. */
+    public final Set<String> runtimeHeaders = new TreeSet<>();
     /**
      * Whether the kernel's float products and sums may be fused into FMAs ({@code KILN_FP_CONTRACT} of
      * kiln_runtime.h; set by float lowerings whose results are compared within a tolerance, never by int8 ones).

@@ -168,7 +168,7 @@ class Int8KernelsTest {
         return jobs;
     }
 
-    private Checker.Job conv(String name, QuantParams qx, int n, int c, int h, int w, int m, int kh, int kw, int group, Attrs attrs,
+    Checker.Job conv(String name, QuantParams qx, int n, int c, int h, int w, int m, int kh, int kw, int group, Attrs attrs,
             boolean bias, boolean u8) {
         Graph g = new Graph(name);
         int[] xd = w == 0 ? new int[] {n, c, h} : new int[] {n, c, h, w};
@@ -243,7 +243,7 @@ class Int8KernelsTest {
         return w;
     }
 
-    private Checker.Job matmul(String name, int rows, int k, int n, boolean bias, boolean perChannel) {
+    Checker.Job matmul(String name, int rows, int k, int n, boolean bias, boolean perChannel) {
         Graph g = new Graph(name);
         // why: per-tensor weights come with a u8 input here (the DSP kernel zero-extends it)
         DType xd = perChannel ? DType.I8 : DType.U8;

@@ -156,9 +156,11 @@ public final class CBackend implements Backend {
             p.weights.add(weight(sym, c, packedData(c, models)));
         }
         java.util.TreeSet<String> headers = new java.util.TreeSet<>();
+        java.util.TreeSet<String> extraRuntime = new java.util.TreeSet<>();
         long tableBytes = 0;
         for (Node n : nodes) {
             headers.addAll(models.get(n).systemHeaders);
+            extraRuntime.addAll(models.get(n).runtimeHeaders);
             tableBytes += models.get(n).tableBytes;
         }
         p.systemHeaders.addAll(headers);
@@ -166,7 +168,7 @@ public final class CBackend implements Backend {
             KernelModel k = models.get(n);
             Placement outP = plan.placement(n.output(0));
             if (n.input(0) != null) k.inPlace = plan.placement(n.input(0)).samePlace(outP);
-            CProgram.Call call = new CProgram.Call(k, n.op().name(), describe(n));
+            CProgram.Call call = new CProgram.Call(k, k.template != null ? k.template : n.op().name(), describe(n));
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
                 if (v != null) call.params.add(ref("x" + i, v, true, plan, p, weightSymbols));
@@ -194,14 +196,18 @@ public final class CBackend implements Backend {
             if (v.type().byteSize() == 0) continue; // why: nothing to copy, and memcpy must not see a NULL source
             p.copies.add(new CProgram.Copy(ref("src", v, true, plan, p, weightSymbols), p.outputs.get(i)));
         }
-        p.runtimeHeaders.addAll(RUNTIME_FILES);
+        List<String> runtimeFiles = new ArrayList<>(RUNTIME_FILES);
+        for (String h : extraRuntime) if (!runtimeFiles.contains(h)) runtimeFiles.add(h);
+        p.runtimeHeaders.addAll(runtimeFiles);
+        // why: the banner records the instruction set the host kernels were generated for (none on other targets)
+        if (!extraRuntime.isEmpty()) p.isa = t.isa().isEmpty() ? "plain C" : String.join(" ", t.isa());
 
         // 4. render
         Map<String, String> files = new LinkedHashMap<>();
         files.put(prefix + ".h", tpl.render("header", "p", p));
         files.put(prefix + ".c", tpl.render("source", "p", p));
         files.put(prefix + "_weights.c", tpl.render("weights", "p", p));
-        for (String f : RUNTIME_FILES) {
+        for (String f : runtimeFiles) {
             String text = Resources.read("runtime-c/" + f);
             if (text == null) throw new IllegalStateException("runtime-c/" + f + " is missing from Kiln's resources");
             files.put(f, text);
@@ -261,8 +267,9 @@ public final class CBackend implements Backend {
         KernelModel k = models.get(u.user());
         NdArray packed = k == null ? null : k.packed.get(u.index());
         if (packed == null) return own;
-        if (packed.dtype() != own.dtype() || packed.size() != own.size())
-            throw new IllegalStateException("packed data of '" + c.name() + "' differs in type or size");
+        // why: a packed layout may pad (the host GEMM rounds channels to 8 and the reduction to 4), never shrink
+        if (packed.dtype() != own.dtype() || packed.size() < own.size())
+            throw new IllegalStateException("packed data of '" + c.name() + "' differs in type or is smaller");
         return packed;
     }
 

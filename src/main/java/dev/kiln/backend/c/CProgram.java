@@ -122,5 +122,7 @@ public final class CProgram {
     public final List<String> runtimeHeaders = new ArrayList<>();
     /** System headers some kernel needs ({@code arm_acle.h} for the DSP kernels), sorted. */
     public final List<String> systemHeaders = new ArrayList<>();
+    /** The instruction-set features the host int8 kernels were generated for (the banner's note), or null. */
+    public String isa;
     public boolean needsArena;
 }

@@ -1,0 +1,365 @@
+/*
+ * Kiln's int8 kernels for hosts (x86-64 with AVX-512 VNNI, AVX-VNNI or AVX2; any other CPU in plain C), included
+ * by generated code whose target takes the host int8 forms (Target.hostInt8). The integer results are exact, so
+ * every path gives the same bytes as the interpreter (dev.kiln.quant.FixedPoint is the definition).
+ *
+ * Convolutions with one group and matrix products are a packed GEMM, acc[o][p] = sum_k A[o][k] * B[k][p]:
+ *   A, the weights, packed by Kiln at compile time: [ceil(O / 8)][K4][8][4] int8 (K4 = ceil(K / 4); for each block
+ *     of 8 output channels and each quad of the reduction, the 8 channels' 4 weights; zero beyond O and K);
+ *   B, the columns, packed by the kernel at run time: [K4][Ppad][4] uint8 (Ppad = P rounded up to 16): the input
+ *     value plus 128 (int8 inputs, "flip" 0x80) or as it is (uint8), so a 32-bit lane holds the 4 taps of a quad;
+ *     the padding of a window holds the zero point in that form (its taps add (zp - zp) * w = 0).
+ * The kernel's bias table holds bias[o] - zpu * sum_k A[o][k] (zpu: the zero point as stored in B), so that
+ * acc + bias = bias + sum (x - zp) * w. Sums are taken modulo 2^32 (vpdpbusd wraps; the C paths add as uint32);
+ * the true sum fits int32 (the int8 lowering proves it), so the wrapped one equals it.
+ * The tile is KILN_QG_MR (8) output channels by KILN_QG_NR (16) positions: one zmm accumulator per channel with
+ * AVX-512 VNNI (vpdpbusd), two ymm with AVX-VNNI, two ymm with AVX2 (u8 and s8 widened to 16 bits, vpmaddwd: exact,
+ * unlike vpmaddubsw, which saturates), or plain C loops.
+ */
+#ifndef KILN_INT8_HOST_H
+#define KILN_INT8_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+#include "kiln_runtime.h"
+
+#define KILN_QG_MR 8
+#define KILN_QG_NR 16
+
+/* The name of the GEMM path this translation unit was compiled with (for benchmarks and tests). */
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define KILN_QG_PATH "avx512vnni"
+#elif defined(__AVXVNNI__)
+#define KILN_QG_PATH "avxvnni"
+#elif defined(__AVX2__)
+#define KILN_QG_PATH "avx2"
+#else
+#define KILN_QG_PATH "c"
+#endif
+
+static inline int32_t kiln_ld32(const void *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4u);
+    return v;
+}
+
+/*
+ * One tile: acc[i * 16 + j] = sum over quads q of the 4 products of a[q * 32 + i * 4 + t] and b[q * bstride + j * 4 + t]
+ * (bstride: bytes between two quads of B, Ppad * 4).
+ */
+static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, int32_t *acc)
+{
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    size_t q;
+    for (q = 0; q < k4; ++q) {
+        const __m512i v = _mm512_loadu_si512((const void *)(b + q * bstride));
+        const int8_t *w = a + q * 32u;
+        c0 = _mm512_dpbusd_epi32(c0, v, _mm512_set1_epi32(kiln_ld32(w)));
+        c1 = _mm512_dpbusd_epi32(c1, v, _mm512_set1_epi32(kiln_ld32(w + 4)));
+        c2 = _mm512_dpbusd_epi32(c2, v, _mm512_set1_epi32(kiln_ld32(w + 8)));
+        c3 = _mm512_dpbusd_epi32(c3, v, _mm512_set1_epi32(kiln_ld32(w + 12)));
+        c4 = _mm512_dpbusd_epi32(c4, v, _mm512_set1_epi32(kiln_ld32(w + 16)));
+        c5 = _mm512_dpbusd_epi32(c5, v, _mm512_set1_epi32(kiln_ld32(w + 20)));
+        c6 = _mm512_dpbusd_epi32(c6, v, _mm512_set1_epi32(kiln_ld32(w + 24)));
+        c7 = _mm512_dpbusd_epi32(c7, v, _mm512_set1_epi32(kiln_ld32(w + 28)));
+    }
+    _mm512_storeu_si512((void *)(acc + 0), c0);
+    _mm512_storeu_si512((void *)(acc + 16), c1);
+    _mm512_storeu_si512((void *)(acc + 32), c2);
+    _mm512_storeu_si512((void *)(acc + 48), c3);
+    _mm512_storeu_si512((void *)(acc + 64), c4);
+    _mm512_storeu_si512((void *)(acc + 80), c5);
+    _mm512_storeu_si512((void *)(acc + 96), c6);
+    _mm512_storeu_si512((void *)(acc + 112), c7);
+#elif defined(__AVX2__)
+    size_t h;
+    for (h = 0; h < 2u; ++h) {
+        __m256i c[KILN_QG_MR];
+        size_t i, q;
+        for (i = 0; i < KILN_QG_MR; ++i) c[i] = _mm256_setzero_si256();
+        for (q = 0; q < k4; ++q) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(b + q * bstride + h * 32u));
+            const int8_t *w = a + q * 32u;
+#if defined(__AVXVNNI__)
+            for (i = 0; i < KILN_QG_MR; ++i) c[i] = _mm256_dpbusd_avx_epi32(c[i], v, _mm256_set1_epi32(kiln_ld32(w + 4u * i)));
+#else
+            /* bytes 0 and 2 of each lane, and bytes 1 and 3, as 16-bit values; the weights' likewise, sign-extended */
+            const __m256i even = _mm256_and_si256(v, _mm256_set1_epi16(0x00FF)), odd = _mm256_srli_epi16(v, 8);
+            for (i = 0; i < KILN_QG_MR; ++i) {
+                const __m256i wq = _mm256_set1_epi32(kiln_ld32(w + 4u * i));
+                const __m256i we = _mm256_srai_epi16(_mm256_slli_epi16(wq, 8), 8), wo = _mm256_srai_epi16(wq, 8);
+                c[i] = _mm256_add_epi32(c[i], _mm256_add_epi32(_mm256_madd_epi16(even, we), _mm256_madd_epi16(odd, wo)));
+            }
+#endif
+        }
+        for (i = 0; i < KILN_QG_MR; ++i) _mm256_storeu_si256((__m256i *)(void *)(acc + i * 16u + h * 8u), c[i]);
+    }
+#else
+    size_t i, j, q, t;
+    for (i = 0; i < KILN_QG_MR * KILN_QG_NR; ++i) acc[i] = 0;
+    for (q = 0; q < k4; ++q) {
+        const int8_t *w = a + q * 32u;
+        const uint8_t *v = b + q * bstride;
+        for (i = 0; i < KILN_QG_MR; ++i) {
+            for (j = 0; j < KILN_QG_NR; ++j) {
+                uint32_t s = (uint32_t)acc[i * 16u + j];
+                for (t = 0; t < 4u; ++t) s += (uint32_t)((int32_t)w[i * 4u + t] * (int32_t)v[j * 4u + t]);
+                acc[i * 16u + j] = (int32_t)s;
+            }
+        }
+    }
+#endif
+}
+
+/*
+ * y[p] = clamp(requantize(acc[p] + bias) + zp, lo, hi) for p < n, y's elements ystep apart; fast: every shift in
+ * [-31, -1] with m >= 0, so the branch-free kiln_requantize_q31_r32 applies (a loop the compiler vectorises).
+ */
+static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t bias, int32_t m, int32_t s, int fast,
+        int32_t zp, int32_t lo, int32_t hi, int8_t *y, size_t ystep)
+{
+    size_t p = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+    /*
+     * kiln_requantize_q31_r32 on 16 lanes: the 64-bit products of the even lanes and of the odd lanes (vpmuldq), each
+     * plus 2^(30 - s) minus [acc < 0], their high halves put back in place, shifted right by -1 - s; zp and the clamp
+     */
+    if (fast && ystep == 1u) {
+        const __m512i vb = _mm512_set1_epi32(bias), vm = _mm512_set1_epi32(m), vzp = _mm512_set1_epi32(zp);
+        const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+        const __m512i vr = _mm512_set1_epi64((long long)((int64_t)1 << (30 - s)));
+        const __m128i sh = _mm_cvtsi32_si128(-1 - s);
+        for (; p < n; p += 16u) {
+            const __mmask16 k = n - p >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - p)) - 1u);
+            const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, acc + p), vb);
+            const __m512i odd = _mm512_srli_epi64(a, 32);
+            __m512i pe = _mm512_mul_epi32(a, vm), po = _mm512_mul_epi32(odd, vm);
+            pe = _mm512_add_epi64(_mm512_add_epi64(pe, vr), _mm512_srai_epi64(_mm512_slli_epi64(a, 32), 63));
+            po = _mm512_add_epi64(_mm512_add_epi64(po, vr), _mm512_srai_epi64(a, 63));
+            __m512i v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po);
+            v = _mm512_add_epi32(_mm512_sra_epi32(v, sh), vzp);
+            v = _mm512_min_epi32(_mm512_max_epi32(v, vlo), vhi);
+            _mm512_mask_cvtepi32_storeu_epi8(y + p, k, v);
+        }
+        return;
+    }
+#endif
+    if (fast && ystep == 1u) {
+        for (p = 0; p < n; ++p) {
+            const int32_t v = kiln_requantize_q31_r32((int32_t)((uint32_t)acc[p] + (uint32_t)bias), m, s) + zp;
+            y[p] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+        }
+    } else {
+        for (p = 0; p < n; ++p)
+            y[p * ystep] = (int8_t)kiln_add_zp_clamp(kiln_requantize_q31((int32_t)((uint32_t)acc[p] + (uint32_t)bias), m, s), zp, lo, hi);
+    }
+}
+
+/*
+ * The whole GEMM with requantization: y[o * so + p * sp] for o < oc, p < np, from packed A (a), packed B (b, Ppad
+ * positions per quad), the bias table (bias - zpu * weight sums), per-channel multipliers and shifts, fast as for
+ * kiln_q_requantize_row.
+ */
+static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, size_t k4, size_t np, size_t ppad,
+        const int32_t *bias, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
+        int8_t *y, size_t so, size_t sp)
+{
+    int32_t acc[KILN_QG_MR * KILN_QG_NR];
+    size_t ob, p0, i;
+    for (ob = 0; ob < oc; ob += KILN_QG_MR) {
+        const int8_t *ab = a + (ob / KILN_QG_MR) * k4 * 32u;
+        const size_t mr = oc - ob < KILN_QG_MR ? oc - ob : KILN_QG_MR;
+        for (p0 = 0; p0 < np; p0 += KILN_QG_NR) {
+            const size_t nr = np - p0 < KILN_QG_NR ? np - p0 : KILN_QG_NR;
+            kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, acc);
+            for (i = 0; i < mr; ++i) {
+                const size_t o = ob + i;
+                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, bias[o], mult[o], shift[o], fast, zp, lo, hi,
+                        y + o * so + p0 * sp, sp);
+            }
+        }
+    }
+}
+
+/*
+ * Columns from four rows of n bytes (int8 data flipped by xor with flip, 0x80, or uint8 data as is, flip 0):
+ * b[p * 4 + t] = r_t[p] ^ flip. Positions n..ppad - 1 are set to 0 (their sums are computed and dropped).
+ */
+static inline void kiln_qcol_quad(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t n,
+        size_t ppad, uint8_t flip, uint8_t *b)
+{
+    const uint32_t f = (uint32_t)flip * 0x01010101u;
+    size_t p;
+    for (p = 0; p < n; ++p) {
+        const uint32_t v = ((uint32_t)r0[p] | (uint32_t)r1[p] << 8 | (uint32_t)r2[p] << 16 | (uint32_t)r3[p] << 24) ^ f;
+        memcpy(b + p * 4u, &v, 4u);
+    }
+    if (ppad > n) memset(b + n * 4u, 0, (ppad - n) * 4u);
+}
+
+/*
+ * B from k rows of n bytes each, rows stride bytes apart (a 1x1 convolution's input planes, or im2col rows);
+ * rows k..4 * K4 - 1 read row 0 again (their weights are 0).
+ */
+static inline void kiln_qcol_planes(const uint8_t *x, size_t k, size_t stride, size_t n, size_t ppad, uint8_t flip, uint8_t *b)
+{
+    size_t q;
+    for (q = 0; q < k; q += 4u) {
+        const uint8_t *r0 = x + q * stride;
+        const uint8_t *r1 = q + 1u < k ? r0 + stride : x;
+        const uint8_t *r2 = q + 2u < k ? r0 + 2u * stride : x;
+        const uint8_t *r3 = q + 3u < k ? r0 + 3u * stride : x;
+        kiln_qcol_quad(r0, r1, r2, r3, n, ppad, flip, b + (q / 4u) * ppad * 4u);
+    }
+}
+
+/*
+ * B of a matrix product: positions are the rows of X [np][k] (bytes), b[q][p][t] = X[p][4q + t] ^ flip, 0 past k and
+ * past np.
+ */
+static inline void kiln_qcol_rows(const uint8_t *x, size_t np, size_t k, size_t ppad, uint8_t flip, uint8_t *b)
+{
+    size_t q, p, t;
+    memset(b, 0, ((k + 3u) / 4u) * ppad * 4u);
+    for (q = 0; q < k; q += 4u)
+        for (p = 0; p < np; ++p)
+            for (t = 0; t < 4u && q + t < k; ++t) b[(q / 4u) * ppad * 4u + p * 4u + t] = (uint8_t)(x[p * k + q + t] ^ flip);
+}
+
+/*
+ * A padded copy of c input planes (ih x iw bytes each) into pp (c planes of rows x cols), the input's (0, 0) at
+ * (pt, pl), the border filled with zpr (the zero point's raw byte: its taps add nothing).
+ */
+static inline void kiln_qcol_pad(const uint8_t *x, size_t c, size_t ih, size_t iw, size_t pt, size_t pl, size_t rows, size_t cols,
+        uint8_t zpr, uint8_t *pp)
+{
+    size_t ci, r;
+    memset(pp, zpr, c * rows * cols);
+    for (ci = 0; ci < c; ++ci)
+        for (r = 0; r < ih; ++r) memcpy(pp + (ci * rows + r + pt) * cols + pl, x + (ci * ih + r) * iw, iw);
+}
+
+/*
+ * B of a 2-D convolution with one group from the padded planes (rows x cols): reduction index k = (ci * kh + ki) * kw
+ * + kj, the weights' order; each quad of it in one pass over the output positions, reading the four taps' elements
+ * (rows k..4 * K4 - 1 read row 0 again: their weights are 0).
+ */
+static inline void kiln_qcol_conv2d(const uint8_t *pp, size_t c, size_t rows, size_t cols, size_t kh, size_t kw, size_t oh,
+        size_t ow, size_t sh, size_t sw, size_t dh, size_t dw, uint8_t flip, size_t ppad, uint8_t *b)
+{
+    const size_t taps = kh * kw, k = c * taps, np = oh * ow;
+    const uint32_t f = (uint32_t)flip * 0x01010101u;
+    size_t q, t, r, cc;
+    for (q = 0; q < k; q += 4u) {
+        const uint8_t *src[4];
+        uint8_t *bq = b + (q / 4u) * ppad * 4u;
+        for (t = 0; t < 4u; ++t) {
+            const size_t kk = q + t < k ? q + t : 0;
+            src[t] = pp + ((kk / taps) * rows + ((kk % taps) / kw) * dh) * cols + (kk % kw) * dw;
+        }
+        for (r = 0; r < oh; ++r) {
+            const uint8_t *s0 = src[0] + r * sh * cols, *s1 = src[1] + r * sh * cols;
+            const uint8_t *s2 = src[2] + r * sh * cols, *s3 = src[3] + r * sh * cols;
+            uint8_t *o = bq + r * ow * 4u;
+            if (sw == 1u) {
+                for (cc = 0; cc < ow; ++cc) {
+                    const uint32_t v = ((uint32_t)s0[cc] | (uint32_t)s1[cc] << 8 | (uint32_t)s2[cc] << 16 | (uint32_t)s3[cc] << 24) ^ f;
+                    memcpy(o + cc * 4u, &v, 4u);
+                }
+            } else {
+                for (cc = 0; cc < ow; ++cc) {
+                    const size_t e = cc * sw;
+                    const uint32_t v = ((uint32_t)s0[e] | (uint32_t)s1[e] << 8 | (uint32_t)s2[e] << 16 | (uint32_t)s3[e] << 24) ^ f;
+                    memcpy(o + cc * 4u, &v, 4u);
+                }
+            }
+        }
+        if (ppad > np) memset(bq + np * 4u, 0, (ppad - np) * 4u);
+    }
+}
+
+/*
+ * Depthwise convolutions compute in float: every product (x - zp) * w is an integer of magnitude at most 255 * 128
+ * and a window has at most 514 taps (HostInt8 checks), so every partial sum is an integer below 2^24, which float
+ * represents exactly whatever the order of the additions: the sums are the exact integer sums, and the requantization
+ * is the integer one. The padded input plane is stored split by stride phase: for strides sh x sw it is sh * sw
+ * sub-planes of srows x scols, element (y, x) of the padded plane in sub-plane (y % sh) * sw + x % sw at
+ * (y / sh, x / sw); then every tap of every output position reads one sub-plane at a fixed offset, and one pass per
+ * tap over a flat run of (oh - 1) * scols + ow accumulators computes a whole output plane (the columns past ow are
+ * dropped).
+ */
+
+/*
+ * Copies one input plane (ih x iw, int8 or u8 when u8 is set) minus its zero point into the split padded plane pp,
+ * the input's (0, 0) at padded (pt, pl). The border is not written: the caller clears pp once (every plane writes
+ * the same elements).
+ */
+static inline void kiln_qdw_plane(const void *x, int u8, int32_t zp, size_t ih, size_t iw, size_t pt, size_t pl, size_t sh,
+        size_t sw, size_t srows, size_t scols, float *pp)
+{
+    size_t r, c;
+    for (r = 0; r < ih; ++r) {
+        const size_t yy = r + pt;
+        float *sub = pp + (yy % sh) * sw * srows * scols + (yy / sh) * scols;
+        if (sw == 1u) {
+            float *o = sub + pl;
+            if (u8) {
+                const uint8_t *xr = (const uint8_t *)x + r * iw;
+                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+            } else {
+                const int8_t *xr = (const int8_t *)x + r * iw;
+                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+            }
+        } else {
+            /* phase ph holds the columns c with (c + pl) % sw == ph, from c0 on, sw apart, at (c0 + pl) / sw on */
+            size_t ph;
+            for (ph = 0; ph < sw; ++ph) {
+                const size_t c0 = (ph + sw - pl % sw) % sw;
+                float *o = sub + ph * srows * scols + (c0 + pl) / sw;
+                if (c0 >= iw) continue;
+                if (u8) {
+                    const uint8_t *xr = (const uint8_t *)x + r * iw + c0;
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                } else {
+                    const int8_t *xr = (const int8_t *)x + r * iw + c0;
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                }
+            }
+        }
+    }
+}
+
+/*
+ * One depthwise output plane (oh x ow, to y) from the split padded plane and the kh x kw weights w; acc and acci hold
+ * (oh - 1) * scols + ow floats and int32, tmp as many bytes.
+ */
+static inline void kiln_qdw_channel(const float *pp, size_t srows, size_t scols, size_t sh, size_t sw, const int8_t *w,
+        size_t kh, size_t kw, size_t dh, size_t dw, size_t oh, size_t ow, int32_t bias, int32_t m, int32_t s, int fast,
+        int32_t zp, int32_t lo, int32_t hi, float *acc, int32_t *acci, int8_t *tmp, int8_t *y)
+{
+    const size_t n = (oh - 1u) * scols + ow;
+    size_t r, i, ki, kj;
+    for (i = 0; i < n; ++i) acc[i] = 0.0f;
+    for (ki = 0; ki < kh; ++ki) {
+        for (kj = 0; kj < kw; ++kj) {
+            const float wt = (float)w[ki * kw + kj];
+            const float *src = pp + (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            for (i = 0; i < n; ++i) acc[i] += wt * src[i];
+        }
+    }
+    for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
+    if (scols == ow) {
+        kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, y, 1u);
+        return;
+    }
+    kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, tmp, 1u);
+    for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
+}
+
+#endif
