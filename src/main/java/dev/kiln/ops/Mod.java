@@ -49,6 +49,7 @@ public final class Mod extends BinaryOp {
     @Override
     protected long applyInt(long a, long b, DType t, Attrs attrs) {
         if (b == 0) throw new ArithmeticException("integer remainder by zero");
+        if (t == DType.U64) return Long.remainderUnsigned(a, b); // why: fmod and floor mod agree on unsigned values
         return attrs.getInt("fmod") == 1 ? a % b : Math.floorMod(a, b);
     }
 }
