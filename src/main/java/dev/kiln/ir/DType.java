@@ -3,10 +3,11 @@ package dev.kiln.ir;
 import java.util.Locale;
 
 /**
- * Element type of a tensor: the storage types Kiln compiles, ONNX's tensor types but string and float8e8m0.
+ * Element type of a tensor: the storage types Kiln compiles, ONNX's tensor types but string.
  * The sub-byte types (i4, u4, i2, u2, f4e2m1) occupy one byte per element in memory ({@link #byteSize}) and
  * {@link #bits} bits per element when packed (ONNX raw data, packed weights: {@link #packedBytes}). bf16, the
- * float8 types and f4e2m1 are floats whose values {@link SmallFloats} rounds and encodes.
+ * float8 types (f8e8m0, the power-of-two scale type, among them) and f4e2m1 are floats whose values
+ * {@link SmallFloats} rounds and encodes.
  */
 public enum DType {
     F32("f32", 4, 1, true),
@@ -29,6 +30,7 @@ public enum DType {
     U4("u4", 1, 21, false, 4),
     I4("i4", 1, 22, false, 4),
     F4E2M1("f4e2m1", 1, 23, true, 4),
+    F8E8M0("f8e8m0", 1, 24, true),
     U2("u2", 1, 25, false, 2),
     I2("i2", 1, 26, false, 2);
 

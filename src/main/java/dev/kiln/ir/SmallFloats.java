@@ -6,7 +6,8 @@ package dev.kiln.ir;
  * is to nearest, ties to even. With {@code saturate} a value beyond the largest finite one, infinities included,
  * becomes that largest value (sign kept); without it, it becomes infinity for E5M2 and NaN for the types that have
  * no infinity. NaN stays NaN (float4 has none: it becomes -0, as the ONNX reference stores it). The FNUZ types have
- * no negative zero: -0 encodes as +0.
+ * no negative zero: -0 encodes as +0. E8M0 (powers of two 2^-127 to 2^127, 0xFF NaN, no sign) rounds by a mode:
+ * up (the default), down or nearest ({@link #encodeE8M0}).
  */
 public final class SmallFloats {
     private SmallFloats() {}
@@ -55,6 +56,7 @@ public final class SmallFloats {
     /** The code of {@code v} in type {@code t} (bf16, float8 or float4), rounded to nearest even. */
     public static int encode(DType t, float v, boolean saturate) {
         if (t == DType.BF16) return bf16Bits(v);
+        if (t == DType.F8E8M0) return encodeE8M0(v, "up", saturate);
         Format f = format(t);
         int sign = Float.floatToRawIntBits(v) < 0 ? f.signBit : 0;
         if (Float.isNaN(v)) return f.nanCode;
@@ -84,6 +86,7 @@ public final class SmallFloats {
     /** The value of code {@code c} of type {@code t} (bf16, float8 or float4). */
     public static float decode(DType t, int c) {
         if (t == DType.BF16) return Float.intBitsToFloat((c & 0xFFFF) << 16);
+        if (t == DType.F8E8M0) return (c & 0xFF) == 0xFF ? Float.NaN : Math.scalb(1f, (c & 0xFF) - 127);
         Format f = format(t);
         c &= (1 << f.bits) - 1;
         if (f.uz && c == f.nanCode) return Float.NaN;
@@ -95,6 +98,29 @@ public final class SmallFloats {
         }
         float v = f.values[mag];
         return neg ? -v : v;
+    }
+
+    /**
+     * The E8M0 code of {@code |v|}: the power of two at or above it ({@code up}), at or below it ({@code down}), or
+     * the nearer one, halfway rounding up ({@code nearest}); 0 and anything below 2^-127 give 2^-127 (code 0); above
+     * 2^127, or infinity, the largest code 0xFE with {@code saturate}, else NaN (0xFF).
+     */
+    public static int encodeE8M0(float v, String roundMode, boolean saturate) {
+        if (Float.isNaN(v)) return 0xFF;
+        double a = Math.abs((double) v);
+        if (Double.isInfinite(a)) return saturate ? 0xFE : 0xFF;
+        int lo = Math.getExponent(a);
+        double p = Math.scalb(1.0, lo);
+        int e;
+        switch (roundMode) {
+            case "down": e = lo; break;
+            case "nearest": e = a >= 1.5 * p ? lo + 1 : lo; break;
+            default: e = a == p ? lo : lo + 1; break;
+        }
+        int code = e + 127;
+        if (code < 0) return 0;
+        if (code > 0xFE) return saturate ? 0xFE : 0xFF;
+        return code;
     }
 
     /** {@code v} rounded to type {@code t} (bf16, float8 or float4) with the given saturate rule. */

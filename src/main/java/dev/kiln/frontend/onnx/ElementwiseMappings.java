@@ -127,9 +127,16 @@ public final class ElementwiseMappings {
         n.emit(Ops.CAST, List.of(n.input(0)), castAttrs(n, t));
     }
 
-    /** Cast's attributes: the target type and, when the node says 0, saturate (which only float8 targets read). */
+    /**
+     * Cast's attributes: the target type and, when the node gives them, saturate (which only float8 targets read)
+     * and round_mode (which only float8e8m0 targets read).
+     */
     private static Attrs castAttrs(OnnxNode n, DType t) {
         Attrs a = Attrs.of("to", t.shortName());
+        String mode = n.attrString("round_mode", "up");
+        if (!mode.equals("up") && !mode.equals("down") && !mode.equals("nearest"))
+            throw n.error("round_mode must be up, down or nearest, got '%s'", mode);
+        if (!mode.equals("up")) a = a.with("round_mode", mode);
         return n.attrInt("saturate", 1) == 0 ? a.with("saturate", 0L) : a;
     }
 

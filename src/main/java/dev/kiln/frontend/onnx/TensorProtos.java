@@ -137,7 +137,8 @@ public final class TensorProtos {
         // why: ONNX packs two 4-bit (four 2-bit) values into each int32_data entry, one byte's worth
         long need = dt.isSubByte() ? dt.packedBytes(n) : n;
         if (have != need)
-            throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "has " + have + " values, shape " + shape + " of " + dt + " needs " + need);
+            throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "has " + have + " values, shape " + shape + " needs " + need
+                    + (dt.isSubByte() ? " (" + dt + " packs " + 8 / dt.bits() + " values into each int32_data entry)" : ""));
         if (dt.isSubByte()) return fromCodes(dt, shape, unpack(dt, n, i -> t.getInt32Data(i) & 0xFF));
         if (dt.isSmallFloat()) {
             long[] codes = new long[n];
