@@ -35,7 +35,7 @@ import java.util.Map;
  * Also builds, at test time, the cases too large to commit (a million-node model).
  */
 public final class HostileCorpusGenerator {
-    private static final int FLOAT = 1, INT64 = 7, STRING = 8;
+    private static final int FLOAT = 1, INT64 = 7, STRING = 8, FLOAT8E4M3FN = 17, INT4 = 22, UINT2 = 25;
 
     private HostileCorpusGenerator() {}
 
@@ -46,6 +46,7 @@ public final class HostileCorpusGenerator {
         write(root.resolve("onnx/data/ext.bin"), new byte[16]);
         for (Map.Entry<String, byte[]> e : dslCases().entrySet()) write(root.resolve("dsl").resolve(e.getKey()), e.getValue());
         writeNamesCase(root.resolve("names"));
+        writeFloat8NanCase(root.resolve("values/float8_nan_weight"));
         write(root.resolve("dsl/data/npz_bomb.npz"), npzBomb(25_000_000));
     }
 
@@ -190,6 +191,11 @@ public final class HostileCorpusGenerator {
                 .setRawData(ByteString.copyFrom(new byte[8])).build()));
         m.put("raw_data_long.onnx", withInit(TensorProto.newBuilder().setName("w").setDataType(FLOAT).addDims(2)
                 .setRawData(ByteString.copyFrom(new byte[16])).build()));
+        // issue 19: sub-byte tensors whose packed data is one byte (one int32_data entry) short
+        m.put("int4_raw_data_short.onnx", dequantized(TensorProto.newBuilder().setName("w").setDataType(INT4).addDims(5)
+                .setRawData(ByteString.copyFrom(new byte[2])).build()));
+        m.put("uint2_typed_data_short.onnx", dequantized(TensorProto.newBuilder().setName("w").setDataType(UINT2).addDims(9)
+                .addInt32Data(0x1B).addInt32Data(0xE4).build()));
         m.put("typed_data_short.onnx", withInit(TensorProto.newBuilder().setName("w").setDataType(FLOAT).addDims(4)
                 .addFloatData(1).addFloatData(2).addFloatData(3).build()));
         m.put("unknown_dtype_initializer.onnx", withInit(TensorProto.newBuilder().setName("w").setDataType(99).addDims(2)
@@ -308,6 +314,33 @@ public final class HostileCorpusGenerator {
         Object[] r = new Object[n];
         Arrays.fill(r, 1L);
         return r;
+    }
+
+    /** The float8 NaN case as a check folder: the model, x = 1 and the spec's y = [1.5, NaN, NaN, 2]. */
+    static void writeFloat8NanCase(Path dir) throws IOException {
+        write(dir.resolve("model.onnx"), float8NanWeight());
+        dev.kiln.ir.NdArray x = dev.kiln.ir.NdArray.ofFloats(dev.kiln.ir.Shape.of(4), 1, 1, 1, 1);
+        dev.kiln.ir.NdArray y = dev.kiln.ir.NdArray.ofFloats(dev.kiln.ir.Shape.of(4), 1.5f, Float.NaN, Float.NaN, 2f);
+        write(dir.resolve("test_data_set_0/input_0.pb"), dev.kiln.frontend.onnx.TensorProtos.encode(x, "x").toByteArray());
+        write(dir.resolve("test_data_set_0/output_0.pb"), dev.kiln.frontend.onnx.TensorProtos.encode(y, "y").toByteArray());
+    }
+
+    /**
+     * A valid model whose float8 E4M3FN weight holds 1, NaN (0x7F), -NaN (0xFF) and 2: the spec's value of a NaN
+     * pattern is NaN, so {@code y = x + 0.5 * w} is NaN at [1] and [2].
+     */
+    static byte[] float8NanWeight() {
+        return dequantized(TensorProto.newBuilder().setName("w").setDataType(FLOAT8E4M3FN).addDims(4)
+                .setRawData(ByteString.copyFrom(new byte[] {0x38, 0x7F, (byte) 0xFF, 0x40})).build());
+    }
+
+    /** A model adding {@code DequantizeLinear(w, 0.5)} (opset 21) to its input, for weights of the narrow types. */
+    static byte[] dequantized(TensorProto w) {
+        Object[] dims = w.getDimsList().toArray();
+        return model(graph("g").addInput(tensor("x", FLOAT, dims)).addOutput(tensor("y", FLOAT, dims))
+                .addInitializer(w).addInitializer(floats("s", new long[0], 0.5f))
+                .addNode(node("DequantizeLinear", List.of("w", "s"), List.of("wf"), "dequantize"))
+                .addNode(node("Add", List.of("x", "wf"), List.of("y"), "add")), 21).toByteArray();
     }
 
     private static byte[] withInit(TensorProto init) {

@@ -241,6 +241,18 @@ class HostileInputsTest {
     }
 
     @Test
+    void aFloat8NanPatternInAWeightGivesTheSpecsNaNOnEveryBackend() {
+        // why: 0x7F and 0xFF are E4M3FN's NaN; the spec's value of a NaN weight is NaN, carried through Dequantize
+        for (List<String> backend : List.of(List.of("interp"), List.of("c", "--sanitize"), List.of("opencl"))) {
+            List<String> args = new ArrayList<>(List.of("check", CORPUS.resolve("values/float8_nan_weight").toString(), "--backend"));
+            args.addAll(backend);
+            Run r = run(args);
+            assertEquals(Main.OK, r.rc, backend + ": " + r.out + r.err);
+            assertTrue(r.out.contains("1 passed, 0 failed"), r.out);
+        }
+    }
+
+    @Test
     void hostileNamesBuildAndRunOnTheOpenClBackend() {
         for (String level : List.of("0", "3")) {
             Run r = run(List.of("check", CORPUS.resolve("names").toString(), "--backend", "opencl", "-O", level));

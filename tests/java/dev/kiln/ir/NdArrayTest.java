@@ -47,7 +47,9 @@ class NdArrayTest {
             NdArray a = NdArray.zeros(t, Shape.of(2, 3));
             for (int i = 0; i < a.size(); i++) a.setLong(i, i - 2);
             NdArray b = Npy.parse(Npy.toBytes(a), "mem", 1 << 20);
-            assertEquals(a, b, t.toString());
+            // why: NumPy lacks bf16, float8, float4 and sub-byte integers; they are written widened, exactly
+            assertEquals(a.cast(Npy.storedAs(t)), b, t.toString());
+            assertEquals(a, b.cast(t), t.toString());
         }
         NdArray s = NdArray.scalar(DType.F32, 2.5);
         assertEquals(s, Npy.parse(Npy.toBytes(s), "mem", 1 << 20));

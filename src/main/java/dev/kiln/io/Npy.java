@@ -101,7 +101,7 @@ public final class Npy {
         switch (kind) {
             case "f": return size == 4 ? DType.F32 : size == 8 ? DType.F64 : size == 2 ? DType.F16 : null;
             case "i": return size == 1 ? DType.I8 : size == 2 ? DType.I16 : size == 4 ? DType.I32 : size == 8 ? DType.I64 : null;
-            case "u": return size == 1 ? DType.U8 : size == 2 ? DType.U16 : size == 4 ? DType.U32 : null;
+            case "u": return size == 1 ? DType.U8 : size == 2 ? DType.U16 : size == 4 ? DType.U32 : size == 8 ? DType.U64 : null;
             case "b": return size == 1 ? DType.BOOL : null;
             default: return null;
         }
@@ -119,12 +119,24 @@ public final class Npy {
             case U16: return "<u2";
             case I32: return "<i4";
             case U32: return "<u4";
+            case U64: return "<u8";
             default: return "<i8";
         }
     }
 
-    /** The .npy (version 1.0) bytes of an array. */
+    /**
+     * The type an array of type {@code t} is written as: NumPy has no bf16, float8, float4 or sub-byte integers, so
+     * those are widened, exactly, to f32 (the floats), i8 (i4, i2) or u8 (u4, u2); every other type is itself.
+     */
+    public static DType storedAs(DType t) {
+        if (t.isSmallFloat()) return DType.F32;
+        if (t.isSubByte()) return t.isSigned() ? DType.I8 : DType.U8;
+        return t;
+    }
+
+    /** The .npy (version 1.0) bytes of an array (of its {@link #storedAs} type). */
     public static byte[] toBytes(NdArray a) {
+        if (storedAs(a.dtype()) != a.dtype()) a = a.cast(storedAs(a.dtype()));
         StringBuilder shape = new StringBuilder("(");
         int[] dims = a.shape().dims();
         for (int i = 0; i < dims.length; i++) shape.append(dims[i]).append(dims.length == 1 || i < dims.length - 1 ? ", " : "");

@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * A dense row-major tensor value: the interpreter's data and the payload of constants.
- * f32 and f16 data live in a {@code float[]} (f16 values are rounded to half precision when stored),
- * f64 in a {@code double[]}, every integer type and bool in a {@code long[]} holding values already
- * wrapped into the type's range.
+ * Every float type but f64 lives in a {@code float[]} (f16, bf16, float8 and float4 values are rounded to their
+ * type when stored, float8 saturating as ONNX Cast does by default), f64 in a {@code double[]}, every integer type
+ * and bool in a {@code long[]} holding values already wrapped into the type's range (u64 values above 2^63 as
+ * negative longs, the same 64 bits).
  */
 public final class NdArray {
     private final DType dtype;
@@ -40,10 +41,10 @@ public final class NdArray {
     /** An f32 tensor that takes ownership of {@code data}. */
     public static NdArray ofFloats(Shape shape, float... data) { return new NdArray(DType.F32, shape, data, null, null); }
 
-    /** A float tensor (f32 or f16) that takes ownership of {@code data}. */
+    /** A float tensor (any float type but f64) that takes ownership of {@code data}; values are rounded to the type. */
     public static NdArray ofFloats(DType dtype, Shape shape, float[] data) {
         if (storage(dtype) != 'f') throw new IllegalArgumentException(dtype + " is not stored as float");
-        if (dtype == DType.F16) for (int i = 0; i < data.length; i++) data[i] = Half.round(data[i]);
+        if (dtype != DType.F32) for (int i = 0; i < data.length; i++) data[i] = roundTo(dtype, data[i]);
         return new NdArray(dtype, shape, data, null, null);
     }
 
@@ -68,10 +69,20 @@ public final class NdArray {
     }
 
     private static char storage(DType t) {
+        if (t == DType.F64) return 'd';
+        return t.isFloat() ? 'f' : 'l';
+    }
+
+    /**
+     * {@code v} rounded to float type {@code t} (stored in a float): a finite value beyond a float8 type's range
+     * saturates; an infinity stays one in the types that have it (f16, bf16, f8e5m2), as every stored value must.
+     */
+    public static float roundTo(DType t, float v) {
         switch (t) {
-            case F32: case F16: return 'f';
-            case F64: return 'd';
-            default: return 'l';
+            case F32: return v;
+            case F16: return Half.round(v);
+            case F8E5M2: return Float.isInfinite(v) ? v : SmallFloats.round(t, v, true);
+            default: return SmallFloats.round(t, v, true);
         }
     }
 
@@ -80,7 +91,7 @@ public final class NdArray {
     public TensorType type() { return new TensorType(dtype, shape); }
     public int size() { return f != null ? f.length : d != null ? d.length : l.length; }
 
-    /** The backing float array (f32/f16 only), not a copy. */
+    /** The backing float array (float types but f64), not a copy. */
     public float[] floats() {
         if (f == null) throw new IllegalStateException("tensor of type " + dtype + " has no float storage");
         return f;
@@ -99,26 +110,27 @@ public final class NdArray {
     }
 
     /** Element {@code i} (flat index) as a double. */
-    public double getDouble(int i) { return f != null ? f[i] : d != null ? d[i] : (double) l[i]; }
+    public double getDouble(int i) { return f != null ? f[i] : d != null ? d[i] : dtype.toDouble(l[i]); }
 
     /** Element {@code i} as a long (floats truncate toward zero). */
     public long getLong(int i) { return l != null ? l[i] : f != null ? (long) f[i] : (long) d[i]; }
 
     /** Element {@code i} as a float. */
-    public float getFloat(int i) { return f != null ? f[i] : d != null ? (float) d[i] : (float) l[i]; }
+    public float getFloat(int i) { return f != null ? f[i] : d != null ? (float) d[i] : dtype.toFloat(l[i]); }
 
     /** Stores {@code v}: rounded to the float type, or truncated toward zero and wrapped for integers, nonzero → 1 for bool. */
     public void setDouble(int i, double v) {
-        if (f != null) f[i] = dtype == DType.F16 ? Half.round((float) v) : (float) v;
+        if (f != null) f[i] = roundTo(dtype, (float) v);
         else if (d != null) d[i] = v;
         else if (dtype == DType.BOOL) l[i] = v != 0 ? 1 : 0;
+        else if (dtype == DType.U64 && v >= 0x1p63) l[i] = v >= 0x1p64 ? -1L : (long) (v - 0x1p63) ^ Long.MIN_VALUE;
         else l[i] = dtype.wrap(doubleToLong(v));
     }
 
     /** Stores an integer value (wrapped into the type's range; converted for float types). */
     public void setLong(int i, long v) {
         if (l != null) l[i] = dtype.wrap(v);
-        else if (f != null) f[i] = dtype == DType.F16 ? Half.round((float) v) : (float) v;
+        else if (f != null) f[i] = roundTo(dtype, (float) v);
         else d[i] = v;
     }
 
@@ -153,13 +165,24 @@ public final class NdArray {
     }
 
     /** Converts to another element type with ONNX Cast semantics (float to int truncates toward zero, then wraps). */
-    public NdArray cast(DType to) {
+    public NdArray cast(DType to) { return cast(to, true); }
+
+    /**
+     * Converts to another element type with ONNX Cast semantics; {@code saturate} is Cast's rule for float8
+     * targets (beyond the largest finite value: that value, or else infinity or NaN).
+     */
+    public NdArray cast(DType to, boolean saturate) {
         NdArray r = zeros(to, shape);
         int n = size();
         if (l != null && r.l != null) {
             for (int i = 0; i < n; i++) r.l[i] = to.wrap(l[i]);
+        } else if (l != null && r.f != null) {
+            // why: (float) of a long rounds once; via double it rounds twice
+            for (int i = 0; i < n; i++) r.f[i] = roundTo(to, dtype.toFloat(l[i]));
         } else if (l != null) {
-            for (int i = 0; i < n; i++) r.setLong(i, l[i]); // why: (float) of a long rounds once; via double it rounds twice
+            for (int i = 0; i < n; i++) r.d[i] = dtype.toDouble(l[i]);
+        } else if (to.isSmallFloat() && to != DType.BF16) {
+            for (int i = 0; i < n; i++) r.f[i] = SmallFloats.round(to, getFloat(i), saturate);
         } else {
             for (int i = 0; i < n; i++) r.setDouble(i, getDouble(i));
         }

@@ -6,6 +6,18 @@ import dev.kiln.ir.DType;
 public final class ScalarTypes {
     private ScalarTypes() {}
 
+    /**
+     * True for the element types the generated C and OpenCL compute in: f32, f64, the integer types of 8 to 64
+     * bits and bool. f16, bf16, float8, float4 and the sub-byte integers are not generated yet (each backend refuses
+     * them up front, naming the type).
+     */
+    public static boolean generated(DType t) {
+        switch (t) {
+            case F32: case F64: case I8: case U8: case I16: case U16: case I32: case U32: case I64: case U64: case BOOL: return true;
+            default: return false;
+        }
+    }
+
     /** The C type storing one element ({@code bool} is one byte, {@code f16} its 16 bits). */
     public static String ctype(DType t) {
         switch (t) {
@@ -19,6 +31,7 @@ public final class ScalarTypes {
             case I32: return "int32_t";
             case U32: return "uint32_t";
             case I64: return "int64_t";
+            case U64: return "uint64_t";
             case BOOL: return "uint8_t";
             default: throw new IllegalArgumentException(t.toString());
         }
@@ -30,7 +43,7 @@ public final class ScalarTypes {
             case I8: case U8: case BOOL: return "uint8_t";
             case I16: case U16: case F16: return "uint16_t";
             case I32: case U32: return "uint32_t";
-            case I64: return "uint64_t";
+            case I64: case U64: return "uint64_t";
             case F32: return "float";
             case F64: return "double";
             default: throw new IllegalArgumentException(t.toString());
@@ -70,6 +83,8 @@ public final class ScalarTypes {
                 return Long.toString(v);
             case U32:
                 return Long.toString(v) + "u";
+            case U64:
+                return "UINT64_C(" + Long.toUnsignedString(v) + ")";
             default:
                 return Long.toString(v);
         }

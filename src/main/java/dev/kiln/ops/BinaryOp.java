@@ -64,9 +64,12 @@ public abstract class BinaryOp extends OpDef {
         Shape out = c.shape();
         int[] ia = Broadcast.indexMap(a.shape(), out), ib = Broadcast.indexMap(b.shape(), out);
         boolean floatIn = a.dtype().isFloat();
+        boolean unsignedCompare = a.dtype() == DType.U64 && resultType(DType.U64) == DType.BOOL;
         dev.kiln.ir.Attrs at = cx.attrs();
         for (int i = 0, n = c.size(); i < n; i++) {
             if (floatIn) c.setDouble(i, applyFloat(a.getDouble(ia[i]), b.getDouble(ib[i]), at));
+            // why: flipping the sign bit maps the unsigned order of u64 onto the signed order of long
+            else if (unsignedCompare) c.setLong(i, applyInt(a.getLong(ia[i]) ^ Long.MIN_VALUE, b.getLong(ib[i]) ^ Long.MIN_VALUE, a.dtype(), at));
             else c.setLong(i, applyInt(a.getLong(ia[i]), b.getLong(ib[i]), a.dtype(), at));
         }
         return List.of(c);

@@ -39,7 +39,8 @@ public final class BitShift extends BinaryOp {
     @Override
     protected long applyInt(long a, long b, DType t, Attrs attrs) {
         boolean left = attrs.getString("direction").equals("LEFT");
-        if (b < 0 || b >= 8L * t.byteSize()) return left || a >= 0 ? 0 : -1;
+        if (t == DType.U64) return b < 0 || b >= 64 ? 0 : left ? a << b : a >>> b;
+        if (b < 0 || b >= t.bits()) return left || a >= 0 ? 0 : -1;
         return left ? a << b : a >> b;
     }
 }

@@ -112,10 +112,7 @@ public final class DataMovement {
     }
 
     private static char storage(NdArray a) {
-        switch (a.dtype()) {
-            case F32: case F16: return 'f';
-            case F64: return 'd';
-            default: return 'l';
-        }
+        if (a.dtype() == dev.kiln.ir.DType.F64) return 'd';
+        return a.dtype().isFloat() ? 'f' : 'l';
     }
 }

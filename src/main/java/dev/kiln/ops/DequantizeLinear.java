@@ -8,7 +8,7 @@ import dev.kiln.ir.TensorType;
 import java.util.List;
 
 /**
- * Dequantizes an integer tensor: {@code y = (x - x_zero_point) * x_scale}, with the scale and zero point per
+ * Dequantizes an integer (i2 to i32) or float8/float4 tensor: {@code y = (x - x_zero_point) * x_scale}, with the scale and zero point per
  * tensor, per axis ({@code axis}) or per block of {@code block_size} elements along the axis. The difference is
  * taken in float32 and the product in float32 (f64 when the scale or the output is f64), then rounded to the
  * output type: {@code output_dtype} (a short type name) if given, else the scale's type. An i32 input has no
@@ -25,11 +25,12 @@ public final class DequantizeLinear extends OpDef {
     }
 
     @Override
-    public String summary() { return "(x - zero_point) * scale: int8/uint8/int16/uint16/int32 to float"; }
+    public String summary() { return "(x - zero_point) * scale: int2..int32 or float8/float4 to float"; }
 
     @Override
     public List<TensorType> infer(InferContext cx) {
-        cx.checkDType(0, DType.I8, DType.U8, DType.I16, DType.U16, DType.I32);
+        cx.checkDType(0, DType.I8, DType.U8, DType.I16, DType.U16, DType.I32, DType.I4, DType.U4, DType.I2, DType.U2,
+                DType.F8E4M3FN, DType.F8E4M3FNUZ, DType.F8E5M2, DType.F8E5M2FNUZ, DType.F4E2M1);
         cx.checkFloat(1);
         Shape x = cx.shape(0);
         int axis = Quantization.axis(cx, x);
@@ -38,7 +39,9 @@ public final class DequantizeLinear extends OpDef {
         cx.check(why == null, "x_scale %s", why);
         if (cx.has(2)) {
             cx.checkSameDType(0, 2);
-            cx.check(cx.shape(2).equals(cx.shape(1)), "x_zero_point has shape %s but x_scale has %s; they must be equal", cx.shape(2), cx.shape(1));
+            // why: a one-element zero point beside a one-element scale is per tensor whatever the ranks ([1] and [])
+            boolean perTensor = cx.shape(2).numel() == 1 && cx.shape(1).numel() == 1;
+            cx.check(perTensor || cx.shape(2).equals(cx.shape(1)), "x_zero_point has shape %s but x_scale has %s; they must be equal", cx.shape(2), cx.shape(1));
             NdArray z = cx.constant(2);
             if (cx.dtype(0) == DType.I32 && z != null)
                 for (int i = 0; i < z.size(); i++) cx.check(z.getLong(i) == 0, "an i32 input takes no zero point other than 0, got %d", z.getLong(i));
@@ -66,7 +69,7 @@ public final class DequantizeLinear extends OpDef {
         DType precision = scale.dtype() == DType.F64 || y.dtype() == DType.F64 ? DType.F64 : DType.F32;
         for (int i = 0, n = x.size(); i < n; i++) {
             // why: the difference is formed in float32 like the ONNX reference (exact for 8- and 16-bit inputs)
-            double d = (float) x.getLong(i) - (float) (zp == null ? 0 : zp.getLong(pi[i]));
+            double d = (float) x.getDouble(i) - (float) (zp == null ? 0 : zp.getDouble(pi[i]));
             y.setDouble(i, Quantization.multiply(d, scale.getDouble(pi[i]), precision));
         }
         return List.of(y);

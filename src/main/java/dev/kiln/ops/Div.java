@@ -19,6 +19,12 @@ public final class Div extends BinaryOp {
     protected double applyFloat(double a, double b) { return a / b; }
 
     @Override
+    protected long applyInt(long a, long b, DType t, dev.kiln.ir.Attrs attrs) {
+        if (t == DType.U64) return b == 0 ? 0 : Long.divideUnsigned(a, b);
+        return applyInt(a, b);
+    }
+
+    @Override
     protected long applyInt(long a, long b) {
         return IntegerSemantics.div(a, b);
     }

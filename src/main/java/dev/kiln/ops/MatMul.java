@@ -23,7 +23,7 @@ public final class MatMul extends OpDef implements ChannelAffine {
 
     @Override
     public List<TensorType> infer(InferContext cx) {
-        cx.checkDType(0, DType.F32, DType.F16, DType.F64, DType.I32, DType.I64, DType.U32);
+        cx.checkDType(0, DType.F32, DType.F16, DType.F64, DType.BF16, DType.I32, DType.I64, DType.U32, DType.U64);
         cx.checkSameDType(0, 1);
         Shape a = cx.shape(0), b = cx.shape(1);
         cx.check(a.rank() >= 1 && b.rank() >= 1, "inputs must have rank 1 or more, got %s and %s", a, b);

@@ -11,5 +11,8 @@ public final class Max extends VariadicOp {
     protected double applyFloat(double acc, double x) { return Math.max(acc, x); }
 
     @Override
+    protected boolean ordersOperands() { return true; }
+
+    @Override
     protected long applyInt(long acc, long x) { return Math.max(acc, x); }
 }

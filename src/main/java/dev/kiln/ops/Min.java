@@ -11,5 +11,8 @@ public final class Min extends VariadicOp {
     protected double applyFloat(double acc, double x) { return Math.min(acc, x); }
 
     @Override
+    protected boolean ordersOperands() { return true; }
+
+    @Override
     protected long applyInt(long acc, long x) { return Math.min(acc, x); }
 }

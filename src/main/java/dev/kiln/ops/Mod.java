@@ -46,6 +46,8 @@ public final class Mod extends BinaryOp {
 
     @Override
     protected long applyInt(long a, long b, DType t, Attrs attrs) {
+        // why: fmod and floor mod agree on unsigned values; x mod 0 is x as IntegerSemantics says
+        if (t == DType.U64) return b == 0 ? a : Long.remainderUnsigned(a, b);
         return attrs.getInt("fmod") == 1 ? IntegerSemantics.rem(a, b) : IntegerSemantics.floorRem(a, b);
     }
 }

@@ -15,7 +15,23 @@ public final class Quantization {
     private Quantization() {}
 
     /** The integer types a quantized tensor may have. */
-    static final DType[] QUANTIZED_TYPES = {DType.I8, DType.U8, DType.I16, DType.U16};
+    static final DType[] QUANTIZED_TYPES = {DType.I8, DType.U8, DType.I16, DType.U16, DType.I4, DType.U4, DType.I2, DType.U2};
+
+    /** The float types a quantized tensor may have (ONNX's float8 and float4 targets). */
+    static final DType[] QUANTIZED_FLOATS = {DType.F8E4M3FN, DType.F8E4M3FNUZ, DType.F8E5M2, DType.F8E5M2FNUZ, DType.F4E2M1};
+
+    /** True for a type QuantizeLinear may produce: {@link #QUANTIZED_TYPES} and {@link #QUANTIZED_FLOATS}. */
+    static boolean isQuantized(DType t) {
+        return java.util.Arrays.asList(QUANTIZED_TYPES).contains(t) || java.util.Arrays.asList(QUANTIZED_FLOATS).contains(t);
+    }
+
+    /** The short names of the types QuantizeLinear may produce, for messages. */
+    static String quantizedNames() {
+        StringBuilder b = new StringBuilder();
+        for (DType t : QUANTIZED_TYPES) b.append(b.length() == 0 ? "" : ", ").append(t);
+        for (DType t : QUANTIZED_FLOATS) b.append(", ").append(t);
+        return b.toString();
+    }
 
     /**
      * Checks that a scale (or zero point) of shape {@code p} fits a tensor of shape {@code x} with the given

@@ -10,8 +10,10 @@ import java.util.List;
 /**
  * Quantizes a float tensor: {@code y = saturate(round_half_even(x / y_scale) + y_zero_point)}, with the scale
  * and zero point per tensor, per axis ({@code axis}) or per block of {@code block_size} elements along the axis.
- * The output type is the zero point's, else {@code output_dtype} (a short type name), else u8. The division
- * is done in {@code precision} (a float type name) if given, else in the scale's type.
+ * The output type is the zero point's, else {@code output_dtype} (a short type name), else u8; it may be an
+ * integer type of 16 bits or fewer (down to i2/u2) or a float8/float4 type, for which the quotient plus the zero
+ * point is rounded to nearest even and, with {@code saturate} (default 1), clamped to the largest finite value
+ * (as Cast does). The division is done in {@code precision} (a float type name) if given, else in the scale's type.
  */
 public final class QuantizeLinear extends OpDef {
     public QuantizeLinear() {
@@ -21,11 +23,12 @@ public final class QuantizeLinear extends OpDef {
                 .attr("block_size", AttrType.INT, 0L)
                 .optionalAttr("output_dtype", AttrType.STRING)
                 .optionalAttr("precision", AttrType.STRING)
+                .attr("saturate", AttrType.INT, 1L)
                 .build(), Trait.QUANT_BOUNDARY, Trait.INTEGER);
     }
 
     @Override
-    public String summary() { return "saturate(round_half_even(x / scale) + zero_point): float to int8/uint8/int16/uint16"; }
+    public String summary() { return "saturate(round_half_even(x / scale) + zero_point): float to int2..int16 or float8/float4"; }
 
     @Override
     public List<TensorType> infer(InferContext cx) {
@@ -38,7 +41,9 @@ public final class QuantizeLinear extends OpDef {
         cx.check(why == null, "y_scale %s", why);
         DType out = outputType(cx);
         if (cx.has(2)) {
-            cx.check(cx.shape(2).equals(cx.shape(1)), "y_zero_point has shape %s but y_scale has %s; they must be equal", cx.shape(2), cx.shape(1));
+            // why: a one-element zero point beside a one-element scale is per tensor whatever the ranks ([1] and [])
+            boolean perTensor = cx.shape(2).numel() == 1 && cx.shape(1).numel() == 1;
+            cx.check(perTensor || cx.shape(2).equals(cx.shape(1)), "y_zero_point has shape %s but y_scale has %s; they must be equal", cx.shape(2), cx.shape(1));
         }
         String p = cx.attrs().getString("precision", null);
         if (p != null) {
@@ -53,20 +58,15 @@ public final class QuantizeLinear extends OpDef {
         DType named = null;
         if (s != null) {
             named = DType.fromShortName(s);
-            cx.check(named != null && isQuantized(named), "output_dtype must be one of i8, u8, i16, u16; got '%s'", s);
+            cx.check(named != null && Quantization.isQuantized(named), "output_dtype must be one of %s; got '%s'", Quantization.quantizedNames(), s);
         }
         if (cx.has(2)) {
             DType z = cx.dtype(2);
-            cx.check(isQuantized(z), "y_zero_point has type %s; expected one of i8, u8, i16, u16", z);
+            cx.check(Quantization.isQuantized(z), "y_zero_point has type %s; expected one of %s", z, Quantization.quantizedNames());
             cx.check(named == null || named == z, "output_dtype %s differs from y_zero_point's type %s", named, z);
             return z;
         }
         return named != null ? named : DType.U8;
-    }
-
-    private static boolean isQuantized(DType t) {
-        for (DType q : Quantization.QUANTIZED_TYPES) if (q == t) return true;
-        return false;
     }
 
     @Override
@@ -80,6 +80,15 @@ public final class QuantizeLinear extends OpDef {
         String p = cx.attrs().getString("precision", null);
         DType precision = p != null ? DType.fromShortName(p) : scale.dtype();
         DType out = y.dtype();
+        if (out.isFloat()) {
+            boolean saturate = cx.attrs().getInt("saturate") != 0;
+            float[] yf = y.floats();
+            for (int i = 0, n = x.size(); i < n; i++) {
+                double q = Quantization.divide(x.getDouble(i), scale.getDouble(pi[i]), precision);
+                yf[i] = dev.kiln.ir.SmallFloats.round(out, (float) (q + (zp == null ? 0 : zp.getDouble(pi[i]))), saturate);
+            }
+            return List.of(y);
+        }
         for (int i = 0, n = x.size(); i < n; i++) {
             double q = Quantization.divide(x.getDouble(i), scale.getDouble(pi[i]), precision);
             y.setLong(i, Quantization.roundAndSaturate(q, zp == null ? 0 : zp.getLong(pi[i]), out));

@@ -52,7 +52,7 @@ public final class TopK extends OpDef {
                 // a stable sort keeps equal values in index order
                 order.sort((p, q) -> {
                     int c = floating ? Double.compare(x.getDouble(base + p * inner), x.getDouble(base + q * inner))
-                            : Long.compare(x.getLong(base + p * inner), x.getLong(base + q * inner));
+                            : x.dtype().compare(x.getLong(base + p * inner), x.getLong(base + q * inner));
                     if (floating && x.getDouble(base + p * inner) == x.getDouble(base + q * inner)) c = 0;
                     return largest ? -c : c;
                 });

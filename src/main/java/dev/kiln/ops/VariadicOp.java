@@ -28,6 +28,9 @@ public abstract class VariadicOp extends OpDef {
     /** Combines the accumulator with the next input's element, on integer types. */
     protected abstract long applyInt(long acc, long x);
 
+    /** True when {@link #applyInt} only orders its operands (Max, Min), so that u64 folds compare unsigned. */
+    protected boolean ordersOperands() { return false; }
+
     /** The float result from the folded value of {@code count} inputs; the folded value itself by default. */
     protected double finishFloat(double acc, int count) { return acc; }
 
@@ -67,6 +70,13 @@ public abstract class VariadicOp extends OpDef {
                 double acc = in[0].getDouble(map[0][i]);
                 for (int j = 1; j < k; j++) acc = applyFloat(acc, in[j].getDouble(map[j][i]));
                 y.setDouble(i, finishFloat(acc, k));
+            }
+        } else if (y.dtype() == dev.kiln.ir.DType.U64 && ordersOperands()) {
+            // why: flipping the sign bit maps the unsigned order of u64 onto the signed order of long
+            for (int i = 0; i < n; i++) {
+                long acc = in[0].getLong(map[0][i]) ^ Long.MIN_VALUE;
+                for (int j = 1; j < k; j++) acc = applyInt(acc, in[j].getLong(map[j][i]) ^ Long.MIN_VALUE);
+                y.setLong(i, acc ^ Long.MIN_VALUE);
             }
         } else {
             for (int i = 0; i < n; i++) {

@@ -483,7 +483,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 case U16: a.setLong(i, b.getShort() & 0xFFFF); break;
                 case I32: a.setLong(i, b.getInt()); break;
                 case U32: a.setLong(i, b.getInt() & 0xFFFFFFFFL); break;
-                case I64: a.setLong(i, b.getLong()); break;
+                case I64: case U64: a.setLong(i, b.getLong()); break;
                 default: throw new IllegalArgumentException("cannot read " + t.dtype() + " outputs");
             }
         }

@@ -19,7 +19,7 @@ public final class ClBytes {
                 case I8: case U8: case BOOL: b.put((byte) a.getLong(i)); break;
                 case I16: case U16: b.putShort((short) a.getLong(i)); break;
                 case I32: case U32: b.putInt((int) a.getLong(i)); break;
-                case I64: b.putLong(a.getLong(i)); break;
+                case I64: case U64: b.putLong(a.getLong(i)); break;
                 default: throw new IllegalArgumentException("cannot store " + a.dtype() + " tensors");
             }
         }

@@ -120,9 +120,9 @@ public final class OpenClBackend implements Backend {
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
     private static String reason(Templates tpl, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
-            if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+            if (v != null && (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         for (Value v : n.outputs())
-            if (v != null && (v.dtype() == DType.F16 || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+            if (v != null && (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         String refused = n.op().refusal("opencl");
         if (refused != null) return "no OpenCL kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
@@ -167,8 +167,8 @@ public final class OpenClBackend implements Backend {
         if (!o.state().isEmpty())
             throw new KilnException(Code.USAGE, Location.NONE, "--state is not supported by the OpenCL backend")
                     .withHint("compile for C (-b c), or feed the state output back as the next call's input");
-        for (Value v : g.inputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
-        for (Value v : g.outputs()) if (v.dtype() == DType.F16 || v.dtype() == DType.F64) unsupportedIo(v);
+        for (Value v : g.inputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
+        for (Value v : g.outputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
 
         // 1. kernel models for every node; collect every node the backend cannot run
         Map<Node, ClKernel> kernels = new IdentityHashMap<>();

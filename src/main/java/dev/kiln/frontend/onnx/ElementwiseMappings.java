@@ -124,12 +124,25 @@ public final class ElementwiseMappings {
         long code = n.attrInt("to", -1);
         DType t = DType.fromOnnx((int) code);
         if (t == null) throw n.error("cannot cast to ONNX element type %d; Kiln has %s", code, java.util.Arrays.toString(DType.values()));
-        n.emit(Ops.CAST, List.of(n.input(0)), Attrs.of("to", t.shortName()));
+        n.emit(Ops.CAST, List.of(n.input(0)), castAttrs(n, t));
+    }
+
+    /**
+     * Cast's attributes: the target type and, when the node gives them, saturate (which only float8 targets read)
+     * and round_mode (which only float8e8m0 targets read).
+     */
+    private static Attrs castAttrs(OnnxNode n, DType t) {
+        Attrs a = Attrs.of("to", t.shortName());
+        String mode = n.attrString("round_mode", "up");
+        if (!mode.equals("up") && !mode.equals("down") && !mode.equals("nearest"))
+            throw n.error("round_mode must be up, down or nearest, got '%s'", mode);
+        if (!mode.equals("up")) a = a.with("round_mode", mode);
+        return n.attrInt("saturate", 1) == 0 ? a.with("saturate", 0L) : a;
     }
 
     /** CastLike (opset 15): a Cast to the element type of the second input. */
     public static void CastLike(OnnxNode n) {
-        n.emit(Ops.CAST, List.of(n.input(0)), Attrs.of("to", n.input(1).dtype().shortName()));
+        n.emit(Ops.CAST, List.of(n.input(0)), castAttrs(n, n.input(1).dtype()));
     }
 
     public static void Identity(OnnxNode n) { n.emit(Ops.IDENTITY, List.of(n.input(0)), Attrs.EMPTY); }

@@ -135,10 +135,10 @@ public final class QuantMappings {
 
     /**
      * QuantizeLinear (opsets 10, 13, 19, 21, 23, 25): axis, block_size, output_dtype (as a Kiln type name, always
-     * set) and precision; saturate only concerns float8 outputs, which Kiln does not have.
+     * set), precision and saturate (float8 outputs).
      */
     public static void QuantizeLinear(OnnxNode n) {
-        Attrs a = n.attrs("axis", "block_size");
+        Attrs a = n.attrs("axis", "block_size", "saturate");
         DType out = n.hasInput(2) ? n.input(2).type().dtype() : DType.U8;
         long code = n.attrInt("output_dtype", 0);
         if (code != 0) {

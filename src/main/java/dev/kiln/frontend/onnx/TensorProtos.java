@@ -10,6 +10,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Half;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.SmallFloats;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -43,17 +44,17 @@ public final class TensorProtos {
             if (dims[i] != 0 && numel > Long.MAX_VALUE / dims[i]) throw new KilnException(Code.TENSOR_TOO_LARGE, at, name, "more than 2^63", maxBytes);
             numel *= dims[i];
         }
-        long bytes = numel > Long.MAX_VALUE / dt.byteSize() ? Long.MAX_VALUE : numel * dt.byteSize();
+        long bytes = numel > Long.MAX_VALUE / dt.byteSize() ? Long.MAX_VALUE : numel * dt.byteSize(); // why: unpacked in memory
         if (bytes > maxBytes || numel > Integer.MAX_VALUE - 8)
             throw new KilnException(Code.TENSOR_TOO_LARGE, at, name, bytes, maxBytes).withHint("raise the limit with --max-tensor-bytes if this model is genuine");
         Shape shape = Shape.of(dims);
         int n = (int) numel;
         ByteString raw = t.getRawData();
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            raw = readExternal(t, baseDir, at, name, (long) n * dt.byteSize());
+            raw = readExternal(t, baseDir, at, name, rawBytes(dt, n));
         }
         if (!raw.isEmpty() || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            long want = (long) n * dt.byteSize();
+            long want = rawBytes(dt, n);
             if (raw.size() != want)
                 throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "raw data has " + raw.size() + " bytes, shape " + shape + " of " + dt + " needs " + want);
             return fromRaw(dt, shape, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
@@ -61,8 +62,35 @@ public final class TensorProtos {
         return fromTyped(t, dt, shape, n, at, name);
     }
 
+    /** Bytes of raw data {@code n} elements of {@code dt} take: packed for the sub-byte types. */
+    private static long rawBytes(DType dt, int n) {
+        return dt.isSubByte() ? dt.packedBytes(n) : (long) n * dt.byteSize();
+    }
+
+    /** The {@code n} codes of a sub-byte type packed low bits first into the bytes {@code byteAt(0..)}. */
+    private static long[] unpack(DType dt, int n, java.util.function.IntUnaryOperator byteAt) {
+        int bits = dt.bits(), per = 8 / bits, mask = (1 << bits) - 1;
+        long[] codes = new long[n];
+        for (int i = 0; i < n; i++) codes[i] = (byteAt.applyAsInt(i / per) >> ((i % per) * bits)) & mask;
+        return codes;
+    }
+
+    /** A tensor of {@code dt} from one code per element: the bit pattern of a small float, or the integer's bits. */
+    private static NdArray fromCodes(DType dt, Shape shape, long[] codes) {
+        if (!dt.isFloat()) return NdArray.ofLongs(dt, shape, codes);
+        float[] f = new float[codes.length];
+        for (int i = 0; i < f.length; i++) f[i] = SmallFloats.decode(dt, (int) codes[i]);
+        return NdArray.ofFloats(dt, shape, f);
+    }
+
     private static NdArray fromRaw(DType dt, Shape shape, ByteBuffer b) {
         int n = shape.size();
+        if (dt.isSubByte()) return fromCodes(dt, shape, unpack(dt, n, i -> b.get(i) & 0xFF));
+        if (dt.isSmallFloat()) {
+            long[] codes = new long[n];
+            for (int i = 0; i < n; i++) codes[i] = dt.byteSize() == 2 ? b.getShort() & 0xFFFF : b.get() & 0xFF;
+            return fromCodes(dt, shape, codes);
+        }
         switch (dt) {
             case F32: {
                 float[] f = new float[n];
@@ -103,11 +131,20 @@ public final class TensorProtos {
             case F32: have = t.getFloatDataCount(); break;
             case F64: have = t.getDoubleDataCount(); break;
             case I64: have = t.getInt64DataCount(); break;
-            case U32: have = t.getUint64DataCount(); break;
+            case U32: case U64: have = t.getUint64DataCount(); break;
             default: have = t.getInt32DataCount(); break;
         }
-        if (have != n)
-            throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "has " + have + " values, shape " + shape + " needs " + n);
+        // why: ONNX packs two 4-bit (four 2-bit) values into each int32_data entry, one byte's worth
+        long need = dt.isSubByte() ? dt.packedBytes(n) : n;
+        if (have != need)
+            throw new KilnException(Code.BAD_TENSOR_DATA, at, name, "has " + have + " values, shape " + shape + " needs " + need
+                    + (dt.isSubByte() ? " (" + dt + " packs " + 8 / dt.bits() + " values into each int32_data entry)" : ""));
+        if (dt.isSubByte()) return fromCodes(dt, shape, unpack(dt, n, i -> t.getInt32Data(i) & 0xFF));
+        if (dt.isSmallFloat()) {
+            long[] codes = new long[n];
+            for (int i = 0; i < n; i++) codes[i] = t.getInt32Data(i) & (dt.byteSize() == 2 ? 0xFFFF : 0xFF);
+            return fromCodes(dt, shape, codes);
+        }
         switch (dt) {
             case F32: {
                 float[] f = new float[n];
@@ -127,7 +164,7 @@ public final class TensorProtos {
             default: {
                 long[] l = new long[n];
                 for (int i = 0; i < n; i++) {
-                    l[i] = dt == DType.I64 ? t.getInt64Data(i) : dt == DType.U32 ? t.getUint64Data(i) : t.getInt32Data(i);
+                    l[i] = dt == DType.I64 ? t.getInt64Data(i) : dt == DType.U32 || dt == DType.U64 ? t.getUint64Data(i) : t.getInt32Data(i);
                 }
                 return NdArray.ofLongs(dt, shape, l);
             }
@@ -191,12 +228,28 @@ public final class TensorProtos {
         }
     }
 
-    /** Encodes an array as a TensorProto with raw little-endian data. */
+    /** The bit pattern of element {@code i}: a small float's code, or an integer's low bits. */
+    private static int code(NdArray a, int i) {
+        DType dt = a.dtype();
+        return dt.isFloat() ? SmallFloats.encode(dt, a.getFloat(i), true) : (int) a.getLong(i) & ((1 << dt.bits()) - 1);
+    }
+
+    /** Encodes an array as a TensorProto with raw little-endian data (sub-byte types packed, low bits first). */
     public static TensorProto encode(NdArray a, String name) {
         DType dt = a.dtype();
         int n = a.size();
-        ByteBuffer b = ByteBuffer.allocate(n * dt.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
+        ByteBuffer b = ByteBuffer.allocate((int) rawBytes(dt, n)).order(ByteOrder.LITTLE_ENDIAN);
+        if (dt.isSubByte()) {
+            int per = 8 / dt.bits();
+            for (int i = 0; i < n; i++) b.put(i / per, (byte) (b.get(i / per) | code(a, i) << ((i % per) * dt.bits())));
+            b.position(b.limit());
+        }
+        for (int i = 0; i < n && !dt.isSubByte(); i++) {
+            if (dt.isSmallFloat()) {
+                if (dt.byteSize() == 2) b.putShort((short) code(a, i));
+                else b.put((byte) code(a, i));
+                continue;
+            }
             switch (dt) {
                 case F32: b.putFloat(a.getFloat(i)); break;
                 case F16: b.putShort(Half.toBits(a.getFloat(i))); break;
