@@ -9,9 +9,11 @@
  *   B, the columns, packed by the kernel at run time: [K4][Ppad][4] uint8 (Ppad = P rounded up to 16): the input
  *     value plus 128 (int8 inputs, "flip" 0x80) or as it is (uint8), so a 32-bit lane holds the 4 taps of a quad;
  *     the padding of a window holds the zero point in that form (its taps add (zp - zp) * w = 0).
- * The kernel's bias table holds bias[o] - zpu * sum_k A[o][k] (zpu: the zero point as stored in B), so that
- * acc + bias = bias + sum (x - zp) * w. Sums are taken modulo 2^32 (vpdpbusd wraps; the C paths add as uint32);
- * the true sum fits int32 (the int8 lowering proves it), so the wrapped one equals it.
+ * The kernel's tables hold bias[o] and comp[o] = zpu * sum_k A[o][k] (zpu: the zero point as stored in B), so that
+ * acc - comp + bias = bias + sum (x - zp) * w. The plain-C path sums in signed int32 (the u8 x s8 sum of a
+ * reduction of at most 65536 stays below 2^31) and adds the bias as the portable kernels do, so a sanitizer reports
+ * an accumulator overflow there too; vpdpbusd and the vector requantization wrap modulo 2^32, which gives the same
+ * result whenever the true sum fits int32 (the int8 lowering proves it).
  * The tile is KILN_QG_MR (8) output channels by KILN_QG_NR (16) positions: one zmm accumulator per channel with
  * AVX-512 VNNI (vpdpbusd), two ymm with AVX-VNNI, two ymm with AVX2 (u8 and s8 widened to 16 bits, vpmaddwd: exact,
  * unlike vpmaddubsw, which saturates), or plain C loops.
@@ -108,9 +110,9 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
         const uint8_t *v = b + q * bstride;
         for (i = 0; i < KILN_QG_MR; ++i) {
             for (j = 0; j < KILN_QG_NR; ++j) {
-                uint32_t s = (uint32_t)acc[i * 16u + j];
-                for (t = 0; t < 4u; ++t) s += (uint32_t)((int32_t)w[i * 4u + t] * (int32_t)v[j * 4u + t]);
-                acc[i * 16u + j] = (int32_t)s;
+                int32_t s = acc[i * 16u + j];
+                for (t = 0; t < 4u; ++t) s += (int32_t)w[i * 4u + t] * (int32_t)v[j * 4u + t];
+                acc[i * 16u + j] = s;
             }
         }
     }
@@ -118,10 +120,10 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
 }
 
 /*
- * y[p] = clamp(requantize(acc[p] + bias) + zp, lo, hi) for p < n, y's elements ystep apart; fast: every shift in
- * [-31, -1] with m >= 0, so the branch-free kiln_requantize_q31_r32 applies (a loop the compiler vectorises).
+ * y[p] = clamp(requantize(acc[p] - comp + bias) + zp, lo, hi) for p < n, y's elements ystep apart; fast: every shift
+ * in [-31, -1] with m >= 0, so the branch-free kiln_requantize_q31_r32 applies (a loop the compiler vectorises).
  */
-static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t bias, int32_t m, int32_t s, int fast,
+static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t comp, int32_t bias, int32_t m, int32_t s, int fast,
         int32_t zp, int32_t lo, int32_t hi, int8_t *y, size_t ystep)
 {
     size_t p = 0;
@@ -131,7 +133,7 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t b
      * plus 2^(30 - s) minus [acc < 0], their high halves put back in place, shifted right by -1 - s; zp and the clamp
      */
     if (fast && ystep == 1u) {
-        const __m512i vb = _mm512_set1_epi32(bias), vm = _mm512_set1_epi32(m), vzp = _mm512_set1_epi32(zp);
+        const __m512i vb = _mm512_set1_epi32((int32_t)((uint32_t)bias - (uint32_t)comp)), vm = _mm512_set1_epi32(m), vzp = _mm512_set1_epi32(zp);
         const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
         const __m512i vr = _mm512_set1_epi64((long long)((int64_t)1 << (30 - s)));
         const __m128i sh = _mm_cvtsi32_si128(-1 - s);
@@ -152,22 +154,22 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t b
 #endif
     if (fast && ystep == 1u) {
         for (p = 0; p < n; ++p) {
-            const int32_t v = kiln_requantize_q31_r32((int32_t)((uint32_t)acc[p] + (uint32_t)bias), m, s) + zp;
+            const int32_t v = kiln_requantize_q31_r32(acc[p] - comp + bias, m, s) + zp;
             y[p] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
     } else {
         for (p = 0; p < n; ++p)
-            y[p * ystep] = (int8_t)kiln_add_zp_clamp(kiln_requantize_q31((int32_t)((uint32_t)acc[p] + (uint32_t)bias), m, s), zp, lo, hi);
+            y[p * ystep] = (int8_t)kiln_add_zp_clamp(kiln_requantize_q31(acc[p] - comp + bias, m, s), zp, lo, hi);
     }
 }
 
 /*
  * The whole GEMM with requantization: y[o * so + p * sp] for o < oc, p < np, from packed A (a), packed B (b, Ppad
- * positions per quad), the bias table (bias - zpu * weight sums), per-channel multipliers and shifts, fast as for
+ * positions per quad), the bias and zero-point tables (bias, zpu * weight sums), per-channel multipliers and shifts, fast as for
  * kiln_q_requantize_row.
  */
 static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, size_t k4, size_t np, size_t ppad,
-        const int32_t *bias, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
+        const int32_t *bias, const int32_t *comp, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
         int8_t *y, size_t so, size_t sp)
 {
     int32_t acc[KILN_QG_MR * KILN_QG_NR];
@@ -180,7 +182,7 @@ static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, s
             kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, acc);
             for (i = 0; i < mr; ++i) {
                 const size_t o = ob + i;
-                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, bias[o], mult[o], shift[o], fast, zp, lo, hi,
+                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, comp[o], bias[o], mult[o], shift[o], fast, zp, lo, hi,
                         y + o * so + p0 * sp, sp);
             }
         }
@@ -355,10 +357,10 @@ static inline void kiln_qdw_channel(const float *pp, size_t srows, size_t scols,
     }
     for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
     if (scols == ow) {
-        kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, y, 1u);
+        kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, y, 1u);
         return;
     }
-    kiln_q_requantize_row(acci, n, bias, m, s, fast, zp, lo, hi, tmp, 1u);
+    kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, tmp, 1u);
     for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
 }
 

@@ -86,8 +86,8 @@ public final class HostInt8 {
         public long colBytes;
         /** The xor that maps the input's bytes to unsigned ({@code 0x80u} for int8, {@code 0u} for uint8), the zero point's raw byte. */
         public String flip, zpr;
-        /** Bias minus the zero point times the channel's weight sum, per output channel. */
-        public final List<String> bias = new ArrayList<>();
+        /** Bias, and the zero point (as stored in B) times the channel's weight sum, per output channel. */
+        public final List<String> bias = new ArrayList<>(), comp = new ArrayList<>();
         public Rq rq;
 
         Gemm(String isa, long oc, long k, long np) {
@@ -151,7 +151,7 @@ public final class HostInt8 {
             k.scratchBytes = q.colBytes + (q.pointwise ? 0 : q.c * q.rows * q.cols);
             k.runtimeHeaders.add("kiln_int8_host.h");
             k.template = "hq_conv_gemm";
-            k.tableBytes += 4L * q.bias.size() + 8L * w.outChannels;
+            k.tableBytes += 8L * q.bias.size() + 8L * w.outChannels;
             return q;
         }
         // why: the float sums are exact while every partial sum stays below 2^24 (see kiln_int8_host.h)
@@ -198,11 +198,11 @@ public final class HostInt8 {
         k.scratchBytes = q.colBytes;
         k.runtimeHeaders.add("kiln_int8_host.h");
         k.template = "hq_matmul";
-        k.tableBytes += 4L * q.bias.size() + 8L * nn;
+        k.tableBytes += 8L * q.bias.size() + 8L * nn;
         return q;
     }
 
-    /** The flip, the zero point's raw byte and the bias table (bias - zpu * weight sum) of {@code q}. */
+    /** The flip, the zero point's raw byte and the bias and zero-point tables (bias, zpu * weight sum) of {@code q}. */
     private static void fill(Gemm q, NdArray wt, boolean transposed, Value bv, long xz, boolean u8) {
         q.flip = u8 ? "0u" : "0x80u";
         q.zpr = (xz & 0xFF) + "u";
@@ -212,8 +212,9 @@ public final class HostInt8 {
             long sum = 0;
             for (long i = 0; i < q.k; i++) sum += wt.getLong((int) (transposed ? i * q.oc + o : o * q.k + i));
             long bias = b == null ? 0 : b.getLong(o);
-            // why: the sums are taken modulo 2^32 in C; the int cast wraps the same way
-            q.bias.add(Integer.toString((int) (bias - zpu * sum)));
+            q.bias.add(Long.toString(bias));
+            // why: at most 255 * 127 * 65536 (MAX_K): an int32
+            q.comp.add(Long.toString(zpu * sum));
         }
     }
 
