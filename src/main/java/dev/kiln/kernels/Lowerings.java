@@ -15,7 +15,8 @@ import java.util.Map;
  */
 public final class Lowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
-            SeparableKernels.class, ChainKernels.class, Int8Kernels.class, NormKernels.class};
+            SeparableKernels.class, ChainKernels.class, Int8Kernels.class, NormKernels.class,
+            AttentionKernels.class};
     private static final Map<String, Method> METHODS =
             dev.kiln.ops.OpMethods.collect("kernel lowerings", CLASSES, null, KernelModel.class, Node.class, Strategy.class);
 
