@@ -9,7 +9,8 @@
 #   MAC_BUDGET=N       host runs per model = N / MACs, clamped to [MIN_RUNS, MAX_RUNS] (default 4000000000)
 #   MIN_RUNS, MAX_RUNS (defaults 10 and 200)
 #   CLOCK=cpu|wall     the clock of the medians and the ratio (default cpu: steady on a shared machine)
-#   MODELS="a b c"     model folder names to run, in order (default: the seven of issue 10, then the rest)
+#   MODELS="a b c"     model folder names to run, in order (default: the seven of issue 10, issue 18's transformers
+#                      from tests/models, then the rest); a name MODELS_DIR lacks is read from tests/models
 #   REUSE=1            keep the JSON of earlier runs found in target/bench/ (only missing runs are made), e.g. to
 #                      rewrite the table after an interrupted run
 # Raw JSON of every bench run is kept in target/bench/. Not part of the test suite.
@@ -35,13 +36,15 @@ mkdir -p "$raw"
 
 # The seven models issue 10 sets goals for, then every other folder with a model.onnx.
 first="ds_cnn_kws_op13 mobilenet_v1_025_vww_op13 resnet8_cifar10_op13 fc_autoencoder_ad_op13 mobilenet_v2_op13 squeezenet1_1_op13 mobilenet_v3_small_op17"
+# Issue 18's transformer test models, bundled in tests/models (read from there when MODELS_DIR lacks them).
+transformers="kws_transformer_op17 vit_tiny_op18 kws_transformer_attn_op23"
 if [ -n "${MODELS:-}" ]; then
     names=$MODELS
 else
-    names=$first
+    names="$first $transformers"
     for d in "$models_dir"/*/; do
         n=$(basename "$d")
-        case " $first " in *" $n "*) continue ;; esac
+        case " $first $transformers " in *" $n "*) continue ;; esac
         names="$names $n"
     done
 fi
@@ -80,6 +83,7 @@ git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="
 rows=()
 for name in $names; do
     dir="$models_dir/$name"
+    [ -d "$dir" ] || dir="tests/models/$name"
     model="$dir/model.onnx"
     [ -f "$model" ] || continue
     echo "$name" >&2

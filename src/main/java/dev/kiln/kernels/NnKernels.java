@@ -453,6 +453,77 @@ public final class NnKernels {
         public String alpha, beta;
         /** gemm: steps of C along the result's rows and columns (0 where C broadcasts). */
         public long cRow, cCol;
+        /**
+         * The register-blocked form of the axpy order: tiles of {@link #rb} rows by {@link #cb} columns accumulate
+         * in a local array (registers) over the whole inner dimension; {@code fullRows}/{@code fullCols} end the
+         * whole tiles, {@code tailRows}/{@code tailCols} are the sizes of the partial ones (0: none).
+         */
+        public boolean blocked;
+        public long rb, cb, fullRows, fullCols, tailRows, tailCols;
+        /** Whether there are whole row tiles, a partial row tile, whole column tiles, a partial column tile. */
+        public boolean hasFullRows, hasTailRows, hasFullCols, hasTailCols;
+        /** A whole tile in GCC vectors of {@code vectorBytes}: the vectors of a B row, and per tile row its accumulators. */
+        public long vectorBytes;
+        public final List<BlockedKernels.Vec> vecs = new ArrayList<>();
+        public final List<TileRow> tileRows = new ArrayList<>();
+        public final List<TileAcc> tileAccs = new ArrayList<>();
+    }
+
+    /** One accumulator of a whole tile: {@code name} for tile row {@code row} and B vector {@code vector} at column {@code offset}. */
+    public static final class TileAcc {
+        public final String name;
+        public final int row, vector;
+        public final long offset;
+
+        TileAcc(String name, int row, int vector, long offset) {
+            this.name = name;
+            this.row = row;
+            this.vector = vector;
+            this.offset = offset;
+        }
+    }
+
+    /** One row of a whole tile and its accumulators. */
+    public static final class TileRow {
+        public final int index;
+        public final List<TileAcc> accs;
+
+        TileRow(int index, List<TileAcc> accs) {
+            this.index = index;
+            this.accs = accs;
+        }
+    }
+
+    /** Rows of a register tile of the blocked float product. */
+    private static final int TILE_ROWS = 4;
+
+    /** Chooses the register-blocked axpy product where the target wants speed and has SIMD registers (host). */
+    private static void block(Matmul m, DType dt, Strategy t) {
+        // why: the tile lives in registers only on targets with SIMD vectors; MCUs keep the small plain loop
+        if (!m.axpy || dt != DType.F32 || !t.optimizeForSpeed() || t.vectorBytes() == 0 || m.k == 0) return;
+        long lanes = t.vectorBytes() / 4;
+        // why: a whole tile is one or two vectors of columns per row (rb x 2 accumulators stay within 16 registers)
+        if (m.n < lanes) return;
+        int perRow = m.n >= 2 * lanes ? 2 : 1;
+        m.cb = perRow * lanes;
+        m.vectorBytes = t.vectorBytes();
+        for (int v = 0; v < perRow; v++) m.vecs.add(new BlockedKernels.Vec(v, v * lanes));
+        for (int r = 0; r < TILE_ROWS; r++) {
+            List<TileAcc> accs = new ArrayList<>();
+            for (int v = 0; v < perRow; v++) accs.add(new TileAcc("c" + r + "_" + v, r, v, v * lanes));
+            m.tileRows.add(new TileRow(r, accs));
+            m.tileAccs.addAll(accs);
+        }
+        m.blocked = true;
+        m.rb = TILE_ROWS;
+        m.fullRows = m.m - m.m % m.rb;
+        m.tailRows = m.m % m.rb;
+        m.fullCols = m.n - m.n % m.cb;
+        m.tailCols = m.n % m.cb;
+        m.hasFullRows = m.fullRows > 0;
+        m.hasTailRows = m.tailRows > 0;
+        m.hasFullCols = m.fullCols > 0;
+        m.hasTailCols = m.tailCols > 0;
     }
 
     /** General matrix multiply (float or wrapping int32, int64, uint32). */
@@ -479,6 +550,7 @@ public final class NnKernels {
             m.bCol = 1;
         }
         m.axpy = !m.integer && m.bCol == 1 && m.n > 1;
+        block(m, dt, t);
         double alpha = at.getFloat("alpha", 1.0), beta = at.getFloat("beta", 1.0);
         boolean hasC = n.input(2) != null;
         if (m.integer) {
@@ -525,6 +597,7 @@ public final class NnKernels {
         m.bCol = 1;
         types(m, n.output(0).dtype());
         m.axpy = !m.integer && m.n > 1;
+        block(m, n.output(0).dtype(), t);
         m.act = Activation.fused(n);
         m.storeAct = m.act.present;
         contract(k, n);

@@ -16,8 +16,6 @@ import java.util.List;
  * sliding windows, {@code nonpad_kv_seqlen}, {@code softcap}; rows with every key masked give 0. Output 3 is
  * the QK product (modes 0 and 1), with bias (2) or after softmax (3).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Attention extends OpDef {
     public Attention() {
         super("attention", Signature.builder().input("Q", "K", "V").optionalInput("attn_mask", "past_key", "past_value", "nonpad_kv_seqlen")

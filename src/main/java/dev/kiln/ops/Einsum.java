@@ -15,8 +15,6 @@ import java.util.Map;
  * are summed over, a letter repeated within one operand takes its diagonal. Without {@code ->} the output is
  * the broadcast axes then the letters used once, in alphabetical order (NumPy's implicit mode).
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class Einsum extends OpDef {
     public Einsum() {
         super("einsum", Signature.builder().variadicInput("Inputs").output("Output").requiredAttr("equation", AttrType.STRING).build(), Trait.MAC);
@@ -26,9 +24,9 @@ public final class Einsum extends OpDef {
     public String summary() { return "Einstein summation (any operands, ellipsis, diagonals, implicit output)"; }
 
     /** The parsed equation: each operand's and the output's axis labels (ellipsis axes as uppercase letters), and each label's size. */
-    record Plan(List<String> ins, String out, Map<Character, Integer> size) {}
+    public record Plan(List<String> ins, String out, Map<Character, Integer> size) {}
 
-    static Plan plan(String equation, List<Shape> shapes) {
+    public static Plan plan(String equation, List<Shape> shapes) {
         String eq = equation.replace(" ", "");
         String lhs = eq, rhs = null;
         int arrow = eq.indexOf("->");

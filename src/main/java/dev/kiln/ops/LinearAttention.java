@@ -13,8 +13,6 @@ import java.util.List;
  * query head of its group as scale * qᵀS. Q, K, V are [B, T, heads * D]; outputs the readings [B, T, q_heads * d_v]
  * and the final state [B, kv_heads, d_k, d_v].
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class LinearAttention extends OpDef {
     public LinearAttention() {
         super("linear_attention", Signature.builder().input("query", "key", "value").optionalInput("past_state", "decay", "beta")

@@ -13,8 +13,6 @@ import java.util.List;
  * and sine the caches hold for the token's position ({@code position_ids} [B, S] indexes caches [P, R/2];
  * without it the caches are [B, S, R/2]); pairs are (i, i + R/2), or adjacent with {@code interleaved}.
  */
-@NoKernel(backend = "c", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
-@NoKernel(backend = "opencl", why = "not written yet: issue 18 writes it once on the shared kernel layer (templates/kernels/)")
 public final class RotaryEmbedding extends OpDef {
     public RotaryEmbedding() {
         super("rotary_embedding", Signature.builder().input("X", "cos_cache", "sin_cache").optionalInput("position_ids").output("Y")

@@ -30,6 +30,7 @@ public final class Pipelines {
         }
         if (level >= 2) {
             // layout, folding and fusion
+            p.add(new LowerEinsumToMatMul());           // why: an einsum that is a matrix product runs in the matmul kernel, not a generic loop; first, so its transposes meet the others
             p.add(new RemoveTransposePairs());          // why: NHWC<->NCHW transposes around every conv (tf2onnx) cancel in the backend's layout
             p.add(new FoldBatchNorm());                 // why: a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
             p.add(new FoldScaleShift());                // why: a per-channel multiply after a conv is a weight scale, not a pass over the tensor
