@@ -175,6 +175,11 @@ public final class Ops {
     public static final TreeEnsemble TREE_ENSEMBLE = register(new TreeEnsemble());
     public static final LabelEncoder LABEL_ENCODER = register(new LabelEncoder());
 
+    // --- issue 17: control flow (nodes owning regions) ---
+    public static final If IF = register(new If());
+    public static final Loop LOOP = register(new Loop());
+    public static final Scan SCAN = register(new Scan());
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */
