@@ -137,4 +137,7 @@ public final class Loop extends OpDef {
         return trips * Regions.macs(n.attrs().getGraph("body"));
     }
 
+
+    @Override
+    public boolean iterates() { return true; }
 }

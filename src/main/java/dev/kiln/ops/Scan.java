@@ -122,4 +122,7 @@ public final class Scan extends OpDef {
         Shape s = n.input(k.states).shape();
         return (long) s.dim(s.axis(inAxes[0])) * Regions.macs(n.attrs().getGraph("body"));
     }
+
+    @Override
+    public boolean iterates() { return true; }
 }

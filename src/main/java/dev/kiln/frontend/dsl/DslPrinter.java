@@ -144,6 +144,11 @@ public final class DslPrinter {
             NdArray a = (NdArray) v;
             b.append(type(a.type())).append(' ');
             literal(a);
+        } else if (v instanceof Graph) {
+            // why: the grammar has no form for a region yet; say so instead of printing text that reads back wrong
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.DSL_BAD_ARGUMENT, dev.kiln.diag.Location.NONE,
+                    "the DSL cannot express regions (If branches, Loop and Scan bodies) yet; region '" + ((Graph) v).name() + "' cannot be printed")
+                    .withHint("compile or check the ONNX model directly");
         } else {
             throw new IllegalStateException("attribute value of type " + v.getClass().getSimpleName());
         }

@@ -62,7 +62,7 @@ public final class OnnxImporter {
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
     /** The deepest nesting of regions (If branches, Loop and Scan bodies) accepted. */
-    static final int MAX_REGION_DEPTH = 64;
+    static final int MAX_REGION_DEPTH = 16;
     /** The largest .onnx file read: a protobuf message cannot exceed 2 GiB. */
     private static final long MAX_MODEL_FILE_BYTES = Integer.MAX_VALUE;
     /** Opset versions above this are not plausible (ONNX adds a few a year; tests/onnx-node reaches 28). */
@@ -481,7 +481,10 @@ public final class OnnxImporter {
                 for (String in : b.getInputList()) nb.addInput(in.isEmpty() ? "" : rename.getOrDefault(in, prefix + in));
                 for (String out : b.getOutputList()) nb.addOutput(out.isEmpty() ? "" : rename.getOrDefault(out, prefix + out));
                 for (AttributeProto a : b.getAttributeList()) {
-                    if (a.getRefAttrName().isEmpty()) {
+                    if (a.hasG()) {
+                        // why: a region reads the function's names; they are renamed into this call's namespace too
+                        nb.addAttribute(a.toBuilder().setG(renameFree(a.getG(), in -> rename.getOrDefault(in, prefix + in))));
+                    } else if (a.getRefAttrName().isEmpty()) {
                         nb.addAttribute(a);
                     } else {
                         AttributeProto actual = callAttrs.get(a.getRefAttrName());
@@ -497,6 +500,25 @@ public final class OnnxImporter {
         } finally {
             functionStack.pop();
         }
+    }
+
+    /** {@code g} with the names it reads from enclosing graphs (not defined inside it) renamed by {@code fn}. */
+    private static dev.kiln.frontend.onnx.proto.Onnx.GraphProto renameFree(dev.kiln.frontend.onnx.proto.Onnx.GraphProto g,
+            java.util.function.UnaryOperator<String> fn) {
+        Set<String> defined = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) defined.add(t.getName());
+        for (ValueInfoProto vi : g.getInputList()) defined.add(vi.getName());
+        for (NodeProto n : g.getNodeList()) defined.addAll(n.getOutputList());
+        java.util.function.UnaryOperator<String> inner = s -> s.isEmpty() || defined.contains(s) ? s : fn.apply(s);
+        dev.kiln.frontend.onnx.proto.Onnx.GraphProto.Builder b = g.toBuilder().clearNode().clearOutput();
+        for (NodeProto n : g.getNodeList()) {
+            NodeProto.Builder nb = n.toBuilder().clearInput().clearAttribute();
+            for (String in : n.getInputList()) nb.addInput(inner.apply(in));
+            for (AttributeProto a : n.getAttributeList()) nb.addAttribute(a.hasG() ? a.toBuilder().setG(renameFree(a.getG(), inner)).build() : a);
+            b.addNode(nb);
+        }
+        for (ValueInfoProto vi : g.getOutputList()) b.addOutput(vi.toBuilder().setName(inner.apply(vi.getName())));
+        return b.build();
     }
 
     /** The value an ONNX name refers to. */
