@@ -35,7 +35,15 @@ final class Regions {
     static boolean sameType(TensorType a, TensorType b) { return a.dtype() == b.dtype() && a.shape().equals(b.shape()); }
 
     /** Runs region {@code g} on {@code ins} (in its input order) and returns its outputs. */
-    static List<NdArray> run(Graph g, List<NdArray> ins) { return new Interpreter(g).run(ins); }
+    static List<NdArray> run(Graph g, List<NdArray> ins) {
+        java.util.Map<String, NdArray> byName = new java.util.HashMap<>();
+        for (int i = 0; i < ins.size(); i++) byName.put(g.inputs().get(i).name(), ins.get(i));
+        // why: by value, not by name: a region may list one value as several outputs (a sum carried and scanned)
+        java.util.Map<Value, NdArray> env = new Interpreter(g).runAll(byName);
+        List<NdArray> r = new ArrayList<>();
+        for (Value o : g.outputs()) r.add(env.get(o));
+        return r;
+    }
 
     /** Slice {@code t} of {@code a} along {@code axis} (that axis removed). */
     static NdArray slice(NdArray a, int axis, int t) {
