@@ -73,6 +73,11 @@ public final class DslPrinter {
 
     private void graph() {
         b.append("model ").append(name(g.name())).append('\n');
+        body(g);
+    }
+
+    /** Inputs, constants, statements and outputs of {@code g}. */
+    private void body(Graph g) {
         for (Value v : g.inputs()) b.append("input ").append(name(v.name())).append(": ").append(type(v.type())).append('\n');
         for (Value v : g.constants()) constant(v);
         for (Node n : g.nodes()) node(n);
@@ -92,9 +97,12 @@ public final class DslPrinter {
             // why: a single number fills the shape, exactly and without an archive entry
             element(a, 0);
         } else {
-            b.append("file(").append(string(weightsFile)).append(", ").append(string(v.name())).append(')');
+            // why: regions may hold constants named like the main graph's; each needs its own archive entry
+            String key = v.name();
+            while (weights.containsKey(key)) key = key + "_";
+            b.append("file(").append(string(weightsFile)).append(", ").append(string(key)).append(')');
             if (summarize) b.append("  # ").append(summary(a));
-            else weights.put(v.name(), a);
+            else weights.put(key, a);
         }
         b.append('\n');
     }
@@ -145,10 +153,11 @@ public final class DslPrinter {
             b.append(type(a.type())).append(' ');
             literal(a);
         } else if (v instanceof Graph) {
-            // why: the grammar has no form for a region yet; say so instead of printing text that reads back wrong
-            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.DSL_BAD_ARGUMENT, dev.kiln.diag.Location.NONE,
-                    "the DSL cannot express regions (If branches, Loop and Scan bodies) yet; region '" + ((Graph) v).name() + "' cannot be printed")
-                    .withHint("compile or check the ONNX model directly");
+            // { input ...  const ...  statements  output ... }: a region, closed over its inputs
+            Graph r = (Graph) v;
+            b.append("{\n");
+            body(r);
+            b.append('}');
         } else {
             throw new IllegalStateException("attribute value of type " + v.getClass().getSimpleName());
         }
