@@ -67,6 +67,7 @@ value       : type literal                        # typedValue
             | STRING                              # stringValue
             | name                                # nameValue
             | '[' (value (',' value)*)? ']'       # listValue
+            | '{' decl* '}'                       # regionValue
             ;
 
 number      : '-'? (INT | FLOAT | 'inf' | 'nan') ;

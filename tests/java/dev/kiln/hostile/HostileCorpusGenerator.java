@@ -229,6 +229,45 @@ public final class HostileCorpusGenerator {
         m.put("function_exponential_fanout.onnx", withFunctions(fan));
         m.put("subgraph_nested_deep.onnx", model(graph("g").addInput(tensor("c", 9, 1)).addOutput(tensor("y", FLOAT, 1))
                 .addNode(nestedIf(150)), 13).toByteArray());
+        // issue 17: regions (If branches, Loop bodies)
+        m.put("region_nested_10000.onnx", model(graph("g").addInput(tensor("c", 9, 1)).addOutput(tensor("y", FLOAT, 1))
+                .addNode(nestedIf(10_000)), 13).toByteArray());
+        m.put("region_nested_20.onnx", model(graph("g").addInput(tensor("c", 9, 1)).addOutput(tensor("y", FLOAT, 1))
+                .addNode(nestedIf(20)), 13).toByteArray());
+        m.put("region_function_recursion.onnx", withFunctions(FunctionProto.newBuilder().setName("f").setDomain("local").addInput("a").addOutput("b")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("local").setVersion(1))
+                .addNode(node("Constant", List.of(), List.of("c"), "cond", AttributeProto.newBuilder().setName("value")
+                        .setType(AttributeProto.AttributeType.TENSOR).setT(TensorProto.newBuilder().setName("c").setDataType(9).addInt32Data(1)).build()))
+                .addNode(node("Relu", List.of("a"), List.of("a2"), "relu_in"))
+                .addNode(node("If", List.of("c"), List.of("b"), "branch", graphAttr("then_branch", GraphProto.newBuilder().setName("then")
+                                .addNode(node("f", List.of("a2"), List.of("r"), "call_f").toBuilder().setDomain("local").build())
+                                .addOutput(tensor("r", FLOAT, 1, 4)).build()),
+                        graphAttr("else_branch", GraphProto.newBuilder().setName("else")
+                                .addNode(node("Relu", List.of("a2"), List.of("r"), "relu")).addOutput(tensor("r", FLOAT, 1, 4)).build())))
+                .build()));
+        m.put("loop_trip_count_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", FLOAT, 4))
+                .addInitializer(longs("m", new long[] {}, 1L << 62))
+                .addNode(node("Loop", List.of("m", "", "x"), List.of("y"), "loop", graphAttr("body", GraphProto.newBuilder().setName("body")
+                        .addInput(tensor("i", INT64)).addInput(tensor("c", 9)).addInput(tensor("v", FLOAT, 4))
+                        .addNode(node("Identity", List.of("c"), List.of("c_out"), "keep"))
+                        .addNode(node("Relu", List.of("v"), List.of("v_out"), "relu"))
+                        .addOutput(tensor("c_out", 9)).addOutput(tensor("v_out", FLOAT, 4)).build()))), 13).toByteArray());
+        m.put("region_undefined_outer_name.onnx", model(graph("g").addInput(tensor("c", 9)).addInput(tensor("x", FLOAT, 4))
+                .addOutput(tensor("y", FLOAT, 4))
+                .addNode(node("If", List.of("c"), List.of("y"), "choose",
+                        graphAttr("then_branch", GraphProto.newBuilder().setName("then").addNode(node("Relu", List.of("nowhere"), List.of("r"), "relu"))
+                                .addOutput(tensor("r", FLOAT, 4)).build()),
+                        graphAttr("else_branch", GraphProto.newBuilder().setName("else").addNode(node("Neg", List.of("x"), List.of("r"), "neg"))
+                                .addOutput(tensor("r", FLOAT, 4)).build()))), 13).toByteArray());
+        m.put("if_branch_types_differ.onnx", model(graph("g").addInput(tensor("c", 9)).addInput(tensor("x", FLOAT, 4))
+                .addOutput(tensor("y", FLOAT, 4))
+                .addNode(node("If", List.of("c"), List.of("y"), "choose",
+                        graphAttr("then_branch", GraphProto.newBuilder().setName("then").addNode(node("Relu", List.of("x"), List.of("r"), "relu"))
+                                .addOutput(tensor("r", FLOAT, 4)).build()),
+                        graphAttr("else_branch", GraphProto.newBuilder().setName("else").addInitializer(longs("k", new long[] {4}, 1, 2, 3, 4))
+                                .addNode(node("Identity", List.of("k"), List.of("r"), "ints"))
+                                .addOutput(tensor("r", INT64, 4)).build()))), 13).toByteArray());
 
         m.put("external_absolute.onnx", external("/etc/passwd", 0, -1));
         m.put("external_dotdot.onnx", external("data/../../outside.bin", 0, -1));
@@ -386,6 +425,10 @@ public final class HostileCorpusGenerator {
                             .setG(GraphProto.newBuilder().setName("leaf" + i).addNode(leaf).addOutput(tensor("y", FLOAT, 1))).build());
         }
         return n;
+    }
+
+    private static AttributeProto graphAttr(String name, GraphProto g) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(g).build();
     }
 
     private static AttributeProto ints(String name, long... v) {

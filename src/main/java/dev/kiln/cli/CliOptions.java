@@ -14,6 +14,10 @@ final class CliOptions {
     @Option(names = "--input-shape", paramLabel = "NAME=DIMS", description = "Bind an input's shape, e.g. x=1x3x224x224.")
     List<String> inputShapes;
 
+    @Option(names = "--max-trip-count", paramLabel = "NODE=N",
+            description = "Bound the iterations of Loop node NODE whose trip count is known only at run time.")
+    List<String> maxTripCounts;
+
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
@@ -211,6 +215,13 @@ final class CliOptions {
                 if (!o.parseInputShape(s))
                     throw new KilnException(Code.USAGE, Location.NONE, "--input-shape '" + s + "' is not NAME=DIMS")
                             .withHint("for example --input-shape input=1x3x224x224");
+            }
+        }
+        if (maxTripCounts != null) {
+            for (String s : maxTripCounts) {
+                if (!o.parseMaxTripCount(s))
+                    throw new KilnException(Code.USAGE, Location.NONE, "--max-trip-count '" + s + "' is not NODE=N (N a positive count)")
+                            .withHint("for example --max-trip-count loop_over_time=100");
             }
         }
         if (maxTensorBytes != null) {

@@ -2,7 +2,9 @@ package dev.kiln.ir;
 
 /** The type of an attribute value. */
 public enum AttrType {
-    INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR;
+    INT, FLOAT, STRING, INTS, FLOATS, STRINGS, TENSOR,
+    /** A nested graph (a region: an If branch, a Loop or Scan body) that the node owns. */
+    GRAPH;
 
     /** True if {@code v} is a Java value of this type as {@link Attrs} stores it. */
     public boolean accepts(Object v) {
@@ -14,6 +16,7 @@ public enum AttrType {
             case FLOATS: return v instanceof double[];
             case STRINGS: return v instanceof String[];
             case TENSOR: return v instanceof NdArray;
+            case GRAPH: return v instanceof Graph;
             default: return false;
         }
     }

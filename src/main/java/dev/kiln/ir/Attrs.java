@@ -42,7 +42,7 @@ public final class Attrs {
         if (v instanceof int[]) return AttrType.INTS.coerce(v);
         if (v instanceof float[]) return AttrType.FLOATS.coerce(v);
         if (v instanceof Long || v instanceof Double || v instanceof String || v instanceof long[]
-                || v instanceof double[] || v instanceof String[] || v instanceof NdArray) return v;
+                || v instanceof double[] || v instanceof String[] || v instanceof NdArray || v instanceof Graph) return v;
         throw new IllegalArgumentException("unsupported attribute value " + v.getClass().getSimpleName());
     }
 
@@ -72,6 +72,15 @@ public final class Attrs {
     public String[] getStrings(String name) { return ((String[]) need(name)).clone(); }
     public NdArray getTensor(String name) { return (NdArray) need(name); }
     public NdArray getTensorOrNull(String name) { return (NdArray) map.get(name); }
+    /** A GRAPH attribute: the region (nested graph) the node owns under {@code name}. */
+    public Graph getGraph(String name) { return (Graph) need(name); }
+
+    /** The regions (GRAPH attributes), in attribute-name order. */
+    public java.util.List<Graph> graphs() {
+        java.util.List<Graph> r = new java.util.ArrayList<>();
+        for (Object v : map.values()) if (v instanceof Graph) r.add((Graph) v);
+        return r;
+    }
 
     /** An INTS attribute as int[] (the usual form for kernels, pads, strides). */
     public int[] getIntArray(String name) {
@@ -114,6 +123,7 @@ public final class Attrs {
         if (v instanceof double[]) return Arrays.toString((double[]) v);
         if (v instanceof String[]) return Arrays.toString((String[]) v);
         if (v instanceof String) return '"' + (String) v + '"';
+        if (v instanceof Graph) return "<graph " + ((Graph) v).name() + ">";
         return String.valueOf(v);
     }
 }

@@ -92,6 +92,13 @@ public final class Graph {
     /** Replaces graph output {@code i}. */
     public void setOutput(int i, Value v) { outputs.set(i, v); }
 
+    /** Puts the graph inputs in the order of {@code order}, which must hold exactly the current inputs. */
+    public void reorderInputs(List<Value> order) {
+        if (order.size() != inputs.size() || !order.containsAll(inputs)) throw new IllegalArgumentException("not a permutation of the inputs of " + name);
+        inputs.clear();
+        inputs.addAll(order);
+    }
+
     /** Removes a graph input that nothing uses any more (e.g. one frozen to a constant). */
     public void removeInput(Value v) {
         if (!v.uses().isEmpty() || outputs.contains(v)) throw new IllegalStateException("input " + v.name() + " is still used");

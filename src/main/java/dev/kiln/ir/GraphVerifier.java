@@ -12,13 +12,26 @@ import java.util.Set;
 
 /**
  * Checks a graph's invariants: every node reads only values defined before it, use lists match inputs,
- * names are unique, and every node's output types are what its op infers now.
+ * names are unique, and every node's output types are what its op infers now. Regions (a node's nested
+ * graphs) are verified the same way, each on its own: a region is closed over its inputs, so no node of it
+ * may read a value of another graph.
  */
 public final class GraphVerifier {
     private GraphVerifier() {}
 
     /** Throws a {@link KilnException} (VERIFY_FAILED) describing the first broken invariant. */
     public static void verify(Graph g) {
+        java.util.ArrayDeque<Graph> work = new java.util.ArrayDeque<>();
+        work.push(g);
+        // why: an explicit stack: regions nested thousands deep must not overflow the Java stack
+        while (!work.isEmpty()) {
+            Graph r = work.pop();
+            verifyOne(r);
+            for (Node n : r.nodes()) for (Graph sub : n.regions()) work.push(sub);
+        }
+    }
+
+    private static void verifyOne(Graph g) {
         Set<Value> defined = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<String> names = new HashSet<>();
         defined.addAll(g.inputs());

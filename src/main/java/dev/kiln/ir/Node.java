@@ -27,6 +27,15 @@ public final class Node {
     /** Replaces the attributes (no re-inference: the caller knows the output types stay valid). */
     public void setAttrs(Attrs a) { this.attrs = a; }
 
+    /**
+     * The graphs this node owns (If branches, Loop and Scan bodies: its GRAPH attributes, in attribute-name
+     * order). Each is closed: it reads outer values only through its own inputs, which the node's inputs feed.
+     */
+    public List<Graph> regions() { return attrs.graphs(); }
+
+    /** True when the node owns at least one region. */
+    public boolean hasRegions() { return !regions().isEmpty(); }
+
     public List<Value> inputs() { return Collections.unmodifiableList(inputs); }
     public List<Value> outputs() { return Collections.unmodifiableList(outputs); }
     public int numInputs() { return inputs.size(); }

@@ -66,6 +66,10 @@ public abstract class KilnMojo extends AbstractMojo {
     @Parameter
     protected List<String> inputShapes;
 
+    /** Iteration bounds of Loop nodes whose trip count is known only at run time, each {@code NODE=N}. */
+    @Parameter
+    protected List<String> maxTripCounts;
+
     /** Skips the goal. */
     @Parameter(property = "kiln.skip", defaultValue = "false")
     protected boolean skip;
@@ -84,6 +88,13 @@ public abstract class KilnMojo extends AbstractMojo {
                 if (!o.parseInputShape(s))
                     throw new KilnException(Code.USAGE, Location.NONE, "<inputShape>" + s + "</inputShape> is not NAME=DIMS")
                             .withHint("for example <inputShape>input=1x3x224x224</inputShape>");
+            }
+        }
+        if (maxTripCounts != null) {
+            for (String s : maxTripCounts) {
+                if (!o.parseMaxTripCount(s))
+                    throw new KilnException(Code.USAGE, Location.NONE, "<maxTripCount>" + s + "</maxTripCount> is not NODE=N (N a positive count)")
+                            .withHint("for example <maxTripCount>loop_over_time=100</maxTripCount>");
             }
         }
         return o;
@@ -112,7 +123,8 @@ public abstract class KilnMojo extends AbstractMojo {
     protected void stampSettings(Stamp s) {
         s.setting("target", target).setting("optimization", optimization).setting("int8", int8)
                 .setting("calibrationMethod", calibrationMethod).setting("percentile", percentile)
-                .setting("inputShapes", inputShapes == null ? null : String.join(";", inputShapes));
+                .setting("inputShapes", inputShapes == null ? null : String.join(";", inputShapes))
+                .setting("maxTripCounts", maxTripCounts == null ? null : String.join(";", maxTripCounts));
         if (calibration != null) s.file("calibration", calibration.toPath());
         if (templates != null) s.file("templates", templates.toPath());
         Path t = resolve(target);

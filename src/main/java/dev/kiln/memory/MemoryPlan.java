@@ -88,4 +88,17 @@ public final class MemoryPlan {
 
     /** Which offset-assignment heuristic produced this plan. */
     public String strategy() { return strategy; }
+
+    private final Map<dev.kiln.ir.Graph, MemoryPlan> regionPlans = new java.util.IdentityHashMap<>();
+
+    void setRegionPlans(Map<dev.kiln.ir.Graph, MemoryPlan> plans) { regionPlans.putAll(plans); }
+
+    Map<dev.kiln.ir.Graph, MemoryPlan> regionPlansView() { return Collections.unmodifiableMap(regionPlans); }
+
+    /**
+     * The plan of region {@code g} (an If branch, a Loop or Scan body of a node of this plan's graph): its
+     * offsets are relative to the start of its node's scratch buffer ({@link #scratch}), which holds it only
+     * while that node runs. Null for a graph that is not such a region.
+     */
+    public MemoryPlan regionPlan(dev.kiln.ir.Graph g) { return regionPlans.get(g); }
 }

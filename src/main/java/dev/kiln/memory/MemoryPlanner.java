@@ -52,6 +52,19 @@ public final class MemoryPlanner {
 
     /** Plans {@code g}, whose nodes are in execution order. */
     public synchronized MemoryPlan plan(Graph g) {
+        // regions first (this planner is reused for them): a node's regions live in its scratch while it runs
+        Map<Graph, MemoryPlan> regionPlans = new IdentityHashMap<>();
+        Map<Node, Long> regionBytes = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            long most = 0;
+            for (Graph r : n.regions()) {
+                MemoryPlan rp = plan(r);
+                regionPlans.put(r, rp);
+                most = Math.max(most, regionBytes(r, rp, n.op().iterates()));
+            }
+            // why: only one region of a node runs at a time (one If branch, one body step), so they share the space
+            if (most > 0) regionBytes.put(n, most);
+        }
         List<Node> schedule = g.nodes();
         int end = schedule.size(); // why: values copied to outputs at the end stay live through this extra step
         Map<Node, Integer> step = new IdentityHashMap<>();
@@ -72,7 +85,7 @@ public final class MemoryPlanner {
             if (o.producer() != null && !outputIndex.containsKey(o) && !copiedOutputs.contains(o.name())) outputIndex.put(o, i);
         }
 
-        long lowerBound = lowerBound(g, schedule, step, outputIndex, end);
+        long lowerBound = lowerBound(g, schedule, step, outputIndex, end, regionBytes);
 
         for (Node n : schedule) {
             int s = step.get(n);
@@ -111,7 +124,7 @@ public final class MemoryPlanner {
                 grp.values.add(out);
                 groupOf.put(out, grp);
             }
-            long sb = rules.scratchBytes(n);
+            long sb = scratchBytes(n, regionBytes);
             if (sb > 0) {
                 Group sg = new Group();
                 sg.bytes = align(sb);
@@ -160,8 +173,28 @@ public final class MemoryPlanner {
             Buffer b = bufferOf.get(e.getValue());
             placement.put(e.getKey(), new Placement(Kind.ARENA, -1, b.offset(), b));
         }
-        return new MemoryPlan(placement, scratch, buffers, schedule, Math.max(best, 0), lowerBound,
+        MemoryPlan plan = new MemoryPlan(placement, scratch, buffers, schedule, Math.max(best, 0), lowerBound,
                 alignment, strategy);
+        plan.setRegionPlans(regionPlans);
+        for (MemoryPlan rp : regionPlans.values()) plan.setRegionPlans(rp.regionPlansView());
+        return plan;
+    }
+
+    /** The kernel's own scratch plus the space of its regions (which follow the kernel's scratch). */
+    private long scratchBytes(Node n, Map<Node, Long> regionBytes) {
+        long own = rules.scratchBytes(n);
+        Long r = regionBytes.get(n);
+        return r == null ? own : (own > 0 ? align(own) : 0) + r;
+    }
+
+    /**
+     * Bytes a region needs while it runs: its arena and, for a region run repeatedly, a staging copy of its
+     * outputs (the next step's inputs are read from the node's buffers while the region writes new values).
+     */
+    private long regionBytes(Graph r, MemoryPlan rp, boolean iterates) {
+        long b = rp.arenaBytes();
+        if (iterates) for (Value o : r.outputs()) b += align(o.type().byteSize());
+        return b;
     }
 
     /** How many reorderings of equal-sized buffers to try when greedy placement misses the lower bound. */
@@ -191,7 +224,8 @@ public final class MemoryPlanner {
         return graphOutputs.containsKey(v) && !outputIndex.containsKey(v);
     }
 
-    private long lowerBound(Graph g, List<Node> schedule, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end) {
+    private long lowerBound(Graph g, List<Node> schedule, Map<Node, Integer> step, Map<Value, Integer> outputIndex, int end,
+            Map<Node, Long> regionBytes) {
         long[] live = new long[end + 1];
         for (Node n : schedule) {
             int s = step.get(n);
@@ -202,7 +236,7 @@ public final class MemoryPlanner {
                 if (isCopiedOut(out, outputIndex)) last = end;
                 for (int t = s; t <= last; t++) live[t] += align(out.type().byteSize());
             }
-            long sb = rules.scratchBytes(n);
+            long sb = scratchBytes(n, regionBytes);
             if (sb > 0) live[s] += align(sb);
         }
         long max = 0;

@@ -67,6 +67,21 @@ public abstract class OpDef {
         return out.shape().numel() * k;
     }
 
+    /**
+     * A region that can replace a node: its nodes run once in the node's place, with {@code bindings} (outer
+     * values) feeding the region's inputs in order and the region's outputs becoming the node's outputs.
+     */
+    public record Inlining(dev.kiln.ir.Graph region, List<dev.kiln.ir.Value> bindings) {}
+
+    /**
+     * The region node {@code n} reduces to when what it decides at run time is known now (an If whose condition
+     * is a constant), or null. Ops without regions never reduce.
+     */
+    public Inlining inlining(dev.kiln.ir.Node n) { return null; }
+
+    /** True when the op runs its regions repeatedly (a loop), so a step's outputs need space apart from its inputs. */
+    public boolean iterates() { return false; }
+
     @Override
     public String toString() { return name; }
 }

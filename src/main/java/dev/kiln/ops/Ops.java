@@ -179,6 +179,11 @@ public final class Ops {
     public static final Gru GRU = register(new Gru());
     public static final Lstm LSTM = register(new Lstm());
 
+    // --- issue 17: control flow (nodes owning regions) ---
+    public static final If IF = register(new If());
+    public static final Loop LOOP = register(new Loop());
+    public static final Scan SCAN = register(new Scan());
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */

@@ -130,6 +130,12 @@ public final class Signature {
             return this;
         }
 
+        /** A variadic tail of zero or more inputs. */
+        public Builder optionalVariadicInput(String name) {
+            inputs.add(new Port(name, true, true));
+            return this;
+        }
+
         public Builder output(String... names) {
             for (String n : names) outputs.add(new Port(n, false, false));
             return this;

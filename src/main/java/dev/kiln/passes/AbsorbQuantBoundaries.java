@@ -253,4 +253,8 @@ public final class AbsorbQuantBoundaries implements Pass {
         for (Value v : n.inputs()) ins.add(v == null ? null : v.constant());
         return ins;
     }
+
+    /** False: it retypes values as int8, which would make a region's inputs and outputs differ from its node's. */
+    @Override
+    public boolean entersRegions() { return false; }
 }

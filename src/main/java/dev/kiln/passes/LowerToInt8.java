@@ -36,4 +36,8 @@ public final class LowerToInt8 implements Pass {
         cx.report(r.lowered() + " nodes lowered to int8, " + r.leftFloat() + " left float");
         return changed || r.lowered() > 0;
     }
+
+    /** False: it retypes values as int8, which would make a region's inputs and outputs differ from its node's. */
+    @Override
+    public boolean entersRegions() { return false; }
 }

@@ -13,4 +13,11 @@ public interface Pass {
 
     /** Rewrites {@code g}; returns true when it changed the graph. */
     boolean run(Graph g, PassContext cx);
+
+    /**
+     * Whether the pipeline also runs this pass inside regions (If branches, Loop and Scan bodies), each region
+     * as a graph of its own. True for rewrites that keep a graph's input and output types; a pass that may
+     * retype values across a graph's boundary (quantization, channel pruning) says false.
+     */
+    default boolean entersRegions() { return true; }
 }

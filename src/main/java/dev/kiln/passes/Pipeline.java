@@ -21,6 +21,23 @@ public final class Pipeline {
 
     public String name() { return name; }
 
+    /**
+     * Runs {@code p} on {@code g}, then (when the pass enters regions) on every region of the nodes left
+     * standing, depth first: a region is a closed graph, so the pass needs no knowledge of control flow.
+     */
+    static boolean runEverywhere(Pass p, Graph g, PassContext cx) {
+        boolean changed = false;
+        java.util.ArrayDeque<Graph> work = new java.util.ArrayDeque<>();
+        work.push(g);
+        while (!work.isEmpty()) {
+            Graph r = work.pop();
+            changed |= p.run(r, cx);
+            if (!p.entersRegions()) break;
+            for (dev.kiln.ir.Node n : r.nodes()) for (Graph sub : n.regions()) work.push(sub);
+        }
+        return changed;
+    }
+
     public List<Pass> passes() { return Collections.unmodifiableList(passes); }
 
     /** Runs every pass on {@code g} in order; returns the names of the passes that changed it. */
@@ -45,7 +62,7 @@ public final class Pipeline {
             long t = System.nanoTime();
             boolean ch;
             try {
-                ch = p.run(g, cx);
+                ch = runEverywhere(p, g, cx);
             } catch (KilnException e) {
                 throw e;
             } catch (RuntimeException | StackOverflowError e) {

@@ -24,6 +24,7 @@ public final class Pipelines {
             p.add(new AbsorbQuantBoundaries());         // why: QDQ pairs and QOperator ops become int8 annotations on float values (-O0 keeps exact float QDQ)
             // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
             p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time
+            p.add(new InlineRegions());                 // why: an If whose condition folded to a constant runs one branch; its nodes join the graph's passes
             p.add(new RemoveIdentities());              // why: identity, dropout, no-op casts and reshape chains only copy data
             p.add(new EliminateCommonSubexpressions()); // why: exporters duplicate shape and constant subgraphs
             p.add(new EliminateDeadNodes());            // why: what the passes above left unused is gone before anyone plans memory for it

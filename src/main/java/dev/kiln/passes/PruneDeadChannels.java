@@ -381,4 +381,8 @@ public final class PruneDeadChannels implements Pass {
             }
         }
     }
+
+    /** False: it changes channel counts, which would make a region's inputs and outputs differ from its node's. */
+    @Override
+    public boolean entersRegions() { return false; }
 }

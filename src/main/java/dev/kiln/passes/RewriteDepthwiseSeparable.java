@@ -250,4 +250,8 @@ public final class RewriteDepthwiseSeparable implements Pass {
             return new Node[] {dw, pw};
         }
     }
+
+    /** False: it is an opt-in rewrite measured on the main graph; regions keep their convolutions. */
+    @Override
+    public boolean entersRegions() { return false; }
 }

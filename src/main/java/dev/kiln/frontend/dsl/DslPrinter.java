@@ -73,6 +73,11 @@ public final class DslPrinter {
 
     private void graph() {
         b.append("model ").append(name(g.name())).append('\n');
+        body(g);
+    }
+
+    /** Inputs, constants, statements and outputs of {@code g}. */
+    private void body(Graph g) {
         for (Value v : g.inputs()) b.append("input ").append(name(v.name())).append(": ").append(type(v.type())).append('\n');
         for (Value v : g.constants()) constant(v);
         for (Node n : g.nodes()) node(n);
@@ -92,9 +97,12 @@ public final class DslPrinter {
             // why: a single number fills the shape, exactly and without an archive entry
             element(a, 0);
         } else {
-            b.append("file(").append(string(weightsFile)).append(", ").append(string(v.name())).append(')');
+            // why: regions may hold constants named like the main graph's; each needs its own archive entry
+            String key = v.name();
+            while (weights.containsKey(key)) key = key + "_";
+            b.append("file(").append(string(weightsFile)).append(", ").append(string(key)).append(')');
             if (summarize) b.append("  # ").append(summary(a));
-            else weights.put(v.name(), a);
+            else weights.put(key, a);
         }
         b.append('\n');
     }
@@ -144,6 +152,12 @@ public final class DslPrinter {
             NdArray a = (NdArray) v;
             b.append(type(a.type())).append(' ');
             literal(a);
+        } else if (v instanceof Graph) {
+            // { input ...  const ...  statements  output ... }: a region, closed over its inputs
+            Graph r = (Graph) v;
+            b.append("{\n");
+            body(r);
+            b.append('}');
         } else {
             throw new IllegalStateException("attribute value of type " + v.getClass().getSimpleName());
         }

@@ -84,7 +84,36 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
             }
         }
         checkBlocks();
-        for (KilnParser.DeclContext d : f.decl()) {
+        declarations(f.decl());
+        if (!declaredOutput && problems.isEmpty()) {
+            Token end = f.getStop();
+            problems.add(Code.DSL_UNDEFINED_NAME, end, "the model declares no output (add: output NAME)");
+        }
+        return g;
+    }
+
+    /**
+     * The region a literal {@code { input ...  statements  output ... }} describes: a closed graph (it reads
+     * only its own inputs and constants) built like a model, with the enclosing file's weights and blocks.
+     */
+    private Object region(KilnParser.RegionValueContext c) {
+        ModelBuilder sub = new ModelBuilder(problems, baseDir, options);
+        sub.blocks.putAll(blocks);
+        Graph g = new Graph("region_" + c.getStart().getLine() + "_" + (c.getStart().getCharPositionInLine() + 1));
+        sub.st = new BuildState(problems, st.weights, g, options);
+        sub.ops = new OpCall(sub.st);
+        for (KilnParser.DeclContext d : c.decl()) {
+            if (d.weightsDecl() != null || d.blockDecl() != null)
+                throw problems.fail(Code.DSL_BAD_ARGUMENT, d.getStart(), "a region holds inputs, constants, statements and outputs; declare weights and blocks at the top of the file");
+        }
+        sub.declarations(c.decl());
+        if (!sub.declaredOutput) throw problems.fail(Code.DSL_UNDEFINED_NAME, c.getStop(), "the region declares no output (add: output NAME)");
+        return g;
+    }
+
+    /** Inputs, constants, outputs and statements in order; an error abandons only its declaration. */
+    private void declarations(List<KilnParser.DeclContext> decls) {
+        for (KilnParser.DeclContext d : decls) {
             try {
                 if (d.inputDecl() != null) input(d.inputDecl());
                 else if (d.constDecl() != null) constant(d.constDecl());
@@ -96,11 +125,6 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
                 if (d.constDecl() != null) globals.put(Names.text(d.constDecl().name()), DslValues.POISON);
             }
         }
-        if (!declaredOutput && problems.isEmpty()) {
-            Token end = f.getStop();
-            problems.add(Code.DSL_UNDEFINED_NAME, end, "the model declares no output (add: output NAME)");
-        }
-        return g;
     }
 
     private java.util.Optional<Long> seedOf(KilnParser.SeedInitContext s) {
@@ -255,7 +279,7 @@ final class ModelBuilder extends KilnBaseVisitor<Void> {
     }
 
     private List<Arg> arguments(KilnParser.CallContext call, Ctx cx) {
-        ValueEvaluator ev = new ValueEvaluator(st.literals, cx.scope());
+        ValueEvaluator ev = new ValueEvaluator(st.literals, cx.scope(), this::region);
         List<Arg> r = new ArrayList<>();
         boolean keywords = false;
         for (KilnParser.ArgContext a : call.arg()) {

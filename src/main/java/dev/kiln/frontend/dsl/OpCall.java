@@ -165,6 +165,8 @@ final class OpCall {
             }
             case TENSOR:
                 return v instanceof NdArray ? v : null;
+            case GRAPH:
+                return v instanceof dev.kiln.ir.Graph ? v : null;
             default:
                 return null;
         }
@@ -178,6 +180,7 @@ final class OpCall {
             case INTS: return "an int or a list of ints";
             case FLOATS: return "a number or a list of numbers";
             case STRINGS: return "a string or a list of strings";
+            case GRAPH: return "a region such as { input x: f32[2]  y = relu(x)  output y }";
             default: return "a typed literal such as f32[2] [1, 2]";
         }
     }

@@ -13,11 +13,22 @@ import java.util.Map;
 final class ValueEvaluator extends KilnBaseVisitor<Object> {
     private final Literals literals;
     private final Map<String, Object> scope;
+    private final java.util.function.Function<KilnParser.RegionValueContext, Object> regions;
 
-    /** An evaluator over {@code scope} (null: no names are bound). */
-    ValueEvaluator(Literals literals, Map<String, Object> scope) {
+    /** An evaluator over {@code scope} (null: no names are bound); region literals are refused. */
+    ValueEvaluator(Literals literals, Map<String, Object> scope) { this(literals, scope, null); }
+
+    /** An evaluator that builds region literals ({@code { input ...; ...; output ... }}) with {@code regions}. */
+    ValueEvaluator(Literals literals, Map<String, Object> scope, java.util.function.Function<KilnParser.RegionValueContext, Object> regions) {
         this.literals = literals;
         this.scope = scope;
+        this.regions = regions;
+    }
+
+    @Override
+    public Object visitRegionValue(KilnParser.RegionValueContext c) {
+        if (regions == null) return new DslValues.Symbol("{...}", c.getStart(), null);
+        return regions.apply(c);
     }
 
     @Override

@@ -19,6 +19,7 @@ public final class ImportOptions {
 
     private final Map<String, long[]> inputShapes = new LinkedHashMap<>();
     private final Map<String, NdArray> knownInputValues = new LinkedHashMap<>();
+    private final Map<String, Long> maxTripCounts = new LinkedHashMap<>();
     private long maxTensorBytes = DEFAULT_MAX_TENSOR_BYTES;
     private long maxConstantBytes = DEFAULT_MAX_CONSTANT_BYTES;
     private int maxNodes = DEFAULT_MAX_NODES;
@@ -71,6 +72,32 @@ public final class ImportOptions {
         this.maxNodes = nodes;
         return this;
     }
+
+    /**
+     * Bounds the iterations of Loop node {@code node} whose trip count is known only at run time: the generated
+     * loop runs at most {@code n} times, and a larger trip count at run time is an error.
+     */
+    public ImportOptions maxTripCount(String node, long n) {
+        maxTripCounts.put(node, n);
+        return this;
+    }
+
+    /** Parses {@code NODE=N} ({@code --max-trip-count}); returns false if malformed. */
+    public boolean parseMaxTripCount(String spec) {
+        int eq = spec.lastIndexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) return false;
+        try {
+            long n = Long.parseLong(spec.substring(eq + 1).trim());
+            if (n <= 0) return false;
+            maxTripCount(spec.substring(0, eq), n);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The iteration bounds of Loop nodes, by node name. */
+    public Map<String, Long> maxTripCounts() { return maxTripCounts; }
 
     public Map<String, long[]> inputShapes() { return inputShapes; }
     public Map<String, NdArray> knownInputValues() { return knownInputValues; }

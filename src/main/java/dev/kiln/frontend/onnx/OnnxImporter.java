@@ -54,13 +54,15 @@ public final class OnnxImporter {
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
             SignalMappings.class, // i18-ops-a mapping classes
             IndexMappings.class, NormMappings.class,
-            RecurrentMappings.class); // issue 17
+            RecurrentMappings.class, ControlFlowMappings.class); // issue 17
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
     static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
+    /** The deepest nesting of regions (If branches, Loop and Scan bodies) accepted. */
+    static final int MAX_REGION_DEPTH = 16;
     /** The largest .onnx file read: a protobuf message cannot exceed 2 GiB. */
     private static final long MAX_MODEL_FILE_BYTES = Integer.MAX_VALUE;
     /** Opset versions above this are not plausible (ONNX adds a few a year; tests/onnx-node reaches 28). */
@@ -70,8 +72,12 @@ public final class OnnxImporter {
     private final Path baseDir;
     private final String where;
     private final ImportOptions options;
-    private final Graph graph;
-    private final Map<String, Value> scope = new HashMap<>();
+    /** The graph being imported now: the model's, or a region's while its node is mapped. */
+    private Graph graph;
+    /** ONNX names visible in {@link #graph} (outer graphs' names are reached through {@link #frames}). */
+    private Map<String, Value> scope = new HashMap<>();
+    /** The graphs being imported, outermost first; the last is {@link #graph}. */
+    private final List<Frame> frames = new ArrayList<>();
     private final Map<String, Integer> opsets = new HashMap<>();
     private final Map<String, FunctionProto> functions = new HashMap<>();
     private final Set<String> poisoned = new HashSet<>();
@@ -88,6 +94,27 @@ public final class OnnxImporter {
         this.options = options;
         String gname = model.getGraph().getName();
         this.graph = new Graph(gname.isEmpty() ? "model" : gname);
+        frames.add(new Frame(graph, scope));
+    }
+
+    /** One graph being imported: its values by ONNX name, and the outer values a region captured (its inputs after the formal ones). */
+    private static final class Frame {
+        final Graph graph;
+        final Map<String, Value> scope;
+        final List<Value> captured = new ArrayList<>();
+
+        Frame(Graph graph, Map<String, Value> scope) {
+            this.graph = graph;
+            this.scope = scope;
+        }
+    }
+
+    /** A region imported for a node: its graph and the outer values (of the node's graph) its trailing inputs stand for. */
+    record Region(Graph graph, List<Value> captured) {}
+
+    /** Thrown out of a region whose import found unsupported ops: the node owning it is dropped, the ops are reported together. */
+    private static final class UnsupportedInRegion extends RuntimeException {
+        UnsupportedInRegion() { super(null, null, false, false); }
     }
 
     private static Map<String, Method> findMappings() {
@@ -342,7 +369,12 @@ public final class OnnxImporter {
         List<List<Integer>> consumers = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) consumers.add(new ArrayList<>());
         for (int i = 0; i < nodes.size(); i++) {
-            for (String in : nodes.get(i).getInputList()) {
+            List<String> reads = new ArrayList<>(nodes.get(i).getInputList());
+            if (nodes.get(i).getAttributeCount() > 0) {
+                // why: a region reads outer values by name; its node must come after their producers
+                for (String in : implicitInputs(nodes.get(i))) if (producer.containsKey(in) || defined.test(in)) reads.add(in);
+            }
+            for (String in : reads) {
                 if (in.isEmpty() || defined.test(in)) continue;
                 Integer p = producer.get(in);
                 if (p == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.node(null, nodeLabel(nodes.get(i), i)), nodeLabel(nodes.get(i), i), in);
@@ -405,6 +437,10 @@ public final class OnnxImporter {
             mapping.invoke(null, on);
         } catch (InvocationTargetException e) {
             Throwable c = e.getCause();
+            if (c instanceof UnsupportedInRegion) {
+                poisoned.addAll(n.getOutputList());
+                return;
+            }
             if (c instanceof KilnException) throw (KilnException) c;
             if (c instanceof NullPointerException && on.readAbsentInput())
                 // why: mappings take their required inputs as given; a node that lacks one is malformed, not a Kiln bug
@@ -445,7 +481,10 @@ public final class OnnxImporter {
                 for (String in : b.getInputList()) nb.addInput(in.isEmpty() ? "" : rename.getOrDefault(in, prefix + in));
                 for (String out : b.getOutputList()) nb.addOutput(out.isEmpty() ? "" : rename.getOrDefault(out, prefix + out));
                 for (AttributeProto a : b.getAttributeList()) {
-                    if (a.getRefAttrName().isEmpty()) {
+                    if (a.hasG()) {
+                        // why: a region reads the function's names; they are renamed into this call's namespace too
+                        nb.addAttribute(a.toBuilder().setG(renameFree(a.getG(), in -> rename.getOrDefault(in, prefix + in))));
+                    } else if (a.getRefAttrName().isEmpty()) {
                         nb.addAttribute(a);
                     } else {
                         AttributeProto actual = callAttrs.get(a.getRefAttrName());
@@ -457,20 +496,142 @@ public final class OnnxImporter {
             Map<String, Integer> fnOpsets = new HashMap<>(opsets);
             for (OperatorSetIdProto o : fn.getOpsetImportList()) fnOpsets.put(normalizeDomain(o.getDomain()), (int) o.getVersion());
             // why: look names up live; copying the scope for every call made nested calls quadratic
-            for (NodeProto b : sortNodes(body, n -> scope.containsKey(n) || poisoned.contains(n))) importNode(b, fnOpsets);
+            for (NodeProto b : sortNodes(body, this::visibleOrPoisoned)) importNode(b, fnOpsets);
         } finally {
             functionStack.pop();
         }
     }
 
+    /** {@code g} with the names it reads from enclosing graphs (not defined inside it) renamed by {@code fn}. */
+    private static dev.kiln.frontend.onnx.proto.Onnx.GraphProto renameFree(dev.kiln.frontend.onnx.proto.Onnx.GraphProto g,
+            java.util.function.UnaryOperator<String> fn) {
+        Set<String> defined = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) defined.add(t.getName());
+        for (ValueInfoProto vi : g.getInputList()) defined.add(vi.getName());
+        for (NodeProto n : g.getNodeList()) defined.addAll(n.getOutputList());
+        java.util.function.UnaryOperator<String> inner = s -> s.isEmpty() || defined.contains(s) ? s : fn.apply(s);
+        dev.kiln.frontend.onnx.proto.Onnx.GraphProto.Builder b = g.toBuilder().clearNode().clearOutput();
+        for (NodeProto n : g.getNodeList()) {
+            NodeProto.Builder nb = n.toBuilder().clearInput().clearAttribute();
+            for (String in : n.getInputList()) nb.addInput(inner.apply(in));
+            for (AttributeProto a : n.getAttributeList()) nb.addAttribute(a.hasG() ? a.toBuilder().setG(renameFree(a.getG(), inner)).build() : a);
+            b.addNode(nb);
+        }
+        for (ValueInfoProto vi : g.getOutputList()) b.addOutput(vi.toBuilder().setName(inner.apply(vi.getName())));
+        return b.build();
+    }
+
     /** The value an ONNX name refers to. */
     Value lookup(String onnxName, String nodeName) {
         Value v = scope.get(onnxName);
+        if (v == null) v = capture(onnxName, frames.size() - 1);
         if (v == null) throw new KilnException(Code.UNDEFINED_VALUE, Location.node(null, nodeName), nodeName, onnxName);
         return v;
     }
 
     void bind(String onnxName, Value v) { scope.put(onnxName, v); }
+
+    /**
+     * The value {@code onnxName} names in an enclosing graph, made visible in frame {@code level}: a constant
+     * is copied into the region (so folding inside it sees it); any other value becomes a new region input,
+     * recorded as captured (the node feeds it). Null when no enclosing graph defines the name.
+     */
+    private Value capture(String onnxName, int level) {
+        if (level == 0) return null;
+        Frame f = frames.get(level), up = frames.get(level - 1);
+        Value outer = up.scope.get(onnxName);
+        if (outer == null) outer = capture(onnxName, level - 1);
+        if (outer == null) return null;
+        Value v;
+        if (outer.isConstant()) {
+            v = f.graph.addConstant(onnxName, outer.constant());
+        } else {
+            v = f.graph.addInput(f.graph.uniqueValueName(onnxName), outer.type());
+            f.captured.add(outer);
+        }
+        f.scope.put(onnxName, v);
+        return v;
+    }
+
+    /** True when some graph being imported (this one or an enclosing one) defines {@code onnxName}. */
+    private boolean visible(String onnxName) {
+        for (Frame f : frames) if (f.scope.containsKey(onnxName)) return true;
+        return false;
+    }
+
+    /**
+     * Imports region {@code gp} (attribute {@code attr} of node {@code nodeName}) as a closed graph: its formal
+     * inputs get {@code formal} types (a null entry: the type the region declares), names of enclosing graphs
+     * it reads become extra inputs (see {@link Region#captured}).
+     */
+    Region importRegion(dev.kiln.frontend.onnx.proto.Onnx.GraphProto gp, List<TensorType> formal, String nodeName, String attr) {
+        // why: each level costs Java stack in the importer, verifier and passes; real models nest two or three deep
+        if (frames.size() > MAX_REGION_DEPTH)
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName), "regions are nested more than " + MAX_REGION_DEPTH
+                    + " deep (attribute '" + attr + "')").withHint("no real model nests control flow this deep; the model is damaged or hostile");
+        if (gp.getInputCount() != formal.size())
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName), "region '" + attr + "' declares " + gp.getInputCount()
+                    + " inputs, the node gives it " + formal.size());
+        Graph g = new Graph(gp.getName().isEmpty() ? nodeName + "_" + attr : gp.getName());
+        Frame f = new Frame(g, new HashMap<>());
+        Graph savedGraph = graph;
+        Map<String, Value> savedScope = scope;
+        int unsupportedBefore = unsupported.size();
+        frames.add(f);
+        graph = g;
+        scope = f.scope;
+        try {
+            for (TensorProto t : gp.getInitializerList()) {
+                NdArray data = decodeTensor(t);
+                chargeConstant(t.getName(), data.type().byteSize());
+                scope.put(t.getName(), g.addConstant(t.getName(), data));
+            }
+            for (int i = 0; i < gp.getInputCount(); i++) {
+                ValueInfoProto vi = gp.getInput(i);
+                if (scope.containsKey(vi.getName())) throw new KilnException(Code.DUPLICATE_VALUE, Location.node(null, nodeName), vi.getName());
+                TensorType t = formal.get(i) != null ? formal.get(i) : inputType(vi);
+                scope.put(vi.getName(), g.addInput(g.uniqueValueName(vi.getName()), t));
+            }
+            for (NodeProto n : sortNodes(gp.getNodeList(), this::visibleOrPoisoned)) importNode(n, opsets);
+            if (unsupported.size() > unsupportedBefore) throw new UnsupportedInRegion();
+            for (ValueInfoProto vi : gp.getOutputList()) g.addOutput(lookup(vi.getName(), nodeName));
+            g.removeUnusedConstants();
+            return new Region(g, f.captured);
+        } finally {
+            frames.remove(frames.size() - 1);
+            graph = savedGraph;
+            scope = savedScope;
+        }
+    }
+
+    private boolean visibleOrPoisoned(String name) { return visible(name) || poisoned.contains(name); }
+
+    /**
+     * The names the regions of {@code n} read from enclosing graphs (not defined inside them), so that the node
+     * is ordered after their producers.
+     */
+    private static Set<String> implicitInputs(NodeProto n) {
+        Set<String> r = new java.util.LinkedHashSet<>();
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.hasG()) freeNames(a.getG(), r);
+            for (dev.kiln.frontend.onnx.proto.Onnx.GraphProto g : a.getGraphsList()) freeNames(g, r);
+        }
+        return r;
+    }
+
+    private static void freeNames(dev.kiln.frontend.onnx.proto.Onnx.GraphProto g, Set<String> into) {
+        Set<String> defined = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) defined.add(t.getName());
+        for (ValueInfoProto vi : g.getInputList()) defined.add(vi.getName());
+        for (NodeProto n : g.getNodeList()) defined.addAll(n.getOutputList());
+        Set<String> used = new java.util.LinkedHashSet<>();
+        for (NodeProto n : g.getNodeList()) {
+            used.addAll(n.getInputList());
+            used.addAll(implicitInputs(n));
+        }
+        for (ValueInfoProto vi : g.getOutputList()) used.add(vi.getName());
+        for (String u : used) if (!u.isEmpty() && !defined.contains(u)) into.add(u);
+    }
 
     /**
      * The data of {@code v} if it is known at compile time: a constant; a graph input with a declared value
@@ -514,7 +675,7 @@ public final class OnnxImporter {
     private NdArray knownValue(Value v) {
         if (v.isConstant()) return v.constant();
         NdArray known = options.knownInputValues().get(v.name());
-        if (known != null && graph.inputs().contains(v)) {
+        if (known != null && frames.size() == 1 && graph.inputs().contains(v)) {
             if (!known.type().equals(v.type()))
                 throw new KilnException(Code.USAGE, Location.NONE, "value given for input '" + v.name() + "' is " + known.type() + ", the model declares " + v.type());
             graph.freezeInput(v, known);
@@ -555,7 +716,8 @@ public final class OnnxImporter {
             }
             default:
                 throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName),
-                        "attribute '" + a.getName() + "' has type " + a.getType() + ", which Kiln does not import");
+                        "attribute '" + a.getName() + "' has type " + a.getType() + ", which Kiln does not import"
+                        + (a.getType() == AttributeProto.AttributeType.GRAPH ? " for this op" : ""));
         }
     }
 

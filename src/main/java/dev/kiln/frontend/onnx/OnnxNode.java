@@ -180,6 +180,22 @@ public final class OnnxNode {
         return r;
     }
 
+    /**
+     * Imports the region held by GRAPH attribute {@code attr} as a closed graph whose formal inputs have
+     * {@code formal} types (null entries: as the region declares); see {@link OnnxImporter#importRegion}.
+     */
+    OnnxImporter.Region region(String attr, List<dev.kiln.ir.TensorType> formal) {
+        AttributeProto a = attributes.get(attr);
+        if (a == null || !a.hasG()) throw error("attribute '%s' (a graph) is required", attr);
+        return importer.importRegion(a.getG(), formal, name, attr);
+    }
+
+    /** The options of this import. */
+    ImportOptions options() { return importer.options(); }
+
+    /** The value {@code v} is known to have at compile time (a constant, or an input frozen to its declared value), or null. */
+    NdArray knownValue(Value v) { return v == null ? null : importer.constantOrFreeze(v); }
+
     /** An error about this node. */
     public KilnException error(String fmt, Object... args) {
         return new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, name), opType() + ": " + String.format(fmt, args));
@@ -190,10 +206,13 @@ public final class OnnxNode {
      * has up to its last non-empty one (at least the op's minimum), and binds them to the ONNX output names.
      * Returns the output values.
      */
-    public List<Value> emit(OpDef op, List<Value> ins, Attrs attrs) {
+    public List<Value> emit(OpDef op, List<Value> ins, Attrs attrs) { return emit(op, ins, attrs, op.signature().minOutputs()); }
+
+    /** {@link #emit} with at least {@code minOutputs} outputs (ops whose output count their attributes fix, e.g. a Loop's body). */
+    public List<Value> emit(OpDef op, List<Value> ins, Attrs attrs, int minOutputs) {
         int used = proto.getOutputCount();
         while (used > 0 && !hasOutput(used - 1)) used--; // why: trailing empty names are unused optional outputs
-        int n = Math.max(used, op.signature().minOutputs());
+        int n = Math.max(used, minOutputs);
         List<String> names = new ArrayList<>();
         for (int i = 0; i < n; i++) names.add(hasOutput(i) ? proto.getOutput(i) : name + ":" + i);
         List<Value> outs = importer.addNode(op, name, ins, attrs, names);

@@ -137,6 +137,10 @@ public final class ShapeMappings {
      */
     public static void Slice(OnnxNode n) {
         Value x = in(n, 0, "data");
+        if (n.opset() >= 10 && n.hasInput(1) && n.hasInput(2) && (n.knownValue(n.input(1)) == null || n.knownValue(n.input(2)) == null)) {
+            slidingWindow(n, x);
+            return;
+        }
         long[] starts = attrOrInput(n, "starts", 1, 10);
         long[] ends = attrOrInput(n, "ends", 2, 10);
         long[] axes = attrOrInput(n, "axes", 3, 10);
@@ -162,6 +166,52 @@ public final class ShapeMappings {
             if (e[i] < 0) e[i] = -(dim + 1);
         }
         n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", b, "ends", e, "axes", a, "steps", st));
+    }
+
+    /**
+     * A Slice whose bounds are known only at run time but whose width is fixed ({@code ends = starts + k}, e.g. a
+     * Loop body taking step {@code i} as {@code x[i:i+1]}): one axis, step 1, becomes a Gather of the k indices
+     * {@code starts + [0, k)}. Indices outside the axis fail at run time instead of being clamped as Slice would.
+     */
+    private static void slidingWindow(OnnxNode n, Value x) {
+        Value starts = n.input(1), ends = n.input(2);
+        Long width = starts.shape().numel() == 1 ? offset(ends, starts) : null;
+        if (width == null || width < 0 || (n.hasInput(4) && !isOnes(n.knownValue(n.input(4)))))
+            throw n.error("starts and ends are known only at run time; Kiln slices with run-time bounds only when ends = starts + a constant on one axis with step 1");
+        long[] axes = n.hasInput(3) ? n.constInts(3, "axes") : new long[] {0};
+        if (axes.length != 1) throw n.error("a run-time slice takes one axis, got %d", axes.length);
+        int axis = x.shape().axis(axes[0]);
+        long[] steps = new long[width.intValue()];
+        for (int i = 0; i < steps.length; i++) steps[i] = i;
+        Value flat = n.emitNode(Ops.RESHAPE, List.of(starts), Attrs.of("shape", new long[] {1}), 1, n.name() + "/start").get(0);
+        Value idx = n.emitNode(Ops.ADD, List.of(flat, n.constant("window", NdArray.ofLongs(starts.dtype(), Shape.of(steps.length), steps))),
+                Attrs.EMPTY, 1, n.name() + "/indices").get(0);
+        n.note("run-time slice of width %d on axis %d read as a gather", width, axis);
+        n.emit(Ops.GATHER, List.of(x, idx), Attrs.of("axis", (long) axis));
+    }
+
+    /** {@code a - b} when it is a constant the graph proves (through adds of one-element constants and matching reshapes), else null. */
+    private static Long offset(Value a, Value b) {
+        if (a == b) return 0L;
+        dev.kiln.ir.Node p = a.producer(), q = b.producer();
+        if (p != null && p.op() == Ops.ADD) {
+            for (int i = 0; i < 2; i++) {
+                Value c = p.input(1 - i);
+                if (c != null && c.isConstant() && c.shape().numel() == 1) {
+                    Long r = offset(p.input(i), b);
+                    if (r != null) return r + c.constant().getLong(0);
+                }
+            }
+        }
+        if (p != null && q != null && p.op() == q.op() && p.op().has(dev.kiln.ops.Trait.ALIAS) && p.attrs().equals(q.attrs()))
+            return offset(p.input(0), q.input(0));
+        return null;
+    }
+
+    private static boolean isOnes(NdArray a) {
+        if (a == null) return false;
+        for (int i = 0; i < a.size(); i++) if (a.getLong(i) != 1) return false;
+        return true;
     }
 
     /**
