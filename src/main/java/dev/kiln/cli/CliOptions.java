@@ -28,7 +28,7 @@ final class CliOptions {
     Integer maxNodes;
 
     @Option(names = "--backend", defaultValue = "interp", completionCandidates = BackendNames.class,
-            description = "Backend to run on: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+            description = "Backend to run on: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; compile, which needs a compiled backend, defaults to c).")
     String backend;
 
     /** The names {@code --backend} accepts, for its help line. */
@@ -69,7 +69,7 @@ final class CliOptions {
     @Option(names = "--sanitize", description = "Build host C with -fsanitize=address,undefined.")
     boolean sanitize;
 
-    @Option(names = "--templates", paramLabel = "DIR", description = "Template folder overriding built-in templates (DIR/c/*.stg, DIR/c/ops/*.stg).")
+    @Option(names = "--templates", paramLabel = "DIR", description = "Template folder overriding built-in templates: DIR/<backend>/*.stg, DIR/<backend>/ops/*.stg and DIR/kernels/*.stg (e.g. DIR/c/ops/max_pool.stg).")
     java.nio.file.Path templates;
 
     @Option(names = "-O", paramLabel = "N",

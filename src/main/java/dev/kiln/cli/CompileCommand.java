@@ -37,9 +37,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 "DIR gets <name>.h (the API), <name>.c, <name>_weights.c, kiln_runtime.h,",
                 "a CMakeLists.txt fragment (add_subdirectory) and a README.md (API, arena,",
                 "how to call it); it is replaced as a whole, and only when compilation",
-                "succeeded. --templates DIR puts DIR/c/*.stg and DIR/c/ops/*.stg before",
-                "Kiln's own templates: a group there may import a built-in one and override",
-                "a kernel (README: \"Your own kernels\")."})
+                "succeeded. --templates DIR puts DIR/<backend>/*.stg, DIR/<backend>/ops/*.stg",
+                "and DIR/kernels/*.stg before Kiln's own templates: a group there may import",
+                "a built-in one and override a kernel (README: \"Your own kernels\")."})
 final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

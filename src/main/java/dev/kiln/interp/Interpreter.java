@@ -32,13 +32,19 @@ public final class Interpreter {
         return out;
     }
 
-    /** Runs the graph on inputs in graph input order and returns the outputs in graph output order. */
+    /**
+     * Runs the graph on inputs in graph input order and returns the outputs in graph output order, one per
+     * listed output (a value listed twice as an output is returned twice).
+     */
     public List<NdArray> run(List<NdArray> inputs) {
         if (inputs.size() != graph.inputs().size())
             throw new KilnException(Code.USAGE, Location.NONE, "model '" + graph.name() + "' has " + graph.inputs().size() + " inputs, " + inputs.size() + " given");
         Map<String, NdArray> byName = new LinkedHashMap<>();
         for (int i = 0; i < inputs.size(); i++) byName.put(graph.inputs().get(i).name(), inputs.get(i));
-        return new ArrayList<>(run(byName).values());
+        Map<Value, NdArray> env = runAll(byName);
+        List<NdArray> out = new ArrayList<>(graph.outputs().size());
+        for (Value v : graph.outputs()) out.add(env.get(v));
+        return out;
     }
 
     /** Runs the graph and returns every value computed (inputs, constants and node outputs). */
