@@ -52,6 +52,17 @@ class QdqImportTest {
     }
 
     @Test
+    void lenientNotesOfOneKindAreGroupedIntoOneLine() {
+        // resnet8 per channel: 7 bias DequantizeLinear nodes with a [1] scale give one line with the count and 3 names
+        KilnCli.Run r = KilnCli.kiln("inspect", "-v", ORTQ.resolve("resnet8_cifar10_int8_ortq_pc/model.onnx").toString());
+        assertEquals(0, r.rc(), r.err());
+        java.util.List<String> lines = r.err().lines().filter(l -> l.startsWith("import: ")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("import: 7 DequantizeLinear nodes: x_scale has shape [1]: one value, read as a per-tensor scalar ('"), lines.get(0));
+        assertTrue(lines.get(0).endsWith("' and 4 more)"), lines.get(0));
+    }
+
+    @Test
     void stepsOptionRejectsNegativeValues() {
         KilnCli.Run r = KilnCli.kiln("check", "--steps", "-1", RANDOM.resolve("qdq_random_00").toString());
         assertEquals(2, r.rc(), r.out() + r.err());

@@ -162,6 +162,31 @@ class LowerToInt8Test {
     }
 
     @Test
+    void globalAveragePoolRoundsOnceToItsOutputsParameters() {
+        // the mean of 36 values in [-1, 1) spans a few times less than its input, so its output grid is finer; rounding
+        // first to the input's grid and then requantizing (the old lowering) lost up to half an input step
+        Graph g = new Graph("m");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 1, 16, 6, 6));
+        g.addOutput(PassTesting.op(g, Ops.GLOBAL_AVERAGE_POOL, List.of(x)));
+        List<Map<String, NdArray>> data = new ArrayList<>();
+        for (int i = 0; i < 4; i++) data.add(Map.of("x", PassTesting.random(Shape.of(1, 16, 6, 6), 40 + i)));
+        lowerWith(g, data);
+        Node pool = g.nodes().stream().filter(n -> n.op() == Ops.QAVERAGE_POOL).findFirst().orElseThrow();
+        dev.kiln.ir.QuantParams qx = g.inputs().get(0).type().quant(), qo = g.outputs().get(0).type().quant();
+        assertTrue(qo.scale(0) < qx.scale(0) / 2, "the mean's grid is finer: " + qx + " vs " + qo);
+        assertEquals((double) qo.scale(0), pool.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE), 0.0, pool.toString());
+        assertEquals(0, PassTesting.count(g, Ops.REQUANTIZE), "no second rounding: " + g);
+        NdArray xq = Int8Io.toInput(data.get(0).get("x"), g.inputs().get(0).type());
+        NdArray got = new Interpreter(g).run(List.of(xq)).get(0);
+        for (int c = 0; c < 16; c++) {
+            double sum = 0;
+            for (int i = 0; i < 36; i++) sum += (xq.getDouble(c * 36 + i) - qx.zeroPoint(0)) * (double) qx.scale(0);
+            double want = Math.max(-128, Math.min(127, Math.rint(sum / 36 / qo.scale(0)) + qo.zeroPoint(0)));
+            assertEquals(want, got.getDouble(c), 0.0, "channel " + c);
+        }
+    }
+
+    @Test
     void floatModelWithoutInt8IsLeftAlone() {
         Graph g = fusedModel();
         PassContext cx = new PassContext(null, null);

@@ -39,6 +39,58 @@ public final class ImportOptions {
         if (notes != null) notes.accept(line);
     }
 
+    /** Notes of one kind (an op type and a message pattern) waiting to be sent as one line, in order of arrival. */
+    private final Map<String, NoteKind> noteKinds = new LinkedHashMap<>();
+
+    /**
+     * Records a note about node {@code node} of op type {@code op}: {@code fmt} with {@code args} ({@code %s}/{@code %d}
+     * only). Notes of the same op type and pattern are held and sent as one line by {@link #flushNotes()}, so a model
+     * with the same lenient form on 50 nodes gives one line, not 50.
+     */
+    public void note(String op, String node, String fmt, Object... args) {
+        if (notes == null) return;
+        String[] shown = new String[args.length];
+        for (int i = 0; i < args.length; i++) shown[i] = String.valueOf(args[i]);
+        noteKinds.computeIfAbsent(op + "\u0000" + fmt, k -> new NoteKind(op, fmt.replace("%d", "%s"), shown)).add(node, shown);
+    }
+
+    /**
+     * Sends the held notes, one line per kind: the op type, the message (an argument that differs between the
+     * nodes shows as {@code …}), the count and the first few node names.
+     */
+    public void flushNotes() {
+        if (notes != null) for (NoteKind k : noteKinds.values()) notes.accept(k.line());
+        noteKinds.clear();
+    }
+
+    /** The held notes of one kind. */
+    private static final class NoteKind {
+        private static final int NAMES_SHOWN = 3;
+        private final String op, fmt;
+        private final String[] args;
+        private final java.util.List<String> nodes = new java.util.ArrayList<>();
+
+        NoteKind(String op, String fmt, String[] args) {
+            this.op = op;
+            this.fmt = fmt;
+            this.args = args.clone();
+        }
+
+        void add(String node, String[] shown) {
+            nodes.add(node);
+            for (int i = 0; i < args.length; i++) if (!args[i].equals(shown[i])) args[i] = "\u2026";
+        }
+
+        String line() {
+            String msg = String.format(java.util.Locale.ROOT, fmt, (Object[]) args);
+            if (nodes.size() == 1) return "import: node '" + nodes.get(0) + "' (" + op + "): " + msg;
+            StringBuilder b = new StringBuilder("import: ").append(nodes.size()).append(' ').append(op).append(" nodes: ").append(msg).append(" (");
+            for (int i = 0; i < Math.min(NAMES_SHOWN, nodes.size()); i++) b.append(i > 0 ? ", '" : "'").append(nodes.get(i)).append('\'');
+            if (nodes.size() > NAMES_SHOWN) b.append(" and ").append(nodes.size() - NAMES_SHOWN).append(" more");
+            return b.append(')').toString();
+        }
+    }
+
     /** Binds the shape of input {@code name} (overrides symbolic and unknown dimensions). */
     public ImportOptions inputShape(String name, long... dims) {
         inputShapes.put(name, dims.clone());

@@ -224,6 +224,8 @@ public final class OnnxImporter {
             return imp.run();
         } catch (KilnException e) {
             throw e.inFile(where);
+        } finally {
+            options.flushNotes();
         }
     }
 

@@ -50,9 +50,14 @@ public final class OnnxNode {
     /** The ONNX op type, e.g. {@code Conv}. */
     public String opType() { return proto.getOpType(); }
 
-    /** Records a note about this node for {@code -v} (what the importer accepted leniently and how it read it). */
+    /**
+     * Records a note about this node for {@code -v} (what the importer accepted leniently and how it read it); notes
+     * of the same kind (op type and {@code fmt}) on several nodes print as one line
+     * ({@link ImportOptions#note(String, String, String, Object...)}), so {@code fmt} names what is lenient and
+     * {@code args} (only {@code %s}/{@code %d}) carry what varies.
+     */
     public void note(String fmt, Object... args) {
-        importer.options().note("import: node '" + name + "' (" + opType() + "): " + String.format(java.util.Locale.ROOT, fmt, args));
+        importer.options().note(opType(), name, fmt, args);
     }
 
     /** The node's name (made up from op type and position when the model gives none). */

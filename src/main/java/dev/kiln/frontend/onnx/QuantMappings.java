@@ -184,17 +184,17 @@ public final class QuantMappings {
         Value sv = ins.get(1), zv = ins.size() > 2 ? ins.get(2) : null;
         Shape ss = sv.type().shape();
         if (ss.numel() == 1 && ss.rank() > 0 && sv.isConstant()) {
-            n.note("%s has shape %s: one value, read as a per-tensor scalar", scaleName, ss);
+            n.note(scaleName + " has shape %s: one value, read as a per-tensor scalar", ss);
             sv = n.constant(scaleName, sv.constant().reshape(Shape.scalar()));
             ins.set(1, sv);
-            if (n.hasAttr("axis")) n.note("axis %d ignored: %s is per tensor", n.attrInt("axis", 1), scaleName);
+            if (n.hasAttr("axis")) n.note("axis %d ignored: " + scaleName + " is per tensor", n.attrInt("axis", 1));
         } else if (ss.numel() == 1 && n.hasAttr("axis")) {
-            n.note("axis %d ignored: %s is a scalar (per tensor)", n.attrInt("axis", 1), scaleName);
+            n.note("axis %d ignored: " + scaleName + " is a scalar (per tensor)", n.attrInt("axis", 1));
         }
         if (zv == null) return ins;
         Shape zs = zv.type().shape();
         if (zs.numel() == 1 && zs.rank() > 0 && zv.isConstant()) {
-            n.note("%s has shape %s: one value, read as a per-tensor scalar", zpName, zs);
+            n.note(zpName + " has shape %s: one value, read as a per-tensor scalar", zs);
             zv = n.constant(zpName, zv.constant().reshape(Shape.scalar()));
             ins.set(2, zv);
             zs = Shape.scalar();
@@ -202,10 +202,10 @@ public final class QuantMappings {
         ss = sv.type().shape();
         // why: one zero point for every channel of a per-axis scale means the same as that zero point repeated
         if (zs.numel() == 1 && ss.rank() == 1 && ss.numel() > 1 && zv.isConstant()) {
-            n.note("%s holds one value for the %d channels of %s: repeated along the axis", zpName, ss.numel(), scaleName);
+            n.note(zpName + " holds one value for the %d channels of " + scaleName + ": repeated along the axis", ss.numel());
             ins.set(2, n.constant(zpName, repeated(zv.constant(), ss)));
         } else if (ss.numel() == 1 && zs.rank() == 1 && zs.numel() > 1 && sv.isConstant()) {
-            n.note("%s holds one value for the %d channels of %s: repeated along the axis", scaleName, zs.numel(), zpName);
+            n.note(scaleName + " holds one value for the %d channels of " + zpName + ": repeated along the axis", zs.numel());
             ins.set(1, n.constant(scaleName, repeated(sv.constant(), zs)));
         }
         return ins;
