@@ -29,6 +29,8 @@ max_runs=${MAX_RUNS:-200}
 clock=${CLOCK:-cpu}
 raw=target/bench
 command_line="tests/bench/run-bench.sh $*"
+# why: the table says how it was made, including the settings that change which rows and columns it has
+for v in M4 MODELS CLOCK MAC_BUDGET; do [ -n "${!v:-}" ] && command_line="$v=\"${!v}\" $command_line"; done
 [ -d "$models_dir" ] || { echo "run-bench.sh: no models folder $models_dir" >&2; exit 2; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
