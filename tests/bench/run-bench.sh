@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks Kiln against ONNX Runtime and counts Cortex-M4 instructions over a folder of models, then writes a
-# Markdown table (model, MACs, Kiln ms, ORT ms, ratio, Cortex-M4 instructions/MAC float and int8, arena, flash).
+# Markdown table (model, MACs, Kiln ms, ORT ms, ratio, GMAC/s of both, Kiln's share of the roofline, Cortex-M4
+# instructions/MAC float and int8, arena, flash). The roofline is one core's peak multiply-add rate, measured by
+# tests/bench/peak_fma.c with the widest vector of the instruction set -march=native detects.
 #
 # Usage: tests/bench/run-bench.sh [MODELS_DIR]      (from the repository root; default ../shared/models)
 # Environment:
@@ -9,8 +11,10 @@
 #   MAC_BUDGET=N       host runs per model = N / MACs, clamped to [MIN_RUNS, MAX_RUNS] (default 4000000000)
 #   MIN_RUNS, MAX_RUNS (defaults 10 and 200)
 #   CLOCK=cpu|wall     the clock of the medians and the ratio (default cpu: steady on a shared machine)
-#   MODELS="a b c"     model folder names to run, in order (default: the seven of issue 10, issue 18's transformers
-#                      from tests/models, then the rest); a name MODELS_DIR lacks is read from tests/models
+#   MODELS="a b c"     model folder names to run, in order (default: the nine float models and three int8 QDQ
+#                      models of issue 21, issue 18's transformers from tests/models, then the rest); a name
+#                      MODELS_DIR lacks is read from tests/models
+#   M4=0               skip the Cortex-M4 instruction counts (qemu; most of the script's time)
 #   REUSE=1            keep the JSON of earlier runs found in target/bench/ (only missing runs are made), e.g. to
 #                      rewrite the table after an interrupted run
 # Raw JSON of every bench run is kept in target/bench/. Not part of the test suite.
@@ -25,6 +29,8 @@ max_runs=${MAX_RUNS:-200}
 clock=${CLOCK:-cpu}
 raw=target/bench
 command_line="tests/bench/run-bench.sh $*"
+# why: the table says how it was made, including the settings that change which rows and columns it has
+for v in M4 MODELS CLOCK MAC_BUDGET; do [ -n "${!v:-}" ] && command_line="$v=\"${!v}\" $command_line"; done
 [ -d "$models_dir" ] || { echo "run-bench.sh: no models folder $models_dir" >&2; exit 2; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
@@ -34,8 +40,8 @@ fi
 [ -f "$jar" ] || { echo "run-bench.sh: $jar not found; build it with mvn -B -o package -DskipTests" >&2; exit 2; }
 mkdir -p "$raw"
 
-# The seven models issue 10 sets goals for, then every other folder with a model.onnx.
-first="ds_cnn_kws_op13 mobilenet_v1_025_vww_op13 resnet8_cifar10_op13 fc_autoencoder_ad_op13 mobilenet_v2_op13 squeezenet1_1_op13 mobilenet_v3_small_op17"
+# The nine float and three int8 models issue 21 sets goals for, then every other folder with a model.onnx.
+first="ds_cnn_kws_op13 mobilenet_v1_025_vww_op13 resnet8_cifar10_op13 fc_autoencoder_ad_op13 mobilenet_v2_op13 squeezenet1_1_op13 mobilenet_v3_small_op17 shufflenet_v2_x0_5_op13 blazeface_front_128 ds_cnn_kws_int8_qdq mobilenet_v1_025_vww_int8_qdq resnet8_cifar10_int8_qdq"
 # Issue 18's transformer test models, bundled in tests/models (read from there when MODELS_DIR lacks them).
 transformers="kws_transformer_op17 vit_tiny_op18 kws_transformer_attn_op23"
 if [ -n "${MODELS:-}" ]; then
@@ -77,6 +83,22 @@ bench() {
     fi
 }
 
+# The roofline: one core's peak float multiply-adds per second (GFMA/s), best of 7 trials of CPU time; int8 MACs
+# peak at 4 per 32-bit lane and instruction with VNNI (vpdpbusd), else 2 (vpmaddwd), at the same instruction rate.
+peak_isa="" peak_lanes="" peak_f32=""
+if gcc -O2 -march=native tests/bench/peak_fma.c -o "$raw/peak_fma" 2>"$raw/peak_fma.txt"; then
+    read -r peak_isa peak_lanes peak_f32 < <("$raw/peak_fma")
+fi
+int8_per_lane=2
+grep -qwE "avx512_vnni|avx_vnni" /proc/cpuinfo 2>/dev/null && int8_per_lane=4
+peak_i8=""
+[ -n "$peak_f32" ] && peak_i8=$(LC_ALL=C awk -v p="$peak_f32" -v k="$int8_per_lane" 'BEGIN { printf "%.1f", p * k }')
+# share KILN_GMACS PEAK: Kiln's GMAC/s as a percentage of the peak, or n/a.
+share() {
+    if [ -z "$1" ] || [ "$1" = null ] || [ -z "$2" ]; then echo "n/a"; return; fi
+    LC_ALL=C awk -v g="$1" -v p="$2" 'BEGIN { printf "%.1f %%", 100 * g / p }'
+}
+
 # why: the commit is taken before the runs, so that a commit made while they run is not named
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="$commit (with uncommitted changes)"
@@ -93,7 +115,7 @@ for name in $names; do
     [ -n "${REUSE:-}" ] && macs=$(jget "$raw/$name.host.json" macs)
     [ -n "$macs" ] || macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
     if [ -z "$macs" ]; then
-        rows+=("| $name | (does not compile) | | | | | | | | | |")
+        rows+=("| $name | (does not compile) | | | | | | | | | | | | |")
         continue
     fi
     runs=$(( macs > 0 ? budget / macs : max_runs ))
@@ -104,7 +126,9 @@ for name in $names; do
     bench "$name" host "$model" "${int8[@]}" --against onnxruntime --runs "$runs" --rounds "$rounds" --warmup "$warmup" --clock "$clock"
     # Cortex-M4F: the float model (float rows only) and int8 (the QDQ sibling when there is one, else calibrated
     # on the model's own test input).
-    if [ ${#int8[@]} -eq 0 ]; then
+    if [ "${M4:-1}" = 0 ]; then
+        int8_how=""
+    elif [ ${#int8[@]} -eq 0 ]; then
         bench "$name" m4f "$model" -t cortex-m4f
         qdq="$models_dir/${name%_op*}_int8_qdq/model.onnx"
         if [ -f "$qdq" ]; then
@@ -128,7 +152,9 @@ for name in $names; do
     [ ${#int8[@]} -gt 0 ] && label="$name (int8)"
     i8cell=$(num "$(jget "$i" instructions_per_mac)" "%.2f")
     [ -f "$i" ] && i8cell="$i8cell ($int8_how)"
-    rows+=("| $label | $(num "$macs" ",d") | $(num "$(jget "$h" kiln_ms)" "%.3f") | $(num "$(jget "$h" ort_ms)" "%.3f") | $(num "$(jget "$h" ratio)" "%.2f") | $(num "$(jget "$f" instructions_per_mac)" "%.2f") | $i8cell | $(num "$(jget "$f" arena_bytes)" ",d") | $(num "$(jget "$i" arena_bytes)" ",d") | $(flash "$f") | $(flash "$i") |")
+    peak=$peak_f32
+    [ ${#int8[@]} -gt 0 ] && peak=$peak_i8
+    rows+=("| $label | $(num "$macs" ",d") | $(num "$(jget "$h" kiln_ms)" "%.3f") | $(num "$(jget "$h" ort_ms)" "%.3f") | $(num "$(jget "$h" ratio)" "%.2f") | $(num "$(jget "$h" kiln_gmacs)" "%.1f") | $(num "$(jget "$h" ort_gmacs)" "%.1f") | $(share "$(jget "$h" kiln_gmacs)" "$peak") | $(num "$(jget "$f" instructions_per_mac)" "%.2f") | $i8cell | $(num "$(jget "$f" arena_bytes)" ",d") | $(num "$(jget "$i" arena_bytes)" ",d") | $(flash "$f") | $(flash "$i") |")
 done
 
 ort_version=$(for f in "$raw"/*.host.json; do jget "$f" ort_version; done | sort -u | head -n 1)
@@ -146,11 +172,14 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "  Kiln/ORT below 1 means Kiln is faster. Rows marked (int8) run Kiln in int8 and ONNX Runtime on the QDQ model as given."
     echo "- Cortex-M4: \`kiln bench MODEL -t cortex-m4f --json\` (float) and with \`--int8\` (int8: the model's \`*_int8_qdq\` sibling (QDQ) where there is one,"
     echo "  else \`--calibrate test_data_set_0\` (cal)); instructions per MAC counted under qemu; n/a where not counted or the model does not fit."
+    echo "- GMAC/s: the model's MACs over the median time. Roofline: one core's peak, measured by \`tests/bench/peak_fma.c\` (${peak_isa:-n/a}, ${peak_lanes:-?} float lanes):"
+    echo "  **${peak_f32:-n/a} GFMA/s** float; int8 rows against ${peak_i8:-n/a} GMAC/s ($int8_per_lane MACs per 32-bit lane and instruction). \"% of peak\" is Kiln's share of it."
     echo "- Arena and flash (weights + code bytes) are the Cortex-M4F builds'."
+    [ "${M4:-1}" = 0 ] && echo "- M4=0: the Cortex-M4 columns were not measured in this run."
     [ -n "${REUSE:-}" ] && echo "- REUSE=1: runs whose JSON was already in \`$raw/\` were not repeated."
     echo
-    echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | Kiln GMAC/s | ORT GMAC/s | % of peak | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${rows[@]}"
 } >"$out"
 echo "wrote $out" >&2

@@ -41,6 +41,11 @@ class CompileSummaryTest {
         assertTrue(f.contains("MACs    35,880   params 19,754"), f);
         assertTrue(f.matches("(?s).*  flash   [0-9,]+ bytes = 79,016 weights \\+ [0-9,]+ code.*"), f);
         assertTrue(f.contains("CMakeLists.txt") && f.contains("README.md"), f);
+        // why: on the host the code size is a second full build, measured only when asked
+        String h = compile("digits_lenet5_op13", "-t", "host");
+        assertTrue(h.contains("  weights 79,016 bytes (code size not measured; --code-size measures it)"), h);
+        assertTrue(compile("digits_lenet5_op13", "-t", "host", "--code-size").matches("(?s).*  flash   [0-9,]+ bytes = 79,016 weights \\+ [0-9,]+ code.*"));
+        assertTrue(compile("digits_lenet5_op13", "-t", "cortex-m4f", "--no-code-size").contains("  weights 79,016 bytes (code size not measured"));
         String q = compile("digits_lenet5_op13", "-t", "cortex-m4f", "--int8", "--calibrate", calib);
         assertTrue(q.startsWith("digits_lenet5_op13 for cortex-m4f (int8) -> "), q);
         assertTrue(q.contains("qconv×2") && q.contains("int8    every op is integer"), q);

@@ -19,6 +19,8 @@ public final class ModelStats {
     public final long arenaBytes, lowerBoundBytes, weightsBytes, macs, params;
     /** Code bytes from the target's size tool, or -1 when it is not installed. */
     public long codeBytes = -1;
+    /** Why {@link #codeBytes} is unknown, as the compile summary says it. */
+    public String codeUnknown = "code size not measured for this backend";
     /** Op name to count. */
     public final Map<String, Integer> nodes = new TreeMap<>();
     public final List<Layer> layers = new ArrayList<>();

@@ -105,6 +105,25 @@ public final class Templates {
         return out;
     }
 
+    /**
+     * Renders template {@code name} like {@link #render} but without StringTemplate's automatic indentation, for
+     * megabytes of generated data (weights): the template writes each line's indentation itself. {@code sizeHint}
+     * is the expected length in characters (the buffer is allocated once instead of doubling up to it).
+     */
+    public String renderUnindented(long sizeHint, String name, Object... args) {
+        ST st = root.getInstanceOf(name);
+        if (st == null) throw new KilnException(Code.TEMPLATE_ERROR, Location.NONE, "no template '" + name + "'");
+        for (int i = 0; i < args.length; i += 2) st.add((String) args[i], args[i + 1]);
+        java.io.StringWriter out = new java.io.StringWriter((int) Math.min(Integer.MAX_VALUE - 16, Math.max(1 << 16, sizeHint)));
+        try {
+            st.write(new org.stringtemplate.v4.NoIndentWriter(out));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // why: a StringWriter never throws
+        }
+        check();
+        return out.toString();
+    }
+
     private void check() {
         if (errors.isEmpty()) return;
         String all = String.join("\n  ", errors);

@@ -23,7 +23,9 @@ public final class CodeSize {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("kiln-size-");
-            code.writeTo(dir);
+            // why: the code needs only the sources and headers; the weights file can be tens of megabytes
+            for (var f : code.files().entrySet())
+                if (!f.getKey().equals(code.name() + "_weights.c")) Files.writeString(dir.resolve(f.getKey()), f.getValue());
             List<String> cmd = new ArrayList<>();
             cmd.add(t.cc());
             cmd.addAll(t.cflags());

@@ -54,7 +54,11 @@ class CBackendTest {
         assertEquals(a.files(), b.files());
         assertTrue(a.files().get("m.h").contains("#define M_ARENA_SIZE " + a.plan().arenaBytes() + "u"));
         assertTrue(a.files().get("m.h").contains("#define M_INPUT_0_SHAPE {2, 3}"));
-        assertTrue(a.files().get("m_weights.c").contains("const float m_w0[3] = {"));
+        // why: weights are bytes in one string literal (quick to compile), read as floats through a union
+        assertTrue(a.files().get("m_weights.c").contains("typedef union { unsigned char b["), a.files().get("m_weights.c"));
+        assertTrue(a.files().get("m_weights.c").contains("; float v[3]; } m_w0_t;"), a.files().get("m_weights.c"));
+        assertTrue(a.files().get("m_weights.c").contains("const m_w0_t m_w0 = {"), a.files().get("m_weights.c"));
+        assertTrue(a.files().get("m.c").contains("extern const m_w0_t m_w0;"), a.files().get("m.c"));
         assertFalse(a.files().get("m.c").contains("\"*/"), "node names never end a comment early");
     }
 
@@ -125,6 +129,51 @@ class CBackendTest {
         assertTrue(Files.exists(dir.resolve("m.c")));
         try (var s = Files.list(tmp)) {
             assertEquals(1, s.count(), "no temporary folders are left beside the output");
+        }
+    }
+
+    /**
+     * Weights stored as bytes keep every bit: signed zero, a NaN payload, subnormals, infinities and the extremes
+     * of each integer type, read back through the generated C (sanitizers on) as the model's constant outputs;
+     * arrays ending in zero bytes (left out of the literal) and in a non-zero byte (one more byte for C's NUL).
+     */
+    @Test
+    void weightsKeepEveryBit() {
+        Graph g = new Graph("bits");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 1));
+        g.addOutput(g.addNode(Ops.RELU, "r", List.of(x), Attrs.EMPTY).output(0));
+        List<NdArray> consts = List.of(
+                NdArray.ofFloats(Shape.of(8), -0.0f, Float.intBitsToFloat(0x7fc01234), Float.MIN_VALUE, Float.NEGATIVE_INFINITY,
+                        Float.MAX_VALUE, 1.0f / 3, 0.0f, 0.0f),
+                NdArray.ofFloats(Shape.of(3), 0.0f, 0.0f, 0.0f),
+                NdArray.ofFloats(Shape.of(2), 0.0f, -1.5f),
+                NdArray.ofDoubles(Shape.of(3), -0.0, Math.PI, Double.MIN_VALUE),
+                NdArray.ofLongs(DType.I64, Shape.of(3), Long.MIN_VALUE, Long.MAX_VALUE, -1),
+                NdArray.ofLongs(DType.U64, Shape.of(2), -1L, 0x8000000000000000L),
+                NdArray.ofLongs(DType.I32, Shape.of(3), Integer.MIN_VALUE, '"', '\\'),
+                NdArray.ofLongs(DType.U32, Shape.of(2), 0xFFFFFFFFL, '?' * 0x01010101L),
+                NdArray.ofLongs(DType.I16, Shape.of(2), Short.MIN_VALUE, 0x3f3f),
+                NdArray.ofLongs(DType.U16, Shape.of(2), 0xFFFF, 0x3030),
+                NdArray.ofLongs(DType.I8, Shape.of(5), -128, 127, '?', '?', '/'),
+                NdArray.ofLongs(DType.U8, Shape.of(4), 255, '7', '\n', 0),
+                NdArray.ofLongs(DType.BOOL, Shape.of(3), 1, 0, 1));
+        for (int i = 0; i < consts.size(); i++) g.addOutput(g.addConstant("c" + i, consts.get(i)));
+        GeneratedCode code = generate(g, "bits", null);
+        assertFalse(code.files().get("bits_weights.c").contains("??"), "'?' is escaped, so no trigraph can form");
+        assertTrue(code.files().get("bits_weights.c").contains("\\077\\077/"), code.files().get("bits_weights.c"));
+        NdArray in = NdArray.ofFloats(Shape.of(1), 2.0f);
+        Checker.Outcome o = new CProgramRunner(Target.load("host"), true, null).runAll(List.of(new Checker.Job("bits", g, List.of(in)))).get(0);
+        assertEquals(null, o.error());
+        for (int i = 0; i < consts.size(); i++) {
+            NdArray want = consts.get(i), got = o.outputs().get(i + 1);
+            assertEquals(want.dtype(), got.dtype(), "c" + i);
+            for (int k = 0; k < want.size(); k++) {
+                long w = want.dtype() == DType.F32 ? Float.floatToRawIntBits(want.getFloat(k))
+                        : want.dtype() == DType.F64 ? Double.doubleToRawLongBits(want.getDouble(k)) : want.getLong(k);
+                long h = got.dtype() == DType.F32 ? Float.floatToRawIntBits(got.getFloat(k))
+                        : got.dtype() == DType.F64 ? Double.doubleToRawLongBits(got.getDouble(k)) : got.getLong(k);
+                assertEquals(w, h, "c" + i + "[" + k + "]");
+            }
         }
     }
 }

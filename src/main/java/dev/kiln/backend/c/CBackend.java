@@ -152,8 +152,10 @@ public final class CBackend implements Backend {
             boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);
             if (!needed || c.constant().size() == 0) continue;
             String sym = prefix + "_w" + p.weights.size();
-            weightSymbols.put(c, sym);
-            p.weights.add(weight(sym, c, packedData(c, models)));
+            CProgram.Weight w = weight(sym, c, packedData(c, models));
+            weightSymbols.put(c, w.elements());
+            p.weights.add(w);
+            if (w.bytes) p.byteWeights.add(w);
         }
         java.util.TreeSet<String> headers = new java.util.TreeSet<>();
         java.util.TreeSet<String> extraRuntime = new java.util.TreeSet<>();
@@ -206,7 +208,13 @@ public final class CBackend implements Backend {
         Map<String, String> files = new LinkedHashMap<>();
         files.put(prefix + ".h", tpl.render("header", "p", p));
         files.put(prefix + ".c", tpl.render("source", "p", p));
-        files.put(prefix + "_weights.c", tpl.render("weights", "p", p));
+        // why: the weights file is megabytes; ST's indenting writer would look at every character of it
+        long chars = 1 << 16;
+        for (CProgram.Weight w : p.weights) {
+            chars += 512;
+            for (String l : w.lines) chars += l.length() + 5;
+        }
+        files.put(prefix + "_weights.c", tpl.renderUnindented(chars, "weights", "p", p));
         for (String f : runtimeFiles) {
             String text = Resources.read("runtime-c/" + f);
             if (text == null) throw new IllegalStateException("runtime-c/" + f + " is missing from Kiln's resources");
@@ -275,6 +283,13 @@ public final class CBackend implements Backend {
 
     private static CProgram.Weight weight(String sym, Value c, NdArray a) {
         DType t = c.dtype();
+        String comment = ScalarTypes.commentText("'" + c.name() + "': " + c.type());
+        if (WeightBytes.stored(t)) {
+            byte[] bytes = WeightBytes.of(a);
+            // why: a literal that fills its array leaves no room for C's NUL, which newer compilers warn about
+            long length = bytes.length + (WeightBytes.literalLength(bytes) == bytes.length ? 1 : 0);
+            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), WeightBytes.lines(bytes), true, length);
+        }
         int per = t.isFloat() ? 8 : 16;
         List<String> lines = new ArrayList<>();
         StringBuilder b = new StringBuilder();
@@ -287,7 +302,7 @@ public final class CBackend implements Backend {
             }
         }
         if (b.length() > 0) lines.add(b.toString());
-        return new CProgram.Weight(sym, ScalarTypes.ctype(t), ScalarTypes.commentText("'" + c.name() + "': " + c.type()), a.size(), lines);
+        return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), lines);
     }
 
     private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, CProgram p,

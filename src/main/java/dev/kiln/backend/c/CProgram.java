@@ -70,20 +70,39 @@ public final class CProgram {
         }
     }
 
-    /** A weight array in {@code <model>_weights.c}. */
+    /**
+     * A weight in {@code <model>_weights.c}: an array of literals, or (when {@link #bytes}) a union of the bytes
+     * {@code b}, initialised by one string literal, read as the elements {@code v}.
+     */
     public static final class Weight {
         public final String symbol, ctype, comment;
         public final long count;
-        /** The initializer, a few literals per line. */
+        /** The initializer, a few literals per line, or the pieces of the bytes' string literal. */
         public final List<String> lines;
+        /** Whether the weight is stored as bytes: its type is {@link #type}, its elements {@code symbol.v}. */
+        public final boolean bytes;
+        /** The union's type name ({@code <symbol>_t}) when stored as bytes. */
+        public final String type;
+        /** Length of the union's byte array (one more than the data when no trailing zero leaves room for C's NUL). */
+        public final long byteLength;
 
         Weight(String symbol, String ctype, String comment, long count, List<String> lines) {
+            this(symbol, ctype, comment, count, lines, false, 0);
+        }
+
+        Weight(String symbol, String ctype, String comment, long count, List<String> lines, boolean bytes, long byteLength) {
             this.symbol = symbol;
             this.ctype = ctype;
             this.comment = comment;
             this.count = count;
             this.lines = lines;
+            this.bytes = bytes;
+            this.type = bytes ? symbol + "_t" : null;
+            this.byteLength = byteLength;
         }
+
+        /** The expression kernels read the elements through. */
+        public String elements() { return bytes ? symbol + ".v" : symbol; }
     }
 
     /** An output filled by copying at the end (an input, a constant, or a value listed twice). */
@@ -115,6 +134,8 @@ public final class CProgram {
     public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
     public final List<Call> calls = new ArrayList<>();
     public final List<Weight> weights = new ArrayList<>();
+    /** The weights stored as bytes, whose union types both generated sources declare. */
+    public final List<Weight> byteWeights = new ArrayList<>();
     public final List<Copy> copies = new ArrayList<>();
     /** The state pairs, in the order given. */
     public final List<State> states = new ArrayList<>();

@@ -146,7 +146,7 @@ public final class CProject {
     private static String holds(String f, String prefix) {
         if (f.equals(prefix + ".h")) return "the API below; sizes, shapes and the arena as macros";
         if (f.equals(prefix + ".c")) return "one kernel function per layer and `" + prefix + "_run`, which calls them in order";
-        if (f.equals(prefix + "_weights.c")) return "the weights as `const` arrays (flash)";
+        if (f.equals(prefix + "_weights.c")) return "the weights as `const` unions of their bytes, one string literal each, read as their elements (flash)";
         if (f.equals("CMakeLists.txt")) return "a CMake fragment: the static library `" + prefix + "`";
         if (f.equals("README.md")) return "this file";
         if (f.endsWith(".h")) return "Kiln's header-only C99 helpers";
