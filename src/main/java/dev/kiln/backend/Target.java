@@ -38,7 +38,8 @@ public final class Target {
             for (String b : bs.split("\\s+"))
                 boards.add(new Board(b, region(b, "flash", where, true), region(b, "ram", where, true), region(b, "rodata", where, false)));
         }
-        if (isCross() && boards.isEmpty())
+        // why: a bare-metal program needs a board's memory map; qemu's user mode (qemu.mode=user) runs a Linux program
+        if (isCross() && boards.isEmpty() && !p.getProperty("qemu.mode", "system").trim().equals("user"))
             throw bad(where, "names no qemu board (qemu.boards)");
     }
 
