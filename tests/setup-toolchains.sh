@@ -6,8 +6,8 @@
 #   bash tests/setup-toolchains.sh --list     print every package with why the tests need it
 #
 # Idempotent: when every package is installed it does nothing and says so. This file is the one list of the
-# tests' system packages (.ci/run runs the README's command, which runs this script); a new toolchain (RISC-V,
-# aarch64, qemu-user ...) is one more line in PACKAGES below.
+# tests' system packages (.ci/run runs the README's command, which runs this script); a new toolchain is one more
+# line in PACKAGES below.
 # Exit status: 0 everything installed (or already there), 1 --check found missing packages, 2 usage, 3 no apt-get
 # (the message says what to install by hand), 4 apt-get failed.
 set -euo pipefail
@@ -21,13 +21,20 @@ PACKAGES=(
   "ocl-icd-libopencl1|the OpenCL ICD loader that finds pocl (or a GPU driver)"
   "ocl-icd-opencl-dev|the unversioned libOpenCL.so JOCL opens, and the library the generated OpenCL host C links"
   "opencl-headers|CL/cl.h for building the generated standalone OpenCL host program"
+  "gcc-riscv64-unknown-elf|RISC-V cross compiler (rv32 multilibs): the riscv32-imac and riscv32-imafc tests build generated code with it"
+  "picolibc-riscv64-unknown-elf|C library with semihosting and startup code the RISC-V test programs link against"
+  "qemu-system-misc|qemu-system-riscv32: runs the RISC-V test programs on its virt board and counts their instructions"
+  "gcc-aarch64-linux-gnu|aarch64 Linux cross compiler: the aarch64-linux tests build generated code with it (static)"
+  "libc6-dev-arm64-cross|the aarch64 C library and headers the static aarch64-linux test programs link against"
+  "qemu-user|qemu-aarch64: runs the static aarch64-linux test programs in user mode and counts their instructions"
   "cmake|builds a generated C project through its CMakeLists.txt (add_subdirectory) in the tests"
   "make|the build tool of cmake's default generator (Unix Makefiles); --no-install-recommends leaves it out"
 )
 
 # Commands each package provides, for the message on machines without apt-get (what to look for by hand).
 HAND_INSTALL="arm-none-eabi-gcc with newlib (Arm GNU Toolchain), qemu-system-arm, an OpenCL 1.2 runtime with its ICD"
-HAND_INSTALL+=" loader, libOpenCL.so and the CL/ headers (e.g. pocl, or your GPU vendor's), and cmake with make"
+HAND_INSTALL+=" loader, libOpenCL.so and the CL/ headers (e.g. pocl, or your GPU vendor's), cmake with make, riscv64-unknown-elf-gcc"
+HAND_INSTALL+=" with rv32 multilibs and picolibc, qemu-system-riscv32, aarch64-linux-gnu-gcc with its C library, and qemu-aarch64"
 
 mode=install
 case "${1:-}" in

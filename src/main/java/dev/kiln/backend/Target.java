@@ -38,7 +38,8 @@ public final class Target {
             for (String b : bs.split("\\s+"))
                 boards.add(new Board(b, region(b, "flash", where, true), region(b, "ram", where, true), region(b, "rodata", where, false)));
         }
-        if (isCross() && boards.isEmpty())
+        // why: a bare-metal program needs a board's memory map; qemu's user mode (qemu.mode=user) runs a Linux program
+        if (isCross() && boards.isEmpty() && !p.getProperty("qemu.mode", "system").trim().equals("user"))
             throw bad(where, "names no qemu board (qemu.boards)");
     }
 
@@ -175,9 +176,12 @@ public final class Target {
     }
     /**
      * Whether the int8 kernels take the host forms (packed GEMM convolutions and products, vectorised depthwise and
-     * element-wise loops): a hosted toolchain optimising for speed.
+     * element-wise loops): a target optimising for speed whose {@code int8.kernels} is {@code host}, the default on
+     * this machine's toolchain ({@code portable} elsewhere: MCUs take the portable or DSP forms).
      */
-    public boolean hostInt8() { return !isCross() && optimizeForSpeed() && !p.getProperty("int8.kernels", "host").trim().equals("portable"); }
+    public boolean hostInt8() {
+        return optimizeForSpeed() && p.getProperty("int8.kernels", isCross() ? "portable" : "host").trim().equals("host");
+    }
     /** The qemu boards in order of preference. */
     public List<Board> boards() { return List.copyOf(boards); }
 

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.backend.Target;
+import dev.kiln.toolchain.Emulator;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ final class TargetsCommand implements Callable<Integer> {
             for (Target.Board b : t.boards()) boards.append(boards.length() == 0 ? "" : ", ").append(b.name());
             if (markdown)
                 out.printf("| `%s` | %s | %s | %s | %s |%n", t.name(), t.description(), t.fpu(), t.hasDsp() ? "yes" : "no",
-                        boards.length() == 0 ? "(runs natively)" : boards);
+                        boards.length() > 0 ? boards : t.isCross() ? "(" + Emulator.of(t).command() + ", user mode)" : "(runs natively)");
             else
                 out.printf("%-14s %s%n", t.name(), t.description());
         }

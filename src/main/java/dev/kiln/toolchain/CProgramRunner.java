@@ -2,7 +2,6 @@ package dev.kiln.toolchain;
 
 import dev.kiln.backend.Backend;
 import dev.kiln.backend.GeneratedCode;
-import dev.kiln.backend.Resources;
 import dev.kiln.backend.Target;
 import dev.kiln.backend.Templates;
 import dev.kiln.backend.c.CBackend;
@@ -51,6 +50,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
     private final Path templates;
     private final Backend backend = new CBackend();
     private final Templates harness;
+    /** How the program runs under qemu; null on the host. */
+    private final Emulator emulator;
 
     /** A runner for {@code target}; {@code sanitize} builds host code with ASan and UBSan. */
     public CProgramRunner(Target target, boolean sanitize, Path templates) {
@@ -61,8 +62,9 @@ public final class CProgramRunner implements Checker.BatchRunner {
         this.sanitize = sanitize;
         this.templates = templates;
         this.harness = new Templates("c", templates);
-        Exec.require(target.cc(), target.isCross() ? "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi" : "apt-get install gcc");
-        if (target.isCross()) Exec.require("qemu-system-arm", "apt-get install qemu-system-arm");
+        this.emulator = target.isCross() ? Emulator.of(target) : null;
+        if (emulator != null) emulator.require(false);
+        else Exec.require(target.cc(), "apt-get install gcc");
     }
 
     /** One case of the harness: the model object of {@code caseData} in Harness.stg. */
@@ -120,7 +122,9 @@ public final class CProgramRunner implements Checker.BatchRunner {
     /** The harness's main: the model object of {@code harnessMain}. */
     public static final class MainModel {
         public final List<CaseModel> cases = new ArrayList<>();
+        /** Whether the program runs bare metal (no command line), and the C function it calls before printing, or null. */
         public boolean semihosting;
+        public String semihostingInit;
         public long arenaSize, arenaAlloc;
         public int align;
     }
@@ -232,7 +236,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
             // why: after a crash the cases behind the crashing one still deserve a run (hosts restart from an index)
             if (ran < built.size()) {
                 for (int i = ran + 1; i < built.size(); i++) pending.add(built.get(i));
-                if (target.isCross()) {
+                if (bareMetal()) {
                     for (Entry e : pending) e.error = "not run: the program stopped at an earlier case";
                     return;
                 }
@@ -285,7 +289,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
         if (ok.isEmpty()) return ok;
         ok.sort((a, b) -> Integer.compare(a.job, b.job));
         MainModel m = new MainModel();
-        m.semihosting = target.isCross();
+        m.semihosting = bareMetal();
+        m.semihostingInit = emulator == null ? null : emulator.semihostingInit();
         m.align = target.alignment();
         long arena = 1;
         for (Entry e : ok) {
@@ -349,50 +354,38 @@ public final class CProgramRunner implements Checker.BatchRunner {
         return Exec.run(cmd, dir, 600);
     }
 
+    private static final String PROGRAM = "prog";
+    /** The qemu board the program was linked for (null on the host and in qemu's user mode). */
     private String board;
 
     private void link(Path dir, List<Path> objs, List<Entry> ok) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(target.cc());
-        cmd.addAll(flags());
-        if (!target.isCross()) {
-            for (Path o : objs) cmd.add(o.getFileName().toString());
-            cmd.addAll(List.of("-o", "prog", "-lm"));
-            Exec.Result r = Exec.run(cmd, dir, 600);
-            if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "linking failed: " + r.tail(2000));
+        List<String> compile = new ArrayList<>();
+        compile.add(target.cc());
+        compile.addAll(flags());
+        List<String> inputs = new ArrayList<>();
+        if (emulator != null) inputs.addAll(emulator.writeRuntime(dir));
+        for (Path o : objs) inputs.add(o.getFileName().toString());
+        if (emulator != null) {
+            board = emulator.link(dir, compile, inputs, PROGRAM, harness);
             return;
         }
-        write(dir.resolve("kiln_startup_cortexm.c"), Resources.read("runtime-c/kiln_startup_cortexm.c"));
-        write(dir.resolve("kiln_cortexm.ld"), Resources.read("runtime-c/kiln_cortexm.ld"));
-        Exec.Result s = compile(dir, "kiln_startup_cortexm.c", "kiln_startup_cortexm.o");
-        if (s.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "startup code does not compile: " + s.tail(2000));
-        cmd.addAll(List.of("-nostartfiles", "--specs=nano.specs", "--specs=rdimon.specs", "-Wl,--gc-sections", "-T", "kiln_cortexm.ld",
-                "-L.", "kiln_startup_cortexm.o"));
-        for (Path o : objs) cmd.add(o.getFileName().toString());
-        cmd.addAll(List.of("-o", "prog.elf", "-lm"));
-        String last = null;
-        for (Target.Board b : target.boards()) {
-            write(dir.resolve("kiln_memory.ld"), harness.render("memoryMap", "b", new BoardModel(b)));
-            Exec.Result r = Exec.run(cmd, dir, 600);
-            if (r.exit() == 0) {
-                board = b.name();
-                return;
-            }
-            last = r.tail(2000);
-            // why: a program too large for one board may fit the next; other link errors are final
-            if (!last.contains("overflowed") && !last.contains("will not fit")) break;
-        }
-        throw new KilnException(Code.BUILD_FAILED, Location.NONE, "linking for " + target.name() + " failed: " + last);
+        compile.addAll(inputs);
+        compile.addAll(List.of("-o", PROGRAM, "-lm"));
+        Exec.Result r = Exec.run(compile, dir, 600);
+        if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "linking failed: " + r.tail(2000));
     }
+
+    /** Whether the program runs bare metal on a qemu board: no command line to restart it from a case index. */
+    private boolean bareMetal() { return emulator != null && !emulator.userMode(); }
 
     /** Runs the program; returns how many entries reported (all of them unless it crashed). */
     private int run(Path dir, List<Entry> built) {
         int done = 0;
         while (done < built.size()) {
-            List<String> cmd = target.isCross()
-                    ? List.of("qemu-system-arm", "-M", board, "-semihosting-config", "enable=on,target=native", "-nographic",
-                            "-monitor", "none", "-kernel", "prog.elf")
-                    : List.of("./prog", Integer.toString(done));
+            List<String> args = bareMetal() ? List.of() : List.of(Integer.toString(done));
+            List<String> cmd = new ArrayList<>(List.of("./" + PROGRAM));
+            cmd.addAll(args);
+            if (emulator != null) cmd = emulator.run(board, List.of(), PROGRAM, args);
             // why: qemu makes a piped stdout non-blocking and loses output beyond the pipe's buffer; a file keeps it all
             Exec.Result r = Exec.run(cmd, dir, timeoutSeconds(), dir.resolve("run.out"));
             int before = done;
@@ -405,7 +398,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 built.get(done).outputs = null;
                 done++;
             }
-            if (target.isCross() || done == before) return done;
+            if (bareMetal() || done == before) return done;
         }
         return done;
     }

@@ -37,6 +37,8 @@ public final class HostBench implements AutoCloseable {
     public static final class BenchModel {
         public String prefix, PREFIX;
         public int warmup, inSlots, outSlots;
+        /** The C function a bare-metal counting program calls before it prints ({@code initialise_monitor_handles}), or null. */
+        public String semihostingInit;
         public final List<CProgramRunner.Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
 
         /** The bench model of {@code code} fed with {@code inputs} (by graph input name, see {@link #inputs}). */

@@ -40,9 +40,7 @@ public final class QemuInstructionCounter {
         if (!t.isCross())
             throw new KilnException(Code.USAGE, Location.NONE, "instruction counts need a qemu target, not " + t.name())
                     .withHint("use -t cortex-m4f (or another Cortex-M target)");
-        Exec.require(t.cc(), "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi");
-        Exec.require("qemu-system-arm", "apt-get install qemu-system-arm");
-        Exec.require("gcc", "apt-get install gcc (builds the qemu plugin)");
+        Emulator.of(t).require(true);
         Path plugin = plugin();
         long[] result = {-1};
         BuildFolders.use("kiln-icount-", dir -> result[0] = buildAndCount(dir, code, templates, plugin));
@@ -52,33 +50,19 @@ public final class QemuInstructionCounter {
     private static long buildAndCount(Path dir, GeneratedCode code, Templates templates, Path plugin) {
         Target t = code.target();
         for (Map.Entry<String, String> f : code.files().entrySet()) write(dir.resolve(f.getKey()), f.getValue());
-        write(dir.resolve("main.c"), templates.render("icountMain", "b", benchModel(code)));
-        write(dir.resolve("kiln_startup_cortexm.c"), Resources.read("runtime-c/kiln_startup_cortexm.c"));
-        write(dir.resolve("kiln_cortexm.ld"), Resources.read("runtime-c/kiln_cortexm.ld"));
-        List<String> cmd = new ArrayList<>();
-        cmd.add(t.cc());
-        cmd.addAll(t.cflags());
-        cmd.addAll(CProgramRunner.WARNINGS);
-        cmd.addAll(List.of("-ffunction-sections", "-fdata-sections", "-I.", "-nostartfiles", "--specs=nano.specs",
-                "--specs=rdimon.specs", "-Wl,--gc-sections", "-T", "kiln_cortexm.ld", "-L.", "kiln_startup_cortexm.c", "main.c",
-                code.name() + ".c", code.name() + "_weights.c", "-o", "prog.elf", "-lm"));
-        String board = null, last = null;
-        for (Target.Board b : t.boards()) {
-            write(dir.resolve("kiln_memory.ld"), templates.render("memoryMap", "b", new CProgramRunner.BoardModel(b)));
-            Exec.Result r = Exec.run(cmd, dir, 600);
-            if (r.exit() == 0) {
-                board = b.name();
-                break;
-            }
-            last = r.tail(2000);
-            // why: a program too large for one board may fit the next; other build errors are final
-            if (!last.contains("overflowed") && !last.contains("will not fit")) break;
-        }
-        if (board == null) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "the counting program does not build for " + t.name() + ": " + last);
+        Emulator emu = Emulator.of(t);
+        write(dir.resolve("main.c"), templates.render("icountMain", "b", benchModel(code, emu)));
+        List<String> compile = new ArrayList<>();
+        compile.add(t.cc());
+        compile.addAll(t.cflags());
+        compile.addAll(CProgramRunner.WARNINGS);
+        compile.addAll(List.of("-ffunction-sections", "-fdata-sections", "-I."));
+        List<String> inputs = new ArrayList<>(emu.writeRuntime(dir));
+        inputs.addAll(List.of("main.c", code.name() + ".c", code.name() + "_weights.c"));
+        String board = emu.link(dir, compile, inputs, "prog.elf", templates);
         String start = symbol(dir, t, "kiln_marker_start"), stop = symbol(dir, t, "kiln_marker_stop");
-        List<String> run = List.of("qemu-system-arm", "-M", board, "-semihosting-config", "enable=on,target=native", "-nographic",
-                "-monitor", "none", "-plugin", plugin + ",start=" + start + ",stop=" + stop, "-d", "plugin", "-D", "icount.log",
-                "-kernel", "prog.elf");
+        List<String> run = emu.run(board, List.of("-plugin", plugin + ",start=" + start + ",stop=" + stop, "-d", "plugin", "-D", "icount.log"),
+                "prog.elf", List.of());
         Exec.Result r = Exec.run(run, dir, 600, dir.resolve("run.out"));
         if (r.timedOut()) throw new KilnException(Code.RUN_FAILED, Location.NONE, "qemu did not finish within 600 s");
         if (r.exit() != 0)
@@ -95,8 +79,10 @@ public final class QemuInstructionCounter {
     }
 
     /** The model object of {@code icountMain}: the inputs {@link HostBench} times with, one run. */
-    private static HostBench.BenchModel benchModel(GeneratedCode code) {
-        return HostBench.BenchModel.of(code, HostBench.inputs(code.graph()), 0);
+    private static HostBench.BenchModel benchModel(GeneratedCode code, Emulator emu) {
+        HostBench.BenchModel b = HostBench.BenchModel.of(code, HostBench.inputs(code.graph()), 0);
+        b.semihostingInit = emu.semihostingInit();
+        return b;
     }
 
     /** The address of {@code name} in prog.elf, from the target's nm. */
