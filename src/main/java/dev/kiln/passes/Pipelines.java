@@ -37,6 +37,7 @@ public final class Pipelines {
             p.add(new FoldBatchNorm());                 // why: a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
             p.add(new FoldScaleShift());                // why: a per-channel multiply after a conv is a weight scale, not a pass over the tensor
             p.add(new FuseBiasAdd());                   // why: a per-channel add after a conv is its bias, not a pass over the tensor
+            p.add(new FuseBatchedBiasAdd());            // why: a transformer's linear layer on [batch, tokens, features] adds its bias in one gemm's store
             p.add(new FuseSoftmaxScale());              // why: attention's score scale (a constant mul/div before softmax) costs nothing inside softmax's pass
             p.add(new FusePad());                       // why: a zero pad before a conv or pool is its pads: the padded copy is never stored
             p.add(new FuseResidualAdd());               // why: a residual add in the conv's store saves a pass and the sum's buffer (act(conv + Z): before activations)
