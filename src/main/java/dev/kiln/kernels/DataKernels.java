@@ -521,8 +521,14 @@ public final class DataKernels {
     public static final class Softmax {
         public final long outer, n, inner, block;
         public final boolean empty;
+        /** Whether the input is multiplied by {@link #scale} first (attention's fused score scale). */
+        public final boolean scaled;
+        /** The scale as a float literal. */
+        public final String scale;
 
-        Softmax(long outer, long n, long inner) {
+        Softmax(long outer, long n, long inner, double scale) {
+            this.scaled = scale != 1.0;
+            this.scale = dev.kiln.kernels.ScalarTypes.floatLiteral((float) scale);
             this.outer = outer;
             this.n = n;
             this.inner = inner;
@@ -534,7 +540,7 @@ public final class DataKernels {
     private static Softmax softmaxModel(Node n) {
         Shape s = n.input(0).shape();
         int a = s.axis(n.attrs().getInt("axis", -1));
-        return new Softmax(s.prod(0, a), s.dim(a), s.prod(a + 1, s.rank()));
+        return new Softmax(s.prod(0, a), s.dim(a), s.prod(a + 1, s.rank()), n.attrs().getFloat(dev.kiln.ops.SoftmaxOp.SCALE, 1.0));
     }
 
     /** Softmax: exp(x - max) / sum. */

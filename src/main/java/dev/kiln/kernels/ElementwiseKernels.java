@@ -117,6 +117,9 @@ public final class ElementwiseKernels {
         return new Cast(n.input(0).dtype(), n.output(0).dtype());
     }
 
+    /** Lowers {@code bit_cast}: the template copies each element through a union of the two types (no model fields). */
+    public static Object bitCast(KernelModel k, Node n, Strategy t) { return new Object(); }
+
     /** Model of {@code clip}: each bound is absent, a constant computed here, or read from a scalar input. */
     public static final class Clip {
         public final boolean hasLo, hasHi;

@@ -18,6 +18,8 @@ public final class NormKernels {
         public final boolean scaleRow, hasBias, biasRow;
         /** The Mean and InvStdDev outputs' parameter names, or null when absent. */
         public final String mean, invStd;
+        /** The activation applied to each stored element of Y (FuseActivations' epilogue), absent when none. */
+        public final Activation act;
 
         LayerNorm(KernelModel k, Node n) {
             Shape s = n.input(0).shape();
@@ -32,6 +34,7 @@ public final class NormKernels {
             biasRow = hasBias && n.input(2).shape().numel() == row && row != 1;
             mean = n.outputs().size() > 1 && n.output(1) != null ? k.outs.get(1).name : null;
             invStd = n.outputs().size() > 2 && n.output(2) != null ? k.outs.get(2).name : null;
+            act = Activation.fused(n);
         }
     }
 

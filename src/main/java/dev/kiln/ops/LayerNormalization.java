@@ -12,14 +12,14 @@ import java.util.List;
  * normalized to zero mean and unit variance, {@code y = (x - mean) / sqrt(var + epsilon) * Scale + B}. Scale and the
  * optional B hold one value per element of a row (or one in all). The optional outputs Mean and InvStdDev hold each
  * row's mean and {@code 1 / sqrt(var + epsilon)}, shaped like X with the normalized axes set to 1. Float tensors,
- * computed in double.
+ * computed in double. A {@link FusedActivation} (FuseActivations sets it) applies to Y's rounded values.
  */
 public final class LayerNormalization extends OpDef {
     public LayerNormalization() {
-        super("layer_normalization", Signature.builder().input("X", "Scale").optionalInput("B").output("Y")
+        super("layer_normalization", FusedActivation.addAttrs(Signature.builder().input("X", "Scale").optionalInput("B").output("Y")
                 .optionalOutput("Mean", "InvStdDev")
                 .attr("axis", AttrType.INT, -1L)
-                .attr("epsilon", AttrType.FLOAT, 1e-5).build());
+                .attr("epsilon", AttrType.FLOAT, 1e-5)).build());
     }
 
     @Override
@@ -40,6 +40,7 @@ public final class LayerNormalization extends OpDef {
             cx.check(n == row || n == 1, "input %d (%s) must hold one value per element of a normalized row (%d) or one in all, got shape %s",
                     i, i == 1 ? "Scale" : "B", row, cx.shape(i));
         }
+        FusedActivation.check(cx);
         List<TensorType> r = new ArrayList<>();
         r.add(cx.input(0).withQuant(null));
         int[] d = s.dims();
@@ -74,6 +75,7 @@ public final class LayerNormalization extends OpDef {
             if (out.size() > 1) out.get(1).setDouble(r, mean);
             if (out.size() > 2) out.get(2).setDouble(r, inv);
         }
+        out.set(0, FusedActivation.apply(cx.attrs(), out.get(0)));
         return out;
     }
 }

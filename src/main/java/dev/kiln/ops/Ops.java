@@ -39,6 +39,7 @@ public final class Ops {
     public static final Equal EQUAL = register(new Equal());
     public static final Where WHERE = register(new Where());
     public static final Cast CAST = register(new Cast());
+    public static final BitCast BIT_CAST = register(new BitCast());
     public static final Identity IDENTITY = register(new Identity());
     public static final Dropout DROPOUT = register(new Dropout());
     public static final Relu RELU = register(new Relu());

@@ -9,13 +9,18 @@ import java.util.List;
 /**
  * Base of Softmax and LogSoftmax: normalises a float tensor over the single axis {@code axis} (default -1,
  * the last), in double precision, after subtracting the maximum along the axis so large inputs do not
- * overflow.
+ * overflow. An internal attribute {@code scale} (default 1; {@code FuseSoftmaxScale} sets it) multiplies the input
+ * first: {@code softmax(scale * x)}, as attention scales its scores.
  */
 public abstract class SoftmaxOp extends OpDef {
+    /** The attribute holding the input's scale factor. */
+    public static final String SCALE = "scale";
+
     private final boolean log;
 
     protected SoftmaxOp(String name, boolean log) {
-        super(name, Signature.builder().input("input").output("output").attr("axis", AttrType.INT, -1L).build());
+        super(name, Signature.builder().input("input").output("output").attr("axis", AttrType.INT, -1L)
+                .attr(SCALE, AttrType.FLOAT, 1.0).build());
         this.log = log;
     }
 
@@ -29,6 +34,12 @@ public abstract class SoftmaxOp extends OpDef {
         Shape s = x.shape();
         AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
         int outer = run.outer(), n = run.n(), inner = run.inner();
+        double scale = cx.attrs().getFloat(SCALE, 1.0);
+        if (scale != 1.0) {
+            NdArray xs = NdArray.zeros(x.dtype(), s);
+            for (int i = 0; i < x.size(); i++) xs.setDouble(i, x.getDouble(i) * scale);
+            x = xs;
+        }
         double[] e = new double[n];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {

@@ -32,10 +32,13 @@ public final class Pipelines {
         if (level >= 2) {
             // layout, folding and fusion
             p.add(new LowerEinsumToMatMul());           // why: an einsum that is a matrix product runs in the matmul kernel, not a generic loop; first, so its transposes meet the others
+            p.add(new LowerAttentionToMatMul());        // why: a plain scaled-softmax attention runs its products in the blocked matmul kernel, not the per-row attention loop
             p.add(new RemoveTransposePairs());          // why: NHWC<->NCHW transposes around every conv (tf2onnx) cancel in the backend's layout
             p.add(new FoldBatchNorm());                 // why: a batch norm after a conv costs nothing once in its weights; a lone one becomes a fusable 1x1 conv
             p.add(new FoldScaleShift());                // why: a per-channel multiply after a conv is a weight scale, not a pass over the tensor
             p.add(new FuseBiasAdd());                   // why: a per-channel add after a conv is its bias, not a pass over the tensor
+            p.add(new FuseBatchedBiasAdd());            // why: a transformer's linear layer on [batch, tokens, features] adds its bias in one gemm's store
+            p.add(new FuseSoftmaxScale());              // why: attention's score scale (a constant mul/div before softmax) costs nothing inside softmax's pass
             p.add(new FusePad());                       // why: a zero pad before a conv or pool is its pads: the padded copy is never stored
             p.add(new FuseResidualAdd());               // why: a residual add in the conv's store saves a pass and the sum's buffer (act(conv + Z): before activations)
             p.add(new FuseActivations());               // why: an activation in the producer's store saves a pass and a buffer; after the adds it follows

@@ -140,6 +140,14 @@ public final class ElementwiseMappings {
         return n.attrInt("saturate", 1) == 0 ? a.with("saturate", 0L) : a;
     }
 
+    /** BitCast (opset 26): the ONNX type code in {@code to} becomes a Kiln short type name; the bits are kept. */
+    public static void BitCast(OnnxNode n) {
+        long code = n.attrInt("to", -1);
+        DType t = DType.fromOnnx((int) code);
+        if (t == null) throw n.error("cannot bit-cast to ONNX element type %d", code);
+        n.emit(Ops.BIT_CAST, List.of(n.input(0)), Attrs.of("to", t.shortName()));
+    }
+
     /** CastLike (opset 15): a Cast to the element type of the second input. */
     public static void CastLike(OnnxNode n) {
         n.emit(Ops.CAST, List.of(n.input(0)), castAttrs(n, n.input(1).dtype()));
