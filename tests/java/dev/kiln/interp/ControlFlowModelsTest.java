@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The control-flow models of {@code tests/models/control_flow} (made by {@code tests/tools/control_flow_fixtures.py}):
  * a Loop over time steps, a Scan, a run-time If, and a streaming VAD-like model whose cell sits in an If on the
- * sample rate. They pass {@code check} against ONNX Runtime's outputs on the interpreter at every level; the C and
- * OpenCL backends refuse them up front (control flow is not lowered there yet), which this test pins down.
+ * sample rate. They pass {@code check} against ONNX Runtime's outputs on the interpreter at every level and on C
+ * (host, sanitizers; one program for all five).
  */
 class ControlFlowModelsTest {
     private static final Path DIR = TestFiles.models().resolve("control_flow");
@@ -37,10 +37,10 @@ class ControlFlowModelsTest {
     }
 
     @Test
-    void theCBackendRefusesControlFlowNamingTheNode() {
-        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("if_runtime").toString(), "--backend", "c");
-        assertEquals(1, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("if 'choose': no C kernel for if"), r.out());
+    void everyModelMatchesOnnxRuntimeOnC() {
+        KilnCli.Run r = KilnCli.kiln("check", DIR.toString(), "--backend", "c", "--sanitize");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("5 passed, 0 failed"), r.out());
     }
 
     @Test
