@@ -90,6 +90,8 @@ public final class ControlKernels {
         public final List<Copy> before = new ArrayList<>(), carry = new ArrayList<>(), after = new ArrayList<>();
         /** Scan: slices read before each step; Loop and Scan: slices written after each step. */
         public final List<Slice> gather = new ArrayList<>(), scatter = new ArrayList<>();
+        /** Loop: runs while a staged condition holds, with a staged iteration number (Scan runs a fixed number of steps). */
+        public boolean conditional;
         /** Loop: trip count known now (or -1), the bound, and whether inputs M and cond are there. */
         public long trips = -1, bound;
         public boolean hasM, hasCond, bounded;
@@ -121,6 +123,7 @@ public final class ControlKernels {
         int carried = n.numInputs() - 2 - captures;
         Control m = new Control();
         m.bodyFn = regionName(k, 0);
+        m.conditional = true;
         m.hasM = n.input(0) != null;
         m.hasCond = n.input(1) != null;
         m.trips = m.hasM && n.input(0).isConstant() ? Math.max(0, n.input(0).constant().getLong(0)) : -1;
