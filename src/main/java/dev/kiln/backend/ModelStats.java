@@ -12,9 +12,14 @@ import java.util.TreeMap;
 
 /** Totals and per-layer numbers of a compiled model, for {@code kiln inspect} and the compile summary. */
 public final class ModelStats {
-    /** One node's line in the per-layer table. */
+    /**
+     * One node's line in the per-layer table. A node inside a region (an If branch, a Loop or Scan body) follows its
+     * control node's line with {@code depth} 1 or more and {@code region} naming the region ({@code then_branch});
+     * its MACs are those of one run of the region, its {@code index} its place in the region, and its arena values
+     * are placed in the control node's scratch ({@code storage} "scratch", offset from the region's arena).
+     */
     public record Layer(int index, String op, String name, String inputs, String output, long macs, long params,
-            String storage, long offset, long bytes) {}
+            String storage, long offset, long bytes, Node node, int depth, String region) {}
 
     public final long arenaBytes, lowerBoundBytes, weightsBytes, macs, params;
     /** Code bytes from the target's size tool, or -1 when it is not installed. */
@@ -36,29 +41,43 @@ public final class ModelStats {
             Node n = schedule.get(i);
             nodes.merge(n.op().name(), 1, Integer::sum);
             long lm = n.op().macs(n);
-            long lp = 0;
-            StringBuilder ins = new StringBuilder();
-            for (Value v : n.inputs()) {
-                if (v == null) continue;
-                if (ins.length() > 0) ins.append(", ");
-                ins.append(v.shape());
-                if (v.isConstant()) {
-                    lp += v.shape().numel();
-                    if (counted.put(v, true) == null) p += v.shape().numel();
-                }
-            }
             m += lm;
-            Value out = n.output(0);
-            MemoryPlan.Placement pl = plan.placement(out);
-            layers.add(new Layer(i, n.op().name(), n.name(), ins.toString(), out.type().toString(), lm, lp,
-                    pl.kind().name().toLowerCase(java.util.Locale.ROOT), pl.kind() == MemoryPlan.Kind.ARENA ? pl.offset() : -1,
-                    out.type().byteSize()));
+            p += addLayer(i, n, lm, plan, counted, 0, null);
         }
         macs = m;
         params = p;
         arenaBytes = plan.arenaBytes();
         lowerBoundBytes = plan.lowerBoundBytes();
         weightsBytes = code.weightsBytes();
+    }
+
+    /** Adds node {@code n}'s line and its regions' lines (depth first); returns the parameters it counts first. */
+    private long addLayer(int i, Node n, long lm, MemoryPlan plan, Map<Value, Boolean> counted, int depth, String region) {
+        long lp = 0, first = 0;
+        StringBuilder ins = new StringBuilder();
+        for (Value v : n.inputs()) {
+            if (v == null) continue;
+            if (ins.length() > 0) ins.append(", ");
+            ins.append(v.shape());
+            if (v.isConstant()) {
+                lp += v.shape().numel();
+                if (counted.put(v, true) == null) first += v.shape().numel();
+            }
+        }
+        Value out = n.output(0);
+        MemoryPlan.Placement pl = plan.placement(out);
+        boolean arena = pl.kind() == MemoryPlan.Kind.ARENA;
+        String storage = depth > 0 && arena ? "scratch" : pl.kind().name().toLowerCase(java.util.Locale.ROOT);
+        layers.add(new Layer(i, n.op().name(), n.name(), ins.toString(), out.type().toString(), lm, lp, storage,
+                arena ? pl.offset() : -1, out.type().byteSize(), n, depth, region));
+        for (Map.Entry<String, Object> e : n.attrs().asMap().entrySet()) {
+            if (!(e.getValue() instanceof Graph r)) continue;
+            MemoryPlan rp = plan.regionPlan(r);
+            if (rp == null) continue;
+            List<Node> body = r.nodes();
+            for (int j = 0; j < body.size(); j++) first += addLayer(j, body.get(j), body.get(j).op().macs(body.get(j)), rp, counted, depth + 1, e.getKey());
+        }
+        return first;
     }
 
     /** The machine-readable form ({@code kiln inspect --json}). */
@@ -83,7 +102,8 @@ public final class ModelStats {
                     .append(quote(l.name())).append(", \"inputs\": ").append(quote(l.inputs())).append(", \"output\": ")
                     .append(quote(l.output())).append(", \"macs\": ").append(l.macs()).append(", \"params\": ").append(l.params())
                     .append(", \"storage\": ").append(quote(l.storage())).append(", \"offset\": ").append(l.offset())
-                    .append(", \"bytes\": ").append(l.bytes()).append("}").append(k + 1 < layers.size() ? "," : "").append("\n");
+                    .append(", \"bytes\": ").append(l.bytes())
+                    .append(l.depth() > 0 ? ", \"depth\": " + l.depth() + ", \"region\": " + quote(l.region()) : "").append("}").append(k + 1 < layers.size() ? "," : "").append("\n");
         }
         b.append("  ]\n}\n");
         return b.toString();

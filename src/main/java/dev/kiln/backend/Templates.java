@@ -79,19 +79,30 @@ public final class Templates {
         root.importTemplates(g);
     }
 
-    /** Whether a template of this name exists in any group. */
-    public boolean has(String name) { return root.isDefined(name) || root.lookupTemplate(name) != null; }
+    /** StringTemplate's reserved words, which cannot name a template. */
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("if", "else", "elseif", "endif", "true", "false",
+            "super", "import", "default", "key", "group", "implements", "first", "last", "rest", "trunc", "strip", "trim",
+            "length", "strlen", "reverse");
 
-    /** The formal argument names of template {@code name} in order, or null when there is none. */
+    /** The template that renders op {@code op}: its name, with {@code _} appended when the name is one of StringTemplate's words ({@code if_}). */
+    public static String templateName(String op) { return RESERVED.contains(op) ? op + "_" : op; }
+
+    /** Whether a template of this name (or of the op of this name, see {@link #templateName}) exists in any group. */
+    public boolean has(String name) {
+        String t = templateName(name);
+        return root.isDefined(t) || root.lookupTemplate(t) != null;
+    }
+
+    /** The formal argument names of template {@code name} (see {@link #templateName}) in order, or null when there is none. */
     public List<String> arguments(String name) {
-        ST st = root.getInstanceOf(name);
+        ST st = root.getInstanceOf(templateName(name));
         if (st == null) return null;
         return st.impl.formalArguments == null ? List.of() : List.copyOf(st.impl.formalArguments.keySet());
     }
 
     /** The group file template {@code name} comes from ({@code .../templates/kernels/elementwise.stg}), or null. */
     public String origin(String name) {
-        ST st = root.getInstanceOf(name);
+        ST st = root.getInstanceOf(templateName(name));
         return st == null || st.impl.nativeGroup == null ? null : st.impl.nativeGroup.getFileName();
     }
 

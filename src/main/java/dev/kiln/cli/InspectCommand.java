@@ -57,8 +57,10 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             out.printf("%-4s %-18s %-28s %-22s %14s %10s %-7s %10s %10s%n", "#", "op", "name", "output", "MACs", "params",
                     "storage", "offset", "bytes");
+            // why: a region's nodes follow their control node, indented, named by region; their MACs are one run's
             for (ModelStats.Layer l : st.layers)
-                out.printf("%-4d %-18s %-28s %-22s %,14d %,10d %-7s %10s %,10d%n", l.index(), l.op(), clip(l.name(), 28),
+                out.printf("%-4s %-18s %-28s %-22s %,14d %,10d %-7s %10s %,10d%n", l.depth() == 0 ? Integer.toString(l.index()) : "",
+                        clip("  ".repeat(l.depth()) + l.op(), 18), clip(l.depth() == 0 ? l.name() : l.region() + "/" + l.name(), 28),
                         clip(l.output(), 22), l.macs(), l.params(), l.storage(), l.offset() < 0 ? "-" : Long.toString(l.offset()), l.bytes());
             out.println();
             CompileCommand.summary(out, code, st);

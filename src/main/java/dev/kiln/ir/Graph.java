@@ -156,6 +156,32 @@ public final class Graph {
         return n;
     }
 
+    /**
+     * Copies the nodes of region {@code r} into this graph at schedule position {@code at}, its inputs bound to
+     * {@code bindings} (values of this graph) and its constants copied in; node names get {@code prefix + "/"}.
+     * Returns the values of this graph that are {@code r}'s outputs, in order.
+     */
+    public List<Value> spliceRegion(int at, String prefix, Graph r, List<Value> bindings) {
+        Map<Value, Value> map = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < r.inputs().size(); i++) map.put(r.inputs().get(i), bindings.get(i));
+        for (Value c : r.constants()) map.put(c, addConstant(c.name(), c.constant()));
+        for (Node b : r.nodes()) {
+            List<Value> ins = new ArrayList<>();
+            for (Value v : b.inputs()) ins.add(v == null ? null : map.get(v));
+            List<String> names = new ArrayList<>();
+            for (Value o : b.outputs()) {
+                String u = uniqueValueName(o.name());
+                while (names.contains(u)) u = uniqueValueName(u + "_");
+                names.add(u);
+            }
+            Node copy = insertNode(at++, b.op(), uniqueNodeName(prefix + "/" + b.name()), ins, b.attrs(), names);
+            for (int i = 0; i < b.outputs().size(); i++) map.put(b.output(i), copy.output(i));
+        }
+        List<Value> outs = new ArrayList<>();
+        for (Value o : r.outputs()) outs.add(map.get(o));
+        return outs;
+    }
+
     /** Removes a node; its outputs must be unused (or be replaced first with {@link #replaceAllUses}). */
     public void removeNode(Node n) {
         for (Value o : n.outputs()) {

@@ -60,7 +60,7 @@ public final class MemoryPlanner {
             for (Graph r : n.regions()) {
                 MemoryPlan rp = plan(r);
                 regionPlans.put(r, rp);
-                most = Math.max(most, regionBytes(r, rp, n.op().iterates()));
+                most = Math.max(most, rp.arenaBytes());
             }
             // why: only one region of a node runs at a time (one If branch, one body step), so they share the space
             if (most > 0) regionBytes.put(n, most);
@@ -180,21 +180,15 @@ public final class MemoryPlanner {
         return plan;
     }
 
-    /** The kernel's own scratch plus the space of its regions (which follow the kernel's scratch). */
+    /**
+     * The kernel's own scratch plus the space of its regions (which follow the kernel's scratch). A looping node's
+     * kernel stages its region's inputs and outputs in its own scratch (ControlKernels), so the next step's inputs
+     * are not overwritten while the region writes new values.
+     */
     private long scratchBytes(Node n, Map<Node, Long> regionBytes) {
         long own = rules.scratchBytes(n);
         Long r = regionBytes.get(n);
         return r == null ? own : (own > 0 ? align(own) : 0) + r;
-    }
-
-    /**
-     * Bytes a region needs while it runs: its arena and, for a region run repeatedly, a staging copy of its
-     * outputs (the next step's inputs are read from the node's buffers while the region writes new values).
-     */
-    private long regionBytes(Graph r, MemoryPlan rp, boolean iterates) {
-        long b = rp.arenaBytes();
-        if (iterates) for (Value o : r.outputs()) b += align(o.type().byteSize());
-        return b;
     }
 
     /** How many reorderings of equal-sized buffers to try when greedy placement misses the lower bound. */

@@ -14,8 +14,6 @@ import java.util.List;
  * one-element boolean condition; the remaining inputs are the outer values the branches read (each branch has
  * exactly these as its inputs, in order). Both branches give outputs of the same types, the node's outputs.
  */
-@NoKernel(backend = "c", why = "control flow is not lowered to C yet (the interpreter runs it)")
-@NoKernel(backend = "opencl", why = "control flow is not lowered to OpenCL yet (the interpreter runs it)")
 public final class If extends OpDef {
     public If() {
         super("if", Signature.builder().input("cond").optionalVariadicInput("captures").variadicOutput("outputs")

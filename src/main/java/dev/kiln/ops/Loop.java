@@ -21,8 +21,6 @@ import java.util.List;
  * now and a condition that cannot stop the loop early. A trip count known only at run time needs the bound
  * {@code max_trip_count} (from {@code --max-trip-count NODE=N}).
  */
-@NoKernel(backend = "c", why = "control flow is not lowered to C yet (the interpreter runs it)")
-@NoKernel(backend = "opencl", why = "control flow is not lowered to OpenCL yet (the interpreter runs it)")
 public final class Loop extends OpDef {
     public Loop() {
         super("loop", Signature.builder().optionalInput("M", "cond").optionalVariadicInput("v_initial").variadicOutput("outputs")
@@ -137,7 +135,4 @@ public final class Loop extends OpDef {
         return trips * Regions.macs(n.attrs().getGraph("body"));
     }
 
-
-    @Override
-    public boolean iterates() { return true; }
 }

@@ -79,9 +79,6 @@ public abstract class OpDef {
      */
     public Inlining inlining(dev.kiln.ir.Node n) { return null; }
 
-    /** True when the op runs its regions repeatedly (a loop), so a step's outputs need space apart from its inputs. */
-    public boolean iterates() { return false; }
-
     @Override
     public String toString() { return name; }
 }

@@ -32,8 +32,13 @@ public final class OpMethods {
         return Map.copyOf(r);
     }
 
-    /** {@code average_pool} → {@code averagePool}. */
+    /** {@code average_pool} → {@code averagePool}; a Java keyword gets {@code _} appended ({@code if} → {@code if_}). */
     public static String methodName(String op) {
+        String s = camel(op);
+        return javax.lang.model.SourceVersion.isKeyword(s) ? s + "_" : s;
+    }
+
+    private static String camel(String op) {
         StringBuilder b = new StringBuilder();
         boolean up = false;
         for (char ch : op.toCharArray()) {

@@ -16,8 +16,6 @@ import java.util.List;
  * takes (state..., slices..., captures...) and gives (state..., scan output slices...); the node gives the
  * final states and the slices stacked along {@code scan_output_axes} (in reverse per {@code scan_output_directions}).
  */
-@NoKernel(backend = "c", why = "control flow is not lowered to C yet (the interpreter runs it)")
-@NoKernel(backend = "opencl", why = "control flow is not lowered to OpenCL yet (the interpreter runs it)")
 public final class Scan extends OpDef {
     public Scan() {
         super("scan", Signature.builder().variadicInput("inputs").variadicOutput("outputs")
@@ -122,7 +120,4 @@ public final class Scan extends OpDef {
         Shape s = n.input(k.states).shape();
         return (long) s.dim(s.axis(inAxes[0])) * Regions.macs(n.attrs().getGraph("body"));
     }
-
-    @Override
-    public boolean iterates() { return true; }
 }

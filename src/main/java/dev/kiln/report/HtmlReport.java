@@ -207,10 +207,14 @@ public final class HtmlReport {
         if (err) h.raw("<th class=\"n\">max abs err</th><th class=\"n\">rel RMS err</th>");
         h.raw("</tr></thead>\n<tbody>\n");
         for (ModelStats.Layer l : st.layers) {
-            Node n = g.nodes().get(l.index());
+            Node n = l.node();
             OpKind k = OpKind.of(n.op());
-            h.raw(n.name().equals(marked) ? "<tr id=\"marked\" class=\"marked\"><td class=\"n\">" : "<tr><td class=\"n\">").text(Integer.toString(l.index())).raw("</td><td><i class=\"sw\"")
-                    .attr("style", "background:" + k.fill + ";border-color:" + k.stroke).raw("></i>").text(Fusion.title(n));
+            boolean inner = l.depth() > 0;
+            // why: a region's nodes follow their control node's row, indented and named by region (MACs of one run)
+            h.raw(n.name().equals(marked) && !inner ? "<tr id=\"marked\" class=\"marked\"><td class=\"n\">" : inner ? "<tr class=\"region\"><td class=\"n\">" : "<tr><td class=\"n\">")
+                    .text(inner ? "" : Integer.toString(l.index())).raw("</td><td").attr("style", inner ? "padding-left:" + (6 + 18 * l.depth()) + "px" : "")
+                    .raw("><i class=\"sw\"").attr("style", "background:" + k.fill + ";border-color:" + k.stroke).raw("></i>").text(Fusion.title(n));
+            if (inner) h.raw("<div class=\"members\">").text("in " + l.region() + ", per run").raw("</div>");
             String m = Fusion.members(n);
             if (!m.isEmpty()) h.raw("<div class=\"members\">").text(m).raw("</div>");
             h.raw("</td><td class=\"name\">").text(l.name()).raw("</td><td>").text(GraphPicture.shape(n.output(0).type())).raw("</td><td class=\"n\">")

@@ -108,4 +108,17 @@ class CConformanceTest {
                 "test_deform_conv_with_mask_bias").map(c -> TestFiles.onnxNode().resolve(c)).toList();
         return run(dirs, "cortex-m4f", false, 1e-4, "c/cortex-m4f");
     }
+
+    /**
+     * Control flow (issue 17) on Cortex-M4F under qemu: If, Loop and Scan node cases (a Scan inside a linear-attention
+     * expansion among them) and the control-flow models, in one program.
+     */
+    @TestFactory
+    Stream<DynamicTest> controlFlowOnCortexM4f() {
+        Stream<Path> cases = Stream.of("test_if", "test_loop11", "test_scan9_sum", "test_scan9_multi_state",
+                "test_linear_attention_gated_delta_expanded").map(c -> TestFiles.onnxNode().resolve(c));
+        Stream<Path> models = Stream.of("loop_time_steps", "scan_smoothing", "vad_if_state")
+                .map(m -> TestFiles.models().resolve("control_flow").resolve(m));
+        return run(Stream.concat(cases, models).toList(), "cortex-m4f", false, 1e-4, "c/cortex-m4f");
+    }
 }

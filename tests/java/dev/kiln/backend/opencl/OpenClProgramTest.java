@@ -76,4 +76,18 @@ class OpenClProgramTest {
                 TestFiles.onnxNode().resolve("test_add_bcast")));
         for (Checker.Result res : c.checkAll(cases, 8, x -> {})) assertTrue(res.passed(), res.line());
     }
+
+    /** Control flow through the generated host C: it reads conditions back and enqueues each region's kernels (If, Loop, Scan). */
+    @Test
+    void hostProgramRunsControlFlow() {
+        OpenClHostRunner r = new OpenClHostRunner(T, null, -1);
+        Checker c = new Checker(r, 1e-3, 1e-4, ImportOptions::new, null, g -> Kiln.optimize(g, T, CompileOptions.defaults()));
+        java.nio.file.Path cf = TestFiles.models().resolve("control_flow");
+        List<TestCase> cases = TestCase.find(List.of(TestFiles.onnxNode().resolve("test_if"), TestFiles.onnxNode().resolve("test_loop11"),
+                TestFiles.onnxNode().resolve("test_scan9_sum"), cf.resolve("loop_time_steps"), cf.resolve("scan_smoothing"),
+                cf.resolve("vad_if_state"), cf.resolve("if_runtime")));
+        List<Checker.Result> results = c.checkAll(cases, 8, x -> {});
+        assertEquals(7, results.size());
+        for (Checker.Result res : results) assertTrue(res.passed(), res.line());
+    }
 }

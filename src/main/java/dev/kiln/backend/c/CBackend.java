@@ -14,6 +14,7 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
+import dev.kiln.kernels.ControlKernels;
 import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.KernelPlacement;
@@ -108,22 +109,13 @@ public final class CBackend implements Backend {
         for (Value v : g.inputs()) if (!ScalarTypes.generated(v.dtype())) unsupportedIo(v);
         for (Value v : g.outputs()) if (!ScalarTypes.generated(v.dtype())) unsupportedIo(v);
 
-        // 1. kernel models (the op-specific numbers) for every node; collect every node the backend cannot run
+        // 1. kernel models (the op-specific numbers) for every node, in regions too; collect every node the backend cannot run
         Map<Node, KernelModel> models = new IdentityHashMap<>();
         StringBuilder unsupported = new StringBuilder();
-        int count = 0;
-        List<Node> nodes = g.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            KernelModel k = new KernelModel(i, prefix, n);
-            String why = reason(tpl, k, n, t);
-            if (why != null) {
-                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
-                count++;
-            }
-            models.put(n, k);
-        }
+        int count = lowerAll(g, prefix, tpl, t, models, unsupported);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
+        List<Node> nodes = new ArrayList<>();
+        allNodes(g, nodes);
 
         // 2. memory plan
         java.util.Map<Value, Value> states = dev.kiln.backend.StatePairs.resolve(g, o.state(), "C");
@@ -148,14 +140,18 @@ public final class CBackend implements Backend {
         for (Map.Entry<Value, Value> e : states.entrySet())
             p.states.add(new CProgram.State(p.inputs.get(g.inputs().indexOf(e.getKey())), p.outputs.get(g.outputs().indexOf(e.getValue()))));
         Map<Value, String> weightSymbols = new IdentityHashMap<>();
-        for (Value c : g.constants()) {
-            boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);
-            if (!needed || c.constant().size() == 0) continue;
-            String sym = prefix + "_w" + p.weights.size();
-            CProgram.Weight w = weight(sym, c, packedData(c, models));
-            weightSymbols.put(c, w.elements());
-            p.weights.add(w);
-            if (w.bytes) p.byteWeights.add(w);
+        List<Graph> graphs = new ArrayList<>();
+        allGraphs(g, graphs);
+        for (Graph gr : graphs) {
+            for (Value c : gr.constants()) {
+                boolean needed = !c.uses().isEmpty() || gr.outputs().contains(c);
+                if (!needed || c.constant().size() == 0) continue;
+                String sym = prefix + "_w" + p.weights.size();
+                CProgram.Weight w = weight(sym, c, packedData(c, models));
+                weightSymbols.put(c, w.elements());
+                p.weights.add(w);
+                if (w.bytes) p.byteWeights.add(w);
+            }
         }
         java.util.TreeSet<String> headers = new java.util.TreeSet<>();
         java.util.TreeSet<String> extraRuntime = new java.util.TreeSet<>();
@@ -166,38 +162,8 @@ public final class CBackend implements Backend {
             tableBytes += models.get(n).tableBytes;
         }
         p.systemHeaders.addAll(headers);
-        for (Node n : nodes) {
-            KernelModel k = models.get(n);
-            Placement outP = plan.placement(n.output(0));
-            if (n.input(0) != null) k.inPlace = plan.placement(n.input(0)).samePlace(outP);
-            CProgram.Call call = new CProgram.Call(k, k.template != null ? k.template : n.op().name(), describe(n));
-            for (int i = 0; i < n.numInputs(); i++) {
-                Value v = n.input(i);
-                if (v != null) call.params.add(ref("x" + i, v, true, plan, p, weightSymbols));
-            }
-            for (int i = 0; i < n.outputs().size(); i++) {
-                Value v = n.output(i);
-                if (v != null) call.params.add(ref("y" + i, v, false, plan, p, weightSymbols));
-            }
-            MemoryPlan.Buffer s = plan.scratch(n);
-            if (s != null) {
-                CProgram.Ref r = new CProgram.Ref("s", "unsigned char", false);
-                r.arena = true;
-                r.offset = s.offset();
-                call.params.add(r);
-            }
-            // why: a node whose outputs are all empty computes nothing (and a zero-trip loop trips -Wtype-limits)
-            boolean empty = true;
-            for (Value v : n.outputs()) if (v != null && v.shape().numel() > 0) empty = false;
-            if (!empty) p.calls.add(call);
-        }
-        for (int i = 0; i < g.outputs().size(); i++) {
-            Value v = g.outputs().get(i);
-            Placement pl = plan.placement(v);
-            if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
-            if (v.type().byteSize() == 0) continue; // why: nothing to copy, and memcpy must not see a NULL source
-            p.copies.add(new CProgram.Copy(ref("src", v, true, plan, p, weightSymbols), p.outputs.get(i)));
-        }
+        p.calls.addAll(calls(g, plan, p, p.inputs, p.outputs, weightSymbols, models));
+        p.copies.addAll(outputCopies(g, plan, p, p.inputs, p.outputs, weightSymbols));
         List<String> runtimeFiles = new ArrayList<>(RUNTIME_FILES);
         for (String h : extraRuntime) if (!runtimeFiles.contains(h)) runtimeFiles.add(h);
         p.runtimeHeaders.addAll(runtimeFiles);
@@ -233,6 +199,115 @@ public final class CBackend implements Backend {
         GeneratedCode project = new GeneratedCode(prefix, g, plan, t, files);
         project.setTableBytes(tableBytes);
         return project;
+    }
+
+    /** Lowers every node of {@code g} and of its regions (named by {@link ControlKernels#regionName}); returns how many cannot run. */
+    private static int lowerAll(Graph g, String prefix, Templates tpl, Target t, Map<Node, KernelModel> models, StringBuilder unsupported) {
+        int count = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            KernelModel k = new KernelModel(i, prefix, n);
+            String why = reason(tpl, k, n, t);
+            if (why != null) {
+                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
+                count++;
+            }
+            models.put(n, k);
+            for (int j = 0; j < n.regions().size(); j++)
+                count += lowerAll(n.regions().get(j), ControlKernels.regionName(k, j), tpl, t, models, unsupported);
+        }
+        return count;
+    }
+
+    /** The nodes of {@code g} and of its regions, depth first. */
+    private static void allNodes(Graph g, List<Node> into) {
+        for (Node n : g.nodes()) {
+            into.add(n);
+            for (Graph r : n.regions()) allNodes(r, into);
+        }
+    }
+
+    /** {@code g} and every region inside it, depth first. */
+    private static void allGraphs(Graph g, List<Graph> into) {
+        into.add(g);
+        for (Node n : g.nodes()) for (Graph r : n.regions()) allGraphs(r, into);
+    }
+
+    /**
+     * The kernel calls of {@code g}'s schedule, reading and writing through {@code ins}/{@code outs} (the model's
+     * API, or a region function's parameters); each node's regions become region functions of {@code p} first.
+     */
+    private static List<CProgram.Call> calls(Graph g, MemoryPlan plan, CProgram p, List<CProgram.Io> ins, List<CProgram.Io> outs,
+            Map<Value, String> weightSymbols, Map<Node, KernelModel> models) {
+        List<CProgram.Call> calls = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            KernelModel k = models.get(n);
+            for (int j = 0; j < n.regions().size(); j++) region(ControlKernels.regionName(k, j), n.regions().get(j), plan, p, weightSymbols, models);
+            Placement outP = plan.placement(n.output(0));
+            if (n.input(0) != null) k.inPlace = plan.placement(n.input(0)).samePlace(outP);
+            CProgram.Call call = new CProgram.Call(k, k.template != null ? k.template : Templates.templateName(n.op().name()), describe(n));
+            for (int i = 0; i < n.numInputs(); i++) {
+                Value v = n.input(i);
+                if (v != null) call.params.add(ref("x" + i, v, true, plan, ins, outs, weightSymbols));
+            }
+            for (int i = 0; i < n.outputs().size(); i++) {
+                Value v = n.output(i);
+                if (v != null) call.params.add(ref("y" + i, v, false, plan, ins, outs, weightSymbols));
+            }
+            MemoryPlan.Buffer s = plan.scratch(n);
+            if (s != null || n.hasRegions()) {
+                CProgram.Ref r = new CProgram.Ref("s", "unsigned char", false);
+                // why: a node's regions run in its scratch; without one (regions needing no bytes) they get NULL
+                if (s == null) r.none = true;
+                else {
+                    r.arena = true;
+                    r.offset = s.offset();
+                }
+                call.params.add(r);
+            }
+            // why: a node whose outputs are all empty computes nothing (and a zero-trip loop trips -Wtype-limits)
+            boolean empty = true;
+            for (Value v : n.outputs()) if (v != null && v.shape().numel() > 0) empty = false;
+            if (!empty) {
+                calls.add(call);
+                p.kernels.add(call);
+            }
+        }
+        return calls;
+    }
+
+    /** Compiles region {@code r} into region function {@code name} of {@code p}: its arena is the pointer it is given. */
+    private static void region(String name, Graph r, MemoryPlan outer, CProgram p, Map<Value, String> weightSymbols,
+            Map<Node, KernelModel> models) {
+        MemoryPlan plan = outer.regionPlan(r);
+        CProgram.Region fn = new CProgram.Region(name);
+        for (int i = 0; i < r.inputs().size(); i++) fn.inputs.add(regionIo(i, "in_", r.inputs().get(i)));
+        for (int i = 0; i < r.outputs().size(); i++) fn.outputs.add(regionIo(i, "out_", r.outputs().get(i)));
+        fn.calls.addAll(calls(r, plan, p, fn.inputs, fn.outputs, weightSymbols, models));
+        fn.copies.addAll(outputCopies(r, plan, p, fn.inputs, fn.outputs, weightSymbols));
+        p.regions.add(fn);
+    }
+
+    private static CProgram.Io regionIo(int i, String pre, Value v) {
+        List<Integer> dims = new ArrayList<>();
+        for (int d : v.shape().dims()) dims.add(d);
+        return new CProgram.Io(i, pre + i, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(),
+                v.shape().numel(), v.type().byteSize(), dims);
+    }
+
+    /** Copies into the outputs that their producers do not write in place (inputs, constants, values listed twice). */
+    private static List<CProgram.Copy> outputCopies(Graph g, MemoryPlan plan, CProgram p, List<CProgram.Io> ins, List<CProgram.Io> outs,
+            Map<Value, String> weightSymbols) {
+        List<CProgram.Copy> copies = new ArrayList<>();
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value v = g.outputs().get(i);
+            Placement pl = plan.placement(v);
+            if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
+            if (v.type().byteSize() == 0) continue; // why: nothing to copy, and memcpy must not see a NULL source
+            copies.add(new CProgram.Copy(ref("src", v, true, plan, ins, outs, weightSymbols), outs.get(i)));
+        }
+        return copies;
     }
 
     private static void unsupportedIo(Value v) {
@@ -305,14 +380,14 @@ public final class CBackend implements Backend {
         return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), lines);
     }
 
-    private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, CProgram p,
-            Map<Value, String> weights) {
+    private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, List<CProgram.Io> ins,
+            List<CProgram.Io> outs, Map<Value, String> weights) {
         CProgram.Ref r = new CProgram.Ref(param, ScalarTypes.ctype(v.dtype()), readOnly);
         Placement pl = plan.placement(v);
         switch (pl.kind()) {
             case ARENA: r.arena = true; r.offset = pl.offset(); break;
-            case INPUT: r.input = true; r.symbol = p.inputs.get(pl.index()).param; break;
-            case OUTPUT: r.output = true; r.symbol = p.outputs.get(pl.index()).param; break;
+            case INPUT: r.input = true; r.symbol = ins.get(pl.index()).param; break;
+            case OUTPUT: r.output = true; r.symbol = outs.get(pl.index()).param; break;
             case CONSTANT:
                 r.symbol = weights.get(v);
                 if (r.symbol == null) r.none = true;

@@ -126,13 +126,37 @@ public final class CProgram {
         }
     }
 
+    /**
+     * A region (an If branch, a Loop or Scan body) compiled into a static function taking its inputs, its outputs
+     * and its arena {@code a}; the control kernel of its node calls it (the name comes from
+     * {@link dev.kiln.kernels.ControlKernels#regionName}).
+     */
+    public static final class Region {
+        public final String name;
+        public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+        /** The top-level schedule's kernel calls. */
+    public final List<Call> calls = new ArrayList<>();
+    /** Every kernel function to define: the schedule's and those of region functions. */
+    public final List<Call> kernels = new ArrayList<>();
+    /** The region functions, inner ones first. */
+    public final List<Region> regions = new ArrayList<>();
+        public final List<Copy> copies = new ArrayList<>();
+
+        Region(String name) { this.name = name; }
+    }
+
     /** {@code kws}, {@code KWS}. */
     public String prefix, PREFIX;
     public String kilnVersion, source, target;
     public long arenaSize, arenaLowerBound;
     public int align;
     public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+    /** The top-level schedule's kernel calls. */
     public final List<Call> calls = new ArrayList<>();
+    /** Every kernel function to define: the schedule's and those of region functions. */
+    public final List<Call> kernels = new ArrayList<>();
+    /** The region functions, inner ones first. */
+    public final List<Region> regions = new ArrayList<>();
     public final List<Weight> weights = new ArrayList<>();
     /** The weights stored as bytes, whose union types both generated sources declare. */
     public final List<Weight> byteWeights = new ArrayList<>();

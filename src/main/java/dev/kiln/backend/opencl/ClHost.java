@@ -102,6 +102,8 @@ public final class ClHost {
     public final List<Io> inputs = new ArrayList<>(), outputs = new ArrayList<>();
     public final List<Launch> launches = new ArrayList<>();
     public final List<Copy> copies = new ArrayList<>();
+    /** What a run does before the final copies (see {@link ClStep}). */
+    public final List<ClStep> steps = new ArrayList<>();
     /** Buffer ids of the arena and the weights; arena bytes. */
     public int arenaBuffer, weightsBuffer;
     public long arenaBytes;

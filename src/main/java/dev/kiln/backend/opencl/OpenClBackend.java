@@ -13,6 +13,7 @@ import dev.kiln.ir.Graph;
 import dev.kiln.ir.Node;
 import dev.kiln.ir.Value;
 import dev.kiln.kernels.Activation;
+import dev.kiln.kernels.ControlKernels;
 import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.KernelPlacement;
@@ -125,6 +126,17 @@ public final class OpenClBackend implements Backend {
             if (v != null && (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         String refused = n.op().refusal("opencl");
         if (refused != null) return "no OpenCL kernel for " + n.op().name() + ": " + refused;
+        if (n.hasRegions()) { // why: control flow runs on the host, which enqueues its regions' kernels (ClStep)
+            KernelModel k = new KernelModel(index, prefix, n);
+            try {
+                Lowerings.lower(k, n, Strategy.of(t, Dialect.OPENCL));
+            } catch (Unsupported e) {
+                return e.getMessage();
+            }
+            if (!(k.m instanceof ControlKernels.Control)) return "no host control flow for " + n.op().name();
+            out[0] = new ClKernel(k, null, describe(n));
+            return null;
+        }
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
         KernelModel k = new KernelModel(index, prefix, n);
         try {
@@ -170,20 +182,10 @@ public final class OpenClBackend implements Backend {
         for (Value v : g.inputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
         for (Value v : g.outputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
 
-        // 1. kernel models for every node; collect every node the backend cannot run
+        // 1. kernel models for every node, in regions too; collect every node the backend cannot run
         Map<Node, ClKernel> kernels = new IdentityHashMap<>();
         StringBuilder unsupported = new StringBuilder();
-        int count = 0;
-        List<Node> nodes = g.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            ClKernel[] out = new ClKernel[1];
-            String why = reason(tpl, g, n, i, prefix, t, out);
-            if (why != null) {
-                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
-                count++;
-            } else kernels.put(n, out[0]);
-        }
+        int count = lowerAll(tpl, g, prefix, t, kernels, unsupported);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", count, unsupported.toString());
 
         // 2. memory: one arena of byte offsets, planned like the C arena
@@ -197,8 +199,10 @@ public final class OpenClBackend implements Backend {
         List<OpenClProgram.Constant> constants = new ArrayList<>();
         List<byte[]> parts = new ArrayList<>();
         long wbytes = 0;
-        for (Value c : g.constants()) {
-            boolean needed = !c.uses().isEmpty() || g.outputs().contains(c);
+        List<Graph> graphs = new ArrayList<>();
+        allGraphs(g, graphs);
+        for (Graph gr : graphs) for (Value c : gr.constants()) {
+            boolean needed = !c.uses().isEmpty() || gr.outputs().contains(c);
             if (!needed || c.constant().size() == 0) continue;
             byte[] b = ClBytes.of(c.constant());
             wbytes = (wbytes + align - 1) / align * align;
@@ -234,47 +238,19 @@ public final class OpenClBackend implements Backend {
         h.weightsBuffer = 1;
         h.arenaBytes = plan.arenaBytes();
         List<OpenClProgram.Kernel> launches = new ArrayList<>();
-        for (Node n : nodes) {
-            ClKernel c = kernels.get(n);
-            Placement outP = plan.placement(n.output(0));
-            if (n.input(0) != null) c.k.inPlace = plan.placement(n.input(0)).samePlace(outP);
-            // why: an alias whose output already is its input's bytes computes nothing
-            if (n.op().has(Trait.ALIAS) && c.k.inPlace) continue;
-            boolean empty = true;
-            for (Value v : n.outputs()) if (v != null && v.shape().numel() > 0) empty = false;
-            // why: a node whose outputs are all empty computes nothing (and OpenCL rejects empty work sizes)
-            if (empty || c.items == 0) continue;
-            for (int i = 0; i < n.numInputs(); i++) {
-                Value v = n.input(i);
-                if (v != null) c.params.add(param("x" + i, v, true, plan, constOffset, firstIn, firstOut));
-            }
-            for (int i = 0; i < n.outputs().size(); i++) {
-                Value v = n.output(i);
-                if (v != null) c.params.add(param("y" + i, v, false, plan, constOffset, firstIn, firstOut));
-            }
-            MemoryPlan.Buffer s = plan.scratch(n);
-            if (s != null) {
-                ClKernel.Param p = new ClKernel.Param("s", "uchar", false);
-                p.buffer = 0;
-                p.offset = s.offset();
-                c.params.add(p);
-            }
-            List<OpenClProgram.Arg> args = new ArrayList<>();
-            for (ClKernel.Param p : c.params) {
-                args.add(OpenClProgram.Arg.buffer(p.buffer));
-                args.add(OpenClProgram.Arg.uint(p.offset));
-            }
-            h.kernels.add(c);
-            launches.add(new OpenClProgram.Kernel(c.name, n.name(), n.op().name(), 0, args, c.global, c.local));
-        }
+        List<Loc> ins = new ArrayList<>(), outs = new ArrayList<>();
+        for (int i = 0; i < g.inputs().size(); i++) ins.add(new Loc(firstIn + i, 0));
+        for (int i = 0; i < g.outputs().size(); i++) outs.add(new Loc(firstOut + i, 0));
+        Emit e = new Emit(plan, constOffset, kernels, h, launches);
+        List<ClStep> steps = e.steps(g, plan, ins, outs, 0, 0);
         List<OpenClProgram.Copy> copies = new ArrayList<>();
         for (int i = 0; i < g.outputs().size(); i++) {
             Value v = g.outputs().get(i);
             Placement pl = plan.placement(v);
             if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
             if (v.type().byteSize() == 0) continue; // why: nothing to copy
-            ClKernel.Param p = param("src", v, true, plan, constOffset, firstIn, firstOut);
-            copies.add(new OpenClProgram.Copy(p.buffer, p.offset, firstOut + i, 0, v.type().byteSize()));
+            Loc p = e.loc(v, plan, ins, outs, 0);
+            copies.add(new OpenClProgram.Copy(p.buffer(), p.offset(), firstOut + i, 0, v.type().byteSize()));
         }
 
         // 5. the program source and the host model
@@ -286,7 +262,8 @@ public final class OpenClBackend implements Backend {
             for (int j = 0; j < lines.length && at == 0; j++) if (lines[j].startsWith("__kernel void " + k.name() + "(")) at = j + 1;
             launches.set(i, new OpenClProgram.Kernel(k.name(), k.node(), k.op(), at, k.args(), k.global(), k.local()));
         }
-        OpenClProgram prog = new OpenClProgram(prefix, source, h.buildOptions, buffers, weights, constants, launches, copies);
+        OpenClProgram prog = new OpenClProgram(prefix, source, h.buildOptions, buffers, weights, constants, launches, copies, steps);
+        h.steps.addAll(steps);
         for (String l2 : lines) h.sourceLines.add(cString(l2 + "\n"));
         ByteBuffer wb = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
         StringBuilder line = new StringBuilder();
@@ -307,6 +284,7 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < g.inputs().size(); i++) h.inputs.add(io(i, firstIn + i, "in_", g.inputs().get(i), used));
         for (int i = 0; i < g.outputs().size(); i++) h.outputs.add(io(i, firstOut + i, "out_", g.outputs().get(i), used));
         for (int i = 0; i < launches.size(); i++) h.launches.add(new ClHost.Launch(i, launches.get(i)));
+        bindLaunches(h.steps, h.launches);
         for (OpenClProgram.Copy cp : copies) h.copies.add(new ClHost.Copy(cp));
         return new Lowered(prog, h, plan);
     }
@@ -331,22 +309,203 @@ public final class OpenClBackend implements Backend {
         return b.toString();
     }
 
-    private static ClKernel.Param param(String name, Value v, boolean readOnly, MemoryPlan plan, Map<Value, Long> consts,
-            int firstIn, int firstOut) {
-        ClKernel.Param p = new ClKernel.Param(name, ScalarTypes.ctype(v.dtype()), readOnly);
-        Placement pl = plan.placement(v);
-        switch (pl.kind()) {
-            case ARENA: p.buffer = 0; p.offset = pl.offset(); break;
-            case INPUT: p.buffer = firstIn + pl.index(); p.offset = 0; break;
-            case OUTPUT: p.buffer = firstOut + pl.index(); p.offset = 0; break;
-            case CONSTANT:
-                p.buffer = 1;
-                Long off = consts.get(v);
-                p.offset = off == null ? 0 : off;
-                break;
-            default: throw new IllegalStateException();
+    /** Lowers every node of {@code g} and of its regions (named by {@link ControlKernels#regionName}); returns how many cannot run. */
+    private static int lowerAll(Templates tpl, Graph g, String prefix, Target t, Map<Node, ClKernel> kernels, StringBuilder unsupported) {
+        int count = 0;
+        List<Node> nodes = g.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            ClKernel[] out = new ClKernel[1];
+            String why = reason(tpl, g, n, i, prefix, t, out);
+            if (why != null) {
+                unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
+                count++;
+                continue;
+            }
+            kernels.put(n, out[0]);
+            for (int j = 0; j < n.regions().size(); j++)
+                count += lowerAll(tpl, n.regions().get(j), ControlKernels.regionName(out[0].k, j), t, kernels, unsupported);
         }
-        return p;
+        return count;
+    }
+
+    /** Points each launch step at its launch (the host C template renders it there). */
+    private static void bindLaunches(List<ClStep> steps, List<ClHost.Launch> launches) {
+        for (ClStep s : steps) {
+            if (s.launch) s.call = launches.get(s.kernel);
+            bindLaunches(s.then, launches);
+            bindLaunches(s.other, launches);
+            bindLaunches(s.body, launches);
+        }
+    }
+
+    /** {@code g} and every region inside it, depth first. */
+    private static void allGraphs(Graph g, List<Graph> into) {
+        into.add(g);
+        for (Node n : g.nodes()) for (Graph r : n.regions()) allGraphs(r, into);
+    }
+
+    /** A place in device memory: a buffer and a byte offset. */
+    record Loc(int buffer, long offset) {}
+
+    /** Emits the host steps of a graph and its regions: launches (collected in order) and host control flow. */
+    private static final class Emit {
+        final MemoryPlan top;
+        final Map<Value, Long> consts;
+        final Map<Node, ClKernel> kernels;
+        final ClHost h;
+        final List<OpenClProgram.Kernel> launches;
+
+        Emit(MemoryPlan top, Map<Value, Long> consts, Map<Node, ClKernel> kernels, ClHost h, List<OpenClProgram.Kernel> launches) {
+            this.top = top;
+            this.consts = consts;
+            this.kernels = kernels;
+            this.h = h;
+            this.launches = launches;
+        }
+
+        /** Where {@code v} of a graph planned by {@code plan} lives, its inputs and outputs at {@code ins}/{@code outs}, its arena at {@code base}. */
+        Loc loc(Value v, MemoryPlan plan, List<Loc> ins, List<Loc> outs, long base) {
+            Placement pl = plan.placement(v);
+            switch (pl.kind()) {
+                case ARENA: return new Loc(0, base + pl.offset());
+                case INPUT: return ins.get(pl.index());
+                case OUTPUT: return outs.get(pl.index());
+                case CONSTANT: {
+                    Long off = consts.get(v);
+                    return new Loc(1, off == null ? 0 : off);
+                }
+                default: throw new IllegalStateException();
+            }
+        }
+
+        /** The steps of {@code g}'s schedule; {@code depth} is the number of repetitions around it. */
+        List<ClStep> steps(Graph g, MemoryPlan plan, List<Loc> ins, List<Loc> outs, long base, int depth) {
+            List<ClStep> steps = new ArrayList<>();
+            for (Node n : g.nodes()) {
+                ClKernel c = kernels.get(n);
+                Placement outP = plan.placement(n.output(0));
+                if (n.input(0) != null) c.k.inPlace = plan.placement(n.input(0)).samePlace(outP);
+                boolean empty = true;
+                for (Value v : n.outputs()) if (v != null && v.shape().numel() > 0) empty = false;
+                // why: a node whose outputs are all empty computes nothing
+                if (empty) continue;
+                Map<String, Loc> at = new java.util.HashMap<>();
+                for (int i = 0; i < n.numInputs(); i++) if (n.input(i) != null) at.put("x" + i, loc(n.input(i), plan, ins, outs, base));
+                for (int i = 0; i < n.outputs().size(); i++) if (n.output(i) != null) at.put("y" + i, loc(n.output(i), plan, ins, outs, base));
+                MemoryPlan.Buffer s = plan.scratch(n);
+                if (s != null) at.put("s", new Loc(0, base + s.offset()));
+                if (c.template == null) {
+                    control(steps, n, c, (ControlKernels.Control) c.k.m, at, plan, depth);
+                    continue;
+                }
+                // why: an alias whose output already is its input's bytes computes nothing (and OpenCL rejects empty work sizes)
+                if ((n.op().has(Trait.ALIAS) && c.k.inPlace) || c.items == 0) continue;
+                for (int i = 0; i < n.numInputs(); i++) if (n.input(i) != null) c.params.add(param("x" + i, n.input(i), true, at));
+                for (int i = 0; i < n.outputs().size(); i++) if (n.output(i) != null) c.params.add(param("y" + i, n.output(i), false, at));
+                if (s != null) {
+                    ClKernel.Param p = new ClKernel.Param("s", "uchar", false);
+                    p.buffer = 0;
+                    p.offset = at.get("s").offset();
+                    c.params.add(p);
+                }
+                List<OpenClProgram.Arg> args = new ArrayList<>();
+                for (ClKernel.Param p : c.params) {
+                    args.add(OpenClProgram.Arg.buffer(p.buffer));
+                    args.add(OpenClProgram.Arg.uint(p.offset));
+                }
+                h.kernels.add(c);
+                steps.add(ClStep.launch(launches.size()));
+                launches.add(new OpenClProgram.Kernel(c.name, n.name(), n.op().name(), 0, args, c.global, c.local));
+            }
+            return steps;
+        }
+
+        private static ClKernel.Param param(String name, Value v, boolean readOnly, Map<String, Loc> at) {
+            ClKernel.Param p = new ClKernel.Param(name, ScalarTypes.ctype(v.dtype()), readOnly);
+            Loc l = at.get(name);
+            p.buffer = l.buffer();
+            p.offset = l.offset();
+            return p;
+        }
+
+        /** The host steps of control node {@code n}: its regions' steps around its staging copies (see {@link ControlKernels}). */
+        private void control(List<ClStep> steps, Node n, ClKernel c, ControlKernels.Control m, Map<String, Loc> at, MemoryPlan plan, int depth) {
+            Loc s = at.getOrDefault("s", new Loc(0, 0));
+            List<Loc> args = new ArrayList<>();
+            for (ControlKernels.Arg a : m.args) args.add(a.staged ? new Loc(0, s.offset() + a.off) : a.name == null ? null : at.get(a.name));
+            long arena = s.offset() + m.arena;
+            if (m.thenFn != null) {
+                ClStep b = ClStep.branch(at.get("x0").buffer(), at.get("x0").offset());
+                b.then.addAll(region(n, c, m.thenFn, args, arena, plan, depth));
+                b.other.addAll(region(n, c, m.elseFn, args, arena, plan, depth));
+                steps.add(b);
+                return;
+            }
+            for (ControlKernels.Copy cp : m.before) steps.add(copy(cp, at, s, depth));
+            ClStep r = ClStep.repeat(depth + 1);
+            if (m.conditional) {
+                if (m.hasCond) steps.add(ClStep.copy(at.get("x1").buffer(), at.get("x1").offset(), 0, 0, s.offset() + m.condOff, 0, 1, depth));
+                else steps.add(ClStep.setByte(0, s.offset() + m.condOff, 1));
+                r.trips = m.bounded ? m.bound : m.trips;
+                r.bound = m.bound;
+                r.fromM = m.bounded && m.hasM;
+                if (r.fromM) {
+                    r.mBuffer = at.get("x0").buffer();
+                    r.mOffset = at.get("x0").offset();
+                }
+                r.hasCond = true;
+                r.buffer = 0;
+                r.offset = s.offset() + m.condOff;
+                r.hasIter = true;
+                r.iterBuffer = 0;
+                r.iterOffset = s.offset() + m.iterOff;
+            } else {
+                r.trips = m.steps;
+            }
+            for (ControlKernels.Slice sl : m.gather) slices(r.body, sl, at, s, false, depth + 1);
+            r.body.addAll(region(n, c, m.bodyFn, args, arena, plan, depth + 1));
+            if (r.hasCond) r.body.add(ClStep.copy(0, s.offset() + m.condOutOff, 0, 0, s.offset() + m.condOff, 0, 1, depth + 1));
+            for (ControlKernels.Copy cp : m.carry) r.body.add(copy(cp, at, s, depth + 1));
+            for (ControlKernels.Slice sl : m.scatter) slices(r.body, sl, at, s, true, depth + 1);
+            steps.add(r);
+            for (ControlKernels.Copy cp : m.after) steps.add(copy(cp, at, s, depth));
+        }
+
+        /** One copy per outer run of a slice: between the stacked tensor (moving by a row per iteration) and its staged step. */
+        private static void slices(List<ClStep> into, ControlKernels.Slice sl, Map<String, Loc> at, Loc s, boolean toTensor, int depth) {
+            Loc x = at.get(sl.tensor);
+            long first = sl.reverse ? sl.last * sl.innerBytes : 0, step = sl.reverse ? -sl.innerBytes : sl.innerBytes;
+            for (long o = 0; o < sl.outer; o++) {
+                long tOff = x.offset() + o * sl.stride + first, sOff = s.offset() + sl.stage + o * sl.innerBytes;
+                into.add(toTensor ? ClStep.copy(0, sOff, 0, x.buffer(), tOff, step, sl.innerBytes, depth)
+                        : ClStep.copy(x.buffer(), tOff, step, 0, sOff, 0, sl.innerBytes, depth));
+            }
+        }
+
+        private static ClStep copy(ControlKernels.Copy cp, Map<String, Loc> at, Loc s, int depth) {
+            Loc from = cp.from.equals("s") ? s : at.get(cp.from), to = cp.to.equals("s") ? s : at.get(cp.to);
+            return ClStep.copy(from.buffer(), from.offset() + cp.fromOff, 0, to.buffer(), to.offset() + cp.toOff, 0, cp.bytes, depth);
+        }
+
+        /** The steps of the region of {@code n} compiled as unit {@code fn}, its inputs and outputs at {@code args}, its arena at {@code arena}. */
+        private List<ClStep> region(Node n, ClKernel c, String fn, List<Loc> args, long arena, MemoryPlan plan, int depth) {
+            Graph r = null;
+            for (int j = 0; j < n.regions().size(); j++) if (ControlKernels.regionName(c.k, j).equals(fn)) r = n.regions().get(j);
+            MemoryPlan rp = plan.regionPlan(r);
+            List<Loc> ins = new ArrayList<>(args.subList(0, r.inputs().size()));
+            List<Loc> outs = new ArrayList<>(args.subList(r.inputs().size(), args.size()));
+            List<ClStep> steps = steps(r, rp, ins, outs, arena, depth);
+            for (int i = 0; i < r.outputs().size(); i++) {
+                Value v = r.outputs().get(i);
+                Placement pl = rp.placement(v);
+                if (pl.kind() == Kind.OUTPUT && pl.index() == i) continue;
+                if (v.type().byteSize() == 0) continue; // why: nothing to copy
+                Loc from = loc(v, rp, ins, outs, arena);
+                steps.add(ClStep.copy(from.buffer(), from.offset(), 0, outs.get(i).buffer(), outs.get(i).offset(), 0, v.type().byteSize(), depth));
+            }
+            return steps;
+        }
     }
 
     private static void unsupportedIo(Value v) {

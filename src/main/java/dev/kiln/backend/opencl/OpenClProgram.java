@@ -68,10 +68,23 @@ public final class OpenClProgram {
     private final List<Constant> constants;
     private final List<Kernel> kernels;
     private final List<Copy> copies;
+    private final List<ClStep> steps;
 
-    /** A program description; lists are copied. */
+    /** A program description whose steps launch every kernel in order; lists are copied. */
     public OpenClProgram(String name, String source, String buildOptions, List<Buffer> buffers, byte[] weights,
             List<Constant> constants, List<Kernel> kernels, List<Copy> copies) {
+        this(name, source, buildOptions, buffers, weights, constants, kernels, copies, launchAll(kernels.size()));
+    }
+
+    private static List<ClStep> launchAll(int n) {
+        List<ClStep> r = new ArrayList<>();
+        for (int i = 0; i < n; i++) r.add(ClStep.launch(i));
+        return r;
+    }
+
+    /** A program description run as {@code steps} (launches of {@code kernels} by index, copies, host control flow); lists are copied. */
+    public OpenClProgram(String name, String source, String buildOptions, List<Buffer> buffers, byte[] weights,
+            List<Constant> constants, List<Kernel> kernels, List<Copy> copies, List<ClStep> steps) {
         this.name = name;
         this.source = source;
         this.buildOptions = buildOptions;
@@ -80,6 +93,7 @@ public final class OpenClProgram {
         this.constants = List.copyOf(constants);
         this.kernels = List.copyOf(kernels);
         this.copies = List.copyOf(copies);
+        this.steps = List.copyOf(steps);
     }
 
     /** The model's symbol prefix ({@code kws}). */
@@ -98,6 +112,8 @@ public final class OpenClProgram {
     public List<Kernel> kernels() { return kernels; }
     /** Copies run after the last kernel. */
     public List<Copy> copies() { return copies; }
+    /** What a run does before the final copies: launches (indexes into {@link #kernels}), copies and host control flow. */
+    public List<ClStep> steps() { return steps; }
 
     /** The buffer of that kind (the first when there are several, as for inputs), or null. */
     public Buffer buffer(BufferKind kind, int index) {

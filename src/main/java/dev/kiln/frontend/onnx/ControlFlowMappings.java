@@ -18,8 +18,18 @@ import java.util.List;
 public final class ControlFlowMappings {
     private ControlFlowMappings() {}
 
-    /** If (opset 1+): both branches take the union of the outer values either reads. */
+    /**
+     * If (opset 1+): both branches take the union of the outer values either reads. A condition that follows from
+     * constants picks its branch now: only that branch is imported, in the If's place, as if its nodes stood there
+     * (the other branch may not even type-check against the shapes this model has).
+     */
     public static void If(OnnxNode n) {
+        dev.kiln.ir.NdArray known = n.foldedValue(n.input(0));
+        if (known != null && known.size() == 1) {
+            List<Value> outs = n.inline(known.getLong(0) != 0 ? "then_branch" : "else_branch");
+            for (int i = 0; i < outs.size() && i < n.numOutputs(); i++) if (n.hasOutput(i)) n.bindOutput(i, outs.get(i));
+            return;
+        }
         OnnxImporter.Region then = n.region("then_branch", List.of()), other = n.region("else_branch", List.of());
         List<Value> captured = union(then.captured(), other.captured());
         align(then, captured, 0);

@@ -606,6 +606,27 @@ public final class OnnxImporter {
         }
     }
 
+    /**
+     * Imports the nodes of region {@code gp} (attribute {@code attr} of node {@code nodeName}, which takes no formal
+     * inputs) into the current graph, as if they stood in the node's place, and returns the values of its outputs.
+     * For an If whose condition is known: the taken branch is imported in the open, so its shapes may follow
+     * values known now, and the other branch is never imported.
+     */
+    List<Value> importInline(dev.kiln.frontend.onnx.proto.Onnx.GraphProto gp, String nodeName, String attr) {
+        if (gp.getInputCount() != 0)
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName), "region '" + attr + "' declares "
+                    + gp.getInputCount() + " inputs, the node gives it 0");
+        for (TensorProto t : gp.getInitializerList()) {
+            NdArray data = decodeTensor(t);
+            chargeConstant(t.getName(), data.type().byteSize());
+            scope.put(t.getName(), graph.addConstant(graph.uniqueValueName(t.getName()), data));
+        }
+        for (NodeProto n : sortNodes(gp.getNodeList(), this::visibleOrPoisoned)) importNode(n, opsets);
+        List<Value> outs = new ArrayList<>();
+        for (ValueInfoProto vi : gp.getOutputList()) outs.add(lookup(vi.getName(), nodeName));
+        return outs;
+    }
+
     private boolean visibleOrPoisoned(String name) { return visible(name) || poisoned.contains(name); }
 
     /**
@@ -640,8 +661,16 @@ public final class OnnxImporter {
      * (frozen into a constant); or the output of a node whose inputs are all known that way (the node is
      * then folded into constants, as when its inputs were constant from the start). Null otherwise.
      */
-    NdArray constantOrFreeze(Value v) {
-        NdArray direct = knownValue(v);
+    NdArray constantOrFreeze(Value v) { return fold(v, this::knownValue); }
+
+    /**
+     * The data of {@code v} if it follows from constants alone (graph inputs are not frozen): a constant, or the
+     * output of nodes whose inputs are all such, which are folded into constants. Null otherwise.
+     */
+    NdArray constantFolded(Value v) { return fold(v, x -> x.isConstant() ? x.constant() : null); }
+
+    private NdArray fold(Value v, java.util.function.Function<Value, NdArray> known) {
+        NdArray direct = known.apply(v);
         if (direct != null || v.producer() == null) return direct;
         // why: an explicit stack, not recursion: a shape computed through 50000 nodes must not overflow the Java
         // stack, and shared producers (diamonds) are visited once instead of once per path
@@ -654,7 +683,7 @@ public final class OnnxImporter {
             if (seen.add(n)) {
                 if (n.op().has(Trait.QUANT_BOUNDARY)) return null;
                 for (Value in : n.inputs()) {
-                    if (in == null || knownValue(in) != null) continue;
+                    if (in == null || known.apply(in) != null) continue;
                     Node q = in.producer();
                     if (q == null) return null;
                     if (!done.contains(q)) stack.push(q);

@@ -195,11 +195,21 @@ public final class OnnxNode {
         return importer.importRegion(a.getG(), formal, name, attr);
     }
 
+    /** Imports region attribute {@code attr} in this node's place (see {@link OnnxImporter#importInline}); its output values. */
+    List<Value> inline(String attr) {
+        AttributeProto a = attributes.get(attr);
+        if (a == null || !a.hasG()) throw error("attribute '%s' (a graph) is required", attr);
+        return importer.importInline(a.getG(), name, attr);
+    }
+
     /** The options of this import. */
     ImportOptions options() { return importer.options(); }
 
     /** The value {@code v} is known to have at compile time (a constant, or an input frozen to its declared value), or null. */
     NdArray knownValue(Value v) { return v == null ? null : importer.constantOrFreeze(v); }
+
+    /** The value {@code v} has from constants alone (nothing frozen), or null. */
+    NdArray foldedValue(Value v) { return v == null ? null : importer.constantFolded(v); }
 
     /** An error about this node. */
     public KilnException error(String fmt, Object... args) {

@@ -98,8 +98,7 @@ public final class OpenClModel implements AutoCloseable {
                         + " bytes, its device buffer " + b.bytes());
             if (bytes.length > 0) session.write(buffers.get(b.id()), 0, ByteBuffer.wrap(bytes));
         }
-        List<OpenClProgram.Kernel> ks = program.kernels();
-        for (int i = 0; i < ks.size(); i++) session.enqueue(built, ks.get(i).name(), launchArgs.get(i), ks.get(i).global(), ks.get(i).local());
+        run(program.steps(), 0);
         for (OpenClProgram.Copy c : program.copies())
             session.copy(buffers.get(c.src()), c.srcOffset(), buffers.get(c.dst()), c.dstOffset(), c.bytes());
         List<NdArray> out = new ArrayList<>();
@@ -111,6 +110,42 @@ public final class OpenClModel implements AutoCloseable {
             out.add(CProgramRunner.fromBytes(t, bytes.array()));
         }
         return out;
+    }
+
+    /** Runs {@code steps}; {@code t} is the innermost repetition's iteration (moving copies' offsets). */
+    private void run(List<dev.kiln.backend.opencl.ClStep> steps, long t) {
+        List<OpenClProgram.Kernel> ks = program.kernels();
+        for (dev.kiln.backend.opencl.ClStep s : steps) {
+            if (s.launch) {
+                OpenClProgram.Kernel k = ks.get(s.kernel);
+                session.enqueue(built, k.name(), launchArgs.get(s.kernel), k.global(), k.local());
+            } else if (s.copy) {
+                session.copy(buffers.get(s.src), s.srcOffset + t * s.srcStep, buffers.get(s.dst), s.dstOffset + t * s.dstStep, s.bytes);
+            } else if (s.setByte) {
+                session.write(buffers.get(s.buffer), s.offset, ByteBuffer.wrap(new byte[] {(byte) s.value}));
+            } else if (s.branch) {
+                run(readByte(s.buffer, s.offset) != 0 ? s.then : s.other, t);
+            } else if (s.repeat) {
+                long trips = s.trips;
+                if (s.fromM) {
+                    ByteBuffer m = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                    session.read(buffers.get(s.mBuffer), s.mOffset, m);
+                    trips = Math.min(m.getLong(0), s.bound);
+                }
+                for (long it = 0; it < trips; it++) {
+                    if (s.hasCond && readByte(s.buffer, s.offset) == 0) break;
+                    if (s.hasIter) session.write(buffers.get(s.iterBuffer), s.iterOffset, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, it));
+                    run(s.body, it);
+                }
+            }
+        }
+    }
+
+    /** The byte at {@code offset} of buffer {@code b}, read back (after every enqueued command before it). */
+    private int readByte(int b, long offset) {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        session.read(buffers.get(b), offset, one);
+        return one.get(0);
     }
 
     private KernelArg arg(OpenClProgram.Kernel k, OpenClProgram.Arg a) {
