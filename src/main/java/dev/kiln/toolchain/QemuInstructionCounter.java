@@ -75,6 +75,8 @@ public final class QemuInstructionCounter {
             if (!last.contains("overflowed") && !last.contains("will not fit")) break;
         }
         if (board == null) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "the counting program does not build for " + t.name() + ": " + last);
+        String over = CProgramRunner.overFlash(t, code.name(), CProgramRunner.flashByModel(dir, t, java.util.Set.of(code.name())).get(code.name()));
+        if (over != null) throw new KilnException(Code.BUILD_FAILED, Location.NONE, over);
         String start = symbol(dir, t, "kiln_marker_start"), stop = symbol(dir, t, "kiln_marker_stop");
         List<String> run = List.of("qemu-system-arm", "-M", board, "-semihosting-config", "enable=on,target=native", "-nographic",
                 "-monitor", "none", "-plugin", plugin + ",start=" + start + ",stop=" + stop, "-d", "plugin", "-D", "icount.log",
