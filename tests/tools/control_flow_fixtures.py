@@ -1,6 +1,7 @@
 """Builds the control-flow test models of issue 17 under tests/models/control_flow/ with ONNX Runtime's outputs.
 
-Run: /work/venv/bin/python tests/tools/control_flow_fixtures.py  (onnx 1.23.1, onnxruntime 1.30, numpy).
+Run: /work/venv/bin/python tests/tools/control_flow_fixtures.py  (onnx 1.23.1, onnxruntime 1.30, numpy; torch for
+vad_lstm_if's weights). One model alone: python -c "import control_flow_fixtures as f; f.vad_lstm_if()" in tests/tools.
 Each model is hand-built with onnx.helper (fixed seeds, so the files are reproducible) and written in ONNX's
 backend-test layout: model.onnx and test_data_set_0/input_<i>.pb, output_<i>.pb.
 """
@@ -142,9 +143,77 @@ def vad_if_state(rng):
                              rng.standard_normal((1, H)).astype(np.float32) * 0.2])
 
 
+def vad_lstm_if():
+    """Issue 17's motivating case: a streaming VAD whose LSTM runs inside an If on the sample rate, state in and out.
+
+    Each branch (16 kHz, 8 kHz) holds its own torch.nn.LSTM (weights from PyTorch's initialisation, seed 17,
+    re-ordered from PyTorch's gates i, f, g, o to ONNX's i, o, f, c) and a linear + sigmoid head over the last h;
+    the branches read x, h and c from the outer graph. Two test sets: 16 kHz and 8 kHz.
+    """
+    import torch
+    torch.manual_seed(17)
+    T, NF, H = 8, 10, 16
+
+    def onnx_gates(w):
+        i, f, g, o = np.split(w, 4, axis=0)
+        return np.concatenate([i, o, f, g], axis=0)
+
+    inits_by = {}
+    for tag in ("16k", "8k"):
+        lstm, head = torch.nn.LSTM(NF, H), torch.nn.Linear(H, 1)
+        sd = {k: v.detach().numpy().astype(np.float32) for k, v in lstm.state_dict().items()}
+        inits_by[tag] = [init("W_" + tag, onnx_gates(sd["weight_ih_l0"])[None]), init("R_" + tag, onnx_gates(sd["weight_hh_l0"])[None]),
+                         init("B_" + tag, np.concatenate([onnx_gates(sd["bias_ih_l0"]), onnx_gates(sd["bias_hh_l0"])])[None]),
+                         init("V_" + tag, head.weight.detach().numpy().T.copy()), init("v_" + tag, head.bias.detach().numpy().copy()),
+                         init("perm_" + tag, np.array([1], np.int64))]
+
+    def branch(tag):
+        return helper.make_graph([
+            helper.make_node("Transpose", ["x"], ["xt_" + tag], name="time_major_" + tag, perm=[1, 0, 2]),
+            helper.make_node("LSTM", ["xt_" + tag, "W_" + tag, "R_" + tag, "B_" + tag, "", "h", "c"], ["y_" + tag, "h_" + tag, "c_" + tag],
+                             name="lstm_" + tag, hidden_size=H),
+            helper.make_node("Squeeze", ["h_" + tag, "perm_" + tag], ["last_" + tag], name="last_" + tag),
+            helper.make_node("MatMul", ["last_" + tag, "V_" + tag], ["logit0_" + tag], name="head_" + tag),
+            helper.make_node("Add", ["logit0_" + tag, "v_" + tag], ["logit_" + tag], name="head_bias_" + tag),
+            helper.make_node("Sigmoid", ["logit_" + tag], ["prob_" + tag], name="prob_" + tag),
+        ], "rate" + tag, [], [helper.make_tensor_value_info("prob_" + tag, F, [1, 1]), helper.make_tensor_value_info("h_" + tag, F, [1, 1, H]),
+                              helper.make_tensor_value_info("c_" + tag, F, [1, 1, H])], inits_by[tag])
+
+    g = helper.make_graph([
+        helper.make_node("Equal", ["sr", "sr16k"], ["is16k_1"], name="is_16k"),
+        helper.make_node("Squeeze", ["is16k_1"], ["is16k"], name="scalar_flag"),
+        helper.make_node("If", ["is16k"], ["prob", "h_out", "c_out"], name="by_rate", then_branch=branch("16k"), else_branch=branch("8k")),
+    ], "vad_lstm_if", [helper.make_tensor_value_info("x", F, [1, T, NF]), helper.make_tensor_value_info("sr", I64, [1]),
+                       helper.make_tensor_value_info("h", F, [1, 1, H]), helper.make_tensor_value_info("c", F, [1, 1, H])],
+        [helper.make_tensor_value_info("prob", F, [1, 1]), helper.make_tensor_value_info("h_out", F, [1, 1, H]),
+         helper.make_tensor_value_info("c_out", F, [1, 1, H])], [init("sr16k", np.array([16000], np.int64))])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="kiln-fixtures")
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    d = os.path.join(ROOT, "vad_lstm_if")
+    os.makedirs(d, exist_ok=True)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    s = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(17)
+    for k, rate in enumerate((16000, 8000)):
+        feeds = [rng.standard_normal((1, T, NF)).astype(np.float32), np.array([rate], np.int64),
+                 (rng.standard_normal((1, 1, H)) * 0.3).astype(np.float32), (rng.standard_normal((1, 1, H)) * 0.3).astype(np.float32)]
+        outs = s.run(None, {i.name: v for i, v in zip(s.get_inputs(), feeds)})
+        sd = os.path.join(d, "test_data_set_%d" % k)
+        os.makedirs(sd, exist_ok=True)
+        for i, (vi, v) in enumerate(zip(g.input, feeds)):
+            onnx.save_tensor(numpy_helper.from_array(v, vi.name), os.path.join(sd, "input_%d.pb" % i))
+        for i, (vo, v) in enumerate(zip(g.output, outs)):
+            onnx.save_tensor(numpy_helper.from_array(v, vo.name), os.path.join(sd, "output_%d.pb" % i))
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(17)
     loop_time_steps(rng)
     scan_smoothing(rng)
     if_runtime(rng)
     vad_if_state(rng)
+    vad_lstm_if()

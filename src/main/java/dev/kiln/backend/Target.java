@@ -121,6 +121,20 @@ public final class Target {
         return new Target(name, q, "targets/" + name + ".properties");
     }
 
+    /**
+     * The flash of the part this target stands for ({@code flash.limit}, bytes; 0: no limit beyond the boards'): a
+     * model's code and weights must fit it even where the qemu board that runs the tests has more.
+     */
+    public long flashLimit() {
+        String v = p.getProperty("flash.limit");
+        if (v == null || v.isBlank()) return 0;
+        try {
+            return size(v.trim());
+        } catch (NumberFormatException e) {
+            throw bad("targets/" + name + ".properties", "flash.limit: '" + v + "' is not a size such as 256K");
+        }
+    }
+
     /** The target's name ({@code cortex-m4f}). */
     public String name() { return name; }
     /** One line for {@code kiln targets}. */

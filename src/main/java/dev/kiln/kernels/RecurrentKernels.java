@@ -30,6 +30,9 @@ public final class RecurrentKernels {
             Map.entry("affine", "recurrent_affine"), Map.entry("scaledtanh", "recurrent_scaled_tanh"),
             Map.entry("thresholdedrelu", "recurrent_thresholded_relu"), Map.entry("softsign", "recurrent_softsign"));
 
+    /** Float gates: the dialect's vectorisable sigmoid and tanh (C: kiln_runtime.h's, without a libm call per element). */
+    private static final Map<String, String> FLOAT_TEMPLATES = Map.of("sigmoid", "recurrent_sigmoid", "tanh", "recurrent_tanh");
+
     /** One direction's activation functions (f, g, h as the op has them), and which direction(s) use them. */
     public static final class Cell {
         /** The direction this set is for; whether it is the first set, and whether it is the only one (no test on d). */
@@ -53,8 +56,14 @@ public final class RecurrentKernels {
         /** Whether rows are contiguous (packed) and run {@link #block} at a time in registers. */
         public final boolean blocked;
         public final long block;
+        /**
+         * Whether the dialect's SIMD vectors hold the accumulators ({@link #vectors} of {@link #lanes} elements,
+         * {@link #vectorBytes} each, so {@link #vectorRows} rows at a time); the plain blocked form is its fallback.
+         */
+        public final boolean vector;
+        public final long lanes, vectors, vectorRows, vectorBytes;
 
-        Product(long cols, long lo, long hi, long dirStride, long rowStride, long colStride, long block) {
+        Product(long cols, long lo, long hi, long dirStride, long rowStride, long colStride, long block, Strategy t, long elementBytes) {
             this.cols = cols;
             this.lo = lo;
             this.hi = hi;
@@ -63,6 +72,17 @@ public final class RecurrentKernels {
             this.colStride = colStride;
             this.blocked = rowStride == 1 && block > 1;
             this.block = block;
+            vectorBytes = t.vectorBytes();
+            lanes = vectorBytes / elementBytes;
+            // why: as many accumulators as half the register file holds (32 vector registers with AVX-512's 64-byte
+            // vectors, 16 otherwise), so the whole gate range streams through in few passes over contiguous
+            // weights and each accumulator is an independent FMA chain
+            long most = vectorBytes >= 64 ? 16 : 8, n = 0;
+            if (blocked && lanes > 1 && (hi - lo) % lanes == 0)
+                for (long m = most; m >= 1 && n == 0; m--) if ((hi - lo) % (m * lanes) == 0) n = m;
+            vector = n > 0;
+            vectors = n;
+            vectorRows = n * lanes;
         }
     }
 
@@ -91,8 +111,21 @@ public final class RecurrentKernels {
         /** Clip: whether, its bound as a literal; LSTM's input_forget; GRU's linear_before_reset. */
         public final boolean clip, inputForget, linearBeforeReset;
         public final String clipValue;
-        /** Offsets in the float scratch of one iteration: input part, recurrent part, h, c, a temporary; floats per iteration. */
-        public final long offA, offR, offH, offC, offT, per;
+        /**
+         * Offsets in the float scratch of one iteration: input part, recurrent part, h, c, a temporary, the input
+         * projection of every step ({@link #projected}); floats per iteration.
+         */
+        public final long offA, offR, offH, offC, offT, offP, per;
+        /**
+         * Whether the input products of all steps are taken before the time loop as one blocked matrix product into
+         * scratch ({@code seq x rows} floats per iteration), {@link #tile} steps at a time so each packed weight is
+         * loaded once per tile; a step then only copies its row. Speed targets with SIMD only: on an MCU the
+         * per-step product keeps the arena at one step's gates.
+         */
+        public final boolean projected;
+        /** Steps per projection tile; the steps the whole tiles cover; whether there are whole tiles, single steps after them. */
+        public final long tile, tiledSeq;
+        public final boolean tiledSteps, tailSteps;
         /** The products: input (W, all rows), recurrent at the start of a step, GRU's reset one (h gate rows, or null). */
         public final Product inputProduct, stepProduct, resetProduct;
         /** The activation sets, one per direction unless both directions use the same. */
@@ -155,15 +188,24 @@ public final class RecurrentKernels {
             offH = 2 * rows;
             offC = offH + hidden;
             offT = offC + hidden;
-            per = offT + hidden;
+            // why: one product over all steps reuses each weight across a tile of steps (the per-step product reads
+            // all of W once per step); it needs seq x rows floats of scratch, which a speed target with SIMD can spare
+            projected = packW && t.optimizeForSpeed() && t.vectorBytes() > 0;
+            offP = offT + hidden;
+            per = offP + (projected ? seq * rows : 0);
+            tile = 4;
+            tiledSeq = seq - seq % tile;
+            tiledSteps = tiledSeq > 0;
+            tailSteps = tiledSeq < seq;
             // why: a block of rows stays in registers over all columns; it divides the hidden size so every gate
             // range (multiples of hidden) splits evenly; twice the vector width hides the FMA latency
             long block = 1;
             for (long b : new long[] {Math.max(4, 2L * t.vectorBytes() / 4), 16, 8, 4, 2})
                 if (block == 1 && b <= 32 && hidden % b == 0) block = b;
-            inputProduct = new Product(input, 0, rows, wD, wRow, wCol, block);
-            stepProduct = new Product(hidden, 0, stepRows, rD, rRow, rCol, block);
-            resetProduct = stepRows < rows ? new Product(hidden, stepRows, rows, rD, rRow, rCol, block) : null;
+            long eb = k.ftype.equals("double") ? 8 : 4;
+            inputProduct = new Product(input, 0, rows, wD, wRow, wCol, block, t, eb);
+            stepProduct = new Product(hidden, 0, stepRows, rD, rRow, rCol, block, t, eb);
+            resetProduct = stepRows < rows ? new Product(hidden, stepRows, rows, rD, rRow, rCol, block, t, eb) : null;
             String[] f = op.activations(a);
             double[] alpha = op.activationParams(a, false), beta = op.activationParams(a, true);
             int fns = op.functions();
@@ -174,7 +216,8 @@ public final class RecurrentKernels {
                 Activation[] set = new Activation[fns];
                 for (int i = 0; i < fns; i++) {
                     int j = d * fns + i;
-                    set[i] = Activation.of(TEMPLATES.get(f[j]), Attrs.of("alpha", alpha[j], "beta", beta[j]), compute);
+                    String tp = compute == DType.F32 ? FLOAT_TEMPLATES.getOrDefault(f[j], TEMPLATES.get(f[j])) : TEMPLATES.get(f[j]);
+                    set[i] = Activation.of(tp, Attrs.of("alpha", alpha[j], "beta", beta[j]), compute);
                 }
                 cells.add(new Cell(d, d == 0, same, set));
             }

@@ -310,7 +310,61 @@ public final class CProgramRunner implements Checker.BatchRunner {
         if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "the test harness does not compile: " + r.tail(2000));
         objs.add(dir.resolve("main.o"));
         link(dir, objs, ok);
-        return ok;
+        return withinFlash(dir, ok);
+    }
+
+    /**
+     * The entries whose model fits the target's {@code flash.limit}; the others get an error saying by how much
+     * they are over (a board with more flash may run the test program, so the linker alone does not catch them).
+     */
+    private List<Entry> withinFlash(Path dir, List<Entry> ok) {
+        if (target.flashLimit() <= 0) return ok;
+        Set<String> models = new java.util.TreeSet<>();
+        for (Entry e : ok) models.add(e.code.name());
+        Map<String, long[]> flash = flashByModel(dir, target, models);
+        List<Entry> fit = new ArrayList<>();
+        for (Entry e : ok) {
+            String over = overFlash(target, e.model.name, flash.get(e.code.name()));
+            if (over == null) fit.add(e);
+            else e.error = over;
+        }
+        return fit;
+    }
+
+    /**
+     * The flash each of {@code models} takes in {@code dir/prog.elf}: {code (.text), constants (.rodata and
+     * initialised data)} in bytes, summed over the symbols named after the model (the target's nm); the test
+     * harness's own data ({@code <prefix>_in<i>}, {@code _out<i>}, {@code _case}) is not counted.
+     */
+    static Map<String, long[]> flashByModel(Path dir, Target t, Set<String> models) {
+        Map<String, long[]> r = new LinkedHashMap<>();
+        for (String m : models) r.put(m, new long[2]);
+        Exec.Result nm = Exec.run(List.of(t.isCross() ? t.toolchain() + "-nm" : "nm", "-S", "--size-sort", "prog.elf"), dir, 60);
+        if (nm.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "nm cannot read the program: " + nm.tail(1000));
+        for (String line : nm.out().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length != 4) continue;
+            String owner = null;
+            for (String name : models)
+                if (f[3].startsWith(name + "_") && (owner == null || name.length() > owner.length())) owner = name;
+            if (owner == null || f[3].substring(owner.length()).matches("_(in\\d+|out\\d+|case)")) continue;
+            long[] m = r.get(owner);
+            char type = Character.toUpperCase(f[2].charAt(0));
+            long size = Long.parseLong(f[1], 16);
+            if (type == 'T') m[0] += size;
+            else if (type == 'R' || type == 'D') m[1] += size;
+        }
+        return r;
+    }
+
+    /** Why model {@code name} with {@code flash} = {code, constants} bytes does not fit target {@code t}'s flash.limit, or null. */
+    static String overFlash(Target t, String name, long[] flash) {
+        long limit = t.flashLimit(), total = flash[0] + flash[1];
+        if (limit <= 0 || total <= limit) return null;
+        return String.format("%s does not fit the %,d bytes of flash of a %s part (flash.limit): its weights and tables (.rodata) take %,d bytes "
+                + "and its code (.text) %,d, %,d bytes over. Store the weights as int8 (--int8 --calibrate DATA), choose a target with more "
+                + "flash (e.g. cortex-m4f), or describe your part with its own flash.limit in a target file (-t FILE.properties)",
+                name, limit, t.name(), flash[1], flash[0], total - limit);
     }
 
     private List<Entry> compileChunk(Path dir, String name, List<Entry> chunk, List<Path> objects) {

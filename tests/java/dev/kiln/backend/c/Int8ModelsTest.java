@@ -35,11 +35,25 @@ class Int8ModelsTest {
         check(Target.load("host"), true);
     }
 
-    /** cortex-m0plus's descriptor asks for compact multipliers (int8.multipliers=compact): the C must follow them too. */
+    /**
+     * cortex-m0plus's descriptor asks for compact multipliers (int8.multipliers=compact): the C must follow them too.
+     * The anomaly autoencoder's 274 KB of int8 weights are over the part's 256 KiB of flash (flash.limit): refused.
+     */
     @Test
     void cortexM0plusWithCompactMultipliers() throws Exception {
-        List<Checker.Job> jobs = QuantTesting.int8Jobs(tmp, true);
-        QuantTesting.assertSameAsInterpreter("cortex-m0plus", jobs, new CProgramRunner(Target.load("cortex-m0plus"), false, null).runAll(jobs));
+        List<Checker.Job> jobs = QuantTesting.int8Jobs(tmp, true), fit = new java.util.ArrayList<>();
+        List<Checker.Outcome> got = new CProgramRunner(Target.load("cortex-m0plus"), false, null).runAll(jobs), fitGot = new java.util.ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            if (jobs.get(i).name().contains("fc_autoencoder")) {
+                String e = String.valueOf(got.get(i).error());
+                assertTrue(e.contains("does not fit the 262,144 bytes of flash") && e.contains("--int8"), e);
+                continue;
+            }
+            fit.add(jobs.get(i));
+            fitGot.add(got.get(i));
+        }
+        assertEquals(jobs.size() - 1, fit.size(), "the autoencoder is among the jobs");
+        QuantTesting.assertSameAsInterpreter("cortex-m0plus", fit, fitGot);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.kiln.frontend.onnx;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -65,9 +66,12 @@ public final class ControlFlowMappings {
         n.emit(Ops.LOOP, ins, a, body.graph().outputs().size() - 1);
     }
 
-    /** Scan (opset 9+; opset 8's batched form with sequence_lens is refused). */
+    /** Scan (opset 8 with its batch axis and sequence_lens, see {@link #batchedScan}; opset 9+ as it is). */
     public static void Scan(OnnxNode n) {
-        if (n.opset() < 9) throw n.error("the opset 8 form (a batch axis and sequence_lens) is not supported; re-export the model with opset 9 or later");
+        if (n.opset() < 9) {
+            batchedScan(n);
+            return;
+        }
         int scanIns = (int) n.attrInt("num_scan_inputs", 0);
         if (scanIns < 1 || scanIns > n.numInputs()) throw n.error("num_scan_inputs=%d does not fit its %d inputs", scanIns, n.numInputs());
         int states = n.numInputs() - scanIns;
@@ -91,6 +95,90 @@ public final class ControlFlowMappings {
         Attrs a = n.attrs("num_scan_inputs", "scan_input_directions", "scan_output_directions", "scan_input_axes", "scan_output_axes")
                 .with("body", body.graph()).with("captures", (long) body.captured().size());
         n.emit(Ops.SCAN, all, a, body.graph().outputs().size());
+    }
+
+    /**
+     * Scan opset 8: input 0 is the optional sequence_lens, then the states and the scan inputs, all with a leading
+     * batch axis; scan inputs walk axis 1 (per {@code directions}) and scan outputs stack along axis 1 in iteration
+     * order, zero past an entry's length. Expanded into the opset 9 form, one Scan per batch entry: the entry's
+     * states and inputs are gathered, its inputs sliced to its length (which must be known at compile time), its
+     * scan outputs padded with zeros to the longest, and the entries stacked again.
+     */
+    private static void batchedScan(OnnxNode n) {
+        int scanIns = (int) n.attrInt("num_scan_inputs", 0);
+        if (scanIns < 1 || scanIns > n.numInputs() - 1) throw n.error("num_scan_inputs=%d does not fit its %d inputs", scanIns, n.numInputs());
+        if (n.hasAttr("scan_input_axes") || n.hasAttr("scan_output_axes"))
+            throw n.error("scan_input_axes and scan_output_axes came with opset 9; this node is opset %d", n.opset());
+        int states = n.numInputs() - 1 - scanIns;
+        List<Value> ins = n.inputs(1, n.numInputs());
+        Value first = ins.get(0);
+        if (first.shape().rank() < 1) throw n.error("input '%s' has no batch axis (opset 8 Scan inputs are [batch, ...])", first.name());
+        int batch = first.shape().dim(0), seq = -1;
+        List<TensorType> formal = new ArrayList<>();
+        for (int i = 0; i < ins.size(); i++) {
+            Value v = ins.get(i);
+            int rank = v.shape().rank(), need = i < states ? 1 : 2;
+            if (rank < need || v.shape().dim(0) != batch)
+                throw n.error("input '%s' is %s; opset 8 Scan needs %s with batch %d first", v.name(), v.type(), i < states ? "a state" : "a scan input [batch, steps, ...]", batch);
+            if (i >= states) {
+                if (seq >= 0 && v.shape().dim(1) != seq) throw n.error("scan input '%s' has %d steps, the first has %d", v.name(), v.shape().dim(1), seq);
+                seq = v.shape().dim(1);
+            }
+            Shape one = without(v.shape(), 0);
+            formal.add(new TensorType(v.dtype(), i < states ? one : without(one, 0)));
+        }
+        long[] lens = new long[batch];
+        java.util.Arrays.fill(lens, seq);
+        if (n.hasInput(0)) {
+            NdArray known = n.knownValue(n.input(0));
+            if (known == null)
+                throw n.error("sequence_lens '%s' is known only at run time; Kiln needs it at compile time (a constant or initializer), or re-export with opset 9",
+                        n.input(0).name());
+            if (known.size() != batch) throw n.error("sequence_lens has %d entries for batch %d", known.size(), batch);
+            for (int b = 0; b < batch; b++) {
+                lens[b] = known.getLong(b);
+                // why: ONNX Runtime refuses an empty sequence too
+                if (lens[b] < 1 || lens[b] > seq) throw n.error("sequence_lens[%d]=%d is outside 1..%d", b, lens[b], seq);
+            }
+        }
+        long[] dirs = n.hasAttr("directions") ? n.attrInts("directions") : new long[scanIns];
+        if (dirs.length != scanIns) throw n.error("directions has %d entries for %d scan inputs", dirs.length, scanIns);
+        int outs = n.numOutputs();
+        List<List<Value>> perEntry = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            String p = n.name() + "/batch" + b + "/";
+            Value index = n.constant("batch" + b, NdArray.ofLongs(DType.I64, Shape.scalar(), b));
+            OnnxImporter.Region body = n.region("body", formal);
+            List<Value> entry = new ArrayList<>();
+            for (int i = 0; i < ins.size(); i++) {
+                Value v = n.emitNode(Ops.GATHER, List.of(ins.get(i), index), Attrs.of("axis", 0L), 1, p + "in" + i).get(0);
+                if (i >= states && lens[b] < seq)
+                    v = n.emitNode(Ops.SLICE, List.of(v), Attrs.of("starts", new long[] {0}, "ends", new long[] {lens[b]}, "axes", new long[] {0}), 1,
+                            p + "steps" + i).get(0);
+                entry.add(v);
+            }
+            List<Value> all = new ArrayList<>(entry);
+            all.addAll(body.captured());
+            Attrs a = Attrs.of("body", body.graph(), "captures", (long) body.captured().size(), "num_scan_inputs", (long) scanIns,
+                    "scan_input_directions", dirs);
+            List<Value> got = new ArrayList<>(n.emitNode(Ops.SCAN, all, a, outs, p + "scan"));
+            for (int i = states; i < outs && lens[b] < seq; i++) {
+                TensorType slice = body.graph().outputs().get(i).type();
+                int[] d = slice.shape().dims(), z = new int[d.length + 1];
+                z[0] = (int) (seq - lens[b]);
+                System.arraycopy(d, 0, z, 1, d.length);
+                Value zeros = n.constant("batch" + b + "_pad" + i, NdArray.zeros(slice.dtype(), Shape.of(z)));
+                got.set(i, n.emitNode(Ops.CONCAT, List.of(got.get(i), zeros), Attrs.of("axis", 0L), 1, p + "padded" + i).get(0));
+            }
+            perEntry.add(got);
+        }
+        for (int i = 0; i < outs; i++) {
+            List<Value> parts = new ArrayList<>();
+            for (int b = 0; b < batch; b++)
+                parts.add(n.emitNode(Ops.UNSQUEEZE, List.of(perEntry.get(b).get(i)), Attrs.of("axes", new long[] {0}), 1,
+                        n.name() + "/batch" + b + "/out" + i).get(0));
+            n.bindOutput(i, batch == 1 ? parts.get(0) : n.emitNode(Ops.CONCAT, parts, Attrs.of("axis", 0L), 1, n.name() + "/out" + i).get(0));
+        }
     }
 
     private static Shape without(Shape s, int axis) {
