@@ -95,4 +95,13 @@ public final class QuantizeLinear extends OpDef {
         }
         return List.of(y);
     }
+
+    /**
+     * The C and OpenCL backends: an integer result saturates to the output type's own range (int4's included), so
+     * the kernel stores it; a float8 or float4 result is not generated yet.
+     */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) {
+        return n.output(0).dtype().isFloat() ? StorageTypes.REFUSED : StorageTypes.STORES_OUTPUT;
+    }
 }

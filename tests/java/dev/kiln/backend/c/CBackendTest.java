@@ -89,16 +89,34 @@ class CBackendTest {
 
     @Test
     void everyUnsupportedNodeIsReportedAtOnce() {
-        Graph g = new Graph("half");
+        Graph g = new Graph("fp8");
         Value x = g.addInput("x", TensorType.of(DType.F32, 4));
-        Value h = g.addNode(Ops.CAST, "to_half", List.of(x), Attrs.of("to", "f16")).output(0);
-        Value r = g.addNode(Ops.RELU, "relu_half", List.of(h), Attrs.EMPTY).output(0);
-        Value f = g.addNode(Ops.CAST, "to_float", List.of(r), Attrs.of("to", "f32")).output(0);
-        g.addOutput(f);
+        Value s = g.addConstant("s", NdArray.scalar(DType.F32, 0.5));
+        for (DType t : List.of(DType.F8E4M3FN, DType.F8E5M2, DType.F4E2M1)) {
+            Value z = g.addConstant("z_" + t.shortName(), NdArray.zeros(t, Shape.scalar()));
+            g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "to_" + t.shortName(), List.of(x, s, z), Attrs.EMPTY).output(0));
+        }
         KilnException e = assertThrows(KilnException.class, () -> generate(g, "m", null));
         assertEquals(Code.UNSUPPORTED_BY_BACKEND, e.diagnostics().get(0).code());
         String msg = e.getMessage();
-        assertTrue(msg.contains("3 node(s)") && msg.contains("to_half") && msg.contains("relu_half") && msg.contains("to_float"), msg);
+        assertTrue(msg.contains("3 node(s)") && msg.contains("to_f8e4m3fn") && msg.contains("to_f8e5m2") && msg.contains("to_f4e2m1"), msg);
+    }
+
+    @Test
+    void halfOpsComputeInFloatAndRoundAtEachOutput() {
+        // f32 -> f16 -> exp (computed in f32, rounded to f16) -> f32: equals the interpreter bit for bit
+        Graph g = new Graph("half");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 4));
+        Value h = g.addNode(Ops.CAST, "to_half", List.of(x), Attrs.of("to", "f16")).output(0);
+        Value r = g.addNode(Ops.get("exp"), "exp_half", List.of(h), Attrs.EMPTY).output(0);
+        g.addOutput(g.addNode(Ops.CAST, "to_float", List.of(r), Attrs.of("to", "f32")).output(0));
+        NdArray in = NdArray.ofFloats(Shape.of(4), 0.1f, -3.3f, 11.2f, 1e-3f);
+        NdArray want = new dev.kiln.interp.Interpreter(g).run(List.of(in)).get(0);
+        CProgramRunner runner = new CProgramRunner(Target.load("host"), true, null);
+        List<Checker.Outcome> out = runner.runAll(List.of(new Checker.Job("half", g, List.of(in))));
+        assertEquals(null, out.get(0).error());
+        assertEquals(want, out.get(0).outputs().get(0));
+        assertTrue(g.nodes().size() == 5, "exp ran between casts: " + g.nodes());
     }
 
     @Test
