@@ -139,7 +139,7 @@ public final class ElementwiseKernels {
         DType from = n.input(0).dtype(), to = n.output(0).dtype();
         if (!ScalarTypes.generated(from) || !ScalarTypes.generated(to)) k.runtimeHeaders.add("kiln_types.h");
         String mode = n.attrs().has("round_mode") ? n.attrs().getString("round_mode") : "up";
-        if (!java.util.Set.of("up", "down", "nearest").contains(mode)) throw new Unsupported("round_mode '" + mode + "' (up, down or nearest)");
+        if (!java.util.Set.of("up", "down", "nearest").contains(mode)) throw new Unsupported("round_mode '" + mode + "' is not generated (up, down and nearest are)");
         boolean saturate = !n.attrs().has("saturate") || n.attrs().getInt("saturate") != 0;
         return new Cast(from, to, saturate, mode);
     }

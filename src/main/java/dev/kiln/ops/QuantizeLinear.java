@@ -97,11 +97,9 @@ public final class QuantizeLinear extends OpDef {
     }
 
     /**
-     * The C and OpenCL backends: an integer result saturates to the output type's own range (int4's included), so
-     * the kernel stores it; a float8 or float4 result is not generated yet.
+     * The C and OpenCL backends: the result saturates to the output type's own range (int4's included) or rounds to
+     * its float8/float4 grid, so the kernel stores it.
      */
     @Override
-    public StorageTypes storageTypes(dev.kiln.ir.Node n) {
-        return n.output(0).dtype().isFloat() ? StorageTypes.REFUSED : StorageTypes.STORES_OUTPUT;
-    }
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.STORES_OUTPUT; }
 }
