@@ -89,9 +89,7 @@ public abstract class OpDef {
         /** The op reads wide inputs but stores its output in the storage type itself (QuantizeLinear saturating to an int4's range). */
         STORES_OUTPUT,
         /** The op's kernel reads and writes the storage types itself (Cast). */
-        CONVERTS,
-        /** The result depends on the storage type's range (saturating to it): the backends refuse such a node. */
-        REFUSED
+        CONVERTS
     }
 
     /** How the C and OpenCL backends run node {@code n} of this op on a storage type; most ops compute wide. */

@@ -20,8 +20,8 @@ import java.util.Map;
  * constant is widened now), and a storage-typed output is computed wide and cast back down, which rounds it at the
  * op's output exactly as the interpreter rounds every op's result. The C and OpenCL backends run this lowering
  * before they plan memory, so their kernels see only types they compute in; only Cast (which converts storage
- * types itself), the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them and the ops that
- * {@link OpDef.StorageTypes#REFUSED refuse} them keep storage types.
+ * types itself) and the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them keep storage types;
+ * a backend refuses any other storage-typed node it meets (one in a region, which this pass does not enter).
  */
 public final class ComputeInWideTypes implements Pass {
     /** Regions are lowered by the backends that run them, with their own graphs. */
@@ -33,9 +33,9 @@ public final class ComputeInWideTypes implements Pass {
         Map<Value, Value> wide = new IdentityHashMap<>();
         boolean changed = false;
         for (Node n : new ArrayList<>(g.nodes())) {
-            // why: Cast reads and writes storage types itself; a refusing op is reported by the backend as it is
+            // why: Cast reads and writes storage types itself
             OpDef.StorageTypes how = n.op().storageTypes(n);
-            if (how != OpDef.StorageTypes.COMPUTE_WIDE && how != OpDef.StorageTypes.STORES_OUTPUT || !storageTyped(n)) continue;
+            if (how == OpDef.StorageTypes.CONVERTS || !storageTyped(n)) continue;
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
                 if (v == null || ScalarTypes.generated(v.dtype())) continue;

@@ -87,7 +87,7 @@ public final class CBackend implements Backend {
     /** Why the node cannot be lowered, or null after a successful lowering into {@code k}. */
     private static String reason(Templates tpl, KernelModel k, Node n, Target t) {
         DType storage = ScalarTypes.refusedStorageType(n);
-        if (storage != null) return storage + " tensors are not supported by the C backend (" + n.op().name() + " depends on the storage type's range)";
+        if (storage != null) return storage + " tensors are not supported by the C backend (" + n.op().name() + " was not lowered to compute types)";
         String refused = n.op().refusal("c");
         if (refused != null) return "no C kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no C template '" + n.op().name() + "' (templates/c/ops/*.stg)";

@@ -124,7 +124,7 @@ public final class OpenClBackend implements Backend {
         for (Value v : n.outputs())
             if (v != null && v.dtype() == DType.F64) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         DType storage = ScalarTypes.refusedStorageType(n);
-        if (storage != null) return storage + " tensors are not supported by the OpenCL backend (" + n.op().name() + " depends on the storage type's range)";
+        if (storage != null) return storage + " tensors are not supported by the OpenCL backend (" + n.op().name() + " was not lowered to compute types)";
         String refused = n.op().refusal("opencl");
         if (refused != null) return "no OpenCL kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no OpenCL template '" + n.op().name() + "' (templates/opencl/ops/*.stg)";
