@@ -94,27 +94,54 @@ public final class ElementwiseKernels {
         return new Pow(n.input(0).dtype(), n.input(1).dtype());
     }
 
-    /** Model of {@code cast}: which conversion turns an element of the input type into the output type. */
+    /**
+     * Model of {@code cast}: which conversion turns an element of the input type into the output type. A storage
+     * type (f16, bf16, float8, float4) is read through its kiln_types.h decoder into an f32 {@code v} and written
+     * through its encoder; a sub-byte integer is wrapped into its range by a kiln_types.h helper.
+     */
     public static final class Cast {
         /** Anything to bool: {@code x != 0} (NaN is true). */
         public final boolean toBool;
         /** Float to integer: truncate toward zero, saturate to int64 (NaN gives 0), then wrap to the type. */
         public final boolean floatToInt;
+        /** To a narrow float: {@code encode((float)v, saturate[, mode])}. */
+        public final boolean toNarrow;
         /** Every other pair: a plain C conversion (integers wrap, floats round to nearest). */
         public final boolean plain;
         public final FloatToInt conv;
+        /** The type v is read in, and the decoder the stored element goes through (empty: none). */
+        public final String vtype, decode;
+        /** How an integer result enters the output: a C cast {@code (int8_t)} or a wrap helper ({@code kiln_wrap_i4}). */
+        public final String wrap;
+        /** The encoder of a narrow float output and its arguments after the value ({@code , 1}). */
+        public final String encode, encodeArgs;
 
-        Cast(DType from, DType to) {
+        Cast(DType from, DType to, boolean saturate, String roundMode) {
             toBool = to == DType.BOOL;
-            floatToInt = !toBool && from.isFloat() && !to.isFloat();
-            plain = !toBool && !floatToInt;
+            boolean narrowIn = from.isFloat() && !ScalarTypes.generated(from);
+            boolean narrowOut = to.isFloat() && !ScalarTypes.generated(to);
+            toNarrow = !toBool && narrowOut;
+            floatToInt = !toBool && !toNarrow && from.isFloat() && !to.isFloat();
+            plain = !toBool && !floatToInt && !toNarrow;
             conv = new FloatToInt(from == DType.F64);
+            vtype = narrowIn ? "float" : ScalarTypes.ctype(from);
+            decode = narrowIn ? ScalarTypes.decoder(from) : "";
+            wrap = to.isInteger() && !ScalarTypes.generated(to) ? ScalarTypes.wrapper(to) : "(" + ScalarTypes.ctype(to) + ")";
+            encode = !narrowOut ? "" : to == DType.F8E8M0 ? ScalarTypes.encoder(to) + "_mode" : ScalarTypes.encoder(to);
+            // why: an integer converts to a float8 saturating whatever the attribute says (NdArray.cast rounds it so)
+            String sat = saturate || !from.isFloat() && to != DType.F8E8M0 ? "1" : "0";
+            encodeArgs = ", " + sat + (to == DType.F8E8M0 ? ", KILN_E8M0_" + roundMode.toUpperCase(java.util.Locale.ROOT) : "");
         }
     }
 
-    /** Lowers {@code cast}. */
+    /** Lowers {@code cast}; a storage type on either side brings kiln_types.h. */
     public static Object cast(KernelModel k, Node n, Strategy t) {
-        return new Cast(n.input(0).dtype(), n.output(0).dtype());
+        DType from = n.input(0).dtype(), to = n.output(0).dtype();
+        if (!ScalarTypes.generated(from) || !ScalarTypes.generated(to)) k.runtimeHeaders.add("kiln_types.h");
+        String mode = n.attrs().has("round_mode") ? n.attrs().getString("round_mode") : "up";
+        if (!java.util.Set.of("up", "down", "nearest").contains(mode)) throw new Unsupported("round_mode '" + mode + "' is not generated (up, down and nearest are)");
+        boolean saturate = !n.attrs().has("saturate") || n.attrs().getInt("saturate") != 0;
+        return new Cast(from, to, saturate, mode);
     }
 
     /** Lowers {@code bit_cast}: the template copies each element through a union of the two types (no model fields). */

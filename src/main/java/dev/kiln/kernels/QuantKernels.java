@@ -49,9 +49,14 @@ public final class QuantKernels {
         public final String zp;
         /** Output range (quantize). */
         public final String lo, hi;
+        /** The zero point's C type: int32_t, or float for a float8/float4 zero point (widened to f32). */
+        public final String ztype;
+        /** Quantize to a float8/float4 type: its kiln_types.h encoder and Cast's saturate flag (0 or 1). */
+        public boolean toFloat;
+        public String encode, sat;
 
         LinearModel(long outer, long axis, long inner, long block, long pOuter, long pAxis, long pInner, String ctype, String scale,
-                boolean hasZp, String zp, String lo, String hi) {
+                boolean hasZp, String zp, String lo, String hi, String ztype) {
             this.outer = outer;
             this.axis = axis;
             this.inner = inner;
@@ -67,6 +72,7 @@ public final class QuantKernels {
             this.indexed = scale == null || hasZp && zp == null;
             this.lo = lo;
             this.hi = hi;
+            this.ztype = ztype;
         }
     }
 
@@ -77,6 +83,15 @@ public final class QuantKernels {
         if (precision != DType.F32 && precision != DType.F64)
             throw new Unsupported("precision " + precision + " is not supported by the C backend (f32 and f64 are)");
         DType out = n.output(0).dtype();
+        if (out.isFloat()) {
+            // x / scale + zero_point rounded to the float8/float4 type with Cast's saturate rule (kiln_types.h)
+            k.runtimeHeaders.add("kiln_types.h");
+            LinearModel m = linear(n, precision, null, null);
+            m.toFloat = true;
+            m.encode = ScalarTypes.encoder(out);
+            m.sat = n.attrs().getInt("saturate", 1) != 0 ? "1" : "0";
+            return m;
+        }
         return linear(n, precision, Long.toString(out.minValue()), Long.toString(out.maxValue()));
     }
 
@@ -96,14 +111,17 @@ public final class QuantKernels {
         boolean perTensor = scale.shape().numel() == 1;
         String scaleLit = null, zpLit = null;
         if (perTensor && scale.isConstant()) scaleLit = ScalarTypes.literal(precision, scale.constant().getDouble(0));
-        if (perTensor && zp != null && zp.isConstant()) zpLit = Long.toString(zp.constant().getLong(0));
-        if (perTensor) return new LinearModel(1, 1, numel, 1, 0, 0, 0, ctype, scaleLit, zp != null, zpLit, lo, hi);
+        boolean floatZp = zp != null && zp.dtype().isFloat();
+        String ztype = floatZp ? "float" : "int32_t";
+        if (perTensor && zp != null && zp.isConstant())
+            zpLit = floatZp ? ScalarTypes.floatLiteral(zp.constant().getFloat(0)) : Long.toString(zp.constant().getLong(0));
+        if (perTensor) return new LinearModel(1, 1, numel, 1, 0, 0, 0, ctype, scaleLit, zp != null, zpLit, lo, hi, ztype);
         int axis = xs.axis(n.attrs().getInt("axis", 1));
         long block = n.attrs().getInt("block_size", 0);
         long outer = xs.prod(0, axis), dim = xs.dim(axis), inner = xs.prod(axis + 1, xs.rank());
-        if (block == 0) return new LinearModel(outer, dim, inner, 1, 0, 1, 0, ctype, null, zp != null, null, lo, hi);
+        if (block == 0) return new LinearModel(outer, dim, inner, 1, 0, 1, 0, ctype, null, zp != null, null, lo, hi, ztype);
         long blocks = (dim + block - 1) / block;
-        return new LinearModel(outer, dim, inner, block, blocks * inner, inner, 1, ctype, null, zp != null, null, lo, hi);
+        return new LinearModel(outer, dim, inner, block, blocks * inner, inner, 1, ctype, null, zp != null, null, lo, hi, ztype);
     }
 
     // ---------------------------------------------------------------- conv_integer, qlinear_conv

@@ -8,8 +8,8 @@ public final class ScalarTypes {
 
     /**
      * True for the element types the generated C and OpenCL compute in: f32, f64, the integer types of 8 to 64
-     * bits and bool. f16, bf16, float8, float4 and the sub-byte integers are not generated yet (each backend refuses
-     * them up front, naming the type).
+     * bits and bool. The others (f16, bf16, float8, float4 and the sub-byte integers) are storage types: kernels
+     * read them into {@link #compute} types and round back at each op's output (runtime-c/kiln_types.h).
      */
     public static boolean generated(DType t) {
         switch (t) {
@@ -18,14 +18,48 @@ public final class ScalarTypes {
         }
     }
 
-    /** The C type storing one element ({@code bool} is one byte, {@code f16} its 16 bits). */
+    /**
+     * The type kernels compute a storage type in: f32 for f16, bf16, float8 and float4; i8 or u8 for the sub-byte
+     * integers (stored one per byte, so only their range differs); the type itself otherwise.
+     */
+    public static DType compute(DType t) {
+        if (generated(t)) return t;
+        if (t.isFloat()) return DType.F32;
+        return t.isSigned() ? DType.I8 : DType.U8;
+    }
+
+    /**
+     * The first storage type on node {@code n} that generated code cannot run it on, or null: after
+     * {@link dev.kiln.passes.ComputeInWideTypes} only Cast ({@code CONVERTS}) and the outputs of ops that store them
+     * ({@code STORES_OUTPUT}) keep storage types legitimately.
+     */
+    public static DType refusedStorageType(dev.kiln.ir.Node n) {
+        dev.kiln.ops.OpDef.StorageTypes s = n.op().storageTypes(n);
+        if (s == dev.kiln.ops.OpDef.StorageTypes.CONVERTS) return null;
+        for (dev.kiln.ir.Value v : n.inputs()) if (v != null && !generated(v.dtype())) return v.dtype();
+        if (s == dev.kiln.ops.OpDef.StorageTypes.STORES_OUTPUT) return null;
+        for (dev.kiln.ir.Value v : n.outputs()) if (!generated(v.dtype())) return v.dtype();
+        return null;
+    }
+
+    /** The kiln_types.h function turning the storage bits of float type {@code t} into an f32 ({@code kiln_bf16_to_f32}). */
+    public static String decoder(DType t) { return "kiln_" + t.shortName() + "_to_f32"; }
+
+    /** The kiln_types.h function rounding an f32 to float type {@code t}'s bits, given Cast's saturate flag. */
+    public static String encoder(DType t) { return "kiln_f32_to_" + t.shortName(); }
+
+    /** The kiln_types.h function wrapping an int64 into sub-byte integer type {@code t} ({@code kiln_wrap_i4}). */
+    public static String wrapper(DType t) { return "kiln_wrap_" + t.shortName(); }
+
+    /** The C type storing one element ({@code bool} is one byte, the narrow floats their bits, a sub-byte integer one byte). */
     public static String ctype(DType t) {
         switch (t) {
             case F32: return "float";
             case F64: return "double";
-            case F16: return "uint16_t";
-            case I8: return "int8_t";
-            case U8: return "uint8_t";
+            case F16: case BF16: return "uint16_t";
+            case I8: case I4: case I2: return "int8_t";
+            case U8: case U4: case U2: case F4E2M1: return "uint8_t";
+            case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0: return "uint8_t";
             case I16: return "int16_t";
             case U16: return "uint16_t";
             case I32: return "int32_t";
@@ -40,8 +74,9 @@ public final class ScalarTypes {
     /** The unsigned type of the same width, for arithmetic that must wrap instead of overflowing. */
     public static String utype(DType t) {
         switch (t) {
-            case I8: case U8: case BOOL: return "uint8_t";
-            case I16: case U16: case F16: return "uint16_t";
+            case I8: case U8: case BOOL: case I4: case U4: case I2: case U2: case F4E2M1: return "uint8_t";
+            case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0: return "uint8_t";
+            case I16: case U16: case F16: case BF16: return "uint16_t";
             case I32: case U32: return "uint32_t";
             case I64: case U64: return "uint64_t";
             case F32: return "float";
@@ -90,11 +125,13 @@ public final class ScalarTypes {
         }
     }
 
-    /** A literal of an element of {@code t} stored as {@code bits} (f16 as its 16-bit pattern). */
+    /** A literal of an element of {@code t} as stored (f16, bf16, float8 and float4 as their bit patterns). */
     public static String elementLiteral(DType t, dev.kiln.ir.NdArray a, int i) {
         if (t == DType.F32) return floatLiteral(a.getFloat(i));
         if (t == DType.F64) return doubleLiteral(a.getDouble(i));
         if (t == DType.F16) return Integer.toString(dev.kiln.ir.Half.toBits(a.getFloat(i)) & 0xFFFF);
+        // why: a stored value is exact in its type, so encoding it (saturating) gives back its own bits
+        if (t.isSmallFloat()) return Integer.toString(dev.kiln.ir.SmallFloats.encode(t, a.getFloat(i), true));
         return intLiteral(t, a.getLong(i));
     }
 

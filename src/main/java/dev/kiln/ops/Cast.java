@@ -49,4 +49,8 @@ public final class Cast extends OpDef {
         for (int i = 0; i < y.size(); i++) y.floats()[i] = dev.kiln.ir.SmallFloats.decode(to, dev.kiln.ir.SmallFloats.encodeE8M0(x.getFloat(i), mode, saturate));
         return List.of(y);
     }
+
+    /** The C and OpenCL backends: its kernel converts to and from every storage type (runtime-c/kiln_types.h). */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.CONVERTS; }
 }

@@ -79,6 +79,22 @@ public abstract class OpDef {
      */
     public Inlining inlining(dev.kiln.ir.Node n) { return null; }
 
+    /**
+     * How generated code runs this op on a storage type (f16, bf16, float8, float4, the sub-byte integers), which
+     * C and OpenCL store but do not compute in.
+     */
+    public enum StorageTypes {
+        /** The op computes in the wider type and its results are rounded back at its output, as the interpreter rounds them. */
+        COMPUTE_WIDE,
+        /** The op reads wide inputs but stores its output in the storage type itself (QuantizeLinear saturating to an int4's range). */
+        STORES_OUTPUT,
+        /** The op's kernel reads and writes the storage types itself (Cast). */
+        CONVERTS
+    }
+
+    /** How the C and OpenCL backends run node {@code n} of this op on a storage type; most ops compute wide. */
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.COMPUTE_WIDE; }
+
     @Override
     public String toString() { return name; }
 }

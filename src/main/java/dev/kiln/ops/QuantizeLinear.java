@@ -95,4 +95,11 @@ public final class QuantizeLinear extends OpDef {
         }
         return List.of(y);
     }
+
+    /**
+     * The C and OpenCL backends: the result saturates to the output type's own range (int4's included) or rounds to
+     * its float8/float4 grid, so the kernel stores it.
+     */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.STORES_OUTPUT; }
 }

@@ -531,6 +531,13 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 case I32: a.setLong(i, b.getInt()); break;
                 case U32: a.setLong(i, b.getInt() & 0xFFFFFFFFL); break;
                 case I64: case U64: a.setLong(i, b.getLong()); break;
+                case I4: case I2: a.setLong(i, b.get()); break;
+                case U4: case U2: a.setLong(i, b.get() & 0xFF); break;
+                case F16: a.floats()[i] = dev.kiln.ir.Half.fromBits(b.getShort()); break;
+                case BF16: a.floats()[i] = dev.kiln.ir.SmallFloats.decode(t.dtype(), b.getShort() & 0xFFFF); break;
+                case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0: case F4E2M1:
+                    a.floats()[i] = dev.kiln.ir.SmallFloats.decode(t.dtype(), b.get() & 0xFF);
+                    break;
                 default: throw new IllegalArgumentException("cannot read " + t.dtype() + " outputs");
             }
         }

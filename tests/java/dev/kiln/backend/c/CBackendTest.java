@@ -93,16 +93,32 @@ class CBackendTest {
 
     @Test
     void everyUnsupportedNodeIsReportedAtOnce() {
-        Graph g = new Graph("half");
+        // casts to E8M0 with rounding modes the kernel does not know (up, down and nearest are generated)
+        Graph g = new Graph("e8m0");
         Value x = g.addInput("x", TensorType.of(DType.F32, 4));
-        Value h = g.addNode(Ops.CAST, "to_half", List.of(x), Attrs.of("to", "f16")).output(0);
-        Value r = g.addNode(Ops.RELU, "relu_half", List.of(h), Attrs.EMPTY).output(0);
-        Value f = g.addNode(Ops.CAST, "to_float", List.of(r), Attrs.of("to", "f32")).output(0);
-        g.addOutput(f);
+        for (String mode : List.of("sideways", "outward", "zero"))
+            g.addOutput(g.addNode(Ops.CAST, "to_" + mode, List.of(x), Attrs.of("to", "f8e8m0", "round_mode", mode)).output(0));
         KilnException e = assertThrows(KilnException.class, () -> generate(g, "m", null));
         assertEquals(Code.UNSUPPORTED_BY_BACKEND, e.diagnostics().get(0).code());
         String msg = e.getMessage();
-        assertTrue(msg.contains("3 node(s)") && msg.contains("to_half") && msg.contains("relu_half") && msg.contains("to_float"), msg);
+        assertTrue(msg.contains("3 node(s)") && msg.contains("to_sideways") && msg.contains("to_outward") && msg.contains("to_zero"), msg);
+    }
+
+    @Test
+    void halfOpsComputeInFloatAndRoundAtEachOutput() {
+        // f32 -> f16 -> exp (computed in f32, rounded to f16) -> f32: equals the interpreter bit for bit
+        Graph g = new Graph("half");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 4));
+        Value h = g.addNode(Ops.CAST, "to_half", List.of(x), Attrs.of("to", "f16")).output(0);
+        Value r = g.addNode(Ops.get("exp"), "exp_half", List.of(h), Attrs.EMPTY).output(0);
+        g.addOutput(g.addNode(Ops.CAST, "to_float", List.of(r), Attrs.of("to", "f32")).output(0));
+        NdArray in = NdArray.ofFloats(Shape.of(4), 0.1f, -3.3f, 11.2f, 1e-3f);
+        NdArray want = new dev.kiln.interp.Interpreter(g).run(List.of(in)).get(0);
+        CProgramRunner runner = new CProgramRunner(Target.load("host"), true, null);
+        List<Checker.Outcome> out = runner.runAll(List.of(new Checker.Job("half", g, List.of(in))));
+        assertEquals(null, out.get(0).error());
+        assertEquals(want, out.get(0).outputs().get(0));
+        assertTrue(g.nodes().size() == 5, "exp ran between casts: " + g.nodes());
     }
 
     @Test

@@ -28,6 +28,7 @@ import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
 import dev.kiln.memory.PlacementRules;
 import dev.kiln.ops.Trait;
+import dev.kiln.passes.ComputeInWideTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,8 +87,8 @@ public final class CBackend implements Backend {
 
     /** Why the node cannot be lowered, or null after a successful lowering into {@code k}. */
     private static String reason(Templates tpl, KernelModel k, Node n, Target t) {
-        for (Value v : n.inputs()) if (v != null && !ScalarTypes.generated(v.dtype())) return v.dtype() + " tensors are not supported by the C backend";
-        for (Value v : n.outputs()) if (v != null && !ScalarTypes.generated(v.dtype())) return v.dtype() + " tensors are not supported by the C backend";
+        DType storage = ScalarTypes.refusedStorageType(n);
+        if (storage != null) return storage + " tensors are not supported by the C backend (" + n.op().name() + " was not lowered to compute types)";
         String refused = n.op().refusal("c");
         if (refused != null) return "no C kernel for " + n.op().name() + ": " + refused;
         if (!tpl.has(n.op().name())) return "no C template '" + n.op().name() + "' (templates/c/ops/*.stg)";
@@ -106,8 +107,8 @@ public final class CBackend implements Backend {
             throw new KilnException(Code.USAGE, Location.NONE, "--name '" + o.name() + "' is not a C identifier")
                     .withHint("use letters, digits and underscores, e.g. --name kws");
         Templates tpl = new Templates("c", o.templates());
-        for (Value v : g.inputs()) if (!ScalarTypes.generated(v.dtype())) unsupportedIo(v);
-        for (Value v : g.outputs()) if (!ScalarTypes.generated(v.dtype())) unsupportedIo(v);
+        // why: kernels compute in f32/i8/u8; storage types are converted around the ops that compute on them
+        new ComputeInWideTypes().run(g, null);
 
         // 1. kernel models (the op-specific numbers) for every node, in regions too; collect every node the backend cannot run
         Map<Node, KernelModel> models = new IdentityHashMap<>();
@@ -310,10 +311,6 @@ public final class CBackend implements Backend {
         return copies;
     }
 
-    private static void unsupportedIo(Value v) {
-        throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", 1,
-                "\n  model input/output '" + v.name() + "' is " + v.dtype() + ", which the C backend does not support");
-    }
 
     private static CProgram.Io io(int i, String pre, Value v, Set<String> used) {
         String base = pre + ScalarTypes.identifier(v.name());

@@ -91,6 +91,8 @@ public final class ClHost {
 
     /** {@code kws}, {@code KWS}; generator version, source model, target. */
     public String prefix, PREFIX, kilnVersion, source, target, buildOptions;
+    /** The text of the runtime-c headers the kernels use (kiln_types.h), pasted into the program after the dialect's typedefs. */
+    public final List<String> runtimeText = new ArrayList<>();
     /** The OpenCL program's kernels (rendered into {@code <model>.cl}). */
     public final List<ClKernel> kernels = new ArrayList<>();
     /** The program source as C string literals, one per line (already escaped, each ending in \n). */

@@ -121,9 +121,11 @@ public final class OpenClBackend implements Backend {
     /** Why the node cannot run, or null after a successful lowering into {@code out[0]}. */
     private static String reason(Templates tpl, Graph g, Node n, int index, String prefix, Target t, ClKernel[] out) {
         for (Value v : n.inputs())
-            if (v != null && (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+            if (v != null && v.dtype() == DType.F64) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
         for (Value v : n.outputs())
-            if (v != null && (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64)) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+            if (v != null && v.dtype() == DType.F64) return v.dtype() + " tensors are not supported by the OpenCL backend (float32 and integers only)";
+        DType storage = ScalarTypes.refusedStorageType(n);
+        if (storage != null) return storage + " tensors are not supported by the OpenCL backend (" + n.op().name() + " was not lowered to compute types)";
         String refused = n.op().refusal("opencl");
         if (refused != null) return "no OpenCL kernel for " + n.op().name() + ": " + refused;
         if (n.hasRegions()) { // why: control flow runs on the host, which enqueues its regions' kernels (ClStep)
@@ -179,8 +181,10 @@ public final class OpenClBackend implements Backend {
         if (!o.state().isEmpty())
             throw new KilnException(Code.USAGE, Location.NONE, "--state is not supported by the OpenCL backend")
                     .withHint("compile for C (-b c), or feed the state output back as the next call's input");
-        for (Value v : g.inputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
-        for (Value v : g.outputs()) if (!ScalarTypes.generated(v.dtype()) || v.dtype() == DType.F64) unsupportedIo(v);
+        for (Value v : g.inputs()) if (v.dtype() == DType.F64) unsupportedIo(v);
+        for (Value v : g.outputs()) if (v.dtype() == DType.F64) unsupportedIo(v);
+        // why: kernels compute in f32/i8/u8; storage types are converted around the ops that compute on them
+        new dev.kiln.passes.ComputeInWideTypes().run(g, null);
 
         // 1. kernel models for every node, in regions too; collect every node the backend cannot run
         Map<Node, ClKernel> kernels = new IdentityHashMap<>();
@@ -415,6 +419,11 @@ public final class OpenClBackend implements Backend {
                     args.add(OpenClProgram.Arg.uint(p.offset));
                 }
                 h.kernels.add(c);
+                for (String f : c.k.runtimeHeaders) {
+                    String text = dev.kiln.backend.Resources.read("runtime-c/" + f);
+                    if (text == null) throw new IllegalStateException("runtime-c/" + f + " is missing from Kiln's resources");
+                    if (!h.runtimeText.contains(text)) h.runtimeText.add(text);
+                }
                 steps.add(ClStep.launch(launches.size()));
                 launches.add(new OpenClProgram.Kernel(c.name, n.name(), n.op().name(), 0, args, c.global, c.local));
             }
