@@ -49,4 +49,8 @@ public final class Cast extends OpDef {
         for (int i = 0; i < y.size(); i++) y.floats()[i] = dev.kiln.ir.SmallFloats.decode(to, dev.kiln.ir.SmallFloats.encodeE8M0(x.getFloat(i), mode, saturate));
         return List.of(y);
     }
+
+    /** Element-wise: a bounded input gives an output bounded along the same axis. */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return new int[] {axis}; }
 }

@@ -54,7 +54,8 @@ public final class OnnxImporter {
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
             SignalMappings.class, // i18-ops-a mapping classes
             IndexMappings.class, NormMappings.class,
-            RecurrentMappings.class, ControlFlowMappings.class); // issue 17
+            RecurrentMappings.class, ControlFlowMappings.class, // issue 17
+            BoundedMappings.class); // issue 19
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
     static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
@@ -650,7 +651,7 @@ public final class OnnxImporter {
         while (!stack.isEmpty()) {
             Node n = stack.peek();
             if (seen.add(n)) {
-                if (n.op().has(Trait.QUANT_BOUNDARY)) return null;
+                if (n.op().has(Trait.QUANT_BOUNDARY) || dev.kiln.ops.Extents.producesBounded(n)) return null;
                 for (Value in : n.inputs()) {
                     if (in == null || knownValue(in) != null) continue;
                     Node q = in.producer();
