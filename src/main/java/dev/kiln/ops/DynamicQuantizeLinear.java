@@ -12,8 +12,6 @@ import java.util.List;
  * saturate(round(-min / y_scale))}, {@code y = saturate(round(x / y_scale) + y_zero_point)}, rounding to nearest
  * even, all in f32. An all-zero input gives scale 0, zero point 0 and zeros.
  */
-@NoKernel(backend = "c", why = "its scale is computed at run time; no kernel yet (the interpreter runs it)")
-@NoKernel(backend = "opencl", why = "its scale is computed at run time; no kernel yet (the interpreter runs it)")
 public final class DynamicQuantizeLinear extends OpDef {
     public DynamicQuantizeLinear() {
         super("dynamic_quantize_linear", Signature.builder().input("x").output("y", "y_scale", "y_zero_point").build());

@@ -278,6 +278,14 @@ public final class OnnxImporter {
         }
         graph.removeUnusedConstants();
         GraphVerifier.verify(graph);
+        // why: a value whose size is known only at run time must reach only nodes that can read it, on every backend
+        dev.kiln.ops.Extents.of(graph);
+        for (String b : options.bounds().keySet()) {
+            dev.kiln.ir.Node n = graph.node(b);
+            if (n == null || !dev.kiln.ops.Extents.producesBounded(n))
+                throw new KilnException(Code.USAGE, Location.NONE, "--bound names '" + b + "', which is no node with an output size known only at run time"
+                        + " (NonZero, Unique, Compress, NonMaxSuppression)");
+        }
         return graph;
     }
 
