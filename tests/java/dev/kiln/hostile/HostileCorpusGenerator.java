@@ -136,6 +136,13 @@ public final class HostileCorpusGenerator {
         m.put("missing_initializer.onnx", model(graph("g").addInput(tensor("x", FLOAT, 2, 3)).addOutput(tensor("y", FLOAT, 6))
                 .addNode(node("Reshape", List.of("x", "shape"), List.of("y"), "reshape")), 13).toByteArray());
 
+        // a data-dependent size (NonZero) asked to reserve 2^40 elements (--bound in the .expected), and its
+        // bounded output read by a node that cannot take one
+        m.put("bound_huge.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", INT64, 1, 4))
+                .addNode(node("NonZero", List.of("x"), List.of("y"), "nz")), 13).toByteArray());
+        m.put("bounded_unreadable.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("s", INT64, 1, 1))
+                .addNode(node("NonZero", List.of("x"), List.of("y"), "nz"))
+                .addNode(node("ReduceSum", List.of("y"), List.of("s"), "total")), 13).toByteArray());
         m.put("add_shape_mismatch.onnx", model(graph("g").addInput(tensor("a", FLOAT, 2, 3)).addInput(tensor("b", FLOAT, 4, 5))
                 .addOutput(tensor("y", FLOAT, 2, 3)).addNode(node("Add", List.of("a", "b"), List.of("y"), "add")), 13).toByteArray());
         // a per-axis scale of 3 values and a zero point of 2: ONNX Runtime refuses it too (no single meaning)

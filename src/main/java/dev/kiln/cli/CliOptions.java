@@ -18,6 +18,10 @@ final class CliOptions {
             description = "Bound the iterations of Loop node NODE whose trip count is known only at run time.")
     List<String> maxTripCounts;
 
+    @Option(names = "--bound", paramLabel = "NODE=N",
+            description = "Bound the data-dependent output size of node NODE (NonZero, Unique, Compress, NonMaxSuppression) to N.")
+    List<String> bounds;
+
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")
     Long maxTensorBytes;
 
@@ -222,6 +226,13 @@ final class CliOptions {
                 if (!o.parseMaxTripCount(s))
                     throw new KilnException(Code.USAGE, Location.NONE, "--max-trip-count '" + s + "' is not NODE=N (N a positive count)")
                             .withHint("for example --max-trip-count loop_over_time=100");
+            }
+        }
+        if (bounds != null) {
+            for (String s : bounds) {
+                if (!o.parseBound(s))
+                    throw new KilnException(Code.USAGE, Location.NONE, "--bound '" + s + "' is not NODE=N (N a count from 1 to "
+                            + dev.kiln.ops.Extents.MAX_BOUND + ")").withHint("for example --bound nms=100");
             }
         }
         if (maxTensorBytes != null) {

@@ -43,6 +43,8 @@ public enum Code {
     UNKNOWN_OP(203, "unknown op '%s'"),
     VERIFY_FAILED(204, "graph verification failed: %s"),
     EVAL_FAILED(205, "%s"),
+    /** A value whose size is known only at run time reaches a node that cannot read it, or a bound is unusable. */
+    BOUNDED_SHAPE(206, "%s"),
     // 3xx: checking against recorded outputs
     CASE_LAYOUT(301, "%s"),
     // 4xx: backends, targets and toolchains

@@ -9,6 +9,7 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ops.EvalContext;
+import dev.kiln.ops.Extents;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -58,15 +59,39 @@ public final class Interpreter {
             env.put(v, a);
         }
         for (Value v : graph.constants()) env.put(v, v.constant());
+        Map<Value, Integer> bounded = Extents.of(graph);
         for (Node n : graph.nodes()) {
             List<NdArray> ins = new ArrayList<>(n.numInputs());
-            for (Value v : n.inputs()) {
+            int[] extentTo = null;
+            int[] extents = null;
+            for (int i = 0; i < n.numInputs(); i++) {
+                Value v = n.input(i);
                 NdArray a = v == null ? null : env.get(v);
                 if (v != null && a == null) throw new IllegalStateException("value " + v.name() + " used by " + n + " is not computed yet");
+                Integer axis = v == null ? null : bounded.get(v);
+                if (axis != null) {
+                    // a reader of a bounded value runs over its bound, zeros beyond the extent, as the backends do
+                    int[] to = n.op().carriesExtent(n, i, axis);
+                    if (extents == null) {
+                        extents = new int[n.outputs().size()];
+                        extentTo = new int[n.outputs().size()];
+                        java.util.Arrays.fill(extentTo, -1);
+                    }
+                    for (int o = 0; o < to.length && o < extents.length; o++) {
+                        if (to[o] < 0) continue;
+                        extentTo[o] = to[o];
+                        extents[o] = a.shape().dim(axis);
+                    }
+                    a = Extents.pad(a, v.shape());
+                }
                 ins.add(a);
             }
             List<NdArray> outs = evaluate(n, ins);
-            for (int i = 0; i < outs.size(); i++) env.put(n.output(i), outs.get(i));
+            for (int i = 0; i < outs.size(); i++) {
+                NdArray a = outs.get(i);
+                if (extentTo != null && extentTo[i] >= 0) a = Extents.trim(a, extentTo[i], extents[i]);
+                env.put(n.output(i), a);
+            }
         }
         return env;
     }
@@ -90,9 +115,23 @@ public final class Interpreter {
         for (int i = 0; i < outs.size(); i++) {
             NdArray a = outs.get(i);
             TensorType t = types.get(i);
+            int bounded = n.op().boundedAxis(n, i);
+            if (bounded >= 0 && a.dtype() == t.dtype() && withinBound(a.shape(), t.shape(), bounded)) continue;
+            if (bounded >= 0 && a.dtype() == t.dtype() && a.shape().rank() == t.shape().rank())
+                throw new KilnException(Code.BOUNDED_SHAPE, Location.node(null, n.name()), n.op().name() + " '" + n.name() + "' gives "
+                        + a.shape().dim(bounded) + " along axis " + bounded + ", more than its bound " + t.shape().dim(bounded)
+                        + " (set a larger one with --bound " + n.name() + "=N)");
             if (a.dtype() != t.dtype() || !a.shape().equals(t.shape()))
                 throw new IllegalStateException(n + " output " + i + " is " + a.type() + " but inference said " + t);
         }
         return outs;
+    }
+
+    /** True when {@code real} equals {@code bound} but along {@code axis}, where it may be smaller. */
+    private static boolean withinBound(dev.kiln.ir.Shape real, dev.kiln.ir.Shape bound, int axis) {
+        if (real.rank() != bound.rank()) return false;
+        for (int k = 0; k < real.rank(); k++)
+            if (k == axis ? real.dim(k) > bound.dim(k) : real.dim(k) != bound.dim(k)) return false;
+        return true;
     }
 }

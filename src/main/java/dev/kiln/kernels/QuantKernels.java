@@ -76,6 +76,22 @@ public final class QuantKernels {
         }
     }
 
+    /** Model of {@code dynamic_quantize_linear}: the scale's and zero point's parameter names. */
+    public static final class DynamicModel {
+        public final String scale, zeroPoint;
+
+        DynamicModel(String scale, String zeroPoint) {
+            this.scale = scale;
+            this.zeroPoint = zeroPoint;
+        }
+    }
+
+    /** dynamic_quantize_linear: one serial pass for the range, one to quantize (one parallel iteration). */
+    public static Object dynamicQuantizeLinear(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        return new DynamicModel(k.outs.get(1).name, k.outs.get(2).name);
+    }
+
     /** quantize_linear: {@code saturate(round_half_even(x / scale) + zero_point)} in the op's precision. */
     public static Object quantizeLinear(KernelModel k, Node n, Strategy t) {
         String p = n.attrs().getString("precision", null);

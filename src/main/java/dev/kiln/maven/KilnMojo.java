@@ -70,6 +70,10 @@ public abstract class KilnMojo extends AbstractMojo {
     @Parameter
     protected List<String> maxTripCounts;
 
+    /** Bounds of data-dependent output sizes, {@code NODE=N} each (as {@code --bound}). */
+    @Parameter
+    protected List<String> bounds;
+
     /** Skips the goal. */
     @Parameter(property = "kiln.skip", defaultValue = "false")
     protected boolean skip;
@@ -95,6 +99,13 @@ public abstract class KilnMojo extends AbstractMojo {
                 if (!o.parseMaxTripCount(s))
                     throw new KilnException(Code.USAGE, Location.NONE, "<maxTripCount>" + s + "</maxTripCount> is not NODE=N (N a positive count)")
                             .withHint("for example <maxTripCount>loop_over_time=100</maxTripCount>");
+            }
+        }
+        if (bounds != null) {
+            for (String s : bounds) {
+                if (!o.parseBound(s))
+                    throw new KilnException(Code.USAGE, Location.NONE, "<bound>" + s + "</bound> is not NODE=N (N a count from 1 to "
+                            + dev.kiln.ops.Extents.MAX_BOUND + ")").withHint("for example <bound>nms=100</bound>");
             }
         }
         return o;
@@ -124,7 +135,8 @@ public abstract class KilnMojo extends AbstractMojo {
         s.setting("target", target).setting("optimization", optimization).setting("int8", int8)
                 .setting("calibrationMethod", calibrationMethod).setting("percentile", percentile)
                 .setting("inputShapes", inputShapes == null ? null : String.join(";", inputShapes))
-                .setting("maxTripCounts", maxTripCounts == null ? null : String.join(";", maxTripCounts));
+                .setting("maxTripCounts", maxTripCounts == null ? null : String.join(";", maxTripCounts))
+                .setting("bounds", bounds == null ? null : String.join(";", bounds));
         if (calibration != null) s.file("calibration", calibration.toPath());
         if (templates != null) s.file("templates", templates.toPath());
         Path t = resolve(target);

@@ -53,4 +53,8 @@ public final class Cast extends OpDef {
     /** The C and OpenCL backends: its kernel converts to and from every storage type (runtime-c/kiln_types.h). */
     @Override
     public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.CONVERTS; }
+
+    /** Element-wise: a bounded input gives an output bounded along the same axis. */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return new int[] {axis}; }
 }

@@ -47,6 +47,16 @@ public final class Gather extends OpDef {
         return List.of(DataMovement.moved(cx.input(0), s));
     }
 
+    /** Bounded indices give a bounded output (their axes sit at {@code axis}); bounded data only off the gathered axis. */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        int a = n.input(0).shape().axis(n.attrs().getInt("axis")), r = n.input(1).shape().rank();
+        if (input == 1) return new int[] {a + axis};
+        // why: indices may point anywhere along the gathered axis, also into its padding
+        if (axis == a) return null;
+        return new int[] {axis < a ? axis : axis + r - 1};
+    }
+
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray x = cx.input(0), idx = cx.input(1);

@@ -16,4 +16,8 @@ public final class Identity extends OpDef {
 
     @Override
     public List<NdArray> evaluate(EvalContext cx) { return List.of(cx.input(0).copy()); }
+
+    /** Element-wise: a bounded input gives an output bounded along the same axis. */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return new int[] {axis}; }
 }

@@ -95,6 +95,21 @@ public abstract class OpDef {
     /** How the C and OpenCL backends run node {@code n} of this op on a storage type; most ops compute wide. */
     public StorageTypes storageTypes(dev.kiln.ir.Node n) { return StorageTypes.COMPUTE_WIDE; }
 
+    /**
+     * The axis of output {@code output} whose extent is known only at run time (its static dimension is then the
+     * bound, the most it can hold), or -1 when the output's shape is exact. Ops whose output size depends on
+     * input values (NonZero, Unique, Compress, NonMaxSuppression) say so here; see {@link Extents}.
+     */
+    public int boundedAxis(dev.kiln.ir.Node n, int output) { return -1; }
+
+    /**
+     * How the op takes an input whose axis {@code axis} holds a run-time extent: for each output, the axis that
+     * gets that extent (-1: none), or null when the op cannot take such an input. Only ops that compute each
+     * slice along that axis independently may say yes, because backends run them over the whole bound (the
+     * padding beyond the extent holds zeros) and only the first {@code extent} slices count.
+     */
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return null; }
+
     @Override
     public String toString() { return name; }
 }

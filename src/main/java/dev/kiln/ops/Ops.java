@@ -185,6 +185,13 @@ public final class Ops {
     public static final Loop LOOP = register(new Loop());
     public static final Scan SCAN = register(new Scan());
 
+    // --- issue 19: data-dependent output sizes (bounded shapes, see Extents) and run-time quantization ---
+    public static final NonZero NON_ZERO = register(new NonZero());
+    public static final Compress COMPRESS = register(new Compress());
+    public static final Unique UNIQUE = register(new Unique());
+    public static final NonMaxSuppression NON_MAX_SUPPRESSION = register(new NonMaxSuppression());
+    public static final DynamicQuantizeLinear DYNAMIC_QUANTIZE_LINEAR = register(new DynamicQuantizeLinear());
+
     private Ops() {}
 
     /** The op named {@code name}, or null. */

@@ -53,6 +53,11 @@ public final class FoldConstants implements Pass {
             cx.skip(n.name(), "a quantization boundary stays for the int8 lowering");
             return false;
         }
+        // why: a bounded output's readers were typed for its bound; its exact data would not fit their types
+        if (dev.kiln.ops.Extents.producesBounded(n)) {
+            cx.skip(n.name(), "its output size is decided at run time (a bounded shape)");
+            return false;
+        }
         long outElems = 0, inElems = 0;
         for (Value o : n.outputs()) {
             // why: graph outputs are written by the generated code; a constant output would have no kernel to write it

@@ -20,6 +20,7 @@ public final class ImportOptions {
     private final Map<String, long[]> inputShapes = new LinkedHashMap<>();
     private final Map<String, NdArray> knownInputValues = new LinkedHashMap<>();
     private final Map<String, Long> maxTripCounts = new LinkedHashMap<>();
+    private final Map<String, Long> bounds = new LinkedHashMap<>();
     private long maxTensorBytes = DEFAULT_MAX_TENSOR_BYTES;
     private long maxConstantBytes = DEFAULT_MAX_CONSTANT_BYTES;
     private int maxNodes = DEFAULT_MAX_NODES;
@@ -135,13 +136,31 @@ public final class ImportOptions {
     }
 
     /** Parses {@code NODE=N} ({@code --max-trip-count}); returns false if malformed. */
-    public boolean parseMaxTripCount(String spec) {
+    public boolean parseMaxTripCount(String spec) { return parseNodeCount(spec, Long.MAX_VALUE, maxTripCounts); }
+
+    /**
+     * Bounds the run-time size of node {@code node}'s data-dependent output (NonZero, Unique, Compress,
+     * NonMaxSuppression): the arena reserves {@code n} along that axis instead of what the op could give at most,
+     * and a larger size at run time is an error.
+     */
+    public ImportOptions bound(String node, long n) {
+        bounds.put(node, n);
+        return this;
+    }
+
+    /** Parses {@code NODE=N} ({@code --bound}), N from 1 to {@link dev.kiln.ops.Extents#MAX_BOUND}; returns false if malformed. */
+    public boolean parseBound(String spec) { return parseNodeCount(spec, dev.kiln.ops.Extents.MAX_BOUND, bounds); }
+
+    /** The user's bounds on data-dependent output sizes, by node name. */
+    public Map<String, Long> bounds() { return bounds; }
+
+    private static boolean parseNodeCount(String spec, long max, Map<String, Long> into) {
         int eq = spec.lastIndexOf('=');
         if (eq <= 0 || eq == spec.length() - 1) return false;
         try {
             long n = Long.parseLong(spec.substring(eq + 1).trim());
-            if (n <= 0) return false;
-            maxTripCount(spec.substring(0, eq), n);
+            if (n <= 0 || n > max) return false;
+            into.put(spec.substring(0, eq), n);
             return true;
         } catch (NumberFormatException e) {
             return false;

@@ -54,7 +54,8 @@ public final class OnnxImporter {
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
             SignalMappings.class, // i18-ops-a mapping classes
             IndexMappings.class, NormMappings.class,
-            RecurrentMappings.class, ControlFlowMappings.class); // issue 17
+            RecurrentMappings.class, ControlFlowMappings.class, // issue 17
+            BoundedMappings.class); // issue 19
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
     static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
@@ -279,6 +280,14 @@ public final class OnnxImporter {
         }
         graph.removeUnusedConstants();
         GraphVerifier.verify(graph);
+        // why: a value whose size is known only at run time must reach only nodes that can read it, on every backend
+        dev.kiln.ops.Extents.of(graph);
+        for (String b : options.bounds().keySet()) {
+            dev.kiln.ir.Node n = graph.node(b);
+            if (n == null || !dev.kiln.ops.Extents.producesBounded(n))
+                throw new KilnException(Code.USAGE, Location.NONE, "--bound names '" + b + "', which is no node with an output size known only at run time"
+                        + " (NonZero, Unique, Compress, NonMaxSuppression)");
+        }
         return graph;
     }
 
@@ -681,7 +690,7 @@ public final class OnnxImporter {
         while (!stack.isEmpty()) {
             Node n = stack.peek();
             if (seen.add(n)) {
-                if (n.op().has(Trait.QUANT_BOUNDARY)) return null;
+                if (n.op().has(Trait.QUANT_BOUNDARY) || dev.kiln.ops.Extents.producesBounded(n)) return null;
                 for (Value in : n.inputs()) {
                     if (in == null || known.apply(in) != null) continue;
                     Node q = in.producer();

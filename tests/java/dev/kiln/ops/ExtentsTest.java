@@ -1,0 +1,72 @@
+package dev.kiln.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Bounded shapes: the static shape is the bound, readers carry the run-time extent or are refused by name. */
+class ExtentsTest {
+    /** x -> non_zero -> gather(table, row 1 of the coordinates) : a bounded value read by a reader that carries it. */
+    @Test
+    void gatherCarriesTheExtentAndTheInterpreterTrims() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        assertEquals(Shape.of(1, 6), nz.shape(), "the static shape is the bound: every element may be non-zero");
+        Value table = g.addConstant("table", NdArray.ofFloats(Shape.of(6), 10, 11, 12, 13, 14, 15));
+        Value picked = g.addNode(Ops.GATHER, "pick", List.of(table, nz), Attrs.of("axis", 0L)).output(0);
+        g.addOutput(picked);
+        Map<Value, Integer> axes = Extents.of(g);
+        assertEquals(1, axes.get(nz));
+        assertEquals(1, axes.get(picked), "gather puts the indices' bounded axis 1 at axis 0 + 1");
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))).get(0);
+        assertEquals(Shape.of(1, 3), out.shape());
+        assertArrayEquals(new float[] {11, 14, 15}, out.floats());
+    }
+
+    @Test
+    void aReaderThatCannotTakeABoundedValueIsRefusedByName() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        g.addOutput(g.addNode(Ops.REDUCE_SUM, "total", List.of(nz), Attrs.of("axes", new long[] {1})).output(0));
+        KilnException e = assertThrows(KilnException.class, () -> Extents.of(g));
+        assertEquals(Code.BOUNDED_SHAPE, e.diagnostics().get(0).code());
+        assertTrue(e.getMessage().contains("'total' cannot read 'nz'") && e.getMessage().contains("gather"), e.getMessage());
+    }
+
+    @Test
+    void aUserBoundTightensTheShapeAndAnOverflowIsAnError() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.of("bound", 2L)).output(0);
+        g.addOutput(nz);
+        assertEquals(Shape.of(1, 2), nz.shape());
+        assertEquals(Shape.of(1, 2), new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 0))).get(0).shape());
+        KilnException e = assertThrows(KilnException.class, () -> new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 1, 3, 0, 0, 5, 0))));
+        assertTrue(e.getMessage().contains("more than its bound 2") && e.getMessage().contains("--bound nz=N"), e.getMessage());
+    }
+
+    @Test
+    void padAndTrim() {
+        NdArray a = NdArray.ofFloats(Shape.of(2, 2), 1, 2, 3, 4);
+        NdArray p = Extents.pad(a, Shape.of(2, 3));
+        assertArrayEquals(new float[] {1, 2, 0, 3, 4, 0}, p.floats());
+        assertArrayEquals(new float[] {1, 3}, Extents.trim(p, 1, 1).floats());
+    }
+}
