@@ -234,10 +234,14 @@ public final class Int8Lowerings {
         return lx.add(n.op(), n.name(), moved, n.attrs()).output(0);
     }
 
-    /** average_pool(x) -> qaverage_pool(x8) at the output's parameters (see {@link #poolOut}). */
+    /**
+     * average_pool(x) -> qaverage_pool(x8) at the input's scale (a rounded integer division). Unlike the global
+     * pools it keeps the input's grid: at another output scale its kernel holds a multiplier per window count (8 bytes
+     * each, 1 KB for a 125-position window), which broke the MCU flash goal of the MLPerf Tiny KWS model.
+     */
     public static Value averagePool(Int8Context lx, Node n) {
         Value x8 = lx.q(n.input(0));
-        Attrs a = Int8Context.outAttrs(n.attrs(), poolOut(lx, n, x8), new int[] {-128, 127});
+        Attrs a = Int8Context.outAttrs(n.attrs(), x8.type().quant(), new int[] {-128, 127});
         return lx.add(Ops.QAVERAGE_POOL, n.name(), List.of(x8), a).output(0);
     }
 
@@ -249,7 +253,7 @@ public final class Int8Lowerings {
     }
 
     /**
-     * The parameters an average pool's int8 output takes: the output's own (its annotation, the quantize that follows
+     * The parameters a global average pool's int8 output takes: the output's own (its annotation, the quantize that follows
      * it) when it has them, so that the mean is rounded once, as DQ -> float mean -> Q rounds it; the input's when
      * not (a rounded integer division). Rounding first to the input's grid and then requantizing to a finer output
      * grid rounded twice and lost up to 2.5 output steps at ShuffleNetV2's final mean.
