@@ -36,6 +36,9 @@ public final class ComputeInWideTypes implements Pass {
             // why: Cast reads and writes storage types itself
             OpDef.StorageTypes how = n.op().storageTypes(n);
             if (how == OpDef.StorageTypes.CONVERTS || !storageTyped(n)) continue;
+            // why: a control node's regions read its inputs in their own types; widening only the node would
+            // hand its body values of another type, so it keeps storage types and the backend refuses it
+            if (n.hasRegions()) continue;
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
                 if (v == null || ScalarTypes.generated(v.dtype())) continue;

@@ -321,7 +321,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
         if (target.flashLimit() <= 0) return ok;
         Set<String> models = new java.util.TreeSet<>();
         for (Entry e : ok) models.add(e.code.name());
-        Map<String, long[]> flash = flashByModel(dir, target, models);
+        Map<String, long[]> flash = flashByModel(dir, PROGRAM, target, models);
         List<Entry> fit = new ArrayList<>();
         for (Entry e : ok) {
             String over = overFlash(target, e.model.name, flash.get(e.code.name()));
@@ -332,14 +332,14 @@ public final class CProgramRunner implements Checker.BatchRunner {
     }
 
     /**
-     * The flash each of {@code models} takes in {@code dir/prog.elf}: {code (.text), constants (.rodata and
+     * The flash each of {@code models} takes in program {@code dir/program}: {code (.text), constants (.rodata and
      * initialised data)} in bytes, summed over the symbols named after the model (the target's nm); the test
      * harness's own data ({@code <prefix>_in<i>}, {@code _out<i>}, {@code _case}) is not counted.
      */
-    static Map<String, long[]> flashByModel(Path dir, Target t, Set<String> models) {
+    static Map<String, long[]> flashByModel(Path dir, String program, Target t, Set<String> models) {
         Map<String, long[]> r = new LinkedHashMap<>();
         for (String m : models) r.put(m, new long[2]);
-        Exec.Result nm = Exec.run(List.of(t.isCross() ? t.toolchain() + "-nm" : "nm", "-S", "--size-sort", "prog.elf"), dir, 60);
+        Exec.Result nm = Exec.run(List.of(t.isCross() ? t.toolchain() + "-nm" : "nm", "-S", "--size-sort", program), dir, 60);
         if (nm.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "nm cannot read the program: " + nm.tail(1000));
         for (String line : nm.out().split("\n")) {
             String[] f = line.trim().split("\\s+");

@@ -60,7 +60,7 @@ public final class QemuInstructionCounter {
         List<String> inputs = new ArrayList<>(emu.writeRuntime(dir));
         inputs.addAll(List.of("main.c", code.name() + ".c", code.name() + "_weights.c"));
         String board = emu.link(dir, compile, inputs, "prog.elf", templates);
-        String over = CProgramRunner.overFlash(t, code.name(), CProgramRunner.flashByModel(dir, t, java.util.Set.of(code.name())).get(code.name()));
+        String over = CProgramRunner.overFlash(t, code.name(), CProgramRunner.flashByModel(dir, "prog.elf", t, java.util.Set.of(code.name())).get(code.name()));
         if (over != null) throw new KilnException(Code.BUILD_FAILED, Location.NONE, over);
         String start = symbol(dir, t, "kiln_marker_start"), stop = symbol(dir, t, "kiln_marker_stop");
         List<String> run = emu.run(board, List.of("-plugin", plugin + ",start=" + start + ",stop=" + stop, "-d", "plugin", "-D", "icount.log"),
