@@ -27,7 +27,7 @@ abstract class ChannelConstantFold implements Pass {
         for (Node n : new ArrayList<>(g.nodes())) {
             if (n.op() != op) continue;
             // the operand from a conv / gemm / matmul and the constant one (either order: add and mul commute)
-            int pi = producerOperand(n);
+            int pi = Rewrites.producerOperand(n, op -> op instanceof ChannelAffine);
             if (pi < 0) continue;
             Value y = n.input(pi), k = n.input(1 - pi);
             Node p = y.producer();
@@ -62,17 +62,5 @@ abstract class ChannelConstantFold implements Pass {
         }
         if (changed) g.removeUnusedConstants();
         return changed;
-    }
-
-    /** The index (0 or 1) of an operand produced by a {@link ChannelAffine} op, preferring one whose other operand is constant; -1 if none. */
-    private static int producerOperand(Node n) {
-        int found = -1;
-        for (int i = 0; i < 2; i++) {
-            Value v = n.input(i);
-            if (v == null || v.producer() == null || !(v.producer().op() instanceof ChannelAffine)) continue;
-            if (n.input(1 - i) != null && n.input(1 - i).isConstant()) return i;
-            if (found < 0) found = i;
-        }
-        return found;
     }
 }

@@ -22,7 +22,7 @@ public final class FuseBatchedBiasAdd implements Pass {
         boolean changed = false;
         for (Node n : new ArrayList<>(g.nodes())) {
             if (n.op() != Ops.ADD) continue;
-            int pi = matmulOperand(n);
+            int pi = Rewrites.producerOperand(n, op -> op == Ops.MATMUL);
             if (pi < 0) continue;
             Value y = n.input(pi), c = n.input(1 - pi);
             Node mm = y.producer();
@@ -74,17 +74,5 @@ public final class FuseBatchedBiasAdd implements Pass {
         }
         if (changed) g.removeUnusedConstants();
         return changed;
-    }
-
-    /** The index (0 or 1) of an operand produced by a matmul, preferring one whose other operand is constant; -1 if none. */
-    private static int matmulOperand(Node n) {
-        int found = -1;
-        for (int i = 0; i < 2; i++) {
-            Value v = n.input(i);
-            if (v == null || v.producer() == null || v.producer().op() != Ops.MATMUL) continue;
-            if (n.input(1 - i) != null && n.input(1 - i).isConstant()) return i;
-            if (found < 0) found = i;
-        }
-        return found;
     }
 }

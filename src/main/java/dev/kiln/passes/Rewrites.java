@@ -68,4 +68,19 @@ final class Rewrites {
         for (int m = 0; m < channels; m++) v[m] = c.getDouble(varies ? m : 0);
         return v;
     }
+
+    /**
+     * The index (0 or 1) of an operand of binary node {@code n} produced by an op {@code producer} accepts,
+     * preferring one whose other operand is constant; -1 if none.
+     */
+    static int producerOperand(Node n, java.util.function.Predicate<dev.kiln.ops.OpDef> producer) {
+        int found = -1;
+        for (int i = 0; i < 2; i++) {
+            Value v = n.input(i);
+            if (v == null || v.producer() == null || !producer.test(v.producer().op())) continue;
+            if (n.input(1 - i) != null && n.input(1 - i).isConstant()) return i;
+            if (found < 0) found = i;
+        }
+        return found;
+    }
 }
