@@ -156,6 +156,23 @@ public final class ElementwiseMappings {
     public static void Identity(OnnxNode n) { n.emit(Ops.IDENTITY, List.of(n.input(0)), Attrs.EMPTY); }
 
     /**
+     * OptionalGetElement (opset 18) on a tensor: Kiln's values are always present tensors, so it is the identity.
+     * Optional- and sequence-typed inputs are refused earlier, at the graph's inputs.
+     */
+    public static void OptionalGetElement(OnnxNode n) {
+        if (!n.hasInput(0)) throw n.error("input 0 (input) is missing; OptionalGetElement needs a value to unwrap");
+        n.emit(Ops.IDENTITY, List.of(n.input(0)), Attrs.EMPTY);
+    }
+
+    /**
+     * OptionalHasElement (opset 18): a bool scalar constant, true when the input is given (every Kiln value is a
+     * present tensor) and false when it is absent or named "".
+     */
+    public static void OptionalHasElement(OnnxNode n) {
+        n.bindConstant(0, NdArray.ofLongs(DType.BOOL, Shape.scalar(), n.hasInput(0) ? 1 : 0));
+    }
+
+    /**
      * Dropout at inference is the identity. Before opset 12 the ratio is an attribute and there is no training
      * mode (Kiln ignores is_test); from opset 12, training_mode (input 2) may be a constant: true with a nonzero
      * ratio would drop randomly and is rejected. Before opset 10 the mask has the data's type, so it is cast.

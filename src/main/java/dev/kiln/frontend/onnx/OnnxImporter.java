@@ -58,7 +58,8 @@ public final class OnnxImporter {
             BoundedMappings.class); // issue 19
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
-    static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class));
+    static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class),
+            TrainingMappings.DOMAIN, List.of(TrainingMappings.class));
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
