@@ -93,13 +93,13 @@ public final class TestCase {
                 for (int i = 0; i < nin; i++) {
                     Path f = d.resolve("input_" + i + ".pb");
                     if (!Files.exists(f)) throw new KilnException(Code.CASE_LAYOUT, Location.file(d.toString()), "missing " + f.getFileName());
-                    ins.add(TensorProtos.readPb(f, maxBytes));
+                    ins.add(readPb(f, false, i, maxBytes));
                     names.add(pbName(f));
                 }
                 for (int i = 0; i < nout; i++) {
                     Path f = d.resolve("output_" + i + ".pb");
                     if (!Files.exists(f)) throw new KilnException(Code.CASE_LAYOUT, Location.file(d.toString()), "missing " + f.getFileName());
-                    outs.add(TensorProtos.readPb(f, maxBytes));
+                    outs.add(readPb(f, true, i, maxBytes));
                 }
                 r.add(new DataSet(d.getFileName().toString(), ins, names, outs));
             }
@@ -108,6 +108,19 @@ public final class TestCase {
         }
         if (r.isEmpty()) throw new KilnException(Code.CASE_LAYOUT, Location.file(dir.toString()), "no test_data_set_* folder in " + dir);
         return r;
+    }
+
+    /**
+     * Reads input or output {@code index} of a data set: a TensorProto, or, when that fails and the model declares
+     * the slot an optional tensor, the OptionalProto ONNX writes for it.
+     */
+    private NdArray readPb(Path f, boolean output, int index, long maxBytes) {
+        try {
+            return TensorProtos.readPb(f, maxBytes);
+        } catch (KilnException e) {
+            if (!model.getFileName().toString().endsWith(".onnx") || !dev.kiln.frontend.onnx.OnnxImporter.isOptionalTensor(model, output, index)) throw e;
+            return TensorProtos.readOptionalPb(f, maxBytes);
+        }
     }
 
     private static String pbName(Path f) {

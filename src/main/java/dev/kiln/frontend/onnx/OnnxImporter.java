@@ -219,6 +219,24 @@ public final class OnnxImporter {
         return r;
     }
 
+    /**
+     * Whether the model's non-initializer input ({@code output} false) or graph output ({@code output} true) at
+     * {@code index} is an optional tensor, whose test data ONNX stores as an OptionalProto.
+     */
+    public static boolean isOptionalTensor(Path file, boolean output, int index) {
+        ModelProto m = parse(file, ImportOptions.DEFAULT_MAX_NODES);
+        List<ValueInfoProto> slots = new ArrayList<>();
+        if (output) slots.addAll(m.getGraph().getOutputList());
+        else {
+            Set<String> inits = new HashSet<>();
+            for (TensorProto t : m.getGraph().getInitializerList()) inits.add(t.getName());
+            for (ValueInfoProto vi : m.getGraph().getInputList()) if (!inits.contains(vi.getName())) slots.add(vi);
+        }
+        if (index >= slots.size()) return false;
+        TypeProto t = slots.get(index).getType();
+        return t.hasOptionalType() && t.getOptionalType().getElemType().hasTensorType();
+    }
+
     /** Imports a parsed model; {@code baseDir} is where external data may live (null: none allowed). */
     public static Graph importModel(ModelProto m, Path baseDir, String where, ImportOptions options) {
         OnnxImporter imp = new OnnxImporter(m, baseDir, where, options);
@@ -305,6 +323,12 @@ public final class OnnxImporter {
     private TensorType inputType(ValueInfoProto vi) {
         String name = vi.getName();
         TypeProto t = vi.getType();
+        if (t.hasOptionalType() && t.getOptionalType().getElemType().hasTensorType()) {
+            // why: an optional tensor that the caller always passes is a tensor; Kiln has no "absent" input
+            options.note("input '" + name + "' is an optional tensor: Kiln compiles it as a tensor the caller always passes "
+                    + "(OptionalHasElement on it is true)");
+            t = t.getOptionalType().getElemType();
+        }
         if (!t.hasTensorType())
             throw new KilnException(Code.UNKNOWN_DTYPE, Location.NONE, name, "a non-tensor type (sequence, map or optional)");
         int code = t.getTensorType().getElemType();

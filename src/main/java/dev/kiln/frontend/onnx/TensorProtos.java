@@ -289,6 +289,30 @@ public final class TensorProtos {
         return decode(t, null, file.toString(), maxBytes);
     }
 
+    /** ONNX's OptionalProto element-type code of a tensor value. */
+    private static final int OPTIONAL_TENSOR = 1;
+
+    /**
+     * Reads a file that holds ONNX's OptionalProto (test data of an optional-typed input or output; the caller knows
+     * the slot is one, since the bytes alone do not tell it from a sequence) and returns the tensor inside. An empty
+     * optional is an error: Kiln compiles an optional tensor as a tensor the caller always passes.
+     */
+    public static NdArray readOptionalPb(Path file, long maxBytes) {
+        dev.kiln.frontend.onnx.proto.Onnx.OptionalProto o;
+        try {
+            o = dev.kiln.frontend.onnx.proto.Onnx.OptionalProto.parseFrom(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new KilnException(Code.FILE_NOT_FOUND, Location.file(file.toString()), file + " (" + e.getMessage() + ")");
+        }
+        if (!o.hasTensorValue()) {
+            String why = o.getElemType() == OPTIONAL_TENSOR || o.getElemType() == 0
+                    ? "an empty optional; Kiln compiles an optional tensor as a tensor the caller always passes, so it cannot be absent"
+                    : "an optional of element kind " + o.getElemType() + ", not a tensor";
+            throw new KilnException(Code.BAD_TENSOR_DATA, Location.file(file.toString()), file.getFileName(), why);
+        }
+        return decode(o.getTensorValue(), null, file.toString(), maxBytes);
+    }
+
     /** ONNX's name for a data-type code, for messages. */
     public static String onnxTypeName(int code) {
         TensorProto.DataType d = TensorProto.DataType.forNumber(code);
