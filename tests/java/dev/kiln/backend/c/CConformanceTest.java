@@ -78,7 +78,8 @@ class CConformanceTest {
             "test_atanh", "test_tan", "test_round", "test_sign", "test_isinf", "test_isnan", "test_mod_mixed_sign_int32",
             "test_mod_mixed_sign_float32", "test_mod_broadcast", "test_shrink_soft", "test_thresholdedrelu_default",
             "test_argmax_negative_axis_keepdims_random_select_last_index", "test_argmin_no_keepdims_example", "test_cumsum_2d_axis_1",
-            "test_cumprod_1d_reverse_exclusive", "test_top_k_smallest", "test_top_k_same_values_2d", "test_hardmax_axis_1", "test_det_nd");
+            "test_cumprod_1d_reverse_exclusive", "test_top_k_smallest", "test_top_k_same_values_2d", "test_hardmax_axis_1", "test_det_nd",
+            "test_adam_multiple", "test_nesterov_momentum", "test_adagrad", "test_optional_has_element_tensor_input");
 
     @TestFactory
     Stream<DynamicTest> issue18OpsOnCortexM4f() {
