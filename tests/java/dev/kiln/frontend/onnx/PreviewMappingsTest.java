@@ -74,19 +74,43 @@ class PreviewMappingsTest {
     }
 
     @Test
-    void aStageGraphWithIndexInputsIsRefusedWithAReason() {
-        // the later draft's score_mod(score, b, h, q_idx, kv_idx) form
-        GraphProto.Builder mod = graph("score_mod").addNode(node("Identity", List.of("s"), List.of("o"), "id"))
-                .addInput(tensor("s", 1)).addInput(tensor("b", 7)).addInput(tensor("h", 7)).addInput(tensor("q", 7)).addInput(tensor("k", 7))
-                .addOutput(tensor("o", 1));
+    void softmaxPrecisionWidensTheSoftmax() throws java.io.IOException {
+        Path dir = TestFiles.onnxNode().resolve("test_flexattention");
+        ModelProto m = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(dir.resolve("model.onnx")));
+        var node = m.getGraph().getNode(0).toBuilder().addAttribute(OnnxModels.intAttr("softmax_precision", 11));
+        Graph g = OnnxImporter.importModel(m.toBuilder().setGraph(m.getGraph().toBuilder().setNode(0, node)).build(), dir, "flex.onnx", new ImportOptions());
+        assertTrue(g.nodes().stream().anyMatch(n -> n.op().name().equals("softmax") && n.output(0).dtype() == dev.kiln.ir.DType.F64), "the softmax runs in f64");
+        assertEquals(dev.kiln.ir.DType.F32, g.outputs().get(0).dtype());
+        String bad = Compare.mismatch(data("test_flexattention", "output", 1).get(0), new Interpreter(g).run(data("test_flexattention", "input", 3)).get(0), 1e-4, 1e-6);
+        assertNull(bad, bad);
+    }
+
+    /** A FlexAttention model over [1, 2, 3, 4] tensors whose score_mod is {@code mod}. */
+    private static ModelProto withScoreMod(GraphProto.Builder mod) {
         AttributeProto attr = AttributeProto.newBuilder().setName("score_mod").setType(AttributeProto.AttributeType.GRAPH).setG(mod).build();
         GraphProto.Builder g = graph("flex")
                 .addNode(node("FlexAttention", List.of("q", "k", "v"), List.of("y"), "flex", attr).toBuilder().setDomain("ai.onnx.preview").build())
                 .addInput(tensor("q", 1, 1, 2, 3, 4)).addInput(tensor("k", 1, 1, 2, 3, 4)).addInput(tensor("v", 1, 1, 2, 3, 4))
                 .addOutput(tensor("y", 1, 1, 2, 3, 4));
-        ModelProto m = OnnxModels.model(g, 26).toBuilder().addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("ai.onnx.preview").setVersion(1)).build();
-        KilnException e = assertThrows(KilnException.class, () -> OnnxImporter.importModel(m, null, "flex.onnx", new ImportOptions()));
+        return OnnxModels.model(g, 26).toBuilder().addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("ai.onnx.preview").setVersion(1)).build();
+    }
+
+    @Test
+    void aStageGraphWithIndexInputsIsRefusedWithAReason() {
+        // the later draft's score_mod(score, b, h, q_idx, kv_idx) form
+        GraphProto.Builder mod = graph("score_mod").addNode(node("Identity", List.of("s"), List.of("o"), "id"))
+                .addInput(tensor("s", 1)).addInput(tensor("b", 7)).addInput(tensor("h", 7)).addInput(tensor("q", 7)).addInput(tensor("k", 7))
+                .addOutput(tensor("o", 1));
+        KilnException e = assertThrows(KilnException.class, () -> OnnxImporter.importModel(withScoreMod(mod), null, "flex.onnx", new ImportOptions()));
         assertTrue(e.getMessage().contains("region 'score_mod' declares 5 inputs, the node gives it 1"), e.getMessage());
+    }
+
+    @Test
+    void anUnsupportedOpInAStageGraphIsReportedByName() {
+        GraphProto.Builder mod = graph("score_mod").addNode(node("NoSuchOp", List.of("s"), List.of("o"), "odd"))
+                .addInput(tensor("s", 1)).addOutput(tensor("o", 1));
+        KilnException e = assertThrows(KilnException.class, () -> OnnxImporter.importModel(withScoreMod(mod), null, "flex.onnx", new ImportOptions()));
+        assertTrue(e.getMessage().contains("NoSuchOp"), e.getMessage());
     }
 
     @Test

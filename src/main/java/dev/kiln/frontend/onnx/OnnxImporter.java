@@ -670,7 +670,10 @@ public final class OnnxImporter {
             for (AttributeProto a : b.getAttributeList()) nb.addAttribute(a.hasG() ? a.toBuilder().setG(renameFree(a.getG(), local)).build() : a);
             body.add(nb.build());
         }
+        int unsupportedBefore = unsupported.size();
         for (NodeProto b : sortNodes(body, this::visibleOrPoisoned)) importNode(b, opsets);
+        // why: the region's unsupported ops are reported with the model's; the calling node is poisoned, as a region's is
+        if (unsupported.size() > unsupportedBefore) throw new UnsupportedInRegion();
         List<Value> outs = new ArrayList<>();
         for (ValueInfoProto vi : gp.getOutputList()) outs.add(lookup(local.apply(vi.getName()), nodeName));
         return outs;

@@ -22,14 +22,18 @@ public final class PreviewMappings {
     /** The ONNX domain these mappings serve. */
     public static final String DOMAIN = "ai.onnx.preview";
 
-    /** The stages whose graphs FlexAttention applies to the scores (before Softmax), in order. */
+    /**
+     * The stages whose graphs FlexAttention applies to the scores (before Softmax), in order: ONNX 1.23's schema has
+     * score_mod; mask_mod is the first draft's, a graph from the scores to the masked scores as well.
+     */
     private static final List<String> SCORE_STAGES = List.of("score_mod", "mask_mod");
 
     /**
      * FlexAttention (preview opset 1): Y = prob_mod(softmax(mask_mod(score_mod(Q·Kᵀ·scale)))) · V over rank-4 inputs,
      * K and V repeated over the query heads when there are fewer of them (grouped-query attention). The scale defaults
-     * to 1/√head_size; f16/bf16 inputs follow the function body: Q and K are each scaled by √scale, and the scores,
-     * probabilities and the last product are computed in f32. Each stage graph takes the one [B, H, L, S] tensor it modifies.
+     * to 1/√head_size. When softmax_precision (by default f32, f64 for f64 inputs) differs from the inputs' type, as for
+     * f16/bf16, the function body is followed: Q and K are each scaled by √scale, and the scores, probabilities and the
+     * last product are computed in softmax_precision. Each stage graph takes the one [B, H, L, S] tensor it modifies.
      */
     public static void FlexAttention(OnnxNode n) {
         Value q = in(n, 0, "Q"), k = in(n, 1, "K"), v = in(n, 2, "V");
@@ -44,8 +48,13 @@ public final class PreviewMappings {
                 || hk == 0 || hq % hk != 0)
             throw n.error("shapes Q %s, K %s, V %s do not fit: one batch, K's head size equal to Q's, K and V one head count and"
                     + " sequence length, and Q's heads a multiple of K's", qs, ks, vs);
-        // the wide type of the softmax, as the function body's SoftmaxCast
+        // the softmax's type: softmax_precision, by default f64 for f64 inputs and f32 for the others
         DType wide = t == DType.F64 ? DType.F64 : DType.F32;
+        if (n.hasAttr("softmax_precision")) {
+            long code = n.attrInt("softmax_precision", 0);
+            wide = DType.fromOnnx((int) code);
+            if (wide == null || !wide.isFloat()) throw n.error("softmax_precision %d is not an ONNX float type", code);
+        }
         float scale = n.hasAttr("scale") ? (float) n.attrFloat("scale", 1.0) : (float) (1.0 / Math.sqrt((float) qs.dim(3)));
         Value kAligned = repeatHeads(n, k, hq, "k");
         Value scores;
