@@ -109,7 +109,8 @@ class CConformanceTest {
 
     /**
      * A sample of each family of issue 18's index, signal, loss, ml and sampling kernels (templates/kernels/index.stg,
-     * signal.stg, loss.stg, ml.stg, window.stg, sample.stg) on Cortex-M4F under qemu, in one program.
+     * signal.stg, loss.stg, ml.stg, window.stg, sample.stg) and of the import-time decompositions FlexAttention and
+     * TfIdfVectorizer on Cortex-M4F under qemu, in one program.
      */
     @TestFactory
     Stream<DynamicTest> indexSignalLossMlAndSamplingKernelsOnCortexM4f() {
@@ -118,7 +119,8 @@ class CConformanceTest {
                 "test_reversesequence_batch", "test_dft_irfft", "test_stft_with_window", "test_nllloss_NCd1d2_with_weight_reduction_mean",
                 "test_ai_onnx_ml_tree_ensemble_set_membership", "test_col2im_pads", "test_maxunpool_export_with_output_shape",
                 "test_maxpool_with_argmax_2d_precomputed_pads", "test_gridsample_bicubic", "test_roialign_aligned_true",
-                "test_deform_conv_with_mask_bias").map(c -> TestFiles.onnxNode().resolve(c)).toList();
+                "test_deform_conv_with_mask_bias", "test_flexattention_causal_mask", "test_flexattention_gqa",
+                "test_tfidfvectorizer_tf_batch_uniandbigrams_skip5").map(c -> TestFiles.onnxNode().resolve(c)).toList();
         return run(dirs, "cortex-m4f", false, 1e-4, "c/cortex-m4f");
     }
 

@@ -53,13 +53,14 @@ public final class OnnxImporter {
             ElementwiseMappings.class, NnMappings.class, ShapeMappings.class, QuantMappings.class,
             LogicMappings.class, MathMappings.class, ReduceMappings.class, LossMappings.class,
             SignalMappings.class, // i18-ops-a mapping classes
-            IndexMappings.class, NormMappings.class,
+            IndexMappings.class, NormMappings.class, TextMappings.class,
             RecurrentMappings.class, ControlFlowMappings.class, // issue 17
             BoundedMappings.class); // issue 19
 
     /** Mapping classes of other domains, by domain; their ops are keyed {@code domain::Op}. */
     static final Map<String, List<Class<?>>> DOMAIN_MAPPING_CLASSES = Map.of(MlMappings.DOMAIN, List.of(MlMappings.class),
-            TrainingMappings.DOMAIN, List.of(TrainingMappings.class));
+            TrainingMappings.DOMAIN, List.of(TrainingMappings.class),
+            PreviewMappings.DOMAIN, List.of(PreviewMappings.class));
 
     private static final Map<String, Method> MAPPINGS = findMappings();
     private static final int MAX_FUNCTION_DEPTH = 32;
@@ -658,6 +659,48 @@ public final class OnnxImporter {
         for (NodeProto n : sortNodes(gp.getNodeList(), this::visibleOrPoisoned)) importNode(n, opsets);
         List<Value> outs = new ArrayList<>();
         for (ValueInfoProto vi : gp.getOutputList()) outs.add(lookup(vi.getName(), nodeName));
+        return outs;
+    }
+
+    /**
+     * Imports region {@code gp} (attribute {@code attr} of node {@code nodeName}) into the current graph as a call
+     * with {@code args} bound to its formal inputs, and returns the values of its outputs. The names it defines are
+     * renamed into the node's namespace, so they shadow nothing outside; the names it reads from enclosing graphs
+     * keep their meaning. Used by ops whose graph attribute is a function of tensors the mapping computes
+     * (FlexAttention's score_mod), so that the region's nodes become ordinary nodes every backend runs.
+     */
+    List<Value> importCall(dev.kiln.frontend.onnx.proto.Onnx.GraphProto gp, String nodeName, String attr, List<Value> args) {
+        if (gp.getInputCount() != args.size())
+            throw new KilnException(Code.BAD_ATTRIBUTE, Location.node(null, nodeName), "region '" + attr + "' declares "
+                    + gp.getInputCount() + " inputs, the node gives it " + args.size());
+        String prefix = nodeName + "/" + attr + "/";
+        Set<String> defined = new HashSet<>();
+        for (TensorProto t : gp.getInitializerList()) defined.add(t.getName());
+        for (ValueInfoProto vi : gp.getInputList()) defined.add(vi.getName());
+        for (NodeProto n : gp.getNodeList()) defined.addAll(n.getOutputList());
+        java.util.function.UnaryOperator<String> local = s -> s.isEmpty() || !defined.contains(s) ? s : prefix + s;
+        for (int i = 0; i < args.size(); i++) scope.put(local.apply(gp.getInput(i).getName()), args.get(i));
+        for (TensorProto t : gp.getInitializerList()) {
+            NdArray data = decodeTensor(t);
+            chargeConstant(t.getName(), data.type().byteSize());
+            scope.put(local.apply(t.getName()), graph.addConstant(graph.uniqueValueName(prefix + t.getName()), data));
+        }
+        List<NodeProto> body = new ArrayList<>();
+        for (NodeProto b : gp.getNodeList()) {
+            NodeProto.Builder nb = b.toBuilder().clearInput().clearOutput().clearAttribute();
+            nb.setName(prefix + (b.getName().isEmpty() ? b.getOpType() + "_" + body.size() : b.getName()));
+            for (String in : b.getInputList()) nb.addInput(local.apply(in));
+            for (String out : b.getOutputList()) nb.addOutput(local.apply(out));
+            // why: a region nested in this one reads this one's names, which are renamed too
+            for (AttributeProto a : b.getAttributeList()) nb.addAttribute(a.hasG() ? a.toBuilder().setG(renameFree(a.getG(), local)).build() : a);
+            body.add(nb.build());
+        }
+        int unsupportedBefore = unsupported.size();
+        for (NodeProto b : sortNodes(body, this::visibleOrPoisoned)) importNode(b, opsets);
+        // why: the region's unsupported ops are reported with the model's; the calling node is poisoned, as a region's is
+        if (unsupported.size() > unsupportedBefore) throw new UnsupportedInRegion();
+        List<Value> outs = new ArrayList<>();
+        for (ValueInfoProto vi : gp.getOutputList()) outs.add(lookup(local.apply(vi.getName()), nodeName));
         return outs;
     }
 

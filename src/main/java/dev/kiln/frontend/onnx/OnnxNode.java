@@ -202,6 +202,21 @@ public final class OnnxNode {
         return importer.importInline(a.getG(), name, attr);
     }
 
+    /** True when graph attribute {@code attr} is present. */
+    boolean hasGraph(String attr) {
+        AttributeProto a = attributes.get(attr);
+        return a != null && a.hasG();
+    }
+
+    /**
+     * Imports graph attribute {@code attr} in this node's place as a call with {@code args} bound to its inputs
+     * (see {@link OnnxImporter#importCall}); its output values.
+     */
+    List<Value> call(String attr, List<Value> args) {
+        if (!hasGraph(attr)) throw error("attribute '%s' (a graph) is required", attr);
+        return importer.importCall(attributes.get(attr).getG(), name, attr, args);
+    }
+
     /** The options of this import. */
     ImportOptions options() { return importer.options(); }
 
