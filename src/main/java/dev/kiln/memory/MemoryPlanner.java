@@ -55,18 +55,27 @@ public final class MemoryPlanner {
     /**
      * Plans {@code g}, whose nodes are in execution order. Where an output could take an in-place input's buffer
      * though their sizes differ (a smaller output, or a larger one over an input at its tail, {@link
-     * PlacementRules#inPlaceAtTail}), the plan is made with and without those and the smaller arena kept: a smaller
-     * output keeps its input's larger buffer live as long as it is, and a grown buffer holds its larger size from
-     * its first value on, so either can cost more than it saves.
+     * PlacementRules#inPlaceAtTail}), the plan is made for each choice of {@link Sizes} and the smallest arena kept:
+     * a smaller output keeps its input's larger buffer live as long as it is, and a grown buffer holds its larger
+     * size from its first value on, so either can cost more than it saves.
      */
     public synchronized MemoryPlan plan(Graph g) {
-        MemoryPlan strict = plan(g, false);
-        if (!strict.grew) return strict;
-        MemoryPlan loose = plan(g, true);
-        return loose.arenaBytes() < strict.arenaBytes() ? loose : strict;
+        MemoryPlan best = plan(g, Sizes.SAME);
+        if (!best.grew) return best;
+        for (Sizes sizes : new Sizes[] {Sizes.SHORT, Sizes.ANY}) {
+            MemoryPlan p = plan(g, sizes);
+            if (p.arenaBytes() < best.arenaBytes()) best = p;
+        }
+        return best;
     }
 
-    private MemoryPlan plan(Graph g, boolean loose) {
+    /**
+     * Which in-place outputs of another size than their input a plan takes: none; smaller ones that die at the next
+     * step (the input's larger buffer is then soon free) and larger ones; all.
+     */
+    private enum Sizes { SAME, SHORT, ANY }
+
+    private MemoryPlan plan(Graph g, Sizes sizes) {
         // regions first (this planner is reused for them): a node's regions live in its scratch while it runs
         Map<Graph, MemoryPlan> regionPlans = new IdentityHashMap<>();
         Map<Node, Long> regionBytes = new IdentityHashMap<>();
@@ -134,7 +143,8 @@ public final class MemoryPlanner {
                             boolean fits = cand.bytes - inAt >= align(outBytes), same = align(outBytes) == align(inBytes);
                             // why: an output of another size than its input is one choice of two (see plan)
                             if (fits && !same) couldGrow = true;
-                            if (fits && (same || loose)) {
+                            boolean shortLived = !graphOutputs.containsKey(out) && lastUse(out, step) <= s + 1;
+                            if (fits && (same || sizes == Sizes.ANY || sizes == Sizes.SHORT && shortLived)) {
                                 grp = cand;
                                 at = inAt;
                             } else if (!fits && rules.inPlaceAtTail(n) && (outBytes - inBytes) % alignment == 0) {
@@ -142,7 +152,7 @@ public final class MemoryPlanner {
                                 // grows in front of its values, which keep their bytes
                                 couldGrow = true;
                                 long front = Math.max(0, outBytes - inBytes - inAt);
-                                if (loose) {
+                                if (sizes != Sizes.SAME) {
                                     for (Map.Entry<Value, Long> e : cand.inner.entrySet()) e.setValue(e.getValue() + front);
                                     cand.bytes += front;
                                     grp = cand;
