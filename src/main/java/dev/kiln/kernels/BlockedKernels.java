@@ -189,7 +189,16 @@ public final class BlockedKernels {
                 && m.outPlane == m.inPlane && m.d.padBegin == 0 && m.h.padBegin == 0 && m.w.padBegin == 0;
         // why: on MCUs the arena must not grow: no gathered columns (the generic kernel needs no scratch), and pixel
         // tiles that divide the plane, so the direct path has no partial tile to copy
-        if (lanes == 1 && !direct) return;
+        if (lanes == 1 && !direct) {
+            ScalarConvKernels.Rows rows1 = packable ? ScalarConvKernels.choose(m) : null;
+            // why: a spatial conv on a scalar FPU computes straight from X in register blocks, with no scratch
+            if (rows1 != null) {
+                k.packed.put(1, pack(wv.constant(), 1, m.groupOut, rows1.rows, m.wStride));
+                m.rowConv = rows1;
+                k.fpContract = true;
+            }
+            return;
+        }
         int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : scalarVectors(m.outPlane);
         long tile = (long) lanes * vectors;
         long chunk = 0;

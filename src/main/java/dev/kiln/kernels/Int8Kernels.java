@@ -298,6 +298,15 @@ public final class Int8Kernels {
         m.later.addAll(m.lanes.subList(1, BLOCK));
         m.pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
         m.plane = plane;
+        // why: the plane kernel copies input plane c into scratch before it writes output plane c, which is no
+        // larger, so the output's planes only cover input planes already copied
+        if (plane != null && w.groupOut == 1) k.inPlaceInput = 0;
+        // why: the 1x1 kernel gathers a block's positions of every channel before it writes those positions (and no
+        // others), so output bytes a whole number of planes before or after the input's overwrite read positions only
+        if (m.pointwise && w.batch == 1) {
+            k.inPlaceInput = 0;
+            k.inPlaceAtTail = true;
+        }
         return m;
     }
 

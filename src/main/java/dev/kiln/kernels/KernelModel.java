@@ -50,6 +50,11 @@ public final class KernelModel {
      * buffer (set by the lowering; -1: none beyond what element-wise ops allow).
      */
     public int inPlaceInput = -1;
+    /**
+     * Whether output 0 may also be larger than the {@link #inPlaceInput} buffer, that input's bytes then lying at
+     * the end of the output's (set by the lowering).
+     */
+    public boolean inPlaceAtTail;
     /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
     public long scratchBytes;
     /**

@@ -36,6 +36,9 @@ public final class KernelPlacement {
             }
 
             @Override
+            public boolean inPlaceAtTail(Node n) { return model.apply(n).inPlaceAtTail; }
+
+            @Override
             public long scratchBytes(Node n) { return model.apply(n).scratchBytes; }
         };
     }

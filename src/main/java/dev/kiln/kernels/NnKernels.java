@@ -118,6 +118,8 @@ public final class NnKernels {
         /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
         public boolean blocked;
         public BlockedKernels.Gemm gemm;
+        /** conv on a scalar FPU: register blocks of channels by adjacent columns straight from X ({@link ScalarConvKernels}), or null. */
+        public ScalarConvKernels.Rows rowConv;
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
         public boolean gemv;
         /**

@@ -78,8 +78,9 @@ public final class MemoryPlan {
 
     /**
      * The liveness lower bound: the largest sum, over execution steps, of the (aligned) sizes of the tensors
-     * live at that step, counting every tensor separately. Any plan that gives each live tensor its own bytes
-     * needs at least this much; in-place execution and aliases can go below it.
+     * live at that step, counting every tensor separately (and a node's regions while it runs, but no kernel's
+     * scratch). Any plan that gives each live tensor its own bytes needs at least this much; in-place execution
+     * and aliases can go below it, and scratch that finds no dead bytes at its step goes above it.
      */
     public long lowerBoundBytes() { return lowerBoundBytes; }
 
@@ -88,6 +89,9 @@ public final class MemoryPlan {
 
     /** Which offset-assignment heuristic produced this plan. */
     public String strategy() { return strategy; }
+
+    /** Whether some output could have taken the buffer of an in-place input of another size (see MemoryPlanner.plan). */
+    boolean grew;
 
     private final Map<dev.kiln.ir.Graph, MemoryPlan> regionPlans = new java.util.IdentityHashMap<>();
 

@@ -44,14 +44,38 @@ public final class MemoryPlanner {
     /** A group of values sharing bytes, with its live range. */
     private static final class Group {
         final List<Value> values = new ArrayList<>();
+        /** Each value's byte offset inside the group (0 unless an output grew the group over its input's bytes). */
+        final Map<Value, Long> inner = new IdentityHashMap<>();
         long bytes;
         int first;
         int last;
         Node scratchOf;
     }
 
-    /** Plans {@code g}, whose nodes are in execution order. */
+    /**
+     * Plans {@code g}, whose nodes are in execution order. Where an output could take an in-place input's buffer
+     * though their sizes differ (a smaller output, or a larger one over an input at its tail, {@link
+     * PlacementRules#inPlaceAtTail}), the plan is made for each choice of {@link Sizes} and the smallest arena kept:
+     * a smaller output keeps its input's larger buffer live as long as it is, and a grown buffer holds its larger
+     * size from its first value on, so either can cost more than it saves.
+     */
     public synchronized MemoryPlan plan(Graph g) {
+        MemoryPlan best = plan(g, Sizes.SAME);
+        if (!best.grew) return best;
+        for (Sizes sizes : new Sizes[] {Sizes.SHORT, Sizes.ANY}) {
+            MemoryPlan p = plan(g, sizes);
+            if (p.arenaBytes() < best.arenaBytes()) best = p;
+        }
+        return best;
+    }
+
+    /**
+     * Which in-place outputs of another size than their input a plan takes: none; smaller ones that die at the next
+     * step (the input's larger buffer is then soon free) and larger ones; all.
+     */
+    private enum Sizes { SAME, SHORT, ANY }
+
+    private MemoryPlan plan(Graph g, Sizes sizes) {
         // regions first (this planner is reused for them): a node's regions live in its scratch while it runs
         Map<Graph, MemoryPlan> regionPlans = new IdentityHashMap<>();
         Map<Node, Long> regionBytes = new IdentityHashMap<>();
@@ -65,6 +89,7 @@ public final class MemoryPlanner {
             // why: only one region of a node runs at a time (one If branch, one body step), so they share the space
             if (most > 0) regionBytes.put(n, most);
         }
+        boolean couldGrow = false;
         List<Node> schedule = g.nodes();
         int end = schedule.size(); // why: values copied to outputs at the end stay live through this extra step
         Map<Node, Integer> step = new IdentityHashMap<>();
@@ -98,21 +123,43 @@ public final class MemoryPlanner {
                     continue;
                 }
                 Group grp = null;
+                long at = 0;
                 if (oi == 0 && rules.isAlias(n) && n.input(0) != null) {
                     grp = groupOf.get(n.input(0));
                     if (grp == null) { // why: an alias of caller or constant memory needs no arena bytes
                         placement.put(out, placement.get(n.input(0)));
                         continue;
                     }
+                    at = grp.inner.get(n.input(0));
                 } else if (oi == 0) {
                     int ip = rules.inPlaceInput(n);
                     if (ip >= 0) {
                         Value in = n.input(ip);
                         Group cand = in == null ? null : groupOf.get(in);
+                        long outBytes = out.type().byteSize();
                         // why: overwriting is safe only when nothing reads the buffer after this node
-                        if (cand != null && cand.scratchOf == null && lastUse(cand, step, outputIndex, end) <= s
-                                && cand.bytes >= align(out.type().byteSize()))
-                            grp = cand;
+                        if (cand != null && cand.scratchOf == null && lastUse(cand, step, outputIndex, end) <= s) {
+                            long inAt = cand.inner.get(in), inBytes = in.type().byteSize();
+                            boolean fits = cand.bytes - inAt >= align(outBytes), same = align(outBytes) == align(inBytes);
+                            // why: an output of another size than its input is one choice of two (see plan)
+                            if (fits && !same) couldGrow = true;
+                            boolean shortLived = !graphOutputs.containsKey(out) && lastUse(out, step) <= s + 1;
+                            if (fits && (same || sizes == Sizes.ANY || sizes == Sizes.SHORT && shortLived)) {
+                                grp = cand;
+                                at = inAt;
+                            } else if (!fits && rules.inPlaceAtTail(n) && (outBytes - inBytes) % alignment == 0) {
+                                // why: the kernel may write a larger output ending where its input ends; the group
+                                // grows in front of its values, which keep their bytes
+                                couldGrow = true;
+                                long front = Math.max(0, outBytes - inBytes - inAt);
+                                if (sizes != Sizes.SAME) {
+                                    for (Map.Entry<Value, Long> e : cand.inner.entrySet()) e.setValue(e.getValue() + front);
+                                    cand.bytes += front;
+                                    grp = cand;
+                                    at = inAt + front + inBytes - outBytes;
+                                }
+                            }
+                        }
                     }
                 }
                 if (grp == null) {
@@ -122,6 +169,7 @@ public final class MemoryPlanner {
                     groups.add(grp);
                 }
                 grp.values.add(out);
+                grp.inner.put(out, at);
                 groupOf.put(out, grp);
             }
             long sb = scratchBytes(n, regionBytes);
@@ -171,10 +219,11 @@ public final class MemoryPlanner {
         }
         for (Map.Entry<Value, Group> e : groupOf.entrySet()) {
             Buffer b = bufferOf.get(e.getValue());
-            placement.put(e.getKey(), new Placement(Kind.ARENA, -1, b.offset(), b));
+            placement.put(e.getKey(), new Placement(Kind.ARENA, -1, b.offset() + e.getValue().inner.get(e.getKey()), b));
         }
         MemoryPlan plan = new MemoryPlan(placement, scratch, buffers, schedule, Math.max(best, 0), lowerBound,
                 alignment, strategy);
+        plan.grew = couldGrow;
         plan.setRegionPlans(regionPlans);
         for (MemoryPlan rp : regionPlans.values()) plan.setRegionPlans(rp.regionPlansView());
         return plan;
@@ -230,8 +279,10 @@ public final class MemoryPlanner {
                 if (isCopiedOut(out, outputIndex)) last = end;
                 for (int t = s; t <= last; t++) live[t] += align(out.type().byteSize());
             }
-            long sb = scratchBytes(n, regionBytes);
-            if (sb > 0) live[s] += align(sb);
+            // why: a kernel's scratch is not a tensor (a region's tensors are); the bound says what the tensors alone
+            // need: scratch goes where no tensor is live, and an arena above the bound shows what scratch costs
+            Long r = regionBytes.get(n);
+            if (r != null) live[s] += r;
         }
         long max = 0;
         for (long l : live) max = Math.max(max, l);

@@ -13,6 +13,12 @@ public interface PlacementRules {
      */
     int inPlaceInput(Node n);
 
+    /**
+     * Whether output 0 of {@code n} may also be larger than its {@link #inPlaceInput} buffer, the input's bytes then
+     * lying at the end of the output's (the kernel writes no byte of the output over input it has still to read).
+     */
+    default boolean inPlaceAtTail(Node n) { return false; }
+
     /** Bytes of temporary storage the node's kernel needs while it runs (0 for none). */
     long scratchBytes(Node n);
 }

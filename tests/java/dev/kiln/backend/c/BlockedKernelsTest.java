@@ -111,6 +111,12 @@ class BlockedKernelsTest {
         // fewer pixels than a vector: matrix-vector products (1x1 plane, batch 2 with residual; a 2x2 plane)
         conv("gemv_1x1", Attrs.of("activation", "hard_sigmoid", "activation_params", new double[] {0.2, 0.5}), s(2, 12, 1, 1), s(20, 12, 1, 1), true, true);
         conv("gemv_2x2", Attrs.EMPTY, s(1, 7, 2, 2), s(5, 7, 1, 1));
+        // scalar FPUs' row blocks (ScalarConvKernels): 3x3 with bias, residual and activation (4 columns a block);
+        // strided with 1 column a block; batch 2 with 3 columns; a 2x3 window whose top pad skips whole kernel rows
+        conv("rows_k3_z", relu, s(1, 5, 9, 12), s(8, 5, 3, 3), true, true);
+        conv("rows_k3_s2", Attrs.of("strides", l(2, 2), "pads", l(1, 1, 1, 1)), s(1, 3, 11, 13), s(12, 3, 3, 3));
+        conv("rows_k3_s2_batch", Attrs.of("strides", l(2, 2), "pads", l(0, 1, 1, 0), "activation", "relu"), s(2, 4, 8, 12), s(4, 4, 3, 3), false, false);
+        conv("rows_k2x3_pads", Attrs.of("pads", l(2, 0, 1, 2)), s(1, 2, 6, 9), s(4, 2, 2, 3));
         // 1-d and 3-d
         conv("conv1d", Attrs.of("strides", l(2), "pads", l(1, 2)), s(1, 3, 23), s(6, 3, 3));
         conv("conv3d", Attrs.of("pads", l(1, 0, 1, 0, 1, 1)), s(1, 2, 4, 5, 6), s(5, 2, 3, 2, 2));
@@ -231,8 +237,12 @@ class BlockedKernelsTest {
         assertTrue(scalar.blocked && !scalar.gemm.vector && !scalar.gemm.scratch);
         assertEquals(1, scalar.gemm.lanes);
         assertEquals(0, 100 % scalar.gemm.tile, "MCU tiles divide the plane (no partial tile in scratch)");
-        // why: MCU arenas must not grow, so convs that would gather columns into scratch keep the generic kernel
-        assertFalse(lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3)).blocked);
+        // why: MCU arenas must not grow, so convs that would gather columns into scratch take the row blocks (no scratch)
+        NnKernels.Window rows = lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3));
+        assertTrue(!rows.blocked && rows.rowConv != null);
+        assertEquals(2, rows.rowConv.cols, "10 columns: blocks of 2 (the widest of 4, 3, 2 dividing them)");
+        // why: the row blocks are packed for whole blocks of 4 channels; 10 output channels keep the generic kernel
+        assertNull(lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(10, 16, 3, 3)).rowConv);
         // why: MCUs take the depthwise interior fast path, which needs no scratch
         NnKernels.Window big = lower(m4, Attrs.of("group", 8L, "pads", l(1, 1, 1, 1)), s(1, 8, 64, 64), s(8, 1, 3, 3));
         assertTrue(!big.paddedDw && big.fastDw);
