@@ -140,6 +140,8 @@ public final class Int8Kernels {
         /** Blocked: output positions per block, their numbers ({@code lanes}) and those after the first ({@code later}). */
         public long block;
         public final List<Integer> lanes = new ArrayList<>(), later = new ArrayList<>();
+        /** Blocked: each position's col word of the loop turn's first and second quad (index, word, byte offset from cp). */
+        public final List<Lane> quad0 = new ArrayList<>(), quad1 = new ArrayList<>();
         /** Depthwise on DSP: the fast kernel over a zero-padded 16-bit copy of each input plane (see {@link PaddedPlane}). */
         public PaddedPlane plane;
 
@@ -154,6 +156,18 @@ public final class Int8Kernels {
             this.hasQuads = n4 > 0;
             this.hasTail = n4 < w.wStride;
             this.padded = padded;
+        }
+    }
+
+    /** A position of the blocked kernel's block and where its col word lies: {@code cp[word]}, {@code offset} bytes from cp. */
+    public static final class Lane {
+        public final int index;
+        public final long word, offset;
+
+        Lane(int index, long word, long offset) {
+            this.index = index;
+            this.word = word;
+            this.offset = offset;
         }
     }
 
@@ -296,6 +310,10 @@ public final class Int8Kernels {
         m.block = BLOCK;
         for (int i = 0; i < BLOCK; i++) m.lanes.add(i);
         m.later.addAll(m.lanes.subList(1, BLOCK));
+        for (int i = 0; i < BLOCK; i++) {
+            m.quad0.add(new Lane(i, i, 8L * i));
+            m.quad1.add(new Lane(i, BLOCK + i, 8L * (BLOCK + i)));
+        }
         m.pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
         m.plane = plane;
         return m;
