@@ -116,6 +116,44 @@ class BenchCommandTest {
         assertEquals(field(r.out(), "instructions") / field(r.out(), "macs"), field(r.out(), "instructions_per_mac"), 1e-3, r.out());
     }
 
+    /** Per layer of int8 DS-CNN on cortex-m4f (index: layer), the most instructions per MAC its kernel may take. */
+    private static final java.util.Map<Integer, Double> DS_CNN_BUDGETS = java.util.Map.of(
+            0, 1.7, // the 10x4 stride-2 stem
+            1, 3.6, 3, 3.6, 5, 3.6, 7, 3.6, // depthwise 3x3
+            2, 1.45, 4, 1.45, 6, 1.45, 8, 1.45, // pointwise
+            11, 3.9); // the final FC
+
+    /**
+     * {@code --per-layer} on int8 DS-CNN: each conv layer and the FC get their own count, the layers add up to the
+     * total but for the run function's few instructions, and each stays within its budget of instructions per MAC.
+     */
+    @Test
+    void perLayerCountsEveryKernelOfDsCnnOnCortexM4f() {
+        String ds = TestFiles.models().resolve("ds_cnn_kws_int8_qdq/model.onnx").toString();
+        Run r = kiln("bench", ds, "-t", "cortex-m4f", "--per-layer", "--json", "-");
+        assertEquals(0, r.rc(), r.err());
+        Matcher m = Pattern.compile("\\{\"function\": \"[^\"]*\"(?:, \"index\": (\\d+), \"op\": \"([^\"]*)\", \"name\": \"[^\"]*\", \"macs\": (\\d+))?"
+                + ", \"instructions\": (\\d+), \"instructions_per_mac\": ([^}]*)\\}").matcher(r.out());
+        long sum = 0;
+        java.util.Map<Integer, Double> perMac = new java.util.TreeMap<>();
+        while (m.find()) {
+            sum += Long.parseLong(m.group(4));
+            if (m.group(1) != null && !m.group(5).equals("null")) perMac.put(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(5)));
+        }
+        assertEquals(DS_CNN_BUDGETS.keySet(), perMac.keySet(), r.out());
+        double total = field(r.out(), "instructions");
+        assertTrue(sum <= total && sum >= total - 200, sum + " of " + total);
+        for (java.util.Map.Entry<Integer, Double> e : DS_CNN_BUDGETS.entrySet())
+            assertTrue(perMac.get(e.getKey()) <= e.getValue(), "layer " + e.getKey() + ": " + perMac.get(e.getKey()) + " instructions/MAC, budget " + e.getValue());
+    }
+
+    @Test
+    void perLayerNeedsAQemuTarget() {
+        Run r = kiln("bench", mlp(), "--per-layer");
+        assertEquals(2, r.rc(), r.out());
+        assertTrue(r.err().contains("--per-layer counts guest instructions"), r.err());
+    }
+
     @Test
     void missingOnnxRuntimeExitsTwoWithTheFetchCommand() {
         System.setProperty(OrtLoader.LOOKUP_PROPERTY, "off");

@@ -16,6 +16,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
 import dev.kiln.ops.Ops;
 import java.util.List;
 import java.util.Random;
@@ -55,6 +56,35 @@ class QemuInstructionCounterTest {
         // 16x the MACs: the inner loop dominates the large model, so its count grows by much more than 4x
         assertTrue(l > 4 * s, "small " + s + ", large " + l);
         assertTrue(l - s >= 15L * macsSmall, "at least one instruction per extra MAC: small " + s + ", large " + l);
+    }
+
+    /** A matmul x[1, k] * w[k, n] followed by a relu, for Cortex-M4F: two kernels. */
+    private GeneratedCode matmulRelu(int k, int n) {
+        Random rnd = new Random(5);
+        NdArray w = NdArray.zeros(DType.F32, Shape.of(k, n));
+        for (int i = 0; i < w.size(); i++) w.setDouble(i, rnd.nextGaussian());
+        Graph g = new Graph("mr");
+        Value mm = g.addNode(Ops.get("matmul"), "mm", List.of(g.addInput("x", NdArray.zeros(DType.F32, Shape.of(1, k)).type()),
+                g.addConstant("w", w)), Attrs.EMPTY).output(0);
+        g.addOutput(g.addNode(Ops.get("relu"), "r", List.of(mm), Attrs.EMPTY).output(0));
+        return new CBackend().generate(g, m4, new Backend.Options("mr", null, "test"));
+    }
+
+    @Test
+    void perFunctionCountsSplitTheTotalByKernel() {
+        QemuInstructionCounter.Counts small = QemuInstructionCounter.countPerFunction(matmulRelu(16, 8), templates);
+        QemuInstructionCounter.Counts large = QemuInstructionCounter.countPerFunction(matmulRelu(64, 32), templates);
+        for (QemuInstructionCounter.Counts c : List.of(small, large)) {
+            assertTrue(c.functions().containsKey("mr_k0_matmul") && c.functions().containsKey("mr_k1_relu"), c.functions().toString());
+            long sum = c.functions().values().stream().mapToLong(Long::longValue).sum();
+            // the markers' calls and returns lie outside the model's functions: a few instructions only
+            assertTrue(sum <= c.total() && sum >= c.total() - 40, c.total() + " vs " + c.functions());
+        }
+        // 16x the matmul's MACs, 4x the relu's elements
+        long mmS = small.functions().get("mr_k0_matmul"), mmL = large.functions().get("mr_k0_matmul");
+        long reS = small.functions().get("mr_k1_relu"), reL = large.functions().get("mr_k1_relu");
+        assertTrue(mmL > 10 * mmS, "matmul " + mmS + " -> " + mmL);
+        assertTrue(reL > 2 * reS && reL < 6 * reS, "relu " + reS + " -> " + reL);
     }
 
     @Test

@@ -67,11 +67,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the numbers as JSON to FILE ('-': standard output, instead of the text).")
     Path json;
 
+    @Option(names = "--per-layer", description = "On qemu targets: also count each layer's instructions (each kernel kept as its own function) "
+            + "and print instructions per MAC per layer.")
+    boolean perLayer;
+
     @Mixin
     CliOptions options;
 
     /** What a qemu target's benchmark measured: guest instructions of one inference, or null when not counted. */
     record CrossResult(Long instructions) {}
+
+    /** One layer's (or one other function's: layer null) instructions in a per-layer count. */
+    record LayerCount(ModelStats.Layer layer, String function, long instructions) {
+        /** Instructions per MAC, or null for a layer without MACs or a function that is no layer. */
+        Double perMac() { return layer == null || layer.macs() == 0 ? null : (double) instructions / layer.macs(); }
+    }
 
     @Override
     public Integer call() {
@@ -85,6 +95,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " is not a runtime Kiln can time")
                     .withHint("available: " + ONNXRUNTIME);
         Target t = Target.load(options.target);
+        // why: per-layer counts come from qemu's instruction counter; host timings are whole inferences
+        if (perLayer && !t.isCross())
+            throw new KilnException(Code.USAGE, Location.NONE, "--per-layer counts guest instructions, and needs a qemu target, not " + t.name())
+                    .withHint("use -t cortex-m4f (or another qemu target)");
         // why: ONNX Runtime runs on this machine only; a ratio against a qemu guest would mean nothing
         if (against != null && t.isCross())
             throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " needs a host target, not " + t.name())
@@ -96,7 +110,11 @@ final class BenchCommand implements Callable<Integer> {
         ModelStats st = new ModelStats(code);
         st.codeBytes = CodeSize.codeBytes(code);
         Numbers n = new Numbers(st, options.int8 || holdsInt8(code.graph()));
-        if (t.isCross()) {
+        if (t.isCross() && perLayer) {
+            QemuInstructionCounter.Counts c = QemuInstructionCounter.countPerFunction(code, new Templates(CliOptions.compiledBackend(), options.templates));
+            n.instructions = c.total();
+            n.layers = layerCounts(code, st, c);
+        } else if (t.isCross()) {
             n.instructions = crossBench(code, t).instructions();
         } else if (against == null) {
             try (HostBench h = HostBench.start(code, new Templates(CliOptions.compiledBackend(), options.templates), HostBench.inputs(code.graph()), warmup)) {
@@ -189,6 +207,24 @@ final class BenchCommand implements Callable<Integer> {
         return new CrossResult(QemuInstructionCounter.count(code, new Templates(CliOptions.compiledBackend(), options.templates)));
     }
 
+    /**
+     * The per-function counts as layers: kernel {@code <model>_k<index>_<op>} is layer {@code index} of the schedule;
+     * other functions (the run function, region functions) follow as lines without a layer.
+     */
+    static java.util.List<LayerCount> layerCounts(GeneratedCode code, ModelStats st, QemuInstructionCounter.Counts c) {
+        Map<String, ModelStats.Layer> byFunction = new java.util.HashMap<>();
+        for (ModelStats.Layer l : st.layers) if (l.depth() == 0) byFunction.put(code.name() + "_k" + l.index() + "_" + l.op(), l);
+        java.util.List<LayerCount> rows = new java.util.ArrayList<>(), others = new java.util.ArrayList<>();
+        for (ModelStats.Layer l : st.layers) {
+            Long v = l.depth() == 0 ? c.functions().get(code.name() + "_k" + l.index() + "_" + l.op()) : null;
+            if (v != null) rows.add(new LayerCount(l, code.name() + "_k" + l.index() + "_" + l.op(), v));
+        }
+        for (Map.Entry<String, Long> e : c.functions().entrySet())
+            if (!byFunction.containsKey(e.getKey())) others.add(new LayerCount(null, e.getKey(), e.getValue()));
+        rows.addAll(others);
+        return rows;
+    }
+
     /** Everything bench measured, printable as text or JSON. */
     private final class Numbers {
         final ModelStats st;
@@ -196,6 +232,8 @@ final class BenchCommand implements Callable<Integer> {
         Double kilnMs, ortMs;
         Long instructions;
         String ortVersion, ortModel;
+        /** With --per-layer: each layer's instructions, then other functions'. */
+        java.util.List<LayerCount> layers;
 
         /** Whether the compiled code computes in int8 (--int8, or a quantized model lowered at -O1 and up). */
         final boolean int8;
@@ -230,6 +268,16 @@ final class BenchCommand implements Callable<Integer> {
             if (t.isCross()) {
                 b.append(instructions == null ? "instructions: n/a\n"
                         : String.format(Locale.ROOT, "instructions: %,d per inference, %.3f per MAC%n", instructions, perMac()));
+                if (layers != null) {
+                    b.append(String.format(Locale.ROOT, "%5s  %-14s %-44s %12s %14s %9s%n", "layer", "op", "name", "MACs", "instructions", "per MAC"));
+                    for (LayerCount l : layers) {
+                        Double pm = l.perMac();
+                        b.append(String.format(Locale.ROOT, "%5s  %-14s %-44s %12s %,14d %9s%n", l.layer() == null ? "-" : Integer.toString(l.layer().index()),
+                                l.layer() == null ? "(other)" : l.layer().op(), l.layer() == null ? l.function() : l.layer().name(),
+                                l.layer() == null ? "" : String.format(Locale.ROOT, "%,d", l.layer().macs()), l.instructions(),
+                                pm == null ? "" : String.format(Locale.ROOT, "%.3f", pm)));
+                    }
+                }
                 return b.toString();
             }
             String c = clock.equals("cpu") ? "CPU time" : "wall time";
@@ -269,6 +317,17 @@ final class BenchCommand implements Callable<Integer> {
             field(b, "rounds", kilnMs != null ? Integer.toString(rounds) : "null");
             field(b, "warmup", kilnMs != null ? Integer.toString(warmup) : "null");
             field(b, "instructions", instructions == null ? "null" : Long.toString(instructions));
+            if (layers != null) {
+                b.append("  \"layers\": [");
+                for (int i = 0; i < layers.size(); i++) {
+                    LayerCount l = layers.get(i);
+                    b.append(i == 0 ? "\n" : ",\n").append("    {\"function\": ").append(ModelStats.quote(l.function()));
+                    if (l.layer() != null) b.append(", \"index\": ").append(l.layer().index()).append(", \"op\": ").append(ModelStats.quote(l.layer().op()))
+                            .append(", \"name\": ").append(ModelStats.quote(l.layer().name())).append(", \"macs\": ").append(l.layer().macs());
+                    b.append(", \"instructions\": ").append(l.instructions()).append(", \"instructions_per_mac\": ").append(num(l.perMac())).append('}');
+                }
+                b.append("\n  ],\n");
+            }
             b.append("  \"instructions_per_mac\": ").append(num(perMac())).append("\n}\n");
             return b.toString();
         }

@@ -134,12 +134,19 @@ public final class Int8Kernels {
         public boolean blocked;
         /** Blocked: a 1x1 kernel with stride 1 and no pads (position q of channel c is {@code x[c * plane + q]}). */
         public boolean pointwise;
-        /** Blocked: weight quads per output channel ({@code wStride / 4}); whether they go two per loop turn. */
-        public long quads;
+        /**
+         * Blocked: weight quads per output channel ({@code wPad / 4}: the window rounded up to whole quads, a partial
+         * last quad padded with zero weights at compile time); whether they go two per loop turn.
+         */
+        public long quads, wPad;
+        /** Blocked with a partial last quad and no pads: the window's padding taps are cleared once, up front. */
+        public boolean zeroTail;
         public boolean twoQuads;
         /** Blocked: output positions per block, their numbers ({@code lanes}) and those after the first ({@code later}). */
         public long block;
         public final List<Integer> lanes = new ArrayList<>(), later = new ArrayList<>();
+        /** Blocked: each position's col word of the loop turn's first and second quad (index, word, byte offset from cp). */
+        public final List<Lane> quad0 = new ArrayList<>(), quad1 = new ArrayList<>();
         /** Depthwise on DSP: the fast kernel over a zero-padded 16-bit copy of each input plane (see {@link PaddedPlane}). */
         public PaddedPlane plane;
 
@@ -154,6 +161,18 @@ public final class Int8Kernels {
             this.hasQuads = n4 > 0;
             this.hasTail = n4 < w.wStride;
             this.padded = padded;
+        }
+    }
+
+    /** A position of the blocked kernel's block and where its col word lies: {@code cp[word]}, {@code offset} bytes from cp. */
+    public static final class Lane {
+        public final int index;
+        public final long word, offset;
+
+        Lane(int index, long word, long offset) {
+            this.index = index;
+            this.word = word;
+            this.offset = offset;
         }
     }
 
@@ -272,16 +291,19 @@ public final class Int8Kernels {
         }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
         boolean packable = t.hasDsp() && wz == null && n.input(1).isConstant() && n.input(1).uses().size() == 1;
-        // why: the blocked kernel reads whole weight quads, and its requantization needs right shifts of 32 and more
-        boolean blocked = packable && w.groups == 1 && w.wStride % 4 == 0 && rq.fastShifts;
+        // why: the blocked kernel's requantization needs right shifts of 32 and more; windows of under 4 taps would be mostly padding
+        boolean blocked = packable && w.groups == 1 && w.wStride >= 4 && rq.fastShifts;
+        long wPad = blocked ? (w.wStride + 3) & ~3L : w.wStride;
         boolean dsp = blocked || packable && !w.depthwise && w.wStride >= 4;
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
+        // why: inlined into the run function, the SMLAD kernels' many live registers spill more
+        k.outOfLine = dsp || plane != null;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
             // blocked: the block's windows, plus one window gathered contiguously first (1x1 gathers directly)
-            boolean pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
-            k.scratchBytes = (blocked ? BLOCK + (pointwise ? 0 : 1) : 1) * w.wStride * 2;
-            k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride));
+            boolean pointwise = blocked && pointwise(w, padded);
+            k.scratchBytes = (blocked ? BLOCK + (pointwise ? 0 : 1) : 1) * wPad * 2;
+            k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride, wPad));
         }
         if (plane != null) {
             k.systemHeaders.add("<arm_acle.h>");
@@ -291,12 +313,18 @@ public final class Int8Kernels {
         QConvModel m = new QConvModel(w, rq, xz, n.input(2) != null, dsp, padded);
         m.wz = wz;
         m.blocked = blocked;
-        m.quads = w.wStride / 4;
+        m.quads = wPad / 4;
+        m.wPad = wPad;
         m.twoQuads = m.quads % 2 == 0;
         m.block = BLOCK;
         for (int i = 0; i < BLOCK; i++) m.lanes.add(i);
         m.later.addAll(m.lanes.subList(1, BLOCK));
-        m.pointwise = blocked && w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1;
+        for (int i = 0; i < BLOCK; i++) {
+            m.quad0.add(new Lane(i, i, 8L * i));
+            m.quad1.add(new Lane(i, BLOCK + i, 8L * (BLOCK + i)));
+        }
+        m.pointwise = blocked && pointwise(w, padded);
+        m.zeroTail = blocked && !m.pointwise && !padded && wPad > w.wStride;
         m.plane = plane;
         // why: the plane kernel copies input plane c into scratch before it writes output plane c, which is no
         // larger, so the output's planes only cover input planes already copied
@@ -308,6 +336,11 @@ public final class Int8Kernels {
             k.inPlaceAtTail = true;
         }
         return m;
+    }
+
+    /** Whether the blocked kernel reads the input planes directly: 1x1, stride 1, no pads, whole quads of channels. */
+    private static boolean pointwise(NnKernels.Window w, boolean padded) {
+        return w.taps == 1 && !padded && w.d.stride == 1 && w.h.stride == 1 && w.w.stride == 1 && w.wStride % 4 == 0;
     }
 
     private static boolean hasPad(Node n) {
@@ -365,6 +398,7 @@ public final class Int8Kernels {
         }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
         boolean dsp = t.hasDsp() && wz == null && kk >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        k.outOfLine = dsp;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
             k.packed.put(1, transpose(n.input(1).constant(), (int) kk, (int) nn));
@@ -577,20 +611,23 @@ public final class Int8Kernels {
      * Reorders each row of {@code rows} x {@code cols} int8 values in groups of four {@code [w0, w1, w2, w3]} to
      * {@code [w0, w2, w1, w3]} (a last partial group stays), so that {@code __sxtb16(word)} gives the pair
      * (w0, w1) and {@code __sxtb16(word ror 8)} the pair (w2, w3), matching two consecutive 16-bit input pairs.
+     * Rows are stored {@code padCols} apart ({@code padCols >= cols}), the weights past {@code cols} 0: a partial last
+     * group then becomes a whole one.
      */
-    static NdArray packGroups(NdArray a, long rows, long cols) {
-        long[] v = new long[a.size()];
-        for (int i = 0; i < v.length; i++) v[i] = a.getLong(i);
-        long[] p = v.clone();
-        long quads = cols & ~3L;
+    static NdArray packGroups(NdArray a, long rows, long cols, long padCols) {
+        long[] p = new long[(int) (rows * padCols)];
+        for (long r = 0; r < rows; r++)
+            for (long j = 0; j < cols; j++) p[(int) (r * padCols + j)] = a.getLong((int) (r * cols + j));
+        long quads = padCols & ~3L;
         for (long r = 0; r < rows; r++) {
             for (long j = 0; j < quads; j += 4) {
-                int b = (int) (r * cols + j);
-                p[b + 1] = v[b + 2];
-                p[b + 2] = v[b + 1];
+                int b = (int) (r * padCols + j);
+                long t = p[b + 1];
+                p[b + 1] = p[b + 2];
+                p[b + 2] = t;
             }
         }
-        return NdArray.ofLongs(a.dtype(), a.shape(), p);
+        return NdArray.ofLongs(a.dtype(), padCols == cols ? a.shape() : Shape.of((int) rows, (int) padCols), p);
     }
 
     /** W [K, N] as [N, K] (same element count and shape object kept, for emission in place of W). */

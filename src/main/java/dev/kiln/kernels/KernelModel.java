@@ -78,6 +78,8 @@ public final class KernelModel {
      * kiln_runtime.h; set by float lowerings whose results are compared within a tolerance, never by int8 ones).
      */
     public boolean fpContract;
+    /** Whether the kernel stays a function of its own ({@code KILN_NOINLINE} of kiln_runtime.h), not inlined into the run function. */
+    public boolean outOfLine;
     /** Bytes of constant tables the kernel declares itself (requantization multipliers, lookup tables). */
     public long tableBytes;
 

@@ -26,15 +26,37 @@ import java.util.regex.Pattern;
  * calls {@code kiln_marker_start(); <model>_run(); kiln_marker_stop();}, and runs it under qemu with Kiln's TCG
  * plugin ({@code runtime-c/qemu/kiln_icount.c}, built once with the host's gcc into a cache folder), which counts
  * the instructions executed between the two markers. Instruction counts are exactly repeatable, unlike wall time.
+ * {@link #countPerFunction} also splits the count over the model's functions (one per kernel, named
+ * {@code <model>_k<index>_<op>}): the program is then built with {@code -fno-inline-functions-called-once -fno-inline-small-functions} so that
+ * each kernel keeps its own function, and the plugin is handed their address ranges.
  */
 public final class QemuInstructionCounter {
     private static final String PLUGIN_SOURCE = "runtime-c/qemu/kiln_icount.c";
     private static final Pattern COUNT = Pattern.compile("kiln_icount (\\d+)");
+    private static final Pattern FUNCTION = Pattern.compile("kiln_icount_fn (\\S+) (\\d+)");
+
+    /**
+     * Instructions of one inference: the total, and per function of the model (name to instructions, in address
+     * order; a function's count includes the library helpers it calls, such as memcpy).
+     */
+    public record Counts(long total, Map<String, Long> functions) {}
 
     private QemuInstructionCounter() {}
 
     /** Guest instructions of one {@code <model>_run} call of {@code code} (deterministic random inputs). */
     public static long count(GeneratedCode code, Templates templates) {
+        return run(code, templates, false).total();
+    }
+
+    /**
+     * Guest instructions of one {@code <model>_run} call of {@code code}, in total and per function of the model
+     * (kernels {@code <model>_k<index>_<op>}, the run function, region functions); the kernels are kept out of line.
+     */
+    public static Counts countPerFunction(GeneratedCode code, Templates templates) {
+        return run(code, templates, true);
+    }
+
+    private static Counts run(GeneratedCode code, Templates templates, boolean perFunction) {
         Target t = code.target();
         // why: only qemu targets have a guest to count; the host is timed by HostBench instead
         if (!t.isCross())
@@ -42,12 +64,12 @@ public final class QemuInstructionCounter {
                     .withHint("use -t cortex-m4f (or another Cortex-M target)");
         Emulator.of(t).require(true);
         Path plugin = plugin();
-        long[] result = {-1};
-        BuildFolders.use("kiln-icount-", dir -> result[0] = buildAndCount(dir, code, templates, plugin));
+        Counts[] result = {null};
+        BuildFolders.use("kiln-icount-", dir -> result[0] = buildAndCount(dir, code, templates, plugin, perFunction));
         return result[0];
     }
 
-    private static long buildAndCount(Path dir, GeneratedCode code, Templates templates, Path plugin) {
+    private static Counts buildAndCount(Path dir, GeneratedCode code, Templates templates, Path plugin, boolean perFunction) {
         Target t = code.target();
         for (Map.Entry<String, String> f : code.files().entrySet()) write(dir.resolve(f.getKey()), f.getValue());
         Emulator emu = Emulator.of(t);
@@ -57,14 +79,20 @@ public final class QemuInstructionCounter {
         compile.addAll(t.cflags());
         compile.addAll(CProgramRunner.WARNINGS);
         compile.addAll(List.of("-ffunction-sections", "-fdata-sections", "-I."));
+        // why: a kernel called once is inlined into the run function, and then has no address range of its own
+        if (perFunction) compile.addAll(List.of("-fno-inline-functions-called-once", "-fno-inline-small-functions"));
         List<String> inputs = new ArrayList<>(emu.writeRuntime(dir));
         inputs.addAll(List.of("main.c", code.name() + ".c", code.name() + "_weights.c"));
         String board = emu.link(dir, compile, inputs, "prog.elf", templates);
         String over = CProgramRunner.overFlash(t, code.name(), CProgramRunner.flashByModel(dir, "prog.elf", t, java.util.Set.of(code.name())).get(code.name()));
         if (over != null) throw new KilnException(Code.BUILD_FAILED, Location.NONE, over);
         String start = symbol(dir, t, "kiln_marker_start"), stop = symbol(dir, t, "kiln_marker_stop");
-        List<String> run = emu.run(board, List.of("-plugin", plugin + ",start=" + start + ",stop=" + stop, "-d", "plugin", "-D", "icount.log"),
-                "prog.elf", List.of());
+        String args = plugin + ",start=" + start + ",stop=" + stop;
+        if (perFunction) {
+            write(dir.resolve("functions.txt"), functions(dir, t, code.name()));
+            args += ",functions=" + dir.resolve("functions.txt").toAbsolutePath();
+        }
+        List<String> run = emu.run(board, List.of("-plugin", args, "-d", "plugin", "-D", "icount.log"), "prog.elf", List.of());
         Exec.Result r = Exec.run(run, dir, 600, dir.resolve("run.out"));
         if (r.timedOut()) throw new KilnException(Code.RUN_FAILED, Location.NONE, "qemu did not finish within 600 s");
         if (r.exit() != 0)
@@ -77,7 +105,27 @@ public final class QemuInstructionCounter {
         }
         Matcher m = COUNT.matcher(log);
         if (!m.find()) throw new KilnException(Code.RUN_FAILED, Location.NONE, "qemu's instruction counter reported nothing: " + log + r.tail(1000));
-        return Long.parseLong(m.group(1));
+        Map<String, Long> fns = new java.util.LinkedHashMap<>();
+        Matcher f = FUNCTION.matcher(log);
+        while (f.find()) fns.merge(f.group(1), Long.parseLong(f.group(2)), Long::sum);
+        return new Counts(Long.parseLong(m.group(1)), fns);
+    }
+
+    /**
+     * The model's functions in prog.elf as "start size name" lines for the plugin: every function symbol named
+     * {@code <model>_...}; a compiler clone ({@code name.constprop.0}, {@code name.part.0}) counts for its origin.
+     */
+    private static String functions(Path dir, Target t, String model) {
+        Exec.Result r = Exec.run(List.of(t.toolchain() + "-nm", "-S", "--defined-only", "prog.elf"), dir, 60);
+        if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "cannot list the counting program's functions: " + r.tail(500));
+        StringBuilder b = new StringBuilder();
+        for (String line : r.out().split("\n")) {
+            String[] p = line.trim().split("\\s+");
+            if (p.length != 4 || !(p[2].equals("t") || p[2].equals("T")) || !p[3].startsWith(model + "_")) continue;
+            int dot = p[3].indexOf('.');
+            b.append(p[0]).append(' ').append(p[1]).append(' ').append(dot < 0 ? p[3] : p[3].substring(0, dot)).append('\n');
+        }
+        return b.toString();
     }
 
     /** The model object of {@code icountMain}: the inputs {@link HostBench} times with, one run. */

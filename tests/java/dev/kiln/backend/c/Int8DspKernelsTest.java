@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The fast int8 kernels of DSP targets against the interpreter, byte for byte, under qemu on cortex-m4f: the blocked
  * SMLAD convolution (1x1 with a partial last block of positions, batch 2, padded strided windows with an odd number
- * of weight quads, inputs at the extremes) and the depthwise kernel over a zero-padded plane (3x3 with pads, stride
+ * of weight quads, windows whose last weight quad is partial, inputs at the extremes) and the depthwise kernel over a zero-padded plane (3x3 with pads, stride
  * 2, dilation 2, a channel multiplier, 1-D, 5x5, a clamp narrower than int8); the same graphs on cortex-m0plus stay on
  * the portable kernels. Also the branch-free requantization helper against {@link FixedPoint} on the host.
  */
@@ -54,6 +54,13 @@ class Int8DspKernelsTest {
         // 3 input channels of 2x2 taps (12 per output: an odd number of quads), pads, 3 positions per row
         jobs.add(conv("odd_quads", 1, 3, 5, 3, 4, 2, 2, 1, Attrs.of("pads", new long[] {1, 0, 0, 0}, "out_scale", 0.15,
                 "out_zero_point", 7L, "act_min", -90L, "act_max", 90L), true, -128, 127));
+        // a 3-channel 3x3 stem (27 taps: a partial last quad padded with zero weights), pads, stride 2
+        jobs.add(conv("stem_partial_quad", 1, 3, 9, 7, 8, 3, 3, 1, Attrs.of("strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1},
+                "out_scale", 0.12, "out_zero_point", -6L), true, -128, 127));
+        // 18 taps without pads: the window's zero tail is cleared once, not per position
+        jobs.add(conv("partial_quad_unpadded", 1, 2, 6, 5, 5, 3, 3, 1, Attrs.of("out_scale", 0.1, "out_zero_point", 3L), true, -128, 127));
+        // 1x1 over 6 channels (a partial quad of channels): the window path, not the direct pointwise one
+        jobs.add(conv("pw_six_channels", 2, 6, 3, 4, 5, 1, 1, 1, Attrs.of("out_scale", 0.2, "out_zero_point", -1L), false, -128, 127));
         // inputs at both ends against weights of +-127 and large biases: the requantization's extremes
         jobs.add(conv("pw_extreme", 1, 16, 2, 3, 4, 1, 1, 1, Attrs.of("out_scale", 0.9, "out_zero_point", 0L), true, -128, 127));
         // depthwise 3x3, pads 1 (DS-CNN's layers)
