@@ -108,5 +108,7 @@ public final class ClHost {
     public final List<ClStep> steps = new ArrayList<>();
     /** Buffer ids of the arena and the weights; arena bytes. */
     public int arenaBuffer, weightsBuffer;
+    /** The bounded outputs: where each one's run-time extent lies in the arena after a run ({@code <model>_cl_counts} reads them). */
+    public final List<OpenClProgram.Count> counts = new ArrayList<>();
     public long arenaBytes;
 }
