@@ -78,6 +78,15 @@ class DetectionModelTest {
         assertTrue(r.out().contains("'nms' gives 11 along axis 0, more than its bound 4 (set a larger one with --bound nms=N)"), r.out());
     }
 
+    @Test
+    void theOpenClHostHeaderDocumentsTheCounts() throws Exception {
+        Path out = tmp.resolve("detcl");
+        KilnCli.Run r = KilnCli.kiln("compile", DIR.resolve("ssd_head_nms/model.onnx").toString(), "--backend", "opencl", "-o", out.toString(), "--name", "det");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        String h = Files.readString(out.resolve("det_cl.h"));
+        assertTrue(h.contains("int det_cl_counts(det_cl *m, size_t *counts);") && h.contains(" *   output 1: axis 0, at most 16 (node 'nms')"), h);
+    }
+
     /**
      * The generated header documents each bounded output's bound and its count pointer, and det_run called from a
      * plain C program (with the test input, ASan/UBSan) returns ONNX Runtime's box count, 11 of at most 16.

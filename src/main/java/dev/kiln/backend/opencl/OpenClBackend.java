@@ -280,7 +280,7 @@ public final class OpenClBackend implements Backend {
             Node from = sources.get(g.outputs().get(i));
             if (from != null) prog.counts.add(new OpenClProgram.Count(i, axes.get(g.outputs().get(i)), countAt.get(from), Extents.boundOf(from), from.name()));
         }
-        h.counts.addAll(prog.counts);
+        for (OpenClProgram.Count c : prog.counts) h.counts.add(new ClHost.Count(c));
         h.steps.addAll(steps);
         for (String l2 : lines) h.sourceLines.add(cString(l2 + "\n"));
         ByteBuffer wb = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
