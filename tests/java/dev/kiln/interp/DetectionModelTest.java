@@ -10,8 +10,14 @@ import dev.kiln.frontend.onnx.OnnxImporter;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.Shape;
 import dev.kiln.ops.Extents;
+import dev.kiln.frontend.onnx.TensorProtos;
+import dev.kiln.ir.NdArray;
+import dev.kiln.toolchain.Exec;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,11 +25,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The detection head of {@code tests/models/detection/ssd_head_nms} (made by {@code tests/tools/detection_fixtures.py}):
  * a PyTorch-exported conv head with box decoding, then TopK of 32 candidates and NonMaxSuppression (at most 16 boxes),
  * whose selected indices gather the kept boxes. ONNX Runtime keeps 11 of the 16; the interpreter matches it at every
- * level, with the arena shapes at the bound. The C and OpenCL backends refuse NonMaxSuppression up front (bounded
- * shapes are not lowered there yet), which this test pins down.
+ * level, with the arena shapes at the bound. The C and OpenCL backends match it too, and the C API returns the box count.
  */
 class DetectionModelTest {
     private static final Path DIR = TestFiles.models().resolve("detection");
+
+    @TempDir
+    Path tmp;
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 3})
@@ -51,9 +59,76 @@ class DetectionModelTest {
     }
 
     @Test
-    void theCBackendRefusesNonMaxSuppressionNamingTheNode() {
-        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "c");
+    void theCBackendMatchesOnnxRuntime() {
+        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "c", "--sanitize");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "c", "--bound", "nms=4");
         assertEquals(1, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("non_max_suppression 'nms': no C kernel for non_max_suppression"), r.out());
+        assertTrue(r.out().contains("_run returned -2: a run-time size passed its bound"), r.out());
+    }
+
+    @Test
+    void theOpenClBackendMatchesOnnxRuntime() {
+        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "opencl");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "opencl", "--bound", "nms=4");
+        assertEquals(1, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("'nms' gives 11 along axis 0, more than its bound 4 (set a larger one with --bound nms=N)"), r.out());
+    }
+
+    @Test
+    void theOpenClHostHeaderDocumentsTheCounts() throws Exception {
+        Path out = tmp.resolve("detcl");
+        KilnCli.Run r = KilnCli.kiln("compile", DIR.resolve("ssd_head_nms/model.onnx").toString(), "--backend", "opencl", "-o", out.toString(), "--name", "det");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        String h = Files.readString(out.resolve("det_cl.h"));
+        assertTrue(h.contains("int det_cl_counts(det_cl *m, size_t *counts);") && h.contains(" *   output 1: axis 0, at most 16 (node 'nms')"), h);
+    }
+
+    /**
+     * The generated header documents each bounded output's bound and its count pointer, and det_run called from a
+     * plain C program (with the test input, ASan/UBSan) returns ONNX Runtime's box count, 11 of at most 16.
+     */
+    @Test
+    void theGeneratedApiReturnsTheBoxCount() throws Exception {
+        Path out = tmp.resolve("det");
+        KilnCli.Run r = KilnCli.kiln("compile", DIR.resolve("ssd_head_nms/model.onnx").toString(), "-o", out.toString(), "--name", "det");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        String h = Files.readString(out.resolve("det.h"));
+        assertTrue(h.contains("#define DET_OUTPUT_1_BOUND_AXIS 0") && h.contains("#define DET_OUTPUT_1_BOUND 16"), h);
+        assertTrue(h.contains("int det_run(const float *in_image, int64_t *out_selected, size_t *out_selected_count, float *out_detections, "
+                + "size_t *out_detections_count, void *arena);"), h);
+        assertTrue(h.contains("out_detections_count: slices of out_detections along axis 0, at most 16"), h);
+        assertTrue(Files.readString(out.resolve("README.md")).contains("| `out_detections` | 0 | 16 |"), "the README's table of bounded outputs");
+        NdArray image = TensorProtos.readPb(DIR.resolve("ssd_head_nms/test_data_set_0/input_0.pb"), 1 << 24);
+        NdArray boxes = TensorProtos.readPb(DIR.resolve("ssd_head_nms/test_data_set_0/output_1.pb"), 1 << 24);
+        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include \"det.h\"\n\nstatic const float image[DET_INPUT_0_SIZE] = {\n");
+        for (int i = 0; i < image.size(); i++) c.append(Float.toString(image.getFloat(i))).append("f,").append(i % 8 == 7 ? "\n" : " ");
+        c.append("};\nstatic uint64_t arena[DET_ARENA_WORDS];\nstatic int64_t selected[DET_OUTPUT_0_SIZE];\n")
+                .append("static float boxes[DET_OUTPUT_1_SIZE];\n\nint main(void)\n{\n    size_t ns = 99, nb = 99, counts[DET_NUM_OUTPUTS] = {0};\n")
+                .append("    const void *in[1] = {image};\n    void *outs[2] = {selected, boxes};\n")
+                .append("    if (det_run(image, selected, &ns, boxes, &nb, arena) != 0) return 1;\n")
+                .append("    printf(\"%lu %lu\\n\", (unsigned long)ns, (unsigned long)nb);\n")
+                .append("    for (int i = 0; i < DET_OUTPUT_1_SIZE; ++i) printf(\"%.9g\\n\", (double)boxes[i]);\n")
+                .append("    if (det_run(image, selected, NULL, boxes, NULL, arena) != 0) return 2;\n")
+                .append("    if (det_run_counted(in, outs, counts, arena) != 0) return 3;\n")
+                .append("    printf(\"%lu %lu\\n\", (unsigned long)counts[0], (unsigned long)counts[1]);\n    return 0;\n}\n");
+        Files.writeString(out.resolve("main.c"), c.toString());
+        Exec.require("gcc", "apt-get install gcc");
+        Exec.Result built = Exec.run(List.of("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-fsanitize=address,undefined",
+                "-fno-sanitize-recover=all", "main.c", "det.c", "det_weights.c", "-lm", "-o", "det"), out, 180);
+        assertEquals(0, built.exit(), () -> "gcc failed: " + built.tail(2000));
+        Exec.Result ran = Exec.run(List.of("./det"), out, 120);
+        assertEquals(0, ran.exit(), () -> "the program failed: " + ran.tail(2000));
+        String[] lines = ran.out().strip().split("\n");
+        assertEquals("11 11", lines[0], "ONNX Runtime keeps 11 boxes");
+        assertEquals(11, boxes.shape().dim(0));
+        for (int i = 0; i < boxes.size(); i++) {
+            double got = Double.parseDouble(lines[1 + i]), want = boxes.getDouble(i);
+            assertEquals(want, got, 1e-4 + 1e-4 * Math.abs(want), "box value " + i);
+        }
+        assertEquals("11 11", lines[65], "det_run_counted");
     }
 }

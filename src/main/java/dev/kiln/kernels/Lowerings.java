@@ -17,7 +17,8 @@ public final class Lowerings {
     private static final Class<?>[] CLASSES = {ElementwiseKernels.class, NnKernels.class, DataKernels.class, QuantKernels.class,
             SeparableKernels.class, ChainKernels.class, Int8Kernels.class, NormKernels.class,
             MathKernels.class, ScanKernels.class, IndexKernels.class, SignalKernels.class, LossKernels.class, MlKernels.class,
-            WindowKernels.class, SampleKernels.class, RecurrentKernels.class, AttentionKernels.class, ControlKernels.class};
+            WindowKernels.class, SampleKernels.class, RecurrentKernels.class, AttentionKernels.class, ControlKernels.class,
+            BoundedKernels.class};
     private static final Map<String, Method> METHODS =
             dev.kiln.ops.OpMethods.collect("kernel lowerings", CLASSES, null, KernelModel.class, Node.class, Strategy.class);
 

@@ -13,8 +13,6 @@ import java.util.List;
  * shorter condition leaves the rest out); without {@code axis} the input is flattened first. How many slices
  * is known only at run time: the static shape holds the bound (the axis's length, or the optional {@code bound}).
  */
-@NoKernel(backend = "c", why = "bounded shapes are not lowered to C yet (the interpreter runs them)")
-@NoKernel(backend = "opencl", why = "bounded shapes are not lowered to OpenCL yet (the interpreter runs them)")
 public final class Compress extends OpDef {
     public Compress() {
         super("compress", Signature.builder().input("input", "condition").output("output")

@@ -80,6 +80,37 @@ public final class Extents {
         return (int) b;
     }
 
+    /**
+     * For every bounded value of {@code g}, the node that computes its run-time extent: its producer, or for a value
+     * a reader carries the extent to ({@link OpDef#carriesExtent}), the producer of the value it read. Backends keep
+     * one extent per such node (an op with several bounded outputs gives them one extent).
+     */
+    public static Map<Value, Node> sources(Graph g) {
+        Map<Value, Integer> axes = of(g);
+        Map<Value, Node> from = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            for (int o = 0; o < n.outputs().size(); o++)
+                if (n.op().boundedAxis(n, o) >= 0 && n.output(o) != null) from.put(n.output(o), n);
+            for (int i = 0; i < n.numInputs(); i++) {
+                Value v = n.input(i);
+                if (v == null || !from.containsKey(v)) continue;
+                int[] to = n.op().carriesExtent(n, i, axes.get(v));
+                for (int o = 0; o < to.length && o < n.outputs().size(); o++)
+                    if (to[o] >= 0 && n.output(o) != null) from.put(n.output(o), from.get(v));
+            }
+        }
+        return from;
+    }
+
+    /** The most a node that {@link #producesBounded produces bounded outputs} may report: the bound of its first bounded output. */
+    public static long boundOf(Node n) {
+        for (int o = 0; o < n.outputs().size(); o++) {
+            int a = n.op().boundedAxis(n, o);
+            if (a >= 0 && n.output(o) != null) return n.output(o).shape().dim(a);
+        }
+        throw new IllegalStateException(n.name() + " has no bounded output");
+    }
+
     /** The names of the ops that may read a bounded value, for messages. */
     static String readers() {
         TreeSet<String> names = new TreeSet<>();

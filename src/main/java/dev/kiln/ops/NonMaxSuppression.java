@@ -17,8 +17,6 @@ import java.util.List;
  * absent: none). Output: {@code [count, 3]} int64 rows (batch, class, box). The count is known only at run time:
  * the static shape holds the bound B × C × min(N, max_output_boxes_per_class when constant), or {@code bound}.
  */
-@NoKernel(backend = "c", why = "bounded shapes are not lowered to C yet (the interpreter runs them)")
-@NoKernel(backend = "opencl", why = "bounded shapes are not lowered to OpenCL yet (the interpreter runs them)")
 public final class NonMaxSuppression extends OpDef {
     public NonMaxSuppression() {
         super("non_max_suppression", Signature.builder().input("boxes", "scores")

@@ -13,8 +13,6 @@ import java.util.List;
  * shape {@code [rank, count]}. The count is known only at run time; the static shape holds the bound
  * (the element count of {@code X}, or the optional {@code bound} attribute when smaller).
  */
-@NoKernel(backend = "c", why = "bounded shapes are not lowered to C yet (the interpreter runs them)")
-@NoKernel(backend = "opencl", why = "bounded shapes are not lowered to OpenCL yet (the interpreter runs them)")
 public final class NonZero extends OpDef {
     public NonZero() {
         super("non_zero", Signature.builder().input("X").output("Y").optionalAttr("bound", AttrType.INT).build());

@@ -16,8 +16,6 @@ import java.util.List;
  * and how often each appears. How many are distinct is known only at run time: the static shapes of Y, indices
  * and counts hold the bound (the axis's length, or the optional {@code bound}).
  */
-@NoKernel(backend = "c", why = "bounded shapes are not lowered to C yet (the interpreter runs them)")
-@NoKernel(backend = "opencl", why = "bounded shapes are not lowered to OpenCL yet (the interpreter runs them)")
 public final class Unique extends OpDef {
     public Unique() {
         super("unique", Signature.builder().input("X").output("Y").optionalOutput("indices", "inverse_indices", "counts")

@@ -74,6 +74,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
         public final String prefix, model, name;
         public final List<Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
         public int inSlots, outSlots;
+        /** Whether some output has a bounded axis: the case runs {@code _run_counted} and prints each such output's count. */
+        public boolean counted;
 
         CaseModel(int index, String prefix, String model, String name) {
             this.index = index;
@@ -89,6 +91,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
         public final String ctype;
         public final long bytes, alloc;
         public final List<String> lines;
+        /** An output with a bounded axis (its run-time extent comes back beside it). */
+        public boolean bounded;
 
         Tensor(int index, String ctype, long bytes, long numel, List<String> lines) {
             this.index = index;
@@ -153,6 +157,8 @@ public final class CProgramRunner implements Checker.BatchRunner {
         final CaseModel model;
         String error;
         List<NdArray> outputs;
+        /** The run-time extents the case printed for its bounded outputs, by output index. */
+        final Map<Integer, Integer> counts = new java.util.HashMap<>();
         /** Whether this entry's chunk compiles the model code (the model's first entry in a build). */
         boolean compilesCode;
 
@@ -204,9 +210,13 @@ public final class CProgramRunner implements Checker.BatchRunner {
             DType t = v.dtype();
             c.inputs.add(Tensor.input(i, v, a.dtype() == t ? a : a.cast(t)));
         }
+        java.util.Map<Value, Integer> bounded = dev.kiln.ops.Extents.of(j.graph());
         for (int i = 0; i < j.graph().outputs().size(); i++) {
             Value v = j.graph().outputs().get(i);
-            c.outputs.add(Tensor.output(i, v));
+            Tensor out = Tensor.output(i, v);
+            out.bounded = bounded.containsKey(v);
+            c.counted |= out.bounded;
+            c.outputs.add(out);
         }
         c.inSlots = Math.max(1, c.inputs.size());
         c.outSlots = Math.max(1, c.outputs.size());
@@ -481,8 +491,12 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 if (cur == null) continue;
                 cur.outputs = new ArrayList<>();
                 for (int i = 0; i < cur.model.outputs.size(); i++) cur.outputs.add(null);
-                if (rc != 0) cur.error = cur.model.prefix + "_run returned " + rc;
+                if (rc != 0) cur.error = cur.model.prefix + "_run returned " + rc
+                        + (rc == -2 ? ": a run-time size passed its bound (set a larger one with --bound NODE=N)" : "");
                 next = built.indexOf(cur) + 1;
+            } else if (line.startsWith("@count ")) {
+                String[] p = line.split(" ");
+                if (cur != null) cur.counts.put(Integer.parseInt(p[2]), Integer.parseInt(p[3]));
             } else if (line.startsWith("@out ")) {
                 finish(cur, outIdx, hex);
                 String[] p = line.split(" ");
@@ -512,7 +526,18 @@ public final class CProgramRunner implements Checker.BatchRunner {
             cur.error = "output " + outIdx + " came back with " + bytes.length + " of " + v.type().byteSize() + " bytes";
             return;
         }
-        cur.outputs.set(outIdx, fromBytes(v.type(), bytes));
+        NdArray a = fromBytes(v.type(), bytes);
+        // why: a bounded output holds its bound; the first count slices along its bounded axis are the result
+        Integer count = cur.counts.get(outIdx);
+        if (count != null) {
+            int axis = dev.kiln.ops.Extents.of(cur.code.graph()).get(v);
+            if (count > v.shape().dim(axis)) {
+                cur.error = "output " + outIdx + " came back with count " + count + " over its bound " + v.shape().dim(axis);
+                return;
+            }
+            a = dev.kiln.ops.Extents.trim(a, axis, count);
+        }
+        cur.outputs.set(outIdx, a);
     }
 
     /** Little-endian bytes of a tensor (as the generated C stores it) to an array. */

@@ -27,6 +27,7 @@ import dev.kiln.memory.MemoryPlan.Placement;
 import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
 import dev.kiln.memory.PlacementRules;
+import dev.kiln.ops.Extents;
 import dev.kiln.ops.Trait;
 import dev.kiln.passes.ComputeInWideTypes;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ public final class CBackend implements Backend {
         // 1. kernel models (the op-specific numbers) for every node, in regions too; collect every node the backend cannot run
         Map<Node, KernelModel> models = new IdentityHashMap<>();
         StringBuilder unsupported = new StringBuilder();
-        int count = lowerAll(g, prefix, tpl, t, models, unsupported);
+        int count = lowerAll(g, prefix, tpl, t, models, unsupported, false);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
         List<Node> nodes = new ArrayList<>();
         allNodes(g, nodes);
@@ -163,6 +164,7 @@ public final class CBackend implements Backend {
             tableBytes += models.get(n).tableBytes;
         }
         p.systemHeaders.addAll(headers);
+        counts(g, p);
         p.calls.addAll(calls(g, plan, p, p.inputs, p.outputs, weightSymbols, models));
         p.copies.addAll(outputCopies(g, plan, p, p.inputs, p.outputs, weightSymbols));
         List<String> runtimeFiles = new ArrayList<>(RUNTIME_FILES);
@@ -203,20 +205,21 @@ public final class CBackend implements Backend {
     }
 
     /** Lowers every node of {@code g} and of its regions (named by {@link ControlKernels#regionName}); returns how many cannot run. */
-    private static int lowerAll(Graph g, String prefix, Templates tpl, Target t, Map<Node, KernelModel> models, StringBuilder unsupported) {
+    private static int lowerAll(Graph g, String prefix, Templates tpl, Target t, Map<Node, KernelModel> models, StringBuilder unsupported,
+            boolean inRegion) {
         int count = 0;
         List<Node> nodes = g.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             KernelModel k = new KernelModel(i, prefix, n);
-            String why = reason(tpl, k, n, t);
+            String why = inRegion && Extents.producesBounded(n) ? "a value whose size is known only at run time inside a region" : reason(tpl, k, n, t);
             if (why != null) {
                 unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
                 count++;
             }
             models.put(n, k);
             for (int j = 0; j < n.regions().size(); j++)
-                count += lowerAll(n.regions().get(j), ControlKernels.regionName(k, j), tpl, t, models, unsupported);
+                count += lowerAll(n.regions().get(j), ControlKernels.regionName(k, j), tpl, t, models, unsupported, true);
         }
         return count;
     }
@@ -256,6 +259,14 @@ public final class CBackend implements Backend {
                 Value v = n.output(i);
                 if (v != null) call.params.add(ref("y" + i, v, false, plan, ins, outs, weightSymbols));
             }
+            if (Extents.producesBounded(n)) {
+                // why: the kernel reports the run-time extent of its bounded outputs through c; _run checks it against the bound
+                CProgram.Ref c = new CProgram.Ref("c", "int64_t", false);
+                call.count = "n" + g.nodes().indexOf(n);
+                c.symbol = "&" + call.count;
+                call.params.add(c);
+                call.bound = Extents.boundOf(n);
+            }
             MemoryPlan.Buffer s = plan.scratch(n);
             if (s != null || n.hasRegions()) {
                 CProgram.Ref r = new CProgram.Ref("s", "unsigned char", false);
@@ -276,6 +287,30 @@ public final class CBackend implements Backend {
             }
         }
         return calls;
+    }
+
+    /**
+     * The run-time extent variable of every bounded value of {@code g} (one per producing node, shared by the readers
+     * that carry its extent); declares them in {@code p} and marks the bounded outputs of the API.
+     */
+    private static void counts(Graph g, CProgram p) {
+        Map<Value, Integer> axes = Extents.of(g);
+        Map<Node, String> vars = new IdentityHashMap<>();
+        Map<Value, String> counts = new IdentityHashMap<>();
+        for (Map.Entry<Value, Node> e : Extents.sources(g).entrySet())
+            counts.put(e.getKey(), vars.computeIfAbsent(e.getValue(), n -> "n" + g.nodes().indexOf(n)));
+        for (Node n : g.nodes()) if (vars.containsKey(n)) p.counts.add(vars.get(n));
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value v = g.outputs().get(i);
+            if (!counts.containsKey(v)) continue;
+            CProgram.Io io = p.outputs.get(i);
+            io.bounded = true;
+            io.count = counts.get(v);
+            io.boundAxis = axes.get(v);
+            io.bound = v.shape().dim(io.boundAxis);
+            p.counted = true;
+            p.bounded.add(io);
+        }
     }
 
     /** Compiles region {@code r} into region function {@code name} of {@code p}: its arena is the pointer it is given. */

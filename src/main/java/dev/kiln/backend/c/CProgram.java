@@ -37,6 +37,12 @@ public final class CProgram {
         public final List<Ref> params = new ArrayList<>();
         /** One line describing the node for the comment above its kernel. */
         public final String comment;
+        /**
+         * For a node whose outputs have a run-time extent (NonZero, Unique, ...): the variable of {@code <model>_run}
+         * its kernel writes the extent to (through parameter {@code c}), and the bound the extent may not pass.
+         */
+        public String count;
+        public long bound;
 
         Call(KernelModel k, String template, String comment) {
             this.k = k;
@@ -56,6 +62,14 @@ public final class CProgram {
         public boolean quantized;
         public String scale;
         public long zeroPoint;
+        /**
+         * Whether this output has a bounded axis: its shape is the bound, and {@code <model>_run} returns the run-time
+         * extent along {@link #boundAxis} (at most {@link #bound}) through {@code <param>_count}, read from variable {@link #count}.
+         */
+        public boolean bounded;
+        public int boundAxis;
+        public long bound;
+        public String count;
 
         Io(int index, String param, String ctype, String name, String type, long numel, long bytes, List<Integer> dims) {
             this.index = index;
@@ -170,4 +184,10 @@ public final class CProgram {
     /** The instruction-set features the host int8 kernels were generated for (the banner's note), or null. */
     public String isa;
     public boolean needsArena;
+    /** The run-time extent variables of {@code <model>_run} (one per node producing a bounded value). */
+    public final List<String> counts = new ArrayList<>();
+    /** Whether some output has a bounded axis (then the API returns its extent: {@code _count} parameters, {@code _run_counted}). */
+    public boolean counted;
+    /** The outputs with a bounded axis, in output order. */
+    public final List<Io> bounded = new ArrayList<>();
 }

@@ -28,6 +28,10 @@ public final class CProject {
         public final String scale, zeroPoint;
         /** The C macros of its element count, e.g. {@code KWS_INPUT_0_SIZE}. */
         public final String sizeMacro;
+        /** Whether it is a bounded output (its run-time extent comes back through {@code <param>_count}), along which axis, and its bound. */
+        public final boolean bounded;
+        public final int boundAxis;
+        public final long bound;
 
         Port(String kind, CProgram.Io io, Value v, String PREFIX) {
             this.kind = kind;
@@ -46,6 +50,9 @@ public final class CProject {
             this.scale = q == null ? "" : describe(q.scales());
             this.zeroPoint = q == null ? "" : describe(q.zeroPoints());
             this.sizeMacro = PREFIX + "_" + kind.toUpperCase(Locale.ROOT) + "_" + io.index + "_SIZE";
+            this.bounded = io.bounded;
+            this.boundAxis = io.boundAxis;
+            this.bound = io.bound;
         }
 
         private static String describe(float[] a) {
@@ -79,6 +86,8 @@ public final class CProject {
     /** What each file of the folder holds. */
     public final List<FileRow> fileTable = new ArrayList<>();
     public final List<Port> inputs = new ArrayList<>(), outputs = new ArrayList<>();
+    /** The outputs with a bounded axis (their counts come back from {@code <model>_run}). */
+    public final List<Port> bounded = new ArrayList<>();
     /** Whether any input or output is quantized. */
     public boolean quantized;
     /** Bytes of constant data (weights and kernel tables) and of working memory. */
@@ -98,6 +107,7 @@ public final class CProject {
         for (int i = 0; i < outs.size(); i++) outputs.add(new Port("output", p.outputs.get(i), outs.get(i), p.PREFIX));
         for (Port x : inputs) quantized |= x.quantized;
         for (Port x : outputs) quantized |= x.quantized;
+        for (Port x : outputs) if (x.bounded) bounded.add(x);
         this.weightsBytes = weightsBytes;
         this.arenaBytes = p.arenaSize;
         this.align = p.align;
@@ -121,6 +131,7 @@ public final class CProject {
         for (Port x : outputs) {
             if (!buffer.containsKey(x.param)) streamResults.add(x);
             streamArgs.add(buffer.getOrDefault(x.param, x.param));
+            if (x.bounded) streamArgs.add("NULL");
         }
     }
 

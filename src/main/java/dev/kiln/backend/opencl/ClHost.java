@@ -108,5 +108,22 @@ public final class ClHost {
     public final List<ClStep> steps = new ArrayList<>();
     /** Buffer ids of the arena and the weights; arena bytes. */
     public int arenaBuffer, weightsBuffer;
+    /** The bounded outputs: where each one's run-time extent lies in the arena after a run ({@code <model>_cl_counts} reads them). */
+    public final List<Count> counts = new ArrayList<>();
+
+    /** A bounded output as the host C reads its count (fields, for the templates): see {@link OpenClProgram.Count}. */
+    public static final class Count {
+        public final int output, axis;
+        public final long offset, bound;
+        public final String node;
+
+        Count(OpenClProgram.Count c) {
+            output = c.output();
+            axis = c.axis();
+            offset = c.offset();
+            bound = c.bound();
+            node = dev.kiln.kernels.ScalarTypes.commentText(c.node());
+        }
+    }
     public long arenaBytes;
 }

@@ -25,6 +25,7 @@ import dev.kiln.memory.MemoryPlan.Kind;
 import dev.kiln.memory.MemoryPlan.Placement;
 import dev.kiln.memory.MemoryPlan;
 import dev.kiln.memory.MemoryPlanner;
+import dev.kiln.ops.Extents;
 import dev.kiln.ops.Trait;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -189,7 +190,7 @@ public final class OpenClBackend implements Backend {
         // 1. kernel models for every node, in regions too; collect every node the backend cannot run
         Map<Node, ClKernel> kernels = new IdentityHashMap<>();
         StringBuilder unsupported = new StringBuilder();
-        int count = lowerAll(tpl, g, prefix, t, kernels, unsupported);
+        int count = lowerAll(tpl, g, prefix, t, kernels, unsupported, false);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", count, unsupported.toString());
 
         // 2. memory: one arena of byte offsets, planned like the C arena
@@ -197,8 +198,13 @@ public final class OpenClBackend implements Backend {
         MemoryPlan plan = new MemoryPlanner(align, KernelPlacement.rules(n -> kernels.get(n).k)).plan(g);
 
         // 3. buffers: arena, weights (constants packed and aligned), one per model input and output
+        // why: each node producing a bounded value writes its run-time extent to an int64 slot after the planned arena
+        Map<Node, Long> countAt = new IdentityHashMap<>();
+        long countBase = (plan.arenaBytes() + 7) / 8 * 8;
+        for (Node n : g.nodes()) if (Extents.producesBounded(n)) countAt.put(n, countBase + 8L * countAt.size());
+        long arenaBytes = countAt.isEmpty() ? plan.arenaBytes() : countBase + 8L * countAt.size();
         List<OpenClProgram.Buffer> buffers = new ArrayList<>();
-        buffers.add(new OpenClProgram.Buffer(0, OpenClProgram.BufferKind.ARENA, -1, "arena", plan.arenaBytes()));
+        buffers.add(new OpenClProgram.Buffer(0, OpenClProgram.BufferKind.ARENA, -1, "arena", arenaBytes));
         Map<Value, Long> constOffset = new IdentityHashMap<>();
         List<OpenClProgram.Constant> constants = new ArrayList<>();
         List<byte[]> parts = new ArrayList<>();
@@ -240,12 +246,13 @@ public final class OpenClBackend implements Backend {
         h.buildOptions = t.property("opencl.build-options", "");
         h.arenaBuffer = 0;
         h.weightsBuffer = 1;
-        h.arenaBytes = plan.arenaBytes();
+        h.arenaBytes = arenaBytes;
         List<OpenClProgram.Kernel> launches = new ArrayList<>();
         List<Loc> ins = new ArrayList<>(), outs = new ArrayList<>();
         for (int i = 0; i < g.inputs().size(); i++) ins.add(new Loc(firstIn + i, 0));
         for (int i = 0; i < g.outputs().size(); i++) outs.add(new Loc(firstOut + i, 0));
         Emit e = new Emit(plan, constOffset, kernels, h, launches);
+        e.countAt = countAt;
         List<ClStep> steps = e.steps(g, plan, ins, outs, 0, 0);
         List<OpenClProgram.Copy> copies = new ArrayList<>();
         for (int i = 0; i < g.outputs().size(); i++) {
@@ -267,6 +274,13 @@ public final class OpenClBackend implements Backend {
             launches.set(i, new OpenClProgram.Kernel(k.name(), k.node(), k.op(), at, k.args(), k.global(), k.local()));
         }
         OpenClProgram prog = new OpenClProgram(prefix, source, h.buildOptions, buffers, weights, constants, launches, copies, steps);
+        Map<Value, Node> sources = Extents.sources(g);
+        Map<Value, Integer> axes = Extents.of(g);
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Node from = sources.get(g.outputs().get(i));
+            if (from != null) prog.counts.add(new OpenClProgram.Count(i, axes.get(g.outputs().get(i)), countAt.get(from), Extents.boundOf(from), from.name()));
+        }
+        for (OpenClProgram.Count c : prog.counts) h.counts.add(new ClHost.Count(c));
         h.steps.addAll(steps);
         for (String l2 : lines) h.sourceLines.add(cString(l2 + "\n"));
         ByteBuffer wb = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
@@ -314,13 +328,15 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Lowers every node of {@code g} and of its regions (named by {@link ControlKernels#regionName}); returns how many cannot run. */
-    private static int lowerAll(Templates tpl, Graph g, String prefix, Target t, Map<Node, ClKernel> kernels, StringBuilder unsupported) {
+    private static int lowerAll(Templates tpl, Graph g, String prefix, Target t, Map<Node, ClKernel> kernels, StringBuilder unsupported,
+            boolean inRegion) {
         int count = 0;
         List<Node> nodes = g.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             ClKernel[] out = new ClKernel[1];
-            String why = reason(tpl, g, n, i, prefix, t, out);
+            String why = inRegion && Extents.producesBounded(n) ? "a value whose size is known only at run time inside a region"
+                    : reason(tpl, g, n, i, prefix, t, out);
             if (why != null) {
                 unsupported.append("\n  ").append(n.op().name()).append(" '").append(n.name()).append("': ").append(why);
                 count++;
@@ -328,7 +344,7 @@ public final class OpenClBackend implements Backend {
             }
             kernels.put(n, out[0]);
             for (int j = 0; j < n.regions().size(); j++)
-                count += lowerAll(tpl, n.regions().get(j), ControlKernels.regionName(out[0].k, j), t, kernels, unsupported);
+                count += lowerAll(tpl, n.regions().get(j), ControlKernels.regionName(out[0].k, j), t, kernels, unsupported, true);
         }
         return count;
     }
@@ -359,6 +375,8 @@ public final class OpenClBackend implements Backend {
         final Map<Node, ClKernel> kernels;
         final ClHost h;
         final List<OpenClProgram.Kernel> launches;
+        /** The arena offset of the run-time extent of each node that produces a bounded value. */
+        Map<Node, Long> countAt = Map.of();
 
         Emit(MemoryPlan top, Map<Value, Long> consts, Map<Node, ClKernel> kernels, ClHost h, List<OpenClProgram.Kernel> launches) {
             this.top = top;
@@ -407,6 +425,12 @@ public final class OpenClBackend implements Backend {
                 if ((n.op().has(Trait.ALIAS) && c.k.inPlace) || c.items == 0) continue;
                 for (int i = 0; i < n.numInputs(); i++) if (n.input(i) != null) c.params.add(param("x" + i, n.input(i), true, at));
                 for (int i = 0; i < n.outputs().size(); i++) if (n.output(i) != null) c.params.add(param("y" + i, n.output(i), false, at));
+                if (countAt.containsKey(n)) {
+                    ClKernel.Param p = new ClKernel.Param("c", "int64_t", false);
+                    p.buffer = 0;
+                    p.offset = countAt.get(n);
+                    c.params.add(p);
+                }
                 if (s != null) {
                     ClKernel.Param p = new ClKernel.Param("s", "uchar", false);
                     p.buffer = 0;

@@ -57,6 +57,15 @@ public final class OpenClProgram {
     /** A device copy of {@code bytes} bytes from buffer {@code src} at {@code srcOffset} to {@code dst} at {@code dstOffset}. */
     public record Copy(int src, long srcOffset, int dst, long dstOffset, long bytes) {}
 
+    /**
+     * A bounded output: the run-time extent along {@code axis} of output {@code output} is the int64 at {@code offset}
+     * of the arena after a run, at most {@code bound} (else the run failed: node {@code node} needs a larger --bound).
+     */
+    public record Count(int output, int axis, long offset, long bound, String node) {}
+
+    /** The model's bounded outputs (empty for most models). */
+    public final List<Count> counts = new ArrayList<>();
+
     /** Where one constant lies in the weights buffer. */
     public record Constant(String name, String type, long offset, long bytes) {}
 

@@ -109,6 +109,16 @@ public final class OpenClModel implements AutoCloseable {
             session.read(buffers.get(b.id()), 0, bytes);
             out.add(CProgramRunner.fromBytes(t, bytes.array()));
         }
+        // why: a bounded output holds its bound; the first extent slices along its axis are the result
+        for (OpenClProgram.Count c : program.counts) {
+            ByteBuffer eight = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            session.read(buffers.get(program.buffer(OpenClProgram.BufferKind.ARENA, -1).id()), c.offset(), eight);
+            long extent = eight.getLong(0);
+            if (extent < 0 || extent > c.bound())
+                throw new KilnException(Code.RUN_FAILED, Location.node(null, c.node()), "'" + c.node() + "' gives " + extent + " along axis "
+                        + c.axis() + ", more than its bound " + c.bound() + " (set a larger one with --bound " + c.node() + "=N)");
+            out.set(c.output(), dev.kiln.ops.Extents.trim(out.get(c.output()), c.axis(), (int) extent));
+        }
         return out;
     }
 

@@ -1,0 +1,127 @@
+package dev.kiln.kernels;
+
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The geometry of the ops whose output size depends on the data (NonZero, Compress, Unique, NonMaxSuppression),
+ * written once in {@code templates/kernels/bounded.stg}. Each kernel is one serial iteration: it zeroes its outputs
+ * up to their bound, writes the first {@code bound} results, and reports the run-time extent (which may pass the
+ * bound; the caller checks) through parameter {@code c}.
+ */
+public final class BoundedKernels {
+    private BoundedKernels() {}
+
+    /** One axis of NonZero's input: output row {@code row} gets {@code (j / stride) % dim}. */
+    public static final class Coordinate {
+        public final long row, stride, dim;
+
+        Coordinate(long row, long stride, long dim) {
+            this.row = row;
+            this.stride = stride;
+            this.dim = dim;
+        }
+    }
+
+    /**
+     * A tensor seen as {@code [outer, n, inner]} along the op's axis (flattened to {@code [1, numel, 1]} without one),
+     * with the output's bound along that axis.
+     */
+    public static final class Slices {
+        public final long outer, n, inner, bound;
+        /** Compress: the condition's usable length ({@code min(n, size of condition)}). */
+        public final long m;
+        /** NonZero: each input axis's coordinate row. */
+        public final List<Coordinate> coordinates = new ArrayList<>();
+        /** Unique: sorted (else in order of first occurrence), and the names of outputs 1 to 3 (null: not wanted). */
+        public boolean sorted;
+        public String indices, inverse, counts;
+
+        Slices(Shape s, Integer axis, long bound, long m) {
+            if (axis == null) s = Shape.of((int) s.numel());
+            int a = axis == null ? 0 : axis;
+            outer = s.prod(0, a);
+            n = s.dim(a);
+            inner = s.prod(a + 1, s.rank());
+            this.bound = bound;
+            this.m = m;
+        }
+    }
+
+    private static Integer axis(Node n) {
+        return n.attrs().has("axis") ? n.input(0).shape().axis(n.attrs().getInt("axis")) : null;
+    }
+
+    /** Lowers {@code non_zero}: one pass over the input, writing each non-zero element's coordinates. */
+    public static Object nonZero(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        Shape s = n.input(0).shape();
+        Slices m = new Slices(s, null, n.output(0).shape().dim(1), s.numel());
+        int[] st = s.strides();
+        for (int a = 0; a < s.rank(); a++) m.coordinates.add(new Coordinate(a, st[a], s.dim(a)));
+        return m;
+    }
+
+    /** Lowers {@code compress}: one pass over the condition, copying each kept slice. */
+    public static Object compress(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        Integer a = axis(n);
+        Shape s = n.input(0).shape();
+        long along = a == null ? s.numel() : s.dim(a);
+        return new Slices(s, a, n.output(0).shape().dim(a == null ? 0 : a), Math.min(along, n.input(1).shape().numel()));
+    }
+
+    /** Lowers {@code unique}: slices compared lexicographically, each one's rank among the first occurrences counted (no scratch). */
+    public static Object unique(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        Integer a = axis(n);
+        Shape out = n.output(0).shape();
+        Slices m = new Slices(n.input(0).shape(), a, out.dim(a == null ? 0 : a), 0);
+        m.sorted = n.attrs().getInt("sorted", 1) != 0;
+        m.indices = present(k, 1);
+        m.inverse = present(k, 2);
+        m.counts = present(k, 3);
+        return m;
+    }
+
+    private static String present(KernelModel k, int o) {
+        return k.outs.size() > o && k.outs.get(o).present ? k.outs.get(o).name : null;
+    }
+
+    /** Model of {@code non_max_suppression}: boxes {@code [batches, n, 4]}, scores {@code [batches, classes, n]}. */
+    public static final class Nms {
+        public final long batches, n, classes, bound;
+        public final boolean center;
+        /** The parameters of the optional inputs (max boxes per class, IoU threshold, score threshold), or null. */
+        public final String most, iou, least;
+
+        Nms(KernelModel k, Node n) {
+            Shape b = n.input(0).shape();
+            batches = b.dim(0);
+            this.n = b.dim(1);
+            classes = n.input(1).shape().dim(1);
+            bound = n.output(0).shape().dim(0);
+            center = n.attrs().getInt("center_point_box", 0) != 0;
+            most = input(k, n, 2);
+            iou = input(k, n, 3);
+            least = input(k, n, 4);
+        }
+
+        private static String input(KernelModel k, Node n, int i) {
+            return n.numInputs() > i && n.input(i) != null && n.input(i).shape().numel() > 0 ? k.ins.get(i).name : null;
+        }
+    }
+
+    /**
+     * Lowers {@code non_max_suppression}: per batch and class, candidates in score order (highest first, ties by
+     * index) by repeated selection, each kept unless it overlaps a kept one; the kept indices live in scratch.
+     */
+    public static Object nonMaxSuppression(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        Nms m = new Nms(k, n);
+        k.scratchBytes = Math.max(1, m.n) * 4;
+        return m;
+    }
+}
