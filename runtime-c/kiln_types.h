@@ -219,6 +219,12 @@ static inline float kiln_f8e8m0_to_f32(uint8_t c)
 
 /* ---- sub-byte integers, one per byte in memory: wrap as a two's-complement cast would (DType.wrap) ---- */
 
+/* Element i of packed sub-byte integers p, low bits first (as ONNX stores them): constants two (four) to a byte. */
+#define KILN_UNPACK_U4(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 1] >> (((i) & 1) << 2)) & 15u))
+#define KILN_UNPACK_I4(p, i) ((int8_t)((int)(KILN_UNPACK_U4(p, i) ^ 8u) - 8))
+#define KILN_UNPACK_U2(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 2] >> (((i) & 3) << 1)) & 3u))
+#define KILN_UNPACK_I2(p, i) ((int8_t)((int)(KILN_UNPACK_U2(p, i) ^ 2u) - 2))
+
 static inline int8_t kiln_wrap_i4(int64_t v) { return (int8_t)((int)((((uint64_t)v) & 15u) ^ 8u) - 8); }
 static inline uint8_t kiln_wrap_u4(int64_t v) { return (uint8_t)(((uint64_t)v) & 15u); }
 static inline int8_t kiln_wrap_i2(int64_t v) { return (int8_t)((int)((((uint64_t)v) & 3u) ^ 2u) - 2); }

@@ -101,7 +101,7 @@ public final class Int8Lowerings {
     private static QuantMath.Weights weights(Int8Context lx, Value wv, NdArray w, int axis, double[] floor) {
         QuantParams a = lx.annotation(wv);
         QuantMath.Weights r = a == null ? null : QuantMath.weightsWith(w, a, axis);
-        return r != null ? r : QuantMath.weights(w, axis, floor);
+        return r != null ? r : QuantMath.weights(w, axis, floor, lx.weightType());
     }
 
     /** gemm(a, B, C; alpha, beta, trans_b) -> qmatmul(a8, alpha * B' as [K, N], beta * C as int32). */
@@ -145,7 +145,7 @@ public final class Int8Lowerings {
         Value x8 = lx.q(n.input(0));
         float sx = x8.type().quant().scale(0);
         QuantMath.Weights qw = wAnnotation == null ? null : QuantMath.weightsWith(w, wAnnotation, 1);
-        if (qw == null) qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx));
+        if (qw == null) qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx), lx.weightType());
         NdArray bias = QuantMath.bias(b, sx, qw.params());
         if (b != null && bias == null) throw new Refused("its bias does not fit in int32 at scale s_x * s_w");
         if (!QuantMath.accumulatorFits(x8.type().quant(), QuantMath.absSums(qw.data(), 1), bias))
