@@ -162,6 +162,9 @@ public final class QuantTesting {
         return jobs;
     }
 
+    /** The int8 graph of quantized model {@code dir} lowered by the default pipeline, with its first recorded input. */
+    public static Checker.Job quantizedJob(Path dir) { return int8Job(dir, new CompileOptions(CompileOptions.DEFAULT_LEVEL, new PassOptions(), null)); }
+
     private static Checker.Job int8Job(Path dir, CompileOptions co) {
         TestCase tc = TestCase.find(List.of(dir)).get(0);
         Graph g = Kiln.load(tc.model(), new ImportOptions());

@@ -58,6 +58,9 @@ public final class Int8Context {
     /** The int8 twin of float value {@code f}, or null. */
     public Value twinOf(Value f) { return int8Of.get(f); }
 
+    /** Whether weight {@code v}'s annotation is a quantized model's int4 grid (its lowering keeps int4). */
+    public boolean int4Annotation(Value v) { return ann.isInt4(v); }
+
     /** The annotation (activation parameters) of float value {@code v}, or null. */
     public QuantParams annotation(Value v) { return ann.get(v); }
 

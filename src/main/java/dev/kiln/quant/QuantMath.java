@@ -97,6 +97,16 @@ public final class QuantMath {
     }
 
     /**
+     * Weights {@code r} stored as int4 when every value lies in int4's range (a quantized model's int4 grid,
+     * requantized exactly); {@code r} itself otherwise.
+     */
+    public static Weights narrowToInt4(Weights r) {
+        NdArray d = r.data();
+        for (int i = 0; i < d.size(); i++) if (d.getLong(i) < DType.I4.minValue() || d.getLong(i) > DType.I4.maxValue()) return r;
+        return new Weights(d.cast(DType.I4), r.params());
+    }
+
+    /**
      * The int32 bias {@code round_half_even(b[c] / (s_x * s_w[c]))}, or null when a value does not fit in int32.
      * {@code b} may be null (no bias): then null too.
      */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --int8 --weights int4} on the MLPerf Tiny DS-CNN and MobileNetV1-VWW: every conv and gemm weight is int4
  * in the graph; the generated C stores them packed two to a byte in flash, widens each to int8 before its layer and
  * gives the interpreter's int8 outputs byte for byte on the host (ASan/UBSan) and on cortex-m4f under qemu (the SMLAD
- * kernels, their weight layouts seen through the widening casts).
+ * kernels, their weight layouts seen through the widening casts); so does an imported int4 QDQ LeNet-5.
  */
 class Int4WeightsTest {
     private static final List<String> MODELS = List.of("ds_cnn_kws_op13", "mobilenet_v1_025_vww_op13");
@@ -53,9 +53,23 @@ class Int4WeightsTest {
         }
     }
 
+    /** An imported int4 QDQ model (DequantizeLinear of INT4 initializers) keeps its weights int4. */
+    @Test
+    void importedInt4QdqWeightsStayInt4() throws Exception {
+        Checker.Job j = QuantTesting.quantizedJob(dev.kiln.TestFiles.models().resolve("digits_lenet5_int4_qdq"));
+        int products = 0;
+        for (Node n : j.graph().nodes()) {
+            if (n.op() != Ops.QCONV && n.op() != Ops.QMATMUL) continue;
+            products++;
+            assertEquals(DType.I4, n.input(1).dtype(), n.toString());
+        }
+        assertEquals(5, products);
+    }
+
     @Test
     void hostWithSanitizersAndCortexM4fMatchTheInterpreter() throws Exception {
-        List<Checker.Job> jobs = jobs(true);
+        List<Checker.Job> jobs = new java.util.ArrayList<>(jobs(true));
+        jobs.add(QuantTesting.quantizedJob(dev.kiln.TestFiles.models().resolve("digits_lenet5_int4_qdq")));
         QuantTesting.assertSameAsInterpreter("host", jobs, new CProgramRunner(Target.load("host"), true, null).runAll(jobs));
         QuantTesting.assertSameAsInterpreter("cortex-m4f", jobs, new CProgramRunner(Target.load("cortex-m4f"), false, null).runAll(jobs));
     }

@@ -169,6 +169,7 @@ public final class CBackend implements Backend {
         List<String> runtimeFiles = new ArrayList<>(RUNTIME_FILES);
         for (String h : extraRuntime) if (!runtimeFiles.contains(h)) runtimeFiles.add(h);
         p.runtimeHeaders.addAll(runtimeFiles);
+        p.float16Native = t.float16Native() && runtimeFiles.contains("kiln_types.h");
         // why: the banner records the instruction set the host kernels were generated for (none on other targets)
         if (!extraRuntime.isEmpty()) p.isa = t.isa().isEmpty() ? "plain C" : String.join(" ", t.isa());
 

@@ -170,4 +170,6 @@ public final class CProgram {
     /** The instruction-set features the host int8 kernels were generated for (the banner's note), or null. */
     public String isa;
     public boolean needsArena;
+    /** Whether kiln_types.h converts f16 through {@code _Float16} (the target's {@code c.float16=native}). */
+    public boolean float16Native;
 }
