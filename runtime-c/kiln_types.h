@@ -27,7 +27,7 @@ static inline float kiln_bits_f32(uint32_t u)
 
 /* ---- f16 (IEEE binary16): Half.toBits / Half.fromBits ---- */
 
-static inline uint16_t kiln_f32_to_f16(float v, int saturate)
+static inline uint16_t kiln_f32_to_f16_portable(float v, int saturate)
 {
     const uint32_t bits = kiln_f32_bits(v);
     const uint32_t sg = (bits >> 16) & 0x8000u;
@@ -55,7 +55,7 @@ static inline uint16_t kiln_f32_to_f16(float v, int saturate)
     return (uint16_t)(sg | hv);
 }
 
-static inline float kiln_f16_to_f32(uint16_t h)
+static inline float kiln_f16_to_f32_portable(uint16_t h)
 {
     const uint32_t sg = ((uint32_t)h & 0x8000u) << 16;
     const uint32_t ex = ((uint32_t)h >> 10) & 0x1Fu, mant = (uint32_t)h & 0x3FFu;
@@ -67,6 +67,31 @@ static inline float kiln_f16_to_f32(uint16_t h)
     if (ex == 0x1F) return kiln_bits_f32(sg | 0x7F800000u | (mant << 13));
     return kiln_bits_f32(sg | ((ex - 15u + 127u) << 23) | (mant << 13));
 }
+
+/*
+ * With KILN_FLOAT16_NATIVE (a target's c.float16=native) f16 converts through the compiler's _Float16 (hardware
+ * conversions where the target has them); NaN keeps the portable form, whose payload rule the interpreter defines.
+ */
+#if defined(KILN_FLOAT16_NATIVE)
+__extension__ typedef _Float16 kiln_half;
+static inline uint16_t kiln_f32_to_f16(float v, int saturate)
+{
+    union { kiln_half h; uint16_t u; } p;
+    if (v != v) return kiln_f32_to_f16_portable(v, saturate);
+    p.h = (kiln_half)v;
+    return p.u;
+}
+static inline float kiln_f16_to_f32(uint16_t c)
+{
+    union { kiln_half h; uint16_t u; } p;
+    if ((c & 0x7C00u) == 0x7C00u && (c & 0x3FFu) != 0u) return kiln_f16_to_f32_portable(c);
+    p.u = c;
+    return (float)p.h;
+}
+#else
+static inline uint16_t kiln_f32_to_f16(float v, int saturate) { return kiln_f32_to_f16_portable(v, saturate); }
+static inline float kiln_f16_to_f32(uint16_t c) { return kiln_f16_to_f32_portable(c); }
+#endif
 
 /* ---- bf16: the upper half of an f32, rounded to nearest even; NaN stays a quiet NaN of its sign ---- */
 
@@ -218,6 +243,12 @@ static inline float kiln_f8e8m0_to_f32(uint8_t c)
 }
 
 /* ---- sub-byte integers, one per byte in memory: wrap as a two's-complement cast would (DType.wrap) ---- */
+
+/* Element i of packed sub-byte integers p, low bits first (as ONNX stores them): constants two (four) to a byte. */
+#define KILN_UNPACK_U4(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 1] >> (((i) & 1) << 2)) & 15u))
+#define KILN_UNPACK_I4(p, i) ((int8_t)((int)(KILN_UNPACK_U4(p, i) ^ 8u) - 8))
+#define KILN_UNPACK_U2(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 2] >> (((i) & 3) << 1)) & 3u))
+#define KILN_UNPACK_I2(p, i) ((int8_t)((int)(KILN_UNPACK_U2(p, i) ^ 2u) - 2))
 
 static inline int8_t kiln_wrap_i4(int64_t v) { return (int8_t)((int)((((uint64_t)v) & 15u) ^ 8u) - 8); }
 static inline uint8_t kiln_wrap_u4(int64_t v) { return (uint8_t)(((uint64_t)v) & 15u); }

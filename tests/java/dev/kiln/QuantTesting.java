@@ -144,6 +144,27 @@ public final class QuantTesting {
         return jobs;
     }
 
+    /**
+     * The float models {@code names} of {@code tests/models} quantized by Kiln (min-max on their recorded input) with
+     * the pass options {@code po} adds to the calibration, as in {@link #int8Jobs(Path)}.
+     */
+    public static List<Checker.Job> calibratedJobs(Path tmp, List<String> names, java.util.function.Consumer<PassOptions> po) throws IOException {
+        List<Checker.Job> jobs = new ArrayList<>();
+        for (String m : names) {
+            Path d = TestFiles.models().resolve(m);
+            Path cal = Files.createDirectories(tmp.resolve(m + "_cal"));
+            Files.copy(d.resolve("test_data_set_0/input_0.pb"), cal.resolve("input_0.pb"));
+            PassOptions o = new PassOptions();
+            o.int8 = Calibration.of(cal, Calibrator.Method.MINMAX);
+            po.accept(o);
+            jobs.add(int8Job(d, new CompileOptions(CompileOptions.DEFAULT_LEVEL, o, null)));
+        }
+        return jobs;
+    }
+
+    /** The int8 graph of quantized model {@code dir} lowered by the default pipeline, with its first recorded input. */
+    public static Checker.Job quantizedJob(Path dir) { return int8Job(dir, new CompileOptions(CompileOptions.DEFAULT_LEVEL, new PassOptions(), null)); }
+
     private static Checker.Job int8Job(Path dir, CompileOptions co) {
         TestCase tc = TestCase.find(List.of(dir)).get(0);
         Graph g = Kiln.load(tc.model(), new ImportOptions());

@@ -61,7 +61,10 @@ public final class GeneratedCode {
     /** Bytes of constant data (weights, and the kernels' constant tables) in the generated code. */
     public long weightsBytes() {
         long b = tableBytes;
-        for (var c : graph.constants()) if (!c.uses().isEmpty() || graph.outputs().contains(c)) b += c.type().byteSize();
+        for (var c : graph.constants()) {
+            if (c.uses().isEmpty() && !graph.outputs().contains(c)) continue;
+            b += dev.kiln.kernels.PackedConstants.packed(c) ? c.dtype().packedBytes(c.shape().numel()) : c.type().byteSize();
+        }
         return b;
     }
 

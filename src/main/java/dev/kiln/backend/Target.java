@@ -160,6 +160,12 @@ public final class Target {
      */
     public boolean compactMultipliers() { return p.getProperty("int8.multipliers", "q31").trim().equals("compact"); }
 
+    /**
+     * Whether the generated C converts f16 through the compiler's {@code _Float16} ({@code c.float16=native}, for
+     * compilers and cores that have it) rather than the portable integer code ({@code portable}, the default).
+     */
+    public boolean float16Native() { return p.getProperty("c.float16", "portable").trim().equals("native"); }
+
     public boolean hasDsp() { return Boolean.parseBoolean(p.getProperty("dsp", "false")); }
     /** Alignment of every buffer in the arena, in bytes. */
     public int alignment() { return Integer.parseInt(p.getProperty("align", "8").trim()); }

@@ -99,6 +99,9 @@ final class CliOptions {
     @Option(names = "--multipliers", paramLabel = "FORM", description = "Int8 per-channel requantization multipliers: q31 (faithful, the default) or compact (11 bits, 16 bits of flash per channel; the target's int8.multipliers decides when not given).")
     String multipliers;
 
+    @Option(names = "--weights", paramLabel = "FORM", description = "Int8 weights of conv and gemm/matmul: int8 (the default) or int4 (symmetric per channel, packed two to a byte in flash, run with int8 activations).")
+    String weights;
+
     @Option(names = "--int8", description = "Lower the model to int8 (a float model needs --calibrate; quantized models are lowered from -O1 anyway).")
     boolean int8;
 
@@ -152,6 +155,7 @@ final class CliOptions {
                 throw new KilnException(Code.USAGE, Location.NONE, "--multipliers " + multipliers + ": use q31 or compact");
             po.compactMultipliers = multipliers.equals("compact");
         }
+        po.weights(weights, "--weights");
         java.io.PrintWriter err = mixee == null ? null : mixee.commandLine().getErr();
         dev.kiln.passes.Instruments ins = new dev.kiln.passes.Instruments(printAfter, verifyEach, verbose, err == null ? null : s -> {
             err.println(s);

@@ -115,6 +115,8 @@ public final class ElementwiseKernels {
         public final String wrap;
         /** The encoder of a narrow float output and its arguments after the value ({@code , 1}). */
         public final String encode, encodeArgs;
+        /** The macro reading element i of a packed sub-byte constant input ({@code KILN_UNPACK_I4}), or null. */
+        public String unpack;
 
         Cast(DType from, DType to, boolean saturate, String roundMode) {
             toBool = to == DType.BOOL;
@@ -141,7 +143,9 @@ public final class ElementwiseKernels {
         String mode = n.attrs().has("round_mode") ? n.attrs().getString("round_mode") : "up";
         if (!java.util.Set.of("up", "down", "nearest").contains(mode)) throw new Unsupported("round_mode '" + mode + "' is not generated (up, down and nearest are)");
         boolean saturate = !n.attrs().has("saturate") || n.attrs().getInt("saturate") != 0;
-        return new Cast(from, to, saturate, mode);
+        Cast m = new Cast(from, to, saturate, mode);
+        if (PackedConstants.packed(n.input(0))) m.unpack = "KILN_UNPACK_" + from.shortName().toUpperCase(java.util.Locale.ROOT);
+        return m;
     }
 
     /** Lowers {@code bit_cast}: the template copies each element through a union of the two types (no model fields). */

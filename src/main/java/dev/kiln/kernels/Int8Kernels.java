@@ -290,9 +290,12 @@ public final class Int8Kernels {
             if (host != null) return host;
         }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
-        boolean packable = t.hasDsp() && wz == null && n.input(1).isConstant() && n.input(1).uses().size() == 1;
-        // why: the blocked kernel's requantization needs right shifts of 32 and more; windows of under 4 taps would be mostly padding
-        boolean blocked = packable && w.groups == 1 && w.wStride >= 4 && rq.fastShifts;
+        // (an int4 weight is the widening cast of a packed constant: its layout passes through the cast)
+        NdArray wData = PackedConstants.data(n.input(1));
+        boolean packable = t.hasDsp() && wz == null && wData != null && n.input(1).uses().size() == 1;
+        // why: the blocked kernel's requantization needs right shifts of 32 and more; windows of under 4 taps would be
+        // mostly padding; a layout through an int4 weight's cast cannot pad, so there the window must be whole quads
+        boolean blocked = packable && w.groups == 1 && w.wStride >= 4 && rq.fastShifts && (w.wStride % 4 == 0 || n.input(1).isConstant());
         long wPad = blocked ? (w.wStride + 3) & ~3L : w.wStride;
         boolean dsp = blocked || packable && !w.depthwise && w.wStride >= 4;
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
@@ -303,7 +306,7 @@ public final class Int8Kernels {
             // blocked: the block's windows, plus one window gathered contiguously first (1x1 gathers directly)
             boolean pointwise = blocked && pointwise(w, padded);
             k.scratchBytes = (blocked ? BLOCK + (pointwise ? 0 : 1) : 1) * wPad * 2;
-            k.packed.put(1, packGroups(n.input(1).constant(), w.outChannels, w.wStride, wPad));
+            k.packed.put(1, packGroups(wData, w.outChannels, w.wStride, wPad));
         }
         if (plane != null) {
             k.systemHeaders.add("<arm_acle.h>");
@@ -397,11 +400,12 @@ public final class Int8Kernels {
             if (host != null) return host;
         }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
-        boolean dsp = t.hasDsp() && wz == null && kk >= 4 && n.input(1).isConstant() && n.input(1).uses().size() == 1;
+        NdArray wData = PackedConstants.data(n.input(1));
+        boolean dsp = t.hasDsp() && wz == null && kk >= 4 && wData != null && n.input(1).uses().size() == 1;
         k.outOfLine = dsp;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
-            k.packed.put(1, transpose(n.input(1).constant(), (int) kk, (int) nn));
+            k.packed.put(1, transpose(wData, (int) kk, (int) nn));
         }
         k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
         QMatmulModel m = new QMatmulModel(rows, kk, nn, zeroPoint(n.input(0)), rq, n.input(2) != null, dsp);

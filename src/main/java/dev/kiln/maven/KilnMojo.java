@@ -46,6 +46,10 @@ public abstract class KilnMojo extends AbstractMojo {
     @Parameter(property = "kiln.int8", defaultValue = "false")
     protected boolean int8;
 
+    /** Form of the conv and gemm/matmul weights {@code int8} quantizes: int8 (the default) or int4 (packed in flash). */
+    @Parameter(property = "kiln.weights")
+    protected String weights;
+
     /** Calibration data for {@code int8}: a .npy file whose first axis counts samples, or a folder of inputs. */
     @Parameter(property = "kiln.calibration")
     protected File calibration;
@@ -127,12 +131,13 @@ public abstract class KilnMojo extends AbstractMojo {
         } else if (int8) {
             getLog().warn("kiln: <int8> without <calibration>: only models that are already quantized become int8");
         }
+        po.weights(weights, "<weights>");
         return new CompileOptions(optimization, po, null);
     }
 
     /** Records every setting this class holds into {@code s}. */
     protected void stampSettings(Stamp s) {
-        s.setting("target", target).setting("optimization", optimization).setting("int8", int8)
+        s.setting("target", target).setting("optimization", optimization).setting("int8", int8).setting("weights", weights)
                 .setting("calibrationMethod", calibrationMethod).setting("percentile", percentile)
                 .setting("inputShapes", inputShapes == null ? null : String.join(";", inputShapes))
                 .setting("maxTripCounts", maxTripCounts == null ? null : String.join(";", maxTripCounts))

@@ -61,11 +61,12 @@ public final class QuantAttrs {
     }
 
     /**
-     * Checks that input {@code i} is an int8 weight quantized per tensor or per channel along {@code axis} (with
+     * Checks that input {@code i} is an int8 (or int4) weight quantized per tensor or per channel along {@code axis} (with
      * {@code channels} channels) and returns its parameters.
      */
     static QuantParams weight(InferContext cx, int i, int axis, int channels) {
-        cx.checkDType(i, DType.I8);
+        // why: int4 weights (--weights int4) are int8 values in [-8, 7], stored packed by the backends
+        cx.checkDType(i, DType.I8, DType.I4);
         QuantParams q = cx.input(i).quant();
         cx.check(q != null, "weight input %d (%s) has no quantization parameters", i, cx.input(i));
         cx.check(!q.perChannel() || (q.axis() == axis && q.channels() == channels),

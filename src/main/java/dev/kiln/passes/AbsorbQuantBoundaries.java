@@ -89,11 +89,13 @@ public final class AbsorbQuantBoundaries implements Pass {
         int n = 0;
         for (Node node : new ArrayList<>(g.nodes())) {
             if (!QdqPatterns.isDequantize(node) || !allConstant(node)) continue;
-            QuantParams p = QdqPatterns.params(node);
+            QuantParams p = QdqPatterns.params(node), p4 = QdqPatterns.int4Params(node);
             Value out = node.output(0);
             // dequantize(const q, s, z) -> const w (the real values the model computes with)
             g.foldToConstants(node, Interpreter.evaluate(node, constants(node)));
             n++;
+            // why: an int4 weight keeps its grid and its width (LowerToInt8 stores it as int4)
+            if (p4 != null && QdqPatterns.symmetric(p4)) quant.putInt4(out, p4);
             // why: only 8-bit weights have a grid to keep; an i32 bias's scale follows from its conv's operands
             if (p == null) continue;
             // why: Kiln's weights are symmetric; an asymmetric grid is left for LowerToInt8 to choose again

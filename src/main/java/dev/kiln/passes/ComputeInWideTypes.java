@@ -47,6 +47,17 @@ public final class ComputeInWideTypes implements Pass {
             if (how == OpDef.StorageTypes.COMPUTE_WIDE) for (Value o : n.outputs()) if (!ScalarTypes.generated(o.dtype())) narrowAfter(g, n, o);
             changed = true;
         }
+        // why: a packed constant is read only by casts; a graph output that is one gets its own (unpacked) copy
+        for (int i = 0; i < g.outputs().size(); i++) {
+            Value o = g.outputs().get(i);
+            if (!dev.kiln.kernels.PackedConstants.packed(o)) continue;
+            String name = o.name();
+            g.renameValue(o, g.uniqueValueName(name + "_packed"));
+            Value copy = g.addConstant(name, o.constant());
+            copy.setType(o.type());
+            for (int j = i; j < g.outputs().size(); j++) if (g.outputs().get(j) == o) g.setOutput(j, copy);
+            changed = true;
+        }
         if (changed) g.removeUnusedConstants();
         return changed;
     }
@@ -57,12 +68,18 @@ public final class ComputeInWideTypes implements Pass {
         return false;
     }
 
-    /** {@code v} in its compute type: a widened constant, or a cast inserted before its first wide user {@code n}. */
+    /**
+     * {@code v} in its compute type, with its quantization parameters: a widened constant, or a cast inserted before
+     * its first wide user {@code n}. A sub-byte integer constant stays packed (two or four to a byte in flash) and is
+     * widened by a cast at run time, which is how int4 weights ({@code --weights int4}) keep half of int8's flash.
+     */
     private static Value widen(Graph g, Value v, Node n) {
         DType to = ScalarTypes.compute(v.dtype());
         String name = g.uniqueValueName(v.name() + "_" + to.shortName());
-        if (v.isConstant()) return g.addConstant(name, v.constant().cast(to));
-        return g.insertNode(g.nodes().indexOf(n), Ops.CAST, name, List.of(v), Attrs.of("to", to.shortName()), List.of(name)).output(0);
+        Value w = v.isConstant() && !dev.kiln.kernels.PackedConstants.packable(v.dtype()) ? g.addConstant(name, v.constant().cast(to))
+                : g.insertNode(g.nodes().indexOf(n), Ops.CAST, name, List.of(v), Attrs.of("to", to.shortName()), List.of(name)).output(0);
+        if (v.type().quant() != null) w.setType(w.type().withQuant(v.type().quant()));
+        return w;
     }
 
     // op(...) -> o: storage   =>   op(...) -> o_wide: compute; cast(o_wide) -> o

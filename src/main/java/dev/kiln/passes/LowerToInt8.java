@@ -32,7 +32,9 @@ public final class LowerToInt8 implements Pass {
         // why: compact multipliers save flash on small MCUs but move results near a rounding boundary (faithful Q31 by default)
         boolean compact = cx.options().compactMultipliers != null ? cx.options().compactMultipliers
                 : cx.target() != null && cx.target().compactMultipliers();
-        Int8Lowering.Result r = Int8Lowering.lower(g, ann, cx::report, compact);
+        // why: int4 weights halve the weights' flash; calibration quantizes them, a quantized model keeps its own
+        dev.kiln.ir.DType wt = Boolean.TRUE.equals(cx.options().int4Weights) ? dev.kiln.ir.DType.I4 : dev.kiln.ir.DType.I8;
+        Int8Lowering.Result r = Int8Lowering.lower(g, ann, cx::report, compact, wt);
         cx.report(r.lowered() + " nodes lowered to int8, " + r.leftFloat() + " left float");
         return changed || r.lowered() > 0;
     }

@@ -34,13 +34,18 @@ public final class Int8Context {
     private final Map<Value, Value> int8Of = new IdentityHashMap<>();
     private final Set<Node> created;
     private final boolean compactMultipliers;
+    private final DType weightType;
 
-    Int8Context(Graph g, QuantAnnotations ann, Set<Node> created, boolean compactMultipliers) {
+    Int8Context(Graph g, QuantAnnotations ann, Set<Node> created, boolean compactMultipliers, DType weightType) {
         this.g = g;
         this.ann = ann;
         this.created = created;
         this.compactMultipliers = compactMultipliers;
+        this.weightType = weightType;
     }
+
+    /** The type the lowering quantizes product weights to: i8, or i4 ({@code --weights int4}), used as int8 values. */
+    public DType weightType() { return weightType; }
 
     /** The attributes of an int8 product (qconv, qmatmul) with the compilation's multiplier form: {@code a} plus compact_multipliers when asked for. */
     public Attrs productAttrs(Attrs a) { return compactMultipliers ? a.with(dev.kiln.ops.QuantAttrs.COMPACT_MULTIPLIERS, 1L) : a; }
@@ -52,6 +57,9 @@ public final class Int8Context {
 
     /** The int8 twin of float value {@code f}, or null. */
     public Value twinOf(Value f) { return int8Of.get(f); }
+
+    /** Whether weight {@code v}'s annotation is a quantized model's int4 grid (its lowering keeps int4). */
+    public boolean int4Annotation(Value v) { return ann.isInt4(v); }
 
     /** The annotation (activation parameters) of float value {@code v}, or null. */
     public QuantParams annotation(Value v) { return ann.get(v); }

@@ -110,8 +110,16 @@ public final class Int8Lowering {
 
     /** Lowers every node it can, products with compact (11-bit) multipliers when {@code compactMultipliers}. */
     public static Result lower(Graph g, QuantAnnotations ann, Consumer<String> report, boolean compactMultipliers) {
+        return lower(g, ann, report, compactMultipliers, dev.kiln.ir.DType.I8);
+    }
+
+    /**
+     * Lowers every node it can, products with compact multipliers when {@code compactMultipliers} and the weights
+     * that calibration quantizes (not a quantized model's own) in {@code weightType}, i8 or i4.
+     */
+    public static Result lower(Graph g, QuantAnnotations ann, Consumer<String> report, boolean compactMultipliers, dev.kiln.ir.DType weightType) {
         Set<Node> created = Collections.newSetFromMap(new IdentityHashMap<>());
-        Int8Context lx = new Int8Context(g, ann, created, compactMultipliers);
+        Int8Context lx = new Int8Context(g, ann, created, compactMultipliers, weightType);
         g.sortTopologically();
         // graph inputs become int8; readers see a dequantized twin until they are lowered
         for (Value x : new ArrayList<>(g.inputs())) {

@@ -101,7 +101,8 @@ public final class Int8Lowerings {
     private static QuantMath.Weights weights(Int8Context lx, Value wv, NdArray w, int axis, double[] floor) {
         QuantParams a = lx.annotation(wv);
         QuantMath.Weights r = a == null ? null : QuantMath.weightsWith(w, a, axis);
-        return r != null ? r : QuantMath.weights(w, axis, floor);
+        if (r != null && lx.int4Annotation(wv)) r = QuantMath.narrowToInt4(r);
+        return r != null ? r : QuantMath.weights(w, axis, floor, lx.weightType());
     }
 
     /** gemm(a, B, C; alpha, beta, trans_b) -> qmatmul(a8, alpha * B' as [K, N], beta * C as int32). */
@@ -128,7 +129,7 @@ public final class Int8Lowerings {
         // why: a quantized model's weight parameters still fit when B is only transposed (its axis moves)
         QuantParams wa = alpha == 1.0 ? lx.annotation(bv) : null;
         if (wa != null && wa.perChannel()) wa = new QuantParams(wa.scales(), wa.zeroPoints(), tb ? 1 - wa.axis() : wa.axis());
-        return matmulOf(lx, n, NdArray.ofDoubles(Shape.of(k, nn), w), bias, wa);
+        return matmulOf(lx, n, NdArray.ofDoubles(Shape.of(k, nn), w), bias, wa, wa != null && lx.int4Annotation(bv));
     }
 
     /** matmul(x, W const [K, N]) -> qmatmul(x8, W8 per column). */
@@ -136,16 +137,17 @@ public final class Int8Lowerings {
         Value w = n.input(1);
         if (!w.isConstant() || w.shape().rank() != 2) throw new Refused("its right operand is not a constant matrix");
         if (n.input(0).shape().rank() < 1) throw new Refused("its left operand is a scalar");
-        return matmulOf(lx, n, w.constant(), null, lx.annotation(w));
+        return matmulOf(lx, n, w.constant(), null, lx.annotation(w), lx.int4Annotation(w));
     }
 
-    private static Value matmulOf(Int8Context lx, Node n, NdArray w, double[] b, QuantParams wAnnotation) {
+    private static Value matmulOf(Int8Context lx, Node n, NdArray w, double[] b, QuantParams wAnnotation, boolean int4) {
         QuantParams qo = lx.out(n.output(0));
         int[] range = Int8Context.clampRange(n.attrs(), qo);
         Value x8 = lx.q(n.input(0));
         float sx = x8.type().quant().scale(0);
         QuantMath.Weights qw = wAnnotation == null ? null : QuantMath.weightsWith(w, wAnnotation, 1);
-        if (qw == null) qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx));
+        if (qw != null && int4) qw = QuantMath.narrowToInt4(qw);
+        if (qw == null) qw = QuantMath.weights(w, 1, QuantMath.biasFloor(b, sx), lx.weightType());
         NdArray bias = QuantMath.bias(b, sx, qw.params());
         if (b != null && bias == null) throw new Refused("its bias does not fit in int32 at scale s_x * s_w");
         if (!QuantMath.accumulatorFits(x8.type().quant(), QuantMath.absSums(qw.data(), 1), bias))

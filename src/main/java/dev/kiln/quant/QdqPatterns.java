@@ -39,12 +39,20 @@ public final class QdqPatterns {
      * scale is per axis along the node's {@code axis}. Returns null when the parameters are not constant, blocked
      * ({@code block_size > 0}) or not 8-bit.
      */
-    public static QuantParams params(Node n) {
+    public static QuantParams params(Node n) { return params(n, false); }
+
+    /**
+     * The parameters of dequantize node {@code n} of an int4 weight (its integer side i4, not blocked), as
+     * {@link #params} gives them for 8-bit ones; null otherwise.
+     */
+    public static QuantParams int4Params(Node n) { return quantizedType(n) == DType.I4 ? params(n, true) : null; }
+
+    private static QuantParams params(Node n, boolean int4) {
         Value scale = n.input(1), zp = n.input(2);
         if (scale == null || !scale.isConstant() || (zp != null && !zp.isConstant())) return null;
         if (n.attrs().getInt("block_size", 0) != 0) return null;
         DType q = quantizedType(n);
-        if (q != DType.I8 && q != DType.U8) return null;
+        if (q != DType.I8 && q != DType.U8 && !(int4 && q == DType.I4)) return null;
         long shift = q == DType.U8 ? -128 : 0;
         NdArray s = scale.constant();
         int k = s.size();

@@ -39,7 +39,19 @@ public final class QuantAnnotations {
     public void rename(String from, String to) {
         QuantParams q = byName.remove(from);
         if (q != null) byName.put(to, q);
+        if (int4.remove(from)) int4.add(to);
     }
+
+    private final java.util.Set<String> int4 = new java.util.HashSet<>();
+
+    /** Annotates weight {@code v} as int4 (a quantized model's DequantizeLinear of an int4 initializer): its lowering keeps int4. */
+    public void putInt4(Value v, QuantParams q) {
+        put(v, q);
+        int4.add(v.name());
+    }
+
+    /** Whether weight {@code v}'s annotation came from an int4 initializer. */
+    public boolean isInt4(Value v) { return v != null && int4.contains(v.name()) && byName.containsKey(v.name()); }
 
     public boolean isEmpty() { return byName.isEmpty(); }
 

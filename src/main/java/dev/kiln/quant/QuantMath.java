@@ -44,7 +44,16 @@ public final class QuantMath {
      * floor). A channel whose weights all but vanished (weight decay leaves such "dead" channels) would otherwise
      * get a scale so small that its bias overflows int32; see {@link #biasFloor}.
      */
-    public static Weights weights(NdArray w, int axis, double[] minScale) {
+    public static Weights weights(NdArray w, int axis, double[] minScale) { return weights(w, axis, minScale, DType.I8); }
+
+    /**
+     * Like {@link #weights(NdArray, int, double[])} in {@code type}, i8 or i4: i4 weights take
+     * {@code s[c] = max |w[c]| / 7} and {@code q = clamp(round_half_even(w / s[c]), -7, 7)} (symmetric, so -8 is
+     * never used), stored as i4 and used by the int8 products as int8 values.
+     */
+    public static Weights weights(NdArray w, int axis, double[] minScale, DType type) {
+        if (type != DType.I8 && type != DType.I4) throw new IllegalArgumentException("weights are i8 or i4, not " + type);
+        long qmax = type.maxValue();
         Shape s = w.shape();
         int channels = s.dim(axis), inner = 1;
         for (int i = axis + 1; i < s.rank(); i++) inner *= s.dim(i);
@@ -56,16 +65,16 @@ public final class QuantMath {
         }
         float[] scale = new float[channels];
         for (int c = 0; c < channels; c++) {
-            double sc = amax[c] > 0 ? amax[c] / 127.0 : 1.0;
+            double sc = amax[c] > 0 ? amax[c] / qmax : 1.0;
             if (minScale != null) sc = Math.max(sc, minScale[c]);
             scale[c] = (float) sc;
         }
         long[] q = new long[v.length];
         for (int i = 0; i < v.length; i++) {
             long r = (long) Math.rint(v[i] / scale[(i / inner) % channels]);
-            q[i] = Math.max(-127, Math.min(127, r));
+            q[i] = Math.max(-qmax, Math.min(qmax, r));
         }
-        return new Weights(NdArray.ofLongs(DType.I8, s, q), new QuantParams(scale, new long[channels], axis));
+        return new Weights(NdArray.ofLongs(type, s, q), new QuantParams(scale, new long[channels], axis));
     }
 
     /**
@@ -85,6 +94,16 @@ public final class QuantMath {
             q[i] = Math.max(-128, Math.min(127, r));
         }
         return new Weights(NdArray.ofLongs(DType.I8, s, q), p);
+    }
+
+    /**
+     * Weights {@code r} stored as int4 when every value lies in int4's range (a quantized model's int4 grid,
+     * requantized exactly); {@code r} itself otherwise.
+     */
+    public static Weights narrowToInt4(Weights r) {
+        NdArray d = r.data();
+        for (int i = 0; i < d.size(); i++) if (d.getLong(i) < DType.I4.minValue() || d.getLong(i) > DType.I4.maxValue()) return r;
+        return new Weights(d.cast(DType.I4), r.params());
     }
 
     /**

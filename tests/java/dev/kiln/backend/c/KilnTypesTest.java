@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * runtime-c/kiln_types.h against its Java twins (Half, SmallFloats), bit for bit: every code of every narrow type
  * decoded, and values around every code (the codes themselves, the ties between neighbours, specials, random
- * values) encoded with and without saturation, in one C program built with -Werror -pedantic and sanitizers.
+ * values) encoded with and without saturation, in one C program built with -Werror -pedantic and sanitizers, once with
+ * the portable converters and once with f16 through host gcc's {@code _Float16} ({@code KILN_FLOAT16_NATIVE}).
  */
 class KilnTypesTest {
     @TempDir
@@ -90,13 +91,16 @@ class KilnTypesTest {
         c.append("    return 0;\n}\n");
         OutputFiles.writeAtomically(tmp.resolve("kiln_types.h"), Resources.read("runtime-c/kiln_types.h").getBytes());
         OutputFiles.writeAtomically(tmp.resolve("main.c"), c.toString().getBytes());
-        Exec.Result cc = Exec.run(List.of("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-fsanitize=address,undefined",
-                "-fno-sanitize-recover=all", "main.c", "-o", "prog"), tmp, 120);
-        assertEquals(0, cc.exit(), cc.err());
-        Exec.Result run = Exec.run(List.of("./prog"), tmp, 60);
-        assertEquals(0, run.exit(), run.err());
-        String[] got = run.out().split("\n"), exp = want.toString().split("\n");
-        assertEquals(exp.length, got.length);
-        for (int i = 0; i < exp.length; i++) assertEquals(exp[i].strip(), got[i].strip(), "line " + i + " of the conversion table");
+        // the portable converters, and f16 through host gcc's _Float16 (a target's c.float16=native)
+        for (String native16 : new String[] {"-DKILN_PORTABLE", "-DKILN_FLOAT16_NATIVE"}) {
+            Exec.Result cc = Exec.run(List.of("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-fsanitize=address,undefined",
+                    "-fno-sanitize-recover=all", native16, "main.c", "-o", "prog"), tmp, 120);
+            assertEquals(0, cc.exit(), cc.err());
+            Exec.Result run = Exec.run(List.of("./prog"), tmp, 60);
+            assertEquals(0, run.exit(), run.err());
+            String[] got = run.out().split("\n"), exp = want.toString().split("\n");
+            assertEquals(exp.length, got.length);
+            for (int i = 0; i < exp.length; i++) assertEquals(exp[i].strip(), got[i].strip(), native16 + ": line " + i + " of the conversion table");
+        }
     }
 }

@@ -17,6 +17,7 @@ import dev.kiln.ir.Value;
 import dev.kiln.kernels.ControlKernels;
 import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
+import dev.kiln.kernels.PackedConstants;
 import dev.kiln.kernels.KernelPlacement;
 import dev.kiln.kernels.Lowerings;
 import dev.kiln.kernels.ScalarTypes;
@@ -170,6 +171,7 @@ public final class CBackend implements Backend {
         List<String> runtimeFiles = new ArrayList<>(RUNTIME_FILES);
         for (String h : extraRuntime) if (!runtimeFiles.contains(h)) runtimeFiles.add(h);
         p.runtimeHeaders.addAll(runtimeFiles);
+        p.float16Native = t.float16Native() && runtimeFiles.contains("kiln_types.h");
         // why: the banner records the instruction set the host kernels were generated for (none on other targets)
         if (!extraRuntime.isEmpty()) p.isa = t.isa().isEmpty() ? "plain C" : String.join(" ", t.isa());
 
@@ -379,9 +381,18 @@ public final class CBackend implements Backend {
         // why: a layout one kernel chose must not change what another user or a graph output reads
         if (c.uses().size() != 1) return own;
         Value.Use u = c.uses().get(0);
+        // why: a cast widening a packed constant is element-wise, so the layout its reader chose passes through it
+        Value widened = u.user().outputs().size() == 1 ? u.user().output(0) : null;
+        boolean throughCast = widened != null && PackedConstants.source(widened) == c && widened.uses().size() == 1;
+        if (throughCast) u = widened.uses().get(0);
         KernelModel k = models.get(u.user());
         NdArray packed = k == null ? null : k.packed.get(u.index());
         if (packed == null) return own;
+        if (throughCast) {
+            // why: the cast widens the constant's own element count, so a layout seen through it may only permute
+            if (packed.size() != own.size()) throw new IllegalStateException("a layout through the cast of '" + c.name() + "' pads");
+            packed = packed.cast(own.dtype());
+        }
         // why: a packed layout may pad (the host GEMM rounds channels to 8 and the reduction to 4), never shrink
         if (packed.dtype() != own.dtype() || packed.size() < own.size())
             throw new IllegalStateException("packed data of '" + c.name() + "' differs in type or is smaller");
@@ -391,6 +402,11 @@ public final class CBackend implements Backend {
     private static CProgram.Weight weight(String sym, Value c, NdArray a) {
         DType t = c.dtype();
         String comment = ScalarTypes.commentText("'" + c.name() + "': " + c.type());
+        if (PackedConstants.packed(c)) {
+            byte[] bytes = PackedConstants.bytes(a);
+            long length = bytes.length + (WeightBytes.literalLength(bytes) == bytes.length ? 1 : 0);
+            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment + ", packed", bytes.length, WeightBytes.lines(bytes), true, length);
+        }
         if (WeightBytes.stored(t)) {
             byte[] bytes = WeightBytes.of(a);
             // why: a literal that fills its array leaves no room for C's NUL, which newer compilers warn about

@@ -190,4 +190,6 @@ public final class CProgram {
     public boolean counted;
     /** The outputs with a bounded axis, in output order. */
     public final List<Io> bounded = new ArrayList<>();
+    /** Whether kiln_types.h converts f16 through {@code _Float16} (the target's {@code c.float16=native}). */
+    public boolean float16Native;
 }
