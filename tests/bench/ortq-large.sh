@@ -56,7 +56,7 @@ EOF
 steps() { # "N, top-5 same" of data set $2 in kiln check's output $1, or why it failed
     # the check line ends "(output 0 'output': max N output steps, top-5 same; ...)", one per data set
     local k
-    k=$(printf '%s\n' "$1" | grep -o "max [0-9.]* output steps, top-5 [a-z]*" | sed -n "$2p" | sed -E 's/max ([0-9]+)(\.[0-9]+)? output steps, top-5/\1, top-5/')
+    k=$(printf '%s\n' "$1" | grep -oE "max [0-9.]+ output steps(, top-5 [a-z]+)?" | sed -n "$2p" | sed -E 's/max ([0-9]+)(\.[0-9]+)? output steps/\1/')
     [ -z "$k" ] && k=$(printf '%s\n' "$1" | grep -m1 -E "FAIL|error|K0[0-9]+" | cut -c1-120)
     printf '%s' "${k:--}"
 }
