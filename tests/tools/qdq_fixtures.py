@@ -5,6 +5,11 @@
                                           models in SRC_MODELS (ONNX test folders), calibrated on 4 inputs
   qdq_fixtures.py ort-folded SRC OUT     the same after ONNX Runtime's basic graph optimizations (batch norms folded
                                           into the convolutions, shape arithmetic folded), as most authors quantize
+  qdq_fixtures.py exact64 CASE...        the exact QDQ meaning in float64: each case's QDQ graph with every float
+                                          tensor (weights, scales, input, constants) widened to double, evaluated by
+                                          onnx's ReferenceEvaluator (convolutions through torch in double), written to
+                                          CASE/exact_f64/output_0.pb (as float32: a dequantized output is a step
+                                          count times a float32 scale, so nothing that matters is lost)
   qdq_fixtures.py random OUT [N] [SEED]   N random QDQ nets (conv, depthwise, gemm, add, concat, pools; per
                                           channel and per tensor; one-channel layers; scalar, [1] and absent zero
                                           points; axis on per-tensor scales)
@@ -96,6 +101,94 @@ def ort_models(src, out, folded=False):
             os.remove(qp)
             print("made", case, flush=True)
         os.remove(pre)
+
+
+# ------------------------------------------------------------------ the exact QDQ meaning in float64
+
+def widened(model):
+    """The model with every float32 tensor, constant, cast and declared type made float64."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    g = m.graph
+    for i, t in enumerate(g.initializer):
+        if t.data_type == TensorProto.FLOAT:
+            g.initializer[i].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float64), t.name))
+    for n in g.node:
+        for a in n.attribute:
+            if n.op_type == "Constant" and a.type == onnx.AttributeProto.TENSOR and a.t.data_type == TensorProto.FLOAT:
+                a.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(a.t).astype(np.float64), a.t.name))
+            if n.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
+                a.i = TensorProto.DOUBLE
+    for v in list(g.input) + list(g.output):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = TensorProto.DOUBLE
+    del g.value_info[:]
+    return m
+
+
+def exact64(case):
+    import torch
+    from onnx.reference import ReferenceEvaluator
+    from onnx.reference.op_run import OpRun
+
+    class Conv(OpRun):
+        # why: the reference Conv is a Python loop nest (minutes for MobileNetV2); torch's is exact enough in double
+        def _run(self, x, w, b=None, auto_pad=None, dilations=None, group=None, kernel_shape=None, pads=None, strides=None):
+            assert auto_pad in (None, "NOTSET", b"NOTSET"), auto_pad
+            nd = w.ndim - 2
+            pads = list(pads) if pads is not None else [0] * (2 * nd)
+            xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+            if any(pads[i] != pads[i + nd] for i in range(nd)):
+                pad = []
+                for i in reversed(range(nd)):
+                    pad += [pads[i], pads[i + nd]]
+                xt = torch.nn.functional.pad(xt, pad)
+                pads = [0] * (2 * nd)
+            f = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[nd]
+            y = f(xt, torch.from_numpy(np.ascontiguousarray(w, dtype=np.float64)),
+                  None if b is None else torch.from_numpy(np.asarray(b, dtype=np.float64)),
+                  stride=list(strides or [1] * nd), padding=pads[:nd], dilation=list(dilations or [1] * nd), groups=group or 1)
+            return (y.numpy(),)
+
+    def per_axis(p, x, axis):
+        p = np.asarray(p)
+        if p.size == 1:
+            return p.reshape([])
+        shape = [1] * x.ndim
+        shape[axis % x.ndim] = p.size
+        return p.reshape(shape)
+
+    class DequantizeLinear(OpRun):
+        # the ONNX meaning, (x - zero point) * scale, in double (onnx's own class starts at opset 19)
+        def _run(self, x, scale, zero_point=None, axis=1, **ignored):
+            d = x.astype(np.float64) - (0 if zero_point is None else per_axis(zero_point, x, axis).astype(np.float64))
+            return (d * per_axis(scale, x, axis).astype(np.float64),)
+
+    class QuantizeLinear(OpRun):
+        # round half to even of x / scale, plus the zero point, saturated to the zero point's type
+        def _run(self, x, scale, zero_point=None, axis=1, **ignored):
+            t = np.uint8 if zero_point is None else np.asarray(zero_point).dtype
+            q = np.rint(np.asarray(x, dtype=np.float64) / per_axis(scale, x, axis).astype(np.float64))
+            if zero_point is not None:
+                q = q + per_axis(zero_point, x, axis).astype(np.float64)
+            return (np.clip(q, np.iinfo(t).min, np.iinfo(t).max).astype(t),)
+
+    model = onnx.load(os.path.join(case, "model.onnx"))
+    wide = widened(model)
+    ev = ReferenceEvaluator(wide, new_ops=[Conv, DequantizeLinear, QuantizeLinear])
+    feeds = {}
+    for i, v in enumerate(v for v in model.graph.input if v.name not in {t.name for t in model.graph.initializer}):
+        t = onnx.TensorProto()
+        t.ParseFromString(open(os.path.join(case, "test_data_set_0", "input_%d.pb" % i), "rb").read())
+        a = numpy_helper.to_array(t)
+        feeds[v.name] = a.astype(np.float64) if a.dtype == np.float32 else a
+    outs = ev.run(None, feeds)
+    os.makedirs(os.path.join(case, "exact_f64"), exist_ok=True)
+    for i, (o, v) in enumerate(zip(outs, model.graph.output)):
+        o = np.asarray(o)
+        o = o.astype(np.float32) if o.dtype == np.float64 else o
+        open(os.path.join(case, "exact_f64", "output_%d.pb" % i), "wb").write(numpy_helper.from_array(o, v.name).SerializeToString())
+    print("exact64", case, flush=True)
 
 
 # ------------------------------------------------------------------ random QDQ nets
@@ -248,7 +341,10 @@ def random_nets(out, count, seed):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] in ("ort", "ort-folded"):
+    if sys.argv[1] == "exact64":
+        for c in sys.argv[2:]:
+            exact64(c)
+    elif sys.argv[1] in ("ort", "ort-folded"):
         os.makedirs(sys.argv[3], exist_ok=True)
         ort_models(sys.argv[2], sys.argv[3], sys.argv[1] == "ort-folded")
     else:

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
  * layers; scalar, {@code [1]} and absent zero points; an axis on per-tensor scales: made by
  * {@code tests/tools/qdq_fixtures.py random} with ONNX Runtime's quantize_static) and the ONNX Runtime-quantized
  * ResNet-8 and VWW MobileNetV1 ({@code tests/models/ortq}, per tensor and per channel) stay within 4 output steps of
- * ONNX Runtime's exact QDQ outputs on C (host, cortex-m4f under qemu), with the same top 5; the import notes what it
- * accepted leniently under {@code -v}.
+ * ONNX Runtime's exact QDQ outputs ({@code test_data_set_0}: ORT with optimizations off, float32) and of the QDQ graph
+ * evaluated in float64 ({@code test_data_set_1}: {@code qdq_fixtures.py exact64}) on C (host, cortex-m4f under qemu),
+ * with the same top 5; the import notes what it accepted leniently under {@code -v}.
  */
 class QdqImportTest {
     private static final Path RANDOM = TestFiles.models().resolve("qdq_random"), ORTQ = TestFiles.models().resolve("ortq");
@@ -34,6 +35,8 @@ class QdqImportTest {
         assertTrue(r.out().contains("4 passed, 0 failed"), r.out());
         assertTrue(!r.out().contains("top-5 differ"), r.out());
         assertTrue(r.out().contains("resnet8_cifar10_int8_ortq_pc (output 0 'output': max") && r.out().contains("top-5 same"), r.out());
+        // both references of each model: ORT exact and float64
+        assertEquals(8, r.out().split("output steps, top-5 same", -1).length - 1, r.out());
     }
 
     @Test
