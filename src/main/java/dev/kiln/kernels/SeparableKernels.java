@@ -39,6 +39,8 @@ public final class SeparableKernels {
         public boolean rowsBelow, colsBefore, hasInterior;
         /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
         public boolean vecInterior;
+        /** The depthwise half over padded phase rows (vector targets), or null: then the interior and edge loops. */
+        public DepthwiseRows rows;
         public final java.util.List<BlockedKernels.Vec> dwTaps = new java.util.ArrayList<>();
         public long hRowStep;
         public final java.util.List<NnKernels.Table> planeTables = new java.util.ArrayList<>();
@@ -125,7 +127,8 @@ public final class SeparableKernels {
         m.colStart = m.owLo * dw.w.stride - dw.w.padBegin;
         java.util.Set<String> depth = java.util.Set.of(dw.d.lo, dw.d.hi, dw.d.start);
         for (NnKernels.Table tb : dw.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
-        k.scratchBytes = m.scratchFloats * 4;
+        m.rows = DepthwiseRows.choose(dw, t.vectorBytes(), rowsPer, dw.act);
+        k.scratchBytes = (m.scratchFloats + (m.rows == null ? 0 : m.rows.bufFloats)) * 4;
         m.fast = true;
     }
 

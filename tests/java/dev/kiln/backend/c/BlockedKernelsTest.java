@@ -11,6 +11,7 @@ import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.Lowerings;
 import dev.kiln.kernels.NnKernels;
+import dev.kiln.kernels.SeparableKernels;
 import dev.kiln.kernels.Strategy;
 import dev.kiln.check.Checker;
 import dev.kiln.interp.Interpreter;
@@ -164,6 +165,19 @@ class BlockedKernelsTest {
                 s(1, 3, 5, 37), 6, 11, true);
         separable("sep_small_rows", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1)), s(2, 4, 6, 5), 4, 9, false);
         separable("sep_stride", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 5, 9, 23), 5, 7, false);
+        // separable_conv's depthwise half over padded phase rows (DepthwiseRows, vector targets): odd channel counts,
+        // clip (relu6) as vector clamps with residual; stride 2 and 3 (phases) with symmetric and asymmetric pads;
+        // dilation on a row exactly one vector wide; mixed strides on rows narrower than a vector; hard_swish lane by lane
+        Attrs relu6 = Attrs.of("dw_activation", "clip", "dw_activation_params", new double[] {0.0, 6.0});
+        separable("rows_clip_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 13, 19), 10, 7, true);
+        separable("rows_s2", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(1, 1, 1, 1), "dw_activation", "hard_swish",
+                "activation", "relu"), s(1, 3, 15, 35), 3, 5, false);
+        separable("rows_s2_asym_z", relu6.with("kernel_shape", l(3, 3)).with("strides", l(2, 2)).with("pads", l(0, 0, 1, 1)),
+                s(2, 4, 14, 16), 4, 9, true);
+        separable("rows_s3", Attrs.of("kernel_shape", l(3, 3), "strides", l(3, 3), "pads", l(1, 2, 1, 0)), s(1, 3, 11, 40), 3, 4, false);
+        separable("rows_dil", Attrs.of("kernel_shape", l(3, 3), "dilations", l(2, 2), "pads", l(2, 2, 2, 2), "dw_activation", "relu"),
+                s(1, 3, 7, 16), 3, 6, true);
+        separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -221,6 +235,19 @@ class BlockedKernelsTest {
         return (NnKernels.Window) k.m;
     }
 
+    /** The lowering's model of a stride-2 separable_conv (3x3, 16 channels to 24) on target {@code t}. */
+    private static SeparableKernels.Separable lowerSeparable(Target t) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(1, 16, 14, 14)).type());
+        Node n = g.addNode(Ops.SEPARABLE_CONV, "n", List.of(vx, g.addConstant("wd", NdArray.zeros(DType.F32, Shape.of(16, 1, 3, 3))),
+                g.addConstant("wp", NdArray.zeros(DType.F32, Shape.of(24, 16, 1, 1)))),
+                Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(1, 1, 1, 1)));
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
+        return (SeparableKernels.Separable) k.m;
+    }
+
     @Test
     void costModelPicksThePathPerLayer() {
         Target host = Target.load("host"), m4 = Target.load("cortex-m4f"), m0 = Target.load("cortex-m0plus");
@@ -246,6 +273,10 @@ class BlockedKernelsTest {
         // why: MCUs take the depthwise interior fast path, which needs no scratch
         NnKernels.Window big = lower(m4, Attrs.of("group", 8L, "pads", l(1, 1, 1, 1)), s(1, 8, 64, 64), s(8, 1, 3, 3));
         assertTrue(!big.paddedDw && big.fastDw);
+        // why: the padded phase rows feed vectors; MCUs keep the separable form's interior and edge loops
+        assertNotNull(lowerSeparable(host).rows);
+        assertEquals(2, lowerSeparable(host).rows.phases);
+        assertNull(lowerSeparable(m4).rows);
         NnKernels.Window small = lower(m0, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
         assertFalse(small.blocked || small.paddedDw || small.fastDw, "optimize=size keeps the generic kernel");
     }
