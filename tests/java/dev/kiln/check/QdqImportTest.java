@@ -35,8 +35,9 @@ class QdqImportTest {
         assertTrue(r.out().contains("4 passed, 0 failed"), r.out());
         assertTrue(!r.out().contains("top-5 differ"), r.out());
         assertTrue(r.out().contains("resnet8_cifar10_int8_ortq_pc (output 0 'output': max") && r.out().contains("top-5 same"), r.out());
-        // both references of each model: ORT exact and float64
-        assertEquals(8, r.out().split("output steps, top-5 same", -1).length - 1, r.out());
+        // both references of ResNet-8 (ORT exact and float64); VWW (two classes, no top 5) keeps its batch norms in
+        // float, where the float64 reference is not trusted yet (tests/bench/RESULTS-ortq.md): ORT exact only
+        assertEquals(4, r.out().split("output steps, top-5 same", -1).length - 1, r.out());
     }
 
     @Test

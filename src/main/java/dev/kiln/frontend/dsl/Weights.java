@@ -87,8 +87,7 @@ final class Weights {
                     + ") but the model declares no weights; add a weights declaration (weights \"FILE.npz\" or weights seed(N))");
         NdArray a = archive.get(key);
         if (a == null) throw problems.fail(Code.DSL_WEIGHTS, at, "weights '" + key + "' (" + t + ") not found in " + archiveName);
-        check(a, t, "weights '" + key + "' in " + archiveName, at);
-        return a;
+        return check(a, t, "weights '" + key + "' in " + archiveName, at);
     }
 
     /** {@code file("w.npy")}, {@code file("w.npz", "key")} or {@code file("w.safetensors", "key")} for a constant of type t. */
@@ -105,13 +104,25 @@ final class Weights {
             a = open(file, name).get(k);
             if (a == null) throw problems.fail(Code.DSL_WEIGHTS, key, "array '" + k + "' (" + t + ") not found in " + name);
         }
-        check(a, t, "array in " + name + (key == null ? "" : " under " + key.getText()), file);
-        return a;
+        return check(a, t, "array in " + name + (key == null ? "" : " under " + key.getText()), file);
     }
 
-    private void check(NdArray a, TensorType t, String what, Token at) {
+    /**
+     * The array as a constant of type t: as it is, or, for a sub-byte integer type (which .npy stores as int8/uint8,
+     * see {@link Npy}), narrowed when every value fits; anything else is an error at {@code at}.
+     */
+    private NdArray check(NdArray a, TensorType t, String what, Token at) {
+        if (a.shape().equals(t.shape()) && a.dtype() != t.dtype() && t.dtype().isSubByte() && t.dtype().isInteger() && a.dtype() == Npy.storedAs(t.dtype())) {
+            for (int i = 0; i < a.size(); i++) {
+                long v = a.getLong(i);
+                if (v < t.dtype().minValue() || v > t.dtype().maxValue())
+                    throw problems.fail(Code.DSL_WEIGHTS, at, what + " holds " + v + " at flat index " + i + ", outside " + t.dtype() + "'s range");
+            }
+            return a.cast(t.dtype());
+        }
         if (!a.shape().equals(t.shape()) || a.dtype() != t.dtype())
             throw problems.fail(Code.DSL_WEIGHTS, at, what + " is " + a.type() + ", expected " + new TensorType(t.dtype(), t.shape()));
+        return a;
     }
 
     private Map<String, NdArray> open(Token file, String name) {
