@@ -118,6 +118,8 @@ public final class NnKernels {
         /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
         public boolean blocked;
         public BlockedKernels.Gemm gemm;
+        /** conv: computed directly over zero-padded phase planes ({@link DirectConvKernels}), or null. */
+        public DirectConvKernels.Direct direct;
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
         public boolean gemv;
         /**
@@ -240,7 +242,7 @@ public final class NnKernels {
             m.tables.add(new Table(a.hi, tb[1]));
             m.tables.add(new Table(a.start, tb[2]));
         }
-        BlockedKernels.chooseConv(k, n, t, m);
+        if (!DirectConvKernels.chooseConv(k, n, t, m)) BlockedKernels.chooseConv(k, n, t, m);
         contract(k, n);
         return m;
     }
