@@ -120,6 +120,8 @@ public final class NnKernels {
         public BlockedKernels.Gemm gemm;
         /** conv on a scalar FPU: register blocks of channels by adjacent columns straight from X ({@link ScalarConvKernels}), or null. */
         public ScalarConvKernels.Rows rowConv;
+        /** conv: computed directly over zero-padded phase planes ({@link DirectConvKernels}), or null. */
+        public DirectConvKernels.Direct direct;
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
         public boolean gemv;
         /**
@@ -242,7 +244,7 @@ public final class NnKernels {
             m.tables.add(new Table(a.hi, tb[1]));
             m.tables.add(new Table(a.start, tb[2]));
         }
-        BlockedKernels.chooseConv(k, n, t, m);
+        if (!DirectConvKernels.chooseConv(k, n, t, m)) BlockedKernels.chooseConv(k, n, t, m);
         contract(k, n);
         return m;
     }

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * channels, residual and activation epilogues, packed and unpacked weights), the depthwise padded-plane kernel
  * (flat at stride 1, row by row when strided or dilated) and gemm with B^T packed. Run on the host under ASan and
  * UBSan (16-float vectors), on the Cortex-M4F under qemu (one lane, small scratch budgets) and on the host with
- * {@code KILN_NO_VECTOR_EXT} defined (the portable fallback loops compilers without GCC vectors get).
+ * {@code KILN_NO_VECTOR_EXT} defined (the portable fallback loops compilers without GCC vectors get). Hosts run
+ * 2-d convs of 2 to 25 taps through DirectConvKernels (stem, strides, dilation, odd channels, residual).
  */
 class BlockedKernelsTest {
     private final Random rnd = new Random(11);
@@ -104,6 +105,13 @@ class BlockedKernelsTest {
         conv("k3_pad", relu, s(1, 3, 9, 11), s(10, 3, 3, 3), true, true);
         conv("k3_stride_dil", Attrs.of("strides", l(2, 1), "dilations", l(1, 2), "pads", l(1, 0, 2, 3)), s(1, 4, 10, 7), s(7, 4, 3, 2));
         conv("k1_stride2", Attrs.of("strides", l(2, 2)), s(1, 5, 9, 9), s(11, 5, 1, 1));
+        // the direct kernel (DirectConvKernels, hosts): the 3-channel stem at stride 2 without pads; odd channels with
+        // a tail block, residual and clip; stride 2 with dilation 2 and asymmetric pads; 5x5 over a wide plane
+        conv("direct_stem_s2", relu, s(1, 3, 23, 21), s(17, 3, 3, 3));
+        conv("direct_odd_z", Attrs.of("pads", l(1, 1, 1, 1), "activation", "clip", "activation_params", new double[] {-0.5, 0.5}),
+                s(2, 7, 9, 13), s(13, 7, 3, 3), true, true);
+        conv("direct_s2_dil", Attrs.of("strides", l(2, 2), "dilations", l(2, 2), "pads", l(2, 1, 0, 3)), s(1, 5, 14, 11), s(9, 5, 3, 3), false, true);
+        conv("direct_k5", Attrs.of("pads", l(2, 2, 2, 2)), s(1, 4, 6, 37), s(20, 4, 5, 5));
         // groups that are not depthwise; one input channel with many outputs (blocked per group)
         conv("grouped", Attrs.of("group", 2L, "pads", l(0, 1, 0, 1)), s(1, 6, 5, 6), s(10, 3, 2, 3));
         conv("multiplier", Attrs.of("group", 1L, "strides", l(2, 2), "pads", l(4, 1, 5, 2)), s(1, 1, 19, 10), s(12, 1, 10, 4));
@@ -255,7 +263,10 @@ class BlockedKernelsTest {
         assertTrue(pw.blocked && pw.gemm.direct && pw.gemm.vector);
         assertEquals(16, pw.gemm.lanes);
         NnKernels.Window k3 = lower(host, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3));
-        assertTrue(k3.blocked && !k3.gemm.direct && k3.gemm.rowGather);
+        assertTrue(k3.direct != null && !k3.blocked, "3x3 on a vector host: the direct kernel over padded planes");
+        assertEquals(2, lower(host, Attrs.of("strides", l(2, 2)), s(1, 3, 32, 32), s(16, 3, 3, 3)).direct.sh, "the stem: 2x2 phase planes");
+        NnKernels.Window k7 = lower(host, Attrs.of("pads", l(3, 3, 3, 3)), s(1, 16, 10, 10), s(32, 16, 7, 7));
+        assertTrue(k7.blocked && !k7.gemm.direct && k7.gemm.rowGather && k7.direct == null, "more than 25 taps: gathered product");
         NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
         assertTrue(se.gemv && !se.blocked);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
@@ -266,7 +277,7 @@ class BlockedKernelsTest {
         assertEquals(0, 100 % scalar.gemm.tile, "MCU tiles divide the plane (no partial tile in scratch)");
         // why: MCU arenas must not grow, so convs that would gather columns into scratch take the row blocks (no scratch)
         NnKernels.Window rows = lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3));
-        assertTrue(!rows.blocked && rows.rowConv != null);
+        assertTrue(!rows.blocked && rows.rowConv != null && rows.direct == null);
         assertEquals(2, rows.rowConv.cols, "10 columns: blocks of 2 (the widest of 4, 3, 2 dividing them)");
         // why: the row blocks are packed for whole blocks of 4 channels; 10 output channels keep the generic kernel
         assertNull(lower(m4, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(10, 16, 3, 3)).rowConv);
