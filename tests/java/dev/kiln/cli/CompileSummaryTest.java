@@ -52,6 +52,21 @@ class CompileSummaryTest {
     }
 
     @Test
+    void compileWarnsWhenTheModelIsOverThePartsFlash() {
+        // why: the float autoencoder's weights (about 1 MB) are over cortex-m0plus's flash.limit of 256 KiB
+        List<String> args = List.of("compile", TestFiles.models().resolve("fc_autoencoder_ad_op13/model.onnx").toString(), "-o",
+                tmp.resolve("ae").toString(), "-t", "cortex-m0plus", "--no-code-size");
+        dev.kiln.KilnCli.Run r = dev.kiln.KilnCli.kiln(args.toArray(String[]::new));
+        assertEquals(0, r.rc(), r.err());
+        assertTrue(r.err().matches("(?s)kiln: warning: fc_autoencoder_ad_op13 does not fit the 262,144 bytes of flash of a cortex-m0plus part.*"), r.err());
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("ae/fc_autoencoder_ad_op13.c")), "compile still writes the model");
+        dev.kiln.KilnCli.Run fits = dev.kiln.KilnCli.kiln("compile", TestFiles.models().resolve("digits_mlp_op13/model.onnx").toString(), "-o",
+                tmp.resolve("mlp").toString(), "-t", "cortex-m0plus", "--no-code-size");
+        assertEquals(0, fits.rc(), fits.err());
+        assertTrue(!fits.err().contains("warning"), fits.err());
+    }
+
+    @Test
     void int8ShowsTheOpsLeftInFloat() {
         String data = TestFiles.models().resolve("blazeface_front_128/test_data_set_0").toString();
         String q = compile("blazeface_front_128", "--int8", "--calibrate", data);

@@ -78,6 +78,14 @@ final class CompileCommand implements Callable<Integer> {
         else st.codeUnknown = "code size not measured; --code-size measures it";
         code.writeFolderAtomically(output);
         summary(out, code, st, output);
+        // why: check and bench refuse a model over the part's flash; compile still writes it (a user may link it
+        // for a larger part) but says so, with the code counted as 0 bytes when it was not measured
+        String over = dev.kiln.toolchain.CProgramRunner.overFlash(t, code.name(), new long[] {Math.max(0, st.codeBytes), st.weightsBytes});
+        if (over != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("kiln: warning: " + over);
+            err.flush();
+        }
         return Main.OK;
     }
 

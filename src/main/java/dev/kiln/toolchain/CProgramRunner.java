@@ -368,7 +368,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
     }
 
     /** Why model {@code name} with {@code flash} = {code, constants} bytes does not fit target {@code t}'s flash.limit, or null. */
-    static String overFlash(Target t, String name, long[] flash) {
+    public static String overFlash(Target t, String name, long[] flash) {
         long limit = t.flashLimit(), total = flash[0] + flash[1];
         if (limit <= 0 || total <= limit) return null;
         return String.format("%s does not fit the %,d bytes of flash of a %s part (flash.limit): its weights and tables (.rodata) take %,d bytes "
