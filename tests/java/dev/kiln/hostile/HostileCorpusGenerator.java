@@ -260,6 +260,15 @@ public final class HostileCorpusGenerator {
                         .addNode(node("Identity", List.of("c"), List.of("c_out"), "keep"))
                         .addNode(node("Relu", List.of("v"), List.of("v_out"), "relu"))
                         .addOutput(tensor("c_out", 9)).addOutput(tensor("v_out", FLOAT, 4)).build()))), 13).toByteArray());
+        // why: opset-8 Scan is expanded per batch entry at import, which needs sequence_lens at compile time
+        m.put("scan8_sequence_lens_at_run_time.onnx", model(graph("g").addInput(tensor("lens", INT64, 1)).addInput(tensor("s", FLOAT, 1, 2))
+                .addInput(tensor("x", FLOAT, 1, 3, 2)).addOutput(tensor("s_final", FLOAT, 1, 2)).addOutput(tensor("ys", FLOAT, 1, 3, 2))
+                .addNode(node("Scan", List.of("lens", "s", "x"), List.of("s_final", "ys"), "scan", intAttr("num_scan_inputs", 1),
+                        graphAttr("body", GraphProto.newBuilder().setName("body")
+                        .addInput(tensor("s_in", FLOAT, 2)).addInput(tensor("x_in", FLOAT, 2))
+                        .addNode(node("Add", List.of("s_in", "x_in"), List.of("s_out"), "add"))
+                        .addNode(node("Identity", List.of("s_out"), List.of("y_out"), "copy"))
+                        .addOutput(tensor("s_out", FLOAT, 2)).addOutput(tensor("y_out", FLOAT, 2)).build()))), 8).toByteArray());
         m.put("region_undefined_outer_name.onnx", model(graph("g").addInput(tensor("c", 9)).addInput(tensor("x", FLOAT, 4))
                 .addOutput(tensor("y", FLOAT, 4))
                 .addNode(node("If", List.of("c"), List.of("y"), "choose",
