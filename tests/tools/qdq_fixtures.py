@@ -12,6 +12,9 @@
                                           count times a float32 scale, so nothing that matters is lost)
   qdq_fixtures.py selfcheck              checks exact64's own ops (BatchNormalization, Q/DQ) against ORT on one-node
                                           models; run it after changing exact64 or upgrading onnx
+  qdq_fixtures.py bn-opset9 ONNX_NODE_DIR  writes kiln_batchnorm_opset9_momentum: a BatchNormalization-9 with
+                                          momentum=0.9 and one output (inference, as PyTorch exports it) on a batch
+                                          whose own statistics differ from the running ones; outputs from ORT
   qdq_fixtures.py random OUT [N] [SEED]   N random QDQ nets (conv, depthwise, gemm, add, concat, pools; per
                                           channel and per tensor; one-channel layers; scalar, [1] and absent zero
                                           points; axis on per-tensor scales)
@@ -227,6 +230,32 @@ def exact64(case):
         print("exact64", case, flush=True)
 
 
+def bn_opset9_case(out):
+    """The one-node conformance case of BatchNormalization-9 in inference mode with a momentum attribute."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((2, 3, 4, 5)) * 2 + 1).astype(np.float32)
+    c = lambda a, n: numpy_helper.from_array(np.asarray(a, dtype=np.float32), n)
+    inits = [c([0.5, 1.5, -0.7], "s"), c([0.1, -0.2, 0.3], "b"), c([-0.3, 0.4, 1.0], "m"), c([0.2, 1.7, 0.6], "v")]
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3, momentum=0.9)
+    g = helper.make_graph([node], "kiln_batchnorm_opset9_momentum", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, x.shape)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 9)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    case = os.path.join(out, "kiln_batchnorm_opset9_momentum")
+    os.makedirs(os.path.join(case, "test_data_set_0"), exist_ok=True)
+    onnx.save(m, os.path.join(case, "model.onnx"))
+    y = run(os.path.join(case, "model.onnx"), {"x": x}, False)[0]
+    sv, bv, mv, vv = [numpy_helper.to_array(i) for i in inits]
+    assert np.abs(y - batch_norm_inference(x, sv, bv, mv, vv, 1e-3)).max() < 1e-5
+    # why: the case guards against reading momentum as training mode, so the two meanings must differ here
+    blend = batch_norm_inference(x, sv, bv, 0.9 * mv + 0.1 * x.mean(axis=(0, 2, 3)), 0.9 * vv + 0.1 * x.var(axis=(0, 2, 3)), 1e-3)
+    assert np.abs(y - blend).max() > 0.05, np.abs(y - blend).max()
+    open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
+    open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
+    print("made", case)
+
+
 def output_step(model):
     """The scale of the DequantizeLinear that makes the model's first output, or None when another op makes it."""
     inits = {i.name: i for i in model.graph.initializer}
@@ -420,6 +449,8 @@ def random_nets(out, count, seed):
 if __name__ == "__main__":
     if sys.argv[1] == "selfcheck":
         selfcheck()
+    elif sys.argv[1] == "bn-opset9":
+        bn_opset9_case(sys.argv[2])
     elif sys.argv[1] == "exact64":
         for c in sys.argv[2:]:
             exact64(c)
