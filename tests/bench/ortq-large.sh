@@ -11,6 +11,9 @@
 #   /work/venv/bin/python tests/tools/qdq_fixtures.py ort        ../shared/models /tmp/ortq        (batch norms kept)
 #   /work/venv/bin/python tests/tools/qdq_fixtures.py ort-folded ../shared/models /tmp/ortq_folded (folded)
 #   /work/venv/bin/python tests/tools/qdq_fixtures.py exact64 /tmp/ortq/*/ /tmp/ortq_folded/*/
+# (exact64 prints each case's distance from ORT exact: more than a few steps means an op is evaluated differently;
+# `qdq_fixtures.py selfcheck` checks exact64's own BatchNormalization and Q/DQ against ORT.)
+# On a qemu target the script checks one case per kiln run: a folder of cases is linked into one program.
 # TARGET defaults to "host cortex-m4f". A case whose flash or RAM exceeds a board's is reported as not fitting.
 # Never run by mvn verify: it reads models outside tests/ and takes minutes per model. Needs target/kiln.jar (or
 # KILN_JAR); PYTHON (default /work/venv/bin/python, with onnx and numpy) adds the ORT columns when present.
