@@ -69,6 +69,11 @@ public final class KernelModel {
      * for that constant instead of its own (same element type and count). Only for constants this node alone uses.
      */
     public final Map<Integer, NdArray> packed = new TreeMap<>();
+    /**
+     * Inputs the kernel reads as packed sub-byte nibbles: each is the widening cast of a packed constant, and the
+     * backend drops the cast so that the kernel reads the constant itself ({@link Int4Kernels}).
+     */
+    public final java.util.Set<Integer> nibbleInputs = new TreeSet<>();
     /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
     public final Set<String> systemHeaders = new TreeSet<>();
     /** Kiln's own C headers from {@code runtime-c/} the kernel needs beyond kiln_runtime.h ({@code kiln_int8_host.h}), emitted with the model. */
