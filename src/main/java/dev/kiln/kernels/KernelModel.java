@@ -18,9 +18,9 @@ import java.util.TreeSet;
  */
 public final class KernelModel {
     /** Position in the schedule. */
-    public final int index;
+    public int index;
     /** The kernel function's name ({@code kws_k3_conv}). */
-    public final String fn;
+    public String fn;
     /** The model's symbol prefix ({@code kws}). */
     public final String prefix;
     /** The op's name and the node's name (made safe for a comment). */
@@ -87,6 +87,12 @@ public final class KernelModel {
     public boolean outOfLine;
     /** Bytes of constant tables the kernel declares itself (requantization multipliers, lookup tables). */
     public long tableBytes;
+
+    /** Moves the kernel to schedule position {@code at} (its function is named after it), after nodes before it were dropped. */
+    public void renumber(int at) {
+        this.index = at;
+        this.fn = prefix + "_k" + at + "_" + op;
+    }
 
     public KernelModel(int index, String prefix, Node n) {
         this.index = index;
