@@ -149,6 +149,8 @@ public final class Int8Kernels {
         public final List<Lane> quad0 = new ArrayList<>(), quad1 = new ArrayList<>();
         /** Depthwise on DSP: the fast kernel over a zero-padded 16-bit copy of each input plane (see {@link PaddedPlane}). */
         public PaddedPlane plane;
+        /** Depthwise: int4 weights read from their packed nibbles, once per channel ({@link Int4Kernels}). */
+        public boolean nibbleTaps;
 
         QConvModel(NnKernels.Window w, Requant rq, long xz, boolean hasBias, boolean dsp, boolean padded) {
             this.w = w;
@@ -293,9 +295,11 @@ public final class Int8Kernels {
         // (an int4 weight is the widening cast of a packed constant: its layout passes through the cast)
         NdArray wData = PackedConstants.data(n.input(1));
         boolean packable = t.hasDsp() && wz == null && wData != null && n.input(1).uses().size() == 1;
+        // why: an int4 weight the blocked kernel reads as nibbles (Int4Kernels) is laid out afresh, so it may pad
+        boolean nibbles = packable && Int4Kernels.readable(n, t, wData, 0);
         // why: the blocked kernel's requantization needs right shifts of 32 and more; windows of under 4 taps would be
         // mostly padding; a layout through an int4 weight's cast cannot pad, so there the window must be whole quads
-        boolean blocked = packable && w.groups == 1 && w.wStride >= 4 && rq.fastShifts && (w.wStride % 4 == 0 || n.input(1).isConstant());
+        boolean blocked = packable && w.groups == 1 && w.wStride >= 4 && rq.fastShifts && (w.wStride % 4 == 0 || n.input(1).isConstant() || nibbles);
         long wPad = blocked ? (w.wStride + 3) & ~3L : w.wStride;
         boolean dsp = blocked || packable && !w.depthwise && w.wStride >= 4;
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
@@ -338,6 +342,8 @@ public final class Int8Kernels {
             k.inPlaceInput = 0;
             k.inPlaceAtTail = true;
         }
+        if (nibbles && blocked) return Int4Kernels.blockedConv(k, m, wData);
+        if (nibbles && w.depthwise && !blocked) Int4Kernels.depthwise(k, m);
         return m;
     }
 
@@ -412,6 +418,7 @@ public final class Int8Kernels {
         m.wz = wz;
         m.zxPair = ((-m.xz) & 0xFFFFL) * 0x10001L + "u";
         m.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
+        if (dsp && Int4Kernels.readable(n, t, wData, 1)) return Int4Kernels.matmul(k, m, wData);
         return m;
     }
 

@@ -18,9 +18,9 @@ import java.util.TreeSet;
  */
 public final class KernelModel {
     /** Position in the schedule. */
-    public final int index;
+    public int index;
     /** The kernel function's name ({@code kws_k3_conv}). */
-    public final String fn;
+    public String fn;
     /** The model's symbol prefix ({@code kws}). */
     public final String prefix;
     /** The op's name and the node's name (made safe for a comment). */
@@ -69,6 +69,11 @@ public final class KernelModel {
      * for that constant instead of its own (same element type and count). Only for constants this node alone uses.
      */
     public final Map<Integer, NdArray> packed = new TreeMap<>();
+    /**
+     * Inputs the kernel reads as packed sub-byte nibbles: each is the widening cast of a packed constant, and the
+     * backend drops the cast so that the kernel reads the constant itself ({@link Int4Kernels}).
+     */
+    public final java.util.Set<Integer> nibbleInputs = new TreeSet<>();
     /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
     public final Set<String> systemHeaders = new TreeSet<>();
     /** Kiln's own C headers from {@code runtime-c/} the kernel needs beyond kiln_runtime.h ({@code kiln_int8_host.h}), emitted with the model. */
@@ -82,6 +87,12 @@ public final class KernelModel {
     public boolean outOfLine;
     /** Bytes of constant tables the kernel declares itself (requantization multipliers, lookup tables). */
     public long tableBytes;
+
+    /** Moves the kernel to schedule position {@code at} (its function is named after it), after nodes before it were dropped. */
+    public void renumber(int at) {
+        this.index = at;
+        this.fn = prefix + "_k" + at + "_" + op;
+    }
 
     public KernelModel(int index, String prefix, Node n) {
         this.index = index;

@@ -17,10 +17,15 @@ public final class PackedConstants {
     /** Whether constants of type {@code t} are stored packed when only casts read them: the sub-byte integers. */
     public static boolean packable(DType t) { return t.isSubByte() && t.isInteger(); }
 
-    /** Whether constant {@code v} is stored packed: sub-byte, read, and read only by casts. */
+    /**
+     * Whether constant {@code v} is stored packed: sub-byte, read, and read only by casts or by kernels that read the
+     * nibbles themselves (once a backend has widened storage types, the only other readers that keep a sub-byte
+     * input are those whose widening cast it dropped: {@link KernelModel#nibbleInputs}).
+     */
     public static boolean packed(Value v) {
         if (!v.isConstant() || !packable(v.dtype()) || v.uses().isEmpty()) return false;
-        for (Value.Use u : v.uses()) if (u.user().op().storageTypes(u.user()) != OpDef.StorageTypes.CONVERTS) return false;
+        for (Value.Use u : v.uses())
+            if (u.user().op().storageTypes(u.user()) != OpDef.StorageTypes.CONVERTS && !u.user().op().has(dev.kiln.ops.Trait.INTEGER)) return false;
         return true;
     }
 

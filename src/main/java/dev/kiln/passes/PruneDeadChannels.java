@@ -5,6 +5,7 @@ import dev.kiln.ir.Attrs;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Node;
+import dev.kiln.ir.QuantParams;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
@@ -12,6 +13,7 @@ import dev.kiln.ops.InferContext;
 import dev.kiln.ops.OpDef;
 import dev.kiln.ops.Ops;
 import dev.kiln.ops.Trait;
+import dev.kiln.quant.QuantAnnotations;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,7 +59,7 @@ public final class PruneDeadChannels implements Pass {
             Map<Integer, Double> dead = deadChannels(root);
             if (dead.isEmpty()) continue;
             long before = macs(g);
-            Plan p = new Plan(g);
+            Plan p = new Plan(g, cx.quant());
             String why = p.pruneOutputs(root, dead);
             // why: half a rewrite leaves channel counts that disagree; every consumer must take it or none does
             if (why != null) {
@@ -163,19 +165,47 @@ public final class PruneDeadChannels implements Pass {
         return r;
     }
 
+    /** Grid {@code q} without the channels {@code cut} drops (its axis and indices; null: none), when they are its channels. */
+    static QuantParams sliced(QuantParams q, Map.Entry<Integer, Set<Integer>> cut) {
+        if (cut == null || !q.perChannel() || q.axis() != cut.getKey()) return q;
+        int n = q.channels() - cut.getValue().size();
+        float[] s = new float[n];
+        long[] z = new long[n];
+        for (int c = 0, j = 0; c < q.channels(); c++) {
+            if (cut.getValue().contains(c)) continue;
+            s[j] = q.scale(c);
+            z[j++] = q.zeroPoint(c);
+        }
+        return new QuantParams(s, z, q.axis());
+    }
+
     /** The edits pruning one channel set needs: new attributes and constant inputs per node, applied all at once. */
     private static final class Plan {
         final Graph g;
         /** Per node to rewrite: its new attributes and, per input index, a new constant (null: unchanged). */
         final Map<Node, Edit> edits = new LinkedHashMap<>();
 
-        Plan(Graph g) { this.g = g; }
+        /** The compilation's quantization annotations (null without a context). */
+        final QuantAnnotations quant;
+
+        Plan(Graph g, QuantAnnotations quant) {
+            this.g = g;
+            this.quant = quant;
+        }
 
         static final class Edit {
             Attrs attrs;
             final Map<Integer, NdArray> constants = new TreeMap<>();
+            /** Per input index whose constant lost indices: the axis and the indices (to slice its quantization grid too). */
+            final Map<Integer, Map.Entry<Integer, Set<Integer>>> dropped = new TreeMap<>();
 
             Edit(Attrs a) { attrs = a; }
+
+            /** Plans input {@code i} as {@code a} without the indices {@code drop} along {@code axis}. */
+            void drop(int i, NdArray a, int axis, Set<Integer> drop) {
+                constants.put(i, without(a, axis, drop));
+                dropped.put(i, Map.entry(axis, Set.copyOf(drop)));
+            }
         }
 
         Edit edit(Node n) { return edits.computeIfAbsent(n, k -> new Edit(k.attrs())); }
@@ -195,12 +225,12 @@ public final class PruneDeadChannels implements Pass {
             Edit e = edit(root);
             if (root.op() == Ops.CONV) {
                 // conv(x, W[M], b[M]) -> conv(x, W[M - dead], b[M - dead])
-                e.constants.put(1, without(root.input(1).constant(), 0, drop));
+                e.drop(1, root.input(1).constant(), 0, drop);
                 if (root.input(2) != null) e.constants.put(2, without(root.input(2).constant(), 0, drop));
             } else {
                 // gemm(a, B[.., N], C[N]) -> gemm(a, B[.., N - dead], C[N - dead])
                 boolean tb = root.attrs().getInt("trans_b", 0) != 0;
-                e.constants.put(1, without(root.input(1).constant(), tb ? 0 : 1, drop));
+                e.drop(1, root.input(1).constant(), tb ? 0 : 1, drop);
                 Value c = root.input(2);
                 if (c != null && c.shape().rank() >= 1 && c.shape().dim(-1) > 1)
                     e.constants.put(2, without(c.constant(), c.shape().rank() - 1, drop));
@@ -286,7 +316,7 @@ public final class PruneDeadChannels implements Pass {
             for (int c : removed.keySet()) for (int j = 0; j < mult; j++) map.put(c * mult + j, c);
             Edit e = edit(n);
             e.attrs = n.attrs().with("group", (long) (cin - removed.size()));
-            e.constants.put(1, without(n.input(1).constant(), 0, map.keySet()));
+            e.drop(1, n.input(1).constant(), 0, map.keySet());
             if (n.input(2) != null) e.constants.put(2, without(n.input(2).constant(), 0, map.keySet()));
             Map<Integer, Double> out = constantsThrough(n, 0, n.input(0), removed, map);
             if (out == null) return n + " turns a constant channel non-constant (zero padding at the borders)";
@@ -325,7 +355,7 @@ public final class PruneDeadChannels implements Pass {
             if (!allZero && padded) return n + " zero-pads a constant non-zero channel (exact only without padding)";
             // conv(x, W[M, C], b) -> conv(x', W[M, C - dead], b + Σ_dead k·ΣW[:, c])
             Edit e = edit(n);
-            e.constants.put(1, without(w, 1, removed.keySet()));
+            e.drop(1, w, 1, removed.keySet());
             if (!allZero) {
                 int m = w.shape().dim(0), c = w.shape().dim(1), taps = w.size() / (m * c);
                 NdArray b = n.input(2) == null ? NdArray.zeros(w.dtype(), Shape.of(m)) : n.input(2).constant().copy();
@@ -352,7 +382,7 @@ public final class PruneDeadChannels implements Pass {
                 return n + " has no per-column bias to fold a constant non-zero channel into";
             // gemm(a, B[K, N], C) -> gemm(a', B[K - dead, N], C + alpha/beta · Σ_dead k·B[c, :])
             Edit e = edit(n);
-            e.constants.put(1, without(w, tb ? 1 : 0, removed.keySet()));
+            e.drop(1, w, tb ? 1 : 0, removed.keySet());
             if (!allZero) {
                 NdArray b = c == null ? NdArray.zeros(w.dtype(), Shape.of(cols)) : c.constant().copy();
                 for (int j = 0; j < cols; j++) {
@@ -372,8 +402,14 @@ public final class PruneDeadChannels implements Pass {
                 Edit e = edits.get(n);
                 if (e == null) continue;
                 for (Map.Entry<Integer, NdArray> c : e.constants.entrySet()) {
-                    String base = n.input(c.getKey()) != null ? n.input(c.getKey()).name() : n.name() + "_bias";
-                    n.setInput(c.getKey(), g.addConstant(base + "_pruned", c.getValue()));
+                    Value before = n.input(c.getKey());
+                    String base = before != null ? before.name() : n.name() + "_bias";
+                    Value after = g.addConstant(base + "_pruned", c.getValue());
+                    n.setInput(c.getKey(), after);
+                    // why: a quantized model's weight grid (an int4 one included) must follow its weights, or LowerToInt8
+                    // quantizes the pruned weights afresh in int8
+                    QuantParams q = quant == null ? null : quant.get(before);
+                    if (q != null) quant.derive(before, after, sliced(q, e.dropped.get(c.getKey())));
                 }
                 n.setAttrs(e.attrs);
                 List<TensorType> types = n.op().infer(new InferContext(n.op(), n.name(), n.inputs(), n.attrs(), n.outputs().size()));

@@ -50,6 +50,15 @@ public final class QuantAnnotations {
         int4.add(v.name());
     }
 
+    /**
+     * Annotates {@code to}, a value derived from {@code from} (e.g. its weights with some channels removed), with
+     * {@code q}; an int4 grid stays int4.
+     */
+    public void derive(Value from, Value to, QuantParams q) {
+        put(to, q);
+        if (int4.contains(from.name())) int4.add(to.name());
+    }
+
     /** Whether weight {@code v}'s annotation came from an int4 initializer. */
     public boolean isInt4(Value v) { return v != null && int4.contains(v.name()) && byName.containsKey(v.name()); }
 

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --int8 --weights int4} on the MLPerf Tiny DS-CNN and MobileNetV1-VWW: every conv and gemm weight is int4
- * in the graph; the generated C stores them packed two to a byte in flash, widens each to int8 before its layer and
- * gives the interpreter's int8 outputs byte for byte on the host (ASan/UBSan) and on cortex-m4f under qemu (the SMLAD
- * kernels, their weight layouts seen through the widening casts); so does an imported int4 QDQ LeNet-5.
+ * in the graph; the generated C stores them packed two to a byte in flash and gives the interpreter's int8 outputs
+ * byte for byte on the host (ASan/UBSan, weights widened to int8 before their layer) and on cortex-m4f under qemu
+ * (the SMLAD kernels reading the nibbles in flash: blocked convs, depthwise convs, the matrix product; the arena is
+ * int8's); so does an imported int4 QDQ LeNet-5.
  */
 class Int4WeightsTest {
     private static final List<String> MODELS = List.of("ds_cnn_kws_op13", "mobilenet_v1_025_vww_op13");
@@ -54,19 +55,22 @@ class Int4WeightsTest {
     }
 
     /**
-     * An imported int4 QDQ model (DequantizeLinear of INT4 initializers) keeps its conv weights int4 (its Gemm
-     * weights still come out int8: not found yet).
+     * An imported int4 QDQ model (DequantizeLinear of INT4 initializers) keeps every product weight int4: its 2 convs
+     * and its 3 Gemms, whose grids follow the weights through PruneDeadChannels (the LeNet's first two Gemms lose
+     * dead channels there; before, the pruned weights lost their int4 grid and came out int8).
      */
     @Test
     void importedInt4QdqWeightsStayInt4() throws Exception {
         Checker.Job j = QuantTesting.quantizedJob(dev.kiln.TestFiles.models().resolve("digits_lenet5_int4_qdq"));
-        int products = 0;
+        int convs = 0, gemms = 0;
         for (Node n : j.graph().nodes()) {
-            if (n.op() != Ops.QCONV) continue;
-            products++;
+            if (n.op() != Ops.QCONV && n.op() != Ops.QMATMUL) continue;
+            if (n.op() == Ops.QCONV) convs++;
+            else gemms++;
             assertEquals(DType.I4, n.input(1).dtype(), n.toString());
         }
-        assertEquals(2, products);
+        assertEquals(2, convs);
+        assertEquals(3, gemms);
     }
 
     @Test
@@ -94,6 +98,16 @@ class Int4WeightsTest {
             assertEquals(c8.weightsBytes() - w8 + w4, c4.weightsBytes(), MODELS.get(m) + " weights bytes");
             String weights = c4.files().get("m_weights.c");
             assertTrue(weights.contains("packed"), "the weights file stores int4 packed");
+            // why: the SMLAD kernels read the nibbles themselves: no product weight is widened into the arena
+            for (Node n : c4.graph().nodes()) {
+                if (n.op() != Ops.QCONV && n.op() != Ops.QMATMUL) continue;
+                assertEquals(DType.I4, n.input(1).dtype(), MODELS.get(m) + " " + n + " reads its weights through a cast");
+                assertTrue(n.input(1).isConstant(), MODELS.get(m) + " " + n);
+            }
+            String source = c4.files().get("m.c");
+            assertTrue(source.contains("over int4 weights (nibbles in flash), blocked DSP"), MODELS.get(m));
+            assertTrue(source.contains("over int4 weights (nibbles in flash), DSP (SMLAD) kernel"), MODELS.get(m));
+            assertEquals(c8.plan().arenaBytes(), c4.plan().arenaBytes(), MODELS.get(m) + " arena: int4 weights take no arena bytes");
         }
     }
 

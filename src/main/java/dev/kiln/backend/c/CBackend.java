@@ -117,6 +117,7 @@ public final class CBackend implements Backend {
         StringBuilder unsupported = new StringBuilder();
         int count = lowerAll(g, prefix, tpl, t, models, unsupported, false);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "C", count, unsupported.toString());
+        dropNibbleCasts(g, models);
         List<Node> nodes = new ArrayList<>();
         allNodes(g, nodes);
 
@@ -204,6 +205,34 @@ public final class CBackend implements Backend {
         GeneratedCode project = new GeneratedCode(prefix, g, plan, t, files);
         project.setTableBytes(tableBytes);
         return project;
+    }
+
+    /**
+     * Drops the widening cast before each input a kernel reads as packed nibbles ({@link KernelModel#nibbleInputs}):
+     * the kernel reads the packed constant itself, so no unpacked copy takes arena bytes.
+     */
+    private static void dropNibbleCasts(Graph top, Map<Node, KernelModel> models) {
+        List<Graph> graphs = new ArrayList<>();
+        allGraphs(top, graphs);
+        for (Graph g : graphs) {
+            boolean dropped = false;
+            for (Node n : new ArrayList<>(g.nodes())) {
+                KernelModel k = models.get(n);
+                for (int i : k.nibbleInputs) {
+                    Value wide = n.input(i);
+                    Node cast = wide.producer();
+                    // cast(c) -> wide -> n   =>   c -> n
+                    n.setInput(i, cast.input(0));
+                    if (wide.uses().isEmpty() && !g.outputs().contains(wide)) {
+                        g.removeNode(cast);
+                        models.remove(cast);
+                        dropped = true;
+                    }
+                }
+            }
+            // why: kernels are named by schedule position, which per-layer counts (bench --per-layer) map back to nodes
+            if (dropped) for (int i = 0; i < g.nodes().size(); i++) models.get(g.nodes().get(i)).renumber(i);
+        }
     }
 
     /** Lowers every node of {@code g} and of its regions (named by {@link ControlKernels#regionName}); returns how many cannot run. */
