@@ -35,6 +35,8 @@ public final class SeparableKernels {
          */
         public boolean fast;
         public BlockedKernels.Gemm gemm;
+        /** The fast form's 1×1 half as the product vectorised over output channels (all rows at once), or null. */
+        public PointwiseGemm pointwise;
         public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
         public boolean rowsBelow, colsBefore, hasInterior;
         /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
@@ -99,12 +101,15 @@ public final class SeparableKernels {
         int rows = (int) Math.min(lanes > 1 ? BlockedKernels.ROWS_VECTOR : BlockedKernels.ROWS_SCALAR, m.outChannels);
         // why: on MCUs the scratch stays the one row of the compact form (the arena must not grow), in tiles that divide it
         long rowsPer = lanes > 1 ? Math.min(dw.h.out, Math.max(1, (2L * lanes + dw.w.out - 1) / dw.w.out)) : 1;
+        Value wp = n.input(2);
+        m.pointwise = PointwiseGemm.chooseSeparable(k, t, m, wp);
+        // why: the channel-vectorised product takes the whole plane at once (its weights are read once per block)
+        if (m.pointwise != null) rowsPer = dw.h.out;
         long pixels = rowsPer * dw.w.out;
         int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : BlockedKernels.scalarVectors(pixels);
         long tile = (long) lanes * vectors;
-        long ld = (pixels + tile - 1) / tile * tile;
-        Value wp = n.input(2);
-        boolean packed = wp.isConstant() && wp.uses().size() == 1;
+        long ld = m.pointwise != null ? pixels : (pixels + tile - 1) / tile * tile;
+        boolean packed = m.pointwise == null && wp.isConstant() && wp.uses().size() == 1;
         if (packed) k.packed.put(2, BlockedKernels.pack(wp.constant(), 1, (int) m.outChannels, rows, m.mid));
         m.gemm = new BlockedKernels.Gemm(m.mid, pixels, (int) m.outChannels, lanes, vectors, rows, false, ld, packed);
         m.rowsPer = rowsPer;

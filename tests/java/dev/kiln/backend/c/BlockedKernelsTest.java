@@ -186,6 +186,14 @@ class BlockedKernelsTest {
         separable("rows_dil", Attrs.of("kernel_shape", l(3, 3), "dilations", l(2, 2), "pads", l(2, 2, 2, 2), "dw_activation", "relu"),
                 s(1, 3, 7, 16), 3, 6, true);
         separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
+        // 1x1 as the product vectorised over output channels (PointwiseGemm, vector hosts): a 7x7 plane (partial
+        // position block) with odd output channels (tail block with a part vector), residual and clip, batch 2; a
+        // 13x13 plane with no bias; a separable conv whose pointwise half takes it (residual, relu6 on both halves)
+        Attrs clip6 = Attrs.of("activation", "clip", "activation_params", new double[] {-0.25, 0.25});
+        conv("pwgemm_tail_z", clip6, s(2, 150, 7, 7), s(83, 150, 1, 1), true, true);
+        conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
+        separable("pwgemm_sep_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)).with("activation", "clip")
+                .with("activation_params", new double[] {0.0, 6.0}), s(1, 200, 7, 7), 200, 37, true);
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -267,6 +275,12 @@ class BlockedKernelsTest {
         assertEquals(2, lower(host, Attrs.of("strides", l(2, 2)), s(1, 3, 32, 32), s(16, 3, 3, 3)).direct.sh, "the stem: 2x2 phase planes");
         NnKernels.Window k7 = lower(host, Attrs.of("pads", l(3, 3, 3, 3)), s(1, 16, 10, 10), s(32, 16, 7, 7));
         assertTrue(k7.blocked && !k7.gemm.direct && k7.gemm.rowGather && k7.direct == null, "more than 25 taps: gathered product");
+        // why: on a 7x7 plane spatial tiles waste most of a vector; output channels fill them (PointwiseGemm)
+        NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
+        assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
+        assertEquals(0, pw7.pointwise.full.mr % 16);
+        assertNull(lower(host, Attrs.EMPTY, s(1, 32, 28, 28), s(192, 32, 1, 1)).pointwise, "a short reduction over 28x28 stays spatial");
+        assertNull(lower(m4, Attrs.EMPTY, s(1, 320, 7, 7), s(64, 320, 1, 1)).pointwise, "no vectors, no channel vectors");
         NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
         assertTrue(se.gemv && !se.blocked);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));

@@ -1,0 +1,241 @@
+package dev.kiln.kernels;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.Value;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The 1×1 convolution of hosts with vectors as a packed product vectorised over output channels
+ * (templates/c/ops/pwgemm.stg, {@code pw_gemm}): {@code Y[oc][p] = sum_q W[oc][q] X[q][p]} computed in register
+ * blocks of {@link Micro#vectors} vectors of output channels by {@link Micro#positions} positions, each input value
+ * broadcast to a whole vector of channels. The weights are packed at compile time as panels {@code [block][q][MR]}
+ * (MR = vectors × lanes channels, the last block's missing channels zero), so every step of the reduction loads MR
+ * consecutive floats. The epilogue (bias, residual, activation) goes through a small transposing buffer, since the
+ * accumulators hold channels while Y is channels-first.
+ *
+ * <p>It pays where the spatial plane is small (7×7, 13×13, 14×14): the spatial product of {@link BlockedKernels}
+ * fills its vectors with positions and wastes most of a partial tile there, while output channels come in multiples
+ * of the vector. The cost model ({@link #cost}, against {@link DirectConvKernels#cost} for the spatial product) picks
+ * it per layer; separable_conv's pointwise half ({@link SeparableKernels}) takes it by the same model.
+ */
+public final class PointwiseGemm {
+    /** Registers a block may take (accumulators, weight vectors and a broadcast), as the direct kernel's budget. */
+    private static final int REGISTERS_WIDE = 28, REGISTERS_NARROW = 14;
+    /** Cycles of the transposing epilogue per output (load, bias, residual, activation, store, one lane at a time). */
+    private static final double STORE_COST = 1.5;
+    /** Cycles of loop and epilogue set-up per register block. */
+    private static final double BLOCK_COST = 12;
+    /** Latency of a multiply-add in cycles: fewer independent accumulators than latency × 2 leave the units idle. */
+    private static final double FMA_LATENCY = 4;
+
+    /** One accumulator: its C name, its channel vector and position, and its place in the transposing buffer. */
+    public static final class Acc {
+        public final String name;
+        public final int vector, position;
+        public final long tmpOffset;
+
+        Acc(String name, int vector, int position, long tmpOffset) {
+            this.name = name;
+            this.vector = vector;
+            this.position = position;
+            this.tmpOffset = tmpOffset;
+        }
+    }
+
+    /** One position of a block: its index and its accumulators (one per channel vector). */
+    public static final class Pos {
+        public final int index;
+        public final List<Acc> accs = new ArrayList<>();
+
+        Pos(int index) { this.index = index; }
+    }
+
+    /** A register block: {@code vectors} vectors of channels ({@code mr} floats of packed weights per step) by {@code positions}. */
+    public static final class Micro {
+        public final int vectors, positions;
+        public final long mr, channels, tmpSize;
+        /** The channel vectors' element offsets in a packed step. */
+        public final List<BlockedKernels.Vec> vecs = new ArrayList<>();
+        public final List<Pos> pos = new ArrayList<>();
+        public final List<Acc> accs = new ArrayList<>();
+
+        /** A block of {@code vectors} vectors of which the first {@code channels} lanes are real output channels. */
+        Micro(int vectors, int positions, int lanes, long channels) {
+            this.vectors = vectors;
+            this.positions = positions;
+            this.mr = (long) vectors * lanes;
+            this.channels = channels;
+            this.tmpSize = mr * positions;
+            for (int v = 0; v < vectors; v++) vecs.add(new BlockedKernels.Vec(v, (long) v * lanes));
+            for (int p = 0; p < positions; p++) {
+                Pos ps = new Pos(p);
+                for (int v = 0; v < vectors; v++) {
+                    Acc a = new Acc("a" + v + "_" + p, v, p, p * mr + (long) v * lanes);
+                    ps.accs.add(a);
+                    accs.add(a);
+                }
+                pos.add(ps);
+            }
+        }
+    }
+
+    /** Floats per vector and the vector's bytes. */
+    public final int lanes, vectorBytes;
+    /** Reduction length (input channels), positions (the plane), the input's row pitch, output channels. */
+    public final long k, positions, ld, outChannels;
+    /** Full blocks of channels, their packed floats each ({@code k * mr}), first channel of the tail block. */
+    public final long blocks, blockFloats, tailStart;
+    /** Positions in whole position blocks; whether a partial position block and a tail channel block follow. */
+    public final long fullEnd;
+    public final boolean hasBlocks, hasFull, partial, hasTail;
+    /** The register blocks: full × full positions, full × the partial positions, tail × full, tail × partial. */
+    public final Micro full, fullPart, tail, tailPart;
+    /** C names of the weights, the bias (null: none) and the residual (null: none); the activation. */
+    public final String w, bias, z;
+    public final boolean hasBias, hasZ;
+    public final Activation act;
+
+    private PointwiseGemm(int lanes, int vectors, int pos, long k, long positions, long ld, long outChannels,
+                          String w, String bias, String z, Activation act) {
+        this.lanes = lanes;
+        this.vectorBytes = lanes * 4;
+        this.k = k;
+        this.positions = positions;
+        this.ld = ld;
+        this.outChannels = outChannels;
+        long mr = (long) vectors * lanes;
+        this.blocks = outChannels / mr;
+        this.blockFloats = k * mr;
+        this.tailStart = blocks * mr;
+        this.hasBlocks = blocks > 0;
+        this.hasTail = tailStart < outChannels;
+        this.fullEnd = positions / pos * pos;
+        this.hasFull = fullEnd > 0;
+        this.partial = fullEnd < positions;
+        int tailVectors = (int) ((outChannels - tailStart + lanes - 1) / lanes);
+        int part = (int) (positions - fullEnd);
+        this.full = new Micro(vectors, pos, lanes, mr);
+        this.fullPart = partial ? new Micro(vectors, part, lanes, mr) : null;
+        this.tail = hasTail ? new Micro(tailVectors, pos, lanes, outChannels - tailStart) : null;
+        this.tailPart = hasTail && partial ? new Micro(tailVectors, part, lanes, outChannels - tailStart) : null;
+        this.w = w;
+        this.bias = bias;
+        this.z = z;
+        this.hasBias = bias != null;
+        this.hasZ = z != null;
+        this.act = act;
+    }
+
+    /**
+     * The packed product for a 1×1 conv of {@code k} input to {@code outChannels} output channels over {@code positions}
+     * positions (input rows {@code ld} floats apart) on a target of {@code vectorBytes}, when the cost model says it beats
+     * the spatial product; null otherwise. Names: the weights, bias and residual as the template reads them.
+     */
+    static PointwiseGemm choose(Strategy t, long k, long positions, long ld, long outChannels, String w, String bias, String z, Activation act) {
+        int lanes = t.vectorBytes() / 4;
+        // why: the kernel exists to fill vectors with channels; scalar FPUs keep their row blocks
+        if (!t.optimizeForSpeed() || lanes < 2) return null;
+        // why: fewer channels than a vector would pad most lanes
+        if (outChannels < lanes) return null;
+        int registers = t.vectorBytes() >= 64 ? REGISTERS_WIDE : REGISTERS_NARROW;
+        int[] best = null;
+        double bestCost = Double.MAX_VALUE;
+        for (int v = 1; v <= 6; v++)
+            for (int p = 1; p <= 24; p++) {
+                if (v * p + v + 1 > registers || (long) v * lanes > (outChannels + lanes - 1) / lanes * lanes) continue;
+                double c = cost(outChannels, k, positions, lanes, v, p);
+                if (c < bestCost - 1e-9) {
+                    bestCost = c;
+                    best = new int[] {v, p};
+                }
+            }
+        if (best == null) return null;
+        int rows = (int) Math.min(BlockedKernels.ROWS_VECTOR, outChannels);
+        int vectors = positions >= 4L * lanes ? 2 : 1;
+        long tile = (long) lanes * vectors;
+        double spatial = DirectConvKernels.cost((int) outChannels, k, positions, lanes, rows, vectors)
+                + (positions % tile == 0 ? 0 : k * tile * 0.5);
+        // why: on wide planes the spatial product fills its vectors with positions and needs no transposing epilogue
+        if (bestCost >= spatial) return null;
+        return new PointwiseGemm(lanes, best[0], best[1], k, positions, ld, outChannels, w, bias, z, act);
+    }
+
+    /**
+     * Estimated cycles of the packed product: per reduction step a block issues vectors × positions multiply-adds
+     * (two a cycle, but no faster than the latency of one chain), vectors loads and positions broadcasts (three a
+     * cycle); per block a set-up cost and per output the transposing store.
+     */
+    static double cost(long outChannels, long k, long positions, int lanes, int vectors, int pos) {
+        long mr = (long) vectors * lanes;
+        long blocks = outChannels / mr;
+        long tailVectors = (outChannels - blocks * mr + lanes - 1) / lanes;
+        long full = positions / pos;
+        int part = (int) (positions % pos);
+        double c = 0;
+        c += blocks * (full * step(vectors, pos) + (part > 0 ? step(vectors, part) : 0)) * k;
+        if (tailVectors > 0) c += (full * step((int) tailVectors, pos) + (part > 0 ? step((int) tailVectors, part) : 0)) * k;
+        long micros = (blocks + (tailVectors > 0 ? 1 : 0)) * (full + (part > 0 ? 1 : 0));
+        return c + micros * BLOCK_COST + outChannels * positions * STORE_COST;
+    }
+
+    /** Cycles of one reduction step of a block of {@code vectors} × {@code pos}. */
+    private static double step(int vectors, int pos) {
+        double fma = vectors * pos / 2.0, loads = (vectors + pos) / 3.0;
+        // each accumulator's chain takes one multiply-add a step, so a step lasts at least its latency
+        return Math.max(Math.max(fma, loads), FMA_LATENCY) + 0.25;
+    }
+
+    /** W [outChannels][k] as panels [block][q][mr] (mr = vectors × lanes), the tail panel's missing channels zero. */
+    NdArray pack(NdArray wv) {
+        long mr = full.mr, tmr = hasTail ? tail.mr : 0;
+        long size = blocks * blockFloats + k * tmr;
+        NdArray p = NdArray.zeros(wv.dtype(), Shape.of((int) size));
+        for (long b = 0; b < blocks; b++)
+            for (long q = 0; q < k; q++)
+                for (long r = 0; r < mr; r++) p.setDouble((int) (b * blockFloats + q * mr + r), wv.getDouble((int) ((b * mr + r) * k + q)));
+        for (long q = 0; q < k; q++)
+            for (long r = 0; r < outChannels - tailStart; r++)
+                p.setDouble((int) (blocks * blockFloats + q * tmr + r), wv.getDouble((int) ((tailStart + r) * k + q)));
+        return p;
+    }
+
+    /** Sets {@code m.pointwise} (and the packed weights) when a float 1×1 conv takes the packed product. */
+    static boolean chooseConv(KernelModel km, Node n, Strategy t, NnKernels.Window m) {
+        // why: the kernel is float32 (f64 and integer convs keep their loops)
+        if (n.output(0).dtype() != DType.F32 || n.input(0).dtype() != DType.F32 || n.input(1).dtype() != DType.F32) return false;
+        // why: a plain product needs a 1×1 window of one group at stride 1 without pads, reading X as it lies
+        if (m.groups != 1 || m.taps != 1 || m.outPlane != m.inPlane || m.d.stride != 1 || m.h.stride != 1 || m.w.stride != 1
+                || m.d.padBegin != 0 || m.h.padBegin != 0 || m.w.padBegin != 0) return false;
+        Value wv = n.input(1);
+        // why: the weights are packed at compile time, which needs a constant only this node reads
+        if (!wv.isConstant() || wv.uses().size() != 1) return false;
+        // why: a plane smaller than a vector is the matrix-vector product's (BlockedKernels' gemv)
+        if (m.outPlane < t.vectorBytes() / 4) return false;
+        PointwiseGemm p = choose(t, m.wStride, m.outPlane, m.inPlane, m.outChannels, km.in1.name, m.hasBias ? km.in2.name : null, m.z, m.act);
+        if (p == null) return false;
+        km.packed.put(1, p.pack(wv.constant()));
+        km.fpContract = true;
+        m.pointwise = p;
+        return true;
+    }
+
+    /** Sets the pointwise half of a separable conv to the packed product (all output rows at once) when it pays. */
+    static PointwiseGemm chooseSeparable(KernelModel km, Strategy t, SeparableKernels.Separable s, Value wp) {
+        // why: the packed weights need a constant only this node reads
+        if (!wp.isConstant() || wp.uses().size() != 1) return null;
+        long plane = s.dw.outPlane;
+        // why: the whole plane of intermediate channels is kept in scratch, so only small planes (about L2) qualify
+        if (s.mid * plane * 4 > SEPARABLE_SCRATCH) return null;
+        PointwiseGemm p = choose(t, s.mid, plane, plane, s.outChannels, s.wp, s.hasPwBias ? s.bp : null, s.hasZ ? s.z : null, s.act);
+        if (p == null) return null;
+        km.packed.put(2, p.pack(wp.constant()));
+        return p;
+    }
+
+    /** The most bytes of intermediate channels a separable conv keeps in scratch for the packed product. */
+    private static final long SEPARABLE_SCRATCH = 512 * 1024;
+}
