@@ -245,34 +245,8 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t c
         return;
     }
 #endif
-#if KILN_QG_SIGNED
-    /*
-     * kiln_requantize_q31_r32 on 8 lanes: the 64-bit products (smull), plus 2^(30 - s) minus [acc < 0] (the widened
-     * accumulator shifted right by 63), their high halves (uzp2), shifted right by -1 - s (sshl by 1 + s); zp, the
-     * clamp and two narrowings; the tail in the loop below
-     */
     if (fast && ystep == 1u) {
-        const int32x4_t vb = vdupq_n_s32((int32_t)((uint32_t)bias - (uint32_t)comp)), vzp = vdupq_n_s32(zp);
-        const int32x4_t vlo = vdupq_n_s32(lo), vhi = vdupq_n_s32(hi), vsh = vdupq_n_s32(1 + s);
-        const int32x2_t vm = vdup_n_s32(m);
-        const int64x2_t vr = vdupq_n_s64((int64_t)1 << (30 - s));
-        for (; p + 8u <= n; p += 8u) {
-            int32x4_t r[2];
-            size_t h;
-            for (h = 0; h < 2u; ++h) {
-                const int32x4_t a = vaddq_s32(vld1q_s32(acc + p + 4u * h), vb);
-                const int64x2_t al = vmovl_s32(vget_low_s32(a)), ah = vmovl_high_s32(a);
-                const int64x2_t pl = vaddq_s64(vaddq_s64(vmull_s32(vget_low_s32(a), vm), vr), vshrq_n_s64(al, 63));
-                const int64x2_t ph = vaddq_s64(vaddq_s64(vmull_high_s32(a, vdupq_n_s32(m)), vr), vshrq_n_s64(ah, 63));
-                const int32x4_t hi32 = vuzp2q_s32(vreinterpretq_s32_s64(pl), vreinterpretq_s32_s64(ph));
-                r[h] = vminq_s32(vmaxq_s32(vaddq_s32(vshlq_s32(hi32, vsh), vzp), vlo), vhi);
-            }
-            vst1_s8(y + p, vmovn_s16(vcombine_s16(vmovn_s32(r[0]), vmovn_s32(r[1]))));
-        }
-    }
-#endif
-    if (fast && ystep == 1u) {
-        for (; p < n; ++p) {
+        for (p = 0; p < n; ++p) {
             const int32_t v = kiln_requantize_q31_r32(acc[p] - comp + bias, m, s) + zp;
             y[p] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
