@@ -1,22 +1,29 @@
 /*
- * Kiln's int8 kernels for hosts (x86-64 with AVX-512 VNNI, AVX-VNNI or AVX2; any other CPU in plain C), included
- * by generated code whose target takes the host int8 forms (Target.hostInt8). The integer results are exact, so
- * every path gives the same bytes as the interpreter (dev.kiln.quant.FixedPoint is the definition).
+ * Kiln's int8 kernels for hosts (x86-64 with AVX-512 VNNI, AVX-VNNI or AVX2; AArch64 with the dot-product extension
+ * (sdot) or plain NEON; any other CPU in plain C), included by generated code whose target takes the host int8 forms
+ * (Target.hostInt8). The integer results are exact, so every path gives the same bytes as the interpreter
+ * (dev.kiln.quant.FixedPoint is the definition).
  *
  * Convolutions with one group and matrix products are a packed GEMM, acc[o][p] = sum_k A[o][k] * B[k][p]:
  *   A, the weights, packed by Kiln at compile time: [ceil(O / 8)][K4][8][4] int8 (K4 = ceil(K / 4); for each block
  *     of 8 output channels and each quad of the reduction, the 8 channels' 4 weights; zero beyond O and K);
- *   B, the columns, packed by the kernel at run time: [K4][Ppad][4] uint8 (Ppad = P rounded up to 16): the input
- *     value plus 128 (int8 inputs, "flip" 0x80) or as it is (uint8), so a 32-bit lane holds the 4 taps of a quad;
- *     the padding of a window holds the zero point in that form (its taps add (zp - zp) * w = 0).
- * The kernel's tables hold bias[o] and comp[o] = zpu * sum_k A[o][k] (zpu: the zero point as stored in B), so that
- * acc - comp + bias = bias + sum (x - zp) * w. The plain-C path sums in signed int32 (the u8 x s8 sum of a
+ *   B, the columns, packed by the kernel at run time: [K4][Ppad][4] bytes (Ppad = P rounded up to 16): on x86 and in
+ *     plain C the input value plus 128 (int8 inputs, "flip" 0x80) or as it is (uint8), as uint8, so a 32-bit lane
+ *     holds the 4 taps of a quad; on AArch64 (KILN_QG_SIGNED) that value minus 128 as int8 (sdot multiplies signed
+ *     bytes: the kernels xor KILN_QG_BFLIP into the flip); the padding of a window holds the zero point in that
+ *     form (its taps add (zp - zp) * w = 0).
+ * The kernel's tables hold bias[o] and wsum[o] = sum_k A[o][k], and the call the zero point zpu as the uint8 form
+ * stores it; comp = (zpu - 128 * KILN_QG_SIGNED) * wsum[o] is the zero point's share, so that acc - comp + bias =
+ * bias + sum (x - zp) * w. The plain-C path sums in signed int32 (the u8 x s8 sum of a
  * reduction of at most 65536 stays below 2^31) and adds the bias as the portable kernels do, so a sanitizer reports
  * an accumulator overflow there too; vpdpbusd and the vector requantization wrap modulo 2^32, which gives the same
  * result whenever the true sum fits int32 (the int8 lowering proves it).
  * The tile is KILN_QG_MR (8) output channels by KILN_QG_NR (16) positions: one zmm accumulator per channel with
  * AVX-512 VNNI (vpdpbusd), two ymm with AVX-VNNI, two ymm with AVX2 (u8 and s8 widened to 16 bits, vpmaddwd: exact,
- * unlike vpmaddubsw, which saturates), or plain C loops.
+ * unlike vpmaddubsw, which saturates); on AArch64 four passes of 4 positions, one q register per channel (sdot by
+ * lane), or two without the dot-product extension (smull and sadalp: pair sums, added pairwise at the end); or
+ * plain C loops. The AArch64 and plain-C paths compute only the positions of a partial tile (by fours on AArch64),
+ * so a matrix product of one row does not pay for sixteen.
  */
 #ifndef KILN_INT8_HOST_H
 #define KILN_INT8_HOST_H
@@ -27,6 +34,15 @@
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+/* B holds signed bytes (the uint8 form minus 128): sdot and smull multiply signed by signed */
+#define KILN_QG_SIGNED 1
+#else
+#define KILN_QG_SIGNED 0
+#endif
+/* what the column packers xor into the input's bytes beyond the flip: B's signed form on AArch64 */
+#define KILN_QG_BFLIP (KILN_QG_SIGNED ? 0x80u : 0u)
 #include "kiln_runtime.h"
 
 #define KILN_QG_MR 8
@@ -39,6 +55,10 @@
 #define KILN_QG_PATH "avxvnni"
 #elif defined(__AVX2__)
 #define KILN_QG_PATH "avx2"
+#elif KILN_QG_SIGNED && defined(__ARM_FEATURE_DOTPROD)
+#define KILN_QG_PATH "sdot"
+#elif KILN_QG_SIGNED
+#define KILN_QG_PATH "neon"
 #else
 #define KILN_QG_PATH "c"
 #endif
@@ -50,13 +70,84 @@ static inline int32_t kiln_ld32(const void *p)
     return v;
 }
 
+#if KILN_QG_SIGNED
+/*
+ * Four positions of a tile: acc[i * 16 + j] for i < 8, j < 4, from B's positions at b (signed bytes). With sdot one
+ * accumulator per channel takes the channel's quad as a lane of the weights; without it, the 16 byte products of
+ * smull are added in pairs into two accumulators per channel (lanes: pair sums of positions 0-1, of 2-3), and addp
+ * gives the four sums.
+ */
+static inline void kiln_qgemm_cols4(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, int32_t *acc)
+{
+    size_t q;
+#if defined(__ARM_FEATURE_DOTPROD)
+    int32x4_t c0 = vdupq_n_s32(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (q = 0; q < k4; ++q) {
+        const int8x16_t v = vld1q_s8((const int8_t *)(const void *)(b + q * bstride));
+        const int8x16_t w0 = vld1q_s8(a + q * 32u), w1 = vld1q_s8(a + q * 32u + 16u);
+        c0 = vdotq_laneq_s32(c0, v, w0, 0);
+        c1 = vdotq_laneq_s32(c1, v, w0, 1);
+        c2 = vdotq_laneq_s32(c2, v, w0, 2);
+        c3 = vdotq_laneq_s32(c3, v, w0, 3);
+        c4 = vdotq_laneq_s32(c4, v, w1, 0);
+        c5 = vdotq_laneq_s32(c5, v, w1, 1);
+        c6 = vdotq_laneq_s32(c6, v, w1, 2);
+        c7 = vdotq_laneq_s32(c7, v, w1, 3);
+    }
+#else
+    int32x4_t l0 = vdupq_n_s32(0), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0, l6 = l0, l7 = l0;
+    int32x4_t h0 = l0, h1 = l0, h2 = l0, h3 = l0, h4 = l0, h5 = l0, h6 = l0, h7 = l0;
+    int32x4_t c0, c1, c2, c3, c4, c5, c6, c7;
+    for (q = 0; q < k4; ++q) {
+        const int8x16_t v = vld1q_s8((const int8_t *)(const void *)(b + q * bstride));
+        const int8x8_t vl = vget_low_s8(v);
+        const int32x4_t w0 = vreinterpretq_s32_s8(vld1q_s8(a + q * 32u)), w1 = vreinterpretq_s32_s8(vld1q_s8(a + q * 32u + 16u));
+#define KILN_QG_PAIRS(l, h, w, lane) do { \
+            const int8x16_t wl = vreinterpretq_s8_s32(vdupq_laneq_s32(w, lane)); \
+            l = vpadalq_s16(l, vmull_s8(vl, vget_low_s8(wl))); \
+            h = vpadalq_s16(h, vmull_high_s8(v, wl)); \
+        } while (0)
+        KILN_QG_PAIRS(l0, h0, w0, 0);
+        KILN_QG_PAIRS(l1, h1, w0, 1);
+        KILN_QG_PAIRS(l2, h2, w0, 2);
+        KILN_QG_PAIRS(l3, h3, w0, 3);
+        KILN_QG_PAIRS(l4, h4, w1, 0);
+        KILN_QG_PAIRS(l5, h5, w1, 1);
+        KILN_QG_PAIRS(l6, h6, w1, 2);
+        KILN_QG_PAIRS(l7, h7, w1, 3);
+#undef KILN_QG_PAIRS
+    }
+    c0 = vpaddq_s32(l0, h0);
+    c1 = vpaddq_s32(l1, h1);
+    c2 = vpaddq_s32(l2, h2);
+    c3 = vpaddq_s32(l3, h3);
+    c4 = vpaddq_s32(l4, h4);
+    c5 = vpaddq_s32(l5, h5);
+    c6 = vpaddq_s32(l6, h6);
+    c7 = vpaddq_s32(l7, h7);
+#endif
+    vst1q_s32(acc, c0);
+    vst1q_s32(acc + 16, c1);
+    vst1q_s32(acc + 32, c2);
+    vst1q_s32(acc + 48, c3);
+    vst1q_s32(acc + 64, c4);
+    vst1q_s32(acc + 80, c5);
+    vst1q_s32(acc + 96, c6);
+    vst1q_s32(acc + 112, c7);
+}
+#endif
+
 /*
  * One tile: acc[i * 16 + j] = sum over quads q of the 4 products of a[q * 32 + i * 4 + t] and b[q * bstride + j * 4 + t]
- * (bstride: bytes between two quads of B, Ppad * 4).
+ * (bstride: bytes between two quads of B, Ppad * 4), for j < nr at least (the x86 paths compute all 16; B holds
+ * Ppad positions, so any of them may be read).
  */
-static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, int32_t *acc)
+static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, size_t nr, int32_t *acc)
 {
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#if KILN_QG_SIGNED
+    size_t j;
+    for (j = 0; j < nr; j += 4u) kiln_qgemm_cols4(a, b + j * 4u, k4, bstride, acc + j);
+#elif defined(__AVX512VNNI__) && defined(__AVX512BW__)
     __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
     size_t q;
     for (q = 0; q < k4; ++q) {
@@ -79,6 +170,7 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
     _mm512_storeu_si512((void *)(acc + 80), c5);
     _mm512_storeu_si512((void *)(acc + 96), c6);
     _mm512_storeu_si512((void *)(acc + 112), c7);
+    (void)nr;
 #elif defined(__AVX2__)
     size_t h;
     for (h = 0; h < 2u; ++h) {
@@ -102,6 +194,7 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
         }
         for (i = 0; i < KILN_QG_MR; ++i) _mm256_storeu_si256((__m256i *)(void *)(acc + i * 16u + h * 8u), c[i]);
     }
+    (void)nr;
 #else
     size_t i, j, q, t;
     for (i = 0; i < KILN_QG_MR * KILN_QG_NR; ++i) acc[i] = 0;
@@ -109,7 +202,7 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
         const int8_t *w = a + q * 32u;
         const uint8_t *v = b + q * bstride;
         for (i = 0; i < KILN_QG_MR; ++i) {
-            for (j = 0; j < KILN_QG_NR; ++j) {
+            for (j = 0; j < nr; ++j) {
                 int32_t s = acc[i * 16u + j];
                 for (t = 0; t < 4u; ++t) s += (int32_t)w[i * 4u + t] * (int32_t)v[j * 4u + t];
                 acc[i * 16u + j] = s;
@@ -165,11 +258,11 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t c
 
 /*
  * The whole GEMM with requantization: y[o * so + p * sp] for o < oc, p < np, from packed A (a), packed B (b, Ppad
- * positions per quad), the bias and zero-point tables (bias, zpu * weight sums), per-channel multipliers and shifts, fast as for
- * kiln_q_requantize_row.
+ * positions per quad), the bias and weight-sum tables, the input zero point in B's uint8 form (zpu), per-channel
+ * multipliers and shifts, fast as for kiln_q_requantize_row.
  */
 static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, size_t k4, size_t np, size_t ppad,
-        const int32_t *bias, const int32_t *comp, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
+        const int32_t *bias, const int32_t *wsum, int32_t zpu, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
         int8_t *y, size_t so, size_t sp)
 {
     int32_t acc[KILN_QG_MR * KILN_QG_NR];
@@ -179,10 +272,10 @@ static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, s
         const size_t mr = oc - ob < KILN_QG_MR ? oc - ob : KILN_QG_MR;
         for (p0 = 0; p0 < np; p0 += KILN_QG_NR) {
             const size_t nr = np - p0 < KILN_QG_NR ? np - p0 : KILN_QG_NR;
-            kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, acc);
+            kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, nr, acc);
             for (i = 0; i < mr; ++i) {
                 const size_t o = ob + i;
-                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, comp[o], bias[o], mult[o], shift[o], fast, zp, lo, hi,
+                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, (zpu - 128 * KILN_QG_SIGNED) * wsum[o], bias[o], mult[o], shift[o], fast, zp, lo, hi,
                         y + o * so + p0 * sp, sp);
             }
         }
@@ -190,13 +283,13 @@ static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, s
 }
 
 /*
- * Columns from four rows of n bytes (int8 data flipped by xor with flip, 0x80, or uint8 data as is, flip 0):
- * b[p * 4 + t] = r_t[p] ^ flip. Positions n..ppad - 1 are set to 0 (their sums are computed and dropped).
+ * Columns from four rows of n bytes (int8 data flipped by xor with flip, 0x80, or uint8 data as is, flip 0; then
+ * KILN_QG_BFLIP): b[p * 4 + t] = r_t[p] ^ flip ^ KILN_QG_BFLIP. Positions n..ppad - 1 are set to 0 (their sums are computed and dropped).
  */
 static inline void kiln_qcol_quad(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, const uint8_t *r3, size_t n,
         size_t ppad, uint8_t flip, uint8_t *b)
 {
-    const uint32_t f = (uint32_t)flip * 0x01010101u;
+    const uint32_t f = (uint32_t)(flip ^ KILN_QG_BFLIP) * 0x01010101u;
     size_t p;
     for (p = 0; p < n; ++p) {
         const uint32_t v = ((uint32_t)r0[p] | (uint32_t)r1[p] << 8 | (uint32_t)r2[p] << 16 | (uint32_t)r3[p] << 24) ^ f;
@@ -231,7 +324,7 @@ static inline void kiln_qcol_rows(const uint8_t *x, size_t np, size_t k, size_t 
     memset(b, 0, ((k + 3u) / 4u) * ppad * 4u);
     for (q = 0; q < k; q += 4u)
         for (p = 0; p < np; ++p)
-            for (t = 0; t < 4u && q + t < k; ++t) b[(q / 4u) * ppad * 4u + p * 4u + t] = (uint8_t)(x[p * k + q + t] ^ flip);
+            for (t = 0; t < 4u && q + t < k; ++t) b[(q / 4u) * ppad * 4u + p * 4u + t] = (uint8_t)(x[p * k + q + t] ^ flip ^ KILN_QG_BFLIP);
 }
 
 /*
@@ -256,7 +349,7 @@ static inline void kiln_qcol_conv2d(const uint8_t *pp, size_t c, size_t rows, si
         size_t ow, size_t sh, size_t sw, size_t dh, size_t dw, uint8_t flip, size_t ppad, uint8_t *b)
 {
     const size_t taps = kh * kw, k = c * taps, np = oh * ow;
-    const uint32_t f = (uint32_t)flip * 0x01010101u;
+    const uint32_t f = (uint32_t)(flip ^ KILN_QG_BFLIP) * 0x01010101u;
     size_t q, t, r, cc;
     for (q = 0; q < k; q += 4u) {
         const uint8_t *src[4];

@@ -86,8 +86,10 @@ public final class HostInt8 {
         public long colBytes;
         /** The xor that maps the input's bytes to unsigned ({@code 0x80u} for int8, {@code 0u} for uint8), the zero point's raw byte. */
         public String flip, zpr;
-        /** Bias, and the zero point (as stored in B) times the channel's weight sum, per output channel. */
-        public final List<String> bias = new ArrayList<>(), comp = new ArrayList<>();
+        /** Bias and the sum of the channel's weights, per output channel. */
+        public final List<String> bias = new ArrayList<>(), wsum = new ArrayList<>();
+        /** The input zero point as B's uint8 form stores it (the header derives the zero point's share from it). */
+        public long zpu;
         public Rq rq;
 
         Gemm(String isa, long oc, long k, long np) {
@@ -202,19 +204,19 @@ public final class HostInt8 {
         return q;
     }
 
-    /** The flip, the zero point's raw byte and the bias and zero-point tables (bias, zpu * weight sum) of {@code q}. */
+    /** The flip, the zero point's raw byte and uint8 form, and the bias and weight-sum tables of {@code q}. */
     private static void fill(Gemm q, NdArray wt, boolean transposed, Value bv, long xz, boolean u8) {
         q.flip = u8 ? "0u" : "0x80u";
         q.zpr = (xz & 0xFF) + "u";
-        long zpu = u8 ? xz : xz + 128;
+        q.zpu = u8 ? xz : xz + 128;
         NdArray b = bv == null ? null : bv.constant();
         for (int o = 0; o < q.oc; o++) {
             long sum = 0;
             for (long i = 0; i < q.k; i++) sum += wt.getLong((int) (transposed ? i * q.oc + o : o * q.k + i));
             long bias = b == null ? 0 : b.getLong(o);
             q.bias.add(Long.toString(bias));
-            // why: at most 255 * 127 * 65536 (MAX_K): an int32
-            q.comp.add(Long.toString(zpu * sum));
+            // why: the header multiplies it by a zero point of at most 255: 255 * 127 * 65536 (MAX_K) is an int32
+            q.wsum.add(Long.toString(sum));
         }
     }
 

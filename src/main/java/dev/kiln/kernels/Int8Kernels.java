@@ -291,6 +291,10 @@ public final class Int8Kernels {
             Object host = HostInt8.qconv(k, n, w, wz, Qconv.multipliers(n), t);
             if (host != null) return host;
         }
+        if (t.isa().contains("mve")) {
+            Object mve = MveInt8.qconv(k, n, w, wz, Qconv.multipliers(n));
+            if (mve != null) return mve;
+        }
         // why: SMLAD multiplies raw weights; weights with zero points, shared or computed at run time stay portable
         // (an int4 weight is the widening cast of a packed constant: its layout passes through the cast)
         NdArray wData = PackedConstants.data(n.input(1));

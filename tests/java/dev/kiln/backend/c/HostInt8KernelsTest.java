@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
  * The host int8 kernels (kiln_int8_host.h: packed GEMM convolutions and products, depthwise over a padded plane)
  * against the interpreter, byte for byte: Int8KernelsTest's cases plus shapes that exercise the tiles' edges
  * (channels not a multiple of 8, reductions not a multiple of 4, positions not a multiple of 16, batches, u8 inputs,
- * the first layer of DS-CNN, strided and dilated depthwise). Each GEMM path is run where this machine has it: plain C
- * under ASan/UBSan, AVX-512 VNNI (also under the sanitizers), AVX-VNNI and AVX2 (x86-64-v3); x86-64-v4's flags are
- * checked to select the AVX2 path.
+ * the first layer of DS-CNN, strided and dilated depthwise, matrix products of one row and of 6 rows). Each GEMM path is
+ * run where this machine has it: plain C under ASan/UBSan, AVX-512 VNNI (also under the sanitizers), AVX-VNNI and AVX2
+ * (x86-64-v3); x86-64-v4's flags are checked to select the AVX2 path; AArch64's NEON and sdot paths run under
+ * qemu-aarch64 (aarch64-linux, aarch64-linux-dotprod).
  */
 class HostInt8KernelsTest {
     private final Int8KernelsTest base = new Int8KernelsTest();
@@ -65,6 +66,9 @@ class HostInt8KernelsTest {
                 "out_scale", 0.05, "out_zero_point", 1L), true, false));
         // matrix products: 19 rows (a partial tile), 70 columns (eight blocks and a tail), K 33
         jobs.add(base.matmul("h_matmul_big", 19, 33, 70, true, true));
+        // one row (a fully-connected layer: AArch64 computes 4 positions, not 16) and 6 rows, u8 per tensor
+        jobs.add(base.matmul("h_matmul_row", 1, 50, 21, true, true));
+        jobs.add(base.matmul("h_matmul_rows_u8", 6, 13, 9, false, false));
         return jobs;
     }
 
@@ -98,10 +102,22 @@ class HostInt8KernelsTest {
         check(Target.load("x86-64-v3"), false, "avx2");
     }
 
+    /** aarch64-linux (Armv8-A): the NEON tile (smull, sadalp) on B's signed form, under qemu-aarch64. */
+    @Test
+    void aarch64NeonMatchesTheInterpreter() {
+        check(Target.load("aarch64-linux"), false, "neon");
+    }
+
+    /** aarch64-linux-dotprod (Armv8.2-A+dotprod): the sdot tile, under qemu-aarch64. */
+    @Test
+    void aarch64SdotMatchesTheInterpreter() {
+        check(Target.load("aarch64-linux-dotprod"), false, "sdot");
+    }
+
     /** x86-64-v4 has no VNNI: its flags select the AVX2 path, which avx2MatchesTheInterpreter runs. */
     @Test
     void x86v4CompilesTheAvx2Path() {
-        assertEquals("avx2", compiledPath(Target.load("x86-64-v4").cflags()));
+        assertEquals("avx2", compiledPath(Target.load("x86-64-v4"), Target.load("x86-64-v4").cflags()));
     }
 
     /** The host kernels are what host targets get; Cortex-M keeps its own; the banner names the instruction set. */
@@ -119,7 +135,7 @@ class HostInt8KernelsTest {
     }
 
     private void check(Target t, boolean sanitize, String path) {
-        assertEquals(path, compiledPath(sanitize ? t.sanitizeCflags() : t.cflags()), "the GEMM path " + t.cflags() + " compiles");
+        assertEquals(path, compiledPath(t, sanitize ? t.sanitizeCflags() : t.cflags()), "the GEMM path " + t.cflags() + " compiles");
         List<Checker.Job> jobs = cases();
         List<Checker.Outcome> got = new CProgramRunner(t, sanitize, null).runAll(jobs);
         for (int i = 0; i < jobs.size(); i++) {
@@ -132,20 +148,25 @@ class HostInt8KernelsTest {
         }
     }
 
-    /** KILN_QG_PATH as compiled with {@code flags}: which GEMM path those flags select. */
-    private static String compiledPath(List<String> flags) {
-        Exec.require("gcc", "apt-get install gcc");
+    /**
+     * KILN_QG_PATH as compiled with {@code flags} by {@code t}'s compiler: which GEMM path those flags select (aarch64:
+     * a static program run under qemu-aarch64).
+     */
+    private static String compiledPath(Target t, List<String> flags) {
+        boolean a64 = t.name().startsWith("aarch64");
+        String cc = a64 ? "aarch64-linux-gnu-gcc" : "gcc";
+        Exec.require(cc, "apt-get install " + (a64 ? "gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" : "gcc"));
         try {
             Path dir = Files.createTempDirectory("kiln-qg-");
             try {
                 for (String f : List.of("kiln_runtime.h", "kiln_int8_host.h")) Files.writeString(dir.resolve(f), Resources.read("runtime-c/" + f));
                 Files.writeString(dir.resolve("p.c"), "#include <stdio.h>\n#include \"kiln_int8_host.h\"\nint main(void) { puts(KILN_QG_PATH); return 0; }\n");
-                List<String> cmd = new ArrayList<>(List.of("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"));
+                List<String> cmd = new ArrayList<>(List.of(cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"));
                 cmd.addAll(flags);
-                cmd.addAll(List.of("p.c", "-o", "p"));
+                cmd.addAll(a64 ? List.of("-static", "p.c", "-o", "p") : List.of("p.c", "-o", "p"));
                 Exec.Result built = Exec.run(cmd, dir, 120);
-                assertEquals(0, built.exit(), () -> "gcc failed: " + built.tail(2000));
-                return Exec.run(List.of("./p"), dir, 60).out().strip();
+                assertEquals(0, built.exit(), () -> cc + " failed: " + built.tail(2000));
+                return Exec.run(a64 ? List.of("qemu-aarch64", "./p") : List.of("./p"), dir, 60).out().strip();
             } finally {
                 GeneratedCode.deleteTree(dir);
             }

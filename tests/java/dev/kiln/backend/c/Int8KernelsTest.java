@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * points, u8 input; matrix products with and without a tail of fewer than four weights, i8 and u8 input; qadd with broadcasting;
  * requantize, qlookup, windowed and global average pools at the same and at another scale, qsoftmax on either
  * axis; inputs at -128 and 127 against maximal weights; packed and wide per-channel requantization tables. Each batch is one C program per target: the host
- * (ASan/UBSan), cortex-m0plus (plain C under qemu) and cortex-m4f (the SMLAD kernels under qemu).
+ * (ASan/UBSan), cortex-m0plus (plain C under qemu), cortex-m4f (the SMLAD kernels under qemu) and cortex-m55 (Helium
+ * 1x1 convolutions and SMLAD under qemu).
  */
 class Int8KernelsTest {
     private final Random r = new Random(61L);
@@ -51,6 +52,15 @@ class Int8KernelsTest {
     @Test
     void cortexM4fDspKernelsMatchTheInterpreter() {
         check(Target.load("cortex-m4f"), false);
+    }
+
+    /** cortex-m55 (isa=mve): Helium dot products (vmladavaq_s8) for the 1x1 convolutions, SMLAD for the others. */
+    @Test
+    void cortexM55HeliumKernelsMatchTheInterpreter() {
+        Checker.Job pw = cases().get(3);
+        assertTrue(source(pw, "cortex-m55").contains("vmladavaq_s8("), "cortex-m55: Helium 1x1");
+        assertFalse(source(pw, "cortex-m4f").contains("vmladavaq"), "cortex-m4f: no Helium");
+        check(Target.load("cortex-m55"), false);
     }
 
     /** The DSP path is what cortex-m4f gets (SMLAD through ACLE, packed weights) and what m0plus and the host do not. */
@@ -133,6 +143,9 @@ class Int8KernelsTest {
                 "pads", new long[] {1, 1, 1, 1}, "out_scale", 0.05, "out_zero_point", 0L), true, false));
         // pointwise, 6 input channels (a tail of two), batch 2, no pads, no bias
         jobs.add(conv("conv_1x1", qx, 2, 6, 4, 5, 7, 1, 1, 1, Attrs.of("out_scale", 0.3, "out_zero_point", 2L), false, false));
+        // pointwise, 37 input channels (Helium: two chunks of 16 and a tail), 5 outputs, 3x3 positions (odd), bias
+        jobs.add(conv("conv_1x1_wide", qx, 1, 37, 3, 3, 5, 1, 1, 1, Attrs.of("out_scale", 0.4, "out_zero_point", -9L,
+                "compact_multipliers", 1L), true, false));
         // 1-D and 3-D
         jobs.add(conv("conv_1d", qx, 1, 5, 17, 0, 4, 5, 0, 1, Attrs.of("strides", new long[] {3}, "pads", new long[] {2, 4},
                 "out_scale", 0.2, "out_zero_point", 1L), true, false));
