@@ -113,6 +113,18 @@ static inline int32_t kiln_requantize_q31_r32(int32_t acc, int32_t m, int32_t sh
     return (int32_t)(p >> 32) >> (-1 - shift);
 }
 
+/*
+ * kiln_requantize_q31(d * 2^20, m, shift) for |d| < 2^9 (an int8 minus its zero point), m >= 0 and a shift in
+ * [-31, 0]: how qadd moves an operand to the common scale (Qadd.LEFT_SHIFT = 20), without a branch. The product
+ * d * m is rounded half away from zero by a right shift of 11 - shift bits, as flooring (p + half - [p < 0]);
+ * the result stays below 2^29, so nothing saturates. Shifts of negative values as in kiln_requantize_q31_r32.
+ */
+static inline int32_t kiln_rescale_q31_shl20(int32_t d, int32_t m, int32_t shift)
+{
+    const int64_t p = (int64_t)d * (int64_t)m;
+    return (int32_t)((p + ((int64_t)1 << (10 - shift)) - (int64_t)(p < 0)) >> (11 - shift));
+}
+
 /* clamp(v, lo, hi) as int8 (v + zp from kiln_requantize_q31_r32 cannot overflow: no guard needed). */
 static inline int8_t kiln_clamp_s8(int32_t v, int32_t lo, int32_t hi)
 {

@@ -163,7 +163,10 @@ public final class QuantTesting {
     }
 
     /** The int8 graph of quantized model {@code dir} lowered by the default pipeline, with its first recorded input. */
-    public static Checker.Job quantizedJob(Path dir) { return int8Job(dir, new CompileOptions(CompileOptions.DEFAULT_LEVEL, new PassOptions(), null)); }
+    public static Checker.Job quantizedJob(Path dir) { return quantizedJob(dir, CompileOptions.DEFAULT_LEVEL); }
+
+    /** {@link #quantizedJob(Path)} at optimisation level {@code level} (-O1 keeps the int8 residual adds as qadd nodes). */
+    public static Checker.Job quantizedJob(Path dir, int level) { return int8Job(dir, new CompileOptions(level, new PassOptions(), null)); }
 
     private static Checker.Job int8Job(Path dir, CompileOptions co) {
         TestCase tc = TestCase.find(List.of(dir)).get(0);

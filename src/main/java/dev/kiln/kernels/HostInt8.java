@@ -91,6 +91,9 @@ public final class HostInt8 {
         /** The input zero point as B's uint8 form stores it (the header derives the zero point's share from it). */
         public long zpu;
         public Rq rq;
+        /** Convolutions with a residual: the qadd applied to each stored result and the residual Z's element (null without), Z's name. */
+        public Int8Kernels.QAddModel add;
+        public String z;
 
         Gemm(String isa, long oc, long k, long np) {
             this.isa = isa;
@@ -124,7 +127,7 @@ public final class HostInt8 {
      * The host model of qconv {@code n} (window {@code w}, weight zero points {@code wz}), or null where no host form
      * applies (3-D, groups that are neither one nor depthwise, asymmetric weights, computed weights or bias).
      */
-    static Object qconv(KernelModel k, Node n, NnKernels.Window w, List<String> wz, FixedPoint.Multiplier[] m, Strategy t) {
+    static Object qconv(KernelModel k, Node n, NnKernels.Window w, List<String> wz, FixedPoint.Multiplier[] m, Strategy t, Int8Kernels.QAddModel add) {
         ConvGeometry g = ConvGeometry.forConv(n.attrs(), n.input(0).shape(), n.input(1).shape());
         if (g.rank() > 2 || wz != null) return null;
         int r = g.rank();
@@ -147,6 +150,10 @@ public final class HostInt8 {
             q.pointwise = q.kh == 1 && q.kw == 1 && q.sh == 1 && q.sw == 1 && noPad;
             fill(q, wv.constant(), false, bv, xz, u8);
             q.rq = new Rq(m, w.outChannels, n);
+            q.add = add;
+            q.z = w.z;
+            // why: the GEMM stores the conv's values before the residual pass reads Z, so the output cannot be Z's bytes
+            if (add != null) k.inPlaceInput = -1;
             k.packed.put(1, pack(wv.constant(), w.outChannels, w.wStride, false));
             q.rows = Math.max(q.pt + q.ih, (q.oh - 1) * q.sh + (q.kh - 1) * q.dh + 1);
             q.cols = Math.max(q.pl + q.iw, (q.ow - 1) * q.sw + (q.kw - 1) * q.dw + 1);

@@ -10,6 +10,7 @@ import dev.kiln.ops.Qadd;
 import dev.kiln.ops.QaveragePool;
 import dev.kiln.ops.Qconv;
 import dev.kiln.ops.Qmatmul;
+import dev.kiln.ops.QuantAttrs;
 import dev.kiln.ops.Qsoftmax;
 import dev.kiln.ops.Requantize;
 import dev.kiln.quant.FixedPoint;
@@ -151,6 +152,11 @@ public final class Int8Kernels {
         public PaddedPlane plane;
         /** Depthwise: int4 weights read from their packed nibbles, once per channel ({@link Int4Kernels}). */
         public boolean nibbleTaps;
+        /**
+         * With a residual Z (named {@code w.z}): the qadd of each int8 result and Z's element, A being the conv's value,
+         * B the residual (see {@link dev.kiln.ops.Qconv}); null without.
+         */
+        public QAddModel add;
 
         QConvModel(NnKernels.Window w, Requant rq, long xz, boolean hasBias, boolean dsp, boolean padded) {
             this.w = w;
@@ -287,8 +293,12 @@ public final class Int8Kernels {
         // why: without pads every window lies inside the input, so each scratch entry is written before it is read
         boolean padded = hasPad(n);
         List<String> wz = weightZeroPoints(n.input(1), w.outChannels);
+        QAddModel add = n.input(3) == null ? null : new QAddModel(n.attrs().getInt(QuantAttrs.OUT_ZERO_POINT, 0), zeroPoint(n.input(3)),
+                Qconv.sumMultipliers(n), n.attrs().getInt(Qconv.SUM_ZERO_POINT, 0), n.attrs().getInt(Qconv.SUM_ACT_MIN, -128), n.attrs().getInt(Qconv.SUM_ACT_MAX, 127));
+        // why: the residual store is written for the kernels of convs that are not depthwise
+        if (add != null && w.depthwise) throw new Unsupported("a depthwise qconv with a residual input has no kernel");
         if (t.hostInt8()) {
-            Object host = HostInt8.qconv(k, n, w, wz, Qconv.multipliers(n), t);
+            Object host = HostInt8.qconv(k, n, w, wz, Qconv.multipliers(n), t, add);
             if (host != null) return host;
         }
         if (t.isa().contains("mve")) {
@@ -323,6 +333,7 @@ public final class Int8Kernels {
         k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
         QConvModel m = new QConvModel(w, rq, xz, n.input(2) != null, dsp, padded);
         m.wz = wz;
+        m.add = add;
         m.blocked = blocked;
         m.quads = wPad / 4;
         m.wPad = wPad;
@@ -342,7 +353,7 @@ public final class Int8Kernels {
         if (plane != null && w.groupOut == 1) k.inPlaceInput = 0;
         // why: the 1x1 kernel gathers a block's positions of every channel before it writes those positions (and no
         // others), so output bytes a whole number of planes before or after the input's overwrite read positions only
-        if (m.pointwise && w.batch == 1) {
+        if (m.pointwise && w.batch == 1 && add == null) {
             k.inPlaceInput = 0;
             k.inPlaceAtTail = true;
         }
@@ -435,8 +446,20 @@ public final class Int8Kernels {
         /** Multiplier and shift of A, of B, and of the sum. */
         public final String ma, sa, mb, sb, mo, so;
         public final long zp, lo, hi;
+        /**
+         * The DSP kernels' branch-free forms apply: both operands' multipliers >= 0 with shifts in [-31, 0]
+         * (kiln_rescale_q31_shl20), the sum's >= 0 with a shift in [-31, -1] (kiln_requantize_q31_r32).
+         */
+        public final boolean fast;
+        /** Operand A's, B's multiplier is exactly 1/2 (the operand of the larger scale): its rescaling is {@code d * 2^19}, exact. */
+        public final boolean halfA, halfB;
 
         QAddModel(long za, long zb, FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
+            this.halfA = m[0].multiplier() == 1 << 30 && m[0].shift() == 0;
+            this.halfB = m[1].multiplier() == 1 << 30 && m[1].shift() == 0;
+            boolean operands = true;
+            for (int i = 0; i < 2; i++) operands &= m[i].multiplier() >= 0 && m[i].shift() <= 0 && m[i].shift() >= -31;
+            this.fast = operands && rightShiftsOf32AndMore(new FixedPoint.Multiplier[] {m[2]});
             this.za = za;
             this.zb = zb;
             this.leftShift = 1L << Qadd.LEFT_SHIFT;

@@ -62,13 +62,24 @@ public final class Qadd extends OpDef {
         NdArray y = cx.newOutput(0);
         int[] ia = Broadcast.indexMap(a.shape(), y.shape()), ib = Broadcast.indexMap(b.shape(), y.shape());
         long[] av = a.longs(), bv = b.longs(), out = y.longs();
-        int za = (int) qa.zeroPoint(0), zb = (int) qb.zeroPoint(0);
         int zp = (int) cx.attrs().getInt(QuantAttrs.OUT_ZERO_POINT), lo = (int) cx.attrs().getInt(QuantAttrs.ACT_MIN), hi = (int) cx.attrs().getInt(QuantAttrs.ACT_MAX);
-        for (int i = 0; i < out.length; i++) {
-            int x1 = m[0].apply(((int) av[ia[i]] - za) << LEFT_SHIFT);
-            int x2 = m[1].apply(((int) bv[ib[i]] - zb) << LEFT_SHIFT);
-            out[i] = FixedPoint.requantize(x1 + x2, m[2], zp, lo, hi);
-        }
+        for (int i = 0; i < out.length; i++) out[i] = add(av[ia[i]], qa, bv[ib[i]], qb, m, zp, lo, hi);
         return List.of(y);
+    }
+
+    /** One element of qadd: {@code a} and {@code b} with their parameters and the multipliers of {@link #multipliers(QuantParams, QuantParams, double)}. */
+    private static long add(long a, QuantParams qa, long b, QuantParams qb, FixedPoint.Multiplier[] m, int zp, int lo, int hi) {
+        int x1 = m[0].apply(((int) a - (int) qa.zeroPoint(0)) << LEFT_SHIFT);
+        int x2 = m[1].apply(((int) b - (int) qb.zeroPoint(0)) << LEFT_SHIFT);
+        return FixedPoint.requantize(x1 + x2, m[2], zp, lo, hi);
+    }
+
+    /**
+     * Element-wise qadd of two same-shaped int8 arrays into {@code out} (which may be either of them): what a qconv
+     * with a residual computes after its own requantization, so both stay one definition.
+     */
+    public static void addInto(long[] a, QuantParams qa, long[] b, QuantParams qb, double outScale, int zp, int lo, int hi, long[] out) {
+        FixedPoint.Multiplier[] m = multipliers(qa, qb, outScale);
+        for (int i = 0; i < out.length; i++) out[i] = add(a[i], qa, b[i], qb, m, zp, lo, hi);
     }
 }

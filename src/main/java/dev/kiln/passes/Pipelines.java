@@ -54,6 +54,9 @@ public final class Pipelines {
             // integer lowering: last, so it lowers the fused graph (it splits what int8 computes in steps)
             p.add(new LowerToInt8());                   // why: --int8 or a quantized model: int8 kernels, no float at run time
         }
+        if (level >= 2) {
+            p.add(new FuseInt8ResidualAdd());           // why: a residual qadd in the int8 conv's store writes the sum over the skip: two planes live, not three
+        }
         if (level >= 1) {
             // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind
             p.add(new FoldConstants());                 // why: rewrites leave constant-only nodes (e.g. a transposed weight)

@@ -150,6 +150,11 @@ class Int8KernelsTest {
         jobs.add(conv("conv_1d", qx, 1, 5, 17, 0, 4, 5, 0, 1, Attrs.of("strides", new long[] {3}, "pads", new long[] {2, 4},
                 "out_scale", 0.2, "out_zero_point", 1L), true, false));
         jobs.add(conv3d());
+        // a residual added in the store (a fused qadd): 3x3 one group (blocked SMLAD, host GEMM), two groups (DSP
+        // per-position kernel, portable on the host), 1x1 batch 2 with the sum clamped as a relu
+        jobs.add(residualConv("conv_residual_3x3", 1, 8, 6, 5, 3, 1, Attrs.of("pads", new long[] {1, 1, 1, 1})));
+        jobs.add(residualConv("conv_residual_group", 1, 4, 5, 5, 3, 2, Attrs.of("pads", new long[] {1, 1, 1, 1}, "act_min", -60L, "act_max", 60L)));
+        jobs.add(residualConv("conv_residual_1x1", 2, 8, 3, 5, 1, 1, Attrs.of("sum_zero_point", -128L, "sum_act_min", -128L)));
         // extremes: x at -128 and 127 with zero point -128 against weights of +-127, the clamp at both ends
         jobs.add(convExtreme());
         // per-tensor weights with zero points (as imported models may have them), u8 input
@@ -193,6 +198,20 @@ class Int8KernelsTest {
         if (bias) ins.add(g.addConstant("b", ints(DType.I32, -4000, 4000, m)));
         g.addOutput(g.addNode(Ops.QCONV, "n", ins, attrs).output(0));
         return new Checker.Job(name, g, List.of(ints(xt.dtype(), (int) xt.dtype().minValue(), (int) xt.dtype().maxValue(), xd)));
+    }
+
+    /** A c-channel conv (k x k, groups) whose int8 result is added to a residual input z as qadd does (sum_* attributes). */
+    private Checker.Job residualConv(String name, int n, int c, int h, int w, int k, int group, Attrs attrs) {
+        Graph g = new Graph(name);
+        TensorType xt = new TensorType(DType.I8, Shape.of(n, c, h, w), QuantParams.perTensor(0.05f, -3));
+        TensorType zt = new TensorType(DType.I8, Shape.of(n, c, h, w), QuantParams.perTensor(0.13f, 9));
+        Value x = g.addInput("x", xt), z = g.addInput("z", zt);
+        Value wv = weight(g, new int[] {c, c / group, k, k}, 0);
+        Value b = g.addConstant("b", ints(DType.I32, -4000, 4000, c));
+        Attrs a = Attrs.of("out_scale", 0.2, "out_zero_point", 4L, "group", (long) group, "sum_scale", 0.25);
+        for (String key : attrs.names()) a = a.with(key, attrs.get(key));
+        g.addOutput(g.addNode(Ops.QCONV, "n", List.of(x, wv, b, z), a).output(0));
+        return new Checker.Job(name, g, List.of(ints(DType.I8, -128, 127, n, c, h, w), ints(DType.I8, -128, 127, n, c, h, w)));
     }
 
     private Checker.Job conv3d() {
