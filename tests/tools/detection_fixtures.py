@@ -1,7 +1,12 @@
 """Makes tests/models/detection/ssd_head_nms: a small SSD/BlazeFace-style detection head exported with PyTorch, ending
 in TopK (pre-NMS candidates) and NonMaxSuppression (added with onnx.helper, as exporters emit them), with ONNX
-Runtime's outputs on a fixed input. Run: /work/venv/bin/python tests/tools/detection_fixtures.py"""
+Runtime's outputs on a fixed input. Run: /work/venv/bin/python tests/tools/detection_fixtures.py
+
+With the argument `topk_k` it makes tests/models/detection/ssd_head_topk_k instead: the same head whose TopK takes
+k from a graph input (a run-time k), the best k boxes gathered and their top-left corners sliced, with ORT's
+outputs for two values of k."""
 import os
+import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -91,5 +96,56 @@ def main():
             f.write(numpy_helper.from_array(o, name).SerializeToString())
 
 
+def run_time_k():
+    out = os.path.join(os.path.dirname(__file__), "..", "models", "detection", "ssd_head_topk_k")
+    torch.manual_seed(11)
+    head = Head().eval()
+    x = torch.rand(1, 3, 32, 32)
+    path = os.path.join(out, "head.onnx")
+    os.makedirs(out, exist_ok=True)
+    torch.onnx.export(head, (x,), path, input_names=["image"], output_names=["boxes", "scores"], opset_version=13, dynamo=False)
+    m = onnx.load(path)
+    os.remove(path)
+    g = m.graph
+    del g.output[:]
+    g.input.append(helper.make_tensor_value_info("k", TensorProto.INT64, [1]))
+    g.initializer.extend([numpy_helper.from_array(np.array([128, 4], np.int64), "shape_boxes"),
+                          numpy_helper.from_array(np.array([0], np.int64), "corner_start"),
+                          numpy_helper.from_array(np.array([2], np.int64), "corner_end"),
+                          numpy_helper.from_array(np.array([2], np.int64), "corner_axis")])
+    g.node.extend([
+        helper.make_node("TopK", ["scores", "k"], ["top_scores", "top_index"], name="best_k", axis=1),
+        helper.make_node("Reshape", ["boxes", "shape_boxes"], ["boxes_2d"], name="boxes_2d"),
+        helper.make_node("Gather", ["boxes_2d", "top_index"], ["detections"], name="detections_gather", axis=0),
+        helper.make_node("Slice", ["detections", "corner_start", "corner_end", "corner_axis"], ["corners"], name="corners"),
+    ])
+    g.output.extend([helper.make_tensor_value_info("top_scores", TensorProto.FLOAT, [1, None]),
+                     helper.make_tensor_value_info("detections", TensorProto.FLOAT, [1, None, 4]),
+                     helper.make_tensor_value_info("corners", TensorProto.FLOAT, [1, None, 2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-detection-fixture", ir_version=8)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(out, "model.onnx"))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(os.path.join(out, "model.onnx"), so, providers=["CPUExecutionProvider"])
+    xs = x.numpy()
+    for d, k in enumerate([5, 12]):
+        ks = np.array([k], np.int64)
+        outs = sess.run(None, {"image": xs, "k": ks})
+        print("k", k, [o.shape for o in outs])
+        ds = os.path.join(out, "test_data_set_%d" % d)
+        os.makedirs(ds, exist_ok=True)
+        for i, (name, a) in enumerate([("image", xs), ("k", ks)]):
+            with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(a, name).SerializeToString())
+        for i, (name, o) in enumerate(zip(["top_scores", "detections", "corners"], outs)):
+            with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(o, name).SerializeToString())
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["topk_k"]:
+        run_time_k()
+    else:
+        main()

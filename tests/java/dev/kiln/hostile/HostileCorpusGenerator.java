@@ -143,6 +143,13 @@ public final class HostileCorpusGenerator {
         m.put("bounded_unreadable.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("s", INT64, 1, 1))
                 .addNode(node("NonZero", List.of("x"), List.of("y"), "nz"))
                 .addNode(node("ReduceSum", List.of("y"), List.of("s"), "total")), 13).toByteArray());
+        // a Range whose limit is a graph input and that has no --bound; the size of NonZero's bounded axis read by Shape
+        m.put("range_unbounded.onnx", model(graph("g").addInput(tensor("n", INT64)).addOutput(tensor("r", INT64, 4))
+                .addInitializer(longs("zero", new long[] {}, 0)).addInitializer(longs("one", new long[] {}, 1))
+                .addNode(node("Range", List.of("zero", "n", "one"), List.of("r"), "steps")), 13).toByteArray());
+        m.put("shape_of_bounded.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("s", INT64, 2))
+                .addNode(node("NonZero", List.of("x"), List.of("y"), "nz"))
+                .addNode(node("Shape", List.of("y"), List.of("s"), "size")), 13).toByteArray());
         m.put("add_shape_mismatch.onnx", model(graph("g").addInput(tensor("a", FLOAT, 2, 3)).addInput(tensor("b", FLOAT, 4, 5))
                 .addOutput(tensor("y", FLOAT, 2, 3)).addNode(node("Add", List.of("a", "b"), List.of("y"), "add")), 13).toByteArray());
         // a per-axis scale of 3 values and a zero point of 2: ONNX Runtime refuses it too (no single meaning)

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a PyTorch-exported conv head with box decoding, then TopK of 32 candidates and NonMaxSuppression (at most 16 boxes),
  * whose selected indices gather the kept boxes. ONNX Runtime keeps 11 of the 16; the interpreter matches it at every
  * level, with the arena shapes at the bound. The C and OpenCL backends match it too, and the C API returns the box count.
+ * {@code ssd_head_topk_k} is the same head with TopK's k a graph input (run-time k, bounded by the 128 anchors), the
+ * best k boxes gathered and their corners sliced; ORT's outputs for k = 5 and 12.
  */
 class DetectionModelTest {
     private static final Path DIR = TestFiles.models().resolve("detection");
@@ -38,7 +40,7 @@ class DetectionModelTest {
     void matchesOnnxRuntimeOnTheInterpreter(int level) {
         KilnCli.Run r = KilnCli.kiln("check", DIR.toString(), "--backend", "interp", "-O", Integer.toString(level));
         assertEquals(0, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
     }
 
     @Test
@@ -51,18 +53,32 @@ class DetectionModelTest {
 
     @Test
     void aUserBoundTightensTheArenaAndTooSmallABoundFailsTheRun() {
-        KilnCli.Run r = KilnCli.kiln("check", DIR.toString(), "--backend", "interp", "--bound", "nms=4");
+        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "interp", "--bound", "nms=4");
         assertEquals(1, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("gives 11 along axis 0, more than its bound 4 (set a larger one with --bound nms=N)"), r.out());
-        r = KilnCli.kiln("check", DIR.toString(), "--backend", "interp", "--bound", "nms=12");
+        r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "interp", "--bound", "nms=12");
         assertEquals(0, r.rc(), r.out() + r.err());
     }
 
     @Test
+    void aRunTimeKStaysAnInputAndBoundsTheOutputs() {
+        Graph g = OnnxImporter.importFile(DIR.resolve("ssd_head_topk_k/model.onnx"), new ImportOptions());
+        assertEquals(List.of("image", "k"), g.inputs().stream().map(v -> v.name()).toList(), "k is not frozen");
+        assertEquals(Shape.of(1, 128), g.outputs().get(0).shape(), "the bound is TopK's input axis");
+        assertEquals(Shape.of(1, 128, 2), g.outputs().get(2).shape());
+        assertEquals(1, Extents.of(g).get(g.outputs().get(2)), "the gather and the corner slice carry the count");
+        assertEquals(Shape.of(1, 8), OnnxImporter.importFile(DIR.resolve("ssd_head_topk_k/model.onnx"),
+                new ImportOptions().bound("best_k", 8)).outputs().get(0).shape(), "--bound tightens it");
+    }
+
+    @Test
     void theCBackendMatchesOnnxRuntime() {
-        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "c", "--sanitize");
+        KilnCli.Run r = KilnCli.kiln("check", DIR.toString(), "--backend", "c", "--sanitize");
         assertEquals(0, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
+        r = KilnCli.kiln("check", DIR.resolve("ssd_head_topk_k").toString(), "--backend", "c", "--bound", "best_k=8");
+        assertEquals(1, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("test_data_set_1: c1_run returned -2"), "k = 5 fits a bound of 8, k = 12 does not: " + r.out());
         r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "c", "--bound", "nms=4");
         assertEquals(1, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("_run returned -2: a run-time size passed its bound"), r.out());
@@ -70,9 +86,12 @@ class DetectionModelTest {
 
     @Test
     void theOpenClBackendMatchesOnnxRuntime() {
-        KilnCli.Run r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "opencl");
+        KilnCli.Run r = KilnCli.kiln("check", DIR.toString(), "--backend", "opencl");
         assertEquals(0, r.rc(), r.out() + r.err());
-        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
+        r = KilnCli.kiln("check", DIR.resolve("ssd_head_topk_k").toString(), "--backend", "opencl", "--bound", "best_k=8");
+        assertEquals(1, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("'best_k' gives 12 along axis 1, more than its bound 8"), r.out());
         r = KilnCli.kiln("check", DIR.resolve("ssd_head_nms").toString(), "--backend", "opencl", "--bound", "nms=4");
         assertEquals(1, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("'nms' gives 11 along axis 0, more than its bound 4 (set a larger one with --bound nms=N)"), r.out());

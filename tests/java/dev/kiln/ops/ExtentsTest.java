@@ -62,6 +62,38 @@ class ExtentsTest {
         assertTrue(e.getMessage().contains("more than its bound 2") && e.getMessage().contains("--bound nz=N"), e.getMessage());
     }
 
+    /**
+     * x -> non_zero [1, B] -> reshape [B] (the bounded axis kept, now leading) -> slice [0:B] (kept whole) -> gather;
+     * a reshape that would split the bounded axis and a slice that shortens it are refused, naming the node.
+     */
+    @Test
+    void reshapeAndSliceCarryTheExtentWhenTheyKeepTheBoundedAxis() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        Value flat = g.addNode(Ops.RESHAPE, "flat", List.of(nz), Attrs.of("shape", new long[] {6})).output(0);
+        Value whole = g.addNode(Ops.SLICE, "whole", List.of(flat), Attrs.of("starts", new long[] {0}, "ends", new long[] {Long.MAX_VALUE})).output(0);
+        Value table = g.addConstant("table", NdArray.ofFloats(Shape.of(6), 10, 11, 12, 13, 14, 15));
+        Value picked = g.addNode(Ops.GATHER, "pick", List.of(table, whole), Attrs.of("axis", 0L)).output(0);
+        g.addOutput(picked);
+        Map<Value, Integer> axes = Extents.of(g);
+        assertEquals(0, axes.get(flat), "reshape [1, B] -> [B] moves the extent to axis 0");
+        assertEquals(0, axes.get(picked));
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))).get(0);
+        assertArrayEquals(new float[] {11, 14, 15}, out.floats());
+
+        Graph h = new Graph("nz");
+        Value hx = h.addInput("x", TensorType.of(DType.F32, 6));
+        Value hn = h.addNode(Ops.NON_ZERO, "nz", List.of(hx), Attrs.EMPTY).output(0);
+        h.addOutput(h.addNode(Ops.RESHAPE, "split", List.of(hn), Attrs.of("shape", new long[] {2, 3})).output(0));
+        assertTrue(assertThrows(KilnException.class, () -> Extents.of(h)).getMessage().contains("'split' cannot read 'nz'"));
+        Graph k = new Graph("nz");
+        Value kx = k.addInput("x", TensorType.of(DType.F32, 6));
+        Value kn = k.addNode(Ops.NON_ZERO, "nz", List.of(kx), Attrs.EMPTY).output(0);
+        k.addOutput(k.addNode(Ops.SLICE, "later", List.of(kn), Attrs.of("starts", new long[] {1}, "ends", new long[] {6}, "axes", new long[] {1})).output(0));
+        assertTrue(assertThrows(KilnException.class, () -> Extents.of(k)).getMessage().contains("'later' cannot read 'nz'"));
+    }
+
     @Test
     void padAndTrim() {
         NdArray a = NdArray.ofFloats(Shape.of(2, 2), 1, 2, 3, 4);

@@ -50,6 +50,17 @@ class Issue18OpsTest {
     }
 
     @Test
+    void topKWithARunTimeKGivesKRowsWithinTheAxisBound() {
+        NdArray k = NdArray.ofLongs(DType.I64, Shape.of(1), 2);
+        List<NdArray> r = run(Ops.TOP_K, Attrs.EMPTY, floats(1, 4, 3, 2), k);
+        assertEquals(Shape.of(2), r.get(0).shape(), "the run-time extent, within the bound 4");
+        assertArrayEquals(new long[] {1, 2}, r.get(1).longs());
+        assertThrows(KilnException.class, () -> run(Ops.TOP_K, Attrs.EMPTY, floats(1, 4), NdArray.ofLongs(DType.I64, Shape.of(1), 3)));
+        assertThrows(KilnException.class, () -> run(Ops.TOP_K, Attrs.EMPTY, floats(1, 4), NdArray.ofLongs(DType.I64, Shape.of(1), -1)));
+        assertThrows(KilnException.class, () -> run(Ops.TOP_K, Attrs.of("k", 1L), floats(1, 4), k), "k twice");
+    }
+
+    @Test
     void hardmaxMarksTheFirstMaximum() {
         assertArrayEquals(new float[] {0, 1, 0}, run(Ops.HARDMAX, Attrs.EMPTY, floats(1, 3, 3)).get(0).floats());
     }

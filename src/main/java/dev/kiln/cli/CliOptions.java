@@ -19,7 +19,7 @@ final class CliOptions {
     List<String> maxTripCounts;
 
     @Option(names = "--bound", paramLabel = "NODE=N",
-            description = "Bound the data-dependent output size of node NODE (NonZero, Unique, Compress, NonMaxSuppression) to N.")
+            description = "Bound the data-dependent output size of node NODE (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K, Range with run-time operands) to N.")
     List<String> bounds;
 
     @Option(names = "--max-tensor-bytes", paramLabel = "N", description = "Largest tensor a model may hold (default 4 GiB).")

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The geometry of the ops whose output size depends on the data (NonZero, Compress, Unique, NonMaxSuppression),
+ * The geometry of the ops whose output size depends on the data (NonZero, Compress, Unique, NonMaxSuppression, Range),
  * written once in {@code templates/kernels/bounded.stg}. Each kernel is one serial iteration: it zeroes its outputs
  * up to their bound, writes the first {@code bound} results, and reports the run-time extent (which may pass the
  * bound; the caller checks) through parameter {@code c}.
@@ -123,5 +123,18 @@ public final class BoundedKernels {
         Nms m = new Nms(k, n);
         k.scratchBytes = Math.max(1, m.n) * 4;
         return m;
+    }
+
+    /** Model of {@code range}: the bound of its one output. */
+    public static final class RangeModel {
+        public final long bound;
+
+        RangeModel(long bound) { this.bound = bound; }
+    }
+
+    /** Lowers {@code range}: one serial pass writing the elements up to the bound and reporting the count. */
+    public static Object range(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        return new RangeModel(n.output(0).shape().dim(0));
     }
 }

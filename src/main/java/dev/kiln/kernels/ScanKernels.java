@@ -23,6 +23,8 @@ public final class ScanKernels {
         public final boolean last, exclusive, reverse, product;
         /** TopK's Indices output's parameter name, or null when it is not wanted. */
         public final String indices;
+        /** TopK with a run-time k: input K's parameter name (then {@link #k} is the bound), else null. */
+        public String runTimeK;
 
         Lines(KernelModel km, Node n, long axisAttr, long k, boolean smallest, boolean product) {
             Shape s = n.input(0).shape();
@@ -68,9 +70,18 @@ public final class ScanKernels {
         return lines(k, new Lines(k, n, n.attrs().getInt("axis"), 1, false, true));
     }
 
-    /** Lowers {@code top_k}: one iteration per line, k selection passes over it (no scratch memory). */
+    /**
+     * Lowers {@code top_k}: one iteration per line, k selection passes over it (no scratch memory). With a run-time
+     * k (input K) the passes stop at K's value (clamped to the bound), the rest of the bound is zeroed and the kernel
+     * reports K's value as the extent.
+     */
     public static Object topK(KernelModel k, Node n, Strategy t) {
-        return lines(k, new Lines(k, n, n.attrs().getInt("axis"), n.attrs().getInt("k"), n.attrs().getInt("largest") == 0, false));
+        boolean runTime = n.numInputs() > 1 && n.input(1) != null;
+        int a = n.input(0).shape().axis(n.attrs().getInt("axis"));
+        Lines m = new Lines(k, n, n.attrs().getInt("axis"), runTime ? n.output(0).shape().dim(a) : n.attrs().getInt("k"),
+                n.attrs().getInt("largest") == 0, false);
+        if (runTime) m.runTimeK = k.ins.get(1).name;
+        return lines(k, m);
     }
 
     /** Lowers {@code hardmax}: one iteration per line. */

@@ -64,6 +64,14 @@ public final class Extents {
         return axes;
     }
 
+    /** The bounded axis of value {@code v} of {@code g}, or null when its shape is exact (cheap when {@code g} has no bounded producer). */
+    public static Integer axisOf(Graph g, Value v) {
+        if (v.producer() == null) return null;
+        boolean any = false;
+        for (Node n : g.nodes()) any |= producesBounded(n);
+        return any ? of(g).get(v) : null;
+    }
+
     /**
      * The bound of a node's run-time extent: {@code natural} (what the op can produce at most), lowered by the
      * node's optional {@code bound} attribute (the user's {@code --bound NODE=N}).

@@ -98,7 +98,7 @@ public abstract class OpDef {
     /**
      * The axis of output {@code output} whose extent is known only at run time (its static dimension is then the
      * bound, the most it can hold), or -1 when the output's shape is exact. Ops whose output size depends on
-     * input values (NonZero, Unique, Compress, NonMaxSuppression) say so here; see {@link Extents}.
+     * input values (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K, Range with run-time operands) say so here; see {@link Extents}.
      */
     public int boundedAxis(dev.kiln.ir.Node n, int output) { return -1; }
 

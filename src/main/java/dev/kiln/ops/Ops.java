@@ -187,6 +187,7 @@ public final class Ops {
 
     // --- issue 19: data-dependent output sizes (bounded shapes, see Extents) and run-time quantization ---
     public static final NonZero NON_ZERO = register(new NonZero());
+    public static final Range RANGE = register(new Range());
     public static final Compress COMPRESS = register(new Compress());
     public static final Unique UNIQUE = register(new Unique());
     public static final NonMaxSuppression NON_MAX_SUPPRESSION = register(new NonMaxSuppression());

@@ -40,4 +40,18 @@ public final class Reshape extends OpDef {
     public List<NdArray> evaluate(EvalContext cx) {
         return List.of(DataMovement.reshaped(cx.input(0), cx.outputType(0).shape()));
     }
+
+    /**
+     * A reshape that keeps the bounded axis as one output axis of the same length, with the same element count before
+     * it (so each slice along it stays where it was), carries the extent to that axis: {@code [N, 4] -> [N, 2, 2]},
+     * {@code [1, N, 4] -> [N, 4]}. Merging or splitting the bounded axis would change the extent, which is refused.
+     */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        dev.kiln.ir.Shape in = n.input(0).shape(), out = n.output(0).shape();
+        long before = in.prod(0, axis);
+        for (int a = 0; a < out.rank(); a++)
+            if (out.prod(0, a) == before && out.dim(a) == in.dim(axis) && (out.dim(a) != 1 || in.dim(axis) == 1)) return new int[] {a};
+        return null;
+    }
 }

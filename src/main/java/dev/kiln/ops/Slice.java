@@ -76,6 +76,18 @@ public final class Slice extends OpDef {
         return new Window(start, step, count);
     }
 
+    /**
+     * A slice that keeps a bounded axis whole (from 0, step 1, to its end) takes each slice along it independently,
+     * so the extent passes through on the same axis.
+     */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        Window w = resolve(n.input(0).shape(), n.attrs());
+        // why: a window that starts later or stops earlier on the bounded axis would need the run-time extent to place it
+        if (w.start()[axis] != 0 || w.step()[axis] != 1 || w.count()[axis] != n.input(0).shape().dim(axis)) return null;
+        return new int[] {axis};
+    }
+
     private static long clamp(long v, long lo, long hi) { return Math.max(lo, Math.min(hi, v)); }
 
     @Override

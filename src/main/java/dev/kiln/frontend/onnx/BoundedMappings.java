@@ -12,7 +12,7 @@ public final class BoundedMappings {
     private BoundedMappings() {}
 
     /** The node's attributes {@code names} plus the user's bound for it, when one was given. */
-    private static Attrs withBound(OnnxNode n, String... names) {
+    static Attrs withBound(OnnxNode n, String... names) {
         Attrs a = n.attrs(names);
         Long b = n.options().bounds().get(n.name());
         return b == null ? a : a.with("bound", b);

@@ -1,5 +1,8 @@
 package dev.kiln.frontend.onnx;
 
+import dev.kiln.diag.Code;
+import dev.kiln.diag.KilnException;
+import dev.kiln.diag.Location;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
@@ -75,10 +78,31 @@ public final class IndexMappings {
     /** The element count of a static shape: a constant. */
     public static void Size(OnnxNode n) { n.bindConstant(0, NdArray.scalar(DType.I64, in(n, 0, "data").shape().numel())); }
 
-    /** Range with operands known at compile time: a constant of max(ceil((limit - start) / delta), 0) elements. */
+    /**
+     * Range: operands that follow from constants give a constant of max(ceil((limit - start) / delta), 0) elements.
+     * Run-time operands give a range op whose length is a run-time extent bounded by {@code --bound NODE=N};
+     * without one, operands whose values were declared (as {@code check} declares a test's inputs) are frozen, and
+     * otherwise the error names the node and the option.
+     */
     public static void Range(OnnxNode n) {
-        NdArray s = n.constInput(0, "start"), l = n.constInput(1, "limit"), d = n.constInput(2, "delta");
-        if (s == null || l == null || d == null) throw n.error("start, limit and delta are all required");
+        for (int i = 0; i < 3; i++) if (n.input(i) == null) throw n.error("start, limit and delta are all required");
+        NdArray s = n.foldedValue(n.input(0)), l = n.foldedValue(n.input(1)), d = n.foldedValue(n.input(2));
+        if (s == null || l == null || d == null) {
+            Long bound = n.options().bounds().get(n.name());
+            if (bound != null) {
+                n.emit(Ops.RANGE, n.inputs(0, 3), Attrs.of("bound", bound));
+                return;
+            }
+            s = n.knownValue(n.input(0));
+            l = n.knownValue(n.input(1));
+            d = n.knownValue(n.input(2));
+            if (s == null || l == null || d == null) {
+                Value v = s == null ? n.input(0) : l == null ? n.input(1) : n.input(2);
+                throw new KilnException(Code.BOUNDED_SHAPE, Location.node(null, n.name()), "Range '" + n.name() + "' has a length known only at run time ("
+                        + (s == null ? "start" : l == null ? "limit" : "delta") + " is '" + v.name() + "') and no bound")
+                        .withHint("give the most elements it may hold with --bound " + n.name() + "=N");
+            }
+        }
         DType t = s.dtype();
         if (l.dtype() != t || d.dtype() != t) throw n.error("start, limit and delta must have one type, got %s, %s, %s", t, l.dtype(), d.dtype());
         if (s.size() != 1 || l.size() != 1 || d.size() != 1) throw n.error("start, limit and delta must be scalars");

@@ -306,7 +306,7 @@ public final class OnnxImporter {
             dev.kiln.ir.Node n = graph.node(b);
             if (n == null || !dev.kiln.ops.Extents.producesBounded(n))
                 throw new KilnException(Code.USAGE, Location.NONE, "--bound names '" + b + "', which is no node with an output size known only at run time"
-                        + " (NonZero, Unique, Compress, NonMaxSuppression)");
+                        + " (NonZero, Unique, Compress, NonMaxSuppression, TopK with a run-time K, Range with run-time operands)");
         }
         return graph;
     }

@@ -74,15 +74,26 @@ public final class ReduceMappings {
         return n.attrs("exclusive", "reverse").with("axis", axis[0]);
     }
 
-    /** TopK: k is an attribute in opset 1 and a constant input from 10; largest and sorted from 11. */
+    /**
+     * TopK: k is an attribute in opset 1 and an input from 10; largest and sorted from 11. A K that follows from
+     * constants becomes the attribute (an exact shape); any other K (a graph input, or computed from one) stays a
+     * run-time input, and the outputs are bounded by the input's axis (or {@code --bound NODE=N}).
+     */
     public static void TopK(OnnxNode n) {
         long k;
         if (n.opset() < 10) {
             if (!n.hasAttr("k")) throw n.error("attribute 'k' is required");
             k = n.attrInt("k", 0);
         } else {
-            NdArray kk = n.constInput(1, "K");
-            if (kk == null || kk.size() != 1) throw n.error("input 1 (K) must hold one value");
+            if (n.input(1) == null) throw n.error("input 1 (K) is required");
+            NdArray kk = n.foldedValue(n.input(1));
+            if (kk == null) {
+                if (n.input(1).dtype() != dev.kiln.ir.DType.I64 || n.input(1).shape().numel() != 1)
+                    throw n.error("input 1 (K) must hold one int64 value, got %s", n.input(1).type());
+                n.emit(Ops.TOP_K, List.of(n.input(0), n.input(1)), BoundedMappings.withBound(n, "axis", "largest", "sorted"));
+                return;
+            }
+            if (kk.size() != 1) throw n.error("input 1 (K) must hold one value");
             k = kk.getLong(0);
         }
         n.emit(Ops.TOP_K, List.of(n.input(0)), n.attrs("axis", "largest", "sorted").with("k", k));

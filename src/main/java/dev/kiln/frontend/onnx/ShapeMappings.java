@@ -385,6 +385,12 @@ public final class ShapeMappings {
         if (end < 0) end += r;
         start = Math.max(0, Math.min(r, start));
         end = Math.max(0, Math.min(r, end));
+        // why: the static shape of a value with a run-time extent is its bound, not its size; folding it would be wrong
+        Integer bounded = dev.kiln.ops.Extents.axisOf(n.graph(), in(n, 0, "data"));
+        if (bounded != null && bounded >= start && bounded < end)
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Shape '" + n.name()
+                    + "' reads the size of '" + n.input(0).name() + "', whose axis " + bounded + " is known only at run time (at most "
+                    + dims[bounded] + "); Kiln cannot compute a shape from it yet");
         n.bindConstant(0, NdArray.ofI64(Arrays.copyOfRange(dims, (int) start, (int) Math.max(start, end))));
     }
 
