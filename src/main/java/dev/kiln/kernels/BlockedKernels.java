@@ -200,6 +200,7 @@ public final class BlockedKernels {
             return;
         }
         int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : scalarVectors(m.outPlane);
+        rows = fitRows(t, lanes, rows, vectors);
         long tile = (long) lanes * vectors;
         long chunk = 0;
         long span = tile;
@@ -237,6 +238,15 @@ public final class BlockedKernels {
             m.gemm.gatherTables.add(new NnKernels.Table("ghi_w", hi));
         }
         m.blocked = true;
+    }
+
+    /**
+     * The most rows, up to {@code rows}, whose register block of {@code vectors} vectors fits the target's vector
+     * registers (an AVX2 host's 16 hold 6 × 2 accumulators, AVX-512's 32 hold 8 × 2); scalar FPUs keep {@code rows}.
+     */
+    static int fitRows(Strategy t, int lanes, int rows, int vectors) {
+        while (lanes > 1 && rows > 1 && !t.fits(rows, vectors)) rows--;
+        return rows;
     }
 
     /** One-lane vectors per tile on scalar FPUs: the first of 4, 5, 3, 2, 1 that divides the pixels (at most 20 accumulators). */

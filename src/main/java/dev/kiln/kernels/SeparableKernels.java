@@ -101,6 +101,7 @@ public final class SeparableKernels {
         long rowsPer = lanes > 1 ? Math.min(dw.h.out, Math.max(1, (2L * lanes + dw.w.out - 1) / dw.w.out)) : 1;
         long pixels = rowsPer * dw.w.out;
         int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : BlockedKernels.scalarVectors(pixels);
+        rows = BlockedKernels.fitRows(t, lanes, rows, vectors);
         long tile = (long) lanes * vectors;
         long ld = (pixels + tile - 1) / tile * tile;
         Value wp = n.input(2);

@@ -232,6 +232,38 @@ class BlockedKernelsTest {
         runAndCompare(Target.load("host").with(Map.of("cflags", "-O1 -DKILN_NO_VECTOR_EXT")), false);
     }
 
+    @Test
+    void avx2KernelsMatchTheInterpreter() {
+        // why: AVX2 hosts get 32-byte vectors and register blocks sized for 16 registers (x86-64-v3's descriptor);
+        // the same blocks as an AVX2-only host's isa=native, built with -mavx2 -mfma at full optimisation
+        runAndCompare(Target.load("x86-64-v3").with(Map.of("cflags", "-O2 -mavx2 -mfma")), false);
+    }
+
+    @Test
+    void registerBlocksFollowTheIsa() {
+        Target avx2 = Target.load("host").with(Map.of("isa", "avx2 fma")), avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        assertEquals(32, avx2.vectorBytes(), "an AVX2 host's vectors are 32 bytes whatever the descriptor's 64");
+        assertEquals(16, avx2.vectorRegisters());
+        assertEquals(64, avx512.vectorBytes());
+        assertEquals(32, avx512.vectorRegisters());
+        assertEquals(16, Target.load("x86-64-v3").vectorRegisters());
+        for (Target t : List.of(avx2, Target.load("x86-64-v3"))) {
+            Strategy st = Strategy.of(t, Dialect.C);
+            NnKernels.Window k3 = lower(t, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 28, 28), s(32, 16, 3, 3));
+            assertNotNull(k3.direct);
+            int r = k3.direct.block.count, v = k3.direct.vectors;
+            assertTrue(r * v + v + 1 <= 14, "direct block " + r + "x" + v + " fits 14 of 16 ymm registers");
+            assertEquals(8, k3.direct.lanes);
+            NnKernels.Window pw = lower(t, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1));
+            assertTrue(st.fits(pw.gemm.block.count, pw.gemm.vectors), "1x1 block fits 16 registers");
+            assertEquals(6, pw.gemm.block.count, "6 rows x 2 vectors on AVX2");
+            SeparableKernels.Separable sep = lowerSeparable(t);
+            assertTrue(st.fits(sep.gemm.block.count, sep.gemm.vectors));
+        }
+        // why: AVX-512 keeps the 8 x 2 blocks and the 28-register budget
+        assertEquals(8, lower(avx512, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1)).gemm.block.count);
+    }
+
     /** The lowering's model of a conv node on target {@code t}. */
     private static NnKernels.Window lower(Target t, Attrs a, int[] x, int[] w) {
         Graph g = new Graph("m");
