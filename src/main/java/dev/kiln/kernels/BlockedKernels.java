@@ -357,6 +357,10 @@ public final class BlockedKernels {
         // why: without an interior output there is nothing for the fast path to do
         if (h[0] >= h[1] || w[0] >= w[1]) return;
         m.fastPool = true;
+        m.poolWidth = w[1] - w[0];
+        // why: hosts with vectors take whole rows a tap at a time (scalar FPUs keep the window loop in registers);
+        // rows narrower than a vector and a half were slower so (gcc unrolls them into scalar compares and branches)
+        m.poolRows = t.vectorBytes() > 0 && m.poolWidth * 4 * 2 >= 3L * t.vectorBytes();
         setInterior(m, h, w, java.util.Set.of(m.d.start, m.d.count));
     }
 

@@ -186,6 +186,11 @@ class BlockedKernelsTest {
         separable("rows_dil", Attrs.of("kernel_shape", l(3, 3), "dilations", l(2, 2), "pads", l(2, 2, 2, 2), "dw_activation", "relu"),
                 s(1, 3, 7, 16), 3, 6, true);
         separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
+        // max_pool rows on vector hosts (interior rows a tap at a time, outputs innermost): NaNs, an all-NaN window,
+        // squeezenet's 3x3 stride 2 with ceil_mode, stride 1 with pads and dilation, a row too narrow for it
+        maxPool("pool_s2_ceil", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "ceil_mode", 1L), s(1, 3, 9, 111));
+        maxPool("pool_s1_pad_dil", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 2, 1, 2), "dilations", l(1, 2)), s(2, 2, 6, 53));
+        maxPool("pool_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 4, 27, 27));
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -195,6 +200,18 @@ class BlockedKernelsTest {
                     Attrs.of("trans_b", 1L, "activation", "relu")).output(0));
             jobs.add(new Checker.Job("gemm_tb", g, List.of(xv)));
         }
+    }
+
+    /** A max_pool job whose input has NaNs at every 7th element and one 3x3 block of them. */
+    private void maxPool(String name, Attrs a, int[] x) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        for (int i = 0; i < xv.size(); i += 7) xv.setDouble(i, Double.NaN);
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) xv.setDouble(r * x[3] + c, Double.NaN);
+        Value vx = g.addInput("x", xv.type());
+        g.addOutput(g.addNode(Ops.MAX_POOL, "n", List.of(vx), a).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(xv)));
     }
 
     private void runAndCompare(Target t, boolean sanitize) {
@@ -273,6 +290,30 @@ class BlockedKernelsTest {
         KernelModel k = new KernelModel(0, "m", n);
         Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         return (NnKernels.Window) k.m;
+    }
+
+    /** The lowering's model of a max_pool node on target {@code t}. */
+    private static NnKernels.Window lowerPool(Target t, Attrs a, int[] x) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(x)).type());
+        Node n = g.addNode(Ops.MAX_POOL, "n", List.of(vx), a);
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
+        return (NnKernels.Window) k.m;
+    }
+
+    @Test
+    void maxPoolRowsOnWideVectorRows() {
+        Attrs s2 = Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2));
+        Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        NnKernels.Window wide = lowerPool(avx512, s2, s(1, 64, 111, 111));
+        assertTrue(wide.fastPool && wide.poolRows);
+        assertEquals(55, wide.poolWidth);
+        assertFalse(lowerPool(avx512, s2, s(1, 64, 27, 27)).poolRows, "13 outputs: less than a vector and a half of 16");
+        assertTrue(lowerPool(Target.load("x86-64-v3"), s2, s(1, 64, 27, 27)).poolRows, "13 outputs: more than 12 on AVX2");
+        NnKernels.Window m4 = lowerPool(Target.load("cortex-m4f"), s2, s(1, 64, 111, 111));
+        assertTrue(m4.fastPool && !m4.poolRows, "scalar FPUs keep the window loop");
     }
 
     /** The lowering's model of a stride-2 separable_conv (3x3, 16 channels to 24) on target {@code t}. */
