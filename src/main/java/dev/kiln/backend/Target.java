@@ -178,7 +178,32 @@ public final class Target {
      * Bytes of the SIMD registers the float kernels block for ({@code vector.bytes}: 64 on AVX-512 hosts, 16 on
      * Neon or Helium, 0 for scalar FPUs); 0 when the descriptor does not say.
      */
-    public int vectorBytes() { return Integer.parseInt(p.getProperty("vector.bytes", "0").trim()); }
+    public int vectorBytes() {
+        int declared = Integer.parseInt(p.getProperty("vector.bytes", "0").trim());
+        int isaBytes = isaVector()[0];
+        // why: a 64-byte vector on an AVX2-only host is split by gcc into two 32-byte registers, doubling every
+        // register block the kernels sized for one; the ISA the descriptor names (or the host has) caps the width
+        return isaBytes > 0 ? Math.min(declared, isaBytes) : declared;
+    }
+
+    /**
+     * How many SIMD registers the float kernels may block for ({@code vector.registers}; else 32 with AVX-512F,
+     * 16 with AVX2 and otherwise 32 for 64-byte vectors, 16 for narrower ones).
+     */
+    public int vectorRegisters() {
+        String v = p.getProperty("vector.registers");
+        if (v != null && !v.isBlank()) return Integer.parseInt(v.trim());
+        int isaRegs = isaVector()[1];
+        return isaRegs > 0 ? isaRegs : vectorBytes() >= 64 ? 32 : 16;
+    }
+
+    /** {bytes, registers} of the widest float vectors the x86 features in {@link #isa()} give, {0, 0} when none. */
+    private int[] isaVector() {
+        List<String> isa = isa();
+        if (isa.contains("avx512f")) return new int[] {64, 32};
+        if (isa.contains("avx2")) return new int[] {32, 16};
+        return new int[] {0, 0};
+    }
     /**
      * Whether the kernels should favour speed over code size ({@code optimize=speed}, the default) rather than
      * size ({@code optimize=size}: the compact generic kernels, for small-flash MCUs).

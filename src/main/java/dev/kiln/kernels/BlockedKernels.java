@@ -200,6 +200,7 @@ public final class BlockedKernels {
             return;
         }
         int vectors = lanes > 1 ? (m.outPlane >= 4L * lanes ? 2 : 1) : scalarVectors(m.outPlane);
+        rows = fitRows(t, lanes, rows, vectors);
         long tile = (long) lanes * vectors;
         long chunk = 0;
         long span = tile;
@@ -237,6 +238,15 @@ public final class BlockedKernels {
             m.gemm.gatherTables.add(new NnKernels.Table("ghi_w", hi));
         }
         m.blocked = true;
+    }
+
+    /**
+     * The most rows, up to {@code rows}, whose register block of {@code vectors} vectors fits the target's vector
+     * registers (an AVX2 host's 16 hold 6 × 2 accumulators, AVX-512's 32 hold 8 × 2); scalar FPUs keep {@code rows}.
+     */
+    static int fitRows(Strategy t, int lanes, int rows, int vectors) {
+        while (lanes > 1 && rows > 1 && !t.fits(rows, vectors)) rows--;
+        return rows;
     }
 
     /** One-lane vectors per tile on scalar FPUs: the first of 4, 5, 3, 2, 1 that divides the pixels (at most 20 accumulators). */
@@ -347,6 +357,10 @@ public final class BlockedKernels {
         // why: without an interior output there is nothing for the fast path to do
         if (h[0] >= h[1] || w[0] >= w[1]) return;
         m.fastPool = true;
+        m.poolWidth = w[1] - w[0];
+        // why: hosts with vectors take whole rows a tap at a time (scalar FPUs keep the window loop in registers);
+        // rows narrower than a vector and a half were slower so (gcc unrolls them into scalar compares and branches)
+        m.poolRows = t.vectorBytes() > 0 && m.poolWidth * 4 * 2 >= 3L * t.vectorBytes();
         setInterior(m, h, w, java.util.Set.of(m.d.start, m.d.count));
     }
 

@@ -160,7 +160,7 @@ public final class DirectConvKernels {
                 offs[kh * m.w.kernel + kw] = phase << 32 | inPlane;
             }
         long flatLen = (long) (m.h.out - 1) * pitch + m.w.out;
-        int[] shape = pickBlock(m.outChannels, m.wStride, flatLen, lanes, t.vectorBytes() >= 64 ? 28 : 14);
+        int[] shape = pickBlock(m.outChannels, m.wStride, flatLen, lanes, budget(t.vectorRegisters()));
         int rows = shape[0], vectors = shape[1];
         long tile = (long) lanes * vectors;
         long flatRound = (flatLen + tile - 1) / tile * tile;
@@ -183,6 +183,12 @@ public final class DirectConvKernels {
         k.fpContract = true;
         return true;
     }
+
+    /**
+     * Registers a block may take of {@code registers}: all but 4 of AVX-512's 32 (the compiler's own temporaries,
+     * the pinned loads), all but 2 of AVX2's 16.
+     */
+    static int budget(int registers) { return registers - (registers >= 32 ? 4 : 2); }
 
     /**
      * The block shape {rows, vectors} of least estimated cost among those whose accumulators, input vectors and a

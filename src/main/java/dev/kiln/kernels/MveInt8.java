@@ -43,8 +43,9 @@ public final class MveInt8 {
      */
     static Object qconv(KernelModel k, Node n, NnKernels.Window w, List<String> wz, FixedPoint.Multiplier[] m) {
         Value wv = n.input(1), bv = n.input(2);
+        // why: a fused residual (input 3) is added by the SMLAD kernels' epilogue, which this kernel does not have
         if (w.groups != 1 || wz != null || n.input(0).dtype() != DType.I8 || !wv.isConstant() || wv.uses().size() != 1
-                || bv != null && !bv.isConstant()) return null;
+                || bv != null && !bv.isConstant() || n.inputs().size() > 3 && n.input(3) != null) return null;
         ConvGeometry g = ConvGeometry.forConv(n.attrs(), n.input(0).shape(), wv.shape());
         for (int i = 0; i < g.rank(); i++)
             if (g.kernel[i] != 1 || g.strides[i] != 1 || g.padsBegin[i] != 0 || g.padsEnd[i] != 0) return null;

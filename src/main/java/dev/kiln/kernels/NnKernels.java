@@ -134,6 +134,12 @@ public final class NnKernels {
         public boolean fastDw;
         /** max_pool: the interior fast path (same interior fields as {@link #fastDw}). */
         public boolean fastPool;
+        /**
+         * max_pool on vector hosts: an interior row is computed tap by tap over a row buffer of {@code poolWidth}
+         * outputs (the outputs in the inner loop, which the compiler vectorises), in the same tap order per output.
+         */
+        public boolean poolRows;
+        public long poolWidth;
         public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
         /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
         public boolean rowsBelow, colsBefore;

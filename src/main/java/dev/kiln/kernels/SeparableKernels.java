@@ -107,6 +107,7 @@ public final class SeparableKernels {
         if (m.pointwise != null) rowsPer = dw.h.out;
         long pixels = rowsPer * dw.w.out;
         int vectors = lanes > 1 ? (pixels >= 4L * lanes ? 2 : 1) : BlockedKernels.scalarVectors(pixels);
+        rows = BlockedKernels.fitRows(t, lanes, rows, vectors);
         long tile = (long) lanes * vectors;
         long ld = m.pointwise != null ? pixels : (pixels + tile - 1) / tile * tile;
         boolean packed = m.pointwise == null && wp.isConstant() && wp.uses().size() == 1;

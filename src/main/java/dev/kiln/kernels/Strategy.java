@@ -17,18 +17,27 @@ import java.util.List;
  * @param hostInt8 whether the int8 kernels take the host forms (packed GEMM for VNNI / AVX2 / plain C, vectorised
  *     depthwise and element-wise loops; kiln_int8_host.h)
  * @param isa the instruction-set features the target declares or the host has (see {@link Target#isa()})
+ * @param vectorRegisters how many SIMD registers a register block may take (see {@link Target#vectorRegisters()})
  */
-public record Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial, boolean hostInt8, List<String> isa) {
+public record Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial, boolean hostInt8, List<String> isa,
+        int vectorRegisters) {
     /** A strategy without the host int8 forms. */
     public Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial) {
-        this(optimizeForSpeed, vectorBytes, hasDsp, serial, false, List.of());
+        this(optimizeForSpeed, vectorBytes, hasDsp, serial, false, List.of(), vectorBytes >= 64 ? 32 : 16);
     }
+
+    /**
+     * Whether a register block of {@code rows} × {@code vectors} accumulators, its {@code vectors} loaded inputs and
+     * one broadcast fit the registers.
+     */
+    public boolean fits(int rows, int vectors) { return rows * vectors + vectors + 1 <= vectorRegisters; }
 
     /** The strategy for kernels rendered in {@code d} for target {@code t}. */
     public static Strategy of(Target t, Dialect d) {
         // why: a parallel dialect runs one work item per element and reads the weights as the graph holds them,
         // so none of the serial host forms (blocking, packing, SIMD vectors, DSP, a shared scratch row) applies
         if (d.parallel()) return new Strategy(false, 0, false, false);
-        return new Strategy(t.optimizeForSpeed(), t.vectorBytes(), t.hasDsp(), true, t.hostInt8() && !t.hasDsp(), t.isa());
+        return new Strategy(t.optimizeForSpeed(), t.vectorBytes(), t.hasDsp(), true, t.hostInt8() && !t.hasDsp(), t.isa(),
+                t.vectorRegisters());
     }
 }

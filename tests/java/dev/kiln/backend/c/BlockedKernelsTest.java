@@ -194,6 +194,11 @@ class BlockedKernelsTest {
         conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
         separable("pwgemm_sep_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)).with("activation", "clip")
                 .with("activation_params", new double[] {0.0, 6.0}), s(1, 200, 7, 7), 200, 37, true);
+        // max_pool rows on vector hosts (interior rows a tap at a time, outputs innermost): NaNs, an all-NaN window,
+        // squeezenet's 3x3 stride 2 with ceil_mode, stride 1 with pads and dilation, a row too narrow for it
+        maxPool("pool_s2_ceil", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "ceil_mode", 1L), s(1, 3, 9, 111));
+        maxPool("pool_s1_pad_dil", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 2, 1, 2), "dilations", l(1, 2)), s(2, 2, 6, 53));
+        maxPool("pool_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 4, 27, 27));
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -203,6 +208,18 @@ class BlockedKernelsTest {
                     Attrs.of("trans_b", 1L, "activation", "relu")).output(0));
             jobs.add(new Checker.Job("gemm_tb", g, List.of(xv)));
         }
+    }
+
+    /** A max_pool job whose input has NaNs at every 7th element and one 3x3 block of them. */
+    private void maxPool(String name, Attrs a, int[] x) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        for (int i = 0; i < xv.size(); i += 7) xv.setDouble(i, Double.NaN);
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) xv.setDouble(r * x[3] + c, Double.NaN);
+        Value vx = g.addInput("x", xv.type());
+        g.addOutput(g.addNode(Ops.MAX_POOL, "n", List.of(vx), a).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(xv)));
     }
 
     private void runAndCompare(Target t, boolean sanitize) {
@@ -240,6 +257,40 @@ class BlockedKernelsTest {
         runAndCompare(Target.load("host").with(Map.of("cflags", "-O1 -DKILN_NO_VECTOR_EXT")), false);
     }
 
+    @Test
+    void avx2KernelsMatchTheInterpreter() {
+        // why: AVX2 hosts get 32-byte vectors and register blocks sized for 16 registers (x86-64-v3's descriptor);
+        // the same blocks as an AVX2-only host's isa=native, built with -mavx2 -mfma at full optimisation
+        // why: the program runs here, so it needs a CPU with AVX2 (as HostInt8KernelsTest's ISA paths do)
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kiln.backend.HostIsa.detected().contains("avx2"), "this CPU has no AVX2");
+        runAndCompare(Target.load("x86-64-v3").with(Map.of("cflags", "-O2 -mavx2 -mfma")), false);
+    }
+
+    @Test
+    void registerBlocksFollowTheIsa() {
+        Target avx2 = Target.load("host").with(Map.of("isa", "avx2 fma")), avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        assertEquals(32, avx2.vectorBytes(), "an AVX2 host's vectors are 32 bytes whatever the descriptor's 64");
+        assertEquals(16, avx2.vectorRegisters());
+        assertEquals(64, avx512.vectorBytes());
+        assertEquals(32, avx512.vectorRegisters());
+        assertEquals(16, Target.load("x86-64-v3").vectorRegisters());
+        for (Target t : List.of(avx2, Target.load("x86-64-v3"))) {
+            Strategy st = Strategy.of(t, Dialect.C);
+            NnKernels.Window k3 = lower(t, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 28, 28), s(32, 16, 3, 3));
+            assertNotNull(k3.direct);
+            int r = k3.direct.block.count, v = k3.direct.vectors;
+            assertTrue(r * v + v + 1 <= 14, "direct block " + r + "x" + v + " fits 14 of 16 ymm registers");
+            assertEquals(8, k3.direct.lanes);
+            NnKernels.Window pw = lower(t, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1));
+            assertTrue(st.fits(pw.gemm.block.count, pw.gemm.vectors), "1x1 block fits 16 registers");
+            assertEquals(6, pw.gemm.block.count, "6 rows x 2 vectors on AVX2");
+            SeparableKernels.Separable sep = lowerSeparable(t);
+            assertTrue(st.fits(sep.gemm.block.count, sep.gemm.vectors));
+        }
+        // why: AVX-512 keeps the 8 x 2 blocks and the 28-register budget
+        assertEquals(8, lower(avx512, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1)).gemm.block.count);
+    }
+
     /** The lowering's model of a conv node on target {@code t}. */
     private static NnKernels.Window lower(Target t, Attrs a, int[] x, int[] w) {
         Graph g = new Graph("m");
@@ -249,6 +300,30 @@ class BlockedKernelsTest {
         KernelModel k = new KernelModel(0, "m", n);
         Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         return (NnKernels.Window) k.m;
+    }
+
+    /** The lowering's model of a max_pool node on target {@code t}. */
+    private static NnKernels.Window lowerPool(Target t, Attrs a, int[] x) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(x)).type());
+        Node n = g.addNode(Ops.MAX_POOL, "n", List.of(vx), a);
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
+        return (NnKernels.Window) k.m;
+    }
+
+    @Test
+    void maxPoolRowsOnWideVectorRows() {
+        Attrs s2 = Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2));
+        Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        NnKernels.Window wide = lowerPool(avx512, s2, s(1, 64, 111, 111));
+        assertTrue(wide.fastPool && wide.poolRows);
+        assertEquals(55, wide.poolWidth);
+        assertFalse(lowerPool(avx512, s2, s(1, 64, 27, 27)).poolRows, "13 outputs: less than a vector and a half of 16");
+        assertTrue(lowerPool(Target.load("x86-64-v3"), s2, s(1, 64, 27, 27)).poolRows, "13 outputs: more than 12 on AVX2");
+        NnKernels.Window m4 = lowerPool(Target.load("cortex-m4f"), s2, s(1, 64, 111, 111));
+        assertTrue(m4.fastPool && !m4.poolRows, "scalar FPUs keep the window loop");
     }
 
     /** The lowering's model of a stride-2 separable_conv (3x3, 16 channels to 24) on target {@code t}. */
