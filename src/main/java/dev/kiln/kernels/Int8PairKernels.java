@@ -47,6 +47,10 @@ public final class Int8PairKernels {
         public final List<Int8Kernels.Tap> regs = new ArrayList<>();
         /** Lane 0's and lane 1's multiply-accumulates. */
         public final List<Op> lane0 = new ArrayList<>(), lane1 = new ArrayList<>();
+        /** The words both lanes read ({@code x<var>}), and those lane 0 alone reads (the lone last output of a row). */
+        public final List<Load> loads = new ArrayList<>(), loads0 = new ArrayList<>();
+        /** Lane 0's multiply-accumulates over {@link #loads0}'s variables. */
+        public final List<Op> tail = new ArrayList<>();
 
         DwPairs(long rows, long cols, long inH, long inW, long outH, long outW, long rowStep, long pairStep, long top, long left) {
             this.rows = rows;
@@ -77,17 +81,55 @@ public final class Int8PairKernels {
         }
     }
 
-    /** One multiply-accumulate of a lane: {@code a = <fn>(xr[word], wr<reg>, a)}, fn an ACLE SMLAD or SMLA&lt;x&gt;&lt;y&gt;. */
+    /** One multiply-accumulate of a lane: {@code a = <fn>(x<var>, wr<reg>, a)}, fn an ACLE SMLAD or SMLA&lt;x&gt;&lt;y&gt;. */
     public static final class Op {
         public final String fn;
         public final long word;
         public final int reg;
+        /** The variable holding the word (set once the loads are laid out). */
+        public int var;
 
         Op(String fn, long word, int reg) {
             this.fn = fn;
             this.word = word;
             this.reg = reg;
         }
+    }
+
+    /**
+     * A load of word {@code word} into {@code x<var>} or, {@code pair}, of words {@code word, word + 1} into
+     * {@code x<var>, x<nextVar>} by one LDRD at byte {@code offset}.
+     */
+    public static final class Load {
+        public final long word, offset, next;
+        public final int var, nextVar;
+        public final boolean pair;
+
+        Load(long word, int var, boolean pair) {
+            this.word = word;
+            this.offset = 4 * word;
+            this.var = var;
+            this.next = word + 1;
+            this.nextVar = var + 1;
+            this.pair = pair;
+        }
+    }
+
+    /** The LDRD/LDR loads of the words {@code ops} read, numbering each word's variable into the ops. */
+    private static void layLoads(List<Load> loads, List<List<Op>> lanes) {
+        java.util.TreeSet<Long> words = new java.util.TreeSet<>();
+        for (List<Op> ops : lanes) for (Op o : ops) words.add(o.word);
+        java.util.Map<Long, Integer> var = new java.util.HashMap<>();
+        Long w = words.isEmpty() ? null : words.first();
+        while (w != null) {
+            // why: LDRD's offset is an 8-bit word count
+            boolean pair = words.contains(w + 1) && 4 * (w + 1) <= 1020;
+            var.put(w, var.size());
+            if (pair) var.put(w + 1, var.size());
+            loads.add(new Load(w, var.get(w), pair));
+            w = words.higher(pair ? w + 1 : w);
+        }
+        for (List<Op> ops : lanes) for (Op o : ops) o.var = var.get(o.word);
     }
 
     /** Most weight registers the two lanes may hold (more would spill in the inner loop). */
@@ -180,6 +222,11 @@ public final class Int8PairKernels {
         }
         // why: past a few weight registers the inner loop spills; the one-output plane kernel does those
         if (p.regs.size() > MAX_REGS) return null;
+        List<Op> tail = new ArrayList<>();
+        for (Op o : p.lane0) tail.add(new Op(o.fn, o.word, o.reg));
+        layLoads(p.loads0, List.of(tail));
+        p.tail.addAll(tail);
+        layLoads(p.loads, List.of(p.lane0, p.lane1));
         long xz = Int8Kernels.zeroPoint(n.input(0));
         p.zxPair = ((-xz) & 0xFFFFL) * 0x10001L + "u";
         p.xtab = n.input(0).dtype() == DType.U8 ? "__uxtab16" : "__sxtab16";
