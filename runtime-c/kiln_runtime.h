@@ -125,6 +125,22 @@ static inline int32_t kiln_rescale_q31_shl20(int32_t d, int32_t m, int32_t shift
     return (int32_t)((p + ((int64_t)1 << (10 - shift)) - (int64_t)(p < 0)) >> (11 - shift));
 }
 
+/*
+ * The high word of acc * m + c * 2^32 (SMMLA on cores with the DSP extension). With c = 2^(h-1) + zp * 2^h and
+ * h = -1 - shift, (kiln_mul_hi_add(acc, m, c) >> h) is kiln_requantize_q31_r32(acc, m, shift) + zp wherever the
+ * kernel's lowering proved that no negative accumulator lands on a rounding tie (Int8PairKernels.floorRequant).
+ */
+static inline int32_t kiln_mul_hi_add(int32_t acc, int32_t m, int32_t c)
+{
+#if defined(__ARM_FEATURE_DSP)
+    int32_t r;
+    __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(acc), "r"(m), "r"(c));
+    return r;
+#else
+    return (int32_t)(((int64_t)acc * (int64_t)m + (int64_t)c * 4294967296LL) >> 32);
+#endif
+}
+
 /* clamp(v, lo, hi) as int8 (v + zp from kiln_requantize_q31_r32 cannot overflow: no guard needed). */
 static inline int8_t kiln_clamp_s8(int32_t v, int32_t lo, int32_t hi)
 {

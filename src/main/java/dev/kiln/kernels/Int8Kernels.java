@@ -63,6 +63,8 @@ public final class Int8Kernels {
         public final boolean fastShifts;
         /** Whether the clamp is the whole int8 range (one {@code __ssat} on DSP targets). */
         public final boolean fullRange;
+        /** Whether a DSP kernel may requantize by SMMLA and one shift ({@link Int8PairKernels#floorRequant}). */
+        public boolean floor;
 
         Requant(FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
             boolean same = true;
@@ -157,6 +159,8 @@ public final class Int8Kernels {
          * B the residual (see {@link dev.kiln.ops.Qconv}); null without.
          */
         public QAddModel add;
+        /** Depthwise on DSP: the two-output kernel (see {@link Int8PairKernels.DwPairs}), before {@link #plane}. */
+        public Int8PairKernels.DwPairs dwPairs;
 
         QConvModel(NnKernels.Window w, Requant rq, long xz, boolean hasBias, boolean dsp, boolean padded) {
             this.w = w;
@@ -317,8 +321,14 @@ public final class Int8Kernels {
         long wPad = blocked ? (w.wStride + 3) & ~3L : w.wStride;
         boolean dsp = blocked || packable && !w.depthwise && w.wStride >= 4;
         PaddedPlane plane = t.hasDsp() && !dsp && w.depthwise && wz == null && rq.fastShifts ? paddedPlane(n, w) : null;
+        Int8PairKernels.DwPairs dwPairs = plane != null ? Int8PairKernels.dwPairs(n, w) : null;
+        if (dwPairs != null) {
+            plane = null;
+            rq.floor = Int8PairKernels.floorRequant(Qconv.multipliers(n), PackedConstants.data(n.input(1)), w.taps, n,
+                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp);
+        }
         // why: inlined into the run function, the SMLAD kernels' many live registers spill more
-        k.outOfLine = dsp || plane != null;
+        k.outOfLine = dsp || plane != null || dwPairs != null;
         if (dsp) {
             k.systemHeaders.add("<arm_acle.h>");
             // blocked: the block's windows, plus one window gathered contiguously first (1x1 gathers directly)
@@ -329,6 +339,10 @@ public final class Int8Kernels {
         if (plane != null) {
             k.systemHeaders.add("<arm_acle.h>");
             k.scratchBytes = plane.size * 2;
+        }
+        if (dwPairs != null) {
+            k.systemHeaders.add("<arm_acle.h>");
+            k.scratchBytes = dwPairs.words * 4;
         }
         k.tableBytes += rq.tableBytes() + (wz == null ? 0 : 2L * wz.size());
         QConvModel m = new QConvModel(w, rq, xz, n.input(2) != null, dsp, padded);
@@ -346,11 +360,15 @@ public final class Int8Kernels {
             m.quad1.add(new Lane(i, BLOCK + i, 8L * (BLOCK + i)));
         }
         m.pointwise = blocked && pointwise(w, padded);
+        if (blocked)
+            rq.floor = Int8PairKernels.floorRequant(Qconv.multipliers(n), wData, w.wStride, n,
+                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp);
         m.zeroTail = blocked && !m.pointwise && !padded && wPad > w.wStride;
         m.plane = plane;
+        m.dwPairs = dwPairs;
         // why: the plane kernel copies input plane c into scratch before it writes output plane c, which is no
         // larger, so the output's planes only cover input planes already copied
-        if (plane != null && w.groupOut == 1) k.inPlaceInput = 0;
+        if ((plane != null || dwPairs != null) && w.groupOut == 1) k.inPlaceInput = 0;
         // why: the 1x1 kernel gathers a block's positions of every channel before it writes those positions (and no
         // others), so output bytes a whole number of planes before or after the input's overwrite read positions only
         if (m.pointwise && w.batch == 1 && add == null) {

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.Test;
  * SMLAD convolution (1x1 with a partial last block of positions, batch 2, padded strided windows with an odd number
  * of weight quads, windows whose last weight quad is partial, inputs at the extremes) and the depthwise kernel over a zero-padded plane (3x3 with pads, stride
  * 2, dilation 2, a channel multiplier, 1-D, 5x5, a clamp narrower than int8); the same graphs on cortex-m0plus stay on
- * the portable kernels. Also the branch-free requantization helper against {@link FixedPoint} on the host.
+ * the portable kernels; the two-output depthwise kernel (odd output widths, stride 2, an even window width with an odd
+ * left pad, a shift of -1 that keeps the branch-free requantization). Also the branch-free and SMMLA requantization
+ * forms against {@link FixedPoint} on the host.
  */
 class Int8DspKernelsTest {
     private final Random r = new Random(97);
@@ -77,6 +79,18 @@ class Int8DspKernelsTest {
                 true, -128, 127));
         jobs.add(conv("dw_1d", 1, 3, 11, 0, 3, 3, 0, 3, Attrs.of("pads", new long[] {1, 1}, "out_scale", 0.05, "out_zero_point", 1L),
                 true, -128, 127));
+        // the two-output depthwise kernel: 5 channels, an odd output width (a lone last output per row), even left pad
+        jobs.add(conv("dw_pairs_odd", 1, 5, 7, 7, 5, 3, 3, 5, Attrs.of("pads", new long[] {1, 2, 1, 0}, "out_scale", 0.05,
+                "out_zero_point", -7L), true, -128, 127));
+        // stride 2 without pads (lane 1 starts on an even element: a singles register), even output width
+        jobs.add(conv("dw_pairs_stride2", 1, 3, 9, 10, 3, 3, 3, 3, Attrs.of("strides", new long[] {2, 2}, "out_scale", 0.05,
+                "out_zero_point", 2L), true, -128, 127));
+        // a 2x4 window (even width: lane 1 starts mid-pair), odd left pad with a lone first element, odd input width
+        jobs.add(conv("dw_pairs_2x4", 1, 2, 5, 9, 2, 2, 4, 2, Attrs.of("pads", new long[] {0, 3, 1, 1}, "out_scale", 0.06,
+                "out_zero_point", 0L, "act_min", -60L, "act_max", 100L), false, -128, 127));
+        // a multiplier near 1 (shift -1): no SMMLA form, kiln_requantize_q31_r32 in the same kernel
+        jobs.add(conv("dw_pairs_shift1", 1, 4, 6, 6, 4, 3, 3, 4, Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.0013,
+                "out_zero_point", 1L), false, -6, 6));
         return jobs;
     }
 
@@ -97,9 +111,13 @@ class Int8DspKernelsTest {
     void theFastKernelsAreChosenOnDspTargetsOnly() {
         for (Checker.Job j : cases()) {
             String m4 = source(j, "cortex-m4f"), m0 = source(j, "cortex-m0plus");
-            String want = j.name().startsWith("dw_") ? "zero-padded" : "blocked DSP";
+            // the two-output depthwise kernel takes all but dilated rows and 5x5 (too many weight registers)
+            String want = j.name().equals("dw_dilated") || j.name().equals("dw_5x5") ? "zero-padded"
+                    : j.name().startsWith("dw_") ? "two outputs at a time" : "blocked DSP";
             assertTrue(m4.contains(want), j.name() + " on cortex-m4f takes the " + want + " kernel");
             assertFalse(m0.contains("blocked DSP") || m0.contains("zero-padded") || m0.contains("__smlad"), j.name() + " on cortex-m0plus");
+            // SMMLA requantization in the blocked and two-output kernels wherever the proof holds: all but shift -1 here
+            assertEquals(!j.name().equals("dw_pairs_shift1") && !want.equals("zero-padded"), m4.contains("kiln_mul_hi_add"), j.name() + " requantizes by SMMLA");
         }
     }
 
@@ -127,6 +145,21 @@ class Int8DspKernelsTest {
         for (int[] k : cases)
             c.append("  printf(\"%ld\\n\", (long)kiln_requantize_q31_r32(").append(lit(k[0])).append(", ").append(k[1]).append(", ")
                     .append(k[2]).append("));\n");
+        // the SMMLA form (kiln_mul_hi_add, then a shift; the zero point folded in) where Int8PairKernels.floorRequant's
+        // condition holds: |acc| < 2^(R - 1 - v(m)), shift in [-31, -2]
+        List<int[]> floors = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            int shift = -2 - r.nextInt(30), right = 31 - shift, zp = r.nextInt(256) - 128;
+            int m = i % 5 == 0 ? 1 << 30 : (1 << 30) + r.nextInt(1 << 30);
+            int limit = Math.min(30, right - 1 - Integer.numberOfTrailingZeros(m));
+            int h = -1 - shift;
+            // why: the folded zero point must keep c an int32 (the lowering checks the same)
+            if (limit < 1 || (1L << (h - 1)) + 128L * (1L << h) + (1L << 30) >= (1L << 31)) continue;
+            int a = i % 3 == 0 ? -((1 << limit) - 1) + r.nextInt(3) : r.nextInt(1 << limit) * (r.nextBoolean() ? 1 : -1);
+            floors.add(new int[] {a, m, shift, zp});
+            c.append("  printf(\"%ld\\n\", (long)(kiln_mul_hi_add(").append(lit(a)).append(", ").append(m).append(", (int32_t)((1u << ")
+                    .append(h - 1).append(") + ((uint32_t)(").append(zp).append(") << ").append(h).append("))) >> ").append(h).append("));\n");
+        }
         c.append("  return 0;\n}\n");
         Exec.require("gcc", "apt-get install gcc");
         Path dir = Files.createTempDirectory("kiln-r32-");
@@ -139,10 +172,16 @@ class Int8DspKernelsTest {
             Exec.Result ran = Exec.run(List.of("./t"), dir, 60);
             assertEquals(0, ran.exit(), () -> "the test program failed: " + ran.tail(2000));
             String[] lines = ran.out().strip().split("\n");
-            assertEquals(cases.size(), lines.length);
-            for (int i = 0; i < lines.length; i++) {
+            assertEquals(cases.size() + floors.size(), lines.length);
+            for (int i = 0; i < cases.size(); i++) {
                 int[] k = cases.get(i);
                 assertEquals(FixedPoint.requantize(k[0], k[1], k[2]), Long.parseLong(lines[i].strip()), "acc " + k[0] + " m " + k[1] + " shift " + k[2]);
+            }
+            assertTrue(floors.size() > 1000, "SMMLA cases: " + floors.size());
+            for (int i = 0; i < floors.size(); i++) {
+                int[] k = floors.get(i);
+                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]) + k[3], Long.parseLong(lines[cases.size() + i].strip()),
+                        "SMMLA form: acc " + k[0] + " m " + k[1] + " shift " + k[2] + " zp " + k[3]);
             }
         } finally {
             dev.kiln.backend.GeneratedCode.deleteTree(dir);
