@@ -18,7 +18,7 @@ import java.util.List;
  * which the importer takes from {@code --bound NODE=N}.
  */
 public final class Range extends OpDef {
-    private static final java.util.Set<DType> TYPES = java.util.EnumSet.of(DType.F32, DType.F64, DType.I16, DType.I32, DType.I64);
+    private static final java.util.Set<DType> TYPES = java.util.Set.of(DType.F32, DType.F64, DType.I16, DType.I32, DType.I64);
 
     public Range() {
         super("range", Signature.builder().input("start", "limit", "delta").output("output").requiredAttr("bound", AttrType.INT).build());
