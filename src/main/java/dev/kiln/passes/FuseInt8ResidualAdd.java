@@ -31,7 +31,7 @@ public final class FuseInt8ResidualAdd implements Pass {
                 continue;
             }
             String[] why = {null};
-            int ci = pick(g, add, why);
+            int ci = Rewrites.absorbingOperand(g, add, Ops.QCONV, FuseInt8ResidualAdd::refusal, why);
             if (ci < 0) {
                 if (why[0] != null) cx.skip(add.name(), why[0]);
                 continue;
@@ -63,46 +63,15 @@ public final class FuseInt8ResidualAdd implements Pass {
         return changed;
     }
 
-    /**
-     * The operand (0 or 1) that is a qconv this qadd can absorb: read by the qadd alone, with no residual yet, not
-     * depthwise, not 1x1; the later-scheduled one when both are. -1 when neither, with why[0] saying why each qconv operand was refused.
-     */
-    private static int pick(Graph g, Node add, String[] why) {
-        int best = -1, bestAt = -1;
-        for (int i = 0; i < 2; i++) {
-            Value v = add.input(i);
-            Node p = v.producer();
-            if (p == null || p.op() != Ops.QCONV) continue;
-            // why: the conv's output is changed for every reader
-            if (!Rewrites.onlyUser(g, v, add)) {
-                why[0] = reason(why[0], "the output of " + p.name() + " has other readers");
-                continue;
-            }
-            // why: one residual per conv
-            if (p.input(3) != null) {
-                why[0] = reason(why[0], p.name() + " already adds a residual");
-                continue;
-            }
-            // why: the depthwise kernels (one input channel per group) have no residual store
-            if (p.attrs().getInt("group", 1) >= p.input(0).shape().dim(1)) {
-                why[0] = reason(why[0], p.name() + " is depthwise");
-                continue;
-            }
-            // why: a 1x1 conv's kernel may already write over its own input; taking Z's bytes instead cost MobileNetV2
-            // at 96x96 (cortex-m4f) 8 KB more arena than the unfused qadd
-            if (p.input(1).shape().numel() == (long) p.input(1).shape().dim(0) * p.input(1).shape().dim(1)) {
-                why[0] = reason(why[0], p.name() + " is 1x1");
-                continue;
-            }
-            int at = g.nodes().indexOf(p);
-            if (at > bestAt) {
-                best = i;
-                bestAt = at;
-            }
-        }
-        return best;
+    /** Why qconv {@code p} cannot absorb a qadd (null: it can). */
+    private static String refusal(Node p) {
+        // why: one residual per conv
+        if (p.input(3) != null) return p.name() + " already adds a residual";
+        // why: the depthwise kernels (one input channel per group) have no residual store
+        if (p.attrs().getInt("group", 1) >= p.input(0).shape().dim(1)) return p.name() + " is depthwise";
+        // why: a 1x1 conv's kernel may already write over its own input; taking Z's bytes instead cost MobileNetV2
+        // at 96x96 (cortex-m4f) 8 KB more arena than the unfused qadd
+        if (p.input(1).shape().numel() == (long) p.input(1).shape().dim(0) * p.input(1).shape().dim(1)) return p.name() + " is 1x1";
+        return null;
     }
-
-    /** {@code more} after the reasons so far (null: none). */
-    private static String reason(String sofar, String more) { return sofar == null ? more : sofar + "; " + more; }
 }

@@ -20,7 +20,7 @@ public final class FuseResidualAdd implements Pass {
         for (Node add : new ArrayList<>(g.nodes())) {
             if (add.op() != Ops.ADD) continue;
             String[] why = {null};
-            int ci = pick(g, add, why);
+            int ci = Rewrites.absorbingOperand(g, add, Ops.CONV, FuseResidualAdd::refusal, why);
             if (ci < 0) {
                 if (why[0] != null) cx.skip(add.name(), why[0]);
                 continue;
@@ -48,32 +48,10 @@ public final class FuseResidualAdd implements Pass {
     }
 
     /**
-     * The operand (0 or 1) that is a conv this add can absorb into: read by the add alone, with no residual and no
-     * activation yet; the later-scheduled one when both are. -1 when neither, with why[0] set when a conv operand
-     * was refused.
+     * Why conv {@code p} cannot absorb a residual add (null: it can): one residual per conv, added before its
+     * activation.
      */
-    private static int pick(Graph g, Node add, String[] why) {
-        int best = -1, bestAt = -1;
-        for (int i = 0; i < 2; i++) {
-            Value v = add.input(i);
-            Node p = v == null ? null : v.producer();
-            if (p == null || p.op() != Ops.CONV) continue;
-            // why: the conv's output is changed for every reader
-            if (!Rewrites.onlyUser(g, v, add)) {
-                why[0] = "the output of " + p.name() + " has other readers";
-                continue;
-            }
-            // why: one residual per conv, added before its activation
-            if (p.input(3) != null || FusedActivation.present(p.attrs())) {
-                why[0] = p.name() + " already adds a residual or applies an activation";
-                continue;
-            }
-            int at = g.nodes().indexOf(p);
-            if (at > bestAt) {
-                best = i;
-                bestAt = at;
-            }
-        }
-        return best;
+    private static String refusal(Node p) {
+        return p.input(3) != null || FusedActivation.present(p.attrs()) ? p.name() + " already adds a residual or applies an activation" : null;
     }
 }

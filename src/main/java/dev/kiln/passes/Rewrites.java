@@ -19,6 +19,32 @@ final class Rewrites {
     }
 
     /**
+     * The operand (0 or 1) of two-input {@code add} whose producer is an {@code op} node that {@code add} can absorb:
+     * read by {@code add} alone, and {@code refusal} (the reason a producer cannot absorb it, or null) says nothing;
+     * the later-scheduled one when both can. -1 when neither, with why[0] joining the reasons each was refused.
+     */
+    static int absorbingOperand(Graph g, Node add, dev.kiln.ops.OpDef op, java.util.function.Function<Node, String> refusal, String[] why) {
+        int best = -1, bestAt = -1;
+        for (int i = 0; i < 2; i++) {
+            Value v = add.input(i);
+            Node p = v == null ? null : v.producer();
+            if (p == null || p.op() != op) continue;
+            // why: the producer's output is changed for every reader
+            String no = onlyUser(g, v, add) ? refusal.apply(p) : "the output of " + p.name() + " has other readers";
+            if (no != null) {
+                why[0] = why[0] == null ? no : why[0] + "; " + no;
+                continue;
+            }
+            int at = g.nodes().indexOf(p);
+            if (at > bestAt) {
+                best = i;
+                bestAt = at;
+            }
+        }
+        return best;
+    }
+
+    /**
      * Removes {@code gone} (one output), making its users read {@code by} instead; {@code by} takes the removed
      * output's name, so graph outputs keep their names.
      */
