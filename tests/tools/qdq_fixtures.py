@@ -258,14 +258,16 @@ def bn_opset9_case(out):
 
 
 def bn_int8_case(out):
-    """DQ -> BatchNormalization -> Q on int8 (Kiln's qaffine): every int8 value in each of 4 channels, gains of up to
-    ~24 output steps per input step, a negative and a zero scale; expected outputs in float64 (exact64), which here
+    """DQ -> BatchNormalization -> Q on int8 (Kiln's qaffine): every int8 value in each of 5 channels, gains of up to
+    ~24 output steps per input step, a negative and a zero scale, and one whose offset (4,000 input steps) leaves fewer
+    fraction bits; expected outputs in float64 (exact64), which here
     equal ORT exact's and lie at least 1e-3 of a step from a rounding tie, so every backend must match them exactly."""
     rng = np.random.default_rng(20)
-    x = np.stack([rng.permutation(np.arange(-128, 128)) for _ in range(4)]).reshape(1, 4, 8, 32).astype(np.int8)
+    x = np.stack([rng.permutation(np.arange(-128, 128)) for _ in range(5)]).reshape(1, 5, 8, 32).astype(np.int8)
     c = lambda a, n, t=np.float32: numpy_helper.from_array(np.asarray(a, dtype=t), n)
     inits = [c(0.05, "sx"), c(3, "zx", np.int8), c(0.02, "sy"), c(-5, "zy", np.int8),
-             c([3.1, -1.7, 0.4, 0.0], "s"), c([0.313, -0.195, 1.1, 0.9], "b"), c([0.2, -0.4, 1.5, 0.1], "m"), c([0.11, 0.9, 0.05, 0.3], "v")]
+             c([3.1, -1.7, 0.4, 0.0, 0.003], "s"), c([0.313, -0.195, 1.1, 0.9, 1.2], "b"), c([0.2, -0.4, 1.5, 0.1, 0.3], "m"),
+             c([0.11, 0.9, 0.05, 0.3, 0.3], "v")]
     # float in and out, as ORT's quantize_static leaves a model: the input lies on its grid, so quantizing it is exact
     xq = x
     x = ((xq.astype(np.float32) - 3) * np.float32(0.05)).astype(np.float32)
