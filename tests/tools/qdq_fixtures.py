@@ -71,7 +71,8 @@ class Reader(CalibrationDataReader):
 def ort_models(src, out, folded=False):
     models = ["mobilenet_v2_op13", "mobilenet_v3_small_op17", "shufflenet_v2_x0_5_op13", "squeezenet1_1_op13",
               "resnet8_cifar10_op13", "mobilenet_v1_025_vww_op13"]
-    for m in models:
+    only = os.environ.get("ORTQ_ONLY")  # e.g. ORTQ_ONLY=mobilenet_v2 makes that model's cases only
+    for m in models if not only else [m for m in models if m.startswith(only)]:
         d = os.path.join(src, m)
         model = onnx.load(os.path.join(d, "model.onnx"))
         inits = {i.name for i in model.graph.initializer}
@@ -251,6 +252,46 @@ def bn_opset9_case(out):
     # why: the case guards against reading momentum as training mode, so the two meanings must differ here
     blend = batch_norm_inference(x, sv, bv, 0.9 * mv + 0.1 * x.mean(axis=(0, 2, 3)), 0.9 * vv + 0.1 * x.var(axis=(0, 2, 3)), 1e-3)
     assert np.abs(y - blend).max() > 0.05, np.abs(y - blend).max()
+    open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
+    open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
+    print("made", case)
+
+
+def bn_int8_case(out):
+    """DQ -> BatchNormalization -> Q on int8 (Kiln's qaffine): every int8 value in each of 5 channels, gains of up to
+    ~24 output steps per input step, a negative and a zero scale, and one whose offset (4,000 input steps) leaves fewer
+    fraction bits; expected outputs in float64 (exact64), which here
+    equal ORT exact's and lie at least 1e-3 of a step from a rounding tie, so every backend must match them exactly."""
+    rng = np.random.default_rng(20)
+    x = np.stack([rng.permutation(np.arange(-128, 128)) for _ in range(5)]).reshape(1, 5, 8, 32).astype(np.int8)
+    c = lambda a, n, t=np.float32: numpy_helper.from_array(np.asarray(a, dtype=t), n)
+    inits = [c(0.05, "sx"), c(3, "zx", np.int8), c(0.02, "sy"), c(-5, "zy", np.int8),
+             c([3.1, -1.7, 0.4, 0.0, 0.003], "s"), c([0.313, -0.195, 1.1, 0.9, 1.2], "b"), c([0.2, -0.4, 1.5, 0.1, 0.3], "m"),
+             c([0.11, 0.9, 0.05, 0.3, 0.3], "v")]
+    # float in and out, as ORT's quantize_static leaves a model: the input lies on its grid, so quantizing it is exact
+    xq = x
+    x = ((xq.astype(np.float32) - 3) * np.float32(0.05)).astype(np.float32)
+    nodes = [helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "sx", "zx"], ["xf"]),
+             helper.make_node("BatchNormalization", ["xf", "s", "b", "m", "v"], ["yf"], epsilon=1e-5, momentum=0.9),
+             helper.make_node("QuantizeLinear", ["yf", "sy", "zy"], ["yq"]),
+             helper.make_node("DequantizeLinear", ["yq", "sy", "zy"], ["y"])]
+    g = helper.make_graph(nodes, "kiln_qdq_batchnorm_int8", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, x.shape)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    case = os.path.join(out, "kiln_qdq_batchnorm_int8")
+    os.makedirs(os.path.join(case, "test_data_set_0"), exist_ok=True)
+    onnx.save(m, os.path.join(case, "model.onnx"))
+    y = np.asarray(exact_evaluator(m).run(None, {"x": x})[0]).astype(np.float32)
+    o = run(os.path.join(case, "model.onnx"), {"x": x}, False)[0]
+    assert np.abs(y.astype(np.float64) - o).max() < 0.01, np.abs(y.astype(np.float64) - o).max()  # ORT exact: the same steps
+    sv, bv, mv, vv = [numpy_helper.to_array(i).astype(np.float64) for i in inits[4:]]
+    v = batch_norm_inference((xq.astype(np.float64) - 3) * np.float64(np.float32(0.05)), sv, bv, mv, vv, np.float64(np.float32(1e-5))) / np.float64(np.float32(0.02))
+    gap = np.abs(v - np.floor(v) - 0.5).min()
+    assert gap > 1e-3, gap
+    print("gains", np.abs(sv / np.sqrt(vv + 1e-5)) * 0.05 / 0.02, "closest tie", gap)
     open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
     open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
     print("made", case)
@@ -451,6 +492,8 @@ if __name__ == "__main__":
         selfcheck()
     elif sys.argv[1] == "bn-opset9":
         bn_opset9_case(sys.argv[2])
+    elif sys.argv[1] == "bn-int8":
+        bn_int8_case(sys.argv[2])
     elif sys.argv[1] == "exact64":
         for c in sys.argv[2:]:
             exact64(c)

@@ -508,6 +508,30 @@ public final class Int8Kernels {
         return new ElementModel(zeroPoint(n.input(0)), rq, null);
     }
 
+    /** The model of qaffine: per channel weight, bias and requantization, the channel of element i being (i / inner) % channels. */
+    public static final class QAffineModel {
+        public final long xz, channels, inner;
+        public final List<String> w = new ArrayList<>(), b = new ArrayList<>();
+        public final Requant rq;
+
+        QAffineModel(long xz, long channels, long inner, long[] w, long[] b, Requant rq) {
+            this.xz = xz;
+            this.channels = channels;
+            this.inner = inner;
+            for (long v : w) this.w.add(Long.toString(v));
+            for (long v : b) this.b.add(Long.toString(v));
+            this.rq = rq;
+        }
+    }
+
+    /** qaffine: {@code clamp(rq((x - zx) * W[c] + B[c], M[c]) + zp, lo, hi)}. */
+    public static Object qaffine(KernelModel k, Node n, Strategy t) {
+        requireI8(n);
+        dev.kiln.ir.Shape s = n.input(0).shape();
+        return new QAffineModel(zeroPoint(n.input(0)), s.dim(1), s.prod(2, s.rank()), n.input(1).constant().longs(), n.input(2).constant().longs(),
+                requant(n, dev.kiln.ops.Qaffine.multipliers(n.attrs())));
+    }
+
     /** The model of an element-wise int8 kernel: the input zero point, the requantization, or a table. */
     public static final class ElementModel {
         public final long xz;

@@ -34,6 +34,21 @@ public final class BatchNorm extends OpDef {
         return List.of(cx.input(0).withQuant(null));
     }
 
+    /**
+     * The per-channel affine map {@code y = a[c] * x + shift[c]} of a batch norm whose statistics are constants:
+     * {@code a = scale / sqrt(var + epsilon)}, {@code shift = B - mean * a}, as {a, shift}.
+     */
+    public static double[][] affine(dev.kiln.ir.Node bn) {
+        int c = bn.input(0).shape().dim(1);
+        double eps = bn.attrs().getFloat("epsilon");
+        double[] a = new double[c], shift = new double[c];
+        for (int i = 0; i < c; i++) {
+            a[i] = bn.input(1).constant().getDouble(i) / Math.sqrt(bn.input(4).constant().getDouble(i) + eps);
+            shift[i] = bn.input(2).constant().getDouble(i) - bn.input(3).constant().getDouble(i) * a[i];
+        }
+        return new double[][] {a, shift};
+    }
+
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray x = cx.input(0);

@@ -106,6 +106,7 @@ public final class Ops {
     public static final QaveragePool QAVERAGE_POOL = register(new QaveragePool());
     public static final Requantize REQUANTIZE = register(new Requantize());
     public static final Qlookup QLOOKUP = register(new Qlookup());
+    public static final Qaffine QAFFINE = register(new Qaffine());
     public static final Qsoftmax QSOFTMAX = register(new Qsoftmax());
 
     // --- issue 18 (branch i18-ops-a): logic, comparison and bit ops; math; reductions and scans; losses; signal ---

@@ -71,6 +71,47 @@ public final class Int8Lowerings {
         }
     }
 
+    /** Most fraction bits of qaffine's bias: 1/2^22 of an input step (then (x - z_x) * 2^22 needs 30 bits). */
+    static final int AFFINE_BITS = 22;
+
+    /**
+     * batch_norm(x) with constant statistics -> qaffine(x8, W, B): per channel c with gain {@code g = a[c] s_x / s_y}
+     * (output steps per input step) and offset {@code h = shift[c] / s_y}, {@code W = sign(g) 2^k},
+     * {@code B = round(h 2^k / |g|)} and multiplier {@code |g| / 2^k}, k the largest up to 22 that keeps the
+     * accumulator within int32; a channel whose gain is too small for that gets W = 0 and B = round(h 2^16).
+     */
+    public static Value batchNorm(Int8Context lx, Node n) {
+        for (int i = 1; i <= 4; i++) if (!n.input(i).isConstant()) throw new Refused("its scale, bias, mean or variance is computed at run time");
+        QuantParams qo = lx.out(n.output(0));
+        Value x8 = lx.q(n.input(0));
+        double[][] affine = dev.kiln.ops.BatchNorm.affine(n);
+        double sx = x8.type().quant().scale(0), sy = qo.scale(0);
+        int c = affine[0].length;
+        long[] w = new long[c], b = new long[c];
+        double[] m = new double[c];
+        for (int i = 0; i < c; i++) {
+            double g = affine[0][i] * sx / sy, h = affine[1][i] / sy;
+            int k = AFFINE_BITS;
+            // why: |x - z_x| <= 255, so |acc| <= 256 * 2^k + |B| must stay within int32
+            while (k > 0 && Math.abs(h / g) * Math.pow(2, k) > Integer.MAX_VALUE - 256.0 * Math.pow(2, k)) k--;
+            double bias = h / Math.abs(g) * Math.pow(2, k);
+            if (g != 0 && Math.abs(bias) <= Integer.MAX_VALUE - 256.0 * Math.pow(2, k) && Math.abs(g) / Math.pow(2, k) < FixedPoint.MAX_MULTIPLIER) {
+                w[i] = g < 0 ? -(1L << k) : 1L << k;
+                b[i] = Math.round(bias);
+                m[i] = Math.abs(g) / Math.pow(2, k);
+            } else {
+                // why: the input moves the output by less than 2^-k of a step per input step: the output is the offset
+                w[i] = 0;
+                b[i] = Math.round(Math.max(-0x1p14, Math.min(0x1p14, h)) * 0x1p16);
+                m[i] = 0x1p-16;
+            }
+        }
+        Attrs a = Attrs.EMPTY.with("multipliers", m);
+        Value wv = lx.constant(n.name() + "_w32", NdArray.ofLongs(DType.I32, Shape.of(c), w), null);
+        Value bv = lx.constant(n.name() + "_b32", NdArray.ofLongs(DType.I32, Shape.of(c), b), null);
+        return lx.add(Ops.QAFFINE, n.name(), List.of(x8, wv, bv), Int8Context.outAttrs(a, qo, new int[] {-128, 127})).output(0);
+    }
+
     /** conv(x, w, b) [+ clamp activation] -> qconv(x8, w8 per channel, b32). */
     public static Value conv(Int8Context lx, Node n) {
         // why: a residual input is split into an add before lowering; one left here had no calibrated intermediate
