@@ -231,6 +231,12 @@ def exact64(case):
         print("exact64", case, flush=True)
 
 
+def write_set(case, x, y):
+    """Writes test_data_set_0 of a one-input, one-output conformance case: input x as 'x', output y as 'y'."""
+    open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
+    open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
+
+
 def bn_opset9_case(out):
     """The one-node conformance case of BatchNormalization-9 in inference mode with a momentum attribute."""
     rng = np.random.default_rng(9)
@@ -252,8 +258,7 @@ def bn_opset9_case(out):
     # why: the case guards against reading momentum as training mode, so the two meanings must differ here
     blend = batch_norm_inference(x, sv, bv, 0.9 * mv + 0.1 * x.mean(axis=(0, 2, 3)), 0.9 * vv + 0.1 * x.var(axis=(0, 2, 3)), 1e-3)
     assert np.abs(y - blend).max() > 0.05, np.abs(y - blend).max()
-    open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
-    open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
+    write_set(case, x, y)
     print("made", case)
 
 
@@ -292,8 +297,7 @@ def bn_int8_case(out):
     gap = np.abs(v - np.floor(v) - 0.5).min()
     assert gap > 1e-3, gap
     print("gains", np.abs(sv / np.sqrt(vv + 1e-5)) * 0.05 / 0.02, "closest tie", gap)
-    open(os.path.join(case, "test_data_set_0", "input_0.pb"), "wb").write(numpy_helper.from_array(x, "x").SerializeToString())
-    open(os.path.join(case, "test_data_set_0", "output_0.pb"), "wb").write(numpy_helper.from_array(y, "y").SerializeToString())
+    write_set(case, x, y)
     print("made", case)
 
 
