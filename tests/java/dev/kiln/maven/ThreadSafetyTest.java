@@ -39,6 +39,8 @@ class ThreadSafetyTest {
             Map.entry("dev.kiln.toolchain.OrtLoader.factory", "read and written only in the synchronized factory()"),
             Map.entry("dev.kiln.backend.HostIsa.detected", "volatile, set once to an immutable list read from /proc/cpuinfo; two "
                     + "threads racing both compute the same list"),
+            Map.entry("dev.kiln.backend.Templates.BUILT_IN", "a ConcurrentHashMap of the built-in template groups, each parsed once "
+                    + "and only read afterwards (StringTemplate's own maps are synchronized); errors go to the rendering thread's sink"),
             Map.entry("dev.kiln.ops.Ops.BY_NAME", "filled by class initialisation only; read through get() and an unmodifiable view"),
             Map.entry("dev.kiln.frontend.dsl.layers.Layers.BY_NAME", "filled by class initialisation only; read through get() and an unmodifiable view"));
 

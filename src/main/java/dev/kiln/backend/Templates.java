@@ -59,14 +59,69 @@ public final class Templates {
                 }
             }
         }
-        for (String sub : folders(backend)) {
+        for (String sub : folders(backend)) for (STGroup g : builtIn(sub)) root.importTemplates(g);
+        check();
+    }
+
+    /**
+     * The built-in groups of folder {@code templates/<sub>}, parsed once per process and shared by every instance
+     * (parsing them all costs more than rendering a small model, and a test run generates thousands). A shared group
+     * reports its run-time errors to the instance rendering on the calling thread ({@link #SINK}); a folder whose
+     * groups do not parse is not kept, so every instance reports its errors.
+     */
+    private List<STGroup> builtIn(String sub) {
+        List<STGroup> groups = BUILT_IN.get(sub);
+        if (groups != null) return groups;
+        List<String> loadErrors = new ArrayList<>();
+        List<STGroup> loaded = new ArrayList<>();
+        List<String> saved = SINK.get();
+        SINK.set(loadErrors);
+        try {
             for (String f : Resources.list("templates/" + sub)) {
                 if (!f.endsWith(".stg")) continue;
                 String res = "templates/" + sub + "/" + f;
-                load(Templates.class.getClassLoader().getResource(res), res, listener);
+                STGroupFile g = new STGroupFile(Templates.class.getClassLoader().getResource(res), "UTF-8", '<', '>');
+                g.setListener(FORWARD);
+                g.load();
+                loaded.add(g);
             }
+        } finally {
+            SINK.set(saved);
         }
-        check();
+        if (!loadErrors.isEmpty()) {
+            errors.addAll(loadErrors);
+            return loaded;
+        }
+        List<STGroup> kept = BUILT_IN.putIfAbsent(sub, List.copyOf(loaded));
+        return kept != null ? kept : BUILT_IN.get(sub);
+    }
+
+    /** The parsed built-in groups by folder (see {@link #builtIn}). */
+    private static final java.util.concurrent.ConcurrentMap<String, List<STGroup>> BUILT_IN = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The error list of the instance using the shared groups on this thread. */
+    private static final ThreadLocal<List<String>> SINK = new ThreadLocal<>();
+    /** The shared groups' listener: an error goes to this thread's {@link #SINK}. */
+    private static final STErrorListener FORWARD = new STErrorListener() {
+        private void add(STMessage msg) {
+            List<String> sink = SINK.get();
+            if (sink == null) throw new IllegalStateException("template error outside a render: " + msg);
+            sink.add(msg.toString());
+        }
+        @Override public void compileTimeError(STMessage msg) { add(msg); }
+        @Override public void runTimeError(STMessage msg) { add(msg); }
+        @Override public void IOError(STMessage msg) { add(msg); }
+        @Override public void internalError(STMessage msg) { add(msg); }
+    };
+
+    /** Runs {@code work} with this instance's error list as the thread's {@link #SINK}. */
+    private <T> T reporting(java.util.function.Supplier<T> work) {
+        List<String> saved = SINK.get();
+        SINK.set(errors);
+        try {
+            return work.get();
+        } finally {
+            SINK.set(saved);
+        }
     }
 
     /** The template folders of {@code backend}, first one first: its own, its kernels, the shared kernels. */
@@ -90,24 +145,28 @@ public final class Templates {
     /** Whether a template of this name (or of the op of this name, see {@link #templateName}) exists in any group. */
     public boolean has(String name) {
         String t = templateName(name);
-        return root.isDefined(t) || root.lookupTemplate(t) != null;
+        return reporting(() -> root.isDefined(t) || root.lookupTemplate(t) != null);
     }
 
     /** The formal argument names of template {@code name} (see {@link #templateName}) in order, or null when there is none. */
     public List<String> arguments(String name) {
-        ST st = root.getInstanceOf(templateName(name));
+        ST st = reporting(() -> root.getInstanceOf(templateName(name)));
         if (st == null) return null;
         return st.impl.formalArguments == null ? List.of() : List.copyOf(st.impl.formalArguments.keySet());
     }
 
     /** The group file template {@code name} comes from ({@code .../templates/kernels/elementwise.stg}), or null. */
     public String origin(String name) {
-        ST st = root.getInstanceOf(templateName(name));
+        ST st = reporting(() -> root.getInstanceOf(templateName(name)));
         return st == null || st.impl.nativeGroup == null ? null : st.impl.nativeGroup.getFileName();
     }
 
     /** Renders template {@code name} with the given arguments (name, value pairs). */
     public String render(String name, Object... args) {
+        return reporting(() -> renderNow(name, args));
+    }
+
+    private String renderNow(String name, Object... args) {
         ST st = root.getInstanceOf(name);
         if (st == null) throw new KilnException(Code.TEMPLATE_ERROR, Location.NONE, "no template '" + name + "'");
         for (int i = 0; i < args.length; i += 2) st.add((String) args[i], args[i + 1]);
@@ -122,6 +181,10 @@ public final class Templates {
      * is the expected length in characters (the buffer is allocated once instead of doubling up to it).
      */
     public String renderUnindented(long sizeHint, String name, Object... args) {
+        return reporting(() -> renderUnindentedNow(sizeHint, name, args));
+    }
+
+    private String renderUnindentedNow(long sizeHint, String name, Object... args) {
         ST st = root.getInstanceOf(name);
         if (st == null) throw new KilnException(Code.TEMPLATE_ERROR, Location.NONE, "no template '" + name + "'");
         for (int i = 0; i < args.length; i += 2) st.add((String) args[i], args[i + 1]);
