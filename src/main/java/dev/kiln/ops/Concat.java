@@ -47,6 +47,16 @@ public final class Concat extends OpDef {
         return List.of(new TensorType(cx.dtype(0), Shape.of(out), q != null && !q.perChannel() ? q : null));
     }
 
+    /**
+     * Values bounded along another axis than the concatenation axis keep their slices where they are, so the extent
+     * passes through (all inputs must share it: {@link Extents} checks they come from one node). Along the axis the
+     * importer makes a {@link BoundedConcat}.
+     */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        return axis == n.input(0).shape().axis(n.attrs().getInt("axis")) ? null : new int[] {axis};
+    }
+
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray y = cx.newOutput(0);
