@@ -129,12 +129,13 @@ public final class Extents {
         throw new IllegalStateException(n.name() + " has no bounded output");
     }
 
-    /** The names of the ops that may read a bounded value, for messages. */
+    /** The names of the ops that may read a bounded value, for messages (not the bounded_* ones the importer makes of them). */
     static String readers() {
         TreeSet<String> names = new TreeSet<>();
         for (OpDef op : Ops.all()) {
             try {
-                if (op.getClass().getMethod("carriesExtent", Node.class, int.class, int.class).getDeclaringClass() != OpDef.class)
+                if (op.getClass().getMethod("carriesExtent", Node.class, int.class, int.class).getDeclaringClass() != OpDef.class
+                        && op.getClass().getMethod("readsExtent", Node.class, int.class).getDeclaringClass() == OpDef.class)
                     names.add(op.name());
             } catch (NoSuchMethodException e) {
                 throw new IllegalStateException(e);
