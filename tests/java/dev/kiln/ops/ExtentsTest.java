@@ -139,6 +139,24 @@ class ExtentsTest {
         assertArrayEquals(new long[] {1, 4}, out.longs(), "extent 3: [-3:2] is [0:2] of 1, 4, 5");
     }
 
+    /** Splitting a bounded axis scales its extent; an extent that does not fill whole slices fails the run. */
+    @Test
+    void aReshapeSplittingTheBoundedAxisDividesTheExtent() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        Value flat = g.addNode(Ops.RESHAPE, "flat", List.of(nz), Attrs.of("shape", new long[] {6})).output(0);
+        Value pairs = g.addNode(Ops.BOUNDED_RESHAPE, "pairs", List.of(flat),
+                Attrs.of("shape", new long[] {3, 2}, "axis", 0L, "multiply", 1L, "divide", 2L)).output(0);
+        g.addOutput(pairs);
+        assertEquals(pairs.producer(), Extents.sources(g).get(pairs));
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 7, 5, 1))).get(0);
+        assertEquals(Shape.of(2, 2), out.shape());
+        assertArrayEquals(new long[] {1, 3, 4, 5}, out.longs());
+        KilnException e = assertThrows(KilnException.class, () -> new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))));
+        assertTrue(e.getMessage().contains("'pairs'") && e.getMessage().contains("do not fill whole slices"), e.getMessage());
+    }
+
     @Test
     void padAndTrim() {
         NdArray a = NdArray.ofFloats(Shape.of(2, 2), 1, 2, 3, 4);
