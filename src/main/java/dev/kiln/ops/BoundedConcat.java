@@ -49,13 +49,7 @@ public final class BoundedConcat extends OpDef {
         d[a] = 0;
         for (int i = 0; i < cx.numInputs(); i++) d[a] += cx.input(i).shape().dim(a);
         NdArray y = NdArray.zeros(cx.input(0).dtype(), Shape.of(d));
-        int outer = first.prod(0, a), inner = first.prod(a + 1, first.rank()), outRow = d[a] * inner, at = 0;
-        for (int i = 0; i < cx.numInputs(); i++) {
-            NdArray x = cx.input(i);
-            int row = x.shape().dim(a) * inner;
-            for (int o = 0; o < outer; o++) DataMovement.copy(x, o * row, y, o * outRow + at, row);
-            at += row;
-        }
+        Concat.join(cx, y);
         return List.of(y);
     }
 }

@@ -60,6 +60,12 @@ public final class Concat extends OpDef {
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray y = cx.newOutput(0);
+        join(cx, y);
+        return List.of(y);
+    }
+
+    /** Writes {@code cx}'s inputs one after the other along attribute {@code axis} into {@code y}, whose shape they fill. */
+    static void join(EvalContext cx, NdArray y) {
         Shape out = y.shape();
         int a = out.axis(cx.attrs().getInt("axis"));
         int outer = out.prod(0, a), inner = out.prod(a + 1, out.rank());
@@ -71,6 +77,5 @@ public final class Concat extends OpDef {
             for (int o = 0; o < outer; o++) DataMovement.copy(x, o * row, y, o * outRow + at, row);
             at += row;
         }
-        return List.of(y);
     }
 }
