@@ -7,7 +7,8 @@ With the argument `two_heads` it makes tests/models/bounded/two_heads instead: t
 with PyTorch, each ending in TopK with k a graph input (added with onnx.helper, as exporters emit them), whose best
 boxes are gathered and concatenated along the run-time sized axis (as before NonMaxSuppression), then read by the
 usual export patterns: Range(0, Gather(Shape(boxes), 0), 1), a Reshape merging [N, 4] into [4N] and one splitting
-it into [2N, 2], and a Slice [1:-1] that shortens the boxes; ONNX Runtime's outputs for three pairs of k."""
+it into [2N, 2], a Slice [1:-1] that shortens the boxes, and NonMaxSuppression over the concatenated boxes and
+scores (at most 4 kept); ONNX Runtime's outputs for three pairs of k."""
 import os
 import sys
 import numpy as np
@@ -104,7 +105,11 @@ def two_heads():
                           numpy_helper.from_array(np.array([-1, 2], np.int64), "pair_shape"),
                           numpy_helper.from_array(np.array([1], np.int64), "inner_start"),
                           numpy_helper.from_array(np.array([-1], np.int64), "inner_end"),
-                          numpy_helper.from_array(np.array([0], np.int64), "inner_axis")])
+                          numpy_helper.from_array(np.array([0], np.int64), "inner_axis"),
+                          numpy_helper.from_array(np.array([1, -1, 4], np.int64), "batch_boxes"),
+                          numpy_helper.from_array(np.array([1, 1, -1], np.int64), "batch_scores"),
+                          numpy_helper.from_array(np.array([4], np.int64), "keep_most"),
+                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou")])
     g.node.extend([
         helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
         helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
@@ -120,13 +125,17 @@ def two_heads():
         helper.make_node("Reshape", ["boxes", "flat_shape"], ["flat"], name="flat"),
         helper.make_node("Reshape", ["flat", "pair_shape"], ["pairs"], name="pairs"),
         helper.make_node("Slice", ["boxes", "inner_start", "inner_end", "inner_axis"], ["inner"], name="inner"),
+        helper.make_node("Reshape", ["boxes", "batch_boxes"], ["nms_boxes"], name="nms_boxes"),
+        helper.make_node("Reshape", ["scores", "batch_scores"], ["nms_scores"], name="nms_scores"),
+        helper.make_node("NonMaxSuppression", ["nms_boxes", "nms_scores", "keep_most", "keep_iou"], ["selected"], name="nms"),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
                      helper.make_tensor_value_info("order", TensorProto.INT64, [None]),
                      helper.make_tensor_value_info("flat", TensorProto.FLOAT, [None]),
                      helper.make_tensor_value_info("pairs", TensorProto.FLOAT, [None, 2]),
-                     helper.make_tensor_value_info("inner", TensorProto.FLOAT, [None, 4])])
+                     helper.make_tensor_value_info("inner", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
@@ -144,7 +153,7 @@ def two_heads():
         for i, (name, a) in enumerate(ins):
             with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
                 f.write(numpy_helper.from_array(a, name).SerializeToString())
-        for i, (name, o) in enumerate(zip(["scores", "boxes", "order", "flat", "pairs", "inner"], outs)):
+        for i, (name, o) in enumerate(zip(["scores", "boxes", "order", "flat", "pairs", "inner", "selected"], outs)):
             with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
                 f.write(numpy_helper.from_array(o, name).SerializeToString())
 

@@ -96,6 +96,8 @@ public final class BoundedKernels {
         public final boolean center;
         /** The parameters of the optional inputs (max boxes per class, IoU threshold, score threshold), or null. */
         public final String most, iou, least;
+        /** The run-time candidate counts of boxes and scores ({@code e0}, {@code e1}), or null where they hold N. */
+        public final String boxesExtent, scoresExtent;
 
         Nms(KernelModel k, Node n) {
             Shape b = n.input(0).shape();
@@ -107,6 +109,9 @@ public final class BoundedKernels {
             most = input(k, n, 2);
             iou = input(k, n, 3);
             least = input(k, n, 4);
+            long[] bounded = n.attrs().has("bounded") ? n.attrs().getInts("bounded") : new long[2];
+            boxesExtent = bounded[0] != 0 ? "e0" : null;
+            scoresExtent = bounded[1] != 0 ? "e1" : null;
         }
 
         private static String input(KernelModel k, Node n, int i) {
