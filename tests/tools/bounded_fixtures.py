@@ -1,12 +1,25 @@
 """Makes tests/models/bounded/range_runtime: Range nodes whose operands are graph inputs (run-time operands, so
 their length is a run-time extent bounded with --bound), one int64 range gathering rows of a table and one float
 ramp, with ONNX Runtime's outputs for two data sets (the second gives empty ranges).
-Run: /work/venv/bin/python tests/tools/bounded_fixtures.py"""
+Run: /work/venv/bin/python tests/tools/bounded_fixtures.py
+
+With the argument `two_heads` it makes tests/models/bounded/two_heads instead: two small detection heads exported
+with PyTorch, each ending in TopK with k a graph input (added with onnx.helper, as exporters emit them), whose best
+boxes are gathered and concatenated along the run-time sized axis (as before NonMaxSuppression), then read by the
+usual export patterns: Range(0, Gather(Shape(boxes), 0), 1), a Reshape merging [N, 4] into [4N] and one splitting
+it into [2N, 2], a Slice [1:-1] that shortens the boxes, and NonMaxSuppression over the concatenated boxes and
+scores (at most 4 kept); ONNX Runtime's outputs for three pairs of k."""
 import os
+import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+try:
+    import torch
+except ImportError:  # why: only two_heads needs PyTorch
+    torch = None
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "models", "bounded", "range_runtime")
 
@@ -48,5 +61,105 @@ def main():
                 f.write(numpy_helper.from_array(o, name).SerializeToString())
 
 
+class Heads(torch.nn.Module if torch else object):
+    """16x16 image -> head A: 32 boxes and scores (4x4 grid, 2 anchors), head B: 16 (2x2 grid, 4 anchors)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1), torch.nn.ReLU(),
+                                        torch.nn.Conv2d(8, 8, 3, stride=2, padding=1), torch.nn.ReLU())
+        self.down = torch.nn.Sequential(torch.nn.Conv2d(8, 8, 3, stride=2, padding=1), torch.nn.ReLU())
+        self.loc_a, self.conf_a = torch.nn.Conv2d(8, 2 * 4, 1), torch.nn.Conv2d(8, 2, 1)
+        self.loc_b, self.conf_b = torch.nn.Conv2d(8, 4 * 4, 1), torch.nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        f = self.body(x)
+        g = self.down(f)
+        boxes_a = torch.sigmoid(self.loc_a(f).permute(0, 2, 3, 1).reshape(32, 4))
+        scores_a = torch.sigmoid(self.conf_a(f).permute(0, 2, 3, 1).reshape(1, 32))
+        boxes_b = torch.sigmoid(self.loc_b(g).permute(0, 2, 3, 1).reshape(16, 4))
+        scores_b = torch.sigmoid(self.conf_b(g).permute(0, 2, 3, 1).reshape(1, 16))
+        return boxes_a, scores_a, boxes_b, scores_b
+
+
+def two_heads():
+    out = os.path.join(os.path.dirname(__file__), "..", "models", "bounded", "two_heads")
+    torch.manual_seed(19)
+    heads = Heads().eval()
+    x = torch.rand(1, 3, 16, 16)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "heads.onnx")
+    torch.onnx.export(heads, (x,), path, input_names=["image"], output_names=["boxes_a", "scores_a", "boxes_b", "scores_b"],
+                      opset_version=13, dynamo=False)
+    m = onnx.load(path)
+    os.remove(path)
+    g = m.graph
+    del g.output[:]
+    g.input.extend([helper.make_tensor_value_info("k_a", TensorProto.INT64, [1]),
+                    helper.make_tensor_value_info("k_b", TensorProto.INT64, [1])])
+    g.initializer.extend([numpy_helper.from_array(np.array([-1, 4], np.int64), "rows_of_4"),
+                          numpy_helper.from_array(np.array(0, np.int64), "first"),
+                          numpy_helper.from_array(np.array(0, np.int64), "zero"),
+                          numpy_helper.from_array(np.array(1, np.int64), "one"),
+                          numpy_helper.from_array(np.array([-1], np.int64), "flat_shape"),
+                          numpy_helper.from_array(np.array([-1, 2], np.int64), "pair_shape"),
+                          numpy_helper.from_array(np.array([1], np.int64), "inner_start"),
+                          numpy_helper.from_array(np.array([-1], np.int64), "inner_end"),
+                          numpy_helper.from_array(np.array([0], np.int64), "inner_axis"),
+                          numpy_helper.from_array(np.array([1, -1, 4], np.int64), "batch_boxes"),
+                          numpy_helper.from_array(np.array([1, 1, -1], np.int64), "batch_scores"),
+                          numpy_helper.from_array(np.array([4], np.int64), "keep_most"),
+                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou")])
+    g.node.extend([
+        helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
+        helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
+        helper.make_node("Gather", ["boxes_a", "index_a"], ["picked_a"], name="pick_a", axis=0),
+        helper.make_node("Gather", ["boxes_b", "index_b"], ["picked_b"], name="pick_b", axis=0),
+        helper.make_node("Reshape", ["picked_a", "rows_of_4"], ["rows_a"], name="rows_a"),
+        helper.make_node("Reshape", ["picked_b", "rows_of_4"], ["rows_b"], name="rows_b"),
+        helper.make_node("Concat", ["rows_a", "rows_b"], ["boxes"], name="boxes_cat", axis=0),
+        helper.make_node("Concat", ["top_a", "top_b"], ["scores"], name="scores_cat", axis=1),
+        helper.make_node("Shape", ["boxes"], ["boxes_shape"], name="boxes_shape"),
+        helper.make_node("Gather", ["boxes_shape", "first"], ["count"], name="count", axis=0),
+        helper.make_node("Range", ["zero", "count", "one"], ["order"], name="order"),
+        helper.make_node("Reshape", ["boxes", "flat_shape"], ["flat"], name="flat"),
+        helper.make_node("Reshape", ["flat", "pair_shape"], ["pairs"], name="pairs"),
+        helper.make_node("Slice", ["boxes", "inner_start", "inner_end", "inner_axis"], ["inner"], name="inner"),
+        helper.make_node("Reshape", ["boxes", "batch_boxes"], ["nms_boxes"], name="nms_boxes"),
+        helper.make_node("Reshape", ["scores", "batch_scores"], ["nms_scores"], name="nms_scores"),
+        helper.make_node("NonMaxSuppression", ["nms_boxes", "nms_scores", "keep_most", "keep_iou"], ["selected"], name="nms"),
+    ])
+    g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
+                     helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("order", TensorProto.INT64, [None]),
+                     helper.make_tensor_value_info("flat", TensorProto.FLOAT, [None]),
+                     helper.make_tensor_value_info("pairs", TensorProto.FLOAT, [None, 2]),
+                     helper.make_tensor_value_info("inner", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, os.path.join(out, "model.onnx"))
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(os.path.join(out, "model.onnx"), so, providers=["CPUExecutionProvider"])
+    xs = x.numpy()
+    for d, (ka, kb) in enumerate([(5, 3), (0, 1), (32, 16)]):
+        ins = [("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64))]
+        outs = sess.run(None, dict(ins))
+        print((ka, kb), [o.shape for o in outs])
+        ds = os.path.join(out, "test_data_set_%d" % d)
+        os.makedirs(ds, exist_ok=True)
+        for i, (name, a) in enumerate(ins):
+            with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(a, name).SerializeToString())
+        for i, (name, o) in enumerate(zip(["scores", "boxes", "order", "flat", "pairs", "inner", "selected"], outs)):
+            with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(o, name).SerializeToString())
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["two_heads"]:
+        two_heads()
+    else:
+        main()

@@ -147,9 +147,20 @@ public final class HostileCorpusGenerator {
         m.put("range_unbounded.onnx", model(graph("g").addInput(tensor("n", INT64)).addOutput(tensor("r", INT64, 4))
                 .addInitializer(longs("zero", new long[] {}, 0)).addInitializer(longs("one", new long[] {}, 1))
                 .addNode(node("Range", List.of("zero", "n", "one"), List.of("r"), "steps")), 13).toByteArray());
-        m.put("shape_of_bounded.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("s", INT64, 2))
+        // a Range over twice NonZero's run-time count: Kiln derives no bound through Mul; NonZero's bounded output
+        // concatenated with a fixed-size value along another axis (their slices would not line up)
+        m.put("range_bound_underived.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("r", INT64, 8))
+                .addInitializer(longs("zero", new long[] {}, 0)).addInitializer(longs("one", new long[] {}, 1))
+                .addInitializer(longs("two", new long[] {}, 2)).addInitializer(longs("last", new long[] {}, 1))
                 .addNode(node("NonZero", List.of("x"), List.of("y"), "nz"))
-                .addNode(node("Shape", List.of("y"), List.of("s"), "size")), 13).toByteArray());
+                .addNode(node("Shape", List.of("y"), List.of("s"), "size"))
+                .addNode(node("Gather", List.of("s", "last"), List.of("n"), "count", intAttr("axis", 0)))
+                .addNode(node("Mul", List.of("n", "two"), List.of("n2"), "twice"))
+                .addNode(node("Range", List.of("zero", "n2", "one"), List.of("r"), "steps")), 13).toByteArray());
+        m.put("concat_bounded_fixed.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", INT64, 3, 4))
+                .addInitializer(longs("c", new long[] {2, 4}, 0, 1, 2, 3, 4, 5, 6, 7))
+                .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))
+                .addNode(node("Concat", List.of("nzo", "c"), List.of("y"), "join", intAttr("axis", 0))), 13).toByteArray());
         m.put("add_shape_mismatch.onnx", model(graph("g").addInput(tensor("a", FLOAT, 2, 3)).addInput(tensor("b", FLOAT, 4, 5))
                 .addOutput(tensor("y", FLOAT, 2, 3)).addNode(node("Add", List.of("a", "b"), List.of("y"), "add")), 13).toByteArray());
         // a per-axis scale of 3 values and a zero point of 2: ONNX Runtime refuses it too (no single meaning)

@@ -12,15 +12,25 @@ import org.junit.jupiter.api.Test;
  * {@code tests/models/bounded/range_runtime} (made by {@code tests/tools/bounded_fixtures.py}): two Range nodes over
  * graph inputs, an int64 one ({@code steps}, 10 then 0 elements) whose indices gather table rows and a float ramp
  * ({@code ramp}, 7 then 0), compared with ONNX Runtime. Their lengths are run-time extents bounded with {@code --bound}.
+ *
+ * <p>{@code tests/models/bounded/two_heads} ({@code bounded_fixtures.py two_heads}): two PyTorch detection heads whose
+ * TopK take k as graph inputs, their best boxes concatenated along the run-time sized axis, then
+ * {@code Range(0, Gather(Shape(boxes), 0), 1)} (its bound derived: no {@code --bound}), Reshapes merging {@code [N, 4]}
+ * into {@code [4N]} and splitting that into {@code [2N, 2]}, a Slice {@code [1:-1]} counting from the extent, and
+ * NonMaxSuppression over the concatenated boxes and scores (only the first N are candidates); k =
+ * (5, 3), (0, 1) and (32, 16), compared with ONNX Runtime on each backend.
  */
 class BoundedRangeTest {
     private static final Path DIR = TestFiles.models().resolve("bounded/range_runtime");
     private static final String[] BOUNDS = {"--bound", "steps=64", "--bound", "ramp=32"};
+    private static final Path HEADS = TestFiles.models().resolve("bounded/two_heads");
 
-    private static KilnCli.Run check(String backend, String... more) {
+    private static KilnCli.Run check(String backend, String... more) { return check(DIR, backend, more); }
+
+    private static KilnCli.Run check(Path dir, String backend, String... more) {
         String[] args = new String[4 + more.length];
         args[0] = "check";
-        args[1] = DIR.toString();
+        args[1] = dir.toString();
         args[2] = "--backend";
         args[3] = backend;
         System.arraycopy(more, 0, args, 4, more.length);
@@ -42,6 +52,23 @@ class BoundedRangeTest {
         r = check("interp", "--bound", "steps=8", "--bound", "ramp=32");
         assertEquals(1, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("'steps' gives 10 along axis 0, more than its bound 8 (set a larger one with --bound steps=N)"), r.out());
+        r = check(HEADS, "interp");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+    }
+
+    @Test
+    void extentsOfConcatSliceReshapeAndRangeAreBoundedAndDocumented(@org.junit.jupiter.api.io.TempDir Path tmp) throws java.io.IOException {
+        KilnCli.Run r = KilnCli.kiln("compile", HEADS.resolve("model.onnx").toString(), "-o", tmp.resolve("out").toString());
+        assertEquals(0, r.rc(), r.out() + r.err());
+        String h = java.nio.file.Files.readString(tmp.resolve("out/two_heads.h"));
+        // outputs: scores [1, 48] and boxes [48, 4] (32 + 16 packed), order [48] (Range's bound from Shape(boxes)),
+        // flat [192], pairs [96, 2], inner [46, 4] (the most [1:-1] keeps of 48), selected [4, 3] (NMS keeps at most 4)
+        long[][] bounds = {{1, 48}, {0, 48}, {0, 48}, {0, 192}, {0, 96}, {0, 46}, {0, 4}};
+        for (int i = 0; i < bounds.length; i++) {
+            assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND_AXIS " + bounds[i][0]), h);
+            assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND " + bounds[i][1]), h);
+        }
     }
 
     @Test
@@ -61,11 +88,17 @@ class BoundedRangeTest {
         r = check("c", "--bound", "steps=64", "--bound", "ramp=4");
         assertEquals(1, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("test_data_set_0: c0_run returned -2"), r.out());
+        r = check(HEADS, "c", "--sanitize");
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
     }
 
     @Test
     void theOpenClBackendMatchesOnnxRuntime() {
         KilnCli.Run r = check("opencl", BOUNDS);
+        assertEquals(0, r.rc(), r.out() + r.err());
+        assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        r = check(HEADS, "opencl");
         assertEquals(0, r.rc(), r.out() + r.err());
         assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
     }

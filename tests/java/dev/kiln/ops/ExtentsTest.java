@@ -94,6 +94,69 @@ class ExtentsTest {
         assertTrue(assertThrows(KilnException.class, () -> Extents.of(k)).getMessage().contains("'later' cannot read 'nz'"));
     }
 
+    /**
+     * A Concat along another axis than the bounded one carries one extent: two values bounded by one node pass, the
+     * interpreter trims the result to the extent; values bounded by two different nodes are refused by name.
+     */
+    @Test
+    void concatAlongAnotherAxisNeedsOneSourceOfTheExtent() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        Value both = g.addNode(Ops.CONCAT, "both", List.of(nz, nz), Attrs.of("axis", 0L)).output(0);
+        g.addOutput(both);
+        assertEquals(1, Extents.of(g).get(both));
+        assertEquals(nz.producer(), Extents.sources(g).get(both));
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))).get(0);
+        assertEquals(Shape.of(2, 3), out.shape());
+        assertArrayEquals(new long[] {1, 4, 5, 1, 4, 5}, out.longs());
+
+        Graph h = new Graph("nz");
+        Value hx = h.addInput("x", TensorType.of(DType.F32, 6));
+        Value a = h.addNode(Ops.NON_ZERO, "a", List.of(hx), Attrs.EMPTY).output(0);
+        Value b = h.addNode(Ops.NON_ZERO, "b", List.of(hx), Attrs.EMPTY).output(0);
+        h.addOutput(h.addNode(Ops.CONCAT, "mixed", List.of(a, b), Attrs.of("axis", 0L)).output(0));
+        KilnException e = assertThrows(KilnException.class, () -> Extents.sources(h));
+        assertTrue(e.getMessage().contains("concat 'mixed' joins values whose sizes along axis 1") && e.getMessage().contains("('a' and 'b')"),
+                e.getMessage());
+    }
+
+    /** ONNX Slice against the run-time extent: negative indices count from it, and the bound is the most any extent keeps. */
+    @Test
+    void aSliceOfTheBoundedAxisResolvesAgainstTheExtent() {
+        assertArrayEquals(new long[] {1, 3}, BoundedSlice.window(5, 1, -1, 1), "[1:-1] of 5");
+        assertArrayEquals(new long[] {0, 2}, BoundedSlice.window(2, -3, BoundedSlice.FAR, 1), "[-3:] of 2 takes both");
+        assertArrayEquals(new long[] {4, 3}, BoundedSlice.window(5, -1, -BoundedSlice.FAR, -2), "[::-2] of 5 from the last");
+        assertArrayEquals(new long[] {0, 0}, BoundedSlice.window(0, 0, 3, 1));
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        // [-3:2] keeps at most 2 (extent 2 or 3, say) although the bound is 6; a later extent keeps fewer
+        Value s = g.addNode(Ops.BOUNDED_SLICE, "s", List.of(nz), Attrs.of("axis", 1L, "start", -3L, "end", 2L, "step", 1L)).output(0);
+        g.addOutput(s);
+        assertEquals(Shape.of(1, 2), s.shape());
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))).get(0);
+        assertArrayEquals(new long[] {1, 4}, out.longs(), "extent 3: [-3:2] is [0:2] of 1, 4, 5");
+    }
+
+    /** Splitting a bounded axis scales its extent; an extent that does not fill whole slices fails the run. */
+    @Test
+    void aReshapeSplittingTheBoundedAxisDividesTheExtent() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        Value flat = g.addNode(Ops.RESHAPE, "flat", List.of(nz), Attrs.of("shape", new long[] {6})).output(0);
+        Value pairs = g.addNode(Ops.BOUNDED_RESHAPE, "pairs", List.of(flat),
+                Attrs.of("shape", new long[] {3, 2}, "axis", 0L, "multiply", 1L, "divide", 2L)).output(0);
+        g.addOutput(pairs);
+        assertEquals(pairs.producer(), Extents.sources(g).get(pairs));
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 7, 5, 1))).get(0);
+        assertEquals(Shape.of(2, 2), out.shape());
+        assertArrayEquals(new long[] {1, 3, 4, 5}, out.longs());
+        KilnException e = assertThrows(KilnException.class, () -> new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(6), 0, 3, 0, 0, 5, 1))));
+        assertTrue(e.getMessage().contains("'pairs'") && e.getMessage().contains("do not fill whole slices"), e.getMessage());
+    }
+
     @Test
     void padAndTrim() {
         NdArray a = NdArray.ofFloats(Shape.of(2, 2), 1, 2, 3, 4);

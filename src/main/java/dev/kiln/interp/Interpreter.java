@@ -82,7 +82,8 @@ public final class Interpreter {
                         extentTo[o] = to[o];
                         extents[o] = a.shape().dim(axis);
                     }
-                    a = Extents.pad(a, v.shape());
+                    // why: an op that reads the extent itself (packs, counts from it) gets the exact data
+                    if (!n.op().readsExtent(n, i)) a = Extents.pad(a, v.shape());
                 }
                 ins.add(a);
             }

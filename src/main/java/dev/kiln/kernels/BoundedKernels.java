@@ -96,6 +96,8 @@ public final class BoundedKernels {
         public final boolean center;
         /** The parameters of the optional inputs (max boxes per class, IoU threshold, score threshold), or null. */
         public final String most, iou, least;
+        /** The run-time candidate counts of boxes and scores ({@code e0}, {@code e1}), or null where they hold N. */
+        public final String boxesExtent, scoresExtent;
 
         Nms(KernelModel k, Node n) {
             Shape b = n.input(0).shape();
@@ -107,6 +109,9 @@ public final class BoundedKernels {
             most = input(k, n, 2);
             iou = input(k, n, 3);
             least = input(k, n, 4);
+            long[] bounded = n.attrs().has("bounded") ? n.attrs().getInts("bounded") : new long[2];
+            boxesExtent = bounded[0] != 0 ? "e0" : null;
+            scoresExtent = bounded[1] != 0 ? "e1" : null;
         }
 
         private static String input(KernelModel k, Node n, int i) {
@@ -136,5 +141,110 @@ public final class BoundedKernels {
     public static Object range(KernelModel k, Node n, Strategy t) {
         k.parallel = 1;
         return new RangeModel(n.output(0).shape().dim(0));
+    }
+
+    /** One input of a bounded concat: its name, its row ({@code dim * inner} per outer index) and where its extent comes from. */
+    public static final class Part {
+        public final String name, extent;
+        public final long dim, row;
+        /** Whether the extent is a run-time one (parameter {@code extent}) rather than {@code dim}. */
+        public final boolean runtime;
+
+        Part(String name, long dim, long row, boolean runtime, String extent) {
+            this.name = name;
+            this.dim = dim;
+            this.row = row;
+            this.runtime = runtime;
+            this.extent = extent;
+        }
+    }
+
+    /** Model of {@code bounded_concat}: the output as {@code [outer, bound, inner]} and the inputs in order. */
+    public static final class Packing {
+        public final long outer, bound, inner;
+        public final List<Part> parts = new ArrayList<>();
+
+        Packing(long outer, long bound, long inner) {
+            this.outer = outer;
+            this.bound = bound;
+            this.inner = inner;
+        }
+    }
+
+    /** Lowers {@code bounded_concat}: zeroes the output, then packs each input's first extent slices after the previous ones. */
+    public static Object boundedConcat(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        Shape out = n.output(0).shape();
+        int a = out.axis(n.attrs().getInt("axis"));
+        long[] runtime = n.attrs().getInts("bounded");
+        Packing m = new Packing(out.prod(0, a), out.dim(a), out.prod(a + 1, out.rank()));
+        for (int i = 0; i < n.numInputs(); i++) {
+            long dim = n.input(i).shape().dim(a);
+            m.parts.add(new Part(k.ins.get(i).name, dim, dim * m.inner, runtime[i] != 0, "e" + i));
+        }
+        return m;
+    }
+
+    /** One element of a run-time shape: position {@code at} holds {@code dim}, or the extent when {@code runtime}. */
+    public static final class Dim {
+        public final long at, dim;
+        public final boolean runtime;
+
+        Dim(long at, long dim, boolean runtime) {
+            this.at = at;
+            this.dim = dim;
+            this.runtime = runtime;
+        }
+    }
+
+    /** Lowers {@code bounded_shape}: writes the static dimensions and, at the bounded axis, the extent {@code e0}. */
+    public static Object boundedShape(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        long start = n.attrs().getInt("start"), end = n.attrs().getInt("end"), axis = n.attrs().getInt("axis");
+        List<Dim> dims = new ArrayList<>();
+        for (long d = start; d < end; d++) dims.add(new Dim(d - start, n.input(0).shape().dim((int) d), d == axis));
+        return dims;
+    }
+
+    /** Model of {@code bounded_reshape}: the extent's factor ({@code multiply / divide}). */
+    public static final class Refold {
+        public final long multiply, divide;
+
+        Refold(long multiply, long divide) {
+            this.multiply = multiply;
+            this.divide = divide;
+        }
+    }
+
+    /** Lowers {@code bounded_reshape}: copies the data (unless in place) and scales the extent, -1 when it does not divide. */
+    public static Object boundedReshape(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        return new Refold(n.attrs().getInt("multiply"), n.attrs().getInt("divide"));
+    }
+
+    /** Model of {@code bounded_slice}: input {@code [outer, n, inner]}, output bound {@code bound}, the constant window. */
+    public static final class Window {
+        public final long outer, n, inner, bound, start, end, step, stride;
+        public final boolean forward;
+
+        Window(Shape in, int a, long bound, long start, long end, long step) {
+            outer = in.prod(0, a);
+            n = in.dim(a);
+            inner = in.prod(a + 1, in.rank());
+            this.bound = bound;
+            this.start = start;
+            this.end = end;
+            this.step = step;
+            stride = Math.abs(step);
+            forward = step > 0;
+        }
+    }
+
+    /** Lowers {@code bounded_slice}: resolves the window against the extent {@code e0} as ONNX Slice does, copies it, reports its length. */
+    public static Object boundedSlice(KernelModel k, Node n, Strategy t) {
+        k.parallel = 1;
+        int a = (int) n.attrs().getInt("axis");
+        return new Window(n.input(0).shape(), a, n.output(0).shape().dim(a), n.attrs().getInt("start"), n.attrs().getInt("end"),
+                n.attrs().getInt("step"));
     }
 }

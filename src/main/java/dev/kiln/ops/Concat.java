@@ -47,9 +47,25 @@ public final class Concat extends OpDef {
         return List.of(new TensorType(cx.dtype(0), Shape.of(out), q != null && !q.perChannel() ? q : null));
     }
 
+    /**
+     * Values bounded along another axis than the concatenation axis keep their slices where they are, so the extent
+     * passes through (all inputs must share it: {@link Extents} checks they come from one node). Along the axis the
+     * importer makes a {@link BoundedConcat}.
+     */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        return axis == n.input(0).shape().axis(n.attrs().getInt("axis")) ? null : new int[] {axis};
+    }
+
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray y = cx.newOutput(0);
+        join(cx, y);
+        return List.of(y);
+    }
+
+    /** Writes {@code cx}'s inputs one after the other along attribute {@code axis} into {@code y}, whose shape they fill. */
+    static void join(EvalContext cx, NdArray y) {
         Shape out = y.shape();
         int a = out.axis(cx.attrs().getInt("axis"));
         int outer = out.prod(0, a), inner = out.prod(a + 1, out.rank());
@@ -61,6 +77,5 @@ public final class Concat extends OpDef {
             for (int o = 0; o < outer; o++) DataMovement.copy(x, o * row, y, o * outRow + at, row);
             at += row;
         }
-        return List.of(y);
     }
 }

@@ -38,11 +38,25 @@ public final class Extents {
      */
     public static Map<Value, Integer> of(Graph g) {
         Map<Value, Integer> axes = new IdentityHashMap<>();
+        walk(g, axes, new IdentityHashMap<>());
+        return axes;
+    }
+
+    /**
+     * Fills {@code axes} (each bounded value's axis) and {@code from} (the node computing its extent, see
+     * {@link #sources}); fails naming the first node that cannot read a bounded value, or that would join two
+     * extents computed apart (a Concat along another axis of values of unrelated sizes).
+     */
+    private static void walk(Graph g, Map<Value, Integer> axes, Map<Value, Node> from) {
         for (Node n : g.nodes()) {
             for (int o = 0; o < n.outputs().size(); o++) {
                 int a = n.op().boundedAxis(n, o);
-                if (a >= 0 && n.output(o) != null) axes.put(n.output(o), a);
+                if (a >= 0 && n.output(o) != null) {
+                    axes.put(n.output(o), a);
+                    from.put(n.output(o), n);
+                }
             }
+            Map<Value, Node> carried = new IdentityHashMap<>();
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
                 Integer a = v == null ? null : axes.get(v);
@@ -58,10 +72,17 @@ public final class Extents {
                     if (had != null && had != to[o])
                         throw new KilnException(Code.BOUNDED_SHAPE, Location.node(null, n.name()), n.op().name() + " '" + n.name()
                                 + "' would give output " + o + " two axes of run-time size; Kiln bounds one axis per value");
+                    Node src = from.get(v), other = carried.put(n.output(o), src);
+                    // why: two inputs carried to one output must share one extent, else their slices would not line up
+                    if (other != null && other != src)
+                        throw new KilnException(Code.BOUNDED_SHAPE, Location.node(null, n.name()), n.op().name() + " '" + n.name()
+                                + "' joins values whose sizes along axis " + to[o] + " are known only at run time and come from different nodes ('"
+                                + other.name() + "' and '" + src.name() + "'), so they need not match")
+                                .withHint("join them along their bounded axis instead, or give them one source");
+                    from.put(n.output(o), src);
                 }
             }
         }
-        return axes;
     }
 
     /** The bounded axis of value {@code v} of {@code g}, or null when its shape is exact (cheap when {@code g} has no bounded producer). */
@@ -94,19 +115,8 @@ public final class Extents {
      * one extent per such node (an op with several bounded outputs gives them one extent).
      */
     public static Map<Value, Node> sources(Graph g) {
-        Map<Value, Integer> axes = of(g);
         Map<Value, Node> from = new IdentityHashMap<>();
-        for (Node n : g.nodes()) {
-            for (int o = 0; o < n.outputs().size(); o++)
-                if (n.op().boundedAxis(n, o) >= 0 && n.output(o) != null) from.put(n.output(o), n);
-            for (int i = 0; i < n.numInputs(); i++) {
-                Value v = n.input(i);
-                if (v == null || !from.containsKey(v)) continue;
-                int[] to = n.op().carriesExtent(n, i, axes.get(v));
-                for (int o = 0; o < to.length && o < n.outputs().size(); o++)
-                    if (to[o] >= 0 && n.output(o) != null) from.put(n.output(o), from.get(v));
-            }
-        }
+        walk(g, new IdentityHashMap<>(), from);
         return from;
     }
 
@@ -119,12 +129,13 @@ public final class Extents {
         throw new IllegalStateException(n.name() + " has no bounded output");
     }
 
-    /** The names of the ops that may read a bounded value, for messages. */
+    /** The names of the ops that may read a bounded value, for messages (not the bounded_* ones the importer makes of them). */
     static String readers() {
         TreeSet<String> names = new TreeSet<>();
         for (OpDef op : Ops.all()) {
             try {
-                if (op.getClass().getMethod("carriesExtent", Node.class, int.class, int.class).getDeclaringClass() != OpDef.class)
+                if (op.getClass().getMethod("carriesExtent", Node.class, int.class, int.class).getDeclaringClass() != OpDef.class
+                        && op.getClass().getMethod("readsExtent", Node.class, int.class).getDeclaringClass() == OpDef.class)
                     names.add(op.name());
             } catch (NoSuchMethodException e) {
                 throw new IllegalStateException(e);

@@ -16,12 +16,14 @@ import java.util.List;
  * a box already taken exceeds {@code iou_threshold}, at most {@code max_output_boxes_per_class} per class (0 or
  * absent: none). Output: {@code [count, 3]} int64 rows (batch, class, box). The count is known only at run time:
  * the static shape holds the bound B × C × min(N, max_output_boxes_per_class when constant), or {@code bound}.
+ * Boxes and scores may themselves have a run-time count of candidates N (attribute {@code bounded}: boxes, scores
+ * 1 when so, written by the importer): only that many are candidates.
  */
 public final class NonMaxSuppression extends OpDef {
     public NonMaxSuppression() {
         super("non_max_suppression", Signature.builder().input("boxes", "scores")
                 .optionalInput("max_output_boxes_per_class", "iou_threshold", "score_threshold").output("selected_indices")
-                .attr("center_point_box", AttrType.INT, 0L).optionalAttr("bound", AttrType.INT).build());
+                .attr("center_point_box", AttrType.INT, 0L).optionalAttr("bound", AttrType.INT).optionalAttr("bounded", AttrType.INTS).build());
     }
 
     @Override
@@ -45,6 +47,13 @@ public final class NonMaxSuppression extends OpDef {
     @Override
     public int boundedAxis(Node n, int output) { return 0; }
 
+    /** Boxes bounded on their box axis 1, scores on theirs (2): the candidates are the first extent ones. */
+    @Override
+    public int[] carriesExtent(Node n, int input, int axis) { return (input == 0 && axis == 1) || (input == 1 && axis == 2) ? new int[] {-1} : null; }
+
+    @Override
+    public boolean readsExtent(Node n, int input) { return input < 2; }
+
     @Override
     public List<NdArray> evaluate(EvalContext cx) {
         NdArray boxes = cx.input(0), scores = cx.input(1);
@@ -52,6 +61,8 @@ public final class NonMaxSuppression extends OpDef {
         double iou = cx.has(3) ? cx.input(3).getFloat(0) : 0, least = cx.has(4) ? cx.input(4).getFloat(0) : Double.NEGATIVE_INFINITY;
         boolean center = cx.attrs().getInt("center_point_box") != 0;
         int batches = boxes.shape().dim(0), n = boxes.shape().dim(1), classes = scores.shape().dim(1);
+        if (scores.shape().dim(2) != n)
+            throw new IllegalArgumentException("boxes hold " + n + " candidates but scores " + scores.shape().dim(2));
         List<long[]> picked = new ArrayList<>();
         for (int b = 0; b < batches; b++) {
             for (int c = 0; c < classes; c++) {

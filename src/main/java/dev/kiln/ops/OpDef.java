@@ -110,6 +110,13 @@ public abstract class OpDef {
      */
     public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return null; }
 
+    /**
+     * True when the op reads input {@code input}'s run-time extent itself (a Concat packing bounded values, a Slice
+     * counting from the extent, the run-time Shape): the interpreter hands it the exact data instead of the data
+     * padded to its bound, and the backends pass the kernel that extent as parameter {@code e<input>}.
+     */
+    public boolean readsExtent(dev.kiln.ir.Node n, int input) { return false; }
+
     @Override
     public String toString() { return name; }
 }

@@ -193,6 +193,10 @@ public final class Ops {
     public static final Unique UNIQUE = register(new Unique());
     public static final NonMaxSuppression NON_MAX_SUPPRESSION = register(new NonMaxSuppression());
     public static final DynamicQuantizeLinear DYNAMIC_QUANTIZE_LINEAR = register(new DynamicQuantizeLinear());
+    public static final BoundedConcat BOUNDED_CONCAT = register(new BoundedConcat());
+    public static final BoundedSlice BOUNDED_SLICE = register(new BoundedSlice());
+    public static final BoundedReshape BOUNDED_RESHAPE = register(new BoundedReshape());
+    public static final BoundedShape BOUNDED_SHAPE = register(new BoundedShape());
 
     private Ops() {}
 

@@ -44,14 +44,19 @@ public final class Reshape extends OpDef {
     /**
      * A reshape that keeps the bounded axis as one output axis of the same length, with the same element count before
      * it (so each slice along it stays where it was), carries the extent to that axis: {@code [N, 4] -> [N, 2, 2]},
-     * {@code [1, N, 4] -> [N, 4]}. Merging or splitting the bounded axis would change the extent, which is refused.
+     * {@code [1, N, 4] -> [N, 4]}. Merging or splitting a leading bounded axis changes the extent: the importer makes that a {@link BoundedReshape}.
      */
     @Override
     public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
-        dev.kiln.ir.Shape in = n.input(0).shape(), out = n.output(0).shape();
+        int a = carried(n.input(0).shape(), n.output(0).shape(), axis);
+        return a < 0 ? null : new int[] {a};
+    }
+
+    /** The output axis a reshape of {@code in} to {@code out} carries input axis {@code axis} to unchanged, or -1 (see {@link #carriesExtent}). */
+    public static int carried(dev.kiln.ir.Shape in, dev.kiln.ir.Shape out, int axis) {
         long before = in.prod(0, axis);
         for (int a = 0; a < out.rank(); a++)
-            if (out.prod(0, a) == before && out.dim(a) == in.dim(axis) && (out.dim(a) != 1 || in.dim(axis) == 1)) return new int[] {a};
-        return null;
+            if (out.prod(0, a) == before && out.dim(a) == in.dim(axis) && (out.dim(a) != 1 || in.dim(axis) == 1)) return a;
+        return -1;
     }
 }

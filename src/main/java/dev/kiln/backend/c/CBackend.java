@@ -276,6 +276,7 @@ public final class CBackend implements Backend {
     private static List<CProgram.Call> calls(Graph g, MemoryPlan plan, CProgram p, List<CProgram.Io> ins, List<CProgram.Io> outs,
             Map<Value, String> weightSymbols, Map<Node, KernelModel> models) {
         List<CProgram.Call> calls = new ArrayList<>();
+        Map<Value, Node> sources = null;
         for (Node n : g.nodes()) {
             KernelModel k = models.get(n);
             for (int j = 0; j < n.regions().size(); j++) region(ControlKernels.regionName(k, j), n.regions().get(j), plan, p, weightSymbols, models);
@@ -297,6 +298,16 @@ public final class CBackend implements Backend {
                 c.symbol = "&" + call.count;
                 call.params.add(c);
                 call.bound = Extents.boundOf(n);
+            }
+            for (int i = 0; i < n.numInputs(); i++) {
+                if (n.input(i) == null || !n.op().readsExtent(n, i)) continue;
+                if (sources == null) sources = Extents.sources(g);
+                Node from = sources.get(n.input(i));
+                if (from == null) continue;
+                // why: an op that reads its input's run-time extent gets that count (read-only) as e<i>
+                CProgram.Ref e = new CProgram.Ref("e" + i, "int64_t", true);
+                e.symbol = "&n" + g.nodes().indexOf(from);
+                call.params.add(e);
             }
             MemoryPlan.Buffer s = plan.scratch(n);
             if (s != null || n.hasRegions()) {

@@ -253,6 +253,7 @@ public final class OpenClBackend implements Backend {
         for (int i = 0; i < g.outputs().size(); i++) outs.add(new Loc(firstOut + i, 0));
         Emit e = new Emit(plan, constOffset, kernels, h, launches);
         e.countAt = countAt;
+        e.sources = Extents.sources(g);
         List<ClStep> steps = e.steps(g, plan, ins, outs, 0, 0);
         List<OpenClProgram.Copy> copies = new ArrayList<>();
         for (int i = 0; i < g.outputs().size(); i++) {
@@ -377,6 +378,8 @@ public final class OpenClBackend implements Backend {
         final List<OpenClProgram.Kernel> launches;
         /** The arena offset of the run-time extent of each node that produces a bounded value. */
         Map<Node, Long> countAt = Map.of();
+        /** The node computing each bounded value's extent ({@link Extents#sources}). */
+        Map<Value, Node> sources = Map.of();
 
         Emit(MemoryPlan top, Map<Value, Long> consts, Map<Node, ClKernel> kernels, ClHost h, List<OpenClProgram.Kernel> launches) {
             this.top = top;
@@ -429,6 +432,15 @@ public final class OpenClBackend implements Backend {
                     ClKernel.Param p = new ClKernel.Param("c", "int64_t", false);
                     p.buffer = 0;
                     p.offset = countAt.get(n);
+                    c.params.add(p);
+                }
+                for (int i = 0; i < n.numInputs(); i++) {
+                    Node from = n.input(i) != null && n.op().readsExtent(n, i) ? sources.get(n.input(i)) : null;
+                    if (from == null) continue;
+                    // why: an op that reads its input's run-time extent gets that count slot (read-only) as e<i>
+                    ClKernel.Param p = new ClKernel.Param("e" + i, "int64_t", true);
+                    p.buffer = 0;
+                    p.offset = countAt.get(from);
                     c.params.add(p);
                 }
                 if (s != null) {

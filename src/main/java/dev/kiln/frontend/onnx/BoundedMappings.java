@@ -29,7 +29,12 @@ public final class BoundedMappings {
 
     /** NonMaxSuppression (opset 10, 11): the three scalar operands stay run-time inputs. */
     public static void NonMaxSuppression(OnnxNode n) {
-        n.emit(Ops.NON_MAX_SUPPRESSION, n.inputs(), withBound(n, "center_point_box"));
+        Attrs a = withBound(n, "center_point_box");
+        // why: boxes and scores with a run-time count of candidates (concatenated heads) are read up to that count
+        long[] bounded = new long[2];
+        for (int i = 0; i < 2; i++) bounded[i] = n.input(i) != null && dev.kiln.ops.Extents.axisOf(n.graph(), n.input(i)) != null ? 1 : 0;
+        if (bounded[0] + bounded[1] > 0) a = a.with("bounded", bounded);
+        n.emit(Ops.NON_MAX_SUPPRESSION, n.inputs(), a);
     }
 
     /** DynamicQuantizeLinear (opset 11). */

@@ -89,6 +89,7 @@ public final class IndexMappings {
         NdArray s = n.foldedValue(n.input(0)), l = n.foldedValue(n.input(1)), d = n.foldedValue(n.input(2));
         if (s == null || l == null || d == null) {
             Long bound = n.options().bounds().get(n.name());
+            if (bound == null) bound = derivedBound(n, s, d);
             if (bound != null) {
                 n.emit(Ops.RANGE, n.inputs(0, 3), Attrs.of("bound", bound));
                 return;
@@ -116,6 +117,79 @@ public final class IndexMappings {
             else r.setLong(i, s.getLong(0) + i * d.getLong(0));
         }
         n.bindConstant(0, r);
+    }
+
+    /**
+     * The most elements a Range with constant {@code start} and positive constant {@code delta} can give when its limit
+     * is bounded above by the graph (a run-time Shape of a bounded value, picked by Gather or Slice, through casts,
+     * reshapes and Min with constants): {@code Range(0, Shape(x)[0], 1)} is bounded by x's bound. Null when unknown.
+     */
+    private static Long derivedBound(OnnxNode n, NdArray start, NdArray delta) {
+        if (start == null || delta == null || start.size() != 1 || delta.size() != 1 || !(delta.getDouble(0) > 0)) return null;
+        double[] most = upper(n.input(1), 0);
+        if (most == null || most.length != 1) return null;
+        double c = Math.max(Math.ceil((most[0] - start.getDouble(0)) / delta.getDouble(0)), 0);
+        return c > dev.kiln.ops.Extents.MAX_BOUND ? null : (long) c;
+    }
+
+    /** Per element, a number {@code v}'s elements never exceed at run time, or null when the graph does not say. */
+    private static double[] upper(Value v, int depth) {
+        if (v == null || depth > 16) return null;
+        NdArray c = v.constant();
+        if (c != null) {
+            double[] r = new double[(int) c.size()];
+            for (int i = 0; i < r.length; i++) r[i] = c.getDouble(i);
+            return r;
+        }
+        dev.kiln.ir.Node p = v.producer();
+        if (p == null) return null;
+        if (p.op() == Ops.BOUNDED_SHAPE) {
+            // why: a bounded axis's extent is at most its bound, which is its static dimension
+            Shape s = p.input(0).shape();
+            double[] r = new double[(int) (p.attrs().getInt("end") - p.attrs().getInt("start"))];
+            for (int i = 0; i < r.length; i++) r[i] = s.dim((int) p.attrs().getInt("start") + i);
+            return r;
+        }
+        if (p.op() == Ops.CAST || p.op() == Ops.RESHAPE || p.op() == Ops.SQUEEZE || p.op() == Ops.UNSQUEEZE || p.op() == Ops.IDENTITY)
+            return upper(p.input(0), depth + 1);
+        if (p.op() == Ops.GATHER && p.input(0).shape().rank() == 1 && p.input(1).constant() != null) {
+            double[] from = upper(p.input(0), depth + 1);
+            NdArray idx = p.input(1).constant();
+            if (from == null) return null;
+            double[] r = new double[(int) idx.size()];
+            for (int i = 0; i < r.length; i++) {
+                long j = idx.getLong(i);
+                if (j < 0) j += from.length;
+                if (j < 0 || j >= from.length) return null;
+                r[i] = from[(int) j];
+            }
+            return r;
+        }
+        if (p.op() == Ops.SLICE && p.input(0).shape().rank() == 1) {
+            double[] from = upper(p.input(0), depth + 1);
+            if (from == null) return null;
+            dev.kiln.ops.Slice.Window w = dev.kiln.ops.Slice.resolve(p.input(0).shape(), p.attrs());
+            double[] r = new double[w.count()[0]];
+            for (int i = 0; i < r.length; i++) r[i] = from[w.start()[0] + i * w.step()[0]];
+            return r;
+        }
+        if (p.op() == Ops.MIN) {
+            double[] r = null;
+            for (Value in : p.inputs()) {
+                double[] u = upper(in, depth + 1);
+                if (u == null) continue;
+                if (r == null) r = u.clone();
+                else if (u.length == 1 || u.length == r.length) for (int i = 0; i < r.length; i++) r[i] = Math.min(r[i], u[u.length == 1 ? 0 : i]);
+                else if (r.length == 1) {
+                    double m = r[0];
+                    r = u.clone();
+                    for (int i = 0; i < r.length; i++) r[i] = Math.min(r[i], m);
+                }
+                else return null;
+            }
+            return r != null && r.length == (int) v.shape().numel() ? r : null;
+        }
+        return null;
     }
 
     /** A 2-D identity-like constant of the input's shape: ones on diagonal k. */

@@ -87,14 +87,55 @@ public final class ShapeMappings {
                 throw n.error("cannot reshape %s (%d elements) to %s: the -1 dimension cannot be inferred", in, total, Arrays.toString(shape));
             out[infer] = total / known;
         }
+        Integer bounded = dev.kiln.ops.Extents.axisOf(n.graph(), x);
+        if (bounded != null && dev.kiln.ops.Reshape.carried(in, Shape.of(out), bounded) < 0 && in.prod(0, bounded) == 1) {
+            // why: merging or splitting a leading run-time sized axis scales its extent; the data stays in place
+            int b = 0;
+            while (b + 1 < out.length && out[b] == 1) b++;
+            long innerIn = in.prod(bounded + 1, in.rank()), innerOut = 1;
+            for (int i = b + 1; i < out.length; i++) innerOut *= out[i];
+            if (innerOut > 0 && innerIn > 0 && (innerIn % innerOut == 0 || innerOut % innerIn == 0)) {
+                long mul = innerIn % innerOut == 0 ? innerIn / innerOut : 1, div = innerIn % innerOut == 0 ? 1 : innerOut / innerIn;
+                n.emit(Ops.BOUNDED_RESHAPE, List.of(x), Attrs.of("shape", out, "axis", (long) b, "multiply", mul, "divide", div));
+                return;
+            }
+        }
         n.emit(Ops.RESHAPE, List.of(x), Attrs.of("shape", out));
     }
 
     public static void Transpose(OnnxNode n) { n.emit(Ops.TRANSPOSE, List.of(in(n, 0, "data")), n.attrs("perm")); }
 
+    /**
+     * Concat; inputs with a run-time extent along the axis give a {@code bounded_concat} that packs their extents (the
+     * others count whole); inputs all bounded along another axis stay a concat carrying their one extent.
+     */
     public static void Concat(OnnxNode n) {
         if (!n.hasAttr("axis") && n.opset() >= 4) throw n.error("attribute 'axis' is required");
-        n.emit(Ops.CONCAT, n.inputs(), Attrs.of("axis", n.attrInt("axis", 1)));
+        long axis = n.attrInt("axis", 1);
+        List<Value> ins = n.inputs();
+        long[] bounded = new long[ins.size()];
+        Integer other = null;
+        Value fixed = null, sized = null;
+        int r = ins.isEmpty() || ins.get(0) == null ? 0 : ins.get(0).shape().rank();
+        long a = axis < 0 ? axis + r : axis;
+        for (int i = 0; i < ins.size(); i++) {
+            Integer b = ins.get(i) == null ? null : dev.kiln.ops.Extents.axisOf(n.graph(), ins.get(i));
+            if (b == null) fixed = ins.get(i);
+            else if (b == a) bounded[i] = 1;
+            else {
+                other = b;
+                sized = ins.get(i);
+            }
+        }
+        if (other != null && fixed != null)
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Concat '" + n.name()
+                    + "' joins '" + sized.name() + "', whose axis " + other + " has a size known only at run time, with '" + fixed.name()
+                    + "', whose size is fixed, along axis " + a + "; their slices would not line up")
+                    .withHint("concatenate along the run-time sized axis " + other + ", or give both a run-time size from one node");
+        boolean packs = false;
+        for (long b : bounded) packs |= b != 0;
+        if (packs && other == null) n.emit(Ops.BOUNDED_CONCAT, ins, Attrs.of("axis", axis, "bounded", bounded));
+        else n.emit(Ops.CONCAT, ins, Attrs.of("axis", axis));
     }
 
     /**
@@ -164,6 +205,28 @@ public final class ShapeMappings {
             b[i] = w.start()[d];
             e[i] = count == 0 ? b[i] : b[i] + (count - 1) * step + (step > 0 ? 1 : -1);
             if (e[i] < 0) e[i] = -(dim + 1);
+        }
+        Integer bounded = dev.kiln.ops.Extents.axisOf(n.graph(), x);
+        for (int i = 0; bounded != null && i < k; i++) {
+            if (a[i] != bounded || (w.start()[bounded] == 0 && w.step()[bounded] == 1 && w.count()[bounded] == x.shape().dim(bounded))) continue;
+            // why: on a run-time sized axis the indices resolve against the extent, at run time; other axes are sliced first
+            Value y = x;
+            if (k > 1) {
+                long[][] rest = {new long[k - 1], new long[k - 1], new long[k - 1], new long[k - 1]};
+                for (int j = 0, o = 0; j < k; j++) {
+                    if (j == i) continue;
+                    rest[0][o] = b[j];
+                    rest[1][o] = e[j];
+                    rest[2][o] = a[j];
+                    rest[3][o++] = st[j];
+                }
+                y = n.emitNode(Ops.SLICE, List.of(x), Attrs.of("starts", rest[0], "ends", rest[1], "axes", rest[2], "steps", rest[3]), 1,
+                        n.name() + "/fixed_axes").get(0);
+            }
+            long far = dev.kiln.ops.BoundedSlice.FAR;
+            n.emit(Ops.BOUNDED_SLICE, List.of(y), Attrs.of("axis", (long) bounded, "start", Math.max(-far, Math.min(far, starts[i])),
+                    "end", Math.max(-far, Math.min(far, ends[i])), "step", Math.max(-far, Math.min(far, steps == null ? 1 : steps[i]))));
+            return;
         }
         n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", b, "ends", e, "axes", a, "steps", st));
     }
@@ -387,10 +450,11 @@ public final class ShapeMappings {
         end = Math.max(0, Math.min(r, end));
         // why: the static shape of a value with a run-time extent is its bound, not its size; folding it would be wrong
         Integer bounded = dev.kiln.ops.Extents.axisOf(n.graph(), in(n, 0, "data"));
-        if (bounded != null && bounded >= start && bounded < end)
-            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Shape '" + n.name()
-                    + "' reads the size of '" + n.input(0).name() + "', whose axis " + bounded + " is known only at run time (at most "
-                    + dims[bounded] + "); Kiln cannot compute a shape from it yet");
+        if (bounded != null && bounded >= start && bounded < end) {
+            // why: the extent is known only at run time, so the shape is computed then
+            n.emit(Ops.BOUNDED_SHAPE, List.of(in(n, 0, "data")), Attrs.of("axis", (long) bounded, "start", start, "end", end));
+            return;
+        }
         n.bindConstant(0, NdArray.ofI64(Arrays.copyOfRange(dims, (int) start, (int) Math.max(start, end))));
     }
 
