@@ -433,4 +433,42 @@ public final class QuantKernels {
         int[] d = s.dims();
         return Shape.of(Arrays.copyOf(d, d.length - 2));
     }
+    // ---------------------------------------------------------------- dequant_gemm
+
+    /** The model of dequant_gemm: A [rows, k] times the blocked int4 weight, blocks of {@code block} along k. */
+    public static final class DequantGemmModel {
+        public final long rows, k, n, blocks, block;
+        /** Whether Q is [n, k] (else [k, n]); whether a bias is given, and its C name. */
+        public final boolean transB, hasBias;
+        public final String bias;
+
+        DequantGemmModel(long rows, long k, long n, long block, boolean transB, String bias) {
+            this.rows = rows;
+            this.k = k;
+            this.n = n;
+            this.block = block;
+            this.blocks = (k + block - 1) / block;
+            this.transB = transB;
+            this.hasBias = bias != null;
+            this.bias = bias;
+        }
+    }
+
+    /**
+     * dequant_gemm: {@code y[r, j] = C[j] + sum_b S[j, b] * sum_(i in b) A[r, i] * Q[j, i]}, each block's partial sum
+     * in float times its scale; Q is read as int4 nibbles from the packed constant (its widening cast dropped).
+     */
+    public static Object dequantGemm(KernelModel k, Node n, Strategy t) {
+        Value q = n.input(1);
+        Value packed = PackedConstants.packed(q) ? q : PackedConstants.source(q);
+        // why: the kernel reads nibbles; only a packed int4 constant has them
+        if (packed == null || packed.dtype() != DType.I4) throw new Unsupported("its weight is not a packed int4 constant");
+        if (packed != q) k.nibbleInputs.add(1);
+        k.runtimeHeaders.add("kiln_types.h");
+        boolean tb = n.attrs().getInt("trans_b", 0) != 0;
+        Shape a = n.input(0).shape();
+        long nn = n.output(0).shape().dim(1);
+        return new DequantGemmModel(a.dim(0), a.dim(1), nn, n.attrs().getInt("block_size", 0), tb,
+                n.input(3) == null ? null : k.ins.get(3).name);
+    }
 }
