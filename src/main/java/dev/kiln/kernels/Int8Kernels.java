@@ -65,8 +65,26 @@ public final class Int8Kernels {
         public final boolean fullRange;
         /** Whether a DSP kernel may requantize by SMMLA and one shift ({@link Int8PairKernels#floorRequant}). */
         public boolean floor;
+        /**
+         * Bits the fast kernels shift the accumulator left before requantizing ({@link #leftShifted}); the tables'
+         * shifts are already lowered by as many. 0 for every other requantization.
+         */
+        public final long leftShift;
+        /** Whether {@link #leftShift} is not 0, and the accumulator's factor {@code 2^leftShift} as a literal. */
+        public final boolean shifted;
+        public final String scale;
+        /** The multipliers the tables hold (per channel, or one). */
+        final FixedPoint.Multiplier[] multipliers;
 
         Requant(FixedPoint.Multiplier[] m, long zp, long lo, long hi) {
+            this(m, zp, lo, hi, 0);
+        }
+
+        Requant(FixedPoint.Multiplier[] m, long zp, long lo, long hi, long leftShift) {
+            this.multipliers = m;
+            this.leftShift = leftShift;
+            this.shifted = leftShift != 0;
+            this.scale = Long.toString(1L << leftShift);
             boolean same = true;
             for (FixedPoint.Multiplier x : m) same &= x.equals(m[0]);
             perChannel = !same;
@@ -278,6 +296,49 @@ public final class Int8Kernels {
         return p;
     }
 
+    /**
+     * The fast kernels' form of a requantization that {@code kiln_requantize_q31_r32} cannot take as it is because
+     * some multiplier is 1/2 or more (shift >= 0; int4 weights' coarse scales give such layers): the accumulator is
+     * multiplied by {@code 2^L} with L two more than the largest shift (one more where two would not fit), and every
+     * shift lowered by L. That is exact:
+     * {@code round(acc 2^L m / 2^(31 - shift + L)) = round(acc m / 2^(31 - shift))}, the interpreter's result, as long as
+     * {@code acc 2^L} is an int32, which each channel's bound from the constant weights and bias
+     * ({@link Int8PairKernels#accumulatorBounds}) proves. Zero multipliers take the lowest shift. Null where no such
+     * L exists (a negative multiplier, shifts more than 30 apart, an accumulator too large, operands not constant).
+     *
+     * @param w the weights, {@code channels} rows of {@code perChannel} values (any layout of a row)
+     */
+    static Requant leftShifted(Node n, Requant base, NdArray w, long perChannel) {
+        FixedPoint.Multiplier[] m = base.multipliers;
+        Value b = n.input(2);
+        long[] bound = Int8PairKernels.accumulatorBounds(w, perChannel, n, b == null ? null : b.constant(), b != null);
+        if (bound == null) return null;
+        int lowest = Integer.MAX_VALUE, highest = Integer.MIN_VALUE;
+        for (FixedPoint.Multiplier x : m) {
+            if (x.multiplier() < 0) return null;
+            if (x.multiplier() == 0) continue;
+            lowest = Math.min(lowest, x.shift());
+            highest = Math.max(highest, x.shift());
+        }
+        if (lowest == Integer.MAX_VALUE) return null;
+        // one bit more than needed where it fits: shifts of -2 and below let the SMMLA form apply (floorRequant)
+        int left = -1;
+        for (int l = Math.max(0, highest + 2); l >= Math.max(0, highest + 1) && left < 0; l--)
+            if (lowest - l >= -31 && fits(bound, l)) left = l;
+        if (left < 0) return null;
+        FixedPoint.Multiplier[] lowered = new FixedPoint.Multiplier[m.length];
+        for (int i = 0; i < m.length; i++)
+            lowered[i] = new FixedPoint.Multiplier(m[i].multiplier(), (m[i].multiplier() == 0 ? lowest : m[i].shift()) - left);
+        Requant rq = new Requant(lowered, base.zp, base.lo, base.hi, left);
+        return rq.fastShifts ? rq : null;
+    }
+
+    /** Whether every bound times 2^left is an int32. */
+    private static boolean fits(long[] bound, int left) {
+        for (long b : bound) if (b > (Integer.MAX_VALUE >> left)) return false;
+        return true;
+    }
+
     /** Whether every multiplier is >= 0 with a shift in [-31, -1], so the DSP kernels may requantize with {@code kiln_requantize_q31_r32}. */
     static boolean rightShiftsOf32AndMore(FixedPoint.Multiplier[] m) {
         for (FixedPoint.Multiplier x : m) if (x.multiplier() < 0 || x.shift() > -1 || x.shift() < -31) return false;
@@ -313,6 +374,12 @@ public final class Int8Kernels {
         // (an int4 weight is the widening cast of a packed constant: its layout passes through the cast)
         NdArray wData = PackedConstants.data(n.input(1));
         boolean packable = t.hasDsp() && wz == null && wData != null && n.input(1).uses().size() == 1;
+        // why: a multiplier of 1/2 or more is beyond the fast kernels' requantization unless the accumulator shifts left
+        Requant portable = rq;
+        if (t.hasDsp() && wz == null && !rq.fastShifts) {
+            Requant lifted = leftShifted(n, rq, wData, w.depthwise ? w.taps : w.wStride);
+            if (lifted != null) rq = lifted;
+        }
         // why: an int4 weight the blocked kernel reads as nibbles (Int4Kernels) is laid out afresh, so it may pad
         boolean nibbles = packable && Int4Kernels.readable(n, t, wData, 0);
         // why: the blocked kernel's requantization needs right shifts of 32 and more; windows of under 4 taps would be
@@ -324,9 +391,11 @@ public final class Int8Kernels {
         Int8PairKernels.DwPairs dwPairs = plane != null ? Int8PairKernels.dwPairs(n, w) : null;
         if (dwPairs != null) {
             plane = null;
-            rq.floor = Int8PairKernels.floorRequant(Qconv.multipliers(n), PackedConstants.data(n.input(1)), w.taps, n,
-                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp);
+            rq.floor = Int8PairKernels.floorRequant(rq.multipliers, PackedConstants.data(n.input(1)), w.taps, n,
+                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp, rq.leftShift);
         }
+        // why: the other kernels requantize with the unshifted multipliers
+        if (!blocked && plane == null && dwPairs == null) rq = portable;
         // why: inlined into the run function, the SMLAD kernels' many live registers spill more
         k.outOfLine = dsp || plane != null || dwPairs != null;
         if (dsp) {
@@ -361,8 +430,8 @@ public final class Int8Kernels {
         }
         m.pointwise = blocked && pointwise(w, padded);
         if (blocked)
-            rq.floor = Int8PairKernels.floorRequant(Qconv.multipliers(n), wData, w.wStride, n,
-                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp);
+            rq.floor = Int8PairKernels.floorRequant(rq.multipliers, wData, w.wStride, n,
+                    n.input(2) == null ? null : n.input(2).constant(), n.input(2) != null, rq.zp, rq.leftShift);
         m.zeroTail = blocked && !m.pointwise && !padded && wPad > w.wStride;
         m.plane = plane;
         m.dwPairs = dwPairs;

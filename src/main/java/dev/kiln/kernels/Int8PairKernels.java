@@ -241,22 +241,22 @@ public final class Int8PairKernels {
      * of magnitude under {@code 2^(R-1-v(m))} has none. This bounds each channel's accumulator from its constant
      * weights and bias and the input's range, and also checks that c and the high word cannot overflow.
      *
+     * With a left shift L ({@link Int8Kernels.Requant#leftShift}) the accumulator is {@code acc * 2^L} and the
+     * multipliers' shifts are already lowered by L: the bound scales by 2^L, the tie condition is the same.
+     *
      * @param w the weights, {@code channels} rows of {@code perChannel} values (any layout of a row)
      * @param bias the bias constant, or null when there is none; a computed bias gives false
      */
-    static boolean floorRequant(FixedPoint.Multiplier[] m, NdArray w, long perChannel, Node n, NdArray bias, boolean hasBias, long zy) {
-        if (w == null || hasBias && bias == null) return false;
-        long xz = Int8Kernels.zeroPoint(n.input(0));
-        DType xt = n.input(0).dtype();
-        long xMax = Math.max(Math.abs(xt.minValue() - xz), Math.abs(xt.maxValue() - xz));
-        int channels = (int) (w.size() / perChannel);
-        for (int c = 0; c < channels; c++) {
+    static boolean floorRequant(FixedPoint.Multiplier[] m, NdArray w, long perChannel, Node n, NdArray bias, boolean hasBias, long zy,
+            long leftShift) {
+        long[] bound = accumulatorBounds(w, perChannel, n, bias, hasBias);
+        if (bound == null) return false;
+        for (int c = 0; c < bound.length; c++) {
             FixedPoint.Multiplier mc = m[m.length == 1 ? 0 : c];
             int shift = mc.shift();
             // why: SMMLA rounds nothing, so the rounding constant must be whole high words (R >= 33)
             if (mc.multiplier() < 0 || shift > -2 || shift < -31) return false;
-            long sum = hasBias ? Math.abs(bias.getLong(c)) : 0;
-            for (long j = 0; j < perChannel; j++) sum += Math.abs(w.getLong((int) (c * perChannel + j))) * xMax;
+            long sum = bound[c] << leftShift;
             int r = 31 - shift, h = -1 - shift;
             if (mc.multiplier() != 0) {
                 int limit = r - 1 - Integer.numberOfTrailingZeros(mc.multiplier());
@@ -267,5 +267,23 @@ public final class Int8PairKernels {
             if (cMax + sum / 2 + 2 >= (1L << 31)) return false;
         }
         return true;
+    }
+
+    /**
+     * The largest magnitude of each output channel's accumulator {@code bias + sum (x - zx) w}: |bias| plus the
+     * channel's sum of |w| times the input's largest |x - zx|; null when the weights or the bias are not constants.
+     */
+    static long[] accumulatorBounds(NdArray w, long perChannel, Node n, NdArray bias, boolean hasBias) {
+        if (w == null || hasBias && bias == null) return null;
+        long xz = Int8Kernels.zeroPoint(n.input(0));
+        DType xt = n.input(0).dtype();
+        long xMax = Math.max(Math.abs(xt.minValue() - xz), Math.abs(xt.maxValue() - xz));
+        long[] bound = new long[(int) (w.size() / perChannel)];
+        for (int c = 0; c < bound.length; c++) {
+            long sum = hasBias ? Math.abs(bias.getLong(c)) : 0;
+            for (long j = 0; j < perChannel; j++) sum += Math.abs(w.getLong((int) (c * perChannel + j))) * xMax;
+            bound[c] = sum;
+        }
+        return bound;
     }
 }

@@ -20,12 +20,14 @@ public final class PackedConstants {
     /**
      * Whether constant {@code v} is stored packed: sub-byte, read, and read only by casts or by kernels that read the
      * nibbles themselves (once a backend has widened storage types, the only other readers that keep a sub-byte
-     * input are those whose widening cast it dropped: {@link KernelModel#nibbleInputs}).
+     * input are those whose widening cast it dropped: {@link KernelModel#nibbleInputs}, integer ops or ops with
+     * {@link dev.kiln.ops.Trait#PACKED_INPUTS}).
      */
     public static boolean packed(Value v) {
         if (!v.isConstant() || !packable(v.dtype()) || v.uses().isEmpty()) return false;
         for (Value.Use u : v.uses())
-            if (u.user().op().storageTypes(u.user()) != OpDef.StorageTypes.CONVERTS && !u.user().op().has(dev.kiln.ops.Trait.INTEGER)) return false;
+            if (u.user().op().storageTypes(u.user()) != OpDef.StorageTypes.CONVERTS && !u.user().op().has(dev.kiln.ops.Trait.INTEGER)
+                    && !u.user().op().has(dev.kiln.ops.Trait.PACKED_INPUTS)) return false;
         return true;
     }
 

@@ -433,4 +433,73 @@ public final class QuantKernels {
         int[] d = s.dims();
         return Shape.of(Arrays.copyOf(d, d.length - 2));
     }
+    // ---------------------------------------------------------------- dequant_gemm
+
+    /**
+     * The model of dequant_gemm: A [rows, k] times the blocked int4 weight, read as rows of Q [n, k] with scales
+     * [n, blocks] (a [k, n] weight is laid out transposed at compile time), blocks of {@code block} along k.
+     */
+    public static final class DequantGemmModel {
+        public final long rows, k, n, blocks, block, rowBytes;
+        /** Whether k and the block are even, so each weight byte holds two neighbours of one block (read as a pair). */
+        public final boolean pairs;
+        /** Pairs: whole blocks and byte pairs in each, whether a short last block follows and its pairs. */
+        public final long fullBlocks, blockPairs, tailPairs;
+        public final boolean tail;
+        /** Whether a bias is given, and its C name. */
+        public final boolean hasBias;
+        public final String bias;
+
+        DequantGemmModel(long rows, long k, long n, long block, String bias) {
+            this.rows = rows;
+            this.k = k;
+            this.n = n;
+            this.block = block;
+            this.blocks = (k + block - 1) / block;
+            this.rowBytes = k / 2;
+            this.pairs = k % 2 == 0 && block % 2 == 0;
+            this.fullBlocks = k / block;
+            this.blockPairs = block / 2;
+            this.tailPairs = (k % block) / 2;
+            this.tail = k % block != 0;
+            this.hasBias = bias != null;
+            this.bias = bias;
+        }
+    }
+
+    /**
+     * dequant_gemm: {@code y[r, j] = sum_b S[j, b] * sum_(i in b) A[r, i] * Q[j, i] + C[j]}, each block's partial sum
+     * in float times its scale; Q is read as int4 nibbles from the packed constant (its widening cast dropped), two
+     * to a byte through a 16-entry float table where k and the block are even.
+     */
+    public static Object dequantGemm(KernelModel k, Node n, Strategy t) {
+        Value q = n.input(1);
+        Value packed = PackedConstants.packed(q) ? q : PackedConstants.source(q);
+        // why: the kernel reads nibbles; only a packed int4 constant has them
+        if (packed == null || packed.dtype() != DType.I4) throw new Unsupported("its weight is not a packed int4 constant");
+        boolean tb = n.attrs().getInt("trans_b", 0) != 0;
+        Value s = n.input(2);
+        // why: a [K, N] weight is laid out as [N, K] rows at compile time, its scales with it
+        if (!tb && (!s.isConstant() || s.uses().size() != 1)) throw new Unsupported("a [K, N] weight needs constant scales of its own");
+        if (packed != q) k.nibbleInputs.add(1);
+        k.runtimeHeaders.add("kiln_types.h");
+        // why: inlined into the run function, its pointers and table compete with the caller's registers
+        k.outOfLine = true;
+        Shape a = n.input(0).shape();
+        int kk = a.dim(1), nn = n.output(0).shape().dim(1);
+        long block = n.attrs().getInt("block_size", 0);
+        if (!tb) {
+            NdArray qd = packed.constant(), sd = s.constant();
+            int blocks = sd.shape().dim(0);
+            long[] qt = new long[qd.size()];
+            for (int i = 0; i < kk; i++)
+                for (int j = 0; j < nn; j++) qt[j * kk + i] = qd.getLong(i * nn + j);
+            k.packed.put(1, NdArray.ofLongs(DType.I4, qd.shape(), qt));
+            NdArray st = NdArray.zeros(sd.dtype(), sd.shape());
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < nn; j++) st.setDouble(j * blocks + b, sd.getDouble(b * nn + j));
+            k.packed.put(2, st);
+        }
+        return new DequantGemmModel(a.dim(0), kk, nn, block, n.input(3) == null ? null : k.ins.get(3).name);
+    }
 }

@@ -21,5 +21,7 @@ public enum Trait {
     /** Converts between float and quantized integers (QuantizeLinear, DequantizeLinear); kept unfolded at import. */
     QUANT_BOUNDARY,
     /** Works on integer/quantized tensors. */
-    INTEGER
+    INTEGER,
+    /** Reads a sub-byte constant input packed, its kernel unpacking the elements (a float op over int4 weights). */
+    PACKED_INPUTS
 }

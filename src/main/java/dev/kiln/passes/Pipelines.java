@@ -21,6 +21,7 @@ public final class Pipelines {
         // -O0: nothing; the graph runs as imported.
         if (level >= 1) {
             // quantized imports: before everything else, so every later pass sees plain float ops and annotations
+            p.add(new KeepBlockedWeightsPacked());      // why: a blocked int4 weight folded to float takes 8x its flash; before the passes that fold constant dequantizes
             p.add(new AbsorbQuantBoundaries());         // why: QDQ pairs and QOperator ops become int8 annotations on float values (-O0 keeps exact float QDQ)
             // cleanup: cheap, always exact, and it exposes the patterns the later passes look for
             p.add(new FoldConstants());                 // why: shape arithmetic and constant-only subgraphs cost nothing at run time

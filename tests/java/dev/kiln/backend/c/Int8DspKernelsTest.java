@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * of weight quads, windows whose last weight quad is partial, inputs at the extremes) and the depthwise kernel over a zero-padded plane (3x3 with pads, stride
  * 2, dilation 2, a channel multiplier, 1-D, 5x5, a clamp narrower than int8); the same graphs on cortex-m0plus stay on
  * the portable kernels; the two-output depthwise kernel (odd output widths, stride 2, an even window width with an odd
- * left pad, a shift of -1 that keeps the branch-free requantization). Also the branch-free and SMMLA requantization
+ * left pad, a shift of -1 that keeps the branch-free requantization; multipliers of 1/2 to 2, whose accumulators the
+ * fast kernels shift left). Also the branch-free and SMMLA requantization
  * forms against {@link FixedPoint} on the host.
  */
 class Int8DspKernelsTest {
@@ -91,6 +92,14 @@ class Int8DspKernelsTest {
         // a multiplier near 1 (shift -1): no SMMLA form, kiln_requantize_q31_r32 in the same kernel
         jobs.add(conv("dw_pairs_shift1", 1, 4, 6, 6, 4, 3, 3, 4, Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.0013,
                 "out_zero_point", 1L), false, -6, 6));
+        // multipliers of 1/2 to 2 (shifts 0 and 1, as int4 weights' coarse scales give): the accumulator shifted left
+        // before the fast requantization (Int8Kernels.leftShifted), in the two-output, zero-padded and blocked kernels;
+        // no bias and x - zx in [-1, 1], so most outputs lie inside the clamp
+        jobs.add(conv("dw_pairs_lifted", 1, 4, 6, 7, 4, 3, 3, 4, Attrs.of("pads", new long[] {1, 1, 1, 1}, "out_scale", 0.0003,
+                "out_zero_point", -2L), false, -4, -2));
+        jobs.add(conv("dw_5x5_lifted", 1, 2, 6, 6, 2, 5, 5, 2, Attrs.of("pads", new long[] {2, 2, 2, 2}, "out_scale", 0.0003,
+                "out_zero_point", 3L, "act_min", -100L, "act_max", 90L), false, -4, -2));
+        jobs.add(conv("pw_lifted", 1, 8, 3, 3, 6, 1, 1, 1, Attrs.of("out_scale", 0.0003, "out_zero_point", 0L), false, -4, -2));
         return jobs;
     }
 
@@ -104,6 +113,9 @@ class Int8DspKernelsTest {
             assertNull(o.error(), j.name());
             List<NdArray> want = new Interpreter(j.graph()).run(j.inputs());
             assertArrayEquals(want.get(0).toLongArray(), o.outputs().get(0).toLongArray(), j.name());
+            // why: the lifted cases test the requantization only where some outputs are not clamped
+            if (j.name().endsWith("_lifted"))
+                assertTrue(java.util.Arrays.stream(want.get(0).toLongArray()).anyMatch(v -> v > -100 && v < 90), j.name() + " has unclamped outputs");
         }
     }
 
@@ -112,12 +124,15 @@ class Int8DspKernelsTest {
         for (Checker.Job j : cases()) {
             String m4 = source(j, "cortex-m4f"), m0 = source(j, "cortex-m0plus");
             // the two-output depthwise kernel takes all but dilated rows and 5x5 (too many weight registers)
-            String want = j.name().equals("dw_dilated") || j.name().equals("dw_5x5") ? "zero-padded"
+            String want = j.name().equals("dw_dilated") || j.name().startsWith("dw_5x5") ? "zero-padded"
                     : j.name().startsWith("dw_") ? "two outputs at a time" : "blocked DSP";
             assertTrue(m4.contains(want), j.name() + " on cortex-m4f takes the " + want + " kernel");
             assertFalse(m0.contains("blocked DSP") || m0.contains("zero-padded") || m0.contains("__smlad"), j.name() + " on cortex-m0plus");
             // SMMLA requantization in the blocked and two-output kernels wherever the proof holds: all but shift -1 here
             assertEquals(!j.name().equals("dw_pairs_shift1") && !want.equals("zero-padded"), m4.contains("kiln_mul_hi_add"), j.name() + " requantizes by SMMLA");
+            // multipliers of 1/2 and more: the accumulator times 2^L, only there
+            assertEquals(j.name().endsWith("_lifted"), java.util.regex.Pattern.compile("\\((acc|a0)\\) \\* \\d+").matcher(m4).find(),
+                    j.name() + " shifts its accumulator left");
         }
     }
 
@@ -141,7 +156,24 @@ class Int8DspKernelsTest {
             int a = i % 2 == 0 ? r.nextInt() : r.nextInt(200001) - 100000;
             cases.add(new int[] {a, (1 << 30) + r.nextInt(1 << 30), -1 - r.nextInt(31)});
         }
+        // multipliers of 1/2 and more (shift in [0, 30]): acc * 2^L with the shift lowered by L (Int8Kernels.leftShifted),
+        // |acc| * 2^L below 2^31, exact halves included
+        List<int[]> lifted = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            int shift = r.nextInt(31), left = shift + 1 + r.nextInt(2);
+            if (left > 31 || shift - left < -31) continue;
+            int m = i % 4 == 0 ? 3 << 29 : (1 << 30) + r.nextInt(1 << 30);
+            long most = (Integer.MAX_VALUE >> left);
+            if (most < 1) continue;
+            int a = i % 3 == 0 ? (int) (2 * r.nextInt((int) Math.max(1, most / 2)) + 1) * (r.nextBoolean() ? 1 : -1)
+                    : (int) (r.nextLong() % (most + 1));
+            if (i % 7 == 0) a = (int) (r.nextBoolean() ? most : -most);
+            lifted.add(new int[] {a, m, shift, left});
+        }
         StringBuilder c = new StringBuilder("#include <stdio.h>\n#include \"kiln_runtime.h\"\nint main(void) {\n");
+        for (int[] k : lifted)
+            c.append("  printf(\"%ld\\n\", (long)kiln_requantize_q31_r32((").append(lit(k[0])).append(") * ").append(1L << k[3]).append(", ")
+                    .append(k[1]).append(", ").append(k[2] - k[3]).append("));\n");
         for (int[] k : cases)
             c.append("  printf(\"%ld\\n\", (long)kiln_requantize_q31_r32(").append(lit(k[0])).append(", ").append(k[1]).append(", ")
                     .append(k[2]).append("));\n");
@@ -172,15 +204,22 @@ class Int8DspKernelsTest {
             Exec.Result ran = Exec.run(List.of("./t"), dir, 60);
             assertEquals(0, ran.exit(), () -> "the test program failed: " + ran.tail(2000));
             String[] lines = ran.out().strip().split("\n");
-            assertEquals(cases.size() + floors.size(), lines.length);
+            assertEquals(lifted.size() + cases.size() + floors.size(), lines.length);
+            assertTrue(lifted.size() > 1000, "lifted cases: " + lifted.size());
+            for (int i = 0; i < lifted.size(); i++) {
+                int[] k = lifted.get(i);
+                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]), Long.parseLong(lines[i].strip()),
+                        "lifted: acc " + k[0] + " m " + k[1] + " shift " + k[2] + " left " + k[3]);
+            }
+            int at = lifted.size();
             for (int i = 0; i < cases.size(); i++) {
                 int[] k = cases.get(i);
-                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]), Long.parseLong(lines[i].strip()), "acc " + k[0] + " m " + k[1] + " shift " + k[2]);
+                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]), Long.parseLong(lines[at + i].strip()), "acc " + k[0] + " m " + k[1] + " shift " + k[2]);
             }
             assertTrue(floors.size() > 1000, "SMMLA cases: " + floors.size());
             for (int i = 0; i < floors.size(); i++) {
                 int[] k = floors.get(i);
-                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]) + k[3], Long.parseLong(lines[cases.size() + i].strip()),
+                assertEquals(FixedPoint.requantize(k[0], k[1], k[2]) + k[3], Long.parseLong(lines[at + cases.size() + i].strip()),
                         "SMMLA form: acc " + k[0] + " m " + k[1] + " shift " + k[2] + " zp " + k[3]);
             }
         } finally {

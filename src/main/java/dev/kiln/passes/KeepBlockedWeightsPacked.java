@@ -1,0 +1,75 @@
+package dev.kiln.passes;
+
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Ops;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keeps an imported block-quantized int4 weight packed: {@code gemm(A, DequantizeLinear(Q, S, block_size), C)} and
+ * {@code matmul(A, DequantizeLinear(Q, S, block_size))}, Q a constant int4 weight without zero point (or with zero
+ * ones) and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C)}. Otherwise constant
+ * folding would turn Q into a float weight (four bytes a weight instead of half a byte) and the blocked grid would be
+ * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
+ */
+public final class KeepBlockedWeightsPacked implements Pass {
+    @Override
+    public boolean run(Graph g, PassContext cx) {
+        boolean changed = false;
+        for (Node n : new ArrayList<>(g.nodes())) {
+            if (n.op() != Ops.GEMM && n.op() != Ops.MATMUL) continue;
+            Node dq = n.input(1).producer();
+            if (dq == null || dq.op() != Ops.DEQUANTIZE_LINEAR) continue;
+            String why = unfit(g, n, dq);
+            if (why != null) {
+                cx.skip(n.name(), why);
+                continue;
+            }
+            boolean tb = n.op() == Ops.GEMM && n.attrs().getInt("trans_b", 0) != 0;
+            List<Value> ins = new ArrayList<>(List.of(n.input(0), dq.input(0), dq.input(1)));
+            if (n.op() == Ops.GEMM && n.input(2) != null) ins.add(n.input(2));
+            // gemm(A, dequantize(Q, S), C) -> dequant_gemm(A, Q, S, C)
+            Value out = n.output(0);
+            String name = out.name();
+            g.renameValue(out, g.uniqueValueName(name + "_unpacked"));
+            Node fused = g.insertNode(g.nodes().indexOf(n), Ops.DEQUANT_GEMM, g.uniqueNodeName(n.name() + "_int4"), ins,
+                    Attrs.of("trans_b", tb ? 1L : 0L, "block_size", dq.attrs().getInt("block_size")), List.of(name));
+            g.replaceAllUses(out, fused.output(0));
+            g.removeNode(n);
+            if (dq.output(0).uses().isEmpty()) g.removeNode(dq);
+            changed = true;
+        }
+        if (changed) g.removeUnusedConstants();
+        return changed;
+    }
+
+    /** Why product {@code n} over dequantized weight {@code dq} does not fit dequant_gemm, or null when it does. */
+    private static String unfit(Graph g, Node n, Node dq) {
+        Value q = dq.input(0), s = dq.input(1), z = dq.input(2);
+        // why: only a constant int4 weight has packed bytes to keep, and dequant_gemm's weights are symmetric
+        if (!q.isConstant() || q.dtype() != DType.I4 || !s.isConstant() || s.dtype() != DType.F32) return "its weight is not a constant int4 one";
+        if (z != null && (!z.isConstant() || java.util.Arrays.stream(z.constant().toLongArray()).anyMatch(v -> v != 0))) return "its weight has zero points";
+        long block = dq.attrs().getInt("block_size", 0);
+        if (block <= 0 || q.shape().rank() != 2 || n.input(0).shape().rank() != 2 || dq.output(0).dtype() != DType.F32)
+            return "its weight is not a blocked float32 matrix";
+        boolean gemm = n.op() == Ops.GEMM, tb = gemm && n.attrs().getInt("trans_b", 0) != 0;
+        // why: the kernel sums each block along K, so the blocks must lie along the reduction axis
+        if (q.shape().axis(dq.attrs().getInt("axis", 1)) != (tb ? 1 : 0)) return "its blocks do not run along the reduction axis";
+        // why: the dequantized weight disappears, so nobody else may read it
+        if (!Rewrites.onlyUser(g, dq.output(0), n)) return "its dequantized weight has other readers";
+        if (gemm) {
+            if (n.attrs().getInt("trans_a", 0) != 0 || n.attrs().getFloat("alpha", 1.0) != 1.0) return "it transposes or scales A";
+            Value c = n.input(2);
+            int cols = n.output(0).shape().dim(1);
+            if (c != null && (n.attrs().getFloat("beta", 1.0) != 1.0 || c.dtype() != DType.F32 || c.shape().numel() != cols
+                    || !(c.shape().rank() == 1 || c.shape().rank() == 2 && c.shape().dim(0) == 1)))
+                return "its C is not one bias per column";
+            if (n.attrs().has(dev.kiln.ops.FusedActivation.ACTIVATION)) return "it carries a fused activation";
+        }
+        return null;
+    }
+}

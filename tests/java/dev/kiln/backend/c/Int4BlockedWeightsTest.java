@@ -1,0 +1,106 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.KilnCli;
+import dev.kiln.TestFiles;
+import dev.kiln.backend.Backend;
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Target;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Node;
+import dev.kiln.ops.Ops;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An imported blocked int4 model ({@code tests/models/int4_blocked/digits_mlp_int4_blocked}, made by
+ * {@code tests/tools/int4_blocked_fixture.py}: DequantizeLinear with {@code block_size} 16, 32 and 24 in front of two
+ * Gemms and a MatMul, ONNX Runtime's outputs): each product becomes one dequant_gemm whose weight stays int4, stored
+ * packed in flash with its blocked scales, and the interpreter, the C on the host (sanitizers) and on cortex-m4f
+ * under qemu match ONNX Runtime within check's default tolerance.
+ */
+class Int4BlockedWeightsTest {
+    private static final Path DIR = TestFiles.models().resolve("int4_blocked/digits_mlp_int4_blocked");
+
+    @Test
+    void everyBlockedProductKeepsItsInt4WeightPacked() throws Exception {
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(DIR.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        int products = 0;
+        for (Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.GEMM || n.op() == Ops.MATMUL || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() != Ops.DEQUANT_GEMM) continue;
+            products++;
+            assertEquals(DType.I4, n.input(1).dtype(), n.toString());
+            assertTrue(n.input(1).isConstant(), n.toString());
+        }
+        assertEquals(3, products);
+        GeneratedCode c = new CBackend().generate(g, Target.load("cortex-m4f"), new Backend.Options("m", null, "blocked"));
+        // 8192 + 8192 + 640 weights at half a byte, 512 + 256 + 30 float scales, 202 float biases
+        long packed = (8192 + 8192 + 640) / 2, scales = 4L * (512 + 256 + 30), biases = 4L * 202;
+        assertEquals(packed + scales + biases, c.weightsBytes(), "weights bytes");
+        String source = c.files().get("m.c");
+        assertEquals(3, source.split("over blocked int4 weights \\(nibbles in flash\\)", -1).length - 1, "three blocked kernels");
+        // fc3 (64 = 24 + 24 + 16) reads its short last block in a second loop
+        assertEquals(4, source.split("nib\\[v & 15u\\]", -1).length - 1, "the kernels read two nibbles a byte");
+    }
+
+    /**
+     * Odd blocks (nibbles one by one) and even ones (two a byte), with [N, K] and [K, N] weights (the latter laid out
+     * transposed), a short last block, with and without bias, two rows: the C on the host (sanitizers) against the
+     * interpreter, within float rounding.
+     */
+    @Test
+    void oddAndEvenBlocksMatchTheInterpreterOnTheHost() {
+        java.util.Random rnd = new java.util.Random(11);
+        java.util.List<dev.kiln.check.Checker.Job> jobs = new java.util.ArrayList<>();
+        int[][] cases = {{1, 5, 37, 6, 1}, {0, 4, 40, 5, 1}, {1, 6, 40, 3, 0}, {0, 7, 37, 4, 0}};
+        for (int[] c : cases) {
+            boolean tb = c[0] == 1, bias = c[4] == 1;
+            int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
+            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k);
+            dev.kiln.ir.Value x = g.addInput("x", dev.kiln.ir.TensorType.of(DType.F32, 2, k));
+            long[] q = new long[k * n];
+            for (int i = 0; i < q.length; i++) q[i] = rnd.nextInt(16) - 8;
+            dev.kiln.ir.Shape qs = tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n);
+            dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.01 + 0.1 * rnd.nextDouble());
+            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
+                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(DType.I4, qs, q)), g.addConstant("s", s)));
+            if (bias) {
+                dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
+                for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
+                ins.add(g.addConstant("b", b));
+            }
+            g.addOutput(g.addNode(Ops.DEQUANT_GEMM, "p", ins, dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)).output(0));
+            dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(2, k));
+            for (int i = 0; i < xv.size(); i++) xv.setDouble(i, rnd.nextGaussian());
+            jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
+        }
+        java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        for (int i = 0; i < jobs.size(); i++) {
+            dev.kiln.check.Checker.Job j = jobs.get(i);
+            assertEquals(null, got.get(i).error(), j.name());
+            dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
+            for (int e = 0; e < want.size(); e++)
+                assertEquals(want.getDouble(e), have.getDouble(e), 1e-5 + 1e-5 * Math.abs(want.getDouble(e)), j.name() + "[" + e + "]");
+        }
+    }
+
+    @Test
+    void interpreterHostAndCortexM4fMatchOnnxRuntime() {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+            String[] args = new String[4 + how.length - 1];
+            args[0] = "check";
+            args[1] = DIR.toString();
+            args[2] = "--backend";
+            System.arraycopy(how, 0, args, 3, how.length);
+            KilnCli.Run r = KilnCli.kiln(args);
+            assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        }
+    }
+}

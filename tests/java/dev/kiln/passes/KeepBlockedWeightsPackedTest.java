@@ -1,0 +1,66 @@
+package dev.kiln.passes;
+
+import static dev.kiln.passes.FusionTesting.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Ops;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KeepBlockedWeightsPackedTest {
+    /** A dequantize_linear of a random int4 constant {@code dims} with positive scales in blocks along {@code axis}. */
+    private static Value dq(Graph g, Random rnd, String name, DType t, int axis, int block, int... dims) {
+        long[] q = new long[dims[0] * dims[1]];
+        for (int i = 0; i < q.length; i++) q[i] = rnd.nextInt(15) - 7;
+        Value qv = g.addConstant(name + "_q", NdArray.ofLongs(t, Shape.of(dims), q));
+        int[] sd = dims.clone();
+        sd[axis] = (dims[axis] + block - 1) / block;
+        NdArray s = NdArray.zeros(DType.F32, Shape.of(sd));
+        for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.01 + 0.1 * rnd.nextDouble());
+        return g.addNode(Ops.DEQUANTIZE_LINEAR, name + "_dq", List.of(qv, g.addConstant(name + "_s", s)),
+                Attrs.of("axis", (long) axis, "block_size", (long) block)).output(0);
+    }
+
+    private static Graph model() {
+        Random rnd = new Random(3);
+        Graph g = new Graph("g");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 2, 40));
+        // gemm with B [N, K] (trans_b) in blocks of 16 along K (a short last block) and a bias
+        Value w1 = dq(g, rnd, "w1", DType.I4, 1, 16, 6, 40);
+        g.addOutput(g.addNode(Ops.GEMM, "fc1", List.of(x, w1, g.addConstant("b1", random(rnd, DType.F32, 6))),
+                Attrs.of("trans_b", 1L)).output(0));
+        // matmul with B [K, N] in blocks of 8 along K
+        g.addOutput(g.addNode(Ops.MATMUL, "fc2", List.of(x, dq(g, rnd, "w2", DType.I4, 0, 8, 40, 5)), Attrs.EMPTY).output(0));
+        // not fitting: blocks along N, an int8 weight, a dequantized weight with two readers
+        g.addOutput(g.addNode(Ops.MATMUL, "across", List.of(x, dq(g, rnd, "w3", DType.I4, 1, 2, 40, 4)), Attrs.EMPTY).output(0));
+        g.addOutput(g.addNode(Ops.MATMUL, "wide", List.of(x, dq(g, rnd, "w4", DType.I8, 0, 8, 40, 3)), Attrs.EMPTY).output(0));
+        Value w5 = dq(g, rnd, "w5", DType.I4, 0, 8, 40, 2);
+        g.addOutput(g.addNode(Ops.MATMUL, "shared", List.of(x, w5), Attrs.EMPTY).output(0));
+        g.addOutput(w5);
+        return g;
+    }
+
+    @Test
+    void blockedInt4ProductsKeepTheirWeightPacked() {
+        FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::model, 0, new KeepBlockedWeightsPacked());
+        assertTrue(r.changed());
+        assertEquals(2, r.count("dequant_gemm"));
+        assertEquals(0, r.count("gemm"));
+        assertEquals(3, r.count("matmul"));
+        assertEquals(3, r.count("dequantize_linear"));
+        assertTrue(r.noted("across: its blocks do not run along the reduction axis"));
+        assertTrue(r.noted("wide: its weight is not a constant int4 one"));
+        assertTrue(r.noted("shared: its dequantized weight has other readers"));
+        for (var n : r.graph().nodes())
+            if (n.op() == Ops.DEQUANT_GEMM) assertEquals(DType.I4, n.input(1).dtype(), n.toString());
+    }
+}
