@@ -361,6 +361,26 @@ public final class BlockedKernels {
         // why: hosts with vectors take whole rows a tap at a time (scalar FPUs keep the window loop in registers);
         // rows narrower than a vector and a half were slower so (gcc unrolls them into scalar compares and branches)
         m.poolRows = t.vectorBytes() > 0 && m.poolWidth * 4 * 2 >= 3L * t.vectorBytes();
+        long lanes = t.vectorBytes() / 4;
+        while (lanes > 4 && lanes > m.poolWidth) lanes /= 2;
+        // why: a row as whole vectors holds each maximum in a register (the row loop keeps it in memory and
+        // finishes in scalar compares and branches; narrow rows take half or quarter vectors); strides 1 and 2
+        // read a vector's inputs with plain loads
+        if (lanes >= 4 && m.poolWidth >= lanes && (m.w.stride == 1 || m.w.stride == 2)) {
+            m.poolVectors = true;
+            m.poolRows = true;
+            m.poolVectorBytes = lanes * 4;
+            m.poolLanes = lanes;
+            m.poolFullEnd = m.poolWidth / lanes * lanes;
+            m.poolTail = m.poolWidth % lanes != 0;
+            m.poolTailStart = m.poolWidth - lanes;
+            m.poolStride2 = m.w.stride == 2;
+            // lanes [0, L/2) are even elements of the first load; the second load starts L-1 further, so that it
+            // ends on the last input the vector needs
+            StringBuilder even = new StringBuilder();
+            for (long j = 0; j < lanes; j++) even.append(j == 0 ? "" : ", ").append(j < lanes / 2 ? 2 * j : 2 * j + 1);
+            m.poolEven = even.toString();
+        }
         setInterior(m, h, w, java.util.Set.of(m.d.start, m.d.count));
     }
 

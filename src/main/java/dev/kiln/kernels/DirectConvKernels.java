@@ -100,6 +100,8 @@ public final class DirectConvKernels {
         public final Block block, tail;
         /** Elements of tmp (rows times tile). */
         public final long tmpSize;
+        /** Where each column phase of an input row goes in its phase row: runs the compiler vectorises (strided loads). */
+        public final List<DepthwiseRows.Phase> copies = new ArrayList<>();
 
         Direct(NnKernels.Window m, int lanes, int vectors, int rows, long pitch, long planeLen, long flatLen, long[] tapOffsets, long span) {
             this.lanes = lanes;
@@ -127,6 +129,11 @@ public final class DirectConvKernels {
             this.block = new Block(rows, vectors, lanes, "a", tapOffsets, true, k);
             this.tail = new Block(1, vectors, lanes, "t", tapOffsets, false, k);
             this.tmpSize = (long) rows * tile;
+            for (int p = 0; p < sw; p++) {
+                long first = Math.floorMod(p - padLeft, sw);
+                if (first >= m.w.in) continue;
+                copies.add(new DepthwiseRows.Phase(first, p * planeLen + (first + padLeft) / sw, (m.w.in - first + sw - 1) / sw));
+            }
         }
     }
 

@@ -140,6 +140,16 @@ public final class NnKernels {
          */
         public boolean poolRows;
         public long poolWidth;
+        /**
+         * max_pool rows at column stride 1 or 2 in GCC vectors of {@code poolVectorBytes} ({@code poolLanes} outputs,
+         * each window's taps in the same order, the running maximum in a register): whole vectors up to
+         * {@code poolFullEnd}, then with {@code poolTail} one more ending at the row's end (recomputing a few outputs);
+         * stride 2 takes a vector's even inputs from two loads with {@code poolEven}'s lane indices. The plain
+         * row loop is the {@code KILN_NO_VECTOR_EXT} form.
+         */
+        public boolean poolVectors, poolTail, poolStride2;
+        public long poolVectorBytes, poolLanes, poolFullEnd, poolTailStart;
+        public String poolEven;
         public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
         /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
         public boolean rowsBelow, colsBefore;

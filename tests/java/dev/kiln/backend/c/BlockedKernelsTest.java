@@ -199,6 +199,8 @@ class BlockedKernelsTest {
         maxPool("pool_s2_ceil", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "ceil_mode", 1L), s(1, 3, 9, 111));
         maxPool("pool_s1_pad_dil", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 2, 1, 2), "dilations", l(1, 2)), s(2, 2, 6, 53));
         maxPool("pool_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 4, 27, 27));
+        // ... in whole vectors: a row of exactly two 16-float vectors (no overlapping last vector)
+        maxPool("pool_s2_whole", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 2, 7, 65));
         // gemm with trans_b: B^T packed as B
         {
             Graph g = new Graph("gemm_tb");
@@ -320,10 +322,20 @@ class BlockedKernelsTest {
         NnKernels.Window wide = lowerPool(avx512, s2, s(1, 64, 111, 111));
         assertTrue(wide.fastPool && wide.poolRows);
         assertEquals(55, wide.poolWidth);
-        assertFalse(lowerPool(avx512, s2, s(1, 64, 27, 27)).poolRows, "13 outputs: less than a vector and a half of 16");
+        assertTrue(wide.poolVectors && wide.poolStride2, "stride 2 in whole vectors");
+        assertEquals(16, wide.poolLanes);
+        assertEquals(48, wide.poolFullEnd);
+        assertTrue(wide.poolTail, "the last vector ends the row");
+        assertEquals(39, wide.poolTailStart);
+        assertEquals("0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31", wide.poolEven);
+        NnKernels.Window narrow = lowerPool(avx512, s2, s(1, 64, 27, 27));
+        assertTrue(narrow.poolVectors, "13 outputs: 8-float vectors");
+        assertEquals(32, narrow.poolVectorBytes);
         assertTrue(lowerPool(Target.load("x86-64-v3"), s2, s(1, 64, 27, 27)).poolRows, "13 outputs: more than 12 on AVX2");
+        assertFalse(lowerPool(avx512, Attrs.of("kernel_shape", l(3, 3), "strides", l(3, 3)), s(1, 4, 50, 50)).poolVectors,
+                "stride 3 keeps the row loop");
         NnKernels.Window m4 = lowerPool(Target.load("cortex-m4f"), s2, s(1, 64, 111, 111));
-        assertTrue(m4.fastPool && !m4.poolRows, "scalar FPUs keep the window loop");
+        assertTrue(m4.fastPool && !m4.poolRows && !m4.poolVectors, "scalar FPUs keep the window loop");
     }
 
     /** The lowering's model of a stride-2 separable_conv (3x3, 16 channels to 24) on target {@code t}. */
