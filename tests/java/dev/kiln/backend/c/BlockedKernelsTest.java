@@ -185,6 +185,8 @@ class BlockedKernelsTest {
         separable("rows_s3", Attrs.of("kernel_shape", l(3, 3), "strides", l(3, 3), "pads", l(1, 2, 1, 0)), s(1, 3, 11, 40), 3, 4, false);
         separable("rows_dil", Attrs.of("kernel_shape", l(3, 3), "dilations", l(2, 2), "pads", l(2, 2, 2, 2), "dw_activation", "relu"),
                 s(1, 3, 7, 16), 3, 6, true);
+        // rows per block that fill whole two-vector tiles (28 wide: 8 rows on AVX-512, 4 on AVX2), the last block partial
+        separable("rows_whole_tiles_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 10, 28), 5, 7, true);
         separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
         // 1x1 as the product vectorised over output channels (PointwiseGemm, vector hosts): a 7x7 plane (partial
         // position block) with odd output channels (tail block with a part vector), residual and clip, batch 2; a
