@@ -522,22 +522,28 @@ public final class NnKernels {
     /** Chooses the register-blocked axpy product where the target wants speed and has SIMD registers (host). */
     private static void block(Matmul m, DType dt, Strategy t) {
         // why: the tile lives in registers only on targets with SIMD vectors; MCUs keep the small plain loop
-        if (!m.axpy || dt != DType.F32 || !t.optimizeForSpeed() || t.vectorBytes() == 0 || m.k == 0) return;
+        if (!m.axpy || dt != DType.F32 || !t.optimizeForSpeed() || t.vectorBytes() == 0 || m.k == 0 || m.m == 0) return;
         long lanes = t.vectorBytes() / 4;
         // why: a whole tile is one or two vectors of columns per row (rb x 2 accumulators stay within 16 registers)
         if (m.n < lanes) return;
         int perRow = m.n >= 2 * lanes ? 2 : 1;
+        // why: with fewer rows than a tile (a matrix-vector product: classifiers, squeeze-excite) the rows alone make
+        // the tile, and its columns widen up to 8 vectors while they fit the registers: more independent sums per
+        // loaded element of A, and each row of B read in a longer contiguous run (these layers stream their weights)
+        int rows = (int) Math.min(TILE_ROWS, m.m);
+        if (rows < TILE_ROWS)
+            while (perRow < 8 && m.n >= 2L * perRow * lanes && t.fits(rows, 2 * perRow)) perRow *= 2;
         m.cb = perRow * lanes;
         m.vectorBytes = t.vectorBytes();
         for (int v = 0; v < perRow; v++) m.vecs.add(new BlockedKernels.Vec(v, v * lanes));
-        for (int r = 0; r < TILE_ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             List<TileAcc> accs = new ArrayList<>();
             for (int v = 0; v < perRow; v++) accs.add(new TileAcc("c" + r + "_" + v, r, v, v * lanes));
             m.tileRows.add(new TileRow(r, accs));
             m.tileAccs.addAll(accs);
         }
         m.blocked = true;
-        m.rb = TILE_ROWS;
+        m.rb = rows;
         m.fullRows = m.m - m.m % m.rb;
         m.tailRows = m.m % m.rb;
         m.fullCols = m.n - m.n % m.cb;

@@ -100,7 +100,7 @@ public final class SeparableKernels {
         int lanes = Math.max(1, t.vectorBytes() / 4);
         int rows = (int) Math.min(lanes > 1 ? BlockedKernels.ROWS_VECTOR : BlockedKernels.ROWS_SCALAR, m.outChannels);
         // why: on MCUs the scratch stays the one row of the compact form (the arena must not grow), in tiles that divide it
-        long rowsPer = lanes > 1 ? Math.min(dw.h.out, Math.max(1, (2L * lanes + dw.w.out - 1) / dw.w.out)) : 1;
+        long rowsPer = lanes > 1 ? vectorRows(dw.h.out, dw.w.out, lanes, m.mid) : 1;
         Value wp = n.input(2);
         m.pointwise = PointwiseGemm.chooseSeparable(k, t, m, wp);
         // why: the channel-vectorised product takes the whole plane at once (its weights are read once per block)
@@ -136,6 +136,22 @@ public final class SeparableKernels {
         m.rows = DepthwiseRows.choose(dw, t.vectorBytes(), rowsPer, dw.act);
         k.scratchBytes = (m.scratchFloats + (m.rows == null ? 0 : m.rows.bufFloats)) * 4;
         m.fast = true;
+    }
+
+    /** Bytes of scratch rows of intermediate channels the blocked product may read (well inside a host's L2). */
+    private static final long ROWS_BYTES = 192 * 1024;
+
+    /**
+     * Output rows per block on vector hosts: the fewest whose pixels fill whole tiles of two vectors (no partial
+     * tile computed for nothing), while the scratch rows of {@code mid} channels stay within {@link #ROWS_BYTES};
+     * else the fewest that give two vectors of pixels.
+     */
+    static long vectorRows(long outH, long outW, int lanes, long mid) {
+        long least = Math.min(outH, Math.max(1, (2L * lanes + outW - 1) / outW));
+        // why: 56- and 28-wide rows (MobileNet's large planes) leave half a vector per row: 4 and 8 rows make whole tiles
+        for (long r = least; r <= outH && r * outW * mid * 4 <= ROWS_BYTES; r++)
+            if (r * outW >= 4L * lanes && r * outW % (2L * lanes) == 0) return r;
+        return least;
     }
 
     private static boolean aliased(Value v) {

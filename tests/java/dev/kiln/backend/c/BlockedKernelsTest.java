@@ -185,6 +185,8 @@ class BlockedKernelsTest {
         separable("rows_s3", Attrs.of("kernel_shape", l(3, 3), "strides", l(3, 3), "pads", l(1, 2, 1, 0)), s(1, 3, 11, 40), 3, 4, false);
         separable("rows_dil", Attrs.of("kernel_shape", l(3, 3), "dilations", l(2, 2), "pads", l(2, 2, 2, 2), "dw_activation", "relu"),
                 s(1, 3, 7, 16), 3, 6, true);
+        // rows per block that fill whole two-vector tiles (28 wide: 8 rows on AVX-512, 4 on AVX2), the last block partial
+        separable("rows_whole_tiles_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 10, 28), 5, 7, true);
         separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
         // 1x1 as the product vectorised over output channels (PointwiseGemm, vector hosts): a 7x7 plane (partial
         // position block) with odd output channels (tail block with a part vector), residual and clip, batch 2; a
@@ -202,14 +204,23 @@ class BlockedKernelsTest {
         // ... in whole vectors: a row of exactly two 16-float vectors (no overlapping last vector)
         maxPool("pool_s2_whole", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 2, 7, 65));
         // gemm with trans_b: B^T packed as B
-        {
-            Graph g = new Graph("gemm_tb");
-            NdArray xv = random(3, 20);
-            Value x = g.addInput("x", xv.type());
-            g.addOutput(g.addNode(Ops.GEMM, "n", List.of(x, g.addConstant("b", random(7, 20)), g.addConstant("c", random(7))),
-                    Attrs.of("trans_b", 1L, "activation", "relu")).output(0));
-            jobs.add(new Checker.Job("gemm_tb", g, List.of(xv)));
-        }
+        gemm("gemm_tb", 3, 20, 7, "relu", false);
+        // gemm with fewer rows than a tile (a classifier's matrix-vector product: tiles of up to 8 vectors of
+        // columns, a partial column tile), with and without the activation, and two rows with a C row to add
+        gemm("gemv_relu", 1, 40, 300, "relu", false);
+        gemm("gemv_plain", 1, 33, 150, null, false);
+        gemm("gemm_2rows_c", 2, 24, 70, null, true);
+    }
+
+    /** A gemm job with trans_b: X [m][k] a graph input, B^T [n][k] and C [n] (or [m][n] when cRows) constants. */
+    private void gemm(String name, int m, int k, int n, String activation, boolean cRows) {
+        Graph g = new Graph(name);
+        NdArray xv = random(m, k);
+        Value x = g.addInput("x", xv.type());
+        Attrs a = activation == null ? Attrs.of("trans_b", 1L) : Attrs.of("trans_b", 1L, "activation", activation);
+        NdArray c = cRows ? random(m, n) : random(n);
+        g.addOutput(g.addNode(Ops.GEMM, "n", List.of(x, g.addConstant("b", random(n, k)), g.addConstant("c", c)), a).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(xv)));
     }
 
     /** A max_pool job whose input has NaNs at every 7th element and one 3x3 block of them. */
@@ -291,6 +302,25 @@ class BlockedKernelsTest {
         }
         // why: AVX-512 keeps the 8 x 2 blocks and the 28-register budget
         assertEquals(8, lower(avx512, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1)).gemm.block.count);
+        // why: a one-row gemm (classifier) widens its tile to 8 vectors of columns on AVX-512, 4 within AVX2's 16
+        // registers; four rows keep the 4 x 2 tile
+        assertEquals(128, lowerGemm(avx512, 1).cb);
+        assertEquals(1, lowerGemm(avx512, 1).rb);
+        assertEquals(32, lowerGemm(avx2, 1).cb);
+        assertEquals(32, lowerGemm(avx512, 4).cb);
+        assertEquals(4, lowerGemm(avx512, 4).rb);
+    }
+
+    /** The lowering's model of a gemm of {@code m} rows, 64 inner and 1000 columns (trans_b) on target {@code t}. */
+    private static NnKernels.Matmul lowerGemm(Target t, int m) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(m, 64)).type());
+        Node n = g.addNode(Ops.GEMM, "n", List.of(vx, g.addConstant("b", NdArray.zeros(DType.F32, Shape.of(1000, 64)))),
+                Attrs.of("trans_b", 1L));
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
+        return (NnKernels.Matmul) k.m;
     }
 
     /** The lowering's model of a conv node on target {@code t}. */
