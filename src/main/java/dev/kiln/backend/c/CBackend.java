@@ -445,13 +445,13 @@ public final class CBackend implements Backend {
         if (PackedConstants.packed(c)) {
             byte[] bytes = PackedConstants.bytes(a);
             long length = bytes.length + (WeightBytes.literalLength(bytes) == bytes.length ? 1 : 0);
-            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment + ", packed", bytes.length, WeightBytes.lines(bytes), true, length);
+            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment + ", packed", bytes.length, List.of(WeightBytes.literal(bytes)), true, length);
         }
         if (WeightBytes.stored(t)) {
             byte[] bytes = WeightBytes.of(a);
             // why: a literal that fills its array leaves no room for C's NUL, which newer compilers warn about
             long length = bytes.length + (WeightBytes.literalLength(bytes) == bytes.length ? 1 : 0);
-            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), WeightBytes.lines(bytes), true, length);
+            return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), List.of(WeightBytes.literal(bytes)), true, length);
         }
         int per = t.isFloat() ? 8 : 16;
         List<String> lines = new ArrayList<>();

@@ -91,7 +91,10 @@ public final class CProgram {
     public static final class Weight {
         public final String symbol, ctype, comment;
         public final long count;
-        /** The initializer, a few literals per line, or the pieces of the bytes' string literal. */
+        /**
+         * The initializer: a few literals per line, or (bytes) one element, the whole string literal with its
+         * pieces on lines of their own ({@link WeightBytes#literal}).
+         */
         public final List<String> lines;
         /** Whether the weight is stored as bytes: its type is {@link #type}, its elements {@code symbol.v}. */
         public final boolean bytes;

@@ -3,8 +3,7 @@ package dev.kiln.backend.c;
 import dev.kiln.ir.DType;
 import dev.kiln.ir.Half;
 import dev.kiln.ir.NdArray;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a constant's elements as the bytes of its C type in little-endian order, as lines of one C string
@@ -21,13 +20,13 @@ final class WeightBytes {
     private static final int PER_LINE = 64;
 
     /** The text of each byte inside a string literal: the character itself, or a three-digit octal escape. */
-    private static final String[] TEXT = new String[256];
+    private static final byte[][] TEXT = new byte[256][];
 
     static {
         for (int b = 0; b < 256; b++) {
             // why: three octal digits end an escape whatever follows; '?' could start a trigraph, '"' and '\' end or escape
             boolean plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\' && b != '?';
-            TEXT[b] = plain ? String.valueOf((char) b) : String.format("\\%03o", b);
+            TEXT[b] = (plain ? String.valueOf((char) b) : String.format("\\%03o", b)).getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -46,6 +45,11 @@ final class WeightBytes {
         DType t = a.dtype();
         int n = a.size(), w = width(t);
         byte[] out = new byte[Math.toIntExact((long) n * w)];
+        // why: most weights are f32; one bulk copy of the raw bits instead of a loop over elements
+        if (t == DType.F32) {
+            java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a.floats());
+            return out;
+        }
         for (int i = 0; i < n; i++) {
             long bits;
             switch (t) {
@@ -76,18 +80,33 @@ final class WeightBytes {
         return n;
     }
 
-    /** The literal's lines, each a quoted piece ({@code "..."}); C joins adjacent pieces into one literal. */
-    static List<String> lines(byte[] bytes) {
+    /** What separates the literal's pieces in the weights file: a new line, indented like the first piece. */
+    static final String BETWEEN_PIECES = "\n    ";
+
+    /**
+     * The whole literal as text: quoted pieces ({@code "..."}) of {@link #PER_LINE} bytes each, joined by
+     * {@link #BETWEEN_PIECES} (C joins adjacent pieces into one literal). One string per weight rather than one
+     * per piece: the template writes megabytes of weights as a few hundred strings.
+     */
+    static String literal(byte[] bytes) {
         int n = literalLength(bytes);
-        List<String> lines = new ArrayList<>(n / PER_LINE + 1);
-        if (n == 0) lines.add("\"\"");
-        StringBuilder b = new StringBuilder(PER_LINE * 4 + 2);
+        if (n == 0) return "\"\"";
+        byte[] sep = BETWEEN_PIECES.getBytes(StandardCharsets.ISO_8859_1);
+        int pieces = (n + PER_LINE - 1) / PER_LINE;
+        byte[] out = new byte[4 * n + pieces * (2 + sep.length)];
+        int o = 0;
         for (int i = 0; i < n; i += PER_LINE) {
-            b.setLength(0);
-            b.append('"');
-            for (int k = i, e = Math.min(n, i + PER_LINE); k < e; k++) b.append(TEXT[bytes[k] & 0xFF]);
-            lines.add(b.append('"').toString());
+            if (i > 0) {
+                System.arraycopy(sep, 0, out, o, sep.length);
+                o += sep.length;
+            }
+            out[o++] = '"';
+            for (int k = i, e = Math.min(n, i + PER_LINE); k < e; k++) {
+                byte[] t = TEXT[bytes[k] & 0xFF];
+                for (byte c : t) out[o++] = c;
+            }
+            out[o++] = '"';
         }
-        return lines;
+        return new String(out, 0, o, StandardCharsets.ISO_8859_1);
     }
 }
