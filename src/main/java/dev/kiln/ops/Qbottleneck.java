@@ -99,12 +99,22 @@ public final class Qbottleneck extends OpDef {
     }
 
     /**
-     * Bytes of the band a row-streaming kernel keeps (X [N, C, H, W], Wd [E, 1, kh, kw], Y [N, M, oh, ow]): one input
-     * row with its channels side by side, kh expanded rows of every channel and one depthwise output row.
+     * Columns of one row of the rolling buffer for the depthwise window {@code g}: the input row between its begin
+     * and end pads, so that every window of an output row lies inside.
      */
-    public static long bandBytes(Shape x, Shape wd, Shape y) {
-        long w = x.dim(3), e = wd.dim(0);
-        return x.dim(1) * w + wd.dim(2) * e * w + e * y.dim(3);
+    public static long bandColumns(ConvGeometry g) {
+        return Math.max((long) g.padsBegin[1] + g.in[1], (long) (g.out[1] - 1) * g.strides[1] + (long) (g.kernel[1] - 1) * g.dilations[1] + 1);
+    }
+
+    /**
+     * Bytes of the band a row-streaming kernel keeps (X [N, C, H, W], Wd [E, 1, kh, kw], Y [N, M, oh, ow], the
+     * depthwise attributes {@code dw}): one input row with its channels side by side, kh padded expanded rows of every
+     * channel ({@link #bandColumns}) and one depthwise output row.
+     */
+    public static long bandBytes(Shape x, Shape wd, Shape y, Attrs dw) {
+        long e = wd.dim(0);
+        ConvGeometry g = ConvGeometry.forConv(dw, Shape.of(x.dim(0), (int) e, x.dim(2), x.dim(3)), wd);
+        return (long) x.dim(1) * x.dim(3) + wd.dim(2) * e * bandColumns(g) + e * y.dim(3);
     }
 
     @Override

@@ -42,7 +42,8 @@ public final class FuseInt8Bottlenecks implements Pass {
             Node[] best = null;
             long bestPeak = peak;
             for (Node[] b : candidates) {
-                if (fused.contains(b)) continue;
+                // why: a 1x1 conv may be one body's project and the next one's expand (pw, dw, pw, dw, pw): one body takes it
+                if (fused.stream().anyMatch(f -> shares(f, b))) continue;
                 fused.add(b);
                 long p = peak(g, fused);
                 fused.remove(fused.size() - 1);
@@ -108,6 +109,11 @@ public final class FuseInt8Bottlenecks implements Pass {
         return new Node[] {e, d, p};
     }
 
+    private static boolean shares(Node[] a, Node[] b) {
+        for (Node x : a) for (Node y : b) if (x == y) return true;
+        return false;
+    }
+
     private static boolean symmetric(QuantParams q) {
         if (q == null) return false;
         for (int c = 0; c < q.channels(); c++) if (q.zeroPoint(c) != 0) return false;
@@ -145,7 +151,7 @@ public final class FuseInt8Bottlenecks implements Pass {
             for (Node n : b) step.put(n, step.get(b[2]));
             gone.put(b[0].output(0), true);
             gone.put(b[1].output(0), true);
-            live[step.get(b[2])] += Qbottleneck.bandBytes(b[0].input(0).shape(), b[1].input(1).shape(), b[2].output(0).shape());
+            live[step.get(b[2])] += Qbottleneck.bandBytes(b[0].input(0).shape(), b[1].input(1).shape(), b[2].output(0).shape(), b[1].attrs());
         }
         for (Node n : nodes) {
             for (Value v : n.outputs()) {
