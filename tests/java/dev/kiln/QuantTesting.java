@@ -179,6 +179,9 @@ public final class QuantTesting {
     /** The int8 graph of quantized model {@code dir} lowered by the default pipeline, with its first recorded input. */
     public static Checker.Job quantizedJob(Path dir) { return quantizedJob(dir, CompileOptions.DEFAULT_LEVEL); }
 
+    /** {@link #quantizedJob(Path)} optimized for target {@code t}. */
+    public static Checker.Job quantizedJob(Path dir, dev.kiln.backend.Target t) { return int8Job(dir, t, new CompileOptions(CompileOptions.DEFAULT_LEVEL, new PassOptions(), null)); }
+
     /** {@link #quantizedJob(Path)} at optimisation level {@code level} (-O1 keeps the int8 residual adds as qadd nodes). */
     public static Checker.Job quantizedJob(Path dir, int level) { return int8Job(dir, new CompileOptions(level, new PassOptions(), null)); }
 

@@ -36,5 +36,12 @@ class FuseInt8BottlenecksTest {
         assertArrayEquals(b.get(0).toLongArray(), a.get(0).toLongArray());
     }
 
+    /** MobileNetV1's pw, dw, pw chains keep or widen the channels: nothing to stream, VWW stays as it is on cortex-m4f. */
+    @Test
+    void leavesBodiesThatDoNotExpandInTheMiddle() {
+        Checker.Job vww = QuantTesting.quantizedJob(dev.kiln.TestFiles.models().resolve("mobilenet_v1_025_vww_int8_qdq"), Target.load("cortex-m4f"));
+        assertEquals(0, count(vww.graph(), Ops.QBOTTLENECK));
+    }
+
     private static long count(Graph g, dev.kiln.ops.OpDef op) { return g.nodes().stream().filter(n -> n.op() == op).count(); }
 }

@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * On targets whose RAM is tight ({@link dev.kiln.backend.Target#ramTight}), turns an int8 inverted-residual body,
- * {@code qconv1x1(qconv_dw(qconv1x1(x)))} with the expanded and depthwise tensors read only by the next stage, into
+ * {@code qconv1x1(qconv_dw(qconv1x1(x)))} with the expanded and depthwise tensors read only by the next stage and
+ * more expanded channels than the body's input and output have, into
  * one {@code qbottleneck}, whose kernel expands a band of input rows at a time into a rolling buffer as high as the
  * depthwise window, computes one depthwise row from it and projects that row: the expanded tensor (E channels,
  * several times the input's) is never stored whole. The bytes are the separate convs' (each stage requantizes as
@@ -85,7 +86,14 @@ public final class FuseInt8Bottlenecks implements Pass {
         if (d == null || d.op() != Ops.QCONV) return null;
         Node e = producerReadOnlyBy(g, d.input(0), d);
         if (e == null || e.op() != Ops.QCONV || !pointwise(e)) return null;
-        int ch = d.input(0).shape().dim(1);
+        int ch = d.input(0).shape().dim(1), in = e.input(0).shape().dim(1), out = p.output(0).shape().dim(1);
+        // why: streaming pays where the expanded tensor is wider than both ends (an inverted residual); where the
+        // project keeps or widens the channels (MobileNetV1's pw, dw, pw) its output outweighs the band it saves and
+        // the depthwise kernels already write over their input
+        if (ch <= in || ch <= out) {
+            cx.skip(e.name(), "the body " + in + " -> " + ch + " -> " + out + " channels does not expand in the middle");
+            return null;
+        }
         // why: the kernel walks one 2-D plane per expanded channel with one weight plane each
         if (d.input(0).shape().rank() != 4 || d.attrs().getInt("group", 1) != ch || d.input(1).shape().dim(0) != ch || d.input(3) != null) {
             cx.skip(e.name(), "its consumer " + d.name() + " is not a 2-D depthwise qconv with one output channel per group");
