@@ -162,16 +162,35 @@ public final class QuantTesting {
         return jobs;
     }
 
+    /**
+     * The MobileNetV2-shaped MCU model {@code tests/data/mbv2_micro} quantized by Kiln (min-max on its recorded input)
+     * and optimized for target {@code t}: on a target whose RAM is tight its peak-setting inverted residual bodies
+     * become {@code qbottleneck}s (FuseInt8Bottlenecks).
+     */
+    public static Checker.Job bottleneckJob(Path tmp, dev.kiln.backend.Target t) throws IOException {
+        Path d = TestFiles.root().resolve("tests/data/mbv2_micro");
+        Path cal = Files.createDirectories(tmp.resolve("mbv2_micro_cal_" + t.name()));
+        Files.copy(d.resolve("test_data_set_0/input_0.pb"), cal.resolve("input_0.pb"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        PassOptions po = new PassOptions();
+        po.int8 = Calibration.of(cal, Calibrator.Method.MINMAX);
+        return int8Job(d, t, new CompileOptions(CompileOptions.DEFAULT_LEVEL, po, null));
+    }
+
     /** The int8 graph of quantized model {@code dir} lowered by the default pipeline, with its first recorded input. */
     public static Checker.Job quantizedJob(Path dir) { return quantizedJob(dir, CompileOptions.DEFAULT_LEVEL); }
+
+    /** {@link #quantizedJob(Path)} optimized for target {@code t}. */
+    public static Checker.Job quantizedJob(Path dir, dev.kiln.backend.Target t) { return int8Job(dir, t, new CompileOptions(CompileOptions.DEFAULT_LEVEL, new PassOptions(), null)); }
 
     /** {@link #quantizedJob(Path)} at optimisation level {@code level} (-O1 keeps the int8 residual adds as qadd nodes). */
     public static Checker.Job quantizedJob(Path dir, int level) { return int8Job(dir, new CompileOptions(level, new PassOptions(), null)); }
 
-    private static Checker.Job int8Job(Path dir, CompileOptions co) {
+    private static Checker.Job int8Job(Path dir, CompileOptions co) { return int8Job(dir, null, co); }
+
+    private static Checker.Job int8Job(Path dir, dev.kiln.backend.Target t, CompileOptions co) {
         TestCase tc = TestCase.find(List.of(dir)).get(0);
         Graph g = Kiln.load(tc.model(), new ImportOptions());
-        Kiln.optimize(g, null, co);
+        Kiln.optimize(g, t, co);
         int integer = 0;
         for (Node n : g.nodes()) if (n.op().has(Trait.INTEGER)) integer++;
         assertTrue(integer > 0, dir.getFileName() + " was lowered to int8 ops");

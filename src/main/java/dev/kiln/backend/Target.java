@@ -135,6 +135,12 @@ public final class Target {
         }
     }
 
+    /**
+     * Whether RAM is this target's scarce resource ({@code ram.tight=true}, microcontrollers): passes may then trade
+     * instructions for a smaller arena.
+     */
+    public boolean ramTight() { return Boolean.parseBoolean(p.getProperty("ram.tight", "false").trim()); }
+
     /** The target's name ({@code cortex-m4f}). */
     public String name() { return name; }
     /** One line for {@code kiln targets}. */

@@ -18,7 +18,7 @@ public final class Lowerings {
             SeparableKernels.class, ChainKernels.class, Int8Kernels.class, NormKernels.class,
             MathKernels.class, ScanKernels.class, IndexKernels.class, SignalKernels.class, LossKernels.class, MlKernels.class,
             WindowKernels.class, SampleKernels.class, RecurrentKernels.class, AttentionKernels.class, ControlKernels.class,
-            BoundedKernels.class};
+            BoundedKernels.class, BottleneckKernels.class};
     private static final Map<String, Method> METHODS =
             dev.kiln.ops.OpMethods.collect("kernel lowerings", CLASSES, null, KernelModel.class, Node.class, Strategy.class);
 

@@ -102,6 +102,7 @@ public final class Ops {
 
     // --- Kiln's int8 ops (fixed-point requantization, see quant/FixedPoint) ---
     public static final Qconv QCONV = register(new Qconv());
+    public static final Qbottleneck QBOTTLENECK = register(new Qbottleneck());
     public static final Qmatmul QMATMUL = register(new Qmatmul());
     public static final Qadd QADD = register(new Qadd());
     public static final QaveragePool QAVERAGE_POOL = register(new QaveragePool());

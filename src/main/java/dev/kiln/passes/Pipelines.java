@@ -57,6 +57,7 @@ public final class Pipelines {
         }
         if (level >= 2) {
             p.add(new FuseInt8ResidualAdd());           // why: a residual qadd in the int8 conv's store writes the sum over the skip: two planes live, not three
+            p.add(new FuseInt8Bottlenecks());           // why: on MCUs, an inverted residual body that sets the peak streams its expanded tensor a band of rows at a time
         }
         if (level >= 1) {
             // final cleanup: the rewrites above leave constants to fold, aliases to merge and dead nodes behind

@@ -86,6 +86,23 @@ class Int8ModelsTest {
     }
 
     /**
+     * FuseInt8Bottlenecks on cortex-m4f: the MobileNetV2-shaped MCU model's arena falls from 62,016 B (its 49,152 B
+     * expanded tensor beside the 12,288 B depthwise output, the plan the target gets without {@code ram.tight}) to 31,336 B, under its
+     * liveness bound of 32,768 B (the unfused plan's is 61,440 B); the int8 outputs stay the interpreter's ({@link #cortexM4fDsp}, {@link #hostWithSanitizers}).
+     */
+    @Test
+    void cortexM4fBottlenecksHalveTheMicroArena() throws Exception {
+        Target m4 = Target.load("cortex-m4f"), plain = m4.with(java.util.Map.of("ram.tight", "false"));
+        Checker.Job fused = QuantTesting.bottleneckJob(tmp, m4), unfused = QuantTesting.bottleneckJob(tmp, plain);
+        assertTrue(unfused.graph().nodes().stream().noneMatch(n -> n.op() == dev.kiln.ops.Ops.QBOTTLENECK), "nothing fused without ram.tight");
+        dev.kiln.memory.MemoryPlan a = new CBackend().generate(fused.graph(), m4, new Backend.Options("m", null, "fused")).plan();
+        dev.kiln.memory.MemoryPlan b = new CBackend().generate(unfused.graph(), m4, new Backend.Options("m", null, "unfused")).plan();
+        assertEquals(62_016, b.arenaBytes(), "unfused arena");
+        assertEquals(31_336, a.arenaBytes(), "fused arena");
+        assertTrue(a.arenaBytes() <= a.lowerBoundBytes() && a.lowerBoundBytes() * 1.8 < b.lowerBoundBytes(), a.arenaBytes() + " B vs bounds " + a.lowerBoundBytes() + " and " + b.lowerBoundBytes());
+    }
+
+    /**
      * The MLPerf Tiny models quantized by Kiln with compact multipliers (the small-flash form cortex-m0plus asks
      * for) keep their flash within 5 % of the raw int8 weights and int32 biases: the kernels' own tables
      * (requantization multipliers and shifts, lookup tables) add at most 5 % on top. (Q31 multipliers, the default,
@@ -115,5 +132,15 @@ class Int8ModelsTest {
         QuantTesting.assertSameAsInterpreter(t.name(), jobs, new CProgramRunner(t, sanitize, null).runAll(jobs));
     }
 
-    private List<Checker.Job> jobs() throws Exception { return QuantTesting.int8Jobs(tmp); }
+    /**
+     * The int8 jobs, plus the MobileNetV2-shaped MCU model optimized for cortex-m4f, whose peak-setting inverted
+     * residual bodies run as {@code qbottleneck}s (their expanded tensors streamed through a band of rows).
+     */
+    private List<Checker.Job> jobs() throws Exception {
+        List<Checker.Job> jobs = new java.util.ArrayList<>(QuantTesting.int8Jobs(tmp));
+        Checker.Job b = QuantTesting.bottleneckJob(tmp, Target.load("cortex-m4f"));
+        assertTrue(b.graph().nodes().stream().anyMatch(n -> n.op() == dev.kiln.ops.Ops.QBOTTLENECK), "mbv2_micro has qbottleneck nodes");
+        jobs.add(b);
+        return jobs;
+    }
 }
