@@ -245,6 +245,35 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t c
         return;
     }
 #endif
+#if KILN_QG_SIGNED
+    /*
+     * kiln_requantize_q31_r32 on 16 lanes: each lane's 64-bit acc * m plus 2^(30 - s) (smlal) minus [acc < 0], the
+     * high words (uzp2) shifted right by -1 - s (sshl by 1 + s); then narrowed with saturation to 16 bits, zp added
+     * saturating and clamped there (exact: a saturated value plus zp stays beyond the clamp), narrowed to bytes. A tail
+     * shorter than 16 is the block ending at n (recomputed outputs get the same bytes), unless n < 16.
+     */
+    if (fast && ystep == 1u && n >= 16u) {
+        const int32x4_t vb = vdupq_n_s32((int32_t)((uint32_t)bias - (uint32_t)comp)), vm = vdupq_n_s32(m), vsh = vdupq_n_s32(1 + s);
+        const int64x2_t vr = vdupq_n_s64((int64_t)1 << (30 - s));
+        const int16x8_t vzp = vdupq_n_s16((int16_t)zp), vlo = vdupq_n_s16((int16_t)lo), vhi = vdupq_n_s16((int16_t)hi);
+        for (p = 0; p < n; p += 16u) {
+            int16x8_t h0, h1;
+            int32x4_t v[4];
+            size_t j;
+            if (p + 16u > n) p = n - 16u;
+            for (j = 0; j < 4u; ++j) {
+                const int32x4_t a = vaddq_s32(vld1q_s32(acc + p + 4u * j), vb), neg = vshrq_n_s32(a, 31);
+                const int64x2_t l = vaddw_s32(vmlal_s32(vr, vget_low_s32(a), vget_low_s32(vm)), vget_low_s32(neg));
+                const int64x2_t h = vaddw_high_s32(vmlal_high_s32(vr, a, vm), neg);
+                v[j] = vshlq_s32(vuzp2q_s32(vreinterpretq_s32_s64(l), vreinterpretq_s32_s64(h)), vsh);
+            }
+            h0 = vminq_s16(vmaxq_s16(vqaddq_s16(vqmovn_high_s32(vqmovn_s32(v[0]), v[1]), vzp), vlo), vhi);
+            h1 = vminq_s16(vmaxq_s16(vqaddq_s16(vqmovn_high_s32(vqmovn_s32(v[2]), v[3]), vzp), vlo), vhi);
+            vst1q_s8(y + p, vmovn_high_s16(vmovn_s16(h0), h1));
+        }
+        return;
+    }
+#endif
     if (fast && ystep == 1u) {
         for (p = 0; p < n; ++p) {
             const int32_t v = kiln_requantize_q31_r32(acc[p] - comp + bias, m, s) + zp;
@@ -383,7 +412,8 @@ static inline void kiln_qcol_conv2d(const uint8_t *pp, size_t c, size_t rows, si
  * Depthwise convolutions compute in float: every product (x - zp) * w is an integer of magnitude at most 255 * 128
  * and a window has at most 514 taps (HostInt8 checks), so every partial sum is an integer below 2^24, which float
  * represents exactly whatever the order of the additions: the sums are the exact integer sums, and the requantization
- * is the integer one. The padded input plane is stored split by stride phase: for strides sh x sw it is sh * sw
+ * is the integer one. On AArch64 (KILN_QG_SIGNED) the plane holds int16 (x - zp fits: |x - zp| <= 383) and the sums
+ * are int32, 16 outputs at a time in four q registers (smlal by the tap's weight), the window's taps unrolled for 3x3. The padded input plane is stored split by stride phase: for strides sh x sw it is sh * sw
  * sub-planes of srows x scols, element (y, x) of the padded plane in sub-plane (y % sh) * sw + x % sw at
  * (y / sh, x / sw); then every tap of every output position reads one sub-plane at a fixed offset, and one pass per
  * tap over a flat run of (oh - 1) * scols + ow accumulators computes a whole output plane (the columns past ow are
@@ -395,51 +425,163 @@ static inline void kiln_qcol_conv2d(const uint8_t *pp, size_t c, size_t rows, si
  * the input's (0, 0) at padded (pt, pl). The border is not written: the caller clears pp once (every plane writes
  * the same elements).
  */
+#if KILN_QG_SIGNED
+typedef int16_t kiln_qdw_t;
+#else
+typedef float kiln_qdw_t;
+#endif
+
 static inline void kiln_qdw_plane(const void *x, int u8, int32_t zp, size_t ih, size_t iw, size_t pt, size_t pl, size_t sh,
-        size_t sw, size_t srows, size_t scols, float *pp)
+        size_t sw, size_t srows, size_t scols, kiln_qdw_t *pp)
 {
     size_t r, c;
     for (r = 0; r < ih; ++r) {
         const size_t yy = r + pt;
-        float *sub = pp + (yy % sh) * sw * srows * scols + (yy / sh) * scols;
+        kiln_qdw_t *sub = pp + (yy % sh) * sw * srows * scols + (yy / sh) * scols;
         if (sw == 1u) {
-            float *o = sub + pl;
+            kiln_qdw_t *o = sub + pl;
+#if KILN_QG_SIGNED
+            /*
+             * rows of at most 8: 8 bytes read (inside the plane) and 8 values stored with the lanes past iw zero (the
+             * row's right border and the next row's left one, which later rows overwrite where they hold data;
+             * inside pp's sub-plane)
+             */
+            if (!u8 && iw <= 8u && r * iw + 8u <= ih * iw && (size_t)(o - pp) + 8u <= sh * srows * scols) {
+                static const uint16_t lane[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+                const uint16x8_t keep = vcltq_u16(vld1q_u16(lane), vdupq_n_u16((uint16_t)iw));
+                const int16x8_t v = vsubq_s16(vmovl_s8(vld1_s8((const int8_t *)x + r * iw)), vdupq_n_s16((int16_t)zp));
+                vst1q_s16(o, vandq_s16(v, vreinterpretq_s16_u16(keep)));
+                continue;
+            }
+#endif
             if (u8) {
                 const uint8_t *xr = (const uint8_t *)x + r * iw;
-                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+                for (c = 0; c < iw; ++c) o[c] = (kiln_qdw_t)((int32_t)xr[c] - zp);
             } else {
                 const int8_t *xr = (const int8_t *)x + r * iw;
-                for (c = 0; c < iw; ++c) o[c] = (float)((int32_t)xr[c] - zp);
+                for (c = 0; c < iw; ++c) o[c] = (kiln_qdw_t)((int32_t)xr[c] - zp);
             }
         } else {
             /* phase ph holds the columns c with (c + pl) % sw == ph, from c0 on, sw apart, at (c0 + pl) / sw on */
             size_t ph;
             for (ph = 0; ph < sw; ++ph) {
                 const size_t c0 = (ph + sw - pl % sw) % sw;
-                float *o = sub + ph * srows * scols + (c0 + pl) / sw;
+                kiln_qdw_t *o = sub + ph * srows * scols + (c0 + pl) / sw;
                 if (c0 >= iw) continue;
                 if (u8) {
                     const uint8_t *xr = (const uint8_t *)x + r * iw + c0;
-                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (kiln_qdw_t)((int32_t)xr[c * sw] - zp);
                 } else {
                     const int8_t *xr = (const int8_t *)x + r * iw + c0;
-                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (float)((int32_t)xr[c * sw] - zp);
+                    for (c = 0; c * sw < iw - c0; ++c) o[c] = (kiln_qdw_t)((int32_t)xr[c * sw] - zp);
                 }
             }
         }
     }
 }
 
+#if KILN_QG_SIGNED
+/* The sums of flat outputs i..i + 15 over the taps (tap t reads the plane at off[t] with weight wt[t]), added to acc's when add is set. */
+static inline void kiln_qdw_block16(const int16_t *pp, const size_t *off, const int16_t *wt, size_t taps, size_t i, int add, int32_t *acc)
+{
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    size_t t;
+    if (add) {
+        a0 = vld1q_s32(acc + i);
+        a1 = vld1q_s32(acc + i + 4u);
+        a2 = vld1q_s32(acc + i + 8u);
+        a3 = vld1q_s32(acc + i + 12u);
+    }
+    for (t = 0; t < taps; ++t) {
+        const int16_t *src = pp + off[t] + i;
+        const int16x8_t x0 = vld1q_s16(src), x1 = vld1q_s16(src + 8);
+        a0 = vmlal_n_s16(a0, vget_low_s16(x0), wt[t]);
+        a1 = vmlal_high_n_s16(a1, x0, wt[t]);
+        a2 = vmlal_n_s16(a2, vget_low_s16(x1), wt[t]);
+        a3 = vmlal_high_n_s16(a3, x1, wt[t]);
+    }
+    vst1q_s32(acc + i, a0);
+    vst1q_s32(acc + i + 4u, a1);
+    vst1q_s32(acc + i + 8u, a2);
+    vst1q_s32(acc + i + 12u, a3);
+}
+
+/*
+ * The sums of flat outputs 0..n - 1 over the taps, 16 at a time (a tail shorter than 16 one by one, or, when nothing
+ * is added and n >= 16, as the block ending at n: its overlap is computed twice), added to acc's when add is set.
+ * Inlined with a constant tap count for 3x3, so the weights and offsets stay in registers across the outputs.
+ */
+static inline void kiln_qdw_sums(const int16_t *pp, const size_t *off, const int16_t *wt, size_t taps, size_t n, int add, int32_t *acc)
+{
+    size_t i, t;
+    for (i = 0; i + 16u <= n; i += 16u) kiln_qdw_block16(pp, off, wt, taps, i, add, acc);
+    if (i < n && !add && n >= 16u) {
+        kiln_qdw_block16(pp, off, wt, taps, n - 16u, 0, acc);
+        return;
+    }
+    if (i < n) {
+        /* (a count and pointers: gcc 12 at -O3 otherwise warns of an iteration 2^63 of this loop) */
+        const size_t left = n - i;
+        const int16_t *q = pp + i;
+        int32_t *a = acc + i;
+        size_t j;
+        for (j = 0; j < left; ++j) {
+            int32_t v = add ? a[j] : 0;
+            for (t = 0; t < taps; ++t) v += (int32_t)q[off[t] + j] * (int32_t)wt[t];
+            a[j] = v;
+        }
+    }
+}
+#endif
+
+/*
+ * The requantized flat outputs tmp (n = (oh - 1) * scols + ow bytes, row r's outputs at r * scols) to the plane y
+ * (oh x ow): rows of 4 to 8 outputs but the last as one 8-byte copy each (the bytes past ow are overwritten by the
+ * next row; the copies stay inside y), when tmp has 8 bytes from every such row.
+ */
+static inline void kiln_qdw_rows(const int8_t *tmp, size_t scols, size_t oh, size_t ow, int8_t *y)
+{
+    size_t r;
+    if (ow <= 8u && ow >= 4u && scols + ow >= 8u) {
+        for (r = 0; r + 1u < oh; ++r) {
+            uint64_t v;
+            memcpy(&v, tmp + r * scols, 8u);
+            memcpy(y + r * ow, &v, 8u);
+        }
+        memcpy(y + r * ow, tmp + r * scols, ow);
+        return;
+    }
+    for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
+}
+
 /*
  * One depthwise output plane (oh x ow, to y) from the split padded plane and the kh x kw weights w; acc and acci hold
  * (oh - 1) * scols + ow floats and int32, tmp as many bytes.
  */
-static inline void kiln_qdw_channel(const float *pp, size_t srows, size_t scols, size_t sh, size_t sw, const int8_t *w,
+static inline void kiln_qdw_channel(const kiln_qdw_t *pp, size_t srows, size_t scols, size_t sh, size_t sw, const int8_t *w,
         size_t kh, size_t kw, size_t dh, size_t dw, size_t oh, size_t ow, int32_t bias, int32_t m, int32_t s, int fast,
         int32_t zp, int32_t lo, int32_t hi, float *acc, int32_t *acci, int8_t *tmp, int8_t *y)
 {
     const size_t n = (oh - 1u) * scols + ow;
-    size_t r, i, ki, kj;
+    size_t ki, kj;
+#if KILN_QG_SIGNED
+    /* the taps in groups of 64 (offsets and weights on the stack), the first group setting the sums */
+    size_t off[64], t0, t;
+    int16_t wt[64];
+    (void)acc;
+    for (t0 = 0; t0 < kh * kw; t0 += 64u) {
+        const size_t taps = kh * kw - t0 < 64u ? kh * kw - t0 : 64u;
+        for (t = 0; t < taps; ++t) {
+            ki = (t0 + t) / kw;
+            kj = (t0 + t) % kw;
+            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            wt[t] = (int16_t)w[t0 + t];
+        }
+        if (taps == 9u) kiln_qdw_sums(pp, off, wt, 9u, n, t0 > 0u, acci);
+        else kiln_qdw_sums(pp, off, wt, taps, n, t0 > 0u, acci);
+    }
+#else
+    size_t i;
     for (i = 0; i < n; ++i) acc[i] = 0.0f;
     for (ki = 0; ki < kh; ++ki) {
         for (kj = 0; kj < kw; ++kj) {
@@ -449,12 +591,13 @@ static inline void kiln_qdw_channel(const float *pp, size_t srows, size_t scols,
         }
     }
     for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
+#endif
     if (scols == ow) {
         kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, y, 1u);
         return;
     }
     kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, tmp, 1u);
-    for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
+    kiln_qdw_rows(tmp, scols, oh, ow, y);
 }
 
 #endif

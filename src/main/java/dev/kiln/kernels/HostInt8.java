@@ -15,7 +15,8 @@ import java.util.List;
  * {@code runtime-c/kiln_int8_host.h}), chosen by {@link Int8Kernels} when the strategy says {@link Strategy#hostInt8}:
  * one-group convolutions (1x1 directly, others through im2col) and matrix products as a packed u8 x s8 GEMM whose
  * tile has AVX-512 VNNI, AVX-VNNI, AVX2 and plain-C paths, and depthwise convolutions over a zero-bordered plane
- * split by stride phase, in float (exact: every partial sum is an integer below 2^24) in loops the compiler vectorises. The weights are packed here at compile time in the layout the GEMM's
+ * split by stride phase, in float (exact: every partial sum is an integer below 2^24) in loops the compiler vectorises
+ * (on AArch64 in int16 x int16 NEON multiply-accumulates into int32). The weights are packed here at compile time in the layout the GEMM's
  * micro-kernel reads; the bias table absorbs the input zero point (see the header). Every path computes the exact
  * integer sums, so the outputs are the interpreter's byte for byte.
  */

@@ -55,13 +55,16 @@ class HostInt8KernelsTest {
         // 1-D, stride 1
         jobs.add(base.conv("h_conv_1d", qx, 2, 6, 23, 0, 9, 3, 0, 1, Attrs.of("pads", new long[] {1, 1}, "out_scale", 0.2,
                 "out_zero_point", 1L), true, false));
-        // depthwise: stride 1 (the flat pass), stride 2, dilation, 1-D, u8, a multiplier of three
+        // depthwise: stride 1 (the flat pass), stride 2, dilation, 81 taps, 1-D, u8, a multiplier of three
         jobs.add(base.conv("h_dw_s1", qx, 2, 5, 9, 6, 5, 3, 3, 5, Attrs.of("group", 5L, "pads", new long[] {1, 1, 1, 1},
                 "out_scale", 0.05, "out_zero_point", 2L), true, false));
         jobs.add(base.conv("h_dw_s2", qx, 1, 4, 11, 10, 4, 3, 3, 4, Attrs.of("group", 4L, "strides", new long[] {2, 2},
                 "pads", new long[] {0, 1, 1, 1}, "out_scale", 0.04, "out_zero_point", -6L), false, false));
         jobs.add(base.conv("h_dw_dil_mult", qu, 1, 2, 9, 9, 6, 3, 3, 2, Attrs.of("group", 2L, "dilations", new long[] {2, 2},
                 "pads", new long[] {2, 1, 0, 2}, "out_scale", 0.06, "out_zero_point", 10L, "act_min", -50L, "act_max", 60L), true, true));
+        // 81 taps (AArch64 sums them in groups of 64, the second group adding to the first)
+        jobs.add(base.conv("h_dw_81taps", qx, 1, 3, 10, 10, 3, 9, 9, 3, Attrs.of("group", 3L, "pads", new long[] {4, 4, 4, 4},
+                "out_scale", 0.6, "out_zero_point", -1L), true, false));
         jobs.add(base.conv("h_dw_1d", qx, 1, 3, 14, 0, 3, 5, 0, 3, Attrs.of("group", 3L, "strides", new long[] {3}, "pads", new long[] {2, 2},
                 "out_scale", 0.05, "out_zero_point", 1L), true, false));
         // matrix products: 19 rows (a partial tile), 70 columns (eight blocks and a tail), K 33

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * requantize, qlookup, windowed and global average pools at the same and at another scale, qsoftmax on either
  * axis; inputs at -128 and 127 against maximal weights; packed and wide per-channel requantization tables. Each batch is one C program per target: the host
  * (ASan/UBSan), cortex-m0plus (plain C under qemu), cortex-m4f (the SMLAD kernels under qemu) and cortex-m55 (Helium
- * 1x1 convolutions and SMLAD under qemu).
+ * 1x1 and stride-1 depthwise convolutions and SMLAD under qemu).
  */
 class Int8KernelsTest {
     private final Random r = new Random(61L);
@@ -54,12 +54,17 @@ class Int8KernelsTest {
         check(Target.load("cortex-m4f"), false);
     }
 
-    /** cortex-m55 (isa=mve): Helium dot products (vmladavaq_s8) for the 1x1 convolutions, SMLAD for the others. */
+    /**
+     * cortex-m55 (isa=mve): Helium dot products (vmladavaq_s8) for the 1x1 convolutions, Helium multiply-accumulates for
+     * stride-1 depthwise ones, SMLAD for the others.
+     */
     @Test
     void cortexM55HeliumKernelsMatchTheInterpreter() {
-        Checker.Job pw = cases().get(3);
+        Checker.Job pw = find(cases(), "conv_1x1");
         assertTrue(source(pw, "cortex-m55").contains("vmladavaq_s8("), "cortex-m55: Helium 1x1");
         assertFalse(source(pw, "cortex-m4f").contains("vmladavaq"), "cortex-m4f: no Helium");
+        assertTrue(source(find(cases(), "conv_dw_s1_dil"), "cortex-m55").contains("vmulhq_s32("), "cortex-m55: Helium depthwise");
+        assertFalse(source(find(cases(), "conv_depthwise"), "cortex-m55").contains("vmulhq_s32("), "stride 2 keeps SMLAD");
         check(Target.load("cortex-m55"), false);
     }
 
@@ -141,6 +146,12 @@ class Int8KernelsTest {
         // depthwise with a multiplier of two, stride 2, pads
         jobs.add(conv("conv_depthwise", qx, 1, 4, 8, 8, 8, 3, 3, 4, Attrs.of("group", 4L, "strides", new long[] {2, 2},
                 "pads", new long[] {1, 1, 1, 1}, "out_scale", 0.05, "out_zero_point", 0L), true, false));
+        // depthwise stride 1 (Helium: the flat pass over a padded plane): a multiplier of two, dilation, uneven pads;
+        // 1-D over a plane of one row (a last block of 16 reaching past it)
+        jobs.add(conv("conv_dw_s1_dil", qx, 2, 3, 9, 7, 6, 3, 3, 3, Attrs.of("group", 3L, "dilations", new long[] {1, 2},
+                "pads", new long[] {1, 2, 0, 1}, "out_scale", 0.04, "out_zero_point", -5L, "act_min", -100L), true, false));
+        jobs.add(conv("conv_dw_1d", qx, 1, 4, 21, 0, 4, 5, 0, 4, Attrs.of("group", 4L, "pads", new long[] {2, 2},
+                "out_scale", 0.06, "out_zero_point", 3L), false, false));
         // pointwise, 6 input channels (a tail of two), batch 2, no pads, no bias
         jobs.add(conv("conv_1x1", qx, 2, 6, 4, 5, 7, 1, 1, 1, Attrs.of("out_scale", 0.3, "out_zero_point", 2L), false, false));
         // pointwise, 37 input channels (Helium: two chunks of 16 and a tail), 5 outputs, 3x3 positions (odd), bias
