@@ -154,7 +154,7 @@ public final class MveInt8 {
         if (d.sh != 1 || d.sw != 1) return null;
         NdArray wt = wv.constant(), b = bv == null ? null : bv.constant();
         long zy = n.attrs().getInt("out_zero_point", 0);
-        if (!Int8PairKernels.floorRequant(m, wt, w.taps, n, b, bv != null, zy)) return null;
+        if (!Int8PairKernels.floorRequant(m, wt, w.taps, n, b, bv != null, zy, 0)) return null;
         d.channels = w.channels;
         d.groupOut = w.groupOut;
         d.outChannels = w.outChannels;
