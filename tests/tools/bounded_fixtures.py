@@ -15,6 +15,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+from detection_fixtures import record
 
 try:
     import torch
@@ -139,24 +140,10 @@ def two_heads():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    sess = ort.InferenceSession(os.path.join(out, "model.onnx"), so, providers=["CPUExecutionProvider"])
     xs = x.numpy()
-    for d, (ka, kb) in enumerate([(5, 3), (0, 1), (32, 16)]):
-        ins = [("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64))]
-        outs = sess.run(None, dict(ins))
-        print((ka, kb), [o.shape for o in outs])
-        ds = os.path.join(out, "test_data_set_%d" % d)
-        os.makedirs(ds, exist_ok=True)
-        for i, (name, a) in enumerate(ins):
-            with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
-                f.write(numpy_helper.from_array(a, name).SerializeToString())
-        for i, (name, o) in enumerate(zip(["scores", "boxes", "order", "flat", "pairs", "inner", "selected"], outs)):
-            with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
-                f.write(numpy_helper.from_array(o, name).SerializeToString())
-
+    record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64))]
+                 for ka, kb in [(5, 3), (0, 1), (32, 16)]],
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:

@@ -125,21 +125,25 @@ def run_time_k():
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-detection-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
+    ks = [np.array([k], np.int64) for k in (5, 12)]
+    record(out, [[("image", x.numpy()), ("k", k)] for k in ks], ["top_scores", "detections", "corners"])
+
+def record(out, data_sets, output_names):
+    """Runs out/model.onnx in ONNX Runtime (one thread) on each data set, a list of (input name, array), and writes
+    out/test_data_set_<d>/input_<i>.pb and output_<i>.pb (outputs named by output_names)."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     sess = ort.InferenceSession(os.path.join(out, "model.onnx"), so, providers=["CPUExecutionProvider"])
-    xs = x.numpy()
-    for d, k in enumerate([5, 12]):
-        ks = np.array([k], np.int64)
-        outs = sess.run(None, {"image": xs, "k": ks})
-        print("k", k, [o.shape for o in outs])
+    for d, ins in enumerate(data_sets):
+        outs = sess.run(None, dict(ins))
+        print([int(a[0]) for name, a in ins[1:]], [o.shape for o in outs])
         ds = os.path.join(out, "test_data_set_%d" % d)
         os.makedirs(ds, exist_ok=True)
-        for i, (name, a) in enumerate([("image", xs), ("k", ks)]):
+        for i, (name, a) in enumerate(ins):
             with open(os.path.join(ds, "input_%d.pb" % i), "wb") as f:
                 f.write(numpy_helper.from_array(a, name).SerializeToString())
-        for i, (name, o) in enumerate(zip(["top_scores", "detections", "corners"], outs)):
+        for i, (name, o) in enumerate(zip(output_names, outs)):
             with open(os.path.join(ds, "output_%d.pb" % i), "wb") as f:
                 f.write(numpy_helper.from_array(o, name).SerializeToString())
 
