@@ -242,14 +242,20 @@ static inline float kiln_f8e8m0_to_f32(uint8_t c)
     return c == 0 ? kiln_bits_f32(0x00400000u) : kiln_bits_f32((uint32_t)c << 23);
 }
 
-/* ---- sub-byte integers, one per byte in memory: wrap as a two's-complement cast would (DType.wrap) ---- */
-
-/* Element i of packed sub-byte integers p, low bits first (as ONNX stores them): constants two (four) to a byte. */
+/* ---- sub-byte tensors: i4, u4 and f4e2m1 (B = 4 bits), i2 and u2 (B = 2), packed in every buffer ----
+   Element i of a packed tensor p is bits (i * B) % 8 .. of byte i * B / 8, low bits first (ONNX's raw_data order);
+   n elements take (n * B + 7) / 8 bytes, and the bits after element n - 1 in the last byte are zero. Kernels read
+   an element in its compute type (KILN_UNPACK_*: i8, u8, or f4e2m1's code for kiln_f4e2m1_to_f32) and write each
+   output byte whole, adding its elements' codes one by one (KILN_PACK4, KILN_PACK2: element j of the byte, code c
+   as any integer, of which the low B bits are kept), so no two writers share a byte. */
 #define KILN_UNPACK_U4(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 1] >> (((i) & 1) << 2)) & 15u))
 #define KILN_UNPACK_I4(p, i) ((int8_t)((int)(KILN_UNPACK_U4(p, i) ^ 8u) - 8))
 #define KILN_UNPACK_U2(p, i) ((uint8_t)(((uint8_t)(p)[(i) >> 2] >> (((i) & 3) << 1)) & 3u))
 #define KILN_UNPACK_I2(p, i) ((int8_t)((int)(KILN_UNPACK_U2(p, i) ^ 2u) - 2))
+#define KILN_PACK4(b, j, c) ((uint8_t)((unsigned)(b) | (((unsigned)(c) & 15u) << (((unsigned)(j) & 1u) << 2))))
+#define KILN_PACK2(b, j, c) ((uint8_t)((unsigned)(b) | (((unsigned)(c) & 3u) << (((unsigned)(j) & 3u) << 1))))
 
+/* A sub-byte integer wrapped into its range as a two's-complement cast would (DType.wrap). */
 static inline int8_t kiln_wrap_i4(int64_t v) { return (int8_t)((int)((((uint64_t)v) & 15u) ^ 8u) - 8); }
 static inline uint8_t kiln_wrap_u4(int64_t v) { return (uint8_t)(((uint64_t)v) & 15u); }
 static inline int8_t kiln_wrap_i2(int64_t v) { return (int8_t)((int)((((uint64_t)v) & 3u) ^ 2u) - 2); }

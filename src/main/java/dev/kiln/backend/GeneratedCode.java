@@ -63,7 +63,7 @@ public final class GeneratedCode {
         long b = tableBytes;
         for (var c : graph.constants()) {
             if (c.uses().isEmpty() && !graph.outputs().contains(c)) continue;
-            b += dev.kiln.kernels.PackedConstants.packed(c) ? c.dtype().packedBytes(c.shape().numel()) : c.type().byteSize();
+            b += c.type().byteSize();
         }
         return b;
     }

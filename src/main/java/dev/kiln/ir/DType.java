@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * Element type of a tensor: the storage types Kiln compiles, ONNX's tensor types but string.
- * The sub-byte types (i4, u4, i2, u2, f4e2m1) occupy one byte per element in memory ({@link #byteSize}) and
- * {@link #bits} bits per element when packed (ONNX raw data, packed weights: {@link #packedBytes}). bf16, the
+ * The sub-byte types (i4, u4, i2, u2, f4e2m1) take one byte per element as a single element ({@link #byteSize}) and
+ * {@link #bits} bits per element in a tensor, packed (ONNX raw data and the generated code's arena, API and buffers:
+ * {@link #packedBytes}, {@link TensorType#byteSize}). bf16, the
  * float8 types (f8e8m0, the power-of-two scale type, among them) and f4e2m1 are floats whose values
  * {@link SmallFloats} rounds and encodes.
  */

@@ -27,9 +27,13 @@ public final class TensorType {
     public TensorType withDType(DType t) { return new TensorType(t, shape, null); }
     public TensorType withQuant(QuantParams q) { return new TensorType(dtype, shape, q); }
 
-    /** Bytes the tensor occupies, saturating on overflow. */
+    /**
+     * Bytes the tensor occupies in memory, saturating on overflow: a sub-byte type ({@link DType#isSubByte}) packed
+     * two or four elements to a byte, as ONNX's raw_data and the generated code's arena, API and buffers hold it.
+     */
     public long byteSize() {
         long n = shape.numel();
+        if (dtype.isSubByte()) return n > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : dtype.packedBytes(n);
         return n > Long.MAX_VALUE / dtype.byteSize() ? Long.MAX_VALUE : n * dtype.byteSize();
     }
 

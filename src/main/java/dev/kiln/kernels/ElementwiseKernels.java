@@ -115,10 +115,15 @@ public final class ElementwiseKernels {
         public final String wrap;
         /** The encoder of a narrow float output and its arguments after the value ({@code , 1}). */
         public final String encode, encodeArgs;
-        /** The macro reading element i of a packed sub-byte constant input ({@code KILN_UNPACK_I4}), or null. */
-        public String unpack;
+        /** The macro reading element i of a packed sub-byte input ({@code KILN_UNPACK_I4}; f4e2m1's code: U4), or null. */
+        public final String unpack;
+        /** The macro adding an element's code to a packed sub-byte output's byte ({@code KILN_PACK4}), or null. */
+        public final String pack;
+        /** A packed output's elements per byte and bytes. */
+        public final int per;
+        public final long outBytes;
 
-        Cast(DType from, DType to, boolean saturate, String roundMode) {
+        Cast(DType from, DType to, boolean saturate, String roundMode, long n) {
             toBool = to == DType.BOOL;
             boolean narrowIn = from.isFloat() && !ScalarTypes.generated(from);
             boolean narrowOut = to.isFloat() && !ScalarTypes.generated(to);
@@ -126,7 +131,11 @@ public final class ElementwiseKernels {
             floatToInt = !toBool && !toNarrow && from.isFloat() && !to.isFloat();
             plain = !toBool && !floatToInt && !toNarrow;
             conv = new FloatToInt(from == DType.F64);
-            vtype = narrowIn ? "float" : ScalarTypes.ctype(from);
+            vtype = narrowIn ? "float" : ScalarTypes.ctype(ScalarTypes.compute(from));
+            unpack = from.isSubByte() ? ScalarTypes.unpacker(from) : null;
+            pack = to.isSubByte() ? "KILN_PACK" + to.bits() : null;
+            per = to.isSubByte() ? 8 / to.bits() : 1;
+            outBytes = to.isSubByte() ? to.packedBytes(n) : n;
             decode = narrowIn ? ScalarTypes.decoder(from) : "";
             wrap = to.isInteger() && !ScalarTypes.generated(to) ? ScalarTypes.wrapper(to) : "(" + ScalarTypes.ctype(to) + ")";
             encode = !narrowOut ? "" : to == DType.F8E8M0 ? ScalarTypes.encoder(to) + "_mode" : ScalarTypes.encoder(to);
@@ -143,9 +152,7 @@ public final class ElementwiseKernels {
         String mode = n.attrs().has("round_mode") ? n.attrs().getString("round_mode") : "up";
         if (!java.util.Set.of("up", "down", "nearest").contains(mode)) throw new Unsupported("round_mode '" + mode + "' is not generated (up, down and nearest are)");
         boolean saturate = !n.attrs().has("saturate") || n.attrs().getInt("saturate") != 0;
-        Cast m = new Cast(from, to, saturate, mode);
-        if (PackedConstants.packed(n.input(0))) m.unpack = "KILN_UNPACK_" + from.shortName().toUpperCase(java.util.Locale.ROOT);
-        return m;
+        return new Cast(from, to, saturate, mode, n.output(0).shape().numel());
     }
 
     /** Lowers {@code bit_cast}: the template copies each element through a union of the two types (no model fields). */

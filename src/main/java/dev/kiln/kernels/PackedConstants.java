@@ -18,17 +18,13 @@ public final class PackedConstants {
     public static boolean packable(DType t) { return t.isSubByte() && t.isInteger(); }
 
     /**
-     * Whether constant {@code v} is stored packed: sub-byte, read, and read only by casts or by kernels that read the
-     * nibbles themselves (once a backend has widened storage types, the only other readers that keep a sub-byte
-     * input are those whose widening cast it dropped: {@link KernelModel#nibbleInputs}, integer ops or ops with
-     * {@link dev.kiln.ops.Trait#PACKED_INPUTS}).
+     * Whether constant {@code v} is stored packed: every sub-byte constant is (the generated code holds every
+     * sub-byte tensor packed, {@link dev.kiln.ir.TensorType#byteSize}). Once a backend has widened storage types its
+     * readers are casts, or kernels that read the nibbles themselves ({@link KernelModel#nibbleInputs}, integer ops or
+     * ops with {@link dev.kiln.ops.Trait#PACKED_INPUTS}), or it is a graph output copied as it is.
      */
     public static boolean packed(Value v) {
-        if (!v.isConstant() || !packable(v.dtype()) || v.uses().isEmpty()) return false;
-        for (Value.Use u : v.uses())
-            if (u.user().op().storageTypes(u.user()) != OpDef.StorageTypes.CONVERTS && !u.user().op().has(dev.kiln.ops.Trait.INTEGER)
-                    && !u.user().op().has(dev.kiln.ops.Trait.PACKED_INPUTS)) return false;
-        return true;
+        return v.isConstant() && v.dtype().isSubByte();
     }
 
     /**
@@ -55,14 +51,18 @@ public final class PackedConstants {
         return c == null ? null : c.constant().cast(v.dtype());
     }
 
-    /** The bytes of sub-byte array {@code a} packed, element i at bit {@code (i * bits) % 8} of byte {@code i * bits / 8}. */
+    /**
+     * The bytes of sub-byte array {@code a} packed, element i at bit {@code (i * bits) % 8} of byte {@code i * bits / 8}
+     * (an integer's low bits, f4e2m1's code); the unused high bits of the last byte are zero.
+     */
     public static byte[] bytes(NdArray a) {
         DType t = a.dtype();
         int bits = t.bits();
         long mask = (1L << bits) - 1;
         byte[] out = new byte[Math.toIntExact(t.packedBytes(a.size()))];
         for (int i = 0; i < a.size(); i++) {
-            long code = a.getLong(i);
+            // why: a stored value is exact in its type, so encoding it (saturating) gives back its own code
+            long code = t.isFloat() ? dev.kiln.ir.SmallFloats.encode(t, a.getFloat(i), true) : a.getLong(i);
             int bit = i * bits;
             out[bit >>> 3] |= (byte) ((code & mask) << (bit & 7));
         }

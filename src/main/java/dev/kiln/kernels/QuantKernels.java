@@ -54,6 +54,13 @@ public final class QuantKernels {
         /** Quantize to a float8/float4 type: its kiln_types.h encoder and Cast's saturate flag (0 or 1). */
         public boolean toFloat;
         public String encode, sat;
+        /**
+         * Quantize to a packed sub-byte type: the kiln_types.h macro adding an element's code to its byte
+         * ({@code KILN_PACK4}), elements per byte and the output's bytes; null, 1 and the element count otherwise.
+         */
+        public String pack;
+        public int per = 1;
+        public long outBytes;
 
         LinearModel(long outer, long axis, long inner, long block, long pOuter, long pAxis, long pInner, String ctype, String scale,
                 boolean hasZp, String zp, String lo, String hi, String ztype) {
@@ -99,16 +106,25 @@ public final class QuantKernels {
         if (precision != DType.F32 && precision != DType.F64)
             throw new Unsupported("precision " + precision + " is not supported by the C backend (f32 and f64 are)");
         DType out = n.output(0).dtype();
+        LinearModel m;
         if (out.isFloat()) {
             // x / scale + zero_point rounded to the float8/float4 type with Cast's saturate rule (kiln_types.h)
             k.runtimeHeaders.add("kiln_types.h");
-            LinearModel m = linear(n, precision, null, null);
+            m = linear(n, precision, null, null);
             m.toFloat = true;
             m.encode = ScalarTypes.encoder(out);
             m.sat = n.attrs().getInt("saturate", 1) != 0 ? "1" : "0";
-            return m;
+        } else {
+            m = linear(n, precision, Long.toString(out.minValue()), Long.toString(out.maxValue()));
         }
-        return linear(n, precision, Long.toString(out.minValue()), Long.toString(out.maxValue()));
+        m.outBytes = n.output(0).type().byteSize();
+        if (out.isSubByte()) {
+            // why: a sub-byte output is stored packed; its elements' codes are assembled into whole bytes
+            k.runtimeHeaders.add("kiln_types.h");
+            m.pack = "KILN_PACK" + out.bits();
+            m.per = 8 / out.bits();
+        }
+        return m;
     }
 
     /** dequantize_linear: {@code ((float)x - (float)zero_point) * scale}, the product in float32 or float64. */

@@ -20,7 +20,8 @@ public final class ScalarTypes {
 
     /**
      * The type kernels compute a storage type in: f32 for f16, bf16, float8 and float4; i8 or u8 for the sub-byte
-     * integers (stored one per byte, so only their range differs); the type itself otherwise.
+     * integers (stored packed, read and written through kiln_types.h's KILN_UNPACK_* and KILN_PACK*); the type
+     * itself otherwise.
      */
     public static DType compute(DType t) {
         if (generated(t)) return t;
@@ -48,17 +49,28 @@ public final class ScalarTypes {
     /** The kiln_types.h function rounding an f32 to float type {@code t}'s bits, given Cast's saturate flag. */
     public static String encoder(DType t) { return "kiln_f32_to_" + t.shortName(); }
 
+    /**
+     * The kiln_types.h macro reading element i of packed sub-byte type {@code t} in its compute type
+     * ({@code KILN_UNPACK_I4}; f4e2m1's 4-bit code through {@code KILN_UNPACK_U4}).
+     */
+    public static String unpacker(DType t) {
+        return "KILN_UNPACK_" + (t.isFloat() ? "U" + t.bits() : t.shortName().toUpperCase(java.util.Locale.ROOT));
+    }
+
     /** The kiln_types.h function wrapping an int64 into sub-byte integer type {@code t} ({@code kiln_wrap_i4}). */
     public static String wrapper(DType t) { return "kiln_wrap_" + t.shortName(); }
 
-    /** The C type storing one element ({@code bool} is one byte, the narrow floats their bits, a sub-byte integer one byte). */
+    /**
+     * The C type of a tensor's storage: one element's ({@code bool} is one byte, the narrow floats their bits), or,
+     * for the sub-byte types, the bytes they are packed into ({@code uint8_t}, two or four elements to a byte).
+     */
     public static String ctype(DType t) {
         switch (t) {
             case F32: return "float";
             case F64: return "double";
             case F16: case BF16: return "uint16_t";
-            case I8: case I4: case I2: return "int8_t";
-            case U8: case U4: case U2: case F4E2M1: return "uint8_t";
+            case I8: return "int8_t";
+            case U8: case I4: case I2: case U4: case U2: case F4E2M1: return "uint8_t";
             case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0: return "uint8_t";
             case I16: return "int16_t";
             case U16: return "uint16_t";

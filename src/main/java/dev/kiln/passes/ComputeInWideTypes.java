@@ -47,17 +47,6 @@ public final class ComputeInWideTypes implements Pass {
             if (how == OpDef.StorageTypes.COMPUTE_WIDE) for (Value o : n.outputs()) if (!ScalarTypes.generated(o.dtype())) narrowAfter(g, n, o);
             changed = true;
         }
-        // why: a packed constant is read only by casts; a graph output that is one gets its own (unpacked) copy
-        for (int i = 0; i < g.outputs().size(); i++) {
-            Value o = g.outputs().get(i);
-            if (!dev.kiln.kernels.PackedConstants.packed(o)) continue;
-            String name = o.name();
-            g.renameValue(o, g.uniqueValueName(name + "_packed"));
-            Value copy = g.addConstant(name, o.constant());
-            copy.setType(o.type());
-            for (int j = i; j < g.outputs().size(); j++) if (g.outputs().get(j) == o) g.setOutput(j, copy);
-            changed = true;
-        }
         if (changed) g.removeUnusedConstants();
         return changed;
     }

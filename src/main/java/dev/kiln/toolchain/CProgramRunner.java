@@ -102,25 +102,34 @@ public final class CProgramRunner implements Checker.BatchRunner {
             this.lines = lines;
         }
 
-        /** Input {@code index} of type {@code v} holding {@code data}, as C initializer lines of about 100 characters. */
+        /**
+         * Input {@code index} of type {@code v} holding {@code data}, as C initializer lines of about 100 characters
+         * (a sub-byte tensor as its packed bytes).
+         */
         static Tensor input(int index, Value v, NdArray data) {
+            boolean packed = v.dtype().isSubByte();
+            byte[] bytes = packed ? dev.kiln.kernels.PackedConstants.bytes(data) : null;
+            int count = packed ? bytes.length : data.size();
             List<String> lines = new ArrayList<>();
             StringBuilder b = new StringBuilder();
-            for (int e = 0; e < data.size(); e++) {
-                b.append(ScalarTypes.elementLiteral(v.dtype(), data, e)).append(", ");
+            for (int e = 0; e < count; e++) {
+                b.append(packed ? Integer.toString(bytes[e] & 0xFF) + "u" : ScalarTypes.elementLiteral(v.dtype(), data, e)).append(", ");
                 if (b.length() > 100) {
                     lines.add(b.toString().stripTrailing());
                     b.setLength(0);
                 }
             }
             if (b.length() > 0 || lines.isEmpty()) lines.add(b.length() > 0 ? b.toString().stripTrailing() : "0");
-            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), lines);
+            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), elements(v), lines);
         }
 
         /** An output array of type {@code v}. */
         static Tensor output(int index, Value v) {
-            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), v.shape().numel(), List.of());
+            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), elements(v), List.of());
         }
+
+        /** The C array's elements for {@code v}: its bytes when sub-byte (packed), else its elements. */
+        private static long elements(Value v) { return v.dtype().isSubByte() ? v.type().byteSize() : v.shape().numel(); }
     }
 
     /** The harness's main: the model object of {@code harnessMain}. */
@@ -540,11 +549,20 @@ public final class CProgramRunner implements Checker.BatchRunner {
         cur.outputs.set(outIdx, a);
     }
 
-    /** Little-endian bytes of a tensor (as the generated C stores it) to an array. */
+    /** Little-endian bytes of a tensor (as the generated C stores it, the sub-byte types packed) to an array. */
     public static NdArray fromBytes(TensorType t, byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         NdArray a = NdArray.zeros(t);
         int n = a.size();
+        if (t.dtype().isSubByte()) {
+            int bits = t.dtype().bits(), mask = (1 << bits) - 1;
+            for (int i = 0; i < n; i++) {
+                int code = (bytes[(int) ((long) i * bits >>> 3)] >>> (i * bits & 7)) & mask;
+                if (t.dtype().isFloat()) a.floats()[i] = dev.kiln.ir.SmallFloats.decode(t.dtype(), code);
+                else a.setLong(i, t.dtype().isSigned() ? ((code ^ (1 << (bits - 1))) - (1 << (bits - 1))) : code);
+            }
+            return a;
+        }
         for (int i = 0; i < n; i++) {
             switch (t.dtype()) {
                 case F32: a.setDouble(i, b.getFloat()); break;
@@ -556,11 +574,9 @@ public final class CProgramRunner implements Checker.BatchRunner {
                 case I32: a.setLong(i, b.getInt()); break;
                 case U32: a.setLong(i, b.getInt() & 0xFFFFFFFFL); break;
                 case I64: case U64: a.setLong(i, b.getLong()); break;
-                case I4: case I2: a.setLong(i, b.get()); break;
-                case U4: case U2: a.setLong(i, b.get() & 0xFF); break;
                 case F16: a.floats()[i] = dev.kiln.ir.Half.fromBits(b.getShort()); break;
                 case BF16: a.floats()[i] = dev.kiln.ir.SmallFloats.decode(t.dtype(), b.getShort() & 0xFFFF); break;
-                case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0: case F4E2M1:
+                case F8E4M3FN: case F8E4M3FNUZ: case F8E5M2: case F8E5M2FNUZ: case F8E8M0:
                     a.floats()[i] = dev.kiln.ir.SmallFloats.decode(t.dtype(), b.get() & 0xFF);
                     break;
                 default: throw new IllegalArgumentException("cannot read " + t.dtype() + " outputs");

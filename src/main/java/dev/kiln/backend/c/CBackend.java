@@ -397,6 +397,11 @@ public final class CBackend implements Backend {
         for (int d : v.shape().dims()) dims.add(d);
         CProgram.Io io = new CProgram.Io(i, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(),
                 v.shape().numel(), v.type().byteSize(), dims);
+        if (v.dtype().isSubByte()) {
+            io.packed = true;
+            io.perByte = 8 / v.dtype().bits();
+            io.bits = v.dtype().bits();
+        }
         // why: the caller quantizes inputs and dequantizes outputs of an int8 model; the header gives it the numbers
         if (dev.kiln.quant.Int8Io.quantized(v.type())) {
             io.quantized = true;

@@ -62,6 +62,12 @@ public final class CProgram {
         public boolean quantized;
         public String scale;
         public long zeroPoint;
+        /** Whether the tensor is of a sub-byte type, packed {@link #perByte} elements to a byte. */
+        public boolean packed;
+        /** Elements per byte of a packed sub-byte tensor (2 or 4; its {@link #bytes} are {@code ceil(numel / perByte)}), else 0. */
+        public int perByte;
+        /** Bits per element of a packed sub-byte tensor (4 or 2). */
+        public int bits;
         /**
          * Whether this output has a bounded axis: its shape is the bound, and {@code <model>_run} returns the run-time
          * extent along {@link #boundAxis} (at most {@link #bound}) through {@code <param>_count}, read from variable {@link #count}.

@@ -97,8 +97,12 @@ public final class ClInt8Kernels {
         ClLowerings.linear(c, m.outer * m.inner, t);
     }
 
-    /** One work item per element; float32 arithmetic only. */
-    public static void quantizeLinear(ClKernel c, Node n, Target t) { floatLinear(c, n, t); }
+    /** One work item per element (per output byte when the output is packed sub-byte); float32 arithmetic only. */
+    public static void quantizeLinear(ClKernel c, Node n, Target t) {
+        floatLinear(c, n, t);
+        QuantKernels.LinearModel m = (QuantKernels.LinearModel) c.m;
+        if (m.pack != null) ClLowerings.linear(c, m.outBytes, t);
+    }
 
     /** One work item per element; float32 arithmetic only. */
     public static void dequantizeLinear(ClKernel c, Node n, Target t) { floatLinear(c, n, t); }

@@ -214,7 +214,7 @@ public final class OpenClBackend implements Backend {
         for (Graph gr : graphs) for (Value c : gr.constants()) {
             boolean needed = !c.uses().isEmpty() || gr.outputs().contains(c);
             if (!needed || c.constant().size() == 0) continue;
-            byte[] b = dev.kiln.kernels.PackedConstants.packed(c) ? dev.kiln.kernels.PackedConstants.bytes(c.constant()) : ClBytes.of(c.constant());
+            byte[] b = ClBytes.of(c.constant());
             wbytes = (wbytes + align - 1) / align * align;
             constOffset.put(c, wbytes);
             constants.add(new OpenClProgram.Constant(c.name(), c.type().toString(), wbytes, b.length));
