@@ -93,6 +93,11 @@ public final class CProgramRunner implements Checker.BatchRunner {
         public final List<String> lines;
         /** An output with a bounded axis (its run-time extent comes back beside it). */
         public boolean bounded;
+        /**
+         * A packed sub-byte output: the harness fills it with ones before the run, so that the check that the bits
+         * after its last element come back zero ({@link #packedTailError}) sees what the model wrote.
+         */
+        public boolean packed;
 
         Tensor(int index, String ctype, long bytes, long numel, List<String> lines) {
             this.index = index;
@@ -125,7 +130,9 @@ public final class CProgramRunner implements Checker.BatchRunner {
 
         /** An output array of type {@code v}. */
         static Tensor output(int index, Value v) {
-            return new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), elements(v), List.of());
+            Tensor t = new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), elements(v), List.of());
+            t.packed = v.dtype().isSubByte();
+            return t;
         }
 
         /** The C array's elements for {@code v}: its bytes when sub-byte (packed), else its elements. */
@@ -535,6 +542,11 @@ public final class CProgramRunner implements Checker.BatchRunner {
             cur.error = "output " + outIdx + " came back with " + bytes.length + " of " + v.type().byteSize() + " bytes";
             return;
         }
+        String tail = packedTailError(v.type(), bytes);
+        if (tail != null) {
+            cur.error = "output " + outIdx + " " + tail;
+            return;
+        }
         NdArray a = fromBytes(v.type(), bytes);
         // why: a bounded output holds its bound; the first count slices along its bounded axis are the result
         Integer count = cur.counts.get(outIdx);
@@ -547,6 +559,17 @@ public final class CProgramRunner implements Checker.BatchRunner {
             a = dev.kiln.ops.Extents.trim(a, axis, count);
         }
         cur.outputs.set(outIdx, a);
+    }
+
+    /**
+     * Why the packed bytes of sub-byte tensor {@code t} break the generated code's promise that the bits after the
+     * last element in the last byte are zero, or null (also for other types).
+     */
+    public static String packedTailError(TensorType t, byte[] bytes) {
+        if (!t.dtype().isSubByte() || bytes.length == 0) return null;
+        long used = t.shape().numel() * t.dtype().bits() - 8L * (bytes.length - 1);
+        int rest = (bytes[bytes.length - 1] & 0xFF) >>> used;
+        return used >= 8 || rest == 0 ? null : String.format("has bits 0x%02x after its last element (they must be zero)", bytes[bytes.length - 1] & 0xFF);
     }
 
     /** Little-endian bytes of a tensor (as the generated C stores it, the sub-byte types packed) to an array. */

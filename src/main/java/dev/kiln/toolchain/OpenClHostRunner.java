@@ -213,9 +213,12 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
                 try {
                     for (int k = 0; k < e.j.graph().outputs().size(); k++) {
                         Value v = e.j.graph().outputs().get(k);
-                        outs.add(CProgramRunner.fromBytes(v.type(), Files.readAllBytes(dir.resolve(e.model.prefix + "_out" + k + ".bin"))));
+                        byte[] bytes = Files.readAllBytes(dir.resolve(e.model.prefix + "_out" + k + ".bin"));
+                        String tail = CProgramRunner.packedTailError(v.type(), bytes);
+                        if (tail != null && e.error == null) e.error = "output " + k + " " + tail;
+                        outs.add(CProgramRunner.fromBytes(v.type(), bytes));
                     }
-                    e.outputs = outs;
+                    if (e.error == null) e.outputs = outs;
                 } catch (IOException ex) {
                     e.error = "cannot read outputs: " + ex.getMessage();
                 }

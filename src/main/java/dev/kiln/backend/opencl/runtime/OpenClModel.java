@@ -107,6 +107,8 @@ public final class OpenClModel implements AutoCloseable {
             TensorType t = outputs.get(i);
             ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(t.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
             session.read(buffers.get(b.id()), 0, bytes);
+            String tail = CProgramRunner.packedTailError(t, bytes.array());
+            if (tail != null) throw new KilnException(Code.INTERNAL, Location.NONE, "output " + i + " of " + program.name() + " " + tail);
             out.add(CProgramRunner.fromBytes(t, bytes.array()));
         }
         // why: a bounded output holds its bound; the first extent slices along its axis are the result

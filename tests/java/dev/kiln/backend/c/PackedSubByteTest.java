@@ -1,0 +1,140 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.backend.GeneratedCode;
+import dev.kiln.backend.Target;
+import dev.kiln.check.Checker;
+import dev.kiln.interp.Interpreter;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Ops;
+import dev.kiln.toolchain.CProgramRunner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sub-byte tensors (i4, u4, i2, u2, f4e2m1) are packed in the generated C: the header's byte counts of inputs and
+ * outputs and the arena's bytes for a sub-byte activation are {@code ceil(n * bits / 8)}, and odd-length packed
+ * inputs, outputs and activations round-trip through Cast and widened ops exactly as in the interpreter, with the
+ * bits after the last element written zero (the harness fills packed outputs with ones first and
+ * {@link CProgramRunner#packedTailError} checks them). The run is one host program with sanitizers.
+ */
+class PackedSubByteTest {
+    private static final DType[] SUB = {DType.I4, DType.U4, DType.I2, DType.U2, DType.F4E2M1};
+
+    /** Seven elements of {@code t}: its extremes and a few values in between (f4e2m1: representable values). */
+    private static NdArray seven(DType t) {
+        NdArray a = NdArray.zeros(t, Shape.of(7));
+        double[] f4 = {0, -0.5, 1.5, 6, -6, 3, -1};
+        for (int i = 0; i < 7; i++) {
+            if (t.isFloat()) a.setDouble(i, f4[i]);
+            else a.setLong(i, new long[] {t.minValue(), t.maxValue(), 0, 1, t.isSigned() ? -1 : 2, t.maxValue() - 1, t.minValue() + 1}[i]);
+        }
+        return a;
+    }
+
+    /** A sub-byte type of the other width, to cast to. */
+    private static DType other(DType t) {
+        return t == DType.I4 ? DType.I2 : t == DType.U4 ? DType.U2 : t == DType.I2 ? DType.U4 : t == DType.U2 ? DType.I4 : DType.I4;
+    }
+
+    /**
+     * x: t[7] -> cast wide -> cast back (round trip, output 0); add(x, x) -> s (a packed activation) -> add(s, x)
+     * (output 1) and cast(s, f32) (output 2); cast(x) to the other width (output 3); x itself (output 4).
+     */
+    private static Graph chain(DType t) {
+        Graph g = new Graph("packed_" + t.shortName());
+        Value x = g.addInput("x", new TensorType(t, Shape.of(7)));
+        DType wide = t.isFloat() ? DType.F32 : t.isSigned() ? DType.I8 : DType.U8;
+        Value w = g.addNode(Ops.CAST, "widen", List.of(x), Attrs.of("to", wide.shortName()), 1).output(0);
+        g.addOutput(g.addNode(Ops.CAST, "narrow", List.of(w), Attrs.of("to", t.shortName()), 1).output(0));
+        Value s = g.addNode(Ops.ADD, "twice", List.of(x, x), Attrs.EMPTY, 1).output(0);
+        g.addOutput(g.addNode(Ops.ADD, "thrice", List.of(s, x), Attrs.EMPTY, 1).output(0));
+        g.addOutput(g.addNode(Ops.CAST, "s_f32", List.of(s), Attrs.of("to", "f32"), 1).output(0));
+        g.addOutput(g.addNode(Ops.CAST, "other", List.of(x), Attrs.of("to", other(t).shortName()), 1).output(0));
+        g.addOutput(x);
+        return g;
+    }
+
+    /** f: f32[n] -> cast(t) -> a packed activation -> cast(f32): the arena holds only the packed activation. */
+    private static Graph through(DType t, int n) {
+        Graph g = new Graph("through_" + t.shortName());
+        Value f = g.addInput("f", new TensorType(DType.F32, Shape.of(n)));
+        Value q = g.addNode(Ops.CAST, "q", List.of(f), Attrs.of("to", t.shortName()), 1).output(0);
+        g.addOutput(g.addNode(Ops.CAST, "back", List.of(q), Attrs.of("to", "f32"), 1).output(0));
+        return g;
+    }
+
+    private static long macro(GeneratedCode code, String name) {
+        String h = code.files().get(code.name() + ".h");
+        Matcher m = Pattern.compile("#define " + Pattern.quote(code.name().toUpperCase(java.util.Locale.ROOT) + "_" + name) + " (\\d+)u?\\n").matcher(h);
+        assertTrue(m.find(), name + " is not in the header");
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void ioAndArenaBytesArePacked() {
+        for (DType t : SUB) {
+            long packed7 = (7L * t.bits() + 7) / 8;
+            GeneratedCode code = CBackendTest.generate(chain(t), "p", null);
+            assertEquals(7, macro(code, "INPUT_0_SIZE"), t + ": elements");
+            assertEquals(packed7, macro(code, "INPUT_0_BYTES"), t + ": input bytes");
+            assertEquals(packed7, macro(code, "OUTPUT_0_BYTES"), t + ": round-trip output bytes");
+            assertEquals(packed7, macro(code, "OUTPUT_1_BYTES"), t + ": add output bytes");
+            assertEquals((7L * other(t).bits() + 7) / 8, macro(code, "OUTPUT_3_BYTES"), t + ": other width's bytes");
+            assertTrue(code.files().get("p.h").contains("packed: " + 8 / t.bits() + " elements to a byte"), t + ": the header says packed");
+
+            int n = 1001;
+            long packed = ((long) n * t.bits() + 7) / 8;
+            GeneratedCode th = CBackendTest.generate(through(t, n), "th", null);
+            long arena = th.plan().arenaBytes();
+            // why: the arena holds the one activation, aligned: packed it is under n bytes, one per element it was n
+            assertTrue(arena >= packed && arena < packed + 64, t + ": arena " + arena + " bytes for " + n + " elements packed in " + packed);
+        }
+    }
+
+    @Test
+    void oddPackedTensorsRoundTripAsInTheInterpreter() {
+        List<Checker.Job> jobs = new ArrayList<>();
+        List<Function<Void, Graph>> builders = new ArrayList<>();
+        for (DType t : SUB) {
+            jobs.add(new Checker.Job("chain_" + t, chain(t), List.of(seven(t))));
+            builders.add(v -> chain(t));
+            NdArray f = NdArray.zeros(DType.F32, Shape.of(9));
+            double[] fs = {-9.5, -3, -1.25, -0.5, 0, 0.75, 2, 3.5, 100};
+            for (int i = 0; i < fs.length; i++) f.setDouble(i, fs[i]);
+            jobs.add(new Checker.Job("through_" + t, through(t, 9), List.of(f)));
+            builders.add(v -> through(t, 9));
+        }
+        List<Checker.Outcome> outs = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            Checker.Outcome o = outs.get(i);
+            if (o.error() != null) {
+                failures.add(jobs.get(i).name() + ": " + o.error());
+                continue;
+            }
+            List<NdArray> want = new Interpreter(builders.get(i).apply(null)).run(jobs.get(i).inputs());
+            for (int k = 0; k < want.size(); k++) {
+                NdArray w = want.get(k), got = o.outputs().get(k);
+                assertEquals(w.type(), got.type(), jobs.get(i).name() + " output " + k);
+                for (int e = 0; e < w.size(); e++) {
+                    boolean same = w.dtype().isFloat() ? Double.compare(w.getDouble(e), got.getDouble(e)) == 0 : w.getLong(e) == got.getLong(e);
+                    if (!same) failures.add(jobs.get(i).name() + " output " + k + " element " + e + ": want " + w.getDouble(e) + ", got " + got.getDouble(e));
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+}
