@@ -16,14 +16,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * An imported blocked int4 model ({@code tests/models/int4_blocked/digits_mlp_int4_blocked}, made by
- * {@code tests/tools/int4_blocked_fixture.py}: DequantizeLinear with {@code block_size} 16, 32 and 24 in front of two
- * Gemms and a MatMul, ONNX Runtime's outputs): each product becomes one dequant_gemm whose weight stays int4, stored
- * packed in flash with its blocked scales, and the interpreter, the C on the host (sanitizers) and on cortex-m4f
- * under qemu match ONNX Runtime within check's default tolerance.
+ * Imported blocked int4 models (made by {@code tests/tools/int4_blocked_fixture.py}: DequantizeLinear with
+ * {@code block_size} 16, 32 and 24 in front of two Gemms and a MatMul, ONNX Runtime's outputs):
+ * {@code tests/models/int4_blocked/digits_mlp_int4_blocked} symmetric int4, {@code digits_mlp_uint4_blocked_zp} uint4
+ * and int4 with a zero point per block. Each product becomes one dequant_gemm whose weight (and zero points) stay
+ * packed in flash with its blocked scales, and the interpreter, the C on the host (sanitizers) and on cortex-m4f under
+ * qemu, and OpenCL match ONNX Runtime within check's default tolerance.
  */
 class Int4BlockedWeightsTest {
-    private static final Path DIR = TestFiles.models().resolve("int4_blocked/digits_mlp_int4_blocked");
+    private static final Path FIXTURES = TestFiles.models().resolve("int4_blocked");
+    private static final Path DIR = FIXTURES.resolve("digits_mlp_int4_blocked");
 
     @Test
     void everyBlockedProductKeepsItsInt4WeightPacked() throws Exception {
@@ -48,32 +50,61 @@ class Int4BlockedWeightsTest {
         assertEquals(4, source.split("nib\\[v & 15u\\]", -1).length - 1, "the kernels read two nibbles a byte");
     }
 
+    /** The uint4 fixture keeps its weights and zero points packed: half a byte each, next to the float scales. */
+    @Test
+    void zeroPointsAndUint4StayPacked() throws Exception {
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(FIXTURES.resolve("digits_mlp_uint4_blocked_zp/model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        java.util.List<DType> types = new java.util.ArrayList<>();
+        for (Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.GEMM || n.op() == Ops.MATMUL || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == Ops.DEQUANT_GEMM) types.add(n.input(4).dtype());
+        }
+        assertEquals(java.util.List.of(DType.U4, DType.U4, DType.I4), types);
+        GeneratedCode c = new CBackend().generate(g, Target.load("cortex-m4f"), new Backend.Options("m", null, "blocked"));
+        // as digits_mlp_int4_blocked, plus 512 + 256 + 30 zero points at half a byte (the last byte half used)
+        long packed = (8192 + 8192 + 640) / 2, scales = 4L * (512 + 256 + 30), biases = 4L * 202, zps = 256 + 128 + 15;
+        assertEquals(packed + scales + biases + zps, c.weightsBytes(), "weights bytes");
+        String source = c.files().get("m.c");
+        assertEquals(2, source.split("KILN_UNPACK_U4\\(x4, ", -1).length - 1, "two uint4 kernels read their zero points as nibbles");
+        assertEquals(2, source.split("KILN_UNPACK_I4\\(x4, ", -1).length - 1, "fc3 reads its int4 zero points in both its loops");
+    }
+
     /**
      * Odd blocks (nibbles one by one) and even ones (two a byte), with [N, K] and [K, N] weights (the latter laid out
-     * transposed), a short last block, with and without bias, two rows: the C on the host (sanitizers) against the
-     * interpreter, within float rounding.
+     * transposed), a short last block, with and without bias, int4 and uint4 with and without zero points (one after
+     * an absent bias too), two rows: the C on the host (sanitizers) against the interpreter, within float rounding.
      */
     @Test
     void oddAndEvenBlocksMatchTheInterpreterOnTheHost() {
         java.util.Random rnd = new java.util.Random(11);
         java.util.List<dev.kiln.check.Checker.Job> jobs = new java.util.ArrayList<>();
-        int[][] cases = {{1, 5, 37, 6, 1}, {0, 4, 40, 5, 1}, {1, 6, 40, 3, 0}, {0, 7, 37, 4, 0}};
+        // trans_b, block, K, N, bias, then 0 int4, 1 int4 with zero points, 2 uint4, 3 uint4 with zero points
+        int[][] cases = {{1, 5, 37, 6, 1, 0}, {0, 4, 40, 5, 1, 0}, {1, 6, 40, 3, 0, 0}, {0, 7, 37, 4, 0, 0},
+                {1, 6, 40, 3, 1, 3}, {0, 7, 37, 4, 0, 3}, {1, 5, 37, 6, 0, 1}, {0, 8, 40, 5, 1, 1}, {0, 4, 40, 5, 1, 2}, {1, 3, 37, 2, 0, 2}};
         for (int[] c : cases) {
-            boolean tb = c[0] == 1, bias = c[4] == 1;
+            boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1;
+            DType t = c[5] >= 2 ? DType.U4 : DType.I4;
             int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
-            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k);
+            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k + "_" + c[5]);
             dev.kiln.ir.Value x = g.addInput("x", dev.kiln.ir.TensorType.of(DType.F32, 2, k));
             long[] q = new long[k * n];
-            for (int i = 0; i < q.length; i++) q[i] = rnd.nextInt(16) - 8;
+            long lo = t == DType.I4 ? -8 : 0;
+            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
             dev.kiln.ir.Shape qs = tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n);
             dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
             for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.01 + 0.1 * rnd.nextDouble());
             java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
-                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(DType.I4, qs, q)), g.addConstant("s", s)));
+                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, qs, q)), g.addConstant("s", s)));
             if (bias) {
                 dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
                 for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
                 ins.add(g.addConstant("b", b));
+            } else if (zp) ins.add(null);
+            if (zp) {
+                long[] z = new long[s.size()];
+                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
+                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
             }
             g.addOutput(g.addNode(Ops.DEQUANT_GEMM, "p", ins, dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)).output(0));
             dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(2, k));
@@ -91,16 +122,16 @@ class Int4BlockedWeightsTest {
     }
 
     @Test
-    void interpreterHostAndCortexM4fMatchOnnxRuntime() {
-        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+    void interpreterHostCortexM4fAndOpenClMatchOnnxRuntime() {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}, {"opencl"}}) {
             String[] args = new String[4 + how.length - 1];
             args[0] = "check";
-            args[1] = DIR.toString();
+            args[1] = FIXTURES.toString();
             args[2] = "--backend";
             System.arraycopy(how, 0, args, 3, how.length);
             KilnCli.Run r = KilnCli.kiln(args);
             assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
-            assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+            assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
         }
     }
 }
