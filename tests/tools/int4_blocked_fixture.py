@@ -80,3 +80,63 @@ def build(dst, zp):
 
 build('tests/models/int4_blocked/digits_mlp_int4_blocked', None)
 build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
+
+# tests/models/int4_blocked/digits_mlp_int4_blocked_qdq: the same three products with int8 activations (QDQ): the
+# flattened input, each product's output and each Relu's output go through QuantizeLinear/DequantizeLinear (int8,
+# asymmetric, ranges from the float model on tests/data/digits_calib32_x.npy). fc1: int4 blocks of 16 (Gemm with
+# bias); fc2: uint4 with zero points, blocks of 32 (MatMul, then Add of the bias); fc3: int4 with zero points, blocks
+# of 24 (Gemm with bias); the output is dequantized to float.
+def build_qdq(dst):
+  inits=[]; nodes=[]
+  xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
+  fs=ort.InferenceSession(src+'/model.onnx')
+  def grid(name, v):
+      lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
+      sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
+      inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
+  def qdq(v, out):
+      nodes.append(helper.make_node('QuantizeLinear',[v,v+'_s',v+'_z'],[v+'_q'],name=v+'_quant'))
+      nodes.append(helper.make_node('DequantizeLinear',[v+'_q',v+'_s',v+'_z'],[out],name=v+'_dequant'))
+  def dq(name,w,axis,block,kind):
+      if kind is None:
+          q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
+      else:
+          t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
+          q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
+      inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
+      inits.append(nh.from_array(s,name+'_scale'))
+      if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
+      nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+  # float activations of the calibration set, for the grids
+  W1,B1=init['net.1.weight'],init['net.1.bias']; W2,B2=init['net.3.weight'],init['net.3.bias']; W3,B3=init['net.5.weight'],init['net.5.bias']
+  a0=xs.reshape(len(xs),-1); a1=a0@W1.T+B1; r1=np.maximum(a1,0); a2=r1@W2.T+B2; r2=np.maximum(a2,0); a3=r2@W3.T+B3
+  for nm,v in (('x0',a0),('g1',a1),('r1',r1),('g2',a2),('r2',r2),('y',a3)): grid(nm,v)
+  nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1)); qdq('x0','x0d')
+  dq('w1',W1,1,16,None); inits.append(nh.from_array(B1,'b1'))
+  nodes.append(helper.make_node('Gemm',['x0d','w1','b1'],['g1'],transB=1,name='fc1')); qdq('g1','g1d')
+  nodes.append(helper.make_node('Relu',['g1d'],['r1'])); qdq('r1','r1d')
+  dq('w2',np.ascontiguousarray(W2.T),0,32,'u4'); inits.append(nh.from_array(B2,'b2'))
+  nodes.append(helper.make_node('MatMul',['r1d','w2'],['m2'],name='fc2'))
+  nodes.append(helper.make_node('Add',['m2','b2'],['g2'])); qdq('g2','g2d')
+  nodes.append(helper.make_node('Relu',['g2d'],['r2'])); qdq('r2','r2d')
+  dq('w3',W3,1,24,'i4'); inits.append(nh.from_array(B3,'b3'))
+  nodes.append(helper.make_node('Gemm',['r2d','w3','b3'],['y'],transB=1,name='fc3'))
+  nodes.append(helper.make_node('QuantizeLinear',['y','y_s','y_z'],['y_q'],name='y_quant'))
+  nodes.append(helper.make_node('DequantizeLinear',['y_q','y_s','y_z'],['output'],name='y_dequant'))
+  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
+      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
+  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
+  onnx.checker.check_model(mm,full_check=True)
+  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
+  onnx.save(mm,dst+'/model.onnx')
+  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
+  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
+  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
+  s=ort.InferenceSession(dst+'/model.onnx',so)
+  y=s.run(None,{'input':x})[0]
+  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  print(dst, y.ravel(), 'output step', float(nh.to_array([i for i in inits if i.name=='y_s'][0])))
+  xt=np.load('tests/data/digits_test_x.npy'); yt=np.load('tests/data/digits_test_y.npy')
+  top=[int(np.argmax(s.run(None,{'input':xt[i:i+1]})[0])) for i in range(len(xt))]
+  print('ORT top-1 on the digits test split', np.mean(np.array(top)==yt))
+build_qdq('tests/models/int4_blocked/digits_mlp_int4_blocked_qdq')

@@ -56,6 +56,9 @@ class KeepBlockedWeightsPackedTest {
         g.addOutput(g.addNode(Ops.GEMM, "fc3", List.of(x, dq(g, rnd, "w6", DType.U4, true, 1, 16, 3, 40)), Attrs.of("trans_b", 1L)).output(0));
         g.addOutput(g.addNode(Ops.MATMUL, "fc4", List.of(x, dq(g, rnd, "w7", DType.U4, true, 0, 8, 40, 4)), Attrs.EMPTY).output(0));
         g.addOutput(g.addNode(Ops.MATMUL, "fc5", List.of(x, dq(g, rnd, "w8", DType.I4, true, 0, 10, 40, 2)), Attrs.EMPTY).output(0));
+        // matmul then add of a per-column bias: the add becomes dequant_gemm's C
+        Value m6 = g.addNode(Ops.MATMUL, "fc6", List.of(x, dq(g, rnd, "w9", DType.I4, 0, 8, 40, 3)), Attrs.EMPTY).output(0);
+        g.addOutput(g.addNode(Ops.ADD, "fc6_bias", List.of(g.addConstant("b6", random(rnd, DType.F32, 3)), m6), Attrs.EMPTY).output(0));
         // not fitting: blocks along N, an int8 weight, a dequantized weight with two readers
         g.addOutput(g.addNode(Ops.MATMUL, "across", List.of(x, dq(g, rnd, "w3", DType.I4, 1, 2, 40, 4)), Attrs.EMPTY).output(0));
         g.addOutput(g.addNode(Ops.MATMUL, "wide", List.of(x, dq(g, rnd, "w4", DType.I8, 0, 8, 40, 3)), Attrs.EMPTY).output(0));
@@ -69,7 +72,8 @@ class KeepBlockedWeightsPackedTest {
     void blockedInt4ProductsKeepTheirWeightPacked() {
         FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::model, 0, new KeepBlockedWeightsPacked());
         assertTrue(r.changed());
-        assertEquals(5, r.count("dequant_gemm"));
+        assertEquals(6, r.count("dequant_gemm"));
+        assertEquals(0, r.count("add"), "fc6's bias add is absorbed");
         assertEquals(0, r.count("gemm"));
         assertEquals(3, r.count("matmul"));
         assertEquals(3, r.count("dequantize_linear"));

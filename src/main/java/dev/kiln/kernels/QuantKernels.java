@@ -466,6 +466,9 @@ public final class QuantKernels {
         public String zp;
         /** Strides of Q along k and n, and of S and Z along the blocks and n, in the graph's own layout (OpenCL). */
         public long qk, qn, sb, sn;
+        /** qdequant_gemm: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
+        public String sx, outScale;
+        public long zx, zo, lo, hi;
 
         DequantGemmModel(long rows, long k, long n, long block, String bias) {
             this.rows = rows;
@@ -490,7 +493,28 @@ public final class QuantKernels {
      * widening casts dropped), two to a byte through a 16-entry float table where k and the block are even. The
      * difference {@code q - z} is an integer of at most 5 bits, exact in float.
      */
-    public static Object dequantGemm(KernelModel k, Node n, Strategy t) {
+    public static Object dequantGemm(KernelModel k, Node n, Strategy t) { return blockedProduct(k, n); }
+
+    /**
+     * qdequant_gemm: per output element, each block's exact int32 sum of {@code (x - z_x) * (q - z)} added in float
+     * times {@code s_x * S[j, b]} in block order, the bias added, then {@code acc / out_scale} rounded half to even,
+     * offset and clamped: the float operations of {@link dev.kiln.ops.QdequantGemm}'s reference in its order (no
+     * FMA), so the bytes equal the interpreter's.
+     */
+    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) {
+        DequantGemmModel m = blockedProduct(k, n);
+        dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
+        m.sx = ScalarTypes.floatLiteral(qx.scale(0));
+        m.zx = qx.zeroPoint(0);
+        m.outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
+        m.zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
+        m.lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
+        m.hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
+        return m;
+    }
+
+    /** The shared lowering of dequant_gemm and qdequant_gemm (inputs numbered alike): nibble inputs, layouts, model. */
+    private static DequantGemmModel blockedProduct(KernelModel k, Node n) {
         Value q = n.input(1), z = n.input(4);
         Value packed = PackedConstants.packed(q) ? q : PackedConstants.source(q);
         // why: the kernel reads nibbles; only a packed int4 or uint4 constant has them

@@ -22,7 +22,7 @@ public final class DequantGemm extends OpDef {
     public DequantGemm() {
         super("dequant_gemm", Signature.builder().input("A", "Q", "S").optionalInput("C", "Z").output("Y")
                 .attr("trans_b", AttrType.INT, 0L)
-                .requiredAttr("block_size", AttrType.INT).build(), Trait.MAC, Trait.PACKED_INPUTS);
+                .requiredAttr("block_size", AttrType.INT).build(), Trait.MAC, Trait.PACKED_INPUTS, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -34,6 +34,14 @@ public final class DequantGemm extends OpDef {
     @Override
     public List<TensorType> infer(InferContext cx) {
         cx.checkDType(0, DType.F32);
+        return List.of(new TensorType(DType.F32, productShape(cx)));
+    }
+
+    /**
+     * Checks inputs 1 to 4 (Q, S, C, Z) of a blocked product against A (input 0) and the attributes; returns Y's
+     * shape [M, N]. Shared with {@link QdequantGemm}, whose inputs are numbered alike.
+     */
+    static Shape productShape(InferContext cx) {
         // why: the backends widen a packed weight's storage (i4 -> i8, u4 -> u8) and read it through the cast
         cx.checkDType(1, DType.I4, DType.I8, DType.U4, DType.U8);
         cx.checkDType(2, DType.F32);
@@ -57,7 +65,7 @@ public final class DequantGemm extends OpDef {
             cx.check(cx.shape(4).equals(want), "Z has shape %s but must have S's %s", cx.shape(4), want);
             cx.check(cx.dtype(4).isSigned() == cx.dtype(1).isSigned(), "Z (%s) and Q (%s) must both be signed or both unsigned", cx.dtype(4), cx.dtype(1));
         }
-        return List.of(new TensorType(DType.F32, Shape.of(a.dim(0), n)));
+        return Shape.of(a.dim(0), n);
     }
 
     @Override

@@ -32,10 +32,19 @@ public final class KeepBlockedWeightsPacked implements Pass {
             boolean tb = n.op() == Ops.GEMM && n.attrs().getInt("trans_b", 0) != 0;
             List<Value> ins = new ArrayList<>(List.of(n.input(0), dq.input(0), dq.input(1)));
             Value bias = n.op() == Ops.GEMM ? n.input(2) : null, zp = dq.input(2);
+            Value out = n.output(0);
+            Node add = n.op() == Ops.MATMUL ? biasAdd(g, out) : null;
+            if (add != null) {
+                // matmul(A, dequantize(Q, S, Z)) + C -> dequant_gemm(A, Q, S, C, Z)
+                bias = add.input(add.input(0) == out ? 1 : 0);
+                g.replaceAllUses(add.output(0), out);
+                String addName = add.output(0).name();
+                g.removeNode(add);
+                g.renameValue(out, addName);
+            }
             if (bias != null || zp != null) ins.add(bias);
             if (zp != null) ins.add(zp);
             // gemm(A, dequantize(Q, S, Z), C) -> dequant_gemm(A, Q, S, C, Z)
-            Value out = n.output(0);
             String name = out.name();
             g.renameValue(out, g.uniqueValueName(name + "_unpacked"));
             Node fused = g.insertNode(g.nodes().indexOf(n), Ops.DEQUANT_GEMM, g.uniqueNodeName(n.name() + "_int4"), ins,
@@ -47,6 +56,22 @@ public final class KeepBlockedWeightsPacked implements Pass {
         }
         if (changed) g.removeUnusedConstants();
         return changed;
+    }
+
+    /**
+     * The add that is the only reader of matmul output {@code out} and adds one float constant per column (a bias
+     * dequant_gemm can take as its C), or null.
+     */
+    private static Node biasAdd(Graph g, Value out) {
+        if (out.uses().size() != 1 || g.outputs().contains(out)) return null;
+        Node add = out.uses().get(0).user();
+        if (add.op() != Ops.ADD || add.numInputs() != 2 || add.input(0) == add.input(1)) return null;
+        Value c = add.input(add.input(0) == out ? 1 : 0);
+        int cols = out.shape().dim(1);
+        // why: only a constant per-column float bias keeps Y's shape and dequant_gemm's meaning
+        boolean perColumn = c.isConstant() && c.dtype() == DType.F32 && c.shape().numel() == cols
+                && (c.shape().rank() == 1 || c.shape().rank() == 2 && c.shape().dim(0) == 1);
+        return perColumn && add.output(0).shape().equals(out.shape()) ? add : null;
     }
 
     /** Why product {@code n} over dequantized weight {@code dq} does not fit dequant_gemm, or null when it does. */
