@@ -70,7 +70,8 @@ class KeepBlockedWeightsPackedTest {
 
     @Test
     void blockedInt4ProductsKeepTheirWeightPacked() {
-        FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::model, 0, new KeepBlockedWeightsPacked());
+        // why: fc6's absorbed bias add rounds the sum once (as gemm) instead of after the product and after the add
+        FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::model, 1e-6, new KeepBlockedWeightsPacked());
         assertTrue(r.changed());
         assertEquals(6, r.count("dequant_gemm"));
         assertEquals(0, r.count("add"), "fc6's bias add is absorbed");

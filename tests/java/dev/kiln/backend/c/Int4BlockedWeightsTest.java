@@ -121,15 +121,99 @@ class Int4BlockedWeightsTest {
         }
     }
 
+    /**
+     * qdequant_gemm (int8 activations) byte for byte against the interpreter, on the host (sanitizers) and on
+     * cortex-m4f under qemu, one program each: int8 and uint8 inputs, int4 and uint4 weights with and without zero
+     * points, odd and even blocks with a short last one, [N, K] and [K, N] weights, with and without bias, a full and
+     * a clamped output range. The float block sums and the final division run in QdequantGemm's order on both.
+     */
+    @Test
+    void int8ActivationProductsEqualTheInterpreterByteForByte() {
+        java.util.Random rnd = new java.util.Random(5);
+        java.util.List<dev.kiln.check.Checker.Job> jobs = new java.util.ArrayList<>();
+        // trans_b, block, K, N, bias, weights (0 int4, 1 int4 + zero points, 2 uint4, 3 uint4 + zero points), uint8 input, clamped
+        int[][] cases = {{1, 16, 64, 9, 1, 0, 0, 0}, {0, 7, 37, 4, 0, 3, 0, 1}, {1, 24, 64, 5, 1, 1, 1, 0}, {0, 32, 96, 6, 1, 3, 0, 0},
+                {1, 5, 37, 3, 0, 2, 1, 1}, {0, 8, 40, 7, 1, 1, 0, 0}};
+        for (int[] c : cases) {
+            boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1, u8 = c[6] == 1, clamped = c[7] == 1;
+            DType t = c[5] >= 2 ? DType.U4 : DType.I4;
+            int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
+            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("q" + block + "_" + k + "_" + c[5]);
+            dev.kiln.ir.QuantParams qx = dev.kiln.ir.QuantParams.perTensor(0.02f + 0.05f * rnd.nextFloat(), u8 ? 120 + rnd.nextInt(20) : rnd.nextInt(21) - 10);
+            dev.kiln.ir.Value x = g.addInput("x", new dev.kiln.ir.TensorType(u8 ? DType.U8 : DType.I8, dev.kiln.ir.Shape.of(3, k), qx));
+            long lo = t == DType.I4 ? -8 : 0;
+            long[] q = new long[k * n];
+            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
+            dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.005 + 0.05 * rnd.nextDouble());
+            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
+                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n), q)), g.addConstant("s", s)));
+            if (bias) {
+                dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
+                for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
+                ins.add(g.addConstant("b", b));
+            } else if (zp) ins.add(null);
+            if (zp) {
+                long[] z = new long[s.size()];
+                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
+                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
+            }
+            // why: a small output step puts many results near rounding boundaries, where any change of order shows
+            dev.kiln.ir.Attrs a = dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)
+                    .with(dev.kiln.ops.QuantAttrs.OUT_SCALE, 0.05 + 0.1 * rnd.nextDouble()).with(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT, (long) rnd.nextInt(11) - 5)
+                    .with(dev.kiln.ops.QuantAttrs.ACT_MIN, clamped ? -20L : -128L).with(dev.kiln.ops.QuantAttrs.ACT_MAX, clamped ? 90L : 127L);
+            g.addOutput(g.addNode(Ops.QDEQUANT_GEMM, "p", ins, a).output(0));
+            dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(x.dtype(), dev.kiln.ir.Shape.of(3, k));
+            for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
+            jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
+        }
+        for (String target : new String[] {"host", "cortex-m4f"}) {
+            java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
+            int saturated = 0;
+            for (int i = 0; i < jobs.size(); i++) {
+                dev.kiln.check.Checker.Job j = jobs.get(i);
+                assertEquals(null, got.get(i).error(), target + " " + j.name());
+                dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
+                for (int e = 0; e < want.size(); e++) {
+                    assertEquals(want.getLong(e), have.getLong(e), target + " " + j.name() + "[" + e + "]");
+                    if (want.getLong(e) == -128 || want.getLong(e) == 127) saturated++;
+                }
+            }
+            // why: a test whose outputs all saturate would compare nothing of the arithmetic
+            assertTrue(saturated < 40, "too many saturated outputs: " + saturated);
+        }
+    }
+
+    /** The int8-activation fixture: every product runs int8, within one output step of ONNX Runtime's float product. */
+    @Test
+    void int8ActivationFixtureStaysInt8AndMatchesOnnxRuntime() throws Exception {
+        Path qdq = FIXTURES.resolve("digits_mlp_int4_blocked_qdq");
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(qdq.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        int products = 0;
+        for (Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.DEQUANT_GEMM || n.op() == Ops.GEMM || n.op() == Ops.MATMUL || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == Ops.QDEQUANT_GEMM) products++;
+        }
+        assertEquals(3, products, "fc1, fc2 (its bias add absorbed) and fc3 run with int8 activations");
+        // the output step is 0.19008; the integer block sums round differently from ORT's float sums at most once per output
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("check", qdq.toString(), "--atol", "0.1901", "--backend"));
+            args.addAll(java.util.List.of(how));
+            KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));
+            assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        }
+    }
+
+    /** The two float-activation fixtures on every backend, in one check run each. */
     @Test
     void interpreterHostCortexM4fAndOpenClMatchOnnxRuntime() {
         for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}, {"opencl"}}) {
-            String[] args = new String[4 + how.length - 1];
-            args[0] = "check";
-            args[1] = FIXTURES.toString();
-            args[2] = "--backend";
-            System.arraycopy(how, 0, args, 3, how.length);
-            KilnCli.Run r = KilnCli.kiln(args);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("check", DIR.toString(),
+                    FIXTURES.resolve("digits_mlp_uint4_blocked_zp").toString(), "--backend"));
+            args.addAll(java.util.List.of(how));
+            KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));
             assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
             assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
         }
