@@ -5,9 +5,12 @@
 # short last block). Scales s = max|w| / 7 per block. Outputs are ONNX Runtime's with graph optimizations off (so
 # the DequantizeLinear + MatMul pair is not fused into MatMulNBits, which may quantize the activations): that is float
 # math on the dequantized weights. Run from the repository root with the fixture venv.
+# It also makes tests/models/int4_blocked/digits_mlp_uint4_blocked_zp, the same layers with asymmetric blocks (scale
+# (max - min) / 15 and a zero point per block): uint4 with zero points for fc1 (blocks of 16) and fc2 (32), int4 with
+# zero points (codes -8..7) for fc3 (24).
 import onnx, numpy as np, onnxruntime as ort, os, shutil
 from onnx import numpy_helper as nh, helper, TensorProto
-src='tests/models/digits_mlp_op13'; dst='tests/models/int4_blocked/digits_mlp_int4_blocked'
+src='tests/models/digits_mlp_op13'
 m=onnx.load(src+'/model.onnx')
 init={i.name:nh.to_array(i) for i in m.graph.initializer}
 def blockq(w, axis, block):
@@ -21,33 +24,119 @@ def blockq(w, axis, block):
         q[sl]=np.clip(np.rint(w[sl]/sb),-7,7).astype(np.int8)
         ssl=[slice(None)]*2; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb
     return q,s
-inits=[]; nodes=[]
-nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1))
-def dq(name,w,axis,block):
-    q,s=blockq(w,axis,block)
-    inits.append(helper.make_tensor(name+'_q',TensorProto.INT4,q.shape,q.flatten().tolist()))
-    inits.append(nh.from_array(s,name+'_scale'))
-    nodes.append(helper.make_node('DequantizeLinear',[name+'_q',name+'_scale'],[name],axis=axis,block_size=block,name=name+'_dq'))
-w1=init['net.1.weight']; dq('w1',w1,1,16); inits.append(nh.from_array(init['net.1.bias'],'b1'))
-nodes.append(helper.make_node('Gemm',['x0','w1','b1'],['g1'],transB=1,name='fc1'))
-nodes.append(helper.make_node('Relu',['g1'],['r1']))
-w2=np.ascontiguousarray(init['net.3.weight'].T); dq('w2',w2,0,32); inits.append(nh.from_array(init['net.3.bias'],'b2'))
-nodes.append(helper.make_node('MatMul',['r1','w2'],['m2'],name='fc2'))
-nodes.append(helper.make_node('Add',['m2','b2'],['g2']))
-nodes.append(helper.make_node('Relu',['g2'],['r2']))
-w3=init['net.5.weight']; dq('w3',w3,1,24); inits.append(nh.from_array(init['net.5.bias'],'b3'))
-nodes.append(helper.make_node('Gemm',['r2','w3','b3'],['output'],transB=1,name='fc3'))
-g=helper.make_graph(nodes,'digits_mlp_int4_blocked',[m.graph.input[0]],
-    [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
-mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
-onnx.checker.check_model(mm,full_check=True)
-os.makedirs(dst+'/test_data_set_0',exist_ok=True)
-onnx.save(mm,dst+'/model.onnx')
-shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
-x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
-so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
-s=ort.InferenceSession(dst+'/model.onnx',so)
-y=s.run(None,{'input':x})[0]
-onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
-y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
-print('int4 blocked', y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+def blockq_zp(w, axis, block, lo):
+    # asymmetric: codes lo..lo+15, per block scale (max - min) / 15 and zero point lo - round(min / scale)
+    k=w.shape[axis]; nb=(k+block-1)//block
+    ps=tuple(nb if d==axis else w.shape[d] for d in range(2))
+    s=np.zeros(ps,np.float32); z=np.zeros(ps,np.int32); q=np.zeros(w.shape,np.int32)
+    for b in range(nb):
+        sl=[slice(None)]*2; sl[axis]=slice(b*block,min(k,(b+1)*block)); sl=tuple(sl)
+        mn=np.minimum(w[sl].min(axis=axis,keepdims=True),0); mx=np.maximum(w[sl].max(axis=axis,keepdims=True),0)
+        sb=np.where(mx>mn,(mx-mn)/15,1.0).astype(np.float32)
+        zb=np.clip(lo-np.rint(mn/sb),lo,lo+15).astype(np.int32)
+        q[sl]=np.clip(np.rint(w[sl]/sb)+zb,lo,lo+15)
+        ssl=[slice(None)]*2; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb; z[tuple(ssl)]=zb
+    return q,s,z
+def build(dst, zp):
+  inits=[]; nodes=[]
+  nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1))
+  def dq(name,w,axis,block,kind=None):
+      if kind is None:
+          q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
+      else:
+          t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
+          q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
+      inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
+      inits.append(nh.from_array(s,name+'_scale'))
+      if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
+      nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+  w1=init['net.1.weight']; dq('w1',w1,1,16,zp and 'u4'); inits.append(nh.from_array(init['net.1.bias'],'b1'))
+  nodes.append(helper.make_node('Gemm',['x0','w1','b1'],['g1'],transB=1,name='fc1'))
+  nodes.append(helper.make_node('Relu',['g1'],['r1']))
+  w2=np.ascontiguousarray(init['net.3.weight'].T); dq('w2',w2,0,32,zp and 'u4'); inits.append(nh.from_array(init['net.3.bias'],'b2'))
+  nodes.append(helper.make_node('MatMul',['r1','w2'],['m2'],name='fc2'))
+  nodes.append(helper.make_node('Add',['m2','b2'],['g2']))
+  nodes.append(helper.make_node('Relu',['g2'],['r2']))
+  w3=init['net.5.weight']; dq('w3',w3,1,24,zp and 'i4'); inits.append(nh.from_array(init['net.5.bias'],'b3'))
+  nodes.append(helper.make_node('Gemm',['r2','w3','b3'],['output'],transB=1,name='fc3'))
+  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
+      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
+  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
+  onnx.checker.check_model(mm,full_check=True)
+  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
+  onnx.save(mm,dst+'/model.onnx')
+  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
+  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
+  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
+  s=ort.InferenceSession(dst+'/model.onnx',so)
+  y=s.run(None,{'input':x})[0]
+  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
+  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+  xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
+  top=[int(np.argmax(s.run(None,{'input':xs[i:i+1]})[0])) for i in range(len(xs))]
+  print('ORT top-1 on the digits test split', np.mean(np.array(top)==ys))
+  # y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+
+build('tests/models/int4_blocked/digits_mlp_int4_blocked', None)
+build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
+
+# tests/models/int4_blocked/digits_mlp_int4_blocked_qdq: the same three products with int8 activations (QDQ): the
+# flattened input, each product's output and each Relu's output go through QuantizeLinear/DequantizeLinear (int8,
+# asymmetric, ranges from the float model on tests/data/digits_calib32_x.npy). fc1: int4 blocks of 16 (Gemm with
+# bias); fc2: uint4 with zero points, blocks of 32 (MatMul, then Add of the bias); fc3: int4 with zero points, blocks
+# of 24 (Gemm with bias); the output is dequantized to float.
+def build_qdq(dst):
+  inits=[]; nodes=[]
+  xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
+  fs=ort.InferenceSession(src+'/model.onnx')
+  def grid(name, v):
+      lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
+      sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
+      inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
+  def qdq(v, out):
+      nodes.append(helper.make_node('QuantizeLinear',[v,v+'_s',v+'_z'],[v+'_q'],name=v+'_quant'))
+      nodes.append(helper.make_node('DequantizeLinear',[v+'_q',v+'_s',v+'_z'],[out],name=v+'_dequant'))
+  def dq(name,w,axis,block,kind):
+      if kind is None:
+          q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
+      else:
+          t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
+          q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
+      inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
+      inits.append(nh.from_array(s,name+'_scale'))
+      if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
+      nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+  # float activations of the calibration set, for the grids
+  W1,B1=init['net.1.weight'],init['net.1.bias']; W2,B2=init['net.3.weight'],init['net.3.bias']; W3,B3=init['net.5.weight'],init['net.5.bias']
+  a0=xs.reshape(len(xs),-1); a1=a0@W1.T+B1; r1=np.maximum(a1,0); a2=r1@W2.T+B2; r2=np.maximum(a2,0); a3=r2@W3.T+B3
+  for nm,v in (('x0',a0),('g1',a1),('r1',r1),('g2',a2),('r2',r2),('y',a3)): grid(nm,v)
+  nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1)); qdq('x0','x0d')
+  dq('w1',W1,1,16,None); inits.append(nh.from_array(B1,'b1'))
+  nodes.append(helper.make_node('Gemm',['x0d','w1','b1'],['g1'],transB=1,name='fc1')); qdq('g1','g1d')
+  nodes.append(helper.make_node('Relu',['g1d'],['r1'])); qdq('r1','r1d')
+  dq('w2',np.ascontiguousarray(W2.T),0,32,'u4'); inits.append(nh.from_array(B2,'b2'))
+  nodes.append(helper.make_node('MatMul',['r1d','w2'],['m2'],name='fc2'))
+  nodes.append(helper.make_node('Add',['m2','b2'],['g2'])); qdq('g2','g2d')
+  nodes.append(helper.make_node('Relu',['g2d'],['r2'])); qdq('r2','r2d')
+  dq('w3',W3,1,24,'i4'); inits.append(nh.from_array(B3,'b3'))
+  nodes.append(helper.make_node('Gemm',['r2d','w3','b3'],['y'],transB=1,name='fc3'))
+  nodes.append(helper.make_node('QuantizeLinear',['y','y_s','y_z'],['y_q'],name='y_quant'))
+  nodes.append(helper.make_node('DequantizeLinear',['y_q','y_s','y_z'],['output'],name='y_dequant'))
+  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
+      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
+  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
+  onnx.checker.check_model(mm,full_check=True)
+  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
+  onnx.save(mm,dst+'/model.onnx')
+  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
+  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
+  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
+  s=ort.InferenceSession(dst+'/model.onnx',so)
+  y=s.run(None,{'input':x})[0]
+  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  print(dst, y.ravel(), 'output step', float(nh.to_array([i for i in inits if i.name=='y_s'][0])))
+  xt=np.load('tests/data/digits_test_x.npy'); yt=np.load('tests/data/digits_test_y.npy')
+  top=[int(np.argmax(s.run(None,{'input':xt[i:i+1]})[0])) for i in range(len(xt))]
+  print('ORT top-1 on the digits test split', np.mean(np.array(top)==yt))
+build_qdq('tests/models/int4_blocked/digits_mlp_int4_blocked_qdq')

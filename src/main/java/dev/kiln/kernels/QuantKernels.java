@@ -451,9 +451,16 @@ public final class QuantKernels {
     }
     // ---------------------------------------------------------------- dequant_gemm
 
+    /** The float values of the 16 int4 codes (low nibble first as stored), and of the 16 uint4 codes. */
+    private static final List<String> INT4_VALUES = List.of("0.0f", "1.0f", "2.0f", "3.0f", "4.0f", "5.0f", "6.0f", "7.0f",
+            "-8.0f", "-7.0f", "-6.0f", "-5.0f", "-4.0f", "-3.0f", "-2.0f", "-1.0f");
+    private static final List<String> UINT4_VALUES = List.of("0.0f", "1.0f", "2.0f", "3.0f", "4.0f", "5.0f", "6.0f", "7.0f",
+            "8.0f", "9.0f", "10.0f", "11.0f", "12.0f", "13.0f", "14.0f", "15.0f");
+
     /**
-     * The model of dequant_gemm: A [rows, k] times the blocked int4 weight, read as rows of Q [n, k] with scales
-     * [n, blocks] (a [k, n] weight is laid out transposed at compile time), blocks of {@code block} along k.
+     * The model of dequant_gemm: A [rows, k] times the blocked int4/uint4 weight, read on C as rows of Q [n, k] with
+     * scales and zero points [n, blocks] (a [k, n] weight is laid out transposed at compile time), blocks of
+     * {@code block} along k. OpenCL reads Q, S and Z in their own layout through the strides {@code qk, qn, sb, sn}.
      */
     public static final class DequantGemmModel {
         public final long rows, k, n, blocks, block, rowBytes;
@@ -465,6 +472,19 @@ public final class QuantKernels {
         /** Whether a bias is given, and its C name. */
         public final boolean hasBias;
         public final String bias;
+        /** The float values of the 16 nibble codes (int4 or uint4) and the macro that unpacks one nibble. */
+        public List<String> nib;
+        public String unpack;
+        /** The weight's type as the comment names it: int4 or uint4. */
+        public String kind;
+        /** Whether zero points are given (input 4, nibbles of Q's type, subtracted from each code as integers), their C name. */
+        public boolean hasZp;
+        public String zp;
+        /** Strides of Q along k and n, and of S and Z along the blocks and n, in the graph's own layout (OpenCL). */
+        public long qk, qn, sb, sn;
+        /** qdequant_gemm: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
+        public String sx, outScale;
+        public long zx, zo, lo, hi;
 
         DequantGemmModel(long rows, long k, long n, long block, String bias) {
             this.rows = rows;
@@ -484,38 +504,80 @@ public final class QuantKernels {
     }
 
     /**
-     * dequant_gemm: {@code y[r, j] = sum_b S[j, b] * sum_(i in b) A[r, i] * Q[j, i] + C[j]}, each block's partial sum
-     * in float times its scale; Q is read as int4 nibbles from the packed constant (its widening cast dropped), two
-     * to a byte through a 16-entry float table where k and the block are even.
+     * dequant_gemm: {@code y[r, j] = sum_b S[j, b] * sum_(i in b) A[r, i] * (Q[j, i] - Z[j, b]) + C[j]}, each block's
+     * partial sum in float times its scale; Q (and Z) are read as int4/uint4 nibbles from the packed constants (their
+     * widening casts dropped), two to a byte through a 16-entry float table where k and the block are even. The
+     * difference {@code q - z} is an integer of at most 5 bits, exact in float.
      */
-    public static Object dequantGemm(KernelModel k, Node n, Strategy t) {
-        Value q = n.input(1);
+    public static Object dequantGemm(KernelModel k, Node n, Strategy t) { return blockedProduct(k, n); }
+
+    /**
+     * qdequant_gemm: per output element, each block's exact int32 sum of {@code (x - z_x) * (q - z)} added in float
+     * times {@code s_x * S[j, b]} in block order, the bias added, then {@code acc / out_scale} rounded half to even,
+     * offset and clamped: the float operations of {@link dev.kiln.ops.QdequantGemm}'s reference in its order (no
+     * FMA), so the bytes equal the interpreter's.
+     */
+    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) {
+        DequantGemmModel m = blockedProduct(k, n);
+        dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
+        m.sx = ScalarTypes.floatLiteral(qx.scale(0));
+        m.zx = qx.zeroPoint(0);
+        m.outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
+        m.zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
+        m.lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
+        m.hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
+        return m;
+    }
+
+    /** The shared lowering of dequant_gemm and qdequant_gemm (inputs numbered alike): nibble inputs, layouts, model. */
+    private static DequantGemmModel blockedProduct(KernelModel k, Node n) {
+        Value q = n.input(1), z = n.input(4);
         Value packed = PackedConstants.packed(q) ? q : PackedConstants.source(q);
-        // why: the kernel reads nibbles; only a packed int4 constant has them
-        if (packed == null || packed.dtype() != DType.I4) throw new Unsupported("its weight is not a packed int4 constant");
+        // why: the kernel reads nibbles; only a packed int4 or uint4 constant has them
+        if (packed == null || packed.dtype() != DType.I4 && packed.dtype() != DType.U4) throw new Unsupported("its weight is not a packed int4 or uint4 constant");
+        Value zPacked = z == null ? null : PackedConstants.packed(z) ? z : PackedConstants.source(z);
+        // why: the zero points are read as nibbles of the weight's type too
+        if (z != null && (zPacked == null || zPacked.dtype() != packed.dtype())) throw new Unsupported("its zero points are not a packed constant of its weight's type");
         boolean tb = n.attrs().getInt("trans_b", 0) != 0;
         Value s = n.input(2);
-        // why: a [K, N] weight is laid out as [N, K] rows at compile time, its scales with it
+        // why: a [K, N] weight is laid out as [N, K] rows at compile time, its scales and zero points with it
         if (!tb && (!s.isConstant() || s.uses().size() != 1)) throw new Unsupported("a [K, N] weight needs constant scales of its own");
         if (packed != q) k.nibbleInputs.add(1);
+        if (zPacked != null && zPacked != z) k.nibbleInputs.add(4);
         k.runtimeHeaders.add("kiln_types.h");
         // why: inlined into the run function, its pointers and table compete with the caller's registers
         k.outOfLine = true;
         Shape a = n.input(0).shape();
         int kk = a.dim(1), nn = n.output(0).shape().dim(1);
         long block = n.attrs().getInt("block_size", 0);
+        DequantGemmModel m = new DequantGemmModel(a.dim(0), kk, nn, block, n.input(3) == null ? null : k.ins.get(3).name);
+        boolean signed = packed.dtype() == DType.I4;
+        m.nib = signed ? INT4_VALUES : UINT4_VALUES;
+        m.unpack = signed ? "KILN_UNPACK_I4" : "KILN_UNPACK_U4";
+        m.kind = signed ? "int4" : "uint4";
+        m.hasZp = z != null;
+        m.zp = z == null ? null : k.ins.get(4).name;
+        m.qk = tb ? 1 : nn;
+        m.qn = tb ? kk : 1;
+        m.sb = tb ? 1 : nn;
+        m.sn = tb ? m.blocks : 1;
         if (!tb) {
-            NdArray qd = packed.constant(), sd = s.constant();
-            int blocks = sd.shape().dim(0);
-            long[] qt = new long[qd.size()];
-            for (int i = 0; i < kk; i++)
-                for (int j = 0; j < nn; j++) qt[j * kk + i] = qd.getLong(i * nn + j);
-            k.packed.put(1, NdArray.ofLongs(DType.I4, qd.shape(), qt));
-            NdArray st = NdArray.zeros(sd.dtype(), sd.shape());
-            for (int b = 0; b < blocks; b++)
-                for (int j = 0; j < nn; j++) st.setDouble(j * blocks + b, sd.getDouble(b * nn + j));
-            k.packed.put(2, st);
+            k.packed.put(1, transposed(packed.constant(), kk, nn));
+            k.packed.put(2, transposed(s.constant(), (int) m.blocks, nn));
+            if (zPacked != null) k.packed.put(4, transposed(zPacked.constant(), (int) m.blocks, nn));
         }
-        return new DequantGemmModel(a.dim(0), kk, nn, block, n.input(3) == null ? null : k.ins.get(3).name);
+        return m;
+    }
+
+    /** The [cols, rows] transpose of the [rows, cols] array {@code a}, in a's type. */
+    private static NdArray transposed(NdArray a, int rows, int cols) {
+        NdArray r = NdArray.zeros(a.dtype(), Shape.of(cols, rows));
+        boolean integer = a.dtype().isInteger();
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                if (integer) r.setLong(j * rows + i, a.getLong(i * cols + j));
+                else r.setDouble(j * rows + i, a.getDouble(i * cols + j));
+            }
+        return r;
     }
 }

@@ -65,6 +65,7 @@ public final class Ops {
     public static final QLinearConv QLINEAR_CONV = register(new QLinearConv());
     public static final Gemm GEMM = register(new Gemm());
     public static final DequantGemm DEQUANT_GEMM = register(new DequantGemm());
+    public static final QdequantGemm QDEQUANT_GEMM = register(new QdequantGemm());
     public static final MatMul MATMUL = register(new MatMul());
     public static final MaxPool MAX_POOL = register(new MaxPool());
     public static final AveragePool AVERAGE_POOL = register(new AveragePool());

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps an imported block-quantized int4 weight packed: {@code gemm(A, DequantizeLinear(Q, S, block_size), C)} and
- * {@code matmul(A, DequantizeLinear(Q, S, block_size))}, Q a constant int4 weight without zero point (or with zero
- * ones) and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C)}. Otherwise constant
+ * Keeps an imported block-quantized int4 or uint4 weight packed: {@code gemm(A, DequantizeLinear(Q, S, Z, block_size), C)}
+ * and {@code matmul(A, DequantizeLinear(Q, S, Z, block_size))}, Q a constant int4 or uint4 weight, Z its optional
+ * constant zero points, and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C, Z)}. Otherwise constant
  * folding would turn Q into a float weight (four bytes a weight instead of half a byte) and the blocked grid would be
  * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
  */
@@ -31,9 +31,20 @@ public final class KeepBlockedWeightsPacked implements Pass {
             }
             boolean tb = n.op() == Ops.GEMM && n.attrs().getInt("trans_b", 0) != 0;
             List<Value> ins = new ArrayList<>(List.of(n.input(0), dq.input(0), dq.input(1)));
-            if (n.op() == Ops.GEMM && n.input(2) != null) ins.add(n.input(2));
-            // gemm(A, dequantize(Q, S), C) -> dequant_gemm(A, Q, S, C)
+            Value bias = n.op() == Ops.GEMM ? n.input(2) : null, zp = dq.input(2);
             Value out = n.output(0);
+            Node add = n.op() == Ops.MATMUL ? biasAdd(g, out) : null;
+            if (add != null) {
+                // matmul(A, dequantize(Q, S, Z)) + C -> dequant_gemm(A, Q, S, C, Z)
+                bias = add.input(add.input(0) == out ? 1 : 0);
+                g.replaceAllUses(add.output(0), out);
+                String addName = add.output(0).name();
+                g.removeNode(add);
+                g.renameValue(out, addName);
+            }
+            if (bias != null || zp != null) ins.add(bias);
+            if (zp != null) ins.add(zp);
+            // gemm(A, dequantize(Q, S, Z), C) -> dequant_gemm(A, Q, S, C, Z)
             String name = out.name();
             g.renameValue(out, g.uniqueValueName(name + "_unpacked"));
             Node fused = g.insertNode(g.nodes().indexOf(n), Ops.DEQUANT_GEMM, g.uniqueNodeName(n.name() + "_int4"), ins,
@@ -47,12 +58,30 @@ public final class KeepBlockedWeightsPacked implements Pass {
         return changed;
     }
 
+    /**
+     * The add that is the only reader of matmul output {@code out} and adds one float constant per column (a bias
+     * dequant_gemm can take as its C), or null.
+     */
+    private static Node biasAdd(Graph g, Value out) {
+        if (out.uses().size() != 1 || g.outputs().contains(out)) return null;
+        Node add = out.uses().get(0).user();
+        if (add.op() != Ops.ADD || add.numInputs() != 2 || add.input(0) == add.input(1)) return null;
+        Value c = add.input(add.input(0) == out ? 1 : 0);
+        int cols = out.shape().dim(1);
+        // why: only a constant per-column float bias keeps Y's shape and dequant_gemm's meaning
+        boolean perColumn = c.isConstant() && c.dtype() == DType.F32 && c.shape().numel() == cols
+                && (c.shape().rank() == 1 || c.shape().rank() == 2 && c.shape().dim(0) == 1);
+        return perColumn && add.output(0).shape().equals(out.shape()) ? add : null;
+    }
+
     /** Why product {@code n} over dequantized weight {@code dq} does not fit dequant_gemm, or null when it does. */
     private static String unfit(Graph g, Node n, Node dq) {
         Value q = dq.input(0), s = dq.input(1), z = dq.input(2);
-        // why: only a constant int4 weight has packed bytes to keep, and dequant_gemm's weights are symmetric
-        if (!q.isConstant() || q.dtype() != DType.I4 || !s.isConstant() || s.dtype() != DType.F32) return "its weight is not a constant int4 one";
-        if (z != null && (!z.isConstant() || java.util.Arrays.stream(z.constant().toLongArray()).anyMatch(v -> v != 0))) return "its weight has zero points";
+        // why: only a constant int4 or uint4 weight has packed bytes to keep
+        if (!q.isConstant() || q.dtype() != DType.I4 && q.dtype() != DType.U4 || !s.isConstant() || s.dtype() != DType.F32)
+            return "its weight is not a constant int4 or uint4 one";
+        // why: the kernels read the zero points as constants of the weight's type, one per block
+        if (z != null && (!z.isConstant() || z.dtype() != q.dtype() || !z.shape().equals(s.shape()))) return "its zero points are not constants of its type, one per block";
         long block = dq.attrs().getInt("block_size", 0);
         if (block <= 0 || q.shape().rank() != 2 || n.input(0).shape().rank() != 2 || dq.output(0).dtype() != DType.F32)
             return "its weight is not a blocked float32 matrix";

@@ -198,6 +198,23 @@ public final class Int8Lowerings {
         return lx.add(Ops.QMATMUL, n.name(), ins, lx.productAttrs(Int8Context.outAttrs(Attrs.EMPTY, qo, range))).output(0);
     }
 
+    /**
+     * dequant_gemm(x, Q, S, C, Z) -> qdequant_gemm(x8, Q, S, C, Z): the blocked int4/uint4 weight, its scales and
+     * zero points stay as imported (packed); only the activations become int8 (see QdequantGemm for the arithmetic).
+     */
+    public static Value dequantGemm(Int8Context lx, Node n) {
+        QuantParams qo = lx.out(n.output(0));
+        int[] range = Int8Context.clampRange(n.attrs(), qo);
+        Value x8 = lx.q(n.input(0));
+        // why: the kernel's block sums are int32; a longer block could overflow them
+        if (n.attrs().getInt("block_size") > dev.kiln.ops.QdequantGemm.MAX_BLOCK) throw new Refused("its blocks are too long for exact int32 block sums");
+        List<Value> ins = new ArrayList<>(List.of(x8, n.input(1), n.input(2)));
+        if (n.input(3) != null || n.input(4) != null) ins.add(n.input(3));
+        if (n.input(4) != null) ins.add(n.input(4));
+        Attrs a = Attrs.of("trans_b", n.attrs().getInt("trans_b"), "block_size", n.attrs().getInt("block_size"));
+        return lx.add(Ops.QDEQUANT_GEMM, n.name(), ins, Int8Context.outAttrs(a, qo, range)).output(0);
+    }
+
     /** add(a, b) -> qadd(a8, b8); a constant operand is quantized per tensor over its own range. */
     public static Value add(Int8Context lx, Node n) {
         QuantParams qo = lx.out(n.output(0));

@@ -16,14 +16,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * An imported blocked int4 model ({@code tests/models/int4_blocked/digits_mlp_int4_blocked}, made by
- * {@code tests/tools/int4_blocked_fixture.py}: DequantizeLinear with {@code block_size} 16, 32 and 24 in front of two
- * Gemms and a MatMul, ONNX Runtime's outputs): each product becomes one dequant_gemm whose weight stays int4, stored
- * packed in flash with its blocked scales, and the interpreter, the C on the host (sanitizers) and on cortex-m4f
- * under qemu match ONNX Runtime within check's default tolerance.
+ * Imported blocked int4 models (made by {@code tests/tools/int4_blocked_fixture.py}: DequantizeLinear with
+ * {@code block_size} 16, 32 and 24 in front of two Gemms and a MatMul, ONNX Runtime's outputs):
+ * {@code tests/models/int4_blocked/digits_mlp_int4_blocked} symmetric int4, {@code digits_mlp_uint4_blocked_zp} uint4
+ * and int4 with a zero point per block. Each product becomes one dequant_gemm whose weight (and zero points) stay
+ * packed in flash with its blocked scales, and the interpreter, the C on the host (sanitizers) and on cortex-m4f under
+ * qemu, and OpenCL match ONNX Runtime within check's default tolerance.
  */
 class Int4BlockedWeightsTest {
-    private static final Path DIR = TestFiles.models().resolve("int4_blocked/digits_mlp_int4_blocked");
+    private static final Path FIXTURES = TestFiles.models().resolve("int4_blocked");
+    private static final Path DIR = FIXTURES.resolve("digits_mlp_int4_blocked");
 
     @Test
     void everyBlockedProductKeepsItsInt4WeightPacked() throws Exception {
@@ -48,32 +50,61 @@ class Int4BlockedWeightsTest {
         assertEquals(4, source.split("nib\\[v & 15u\\]", -1).length - 1, "the kernels read two nibbles a byte");
     }
 
+    /** The uint4 fixture keeps its weights and zero points packed: half a byte each, next to the float scales. */
+    @Test
+    void zeroPointsAndUint4StayPacked() throws Exception {
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(FIXTURES.resolve("digits_mlp_uint4_blocked_zp/model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        java.util.List<DType> types = new java.util.ArrayList<>();
+        for (Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.GEMM || n.op() == Ops.MATMUL || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == Ops.DEQUANT_GEMM) types.add(n.input(4).dtype());
+        }
+        assertEquals(java.util.List.of(DType.U4, DType.U4, DType.I4), types);
+        GeneratedCode c = new CBackend().generate(g, Target.load("cortex-m4f"), new Backend.Options("m", null, "blocked"));
+        // as digits_mlp_int4_blocked, plus 512 + 256 + 30 zero points at half a byte (the last byte half used)
+        long packed = (8192 + 8192 + 640) / 2, scales = 4L * (512 + 256 + 30), biases = 4L * 202, zps = 256 + 128 + 15;
+        assertEquals(packed + scales + biases + zps, c.weightsBytes(), "weights bytes");
+        String source = c.files().get("m.c");
+        assertEquals(2, source.split("KILN_UNPACK_U4\\(x4, ", -1).length - 1, "two uint4 kernels read their zero points as nibbles");
+        assertEquals(2, source.split("KILN_UNPACK_I4\\(x4, ", -1).length - 1, "fc3 reads its int4 zero points in both its loops");
+    }
+
     /**
      * Odd blocks (nibbles one by one) and even ones (two a byte), with [N, K] and [K, N] weights (the latter laid out
-     * transposed), a short last block, with and without bias, two rows: the C on the host (sanitizers) against the
-     * interpreter, within float rounding.
+     * transposed), a short last block, with and without bias, int4 and uint4 with and without zero points (one after
+     * an absent bias too), two rows: the C on the host (sanitizers) against the interpreter, within float rounding.
      */
     @Test
     void oddAndEvenBlocksMatchTheInterpreterOnTheHost() {
         java.util.Random rnd = new java.util.Random(11);
         java.util.List<dev.kiln.check.Checker.Job> jobs = new java.util.ArrayList<>();
-        int[][] cases = {{1, 5, 37, 6, 1}, {0, 4, 40, 5, 1}, {1, 6, 40, 3, 0}, {0, 7, 37, 4, 0}};
+        // trans_b, block, K, N, bias, then 0 int4, 1 int4 with zero points, 2 uint4, 3 uint4 with zero points
+        int[][] cases = {{1, 5, 37, 6, 1, 0}, {0, 4, 40, 5, 1, 0}, {1, 6, 40, 3, 0, 0}, {0, 7, 37, 4, 0, 0},
+                {1, 6, 40, 3, 1, 3}, {0, 7, 37, 4, 0, 3}, {1, 5, 37, 6, 0, 1}, {0, 8, 40, 5, 1, 1}, {0, 4, 40, 5, 1, 2}, {1, 3, 37, 2, 0, 2}};
         for (int[] c : cases) {
-            boolean tb = c[0] == 1, bias = c[4] == 1;
+            boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1;
+            DType t = c[5] >= 2 ? DType.U4 : DType.I4;
             int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
-            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k);
+            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k + "_" + c[5]);
             dev.kiln.ir.Value x = g.addInput("x", dev.kiln.ir.TensorType.of(DType.F32, 2, k));
             long[] q = new long[k * n];
-            for (int i = 0; i < q.length; i++) q[i] = rnd.nextInt(16) - 8;
+            long lo = t == DType.I4 ? -8 : 0;
+            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
             dev.kiln.ir.Shape qs = tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n);
             dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
             for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.01 + 0.1 * rnd.nextDouble());
             java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
-                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(DType.I4, qs, q)), g.addConstant("s", s)));
+                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, qs, q)), g.addConstant("s", s)));
             if (bias) {
                 dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
                 for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
                 ins.add(g.addConstant("b", b));
+            } else if (zp) ins.add(null);
+            if (zp) {
+                long[] z = new long[s.size()];
+                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
+                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
             }
             g.addOutput(g.addNode(Ops.DEQUANT_GEMM, "p", ins, dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)).output(0));
             dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(2, k));
@@ -90,17 +121,101 @@ class Int4BlockedWeightsTest {
         }
     }
 
+    /**
+     * qdequant_gemm (int8 activations) byte for byte against the interpreter, on the host (sanitizers) and on
+     * cortex-m4f under qemu, one program each: int8 and uint8 inputs, int4 and uint4 weights with and without zero
+     * points, odd and even blocks with a short last one, [N, K] and [K, N] weights, with and without bias, a full and
+     * a clamped output range. The float block sums and the final division run in QdequantGemm's order on both.
+     */
     @Test
-    void interpreterHostAndCortexM4fMatchOnnxRuntime() {
+    void int8ActivationProductsEqualTheInterpreterByteForByte() {
+        java.util.Random rnd = new java.util.Random(5);
+        java.util.List<dev.kiln.check.Checker.Job> jobs = new java.util.ArrayList<>();
+        // trans_b, block, K, N, bias, weights (0 int4, 1 int4 + zero points, 2 uint4, 3 uint4 + zero points), uint8 input, clamped
+        int[][] cases = {{1, 16, 64, 9, 1, 0, 0, 0}, {0, 7, 37, 4, 0, 3, 0, 1}, {1, 24, 64, 5, 1, 1, 1, 0}, {0, 32, 96, 6, 1, 3, 0, 0},
+                {1, 5, 37, 3, 0, 2, 1, 1}, {0, 8, 40, 7, 1, 1, 0, 0}};
+        for (int[] c : cases) {
+            boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1, u8 = c[6] == 1, clamped = c[7] == 1;
+            DType t = c[5] >= 2 ? DType.U4 : DType.I4;
+            int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
+            dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("q" + block + "_" + k + "_" + c[5]);
+            dev.kiln.ir.QuantParams qx = dev.kiln.ir.QuantParams.perTensor(0.02f + 0.05f * rnd.nextFloat(), u8 ? 120 + rnd.nextInt(20) : rnd.nextInt(21) - 10);
+            dev.kiln.ir.Value x = g.addInput("x", new dev.kiln.ir.TensorType(u8 ? DType.U8 : DType.I8, dev.kiln.ir.Shape.of(3, k), qx));
+            long lo = t == DType.I4 ? -8 : 0;
+            long[] q = new long[k * n];
+            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
+            dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
+            for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.005 + 0.05 * rnd.nextDouble());
+            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
+                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n), q)), g.addConstant("s", s)));
+            if (bias) {
+                dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
+                for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
+                ins.add(g.addConstant("b", b));
+            } else if (zp) ins.add(null);
+            if (zp) {
+                long[] z = new long[s.size()];
+                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
+                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
+            }
+            // why: a small output step puts many results near rounding boundaries, where any change of order shows
+            dev.kiln.ir.Attrs a = dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)
+                    .with(dev.kiln.ops.QuantAttrs.OUT_SCALE, 0.05 + 0.1 * rnd.nextDouble()).with(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT, (long) rnd.nextInt(11) - 5)
+                    .with(dev.kiln.ops.QuantAttrs.ACT_MIN, clamped ? -20L : -128L).with(dev.kiln.ops.QuantAttrs.ACT_MAX, clamped ? 90L : 127L);
+            g.addOutput(g.addNode(Ops.QDEQUANT_GEMM, "p", ins, a).output(0));
+            dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(x.dtype(), dev.kiln.ir.Shape.of(3, k));
+            for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
+            jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
+        }
+        for (String target : new String[] {"host", "cortex-m4f"}) {
+            java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
+            int saturated = 0;
+            for (int i = 0; i < jobs.size(); i++) {
+                dev.kiln.check.Checker.Job j = jobs.get(i);
+                assertEquals(null, got.get(i).error(), target + " " + j.name());
+                dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
+                for (int e = 0; e < want.size(); e++) {
+                    assertEquals(want.getLong(e), have.getLong(e), target + " " + j.name() + "[" + e + "]");
+                    if (want.getLong(e) == -128 || want.getLong(e) == 127) saturated++;
+                }
+            }
+            // why: a test whose outputs all saturate would compare nothing of the arithmetic
+            assertTrue(saturated < 40, "too many saturated outputs: " + saturated);
+        }
+    }
+
+    /** The int8-activation fixture: every product runs int8, within one output step of ONNX Runtime's float product. */
+    @Test
+    void int8ActivationFixtureStaysInt8AndMatchesOnnxRuntime() throws Exception {
+        Path qdq = FIXTURES.resolve("digits_mlp_int4_blocked_qdq");
+        dev.kiln.ir.Graph g = dev.kiln.Kiln.load(qdq.resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        int products = 0;
+        for (Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.DEQUANT_GEMM || n.op() == Ops.GEMM || n.op() == Ops.MATMUL || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == Ops.QDEQUANT_GEMM) products++;
+        }
+        assertEquals(3, products, "fc1, fc2 (its bias add absorbed) and fc3 run with int8 activations");
+        // the output step is 0.19008; the integer block sums round differently from ORT's float sums at most once per output
         for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
-            String[] args = new String[4 + how.length - 1];
-            args[0] = "check";
-            args[1] = DIR.toString();
-            args[2] = "--backend";
-            System.arraycopy(how, 0, args, 3, how.length);
-            KilnCli.Run r = KilnCli.kiln(args);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("check", qdq.toString(), "--atol", "0.1901", "--backend"));
+            args.addAll(java.util.List.of(how));
+            KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));
             assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
             assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+        }
+    }
+
+    /** The two float-activation fixtures on every backend, in one check run each. */
+    @Test
+    void interpreterHostCortexM4fAndOpenClMatchOnnxRuntime() {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}, {"opencl"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("check", DIR.toString(),
+                    FIXTURES.resolve("digits_mlp_uint4_blocked_zp").toString(), "--backend"));
+            args.addAll(java.util.List.of(how));
+            KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));
+            assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
+            assertTrue(r.out().contains("2 passed, 0 failed"), r.out());
         }
     }
 }

@@ -114,6 +114,9 @@ public final class ClInt8Kernels {
         ClLowerings.linear(c, c.k.n, t);
     }
 
+    /** One work item per output element of the float product over a blocked int4/uint4 weight. */
+    public static void dequantGemm(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
     /** One work item per output element. */
     public static void convInteger(ClKernel c, Node n, Target t) {
         tables(c);
