@@ -97,7 +97,8 @@ def two_heads():
     g = m.graph
     del g.output[:]
     g.input.extend([helper.make_tensor_value_info("k_a", TensorProto.INT64, [1]),
-                    helper.make_tensor_value_info("k_b", TensorProto.INT64, [1])])
+                    helper.make_tensor_value_info("k_b", TensorProto.INT64, [1]),
+                    helper.make_tensor_value_info("from", TensorProto.INT64, [1])])
     g.initializer.extend([numpy_helper.from_array(np.array([-1, 4], np.int64), "rows_of_4"),
                           numpy_helper.from_array(np.array(0, np.int64), "first"),
                           numpy_helper.from_array(np.array(0, np.int64), "zero"),
@@ -110,7 +111,13 @@ def two_heads():
                           numpy_helper.from_array(np.array([1, -1, 4], np.int64), "batch_boxes"),
                           numpy_helper.from_array(np.array([1, 1, -1], np.int64), "batch_scores"),
                           numpy_helper.from_array(np.array([4], np.int64), "keep_most"),
-                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou")])
+                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou"),
+                          numpy_helper.from_array(np.array([0], np.int64), "lead_axis"),
+                          numpy_helper.from_array(np.array([1], np.int64), "one_1d"),
+                          numpy_helper.from_array(np.array([2, -1], np.int64), "two_rows"),
+                          numpy_helper.from_array(np.array([2, -1, 2], np.int64), "two_rows_pairs"),
+                          numpy_helper.from_array(np.array(3, np.int64), "three"),
+                          numpy_helper.from_array(np.array(2, np.int64), "two")])
     g.node.extend([
         helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
         helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
@@ -129,6 +136,21 @@ def two_heads():
         helper.make_node("Reshape", ["boxes", "batch_boxes"], ["nms_boxes"], name="nms_boxes"),
         helper.make_node("Reshape", ["scores", "batch_scores"], ["nms_scores"], name="nms_scores"),
         helper.make_node("NonMaxSuppression", ["nms_boxes", "nms_scores", "keep_most", "keep_iou"], ["selected"], name="nms"),
+        # [N, 4] stacked twice into [2, N, 4]: the run-time sized axis is not the leading one when merged and split
+        helper.make_node("Unsqueeze", ["boxes", "lead_axis"], ["boxes_1"], name="boxes_1"),
+        helper.make_node("Concat", ["boxes_1", "boxes_1"], ["stacked"], name="stacked", axis=0),
+        helper.make_node("Reshape", ["stacked", "two_rows"], ["wide"], name="wide"),
+        helper.make_node("Reshape", ["wide", "two_rows_pairs"], ["wide_pairs"], name="wide_pairs"),
+        # boxes[from : N - 1] with `from` a graph input and the end computed from the run-time Shape
+        helper.make_node("Slice", ["boxes_shape", "inner_axis", "one_1d"], ["count_1d"], name="count_1d"),
+        helper.make_node("Sub", ["count_1d", "one_1d"], ["but_last"], name="but_last"),
+        helper.make_node("Slice", ["boxes", "from", "but_last", "inner_axis"], ["tail"], name="tail"),
+        # Range(0, (3N + 1) / 2 - 1, 1): its bound (71) derived through Mul, Add, Div and Sub
+        helper.make_node("Mul", ["count", "three"], ["count_3"], name="count_3"),
+        helper.make_node("Add", ["count_3", "one"], ["count_3_1"], name="count_3_1"),
+        helper.make_node("Div", ["count_3_1", "two"], ["half_up"], name="half_up"),
+        helper.make_node("Sub", ["half_up", "one"], ["ramp_limit"], name="ramp_limit"),
+        helper.make_node("Range", ["zero", "ramp_limit", "one"], ["ramp3"], name="ramp3"),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
@@ -136,14 +158,18 @@ def two_heads():
                      helper.make_tensor_value_info("flat", TensorProto.FLOAT, [None]),
                      helper.make_tensor_value_info("pairs", TensorProto.FLOAT, [None, 2]),
                      helper.make_tensor_value_info("inner", TensorProto.FLOAT, [None, 4]),
-                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3]),
+                     helper.make_tensor_value_info("wide", TensorProto.FLOAT, [2, None]),
+                     helper.make_tensor_value_info("wide_pairs", TensorProto.FLOAT, [2, None, 2]),
+                     helper.make_tensor_value_info("tail", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
     xs = x.numpy()
-    record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64))]
-                 for ka, kb in [(5, 3), (0, 1), (32, 16)]],
-           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected"])
+    record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64)), ("from", np.array([f], np.int64))]
+                 for ka, kb, f in [(5, 3, 2), (0, 1, 0), (32, 16, -5)]],
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:
