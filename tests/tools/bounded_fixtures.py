@@ -117,7 +117,10 @@ def two_heads():
                           numpy_helper.from_array(np.array([2, -1], np.int64), "two_rows"),
                           numpy_helper.from_array(np.array([2, -1, 2], np.int64), "two_rows_pairs"),
                           numpy_helper.from_array(np.array(3, np.int64), "three"),
-                          numpy_helper.from_array(np.array(2, np.int64), "two")])
+                          numpy_helper.from_array(np.array(2, np.int64), "two"),
+                          numpy_helper.from_array(np.array([-1], np.int64), "rest"),
+                          numpy_helper.from_array(np.array([2], np.int64), "two_1d"),
+                          numpy_helper.from_array(np.array([2, 2], np.int64), "two_by_two")])
     g.node.extend([
         helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
         helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
@@ -151,6 +154,14 @@ def two_heads():
         helper.make_node("Div", ["count_3_1", "two"], ["half_up"], name="half_up"),
         helper.make_node("Sub", ["half_up", "one"], ["ramp_limit"], name="ramp_limit"),
         helper.make_node("Range", ["zero", "ramp_limit", "one"], ["ramp3"], name="ramp3"),
+        # Reshapes to shapes computed from the run-time Shape: x.view(x.size(0), -1) and [2, N, 4] -> [*shape[:2], 2, 2]
+        helper.make_node("Unsqueeze", ["count", "lead_axis"], ["count_lead"], name="count_lead"),
+        helper.make_node("Concat", ["count_lead", "rest"], ["view_shape"], name="view_shape", axis=0),
+        helper.make_node("Reshape", ["boxes", "view_shape"], ["view"], name="view"),
+        helper.make_node("Shape", ["stacked"], ["stacked_shape"], name="stacked_shape"),
+        helper.make_node("Slice", ["stacked_shape", "inner_axis", "two_1d"], ["stacked_lead"], name="stacked_lead"),
+        helper.make_node("Concat", ["stacked_lead", "two_by_two"], ["grid_shape"], name="grid_shape", axis=0),
+        helper.make_node("Reshape", ["stacked", "grid_shape"], ["grid"], name="grid"),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
@@ -162,14 +173,16 @@ def two_heads():
                      helper.make_tensor_value_info("wide", TensorProto.FLOAT, [2, None]),
                      helper.make_tensor_value_info("wide_pairs", TensorProto.FLOAT, [2, None, 2]),
                      helper.make_tensor_value_info("tail", TensorProto.FLOAT, [None, 4]),
-                     helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None])])
+                     helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None]),
+                     helper.make_tensor_value_info("view", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, None, 2, 2])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
     xs = x.numpy()
     record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64)), ("from", np.array([f], np.int64))]
                  for ka, kb, f in [(5, 3, 2), (0, 1, 0), (32, 16, -5)]],
-           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3"])
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:
