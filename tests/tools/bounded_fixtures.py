@@ -120,7 +120,9 @@ def two_heads():
                           numpy_helper.from_array(np.array(2, np.int64), "two"),
                           numpy_helper.from_array(np.array([-1], np.int64), "rest"),
                           numpy_helper.from_array(np.array([2], np.int64), "two_1d"),
-                          numpy_helper.from_array(np.array([2, 2], np.int64), "two_by_two")])
+                          numpy_helper.from_array(np.array([2, 2], np.int64), "two_by_two"),
+                          numpy_helper.from_array(np.array([0.25], np.float32), "quarter"),
+                          numpy_helper.from_array(np.array([0.5], np.float32), "half")])
     g.node.extend([
         helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
         helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
@@ -162,6 +164,15 @@ def two_heads():
         helper.make_node("Slice", ["stacked_shape", "inner_axis", "two_1d"], ["stacked_lead"], name="stacked_lead"),
         helper.make_node("Concat", ["stacked_lead", "two_by_two"], ["grid_shape"], name="grid_shape", axis=0),
         helper.make_node("Reshape", ["stacked", "grid_shape"], ["grid"], name="grid"),
+        # NonZero of each head's scores above 0.5 + from / 4 (none, some, all), concatenated along the run-time sized axis 1
+        helper.make_node("Cast", ["from"], ["from_f"], name="from_f", to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["from_f", "quarter"], ["from_q"], name="from_q"),
+        helper.make_node("Add", ["from_q", "half"], ["threshold"], name="threshold"),
+        helper.make_node("Greater", ["scores_a", "threshold"], ["high_a"], name="high_a"),
+        helper.make_node("Greater", ["scores_b", "threshold"], ["high_b"], name="high_b"),
+        helper.make_node("NonZero", ["high_a"], ["where_a"], name="where_a"),
+        helper.make_node("NonZero", ["high_b"], ["where_b"], name="where_b"),
+        helper.make_node("Concat", ["where_a", "where_b"], ["above"], name="above", axis=1),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
@@ -175,14 +186,15 @@ def two_heads():
                      helper.make_tensor_value_info("tail", TensorProto.FLOAT, [None, 4]),
                      helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None]),
                      helper.make_tensor_value_info("view", TensorProto.FLOAT, [None, 4]),
-                     helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, None, 2, 2])])
+                     helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, None, 2, 2]),
+                     helper.make_tensor_value_info("above", TensorProto.INT64, [2, None])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
     xs = x.numpy()
     record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64)), ("from", np.array([f], np.int64))]
                  for ka, kb, f in [(5, 3, 2), (0, 1, 0), (32, 16, -5)]],
-           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid"])
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid", "above"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:
