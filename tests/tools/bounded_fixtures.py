@@ -97,7 +97,8 @@ def two_heads():
     g = m.graph
     del g.output[:]
     g.input.extend([helper.make_tensor_value_info("k_a", TensorProto.INT64, [1]),
-                    helper.make_tensor_value_info("k_b", TensorProto.INT64, [1])])
+                    helper.make_tensor_value_info("k_b", TensorProto.INT64, [1]),
+                    helper.make_tensor_value_info("from", TensorProto.INT64, [1])])
     g.initializer.extend([numpy_helper.from_array(np.array([-1, 4], np.int64), "rows_of_4"),
                           numpy_helper.from_array(np.array(0, np.int64), "first"),
                           numpy_helper.from_array(np.array(0, np.int64), "zero"),
@@ -110,7 +111,18 @@ def two_heads():
                           numpy_helper.from_array(np.array([1, -1, 4], np.int64), "batch_boxes"),
                           numpy_helper.from_array(np.array([1, 1, -1], np.int64), "batch_scores"),
                           numpy_helper.from_array(np.array([4], np.int64), "keep_most"),
-                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou")])
+                          numpy_helper.from_array(np.array([0.3], np.float32), "keep_iou"),
+                          numpy_helper.from_array(np.array([0], np.int64), "lead_axis"),
+                          numpy_helper.from_array(np.array([1], np.int64), "one_1d"),
+                          numpy_helper.from_array(np.array([2, -1], np.int64), "two_rows"),
+                          numpy_helper.from_array(np.array([2, -1, 2], np.int64), "two_rows_pairs"),
+                          numpy_helper.from_array(np.array(3, np.int64), "three"),
+                          numpy_helper.from_array(np.array(2, np.int64), "two"),
+                          numpy_helper.from_array(np.array([-1], np.int64), "rest"),
+                          numpy_helper.from_array(np.array([2], np.int64), "two_1d"),
+                          numpy_helper.from_array(np.array([2, 2], np.int64), "two_by_two"),
+                          numpy_helper.from_array(np.array([0.25], np.float32), "quarter"),
+                          numpy_helper.from_array(np.array([0.5], np.float32), "half")])
     g.node.extend([
         helper.make_node("TopK", ["scores_a", "k_a"], ["top_a", "index_a"], name="best_a", axis=1),
         helper.make_node("TopK", ["scores_b", "k_b"], ["top_b", "index_b"], name="best_b", axis=1),
@@ -129,6 +141,38 @@ def two_heads():
         helper.make_node("Reshape", ["boxes", "batch_boxes"], ["nms_boxes"], name="nms_boxes"),
         helper.make_node("Reshape", ["scores", "batch_scores"], ["nms_scores"], name="nms_scores"),
         helper.make_node("NonMaxSuppression", ["nms_boxes", "nms_scores", "keep_most", "keep_iou"], ["selected"], name="nms"),
+        # [N, 4] stacked twice into [2, N, 4]: the run-time sized axis is not the leading one when merged and split
+        helper.make_node("Unsqueeze", ["boxes", "lead_axis"], ["boxes_1"], name="boxes_1"),
+        helper.make_node("Concat", ["boxes_1", "boxes_1"], ["stacked"], name="stacked", axis=0),
+        helper.make_node("Reshape", ["stacked", "two_rows"], ["wide"], name="wide"),
+        helper.make_node("Reshape", ["wide", "two_rows_pairs"], ["wide_pairs"], name="wide_pairs"),
+        # boxes[from : N - 1] with `from` a graph input and the end computed from the run-time Shape
+        helper.make_node("Slice", ["boxes_shape", "inner_axis", "one_1d"], ["count_1d"], name="count_1d"),
+        helper.make_node("Sub", ["count_1d", "one_1d"], ["but_last"], name="but_last"),
+        helper.make_node("Slice", ["boxes", "from", "but_last", "inner_axis"], ["tail"], name="tail"),
+        # Range(0, (3N + 1) / 2 - 1, 1): its bound (71) derived through Mul, Add, Div and Sub
+        helper.make_node("Mul", ["count", "three"], ["count_3"], name="count_3"),
+        helper.make_node("Add", ["count_3", "one"], ["count_3_1"], name="count_3_1"),
+        helper.make_node("Div", ["count_3_1", "two"], ["half_up"], name="half_up"),
+        helper.make_node("Sub", ["half_up", "one"], ["ramp_limit"], name="ramp_limit"),
+        helper.make_node("Range", ["zero", "ramp_limit", "one"], ["ramp3"], name="ramp3"),
+        # Reshapes to shapes computed from the run-time Shape: x.view(x.size(0), -1) and [2, N, 4] -> [*shape[:2], 2, 2]
+        helper.make_node("Unsqueeze", ["count", "lead_axis"], ["count_lead"], name="count_lead"),
+        helper.make_node("Concat", ["count_lead", "rest"], ["view_shape"], name="view_shape", axis=0),
+        helper.make_node("Reshape", ["boxes", "view_shape"], ["view"], name="view"),
+        helper.make_node("Shape", ["stacked"], ["stacked_shape"], name="stacked_shape"),
+        helper.make_node("Slice", ["stacked_shape", "inner_axis", "two_1d"], ["stacked_lead"], name="stacked_lead"),
+        helper.make_node("Concat", ["stacked_lead", "two_by_two"], ["grid_shape"], name="grid_shape", axis=0),
+        helper.make_node("Reshape", ["stacked", "grid_shape"], ["grid"], name="grid"),
+        # NonZero of each head's scores above 0.5 + from / 4 (none, some, all), concatenated along the run-time sized axis 1
+        helper.make_node("Cast", ["from"], ["from_f"], name="from_f", to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["from_f", "quarter"], ["from_q"], name="from_q"),
+        helper.make_node("Add", ["from_q", "half"], ["threshold"], name="threshold"),
+        helper.make_node("Greater", ["scores_a", "threshold"], ["high_a"], name="high_a"),
+        helper.make_node("Greater", ["scores_b", "threshold"], ["high_b"], name="high_b"),
+        helper.make_node("NonZero", ["high_a"], ["where_a"], name="where_a"),
+        helper.make_node("NonZero", ["high_b"], ["where_b"], name="where_b"),
+        helper.make_node("Concat", ["where_a", "where_b"], ["above"], name="above", axis=1),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
@@ -136,14 +180,21 @@ def two_heads():
                      helper.make_tensor_value_info("flat", TensorProto.FLOAT, [None]),
                      helper.make_tensor_value_info("pairs", TensorProto.FLOAT, [None, 2]),
                      helper.make_tensor_value_info("inner", TensorProto.FLOAT, [None, 4]),
-                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+                     helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3]),
+                     helper.make_tensor_value_info("wide", TensorProto.FLOAT, [2, None]),
+                     helper.make_tensor_value_info("wide_pairs", TensorProto.FLOAT, [2, None, 2]),
+                     helper.make_tensor_value_info("tail", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None]),
+                     helper.make_tensor_value_info("view", TensorProto.FLOAT, [None, 4]),
+                     helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, None, 2, 2]),
+                     helper.make_tensor_value_info("above", TensorProto.INT64, [2, None])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
     xs = x.numpy()
-    record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64))]
-                 for ka, kb in [(5, 3), (0, 1), (32, 16)]],
-           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected"])
+    record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64)), ("from", np.array([f], np.int64))]
+                 for ka, kb, f in [(5, 3, 2), (0, 1, 0), (32, 16, -5)]],
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid", "above"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:

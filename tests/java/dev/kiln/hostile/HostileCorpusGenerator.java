@@ -147,16 +147,28 @@ public final class HostileCorpusGenerator {
         m.put("range_unbounded.onnx", model(graph("g").addInput(tensor("n", INT64)).addOutput(tensor("r", INT64, 4))
                 .addInitializer(longs("zero", new long[] {}, 0)).addInitializer(longs("one", new long[] {}, 1))
                 .addNode(node("Range", List.of("zero", "n", "one"), List.of("r"), "steps")), 13).toByteArray());
-        // a Range over twice NonZero's run-time count: Kiln derives no bound through Mul; NonZero's bounded output
-        // concatenated with a fixed-size value along another axis (their slices would not line up)
+        // a Range over the square of NonZero's run-time count: Kiln derives bounds through sums and products with
+        // constants, not through the product of two run-time values; NonZero's bounded output concatenated with a
+        // fixed-size value along another axis (their slices would not line up)
         m.put("range_bound_underived.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("r", INT64, 8))
                 .addInitializer(longs("zero", new long[] {}, 0)).addInitializer(longs("one", new long[] {}, 1))
                 .addInitializer(longs("two", new long[] {}, 2)).addInitializer(longs("last", new long[] {}, 1))
                 .addNode(node("NonZero", List.of("x"), List.of("y"), "nz"))
                 .addNode(node("Shape", List.of("y"), List.of("s"), "size"))
                 .addNode(node("Gather", List.of("s", "last"), List.of("n"), "count", intAttr("axis", 0)))
-                .addNode(node("Mul", List.of("n", "two"), List.of("n2"), "twice"))
+                .addNode(node("Mul", List.of("n", "n"), List.of("n2"), "square"))
                 .addNode(node("Range", List.of("zero", "n2", "one"), List.of("r"), "steps")), 13).toByteArray());
+        // a Reshape of NonZero's [2, N] output (x is 2-D) to [2N]: it would mix the padding of row 0 into the result
+        m.put("reshape_bounded_gather.onnx", model(graph("g").addInput(tensor("x", FLOAT, 2, 3)).addOutput(tensor("y", INT64, 12))
+                .addInitializer(longs("flat", new long[] {1}, -1))
+                .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))
+                .addNode(node("Reshape", List.of("nzo", "flat"), List.of("y"), "flatten")), 13).toByteArray());
+        // Expand to the run-time Shape of NonZero's output: Expand's shape must be known at compile time
+        m.put("shape_bounded_constant.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", FLOAT, 1, 4))
+                .addInitializer(floats("v", new long[] {}, 1f))
+                .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))
+                .addNode(node("Shape", List.of("nzo"), List.of("s"), "size"))
+                .addNode(node("Expand", List.of("v", "s"), List.of("y"), "fill")), 13).toByteArray());
         m.put("concat_bounded_fixed.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", INT64, 3, 4))
                 .addInitializer(longs("c", new long[] {2, 4}, 0, 1, 2, 3, 4, 5, 6, 7))
                 .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))

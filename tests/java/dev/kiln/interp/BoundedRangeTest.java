@@ -17,8 +17,14 @@ import org.junit.jupiter.api.Test;
  * TopK take k as graph inputs, their best boxes concatenated along the run-time sized axis, then
  * {@code Range(0, Gather(Shape(boxes), 0), 1)} (its bound derived: no {@code --bound}), Reshapes merging {@code [N, 4]}
  * into {@code [4N]} and splitting that into {@code [2N, 2]}, a Slice {@code [1:-1]} counting from the extent, and
- * NonMaxSuppression over the concatenated boxes and scores (only the first N are candidates); k =
- * (5, 3), (0, 1) and (32, 16), compared with ONNX Runtime on each backend.
+ * NonMaxSuppression over the concatenated boxes and scores (only the first N are candidates); then the boxes stacked
+ * into {@code [2, N, 4]} and reshaped to {@code [2, 4N]} and {@code [2, 2N, 2]} (the run-time sized axis not the
+ * leading one), a Slice {@code [from : N - 1]} whose start is a graph input and whose end is computed from the
+ * run-time Shape, {@code Range(0, (3N + 1) / 2 - 1, 1)} (its bound derived through the arithmetic), and Reshapes to
+ * shapes computed from the run-time Shape ({@code x.view(x.size(0), -1)}, {@code [2, N, 4]} to
+ * {@code [*shape[:2], 2, 2]}), and the NonZero of each head's scores above {@code 0.5 + from / 4} (none, some, all)
+ * concatenated along their run-time sized axis 1 (extents from two nodes add); k and from =
+ * (5, 3, 2), (0, 1, 0) and (32, 16, -5), compared with ONNX Runtime on each backend.
  */
 class BoundedRangeTest {
     private static final Path DIR = TestFiles.models().resolve("bounded/range_runtime");
@@ -63,8 +69,11 @@ class BoundedRangeTest {
         assertEquals(0, r.rc(), r.out() + r.err());
         String h = java.nio.file.Files.readString(tmp.resolve("out/two_heads.h"));
         // outputs: scores [1, 48] and boxes [48, 4] (32 + 16 packed), order [48] (Range's bound from Shape(boxes)),
-        // flat [192], pairs [96, 2], inner [46, 4] (the most [1:-1] keeps of 48), selected [4, 3] (NMS keeps at most 4)
-        long[][] bounds = {{1, 48}, {0, 48}, {0, 48}, {0, 192}, {0, 96}, {0, 46}, {0, 4}};
+        // flat [192], pairs [96, 2], inner [46, 4] (the most [1:-1] keeps of 48), selected [4, 3] (NMS keeps at most 4),
+        // wide [2, 192], wide_pairs [2, 96, 2], tail [48, 4] (run-time start and end: any window), ramp3 [71] ((3*48+1)/2-1),
+        // view [48, 4], grid [2, 48, 2, 2], above [2, 48] (32 + 16)
+        long[][] bounds = {{1, 48}, {0, 48}, {0, 48}, {0, 192}, {0, 96}, {0, 46}, {0, 4}, {1, 192}, {1, 96}, {0, 48}, {0, 71}, {0, 48}, {1, 48},
+            {1, 48}};
         for (int i = 0; i < bounds.length; i++) {
             assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND_AXIS " + bounds[i][0]), h);
             assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND " + bounds[i][1]), h);

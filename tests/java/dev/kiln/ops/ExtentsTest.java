@@ -121,6 +121,48 @@ class ExtentsTest {
                 e.getMessage());
     }
 
+    /**
+     * axisOf walks each node once: nodes appended after a call are walked on the next call, and a graph whose walked
+     * nodes changed (a node removed) is walked anew, so removed values lose their axis.
+     */
+    @Test
+    void axisOfWalksOnlyTheNodesAppendedSinceTheLastCall() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        assertEquals(1, Extents.axisOf(g, nz));
+        Value flat = g.addNode(Ops.RESHAPE, "flat", List.of(nz), Attrs.of("shape", new long[] {6})).output(0);
+        assertEquals(0, Extents.axisOf(g, flat), "an appended reader is walked on the next call");
+        Value plain = g.addNode(Ops.RELU, "plain", List.of(x), Attrs.EMPTY).output(0);
+        assertEquals(null, Extents.axisOf(g, plain));
+        g.removeNode(plain.producer());
+        g.removeNode(flat.producer());
+        Value sum = g.addNode(Ops.REDUCE_SUM, "total", List.of(nz), Attrs.of("axes", new long[] {1})).output(0);
+        KilnException e = assertThrows(KilnException.class, () -> Extents.axisOf(g, sum));
+        assertTrue(e.getMessage().contains("'total' cannot read 'nz'"), e.getMessage());
+        g.removeNode(sum.producer());
+        assertEquals(1, Extents.axisOf(g, nz), "after a refusal and the reader's removal the graph is walked anew");
+    }
+
+    /** A bounded_slice whose start and end are run-time inputs resolves them against the extent; its bound is any window's. */
+    @Test
+    void aSliceWithRunTimeIndicesResolvesThemAgainstTheExtent() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 6));
+        Value from = g.addInput("from", TensorType.of(DType.I64, 1));
+        Value to = g.addInput("to", TensorType.of(DType.I64, 1));
+        Value nz = g.addNode(Ops.NON_ZERO, "nz", List.of(x), Attrs.EMPTY).output(0);
+        Value flat = g.addNode(Ops.RESHAPE, "flat", List.of(nz), Attrs.of("shape", new long[] {6})).output(0);
+        Value cut = g.addNode(Ops.BOUNDED_SLICE, "cut", java.util.Arrays.asList(flat, from, to),
+                Attrs.of("axis", 0L, "start", 0L, "end", 0L, "step", 2L)).output(0);
+        g.addOutput(cut);
+        assertEquals(Shape.of(3), cut.shape(), "run-time indices: the bound is ceil(6 / 2)");
+        NdArray xs = NdArray.ofFloats(Shape.of(6), 1, 0, 2, 3, 4, 5);
+        NdArray out = new Interpreter(g).run(List.of(xs, NdArray.ofLongs(DType.I64, Shape.of(1), new long[] {-4}),
+                NdArray.ofLongs(DType.I64, Shape.of(1), new long[] {1L << 50}))).get(0);
+        assertArrayEquals(new long[] {2, 4}, out.longs(), "[-4::2] of the 5 non-zero positions 0, 2, 3, 4, 5");
+    }
+
     /** ONNX Slice against the run-time extent: negative indices count from it, and the bound is the most any extent keeps. */
     @Test
     void aSliceOfTheBoundedAxisResolvesAgainstTheExtent() {

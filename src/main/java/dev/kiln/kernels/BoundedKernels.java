@@ -222,12 +222,16 @@ public final class BoundedKernels {
         return new Refold(n.attrs().getInt("multiply"), n.attrs().getInt("divide"));
     }
 
-    /** Model of {@code bounded_slice}: input {@code [outer, n, inner]}, output bound {@code bound}, the constant window. */
+    /**
+     * Model of {@code bounded_slice}: input {@code [outer, n, inner]}, output bound {@code bound}, the window's step;
+     * its start and end are C expressions: constants, or the first element of a run-time input.
+     */
     public static final class Window {
-        public final long outer, n, inner, bound, start, end, step, stride;
+        public final long outer, n, inner, bound, step, stride;
+        public final String start, end;
         public final boolean forward;
 
-        Window(Shape in, int a, long bound, long start, long end, long step) {
+        Window(Shape in, int a, long bound, String start, String end, long step) {
             outer = in.prod(0, a);
             n = in.dim(a);
             inner = in.prod(a + 1, in.rank());
@@ -244,7 +248,12 @@ public final class BoundedKernels {
     public static Object boundedSlice(KernelModel k, Node n, Strategy t) {
         k.parallel = 1;
         int a = (int) n.attrs().getInt("axis");
-        return new Window(n.input(0).shape(), a, n.output(0).shape().dim(a), n.attrs().getInt("start"), n.attrs().getInt("end"),
+        return new Window(n.input(0).shape(), a, n.output(0).shape().dim(a), index(k, n, 1, "start"), index(k, n, 2, "end"),
                 n.attrs().getInt("step"));
+    }
+
+    /** A {@code bounded_slice} index: run-time input {@code i} (its first element) when given, else attribute {@code attr}. */
+    private static String index(KernelModel k, Node n, int i, String attr) {
+        return n.numInputs() > i && n.input(i) != null ? "(int64_t)" + k.ins.get(i).name + "[0]" : Long.toString(n.attrs().getInt(attr));
     }
 }

@@ -8,8 +8,9 @@ import dev.kiln.ir.TensorType;
 import java.util.List;
 
 /**
- * Reshape that merges or splits a leading axis holding a run-time extent ({@code [N, 4] -> [N*4]},
- * {@code [N*4] -> [N, 4]}): the data keeps its place (the filled elements come first), and the output's extent along
+ * Reshape that merges or splits an axis holding a run-time extent with the axes after it ({@code [N, 4] -> [N*4]},
+ * {@code [N*4] -> [N, 4]}, {@code [2, N, 4] -> [2, N*4]}), the axes before it keeping their product: every row of
+ * those keeps its place (its filled elements first, then padding), and the output's extent along
  * {@code axis} is the input's times {@code multiply} divided by {@code divide}, which must divide it (else the run
  * fails). The importer computes the attributes; see {@link Extents}.
  */
@@ -21,7 +22,7 @@ public final class BoundedReshape extends OpDef {
     }
 
     @Override
-    public String summary() { return "reshape merging or splitting a leading run-time sized axis (a bounded shape)"; }
+    public String summary() { return "reshape merging or splitting a run-time sized axis with the axes after it (a bounded shape)"; }
 
     @Override
     public List<TensorType> infer(InferContext cx) {

@@ -48,7 +48,13 @@ public final class Extents {
      * extents computed apart (a Concat along another axis of values of unrelated sizes).
      */
     private static void walk(Graph g, Map<Value, Integer> axes, Map<Value, Node> from) {
-        for (Node n : g.nodes()) {
+        walk(g.nodes(), 0, axes, from);
+    }
+
+    /** {@link #walk(Graph, Map, Map)} over {@code nodes} from index {@code first} on (the earlier ones already walked). */
+    private static void walk(java.util.List<Node> nodes, int first, Map<Value, Integer> axes, Map<Value, Node> from) {
+        for (int at = first; at < nodes.size(); at++) {
+            Node n = nodes.get(at);
             for (int o = 0; o < n.outputs().size(); o++) {
                 int a = n.op().boundedAxis(n, o);
                 if (a >= 0 && n.output(o) != null) {
@@ -85,12 +91,51 @@ public final class Extents {
         }
     }
 
-    /** The bounded axis of value {@code v} of {@code g}, or null when its shape is exact (cheap when {@code g} has no bounded producer). */
+    /**
+     * The bounded axis of value {@code v} of {@code g}, or null when its shape is exact. One walk per graph: the
+     * axes found are kept with the graph, and a later call walks only the nodes appended since (as the importer
+     * appends them); when earlier nodes changed (the node list shrank or its last walked node moved) it walks anew.
+     */
     public static Integer axisOf(Graph g, Value v) {
         if (v.producer() == null) return null;
-        boolean any = false;
-        for (Node n : g.nodes()) any |= producesBounded(n);
-        return any ? of(g).get(v) : null;
+        Walked w;
+        synchronized (WALKED) {
+            w = WALKED.get(g);
+            if (w == null) WALKED.put(g, w = new Walked());
+        }
+        synchronized (w) {
+            java.util.List<Node> nodes = g.nodes();
+            if (w.count > nodes.size() || (w.count > 0 && nodes.get(w.count - 1) != w.last)) w.reset();
+            if (w.count < nodes.size()) {
+                try {
+                    walk(nodes, w.count, w.axes, w.from);
+                } catch (KilnException e) {
+                    w.reset();
+                    throw e;
+                }
+                w.count = nodes.size();
+                w.last = nodes.get(w.count - 1);
+            }
+            return w.axes.get(v);
+        }
+    }
+
+    /** Per graph, what {@link #axisOf} has walked: the first {@code count} nodes, the last of them {@code last}. */
+    private static final Map<Graph, Walked> WALKED = new java.util.WeakHashMap<>();
+
+    /** The state of one graph's incremental walk (see {@link #axisOf}). */
+    private static final class Walked {
+        final Map<Value, Integer> axes = new IdentityHashMap<>();
+        final Map<Value, Node> from = new IdentityHashMap<>();
+        int count;
+        Node last;
+
+        void reset() {
+            axes.clear();
+            from.clear();
+            count = 0;
+            last = null;
+        }
     }
 
     /**

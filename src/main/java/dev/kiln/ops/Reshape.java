@@ -44,7 +44,7 @@ public final class Reshape extends OpDef {
     /**
      * A reshape that keeps the bounded axis as one output axis of the same length, with the same element count before
      * it (so each slice along it stays where it was), carries the extent to that axis: {@code [N, 4] -> [N, 2, 2]},
-     * {@code [1, N, 4] -> [N, 4]}. Merging or splitting a leading bounded axis changes the extent: the importer makes that a {@link BoundedReshape}.
+     * {@code [1, N, 4] -> [N, 4]}. Merging or splitting the bounded axis with later ones changes the extent: the importer makes that a {@link BoundedReshape}.
      */
     @Override
     public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {

@@ -42,4 +42,11 @@ public final class Unsqueeze extends OpDef {
     public List<NdArray> evaluate(EvalContext cx) {
         return List.of(DataMovement.reshaped(cx.input(0), cx.outputType(0).shape()));
     }
+
+    /** Carries a run-time extent to the same axis among the others ({@link Reshape#carried}): only axes of dimension 1 inserted. */
+    @Override
+    public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) {
+        int a = Reshape.carried(n.input(0).shape(), n.output(0).shape(), axis);
+        return a < 0 ? null : new int[] {a};
+    }
 }

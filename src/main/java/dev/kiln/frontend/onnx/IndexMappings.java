@@ -122,7 +122,7 @@ public final class IndexMappings {
     /**
      * The most elements a Range with constant {@code start} and positive constant {@code delta} can give when its limit
      * is bounded above by the graph (a run-time Shape of a bounded value, picked by Gather or Slice, through casts,
-     * reshapes and Min with constants): {@code Range(0, Shape(x)[0], 1)} is bounded by x's bound. Null when unknown.
+     * reshapes, Min with constants, sums and Sub, Mul and Div by constants): {@code Range(0, Shape(x)[0], 1)} is bounded by x's bound. Null when unknown.
      */
     private static Long derivedBound(OnnxNode n, NdArray start, NdArray delta) {
         if (start == null || delta == null || start.size() != 1 || delta.size() != 1 || !(delta.getDouble(0) > 0)) return null;
@@ -172,6 +172,30 @@ public final class IndexMappings {
             double[] r = new double[w.count()[0]];
             for (int i = 0; i < r.length; i++) r[i] = from[w.start()[0] + i * w.step()[0]];
             return r;
+        }
+        if (p.op() == Ops.ADD || p.op() == Ops.SUB || p.op() == Ops.MUL || p.op() == Ops.DIV) {
+            // why: x + y, x - c, x * c (c >= 0) and x / c (c > 0, truncated for integers) grow with x, so its upper
+            // bound gives theirs: Range(0, Shape(x)[0] * 2 - 1, 1) is bounded by twice x's bound less one
+            int at = p.op() == Ops.MUL && p.input(0).constant() != null && p.input(1).constant() == null ? 1 : 0;
+            double[] a = upper(p.input(at), depth + 1);
+            NdArray k = p.input(1 - at).constant();
+            if (a == null) return null;
+            double[] b = p.op() == Ops.ADD ? upper(p.input(1 - at), depth + 1) : null;
+            if (b == null && k != null) {
+                b = new double[(int) k.size()];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = k.getDouble(i);
+                    if (p.op() == Ops.MUL ? !(b[i] >= 0) : p.op() == Ops.DIV && !(b[i] > 0)) return null;
+                }
+            }
+            if (b == null || (a.length != b.length && a.length != 1 && b.length != 1)) return null;
+            double[] r = new double[Math.max(a.length, b.length)];
+            boolean whole = !v.dtype().isFloat();
+            for (int i = 0; i < r.length; i++) {
+                double x = a[a.length == 1 ? 0 : i], y = b[b.length == 1 ? 0 : i];
+                r[i] = p.op() == Ops.ADD ? x + y : p.op() == Ops.SUB ? x - y : p.op() == Ops.MUL ? x * y : whole ? (double) (long) (x / y) : x / y;
+            }
+            return r.length == (int) v.shape().numel() ? r : null;
         }
         if (p.op() == Ops.MIN) {
             double[] r = null;

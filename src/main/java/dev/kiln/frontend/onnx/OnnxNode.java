@@ -114,11 +114,37 @@ public final class OnnxNode {
         Value v = input(i);
         if (v == null) return null;
         NdArray c = importer.constantOrFreeze(v);
+        dev.kiln.ir.Node shape = c == null ? runTimeShape(v) : null;
+        if (shape != null) {
+            Value x = shape.input(0);
+            int a = (int) shape.attrs().getInt("axis");
+            throw new KilnException(Code.BOUNDED_SHAPE, Location.node(null, name), opType() + " '" + name + "' needs input " + i + " (" + what
+                    + ") '" + v.name() + "' at compile time, but it is computed from the run-time Shape of '" + x.name() + "' (node '" + shape.name()
+                    + "'), whose axis " + a + " has a size known only at run time (at most " + x.shape().dim(a) + ")")
+                    .withHint("a --bound only caps that size; compute '" + v.name() + "' from constants (a Reshape takes 0 or -1 for the run-time"
+                            + " sized dimension), or read the extent through ops that take it at run time (Slice, Range, Concat along that axis)");
+        }
         if (c == null)
             throw new KilnException(Code.NOT_CONSTANT, Location.node(null, name),
                     opType() + " input " + i + " (" + what + ") '" + v.name() + "'")
                     .withHint("Kiln compiles static shapes; make this input an initializer, or give its value when checking");
         return c;
+    }
+
+    /**
+     * The {@code bounded_shape} node (a run-time Shape of a bounded value) that {@code v} is computed from, found
+     * within a few producers up, or null.
+     */
+    private static dev.kiln.ir.Node runTimeShape(Value v) {
+        java.util.ArrayDeque<Value> todo = new java.util.ArrayDeque<>(List.of(v));
+        java.util.Set<Value> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        while (!todo.isEmpty() && seen.size() < 64) {
+            Value w = todo.poll();
+            if (w == null || !seen.add(w) || w.producer() == null) continue;
+            if (w.producer().op() == dev.kiln.ops.Ops.BOUNDED_SHAPE) return w.producer();
+            todo.addAll(w.producer().inputs());
+        }
+        return null;
     }
 
     /** Input {@code i}'s data as longs (e.g. axes, pads), or null when absent. */

@@ -58,7 +58,20 @@ public final class ShapeMappings {
     /** Resolves ONNX's 0 (copy the input's dimension, unless allowzero) and -1 (infer) into the explicit shape. */
     public static void Reshape(OnnxNode n) {
         Value x = in(n, 0, "data");
-        long[] shape = attrOrInput(n, "shape", 1, 5);
+        Integer extentAt = null;
+        long[] shape = null;
+        if (n.opset() >= 5 && n.hasInput(1) && dev.kiln.ops.Extents.axisOf(n.graph(), x) != null && n.foldedValue(n.input(1)) == null) {
+            // why: x.view(x.size(0), -1) exports its shape as Concat(Unsqueeze(Gather(Shape(x), 0)), [-1]); with the
+            // extent taken as the bound it is a constant shape that keeps the run-time sized axis where the extent is
+            shape = extentShape(n.input(1), x, 0);
+            if (shape != null) {
+                for (int i = 0; i < shape.length; i++) if (shape[i] == EXTENT) extentAt = i;
+                long[] fixed = shape.clone();
+                fixed[extentAt] = x.shape().dim(dev.kiln.ops.Extents.axisOf(n.graph(), x));
+                shape = fixed;
+            }
+        }
+        if (shape == null) shape = attrOrInput(n, "shape", 1, 5);
         if (shape == null) throw n.error("the target shape is missing");
         boolean allowZero = n.attrInt("allowzero", 0) != 0;
         Shape in = x.shape();
@@ -88,19 +101,107 @@ public final class ShapeMappings {
             out[infer] = total / known;
         }
         Integer bounded = dev.kiln.ops.Extents.axisOf(n.graph(), x);
-        if (bounded != null && dev.kiln.ops.Reshape.carried(in, Shape.of(out), bounded) < 0 && in.prod(0, bounded) == 1) {
-            // why: merging or splitting a leading run-time sized axis scales its extent; the data stays in place
+        if (extentAt != null && dev.kiln.ops.Reshape.carried(in, Shape.of(out), bounded) != extentAt)
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Reshape '" + n.name()
+                    + "' of '" + x.name() + "' " + in + " takes its shape '" + n.input(1).name() + "' from the run-time Shape of '" + x.name()
+                    + "', with the run-time size at position " + extentAt + ", where this reshape does not keep axis " + bounded + " of '" + x.name() + "'")
+                    .withHint("Kiln reshapes to a run-time shape only when its run-time size lands on the same axis, as in x.view(x.size(0), -1)");
+        if (bounded != null && dev.kiln.ops.Reshape.carried(in, Shape.of(out), bounded) < 0) {
+            // why: with the axes before the run-time sized one keeping their product, each row of those axes keeps its
+            // place (the filled elements first, then padding), so merging or splitting the axis with the ones after it
+            // only scales its extent: [N,4] -> [4N], [2,N,4] -> [2,4N] -> [2,2N,2]
+            long outer = in.prod(0, bounded), before = 1;
             int b = 0;
+            while (b < out.length && before < outer) before *= out[b++];
             while (b + 1 < out.length && out[b] == 1) b++;
             long innerIn = in.prod(bounded + 1, in.rank()), innerOut = 1;
             for (int i = b + 1; i < out.length; i++) innerOut *= out[i];
-            if (innerOut > 0 && innerIn > 0 && (innerIn % innerOut == 0 || innerOut % innerIn == 0)) {
+            if (before == outer && b < out.length && innerOut > 0 && innerIn > 0 && (innerIn % innerOut == 0 || innerOut % innerIn == 0)) {
                 long mul = innerIn % innerOut == 0 ? innerIn / innerOut : 1, div = innerIn % innerOut == 0 ? 1 : innerOut / innerIn;
                 n.emit(Ops.BOUNDED_RESHAPE, List.of(x), Attrs.of("shape", out, "axis", (long) b, "multiply", mul, "divide", div));
                 return;
             }
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Reshape '" + n.name()
+                    + "' of '" + x.name() + "' " + in + " to " + Arrays.toString(out) + " needs a gather: axis " + bounded
+                    + " has a size known only at run time (at most " + in.dim(bounded) + "), and this reshape "
+                    + (before != outer || b >= out.length ? "regroups the axes before it, which would mix its padding into the result"
+                            : "cuts it into pieces that do not line up with the axes after it"))
+                    .withHint("keep the axes before the run-time sized one as they are (a shape like " + prefix(in, bounded)
+                            + "), and merge or split it only with the axes after it");
         }
         n.emit(Ops.RESHAPE, List.of(x), Attrs.of("shape", out));
+    }
+
+    /** Marks the element of an {@link #extentShape} that is the run-time extent. */
+    private static final long EXTENT = Long.MIN_VALUE;
+
+    /**
+     * The elements of the 1-D int value {@code v} when each is a constant or, in exactly one place ({@link #EXTENT}),
+     * the run-time extent of {@code x}: {@code v} is built from a run-time Shape of {@code x} through Gather and Slice
+     * with constant indices, Concat, Cast, Reshape, Squeeze, Unsqueeze and Identity. Null otherwise.
+     */
+    private static long[] extentShape(Value v, Value x, int depth) {
+        long[] r = extentParts(v, x, depth);
+        int marks = 0;
+        for (int i = 0; r != null && i < r.length; i++) if (r[i] == EXTENT) marks++;
+        return marks == 1 ? r : null;
+    }
+
+    /** {@link #extentShape} without the check that the extent appears once. */
+    private static long[] extentParts(Value v, Value x, int depth) {
+        if (v == null || depth > 16) return null;
+        if (v.constant() != null) return v.constant().toLongArray();
+        dev.kiln.ir.Node p = v.producer();
+        if (p == null) return null;
+        if (p.op() == Ops.BOUNDED_SHAPE) {
+            if (p.input(0) != x) return null;
+            int a = (int) p.attrs().getInt("axis"), from = (int) p.attrs().getInt("start"), to = (int) p.attrs().getInt("end");
+            long[] r = new long[to - from];
+            for (int i = from; i < to; i++) r[i - from] = i == a ? EXTENT : x.shape().dim(i);
+            return r;
+        }
+        if (p.op() == Ops.CAST || p.op() == Ops.RESHAPE || p.op() == Ops.SQUEEZE || p.op() == Ops.UNSQUEEZE || p.op() == Ops.IDENTITY) {
+            long[] r = extentParts(p.input(0), x, depth + 1);
+            return r != null && r.length == v.shape().numel() ? r : null;
+        }
+        if (p.op() == Ops.CONCAT && v.shape().rank() == 1) {
+            long[] r = new long[0];
+            for (Value in : p.inputs()) {
+                long[] part = extentParts(in, x, depth + 1);
+                if (part == null) return null;
+                long[] both = Arrays.copyOf(r, r.length + part.length);
+                System.arraycopy(part, 0, both, r.length, part.length);
+                r = both;
+            }
+            return r;
+        }
+        if (p.op() == Ops.GATHER && p.input(0).shape().rank() == 1 && p.input(1).constant() != null) {
+            long[] from = extentParts(p.input(0), x, depth + 1);
+            if (from == null) return null;
+            long[] idx = p.input(1).constant().toLongArray(), r = new long[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                long j = idx[i] < 0 ? idx[i] + from.length : idx[i];
+                if (j < 0 || j >= from.length) return null;
+                r[i] = from[(int) j];
+            }
+            return r;
+        }
+        if (p.op() == Ops.SLICE && p.input(0).shape().rank() == 1) {
+            long[] from = extentParts(p.input(0), x, depth + 1);
+            if (from == null) return null;
+            Slice.Window w = Slice.resolve(p.input(0).shape(), p.attrs());
+            long[] r = new long[w.count()[0]];
+            for (int i = 0; i < r.length; i++) r[i] = from[w.start()[0] + i * w.step()[0]];
+            return r;
+        }
+        return null;
+    }
+
+    /** The dimensions of {@code s} before {@code axis} followed by -1, for messages: {@code [2, -1]}. */
+    private static String prefix(Shape s, int axis) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < axis; i++) b.append(s.dim(i)).append(", ");
+        return b.append("-1]").toString();
     }
 
     public static void Transpose(OnnxNode n) { n.emit(Ops.TRANSPOSE, List.of(in(n, 0, "data")), n.attrs("perm")); }
@@ -178,6 +279,11 @@ public final class ShapeMappings {
      */
     public static void Slice(OnnxNode n) {
         Value x = in(n, 0, "data");
+        Integer runTime = n.opset() >= 10 && n.hasInput(1) && n.hasInput(2) ? dev.kiln.ops.Extents.axisOf(n.graph(), x) : null;
+        if (runTime != null && (n.foldedValue(n.input(1)) == null || n.foldedValue(n.input(2)) == null)) {
+            runTimeWindow(n, x, runTime);
+            return;
+        }
         if (n.opset() >= 10 && n.hasInput(1) && n.hasInput(2) && (n.knownValue(n.input(1)) == null || n.knownValue(n.input(2)) == null)) {
             slidingWindow(n, x);
             return;
@@ -229,6 +335,31 @@ public final class ShapeMappings {
             return;
         }
         n.emit(Ops.SLICE, List.of(x), Attrs.of("starts", b, "ends", e, "axes", a, "steps", st));
+    }
+
+    /**
+     * A Slice of {@code x}'s run-time sized axis {@code bounded} whose start or end is a run-time value (a graph input,
+     * or computed from a run-time Shape): a {@code bounded_slice} reading that value, resolved against the extent at
+     * run time. It takes one axis, the run-time sized one, with a constant step; anything else is refused by name.
+     */
+    private static void runTimeWindow(OnnxNode n, Value x, int bounded) {
+        long[] axes = n.hasInput(3) ? n.constInts(3, "axes") : new long[] {0};
+        long[] steps = n.hasInput(4) ? n.constInts(4, "steps") : new long[] {1};
+        Value start = n.input(1), end = n.input(2);
+        int r = x.shape().rank();
+        if (axes.length != 1 || steps.length != 1 || start.shape().numel() != 1 || end.shape().numel() != 1 || axes[0] < -r || axes[0] >= r
+                || (axes[0] < 0 ? axes[0] + r : axes[0]) != bounded)
+            throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Slice '" + n.name()
+                    + "' of '" + x.name() + "' has starts or ends known only at run time ('" + start.name() + "', '" + end.name() + "') on axes "
+                    + Arrays.toString(axes) + "; with run-time indices Kiln slices one axis, the one of run-time size (" + bounded + ")")
+                    .withHint("slice axis " + bounded + " alone with run-time indices, and the other axes in a Slice of their own with constant ones");
+        if (steps[0] == 0) throw n.error("steps must not be 0");
+        long far = dev.kiln.ops.BoundedSlice.FAR;
+        NdArray s = n.foldedValue(start), e = n.foldedValue(end);
+        n.note("slice of '%s' with run-time %s on its run-time sized axis %d", x.name(), s == null ? e == null ? "starts and ends" : "starts" : "ends", bounded);
+        n.emit(Ops.BOUNDED_SLICE, Arrays.asList(x, s == null ? start : null, e == null ? end : null), Attrs.of("axis", (long) bounded,
+                "start", s == null ? 0L : Math.max(-far, Math.min(far, s.getLong(0))), "end", e == null ? far : Math.max(-far, Math.min(far, e.getLong(0))),
+                "step", Math.max(-far, Math.min(far, steps[0]))));
     }
 
     /**
