@@ -23,8 +23,13 @@ import java.util.List;
  * it per layer; separable_conv's pointwise half ({@link SeparableKernels}) takes it by the same model.
  */
 public final class PointwiseGemm {
-    /** Registers a block may take (accumulators, weight vectors and a broadcast), as the direct kernel's budget. */
-    private static final int REGISTERS_WIDE = 28, REGISTERS_NARROW = 14;
+    /**
+     * Registers a block may take (accumulators, weight vectors and a broadcast): of AVX-512's 32, two stay free for
+     * the compiler's addresses and the epilogue; of AVX2's 16, two as well.
+     */
+    private static final int REGISTERS_WIDE = 30, REGISTERS_NARROW = 14;
+    /** Vector loads and broadcasts a cycle (two load ports for full vectors on AVX-512 and AVX2 cores). */
+    private static final double LOADS_PER_CYCLE = 2;
     /** Cycles of the transposing epilogue per output (load, bias, residual, activation, store, one lane at a time). */
     private static final double STORE_COST = 1.5;
     /** Cycles of loop and epilogue set-up per register block. */
@@ -166,8 +171,8 @@ public final class PointwiseGemm {
 
     /**
      * Estimated cycles of the packed product: per reduction step a block issues vectors × positions multiply-adds
-     * (two a cycle, but no faster than the latency of one chain), vectors loads and positions broadcasts (three a
-     * cycle); per block a set-up cost and per output the transposing store.
+     * (two a cycle, but no faster than the latency of one chain), vectors loads and positions broadcasts (two a
+     * cycle, so a one-vector block of many positions waits on its loads); per block a set-up cost and per output the transposing store.
      */
     static double cost(long outChannels, long k, long positions, int lanes, int vectors, int pos) {
         long mr = (long) vectors * lanes;
@@ -184,7 +189,7 @@ public final class PointwiseGemm {
 
     /** Cycles of one reduction step of a block of {@code vectors} × {@code pos}. */
     private static double step(int vectors, int pos) {
-        double fma = vectors * pos / 2.0, loads = (vectors + pos) / 3.0;
+        double fma = vectors * pos / 2.0, loads = (vectors + pos) / LOADS_PER_CYCLE;
         // each accumulator's chain takes one multiply-add a step, so a step lasts at least its latency
         return Math.max(Math.max(fma, loads), FMA_LATENCY) + 0.25;
     }

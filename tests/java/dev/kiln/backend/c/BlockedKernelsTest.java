@@ -396,6 +396,12 @@ class BlockedKernelsTest {
         NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
         assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
         assertEquals(0, pw7.pointwise.full.mr % 16);
+        // why: a one-vector block of many positions waits on its broadcasts; squeezenet's classifier takes whole rows
+        NnKernels.Window cls = lower(host, Attrs.EMPTY, s(1, 512, 13, 13), s(1000, 512, 1, 1));
+        if (cls.pointwise.lanes == 16) {
+            assertEquals(2, cls.pointwise.full.vectors, "512 -> 1000 over 13x13: two channel vectors");
+            assertEquals(13, cls.pointwise.full.positions, "... by one row of 13 positions");
+        }
         assertNull(lower(host, Attrs.EMPTY, s(1, 32, 28, 28), s(192, 32, 1, 1)).pointwise, "a short reduction over 28x28 stays spatial");
         assertNull(lower(m4, Attrs.EMPTY, s(1, 320, 7, 7), s(64, 320, 1, 1)).pointwise, "no vectors, no channel vectors");
         NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
