@@ -176,10 +176,12 @@ public final class DirectConvKernels {
         // why: the phase planes live in the arena: a layer whose planes would grow it without bound takes the product
         if (scratch > MAX_SCRATCH) return false;
         double direct = cost(m.outChannels, m.wStride, flatLen, lanes, rows, vectors) + scratch / 4.0 * 0.25;
-        double gemm = cost(m.outChannels, m.wStride, m.outPlane, lanes, Math.min(BlockedKernels.ROWS_VECTOR, m.outChannels),
-                m.outPlane >= 4L * lanes ? 2 : 1) + GATHER_COST * m.wStride * m.outPlane;
+        double gemm = gatherCost(m, lanes);
         // why: the junk columns of narrow planes can cost more than the product's gather
         if (direct > gemm) return false;
+        // why: on small planes output channels fill the vectors without junk columns (PointwiseGemm's tapped form)
+        double[] tapped = new double[1];
+        if (PointwiseGemm.tapped(t, m, "w", null, tapped) != null && tapped[0] < direct) return false;
         long[] tapOffsets = new long[offs.length];
         for (int i = 0; i < offs.length; i++) tapOffsets[i] = (offs[i] >>> 32) * planeLen + (offs[i] & 0xffffffffL);
         long perTile = (long) m.channels * sh * sw * (tile + maxOff) * 4;
@@ -189,6 +191,12 @@ public final class DirectConvKernels {
         k.scratchBytes = scratch;
         k.fpContract = true;
         return true;
+    }
+
+    /** Estimated cycles of the conv as the gathered matrix product of {@link BlockedKernels}. */
+    static double gatherCost(NnKernels.Window m, int lanes) {
+        return cost(m.outChannels, m.wStride, m.outPlane, lanes, Math.min(BlockedKernels.ROWS_VECTOR, m.outChannels),
+                m.outPlane >= 4L * lanes ? 2 : 1) + GATHER_COST * m.wStride * m.outPlane;
     }
 
     /**

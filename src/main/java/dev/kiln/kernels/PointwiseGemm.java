@@ -23,8 +23,13 @@ import java.util.List;
  * it per layer; separable_conv's pointwise half ({@link SeparableKernels}) takes it by the same model.
  */
 public final class PointwiseGemm {
-    /** Registers a block may take (accumulators, weight vectors and a broadcast), as the direct kernel's budget. */
-    private static final int REGISTERS_WIDE = 28, REGISTERS_NARROW = 14;
+    /**
+     * Registers a block may take (accumulators, weight vectors and a broadcast): of AVX-512's 32, two stay free for
+     * the compiler's addresses and the epilogue; of AVX2's 16, two as well.
+     */
+    private static final int REGISTERS_WIDE = 30, REGISTERS_NARROW = 14;
+    /** Vector loads and broadcasts a cycle (two load ports for full vectors on AVX-512 and AVX2 cores). */
+    private static final double LOADS_PER_CYCLE = 2;
     /** Cycles of the transposing epilogue per output (load, bias, residual, activation, store, one lane at a time). */
     private static final double STORE_COST = 1.5;
     /** Cycles of loop and epilogue set-up per register block. */
@@ -54,23 +59,40 @@ public final class PointwiseGemm {
         Pos(int index) { this.index = index; }
     }
 
-    /** A register block: {@code vectors} vectors of channels ({@code mr} floats of packed weights per step) by {@code positions}. */
-    public static final class Micro {
-        public final int vectors, positions;
-        public final long mr, channels, tmpSize;
-        /** The channel vectors' element offsets in a packed step. */
+    /**
+     * One tap of a reduction step: its input offset {@code xOff} from the step's input pointer, its weight vectors
+     * ({@code wOff} floats into the step's packed weights, plus each vector's offset) and its positions (the input
+     * element each reads, {@code xOff} + position).
+     */
+    public static final class Tap {
+        public final long xOff, wOff;
         public final List<BlockedKernels.Vec> vecs = new ArrayList<>();
         public final List<Pos> pos = new ArrayList<>();
+
+        Tap(long xOff, long wOff) {
+            this.xOff = xOff;
+            this.wOff = wOff;
+        }
+    }
+
+    /** A register block: {@code vectors} vectors of channels ({@code mr} floats of packed weights per tap) by {@code positions}. */
+    public static final class Micro {
+        public final int vectors, positions;
+        /** Packed floats per tap, real output channels, elements of tmp, packed floats per reduction step (all taps). */
+        public final long mr, channels, tmpSize, stepFloats;
         public final List<Acc> accs = new ArrayList<>();
+        /** The taps of one reduction step (one, at offset 0, for a 1×1 product). */
+        public final List<Tap> taps = new ArrayList<>();
 
         /** A block of {@code vectors} vectors of which the first {@code channels} lanes are real output channels. */
-        Micro(int vectors, int positions, int lanes, long channels) {
+        Micro(int vectors, int positions, int lanes, long channels, long[] tapOffsets) {
             this.vectors = vectors;
             this.positions = positions;
             this.mr = (long) vectors * lanes;
             this.channels = channels;
             this.tmpSize = mr * positions;
-            for (int v = 0; v < vectors; v++) vecs.add(new BlockedKernels.Vec(v, (long) v * lanes));
+            this.stepFloats = mr * tapOffsets.length;
+            List<Pos> pos = new ArrayList<>();
             for (int p = 0; p < positions; p++) {
                 Pos ps = new Pos(p);
                 for (int v = 0; v < vectors; v++) {
@@ -80,6 +102,41 @@ public final class PointwiseGemm {
                 }
                 pos.add(ps);
             }
+            for (int i = 0; i < tapOffsets.length; i++) {
+                Tap tp = new Tap(tapOffsets[i], i * mr);
+                for (int v = 0; v < vectors; v++) tp.vecs.add(new BlockedKernels.Vec(v, i * mr + (long) v * lanes));
+                for (Pos ps : pos) {
+                    Pos at = new Pos((int) (tapOffsets[i] + ps.index));
+                    at.accs.addAll(ps.accs);
+                    tp.pos.add(at);
+                }
+                taps.add(tp);
+            }
+        }
+    }
+
+    /**
+     * A k×k window at stride 1 as the same product (the tapped form): the input copied into zero-padded planes of
+     * {@code pitch} × {@code rows} floats in scratch; position blocks tile each output row, and a reduction step (one
+     * input channel) runs every tap at its constant offset into the channel's plane, the weights packed as
+     * [block][channel][tap][mr].
+     */
+    public static final class Window {
+        /** Input height and width, pads before, padded pitch and floats of one padded plane, output height and width. */
+        public final long inH, inW, padTop, padLeft, pitch, padPlane, outH, outW;
+        /** Floats of scratch (all channels' padded planes). */
+        public final long scratchFloats;
+
+        Window(NnKernels.Window m, long pitch, long padPlane) {
+            this.inH = m.h.in;
+            this.inW = m.w.in;
+            this.padTop = m.h.padBegin;
+            this.padLeft = m.w.padBegin;
+            this.pitch = pitch;
+            this.padPlane = padPlane;
+            this.outH = m.h.out;
+            this.outW = m.w.out;
+            this.scratchFloats = padPlane * m.channels;
         }
     }
 
@@ -98,9 +155,22 @@ public final class PointwiseGemm {
     public final String w, bias, z;
     public final boolean hasBias, hasZ;
     public final Activation act;
+    /** Reduction steps (input channels; k / taps); the tapped form's window, or null for a 1×1 product. */
+    public final long steps;
+    public final Window window;
+    /** Output elements of one channel (the whole plane, also for the tapped form, whose blocks tile rows). */
+    public final long outPlane;
 
     private PointwiseGemm(int lanes, int vectors, int pos, long k, long positions, long ld, long outChannels,
                           String w, String bias, String z, Activation act) {
+        this(lanes, vectors, pos, k, positions, ld, outChannels, w, bias, z, act, new long[] {0}, null, positions);
+    }
+
+    private PointwiseGemm(int lanes, int vectors, int pos, long k, long positions, long ld, long outChannels,
+                          String w, String bias, String z, Activation act, long[] tapOffsets, Window window, long outPlane) {
+        this.steps = k / tapOffsets.length;
+        this.window = window;
+        this.outPlane = outPlane;
         this.lanes = lanes;
         this.vectorBytes = lanes * 4;
         this.k = k;
@@ -118,10 +188,10 @@ public final class PointwiseGemm {
         this.partial = fullEnd < positions;
         int tailVectors = (int) ((outChannels - tailStart + lanes - 1) / lanes);
         int part = (int) (positions - fullEnd);
-        this.full = new Micro(vectors, pos, lanes, mr);
-        this.fullPart = partial ? new Micro(vectors, part, lanes, mr) : null;
-        this.tail = hasTail ? new Micro(tailVectors, pos, lanes, outChannels - tailStart) : null;
-        this.tailPart = hasTail && partial ? new Micro(tailVectors, part, lanes, outChannels - tailStart) : null;
+        this.full = new Micro(vectors, pos, lanes, mr, tapOffsets);
+        this.fullPart = partial ? new Micro(vectors, part, lanes, mr, tapOffsets) : null;
+        this.tail = hasTail ? new Micro(tailVectors, pos, lanes, outChannels - tailStart, tapOffsets) : null;
+        this.tailPart = hasTail && partial ? new Micro(tailVectors, part, lanes, outChannels - tailStart, tapOffsets) : null;
         this.w = w;
         this.bias = bias;
         this.z = z;
@@ -166,8 +236,8 @@ public final class PointwiseGemm {
 
     /**
      * Estimated cycles of the packed product: per reduction step a block issues vectors × positions multiply-adds
-     * (two a cycle, but no faster than the latency of one chain), vectors loads and positions broadcasts (three a
-     * cycle); per block a set-up cost and per output the transposing store.
+     * (two a cycle, but no faster than the latency of one chain), vectors loads and positions broadcasts (two a
+     * cycle, so a one-vector block of many positions waits on its loads); per block a set-up cost and per output the transposing store.
      */
     static double cost(long outChannels, long k, long positions, int lanes, int vectors, int pos) {
         long mr = (long) vectors * lanes;
@@ -184,7 +254,7 @@ public final class PointwiseGemm {
 
     /** Cycles of one reduction step of a block of {@code vectors} × {@code pos}. */
     private static double step(int vectors, int pos) {
-        double fma = vectors * pos / 2.0, loads = (vectors + pos) / 3.0;
+        double fma = vectors * pos / 2.0, loads = (vectors + pos) / LOADS_PER_CYCLE;
         // each accumulator's chain takes one multiply-add a step, so a step lasts at least its latency
         return Math.max(Math.max(fma, loads), FMA_LATENCY) + 0.25;
     }
@@ -203,10 +273,54 @@ public final class PointwiseGemm {
         return p;
     }
 
-    /** Sets {@code m.pointwise} (and the packed weights) when a float 1×1 conv takes the packed product. */
+    /**
+     * The tapped form for a 2-d float conv of one group at stride 1 on a vector host, with its estimated cycles in
+     * {@code cost[0]} (the padded copy included); null where it does not apply. Names as {@link #choose}.
+     */
+    static PointwiseGemm tapped(Strategy t, NnKernels.Window m, String w, String bias, double[] cost) {
+        int lanes = t.vectorBytes() / 4;
+        if (!t.optimizeForSpeed() || lanes < 2 || m.outChannels < lanes) return null;
+        if (m.d.in != 1 || m.d.out != 1 || m.d.kernel != 1 || m.groups != 1 || m.taps < 2 || m.taps > MAX_TAPS) return null;
+        // why: stride 1 keeps a position block's inputs adjacent (strided windows take the direct kernel's phase planes)
+        if (m.h.stride != 1 || m.w.stride != 1) return null;
+        long rows = Math.max((long) m.h.in + m.h.padBegin, m.h.out - 1 + (long) (m.h.kernel - 1) * m.h.dilation + 1);
+        long pitch = Math.max((long) m.w.in + m.w.padBegin, m.w.out - 1 + (long) (m.w.kernel - 1) * m.w.dilation + 1);
+        long padPlane = rows * pitch;
+        if (padPlane * m.channels * 4 > MAX_SCRATCH) return null;
+        long[] offs = new long[(int) m.taps];
+        for (int kh = 0; kh < m.h.kernel; kh++)
+            for (int kw = 0; kw < m.w.kernel; kw++)
+                offs[kh * m.w.kernel + kw] = (long) kh * m.h.dilation * pitch + (long) kw * m.w.dilation;
+        int registers = t.vectorBytes() >= 64 ? REGISTERS_WIDE : REGISTERS_NARROW;
+        int[] best = null;
+        double bestCost = Double.MAX_VALUE;
+        for (int v = 1; v <= 6; v++)
+            for (int p = 1; p <= Math.min(24, m.w.out); p++) {
+                if (v * p + v + 1 > registers || (long) v * lanes > (m.outChannels + lanes - 1) / lanes * lanes) continue;
+                // the rows are the position blocks' groups: each row costs as a plane of OW positions
+                double c = (cost(m.outChannels, m.wStride, m.w.out, lanes, v, p) - (double) m.outChannels * m.w.out * STORE_COST) * m.h.out
+                        + (double) m.outChannels * m.outPlane * STORE_COST;
+                if (c < bestCost - 1e-9) {
+                    bestCost = c;
+                    best = new int[] {v, p};
+                }
+            }
+        if (best == null) return null;
+        cost[0] = bestCost + padPlane * m.channels * 0.25;
+        return new PointwiseGemm(lanes, best[0], best[1], m.wStride, m.w.out, padPlane, m.outChannels, w, bias, m.z, m.act,
+                offs, new Window(m, pitch, padPlane), m.outPlane);
+    }
+
+    /** The most taps the tapped form unrolls per reduction step (as the direct kernel). */
+    private static final int MAX_TAPS = 25;
+    /** The most scratch (padded planes) the tapped form may take. */
+    private static final long MAX_SCRATCH = 8L << 20;
+
+    /** Sets {@code m.pointwise} (and the packed weights) when a float conv takes the packed product, 1×1 or tapped. */
     static boolean chooseConv(KernelModel km, Node n, Strategy t, NnKernels.Window m) {
         // why: the kernel is float32 (f64 and integer convs keep their loops)
         if (n.output(0).dtype() != DType.F32 || n.input(0).dtype() != DType.F32 || n.input(1).dtype() != DType.F32) return false;
+        if (m.taps > 1) return chooseTapped(km, n, t, m);
         // why: a plain product needs a 1×1 window of one group at stride 1 without pads, reading X as it lies
         if (m.groups != 1 || m.taps != 1 || m.outPlane != m.inPlane || m.d.stride != 1 || m.h.stride != 1 || m.w.stride != 1
                 || m.d.padBegin != 0 || m.h.padBegin != 0 || m.w.padBegin != 0) return false;
@@ -218,6 +332,24 @@ public final class PointwiseGemm {
         PointwiseGemm p = choose(t, m.wStride, m.outPlane, m.inPlane, m.outChannels, km.in1.name, m.hasBias ? km.in2.name : null, m.z, m.act);
         if (p == null) return false;
         km.packed.put(1, p.pack(wv.constant()));
+        km.fpContract = true;
+        m.pointwise = p;
+        return true;
+    }
+
+    /**
+     * Sets {@code m.pointwise} to the tapped form when it beats both the direct kernel and the gathered product
+     * (the direct kernel declines such convs, {@link DirectConvKernels#chooseConv}).
+     */
+    private static boolean chooseTapped(KernelModel km, Node n, Strategy t, NnKernels.Window m) {
+        Value wv = n.input(1);
+        // why: the weights are packed at compile time, which needs a constant only this node reads
+        if (!wv.isConstant() || wv.uses().size() != 1) return false;
+        double[] cost = new double[1];
+        PointwiseGemm p = tapped(t, m, km.in1.name, m.hasBias ? km.in2.name : null, cost);
+        if (p == null || cost[0] >= DirectConvKernels.gatherCost(m, t.vectorBytes() / 4)) return false;
+        km.packed.put(1, p.pack(wv.constant()));
+        km.scratchBytes = p.window.scratchFloats * 4;
         km.fpContract = true;
         m.pointwise = p;
         return true;

@@ -52,6 +52,10 @@ class BlockedKernelsTest {
 
     private static long[] l(long... v) { return v; }
 
+    /** The tapped product's cases: 3x3 with pads 1 and ReLU over 13x13; 5x5 with pads 2 over 9x9. */
+    private static final Attrs TAPPED_13 = Attrs.of("pads", l(1, 1, 1, 1), "activation", "relu"),
+            TAPPED_5 = Attrs.of("pads", l(2, 2, 2, 2));
+
     /** A conv job: X a graph input, W, B (null: none) constants, Z (null: none) a second graph input. */
     private void conv(String name, Attrs a, int[] x, int[] w, boolean bias, boolean z) {
         Graph g = new Graph(name);
@@ -194,6 +198,12 @@ class BlockedKernelsTest {
         Attrs clip6 = Attrs.of("activation", "clip", "activation_params", new double[] {-0.25, 0.25});
         conv("pwgemm_tail_z", clip6, s(2, 150, 7, 7), s(83, 150, 1, 1), true, true);
         conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
+        // k x k at stride 1 as the tapped product over zero-padded planes (small planes, vector hosts): squeezenet's
+        // 3x3 over 13x13 with a tail block of 83 channels; asymmetric pads and dilation 2 with residual and clip, no
+        // bias, batch 2; a 5x5 window (rows of 9: a partial position block)
+        conv("tapped_13_tail", TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3), true, false);
+        conv("tapped_dil_z", clip6.with("pads", l(2, 1, 2, 3)).with("dilations", l(2, 2)), s(2, 32, 8, 8), s(64, 32, 3, 3), false, true);
+        conv("tapped_5x5", TAPPED_5, s(1, 32, 9, 9), s(48, 32, 5, 5), true, false);
         separable("pwgemm_sep_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)).with("activation", "clip")
                 .with("activation_params", new double[] {0.0, 6.0}), s(1, 200, 7, 7), 200, 37, true);
         // max_pool rows on vector hosts (interior rows a tap at a time, outputs innermost): NaNs, an all-NaN window,
@@ -396,6 +406,22 @@ class BlockedKernelsTest {
         NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
         assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
         assertEquals(0, pw7.pointwise.full.mr % 16);
+        // why: on 13x13 the direct kernel's junk columns and partial tiles cost more than the tapped product's copy
+        NnKernels.Window sq = lower(host, TAPPED_13, s(1, 64, 13, 13), s(256, 64, 3, 3));
+        NnKernels.Window t13 = lower(host, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3));
+        NnKernels.Window tdil = lower(host, Attrs.of("pads", l(2, 1, 2, 3), "dilations", l(2, 2)), s(2, 32, 8, 8), s(64, 32, 3, 3));
+        NnKernels.Window t5 = lower(host, TAPPED_5, s(1, 32, 9, 9), s(48, 32, 5, 5));
+        for (NnKernels.Window tw : List.of(sq, t13, tdil, t5))
+            assertTrue(tw.pointwise != null && tw.pointwise.window != null && tw.direct == null, "3x3 and 5x5 over small planes: the tapped product");
+        assertEquals(15, sq.pointwise.window.pitch);
+        assertNull(lower(host, TAPPED_13, s(1, 16, 55, 55), s(64, 16, 3, 3)).pointwise, "55x55 keeps the direct kernel");
+        assertNull(lower(host, Attrs.of("strides", l(2, 2)), s(1, 16, 13, 13), s(64, 16, 3, 3)).pointwise, "strided: not tapped");
+        // why: a one-vector block of many positions waits on its broadcasts; squeezenet's classifier takes whole rows
+        NnKernels.Window cls = lower(host, Attrs.EMPTY, s(1, 512, 13, 13), s(1000, 512, 1, 1));
+        if (cls.pointwise.lanes == 16) {
+            assertEquals(2, cls.pointwise.full.vectors, "512 -> 1000 over 13x13: two channel vectors");
+            assertEquals(13, cls.pointwise.full.positions, "... by one row of 13 positions");
+        }
         assertNull(lower(host, Attrs.EMPTY, s(1, 32, 28, 28), s(192, 32, 1, 1)).pointwise, "a short reduction over 28x28 stays spatial");
         assertNull(lower(m4, Attrs.EMPTY, s(1, 320, 7, 7), s(64, 320, 1, 1)).pointwise, "no vectors, no channel vectors");
         NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
