@@ -113,6 +113,9 @@ public final class SeparableKernels {
         boolean packed = m.pointwise == null && wp.isConstant() && wp.uses().size() == 1;
         if (packed) k.packed.put(2, BlockedKernels.pack(wp.constant(), 1, (int) m.outChannels, rows, m.mid));
         m.gemm = new BlockedKernels.Gemm(m.mid, pixels, (int) m.outChannels, lanes, vectors, rows, false, ld, packed);
+        // why: the channel-vectorised product has its own epilogue; the blocked one's full tiles store from registers
+        if (m.pointwise == null) m.gemm.clamp = VectorClamp.of(m.act, t.vectorBytes());
+        m.gemm.masks = VectorClamp.masks(m.gemm.clamp);
         m.rowsPer = rowsPer;
         m.ld = ld;
         m.scratchFloats = m.mid * ld;
