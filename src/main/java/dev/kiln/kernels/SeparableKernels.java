@@ -38,6 +38,12 @@ public final class SeparableKernels {
         /** The fast form's 1×1 half as the product vectorised over output channels (all rows at once), or null. */
         public PointwiseGemm pointwise;
         public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
+        /**
+         * Columns [pixels, ld) of the scratch rows are read by the last tile but never written (they make outputs that
+         * are not stored): only they are zeroed, once per call; the rest is written by every block before it is read.
+         */
+        public long pixels;
+        public boolean hasJunk;
         public boolean rowsBelow, colsBefore, hasInterior;
         /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
         public boolean vecInterior;
@@ -119,6 +125,8 @@ public final class SeparableKernels {
         m.rowsPer = rowsPer;
         m.ld = ld;
         m.scratchFloats = m.mid * ld;
+        m.pixels = pixels;
+        m.hasJunk = ld > pixels;
         long[] h = BlockedKernels.interior(dw.h), w = BlockedKernels.interior(dw.w);
         m.ohLo = h[0];
         m.ohHi = h[1];
