@@ -39,11 +39,16 @@ public final class BlockedKernels {
         public final String name;
         public final int vector;
         public final long tmpOffset;
+        /** The block row (output channel from the block's first) and the element offset in that row's tile. */
+        public final int row;
+        public final long rowOffset;
 
-        Acc(String name, int vector, long tmpOffset) {
+        Acc(String name, int vector, long tmpOffset, int row, long rowOffset) {
             this.name = name;
             this.vector = vector;
             this.tmpOffset = tmpOffset;
+            this.row = row;
+            this.rowOffset = rowOffset;
         }
     }
 
@@ -81,7 +86,7 @@ public final class BlockedKernels {
             for (int r = 0; r < count; r++) {
                 Row row = new Row(r * rowStep);
                 for (int u = 0; u < vectors; u++) {
-                    Acc a = new Acc(prefix + r + "_" + u, u, r * tile + (long) u * lanes);
+                    Acc a = new Acc(prefix + r + "_" + u, u, r * tile + (long) u * lanes, r, (long) u * lanes);
                     row.accs.add(a);
                     accs.add(a);
                 }
@@ -126,6 +131,10 @@ public final class BlockedKernels {
         public final List<NnKernels.Table> gatherTables = new ArrayList<>();
         /** Whether the kernel uses its scratch (gathered columns, or the direct path's partial tile). */
         public final boolean scratch;
+        /** The epilogue of full tiles on the accumulator vectors (bias, residual, clamps), or null: through {@code tmp}. */
+        public VectorClamp clamp;
+        /** Whether {@link #clamp} clamps (the kernel declares the mask vector type). */
+        public boolean masks;
 
         Gemm(NnKernels.Window w, int lanes, int vectors, int rows, boolean direct, long chunk, boolean packed) {
             this(w.wStride, w.outPlane, w.groupOut, lanes, vectors, rows, direct, chunk, packed);
@@ -218,6 +227,8 @@ public final class BlockedKernels {
         if (packed) k.packed.put(1, pack(wv.constant(), m.groups, m.groupOut, rows, m.wStride));
         m.gemm = new Gemm(m, lanes, vectors, rows, direct, chunk, packed);
         m.gemm.span = span;
+        m.gemm.clamp = VectorClamp.of(m.act, t.vectorBytes());
+        m.gemm.masks = VectorClamp.masks(m.gemm.clamp);
         k.fpContract = true;
         if (!direct && m.d.in == 1 && m.d.out == 1 && m.d.kernel == 1) {
             int[] lo = new int[m.w.kernel], hi = new int[m.w.kernel];

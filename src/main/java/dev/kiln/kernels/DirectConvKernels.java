@@ -102,6 +102,13 @@ public final class DirectConvKernels {
         public final long tmpSize;
         /** Where each column phase of an input row goes in its phase row: runs the compiler vectorises (strided loads). */
         public final List<DepthwiseRows.Phase> copies = new ArrayList<>();
+        /**
+         * Bias and activation applied to the accumulator vectors before they go to {@code tmp}, so the epilogue only
+         * copies valid runs; null where there is a residual (added per output position) or the activation is no clamp.
+         */
+        public VectorClamp clamp;
+        /** Whether {@link #clamp} clamps (the kernel declares the mask vector type). */
+        public boolean masks;
 
         Direct(NnKernels.Window m, int lanes, int vectors, int rows, long pitch, long planeLen, long flatLen, long[] tapOffsets, long span) {
             this.lanes = lanes;
@@ -187,6 +194,9 @@ public final class DirectConvKernels {
         long perTile = (long) m.channels * sh * sw * (tile + maxOff) * 4;
         long span = Math.max(1, SPAN_BYTES / Math.max(1, perTile)) * tile;
         m.direct = new Direct(m, lanes, vectors, rows, pitch, planeLen, flatLen, tapOffsets, Math.min(span, flatRound));
+        // why: the residual is read in output positions, which the flat tiles (junk columns included) are not
+        if (!m.hasZ) m.direct.clamp = VectorClamp.of(m.act, t.vectorBytes());
+        m.direct.masks = VectorClamp.masks(m.direct.clamp);
         k.packed.put(1, BlockedKernels.pack(wv.constant(), 1, m.outChannels, rows, m.wStride));
         k.scratchBytes = scratch;
         k.fpContract = true;

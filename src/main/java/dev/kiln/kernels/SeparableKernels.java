@@ -38,6 +38,12 @@ public final class SeparableKernels {
         /** The fast form's 1×1 half as the product vectorised over output channels (all rows at once), or null. */
         public PointwiseGemm pointwise;
         public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
+        /**
+         * Columns [pixels, ld) of the scratch rows are read by the last tile but never written (they make outputs that
+         * are not stored): only they are zeroed, once per call; the rest is written by every block before it is read.
+         */
+        public long pixels;
+        public boolean hasJunk;
         public boolean rowsBelow, colsBefore, hasInterior;
         /** Stride-1 depthwise with vectors: interior columns a vector at a time, over these taps (index, element offset). */
         public boolean vecInterior;
@@ -113,9 +119,14 @@ public final class SeparableKernels {
         boolean packed = m.pointwise == null && wp.isConstant() && wp.uses().size() == 1;
         if (packed) k.packed.put(2, BlockedKernels.pack(wp.constant(), 1, (int) m.outChannels, rows, m.mid));
         m.gemm = new BlockedKernels.Gemm(m.mid, pixels, (int) m.outChannels, lanes, vectors, rows, false, ld, packed);
+        // why: the channel-vectorised product has its own epilogue; the blocked one's full tiles store from registers
+        if (m.pointwise == null) m.gemm.clamp = VectorClamp.of(m.act, t.vectorBytes());
+        m.gemm.masks = VectorClamp.masks(m.gemm.clamp);
         m.rowsPer = rowsPer;
         m.ld = ld;
         m.scratchFloats = m.mid * ld;
+        m.pixels = pixels;
+        m.hasJunk = ld > pixels;
         long[] h = BlockedKernels.interior(dw.h), w = BlockedKernels.interior(dw.w);
         m.ohLo = h[0];
         m.ohHi = h[1];

@@ -116,6 +116,11 @@ class BlockedKernelsTest {
                 s(2, 7, 9, 13), s(13, 7, 3, 3), true, true);
         conv("direct_s2_dil", Attrs.of("strides", l(2, 2), "dilations", l(2, 2), "pads", l(2, 1, 0, 3)), s(1, 5, 14, 11), s(9, 5, 3, 3), false, true);
         conv("direct_k5", Attrs.of("pads", l(2, 2, 2, 2)), s(1, 4, 6, 37), s(20, 4, 5, 5));
+        // bias and clip on the accumulator vectors (VectorClamp): the MobileNet stem (stride 2, pads 1) with both
+        // bounds; a 1x1 product whose full tiles store from registers with residual and both bounds
+        Attrs clipHalf = Attrs.of("activation", "clip", "activation_params", new double[] {-0.5, 0.5});
+        conv("direct_stem_clip", clipHalf.with("strides", l(2, 2)).with("pads", l(1, 1, 1, 1)), s(1, 3, 30, 29), s(11, 3, 3, 3));
+        conv("pw_clip_z", clipHalf, s(1, 5, 8, 9), s(19, 5, 1, 1), true, true);
         // groups that are not depthwise; one input channel with many outputs (blocked per group)
         conv("grouped", Attrs.of("group", 2L, "pads", l(0, 1, 0, 1)), s(1, 6, 5, 6), s(10, 3, 2, 3));
         conv("multiplier", Attrs.of("group", 1L, "strides", l(2, 2), "pads", l(4, 1, 5, 2)), s(1, 1, 19, 10), s(12, 1, 10, 4));
