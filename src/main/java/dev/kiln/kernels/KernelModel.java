@@ -46,6 +46,13 @@ public final class KernelModel {
     /** Whether output 0 occupies the same bytes as input 0's buffer (in-place or alias). */
     public boolean inPlace;
     /**
+     * Whether a two-input element-wise kernel may walk output 0 as {@code rowsOuter} rows of {@code rowsInner}
+     * elements: one input has output 0's elements, the other one element per row (a per-channel scale or bias over
+     * NCHW). The row's element is then read once per row, not recomputed by a division per element.
+     */
+    public boolean rows;
+    public long rowsOuter, rowsInner;
+    /**
      * An input the kernel reads element i of just before writing element i of output 0, so output 0 may take its
      * buffer (set by the lowering; -1: none beyond what element-wise ops allow).
      */
@@ -132,6 +139,20 @@ public final class KernelModel {
         for (int i = 0; i < n.numInputs(); i++) {
             Value in = n.input(i);
             if (in != null) ins.get(i).broadcastTo(in.shape(), out.shape());
+        }
+        // why: one input whole and the other indexed by (i / inner) only: rows of inner elements sharing one value
+        if (n.numInputs() == 2 && n.input(0) != null && n.input(1) != null) {
+            for (int r = 0; r < 2; r++) {
+                TensorInfo whole = ins.get(1 - r), per = ins.get(r);
+                if (!whole.same || !per.general || per.terms.size() != 1) continue;
+                TensorInfo.Term u = per.terms.get(0);
+                if (u.mul != 1 || u.div < 2 || u.div * u.mod != y.numel) continue;
+                per.row = true;
+                rows = true;
+                rowsOuter = u.mod;
+                rowsInner = u.div;
+                break;
+            }
         }
     }
 }

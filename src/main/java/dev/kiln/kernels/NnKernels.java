@@ -386,6 +386,10 @@ public final class NnKernels {
         public long batchStride;
         /** The divisor of an average (the plane size) as a literal of the compute type. */
         public String divisor;
+        /** global_average_pool: partial sums summed lane-wise across the plane (a power of two), 0 for one running sum. */
+        public long lanes;
+        /** Whether {@code lanes} is above 0. */
+        public boolean partialSums;
         /** Pools: the lowest value and the value of an all-NaN plane. */
         public String lowest, empty;
         /** lrn: channels below the centre, and one past the channels above it; alpha / size, beta, bias as literals. */
@@ -414,7 +418,21 @@ public final class NnKernels {
     public static Object globalAveragePool(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
         m.divisor = ScalarTypes.literal(compute(n), m.plane);
+        m.lanes = sumLanes(t, compute(n).byteSize(), m.plane);
+        m.partialSums = m.lanes > 0;
         return m;
+    }
+
+    /**
+     * How many partial sums a plane's sum keeps on a vector host optimised for speed: two registers' worth, so the
+     * vectorised adds do not wait on each other, halved until the plane fills them at least once; 0 (one running sum,
+     * the order of every other target) below four lanes.
+     */
+    static long sumLanes(Strategy t, int elementBytes, long plane) {
+        if (!t.optimizeForSpeed() || t.vectorBytes() < 16) return 0;
+        long lanes = 2L * t.vectorBytes() / elementBytes;
+        while (lanes > plane) lanes /= 2;
+        return lanes >= 4 ? lanes : 0;
     }
 
     /** Maximum of each plane, NaNs skipped (float). */

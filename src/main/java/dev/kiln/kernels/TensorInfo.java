@@ -34,6 +34,8 @@ public final class TensorInfo {
     /** Broadcast against output 0: same shape (index i), a single element (index 0), or general terms. */
     public boolean same, scalar, general;
     public List<Term> terms = List.of();
+    /** In a kernel walking rows ({@link KernelModel#rows}): one element per row, read at the row's index {@code o}. */
+    public boolean row;
 
     TensorInfo(String name, Value v) {
         this.name = name;

@@ -225,6 +225,34 @@ class BlockedKernelsTest {
         gemm("gemv_relu", 1, 40, 300, "relu", false);
         gemm("gemv_plain", 1, 33, 150, null, false);
         gemm("gemm_2rows_c", 2, 24, 70, null, true);
+        // global_average_pool in lane-wise partial sums on vector hosts: 32 lanes and a tail (7x7), 4 lanes and a
+        // tail (5), one running sum (3), and a 56x56 plane; squeeze-excite's channel scale and a per-channel add
+        // walked as rows (the channel's value once per row), the per-channel input first or second
+        globalAveragePool("gap_7x7", s(2, 5, 7, 7));
+        globalAveragePool("gap_5", s(1, 3, 5));
+        globalAveragePool("gap_3", s(1, 4, 3, 1));
+        globalAveragePool("gap_56x56", s(1, 3, 56, 56));
+        perChannel("scale_rows", Ops.MUL, s(1, 6, 1, 1), s(1, 6, 9, 11));
+        perChannel("scale_rows_second", Ops.MUL, s(1, 5, 7, 7), s(5, 1, 1));
+        perChannel("sub_rows", Ops.SUB, s(2, 3, 1, 1), s(2, 3, 4, 4));
+    }
+
+    /** A global_average_pool job over x. */
+    private void globalAveragePool(String name, int[] x) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        Value vx = g.addInput("x", xv.type());
+        g.addOutput(g.addNode(Ops.GLOBAL_AVERAGE_POOL, "n", List.of(vx), Attrs.of()).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(xv)));
+    }
+
+    /** A job of a two-input element-wise op on graph inputs of shapes a and b (one of them one value per channel). */
+    private void perChannel(String name, OpDef op, int[] a, int[] b) {
+        Graph g = new Graph(name);
+        NdArray av = random(a), bv = random(b);
+        Value va = g.addInput("a", av.type()), vb = g.addInput("b", bv.type());
+        g.addOutput(g.addNode(op, "n", List.of(va, vb), Attrs.of()).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(av, bv)));
     }
 
     /** A gemm job with trans_b: X [m][k] a graph input, B^T [n][k] and C [n] (or [m][n] when cRows) constants. */
@@ -358,6 +386,46 @@ class BlockedKernelsTest {
         KernelModel k = new KernelModel(0, "m", n);
         Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         return (NnKernels.Window) k.m;
+    }
+
+    /** The kernel model of a two-input element-wise op on graph inputs of shapes a and b. */
+    private static KernelModel binaryModel(OpDef op, int[] a, int[] b) {
+        Graph g = new Graph("m");
+        Value va = g.addInput("a", NdArray.zeros(DType.F32, Shape.of(a)).type());
+        Value vb = g.addInput("b", NdArray.zeros(DType.F32, Shape.of(b)).type());
+        Node n = g.addNode(op, "n", List.of(va, vb), Attrs.of());
+        g.addOutput(n.output(0));
+        return new KernelModel(0, "m", n);
+    }
+
+    /** The lowering's model of a global_average_pool node on target {@code t}. */
+    private static NnKernels.Planes lowerGlobalAveragePool(Target t, int[] x) {
+        Graph g = new Graph("m");
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(x)).type());
+        Node n = g.addNode(Ops.GLOBAL_AVERAGE_POOL, "n", List.of(vx), Attrs.of());
+        g.addOutput(n.output(0));
+        KernelModel k = new KernelModel(0, "m", n);
+        Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
+        return (NnKernels.Planes) k.m;
+    }
+
+    @Test
+    void perChannelOpsWalkRowsAndPlaneSumsTakeLanes() {
+        KernelModel scale = binaryModel(Ops.MUL, s(1, 6, 1, 1), s(1, 6, 9, 11));
+        assertTrue(scale.rows && scale.x.row && !scale.in1.row, "squeeze-excite's scale walks rows");
+        assertEquals(6, scale.rowsOuter);
+        assertEquals(99, scale.rowsInner);
+        KernelModel second = binaryModel(Ops.MUL, s(1, 5, 7, 7), s(5, 1, 1));
+        assertTrue(second.rows && !second.x.row && second.in1.row);
+        assertFalse(binaryModel(Ops.ADD, s(1, 6, 9, 11), s(11)).rows, "one value per column is no row");
+        assertFalse(binaryModel(Ops.ADD, s(2, 6, 1, 1), s(1, 6, 9, 11)).rows, "both inputs broadcast");
+        assertFalse(binaryModel(Ops.ADD, s(1, 6, 9, 11), s(1, 6, 9, 11)).rows, "same shapes keep the flat loop");
+        Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        assertEquals(32, lowerGlobalAveragePool(avx512, s(1, 96, 7, 7)).lanes, "two 16-float vectors");
+        assertEquals(16, lowerGlobalAveragePool(Target.load("x86-64-v3"), s(1, 96, 7, 7)).lanes, "two 8-float vectors");
+        assertEquals(4, lowerGlobalAveragePool(avx512, s(1, 3, 5)).lanes);
+        assertEquals(0, lowerGlobalAveragePool(avx512, s(1, 4, 3, 1)).lanes, "too small a plane: one running sum");
+        assertEquals(0, lowerGlobalAveragePool(Target.load("cortex-m4f"), s(1, 96, 7, 7)).lanes, "scalar FPUs keep one sum");
     }
 
     @Test
