@@ -534,6 +534,73 @@ static inline void kiln_qdw_sums(const int16_t *pp, const size_t *off, const int
 }
 #endif
 
+#if !KILN_QG_SIGNED
+/*
+ * The sums of flat outputs i..i + 15 over the taps (tap t reads the plane at off[t] with weight wt[t]), plus acc's
+ * when add is set, kept in registers across the taps; stored to acc (float, for a later group of taps) and acci.
+ */
+static inline void kiln_qdw_block16f(const float *pp, const size_t *off, const float *wt, size_t taps, size_t i, int add, float *acc,
+        int32_t *acci)
+{
+    size_t t;
+#if defined(__AVX512F__)
+    __m512 a0 = add ? _mm512_loadu_ps(acc + i) : _mm512_setzero_ps();
+    for (t = 0; t < taps; ++t) a0 = _mm512_fmadd_ps(_mm512_set1_ps(wt[t]), _mm512_loadu_ps(pp + off[t] + i), a0);
+    _mm512_storeu_ps(acc + i, a0);
+    _mm512_storeu_si512((void *)(acci + i), _mm512_cvttps_epi32(a0));
+#elif defined(__AVX2__) && defined(__FMA__)
+    __m256 a0 = add ? _mm256_loadu_ps(acc + i) : _mm256_setzero_ps(), a1 = add ? _mm256_loadu_ps(acc + i + 8u) : _mm256_setzero_ps();
+    for (t = 0; t < taps; ++t) {
+        const __m256 wv = _mm256_set1_ps(wt[t]);
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(pp + off[t] + i), a0);
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(pp + off[t] + i + 8u), a1);
+    }
+    _mm256_storeu_ps(acc + i, a0);
+    _mm256_storeu_ps(acc + i + 8u, a1);
+    _mm256_storeu_si256((__m256i *)(void *)(acci + i), _mm256_cvttps_epi32(a0));
+    _mm256_storeu_si256((__m256i *)(void *)(acci + i + 8u), _mm256_cvttps_epi32(a1));
+#else
+    float a[16];
+    size_t j;
+    for (j = 0; j < 16u; ++j) a[j] = add ? acc[i + j] : 0.0f;
+    for (t = 0; t < taps; ++t)
+        for (j = 0; j < 16u; ++j) a[j] += wt[t] * pp[off[t] + i + j];
+    for (j = 0; j < 16u; ++j) {
+        acc[i + j] = a[j];
+        acci[i + j] = (int32_t)a[j];
+    }
+#endif
+}
+
+/*
+ * The float twin of kiln_qdw_sums: flat outputs 0..n - 1, 16 at a time (a tail shorter than 16 one by one, or, when
+ * nothing is added and n >= 16, as the block ending at n), to acc and acci; inlined with 9 taps for 3x3.
+ */
+static inline void kiln_qdw_sumsf(const float *pp, const size_t *off, const float *wt, size_t taps, size_t n, int add, float *acc,
+        int32_t *acci)
+{
+    size_t i, t;
+    for (i = 0; i + 16u <= n; i += 16u) kiln_qdw_block16f(pp, off, wt, taps, i, add, acc, acci);
+    if (i < n && !add && n >= 16u) {
+        kiln_qdw_block16f(pp, off, wt, taps, n - 16u, 0, acc, acci);
+        return;
+    }
+    if (i < n) {
+        const size_t left = n - i;
+        const float *q = pp + i;
+        float *a = acc + i;
+        int32_t *ai = acci + i;
+        size_t j;
+        for (j = 0; j < left; ++j) {
+            float v = add ? a[j] : 0.0f;
+            for (t = 0; t < taps; ++t) v += wt[t] * q[off[t] + j];
+            a[j] = v;
+            ai[j] = (int32_t)v;
+        }
+    }
+}
+#endif
+
 /*
  * The requantized flat outputs tmp (n = (oh - 1) * scols + ow bytes, row r's outputs at r * scols) to the plane y
  * (oh x ow): rows of 4 to 8 outputs but the last as one 8-byte copy each (the bytes past ow are overwritten by the
@@ -581,16 +648,20 @@ static inline void kiln_qdw_channel(const kiln_qdw_t *pp, size_t srows, size_t s
         else kiln_qdw_sums(pp, off, wt, taps, n, t0 > 0u, acci);
     }
 #else
-    size_t i;
-    for (i = 0; i < n; ++i) acc[i] = 0.0f;
-    for (ki = 0; ki < kh; ++ki) {
-        for (kj = 0; kj < kw; ++kj) {
-            const float wt = (float)w[ki * kw + kj];
-            const float *src = pp + (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
-            for (i = 0; i < n; ++i) acc[i] += wt * src[i];
+    /* the taps in groups of 64 (offsets and weights on the stack), the first group setting the sums */
+    size_t off[64], t0, t;
+    float wt[64];
+    for (t0 = 0; t0 < kh * kw; t0 += 64u) {
+        const size_t taps = kh * kw - t0 < 64u ? kh * kw - t0 : 64u;
+        for (t = 0; t < taps; ++t) {
+            ki = (t0 + t) / kw;
+            kj = (t0 + t) % kw;
+            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            wt[t] = (float)w[t0 + t];
         }
+        if (taps == 9u) kiln_qdw_sumsf(pp, off, wt, 9u, n, t0 > 0u, acc, acci);
+        else kiln_qdw_sumsf(pp, off, wt, taps, n, t0 > 0u, acc, acci);
     }
-    for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
 #endif
     if (scols == ow) {
         kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, y, 1u);
