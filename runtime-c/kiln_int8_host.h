@@ -47,6 +47,8 @@
 
 #define KILN_QG_MR 8
 #define KILN_QG_NR 16
+/* positions whose sums kiln_qgemm_s8 keeps for 8 channels before requantizing each channel's run of them at once */
+#define KILN_QG_CHUNK 256
 
 /* The name of the GEMM path this translation unit was compiled with (for benchmarks and tests). */
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
@@ -72,12 +74,12 @@ static inline int32_t kiln_ld32(const void *p)
 
 #if KILN_QG_SIGNED
 /*
- * Four positions of a tile: acc[i * 16 + j] for i < 8, j < 4, from B's positions at b (signed bytes). With sdot one
+ * Four positions of a tile: acc[i * ldc + j] for i < 8, j < 4, from B's positions at b (signed bytes). With sdot one
  * accumulator per channel takes the channel's quad as a lane of the weights; without it, the 16 byte products of
  * smull are added in pairs into two accumulators per channel (lanes: pair sums of positions 0-1, of 2-3), and addp
  * gives the four sums.
  */
-static inline void kiln_qgemm_cols4(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, int32_t *acc)
+static inline void kiln_qgemm_cols4(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, int32_t *acc, size_t ldc)
 {
     size_t q;
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -127,26 +129,26 @@ static inline void kiln_qgemm_cols4(const int8_t *a, const uint8_t *b, size_t k4
     c7 = vpaddq_s32(l7, h7);
 #endif
     vst1q_s32(acc, c0);
-    vst1q_s32(acc + 16, c1);
-    vst1q_s32(acc + 32, c2);
-    vst1q_s32(acc + 48, c3);
-    vst1q_s32(acc + 64, c4);
-    vst1q_s32(acc + 80, c5);
-    vst1q_s32(acc + 96, c6);
-    vst1q_s32(acc + 112, c7);
+    vst1q_s32(acc + 1 * ldc, c1);
+    vst1q_s32(acc + 2 * ldc, c2);
+    vst1q_s32(acc + 3 * ldc, c3);
+    vst1q_s32(acc + 4 * ldc, c4);
+    vst1q_s32(acc + 5 * ldc, c5);
+    vst1q_s32(acc + 6 * ldc, c6);
+    vst1q_s32(acc + 7 * ldc, c7);
 }
 #endif
 
 /*
- * One tile: acc[i * 16 + j] = sum over quads q of the 4 products of a[q * 32 + i * 4 + t] and b[q * bstride + j * 4 + t]
+ * One tile: acc[i * ldc + j] = sum over quads q of the 4 products of a[q * 32 + i * 4 + t] and b[q * bstride + j * 4 + t]
  * (bstride: bytes between two quads of B, Ppad * 4), for j < nr at least (the x86 paths compute all 16; B holds
  * Ppad positions, so any of them may be read).
  */
-static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, size_t nr, int32_t *acc)
+static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4, size_t bstride, size_t nr, int32_t *acc, size_t ldc)
 {
 #if KILN_QG_SIGNED
     size_t j;
-    for (j = 0; j < nr; j += 4u) kiln_qgemm_cols4(a, b + j * 4u, k4, bstride, acc + j);
+    for (j = 0; j < nr; j += 4u) kiln_qgemm_cols4(a, b + j * 4u, k4, bstride, acc + j, ldc);
 #elif defined(__AVX512VNNI__) && defined(__AVX512BW__)
     __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
     size_t q;
@@ -163,13 +165,13 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
         c7 = _mm512_dpbusd_epi32(c7, v, _mm512_set1_epi32(kiln_ld32(w + 28)));
     }
     _mm512_storeu_si512((void *)(acc + 0), c0);
-    _mm512_storeu_si512((void *)(acc + 16), c1);
-    _mm512_storeu_si512((void *)(acc + 32), c2);
-    _mm512_storeu_si512((void *)(acc + 48), c3);
-    _mm512_storeu_si512((void *)(acc + 64), c4);
-    _mm512_storeu_si512((void *)(acc + 80), c5);
-    _mm512_storeu_si512((void *)(acc + 96), c6);
-    _mm512_storeu_si512((void *)(acc + 112), c7);
+    _mm512_storeu_si512((void *)(acc + 1 * ldc), c1);
+    _mm512_storeu_si512((void *)(acc + 2 * ldc), c2);
+    _mm512_storeu_si512((void *)(acc + 3 * ldc), c3);
+    _mm512_storeu_si512((void *)(acc + 4 * ldc), c4);
+    _mm512_storeu_si512((void *)(acc + 5 * ldc), c5);
+    _mm512_storeu_si512((void *)(acc + 6 * ldc), c6);
+    _mm512_storeu_si512((void *)(acc + 7 * ldc), c7);
     (void)nr;
 #elif defined(__AVX2__)
     size_t h;
@@ -192,25 +194,64 @@ static inline void kiln_qgemm_tile(const int8_t *a, const uint8_t *b, size_t k4,
             }
 #endif
         }
-        for (i = 0; i < KILN_QG_MR; ++i) _mm256_storeu_si256((__m256i *)(void *)(acc + i * 16u + h * 8u), c[i]);
+        for (i = 0; i < KILN_QG_MR; ++i) _mm256_storeu_si256((__m256i *)(void *)(acc + i * ldc + h * 8u), c[i]);
     }
     (void)nr;
 #else
     size_t i, j, q, t;
-    for (i = 0; i < KILN_QG_MR * KILN_QG_NR; ++i) acc[i] = 0;
+    for (i = 0; i < KILN_QG_MR; ++i)
+        for (j = 0; j < KILN_QG_NR; ++j) acc[i * ldc + j] = 0;
     for (q = 0; q < k4; ++q) {
         const int8_t *w = a + q * 32u;
         const uint8_t *v = b + q * bstride;
         for (i = 0; i < KILN_QG_MR; ++i) {
             for (j = 0; j < nr; ++j) {
-                int32_t s = acc[i * 16u + j];
+                int32_t s = acc[i * ldc + j];
                 for (t = 0; t < 4u; ++t) s += (int32_t)w[i * 4u + t] * (int32_t)v[j * 4u + t];
-                acc[i * 16u + j] = s;
+                acc[i * ldc + j] = s;
             }
         }
     }
 #endif
 }
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/* The constants of kiln_q_rq16 for one channel: the added bias, m, zp, the clamp, 2^(30 - s) and the shift -1 - s. */
+typedef struct {
+    __m512i vb, vm, vzp, vlo, vhi, vr;
+    __m128i sh;
+} kiln_q_rqc;
+
+static inline kiln_q_rqc kiln_q_rqc_of(int32_t add, int32_t m, int32_t s, int32_t zp, int32_t lo, int32_t hi)
+{
+    kiln_q_rqc c;
+    c.vb = _mm512_set1_epi32(add);
+    c.vm = _mm512_set1_epi32(m);
+    c.vzp = _mm512_set1_epi32(zp);
+    c.vlo = _mm512_set1_epi32(lo);
+    c.vhi = _mm512_set1_epi32(hi);
+    c.vr = _mm512_set1_epi64((long long)((int64_t)1 << (30 - s)));
+    c.sh = _mm_cvtsi32_si128(-1 - s);
+    return c;
+}
+
+/*
+ * clamp(kiln_requantize_q31_r32(acc + add, m, s) + zp, lo, hi) on 16 lanes (shifts in [-31, -1], m >= 0): the 64-bit
+ * products of the even lanes and of the odd lanes (vpmuldq), each plus 2^(30 - s) minus [acc < 0], their high halves
+ * put back in place, shifted right by -1 - s; zp and the clamp.
+ */
+static inline __m512i kiln_q_rq16(__m512i acc, const kiln_q_rqc *c)
+{
+    const __m512i a = _mm512_add_epi32(acc, c->vb);
+    const __m512i odd = _mm512_srli_epi64(a, 32);
+    __m512i pe = _mm512_mul_epi32(a, c->vm), po = _mm512_mul_epi32(odd, c->vm), v;
+    pe = _mm512_add_epi64(_mm512_add_epi64(pe, c->vr), _mm512_srai_epi64(_mm512_slli_epi64(a, 32), 63));
+    po = _mm512_add_epi64(_mm512_add_epi64(po, c->vr), _mm512_srai_epi64(a, 63));
+    v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    v = _mm512_add_epi32(_mm512_sra_epi32(v, c->sh), c->vzp);
+    return _mm512_min_epi32(_mm512_max_epi32(v, c->vlo), c->vhi);
+}
+#endif
 
 /*
  * y[p] = clamp(requantize(acc[p] - comp + bias) + zp, lo, hi) for p < n, y's elements ystep apart; fast: every shift
@@ -221,26 +262,11 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t c
 {
     size_t p = 0;
 #if defined(__AVX512F__) && defined(__AVX512BW__)
-    /*
-     * kiln_requantize_q31_r32 on 16 lanes: the 64-bit products of the even lanes and of the odd lanes (vpmuldq), each
-     * plus 2^(30 - s) minus [acc < 0], their high halves put back in place, shifted right by -1 - s; zp and the clamp
-     */
     if (fast && ystep == 1u) {
-        const __m512i vb = _mm512_set1_epi32((int32_t)((uint32_t)bias - (uint32_t)comp)), vm = _mm512_set1_epi32(m), vzp = _mm512_set1_epi32(zp);
-        const __m512i vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
-        const __m512i vr = _mm512_set1_epi64((long long)((int64_t)1 << (30 - s)));
-        const __m128i sh = _mm_cvtsi32_si128(-1 - s);
+        const kiln_q_rqc c = kiln_q_rqc_of((int32_t)((uint32_t)bias - (uint32_t)comp), m, s, zp, lo, hi);
         for (; p < n; p += 16u) {
             const __mmask16 k = n - p >= 16u ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - p)) - 1u);
-            const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, acc + p), vb);
-            const __m512i odd = _mm512_srli_epi64(a, 32);
-            __m512i pe = _mm512_mul_epi32(a, vm), po = _mm512_mul_epi32(odd, vm);
-            pe = _mm512_add_epi64(_mm512_add_epi64(pe, vr), _mm512_srai_epi64(_mm512_slli_epi64(a, 32), 63));
-            po = _mm512_add_epi64(_mm512_add_epi64(po, vr), _mm512_srai_epi64(a, 63));
-            __m512i v = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po);
-            v = _mm512_add_epi32(_mm512_sra_epi32(v, sh), vzp);
-            v = _mm512_min_epi32(_mm512_max_epi32(v, vlo), vhi);
-            _mm512_mask_cvtepi32_storeu_epi8(y + p, k, v);
+            _mm512_mask_cvtepi32_storeu_epi8(y + p, k, kiln_q_rq16(_mm512_maskz_loadu_epi32(k, acc + p), &c));
         }
         return;
     }
@@ -287,25 +313,29 @@ static inline void kiln_q_requantize_row(const int32_t *acc, size_t n, int32_t c
 
 /*
  * The whole GEMM with requantization: y[o * so + p * sp] for o < oc, p < np, from packed A (a), packed B (b, Ppad
- * positions per quad), the bias and weight-sum tables, the input zero point in B's uint8 form (zpu), per-channel
+ * positions per quad; tiles of 8 channels by 16 positions, their sums kept for up to KILN_QG_CHUNK positions, then
+ * each channel's run requantized in one call), the bias and weight-sum tables, the input zero point in B's uint8 form (zpu), per-channel
  * multipliers and shifts, fast as for kiln_q_requantize_row.
  */
 static inline void kiln_qgemm_s8(const int8_t *a, const uint8_t *b, size_t oc, size_t k4, size_t np, size_t ppad,
         const int32_t *bias, const int32_t *wsum, int32_t zpu, const int32_t *mult, const int32_t *shift, int fast, int32_t zp, int32_t lo, int32_t hi,
         int8_t *y, size_t so, size_t sp)
 {
-    int32_t acc[KILN_QG_MR * KILN_QG_NR];
-    size_t ob, p0, i;
+    int32_t acc[KILN_QG_MR * KILN_QG_CHUNK];
+    size_t ob, c0, p0, i;
     for (ob = 0; ob < oc; ob += KILN_QG_MR) {
         const int8_t *ab = a + (ob / KILN_QG_MR) * k4 * 32u;
         const size_t mr = oc - ob < KILN_QG_MR ? oc - ob : KILN_QG_MR;
-        for (p0 = 0; p0 < np; p0 += KILN_QG_NR) {
-            const size_t nr = np - p0 < KILN_QG_NR ? np - p0 : KILN_QG_NR;
-            kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, nr, acc);
+        for (c0 = 0; c0 < np; c0 += KILN_QG_CHUNK) {
+            const size_t nc = np - c0 < KILN_QG_CHUNK ? np - c0 : KILN_QG_CHUNK;
+            for (p0 = c0; p0 < c0 + nc; p0 += KILN_QG_NR) {
+                const size_t nr = c0 + nc - p0 < KILN_QG_NR ? c0 + nc - p0 : KILN_QG_NR;
+                kiln_qgemm_tile(ab, b + p0 * 4u, k4, ppad * 4u, nr, acc + (p0 - c0), KILN_QG_CHUNK);
+            }
             for (i = 0; i < mr; ++i) {
                 const size_t o = ob + i;
-                kiln_q_requantize_row(acc + i * KILN_QG_NR, nr, (zpu - 128 * KILN_QG_SIGNED) * wsum[o], bias[o], mult[o], shift[o], fast, zp, lo, hi,
-                        y + o * so + p0 * sp, sp);
+                kiln_q_requantize_row(acc + i * KILN_QG_CHUNK, nc, (zpu - 128 * KILN_QG_SIGNED) * wsum[o], bias[o], mult[o], shift[o], fast, zp,
+                        lo, hi, y + o * so + c0 * sp, sp);
             }
         }
     }
@@ -534,6 +564,97 @@ static inline void kiln_qdw_sums(const int16_t *pp, const size_t *off, const int
 }
 #endif
 
+#if !KILN_QG_SIGNED
+/*
+ * The sums of flat outputs i..i + 15 over the taps (tap t reads the plane at off[t] with weight wt[t]), plus acc's
+ * when add is set, kept in registers across the taps; stored to acci, and to acc (float) when keep is set (a later
+ * group of taps adds to them).
+ */
+static inline void kiln_qdw_block16f(const float *pp, const size_t *off, const float *wt, size_t taps, size_t i, int add, int keep,
+        float *acc, int32_t *acci)
+{
+    size_t t;
+#if defined(__AVX512F__)
+    __m512 a0 = add ? _mm512_loadu_ps(acc + i) : _mm512_setzero_ps();
+    for (t = 0; t < taps; ++t) a0 = _mm512_fmadd_ps(_mm512_set1_ps(wt[t]), _mm512_loadu_ps(pp + off[t] + i), a0);
+    if (keep) _mm512_storeu_ps(acc + i, a0);
+    _mm512_storeu_si512((void *)(acci + i), _mm512_cvttps_epi32(a0));
+#elif defined(__AVX2__) && defined(__FMA__)
+    __m256 a0 = add ? _mm256_loadu_ps(acc + i) : _mm256_setzero_ps(), a1 = add ? _mm256_loadu_ps(acc + i + 8u) : _mm256_setzero_ps();
+    for (t = 0; t < taps; ++t) {
+        const __m256 wv = _mm256_set1_ps(wt[t]);
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(pp + off[t] + i), a0);
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(pp + off[t] + i + 8u), a1);
+    }
+    if (keep) {
+        _mm256_storeu_ps(acc + i, a0);
+        _mm256_storeu_ps(acc + i + 8u, a1);
+    }
+    _mm256_storeu_si256((__m256i *)(void *)(acci + i), _mm256_cvttps_epi32(a0));
+    _mm256_storeu_si256((__m256i *)(void *)(acci + i + 8u), _mm256_cvttps_epi32(a1));
+#else
+    float a[16];
+    size_t j;
+    for (j = 0; j < 16u; ++j) a[j] = add ? acc[i + j] : 0.0f;
+    for (t = 0; t < taps; ++t)
+        for (j = 0; j < 16u; ++j) a[j] += wt[t] * pp[off[t] + i + j];
+    for (j = 0; j < 16u; ++j) {
+        if (keep) acc[i + j] = a[j];
+        acci[i + j] = (int32_t)a[j];
+    }
+#endif
+}
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+/*
+ * Flat outputs 0..n - 1 (n >= 16) requantized to out, 16 at a time (the last block ends at n; its overlap is computed
+ * twice, to the same bytes): the sums over the taps in a register, converted to int32 and requantized there (c).
+ */
+static inline void kiln_qdw_rq_blocks(const float *pp, const size_t *off, const float *wt, size_t taps, size_t n, const kiln_q_rqc *c,
+        int8_t *out)
+{
+    size_t i = 0, t;
+    for (;;) {
+        __m512 a0 = _mm512_setzero_ps();
+        if (i + 16u > n) i = n - 16u;
+        for (t = 0; t < taps; ++t) a0 = _mm512_fmadd_ps(_mm512_set1_ps(wt[t]), _mm512_loadu_ps(pp + off[t] + i), a0);
+        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm512_cvtepi32_epi8(kiln_q_rq16(_mm512_cvttps_epi32(a0), c)));
+        if (i + 16u >= n) return;
+        i += 16u;
+    }
+}
+#endif
+
+/*
+ * The float twin of kiln_qdw_sums: flat outputs 0..n - 1, 16 at a time (a tail shorter than 16 one by one, or, when
+ * nothing is added and n >= 16, as the block ending at n), to acci (and acc when keep is set); inlined with 9 taps
+ * for 3x3.
+ */
+static inline void kiln_qdw_sumsf(const float *pp, const size_t *off, const float *wt, size_t taps, size_t n, int add, int keep,
+        float *acc, int32_t *acci)
+{
+    size_t i, t;
+    for (i = 0; i + 16u <= n; i += 16u) kiln_qdw_block16f(pp, off, wt, taps, i, add, keep, acc, acci);
+    if (i < n && !add && n >= 16u) {
+        kiln_qdw_block16f(pp, off, wt, taps, n - 16u, 0, keep, acc, acci);
+        return;
+    }
+    if (i < n) {
+        const size_t left = n - i;
+        const float *q = pp + i;
+        float *a = acc + i;
+        int32_t *ai = acci + i;
+        size_t j;
+        for (j = 0; j < left; ++j) {
+            float v = add ? a[j] : 0.0f;
+            for (t = 0; t < taps; ++t) v += wt[t] * q[off[t] + j];
+            a[j] = v;
+            ai[j] = (int32_t)v;
+        }
+    }
+}
+#endif
+
 /*
  * The requantized flat outputs tmp (n = (oh - 1) * scols + ow bytes, row r's outputs at r * scols) to the plane y
  * (oh x ow): rows of 4 to 8 outputs but the last as one 8-byte copy each (the bytes past ow are overwritten by the
@@ -581,16 +702,40 @@ static inline void kiln_qdw_channel(const kiln_qdw_t *pp, size_t srows, size_t s
         else kiln_qdw_sums(pp, off, wt, taps, n, t0 > 0u, acci);
     }
 #else
-    size_t i;
-    for (i = 0; i < n; ++i) acc[i] = 0.0f;
-    for (ki = 0; ki < kh; ++ki) {
-        for (kj = 0; kj < kw; ++kj) {
-            const float wt = (float)w[ki * kw + kj];
-            const float *src = pp + (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
-            for (i = 0; i < n; ++i) acc[i] += wt * src[i];
+    /* the taps in groups of 64 (offsets and weights on the stack), the first group setting the sums */
+    size_t off[64], t0, t;
+    float wt[64];
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+    /*
+     * one group and 16 to 64 outputs (small planes, where a call per stage costs more than the work; on larger ones
+     * the two passes below measured faster): requantized in registers, straight to y when the plane has no column
+     * border
+     */
+    if (fast && kh * kw <= 64u && n >= 16u && n <= 64u) {
+        const kiln_q_rqc c = kiln_q_rqc_of(bias, m, s, zp, lo, hi);
+        for (t = 0; t < kh * kw; ++t) {
+            ki = t / kw;
+            kj = t % kw;
+            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            wt[t] = (float)w[t];
         }
+        if (kh * kw == 9u) kiln_qdw_rq_blocks(pp, off, wt, 9u, n, &c, scols == ow ? y : tmp);
+        else kiln_qdw_rq_blocks(pp, off, wt, kh * kw, n, &c, scols == ow ? y : tmp);
+        if (scols != ow) kiln_qdw_rows(tmp, scols, oh, ow, y);
+        return;
     }
-    for (i = 0; i < n; ++i) acci[i] = (int32_t)acc[i];
+#endif
+    for (t0 = 0; t0 < kh * kw; t0 += 64u) {
+        const size_t taps = kh * kw - t0 < 64u ? kh * kw - t0 : 64u;
+        for (t = 0; t < taps; ++t) {
+            ki = (t0 + t) / kw;
+            kj = (t0 + t) % kw;
+            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+            wt[t] = (float)w[t0 + t];
+        }
+        if (taps == 9u) kiln_qdw_sumsf(pp, off, wt, 9u, n, t0 > 0u, t0 + taps < kh * kw, acc, acci);
+        else kiln_qdw_sumsf(pp, off, wt, taps, n, t0 > 0u, t0 + taps < kh * kw, acc, acci);
+    }
 #endif
     if (scols == ow) {
         kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, y, 1u);

@@ -17,6 +17,10 @@
 #   M4=0               skip the Cortex-M4 instruction counts (qemu; most of the script's time)
 #   REUSE=1            keep the JSON of earlier runs found in target/bench/ (only missing runs are made), e.g. to
 #                      rewrite the table after an interrupted run
+#   RUNS=N             run the host benchmarks N times (default 1), alternating: pass r benches every model once
+#                      before pass r + 1 starts, so each model's runs are spread over the whole session's load. The
+#                      table gives the run with the median Kiln/ORT (its Kiln ms, ORT ms, ratio, GMAC/s) and a
+#                      "Kiln/ORT min–max" column with the spread of the N ratios; the Cortex-M4 counts (exact) run once
 # Raw JSON of every bench run is kept in target/bench/. Not part of the test suite.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,10 +31,12 @@ budget=${MAC_BUDGET:-4000000000}
 min_runs=${MIN_RUNS:-10}
 max_runs=${MAX_RUNS:-200}
 clock=${CLOCK:-cpu}
+passes=${RUNS:-1}
+case "$passes" in ''|*[!0-9]*|0) echo "run-bench.sh: RUNS must be a positive integer, not '$passes'" >&2; exit 2 ;; esac
 raw=target/bench
 command_line="tests/bench/run-bench.sh $*"
 # why: the table says how it was made, including the settings that change which rows and columns it has
-for v in M4 MODELS CLOCK MAC_BUDGET; do [ -n "${!v:-}" ] && command_line="$v=\"${!v}\" $command_line"; done
+for v in M4 MODELS CLOCK MAC_BUDGET RUNS; do [ -n "${!v:-}" ] && command_line="$v=\"${!v}\" $command_line"; done
 [ -d "$models_dir" ] || { echo "run-bench.sh: no models folder $models_dir" >&2; exit 2; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
@@ -102,28 +108,74 @@ share() {
 # why: the commit is taken before the runs, so that a commit made while they run is not named
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src templates runtime-c targets 2>/dev/null || commit="$commit (with uncommitted changes)"
-rows=()
-for name in $names; do
-    dir="$models_dir/$name"
-    [ -d "$dir" ] || dir="tests/models/$name"
+# prepare NAME: sets dir, model, int8 and macs (empty when the model does not compile; cached in macs_of), and
+# host_bench, the arguments of its host bench; 1 when NAME has no model.onnx.
+declare -A macs_of=()
+prepare() {
+    dir="$models_dir/$1"
+    [ -d "$dir" ] || dir="tests/models/$1"
     model="$dir/model.onnx"
-    [ -f "$model" ] || continue
-    echo "$name" >&2
+    [ -f "$model" ] || return 1
     int8=()
-    case "$name" in *_int8_*) int8=(--int8) ;; esac
-    macs=""
-    [ -n "${REUSE:-}" ] && macs=$(jget "$raw/$name.host.json" macs)
-    [ -n "$macs" ] || macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
-    if [ -z "$macs" ]; then
-        rows+=("| $name | (does not compile) | | | | | | | | | | | | |")
-        continue
+    case "$1" in *_int8_*) int8=(--int8) ;; esac
+    if [ -z "${macs_of[$1]+set}" ]; then
+        macs=""
+        [ -n "${REUSE:-}" ] && macs=$(jget "$raw/$1.host.json" macs)
+        [ -n "${REUSE:-}" ] && [ -z "$macs" ] && macs=$(jget "$raw/$1.host.r1.json" macs)
+        [ -n "$macs" ] || macs=$(java -jar "$jar" inspect "$model" "${int8[@]}" --json 2>/dev/null | sed -n 's/^  "macs": \([0-9]*\),$/\1/p')
+        macs_of[$1]=$macs
     fi
-    runs=$(( macs > 0 ? budget / macs : max_runs ))
+    macs=${macs_of[$1]}
+    local runs=$(( ${macs:-0} > 0 ? budget / ${macs:-1} : max_runs ))
     (( runs < min_runs )) && runs=$min_runs
     (( runs > max_runs )) && runs=$max_runs
-    rounds=$(( runs < 10 ? runs : 10 ))
-    warmup=$(( runs / 10 < 2 ? 2 : runs / 10 ))
-    bench "$name" host "$model" "${int8[@]}" --against onnxruntime --runs "$runs" --rounds "$rounds" --warmup "$warmup" --clock "$clock"
+    local rounds=$(( runs < 10 ? runs : 10 )) warmup=$(( runs / 10 < 2 ? 2 : runs / 10 ))
+    host_bench=("$model" "${int8[@]}" --against onnxruntime --runs "$runs" --rounds "$rounds" --warmup "$warmup" --clock "$clock")
+}
+# With RUNS=N the host runs come first, in N alternating passes over the models (NAME.host.rR.json).
+if (( passes > 1 )); then
+    for (( r = 1; r <= passes; r++ )); do
+        for name in $names; do
+            prepare "$name" && [ -n "$macs" ] || continue
+            echo "$name (host pass $r of $passes)" >&2
+            bench "$name" "host.r$r" "${host_bench[@]}"
+        done
+    done
+fi
+# spread NAME: "MEDIAN_FILE MIN MAX" over NAME's pass files that have a ratio (the median run: the lower middle one
+# when an even count succeeded), or nothing when none has.
+spread() {
+    local r f v list=()
+    for (( r = 1; r <= passes; r++ )); do
+        f="$raw/$1.host.r$r.json"
+        v=$(jget "$f" ratio)
+        case "$v" in ""|null) continue ;; esac
+        list+=("$v $f")
+    done
+    (( ${#list[@]} )) || return 0
+    printf '%s\n' "${list[@]}" | LC_ALL=C sort -g | awk '{ v[NR] = $1; f[NR] = $2 } END { print f[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+rows=()
+for name in $names; do
+    prepare "$name" || continue
+    echo "$name" >&2
+    if [ -z "$macs" ]; then
+        rows+=("| $name | (does not compile) |$( (( passes > 1 )) && echo " |") | | | | | | | | | | | |")
+        continue
+    fi
+    h="$raw/$name.host.json" range=""
+    if (( passes > 1 )); then
+        read -r med lo hi < <(spread "$name")
+        if [ -n "${med:-}" ]; then
+            h=$med
+            range="$(num "$lo" "%.2f")–$(num "$hi" "%.2f")"
+        else
+            h="$raw/$name.host.r1.json" range="n/a"
+        fi
+        med=""
+    else
+        bench "$name" host "${host_bench[@]}"
+    fi
     # Cortex-M4F: the float model (float rows only) and int8 (the QDQ sibling when there is one, else calibrated
     # on the model's own test input).
     if [ "${M4:-1}" = 0 ]; then
@@ -142,7 +194,7 @@ for name in $names; do
         int8_how="QDQ"
         bench "$name" m4i8 "$model" -t cortex-m4f --int8
     fi
-    h="$raw/$name.host.json" f="$raw/$name.m4f.json" i="$raw/$name.m4i8.json"
+    f="$raw/$name.m4f.json" i="$raw/$name.m4i8.json"
     flash() { # JSON -> weights + code bytes, or n/a
         local w c
         w=$(jget "$1" weights_bytes) c=$(jget "$1" code_bytes)
@@ -154,10 +206,12 @@ for name in $names; do
     [ -f "$i" ] && i8cell="$i8cell ($int8_how)"
     peak=$peak_f32
     [ ${#int8[@]} -gt 0 ] && peak=$peak_i8
-    rows+=("| $label | $(num "$macs" ",d") | $(num "$(jget "$h" kiln_ms)" "%.3f") | $(num "$(jget "$h" ort_ms)" "%.3f") | $(num "$(jget "$h" ratio)" "%.2f") | $(num "$(jget "$h" kiln_gmacs)" "%.1f") | $(num "$(jget "$h" ort_gmacs)" "%.1f") | $(share "$(jget "$h" kiln_gmacs)" "$peak") | $(num "$(jget "$f" instructions_per_mac)" "%.2f") | $i8cell | $(num "$(jget "$f" arena_bytes)" ",d") | $(num "$(jget "$i" arena_bytes)" ",d") | $(flash "$f") | $(flash "$i") |")
+    ratio_cells="$(num "$(jget "$h" ratio)" "%.2f")"
+    (( passes > 1 )) && ratio_cells="$ratio_cells | $range"
+    rows+=("| $label | $(num "$macs" ",d") | $(num "$(jget "$h" kiln_ms)" "%.3f") | $(num "$(jget "$h" ort_ms)" "%.3f") | $ratio_cells | $(num "$(jget "$h" kiln_gmacs)" "%.1f") | $(num "$(jget "$h" ort_gmacs)" "%.1f") | $(share "$(jget "$h" kiln_gmacs)" "$peak") | $(num "$(jget "$f" instructions_per_mac)" "%.2f") | $i8cell | $(num "$(jget "$f" arena_bytes)" ",d") | $(num "$(jget "$i" arena_bytes)" ",d") | $(flash "$f") | $(flash "$i") |")
 done
 
-ort_version=$(for f in "$raw"/*.host.json; do jget "$f" ort_version; done | sort -u | head -n 1)
+ort_version=$(for f in "$raw"/*.host.json "$raw"/*.host.r1.json; do jget "$f" ort_version; done | sort -u | head -n 1)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
     echo "# Benchmark results"
@@ -177,9 +231,18 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "- Arena and flash (weights + code bytes) are the Cortex-M4F builds'."
     [ "${M4:-1}" = 0 ] && echo "- M4=0: the Cortex-M4 columns were not measured in this run."
     [ -n "${REUSE:-}" ] && echo "- REUSE=1: runs whose JSON was already in \`$raw/\` were not repeated."
+    if (( passes > 1 )); then
+        echo "- RUNS=$passes: the host benchmarks ran $passes times, in alternating passes over the models; each row gives the run with the"
+        echo "  median Kiln/ORT (its ms and GMAC/s) and the lowest and highest Kiln/ORT of the $passes runs."
+    fi
     echo
-    echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | Kiln GMAC/s | ORT GMAC/s | % of peak | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    if (( passes > 1 )); then
+        echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT (median of $passes) | Kiln/ORT min–max | Kiln GMAC/s | ORT GMAC/s | % of peak | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    else
+        echo "| model | MACs | Kiln ms | ORT ms | Kiln/ORT | Kiln GMAC/s | ORT GMAC/s | % of peak | M4 instr/MAC f32 | M4 instr/MAC int8 | arena f32 | arena int8 | flash f32 | flash int8 |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    fi
     printf '%s\n' "${rows[@]}"
 } >"$out"
 echo "wrote $out" >&2

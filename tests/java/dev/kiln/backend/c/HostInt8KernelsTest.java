@@ -62,6 +62,11 @@ class HostInt8KernelsTest {
                 "pads", new long[] {0, 1, 1, 1}, "out_scale", 0.04, "out_zero_point", -6L), false, false));
         jobs.add(base.conv("h_dw_dil_mult", qu, 1, 2, 9, 9, 6, 3, 3, 2, Attrs.of("group", 2L, "dilations", new long[] {2, 2},
                 "pads", new long[] {2, 1, 0, 2}, "out_scale", 0.06, "out_zero_point", 10L, "act_min", -50L, "act_max", 60L), true, true));
+        // 6x6 planes (VWW's late layers): 16 to 64 flat outputs, requantized in registers on AVX-512
+        jobs.add(base.conv("h_dw_small", qx, 1, 18, 6, 6, 18, 3, 3, 18, Attrs.of("group", 18L, "pads", new long[] {1, 1, 1, 1},
+                "out_scale", 0.07, "out_zero_point", -128L, "act_min", -128L), true, false));
+        // pointwise over 20x15 = 300 positions: a chunk of 256 sums and one of 44 (kiln_qgemm_s8)
+        jobs.add(base.conv("h_pw_chunks", qx, 1, 12, 20, 15, 10, 1, 1, 1, Attrs.of("out_scale", 0.3, "out_zero_point", 5L), true, false));
         // 81 taps (AArch64 sums them in groups of 64, the second group adding to the first)
         jobs.add(base.conv("h_dw_81taps", qx, 1, 3, 10, 10, 3, 9, 9, 3, Attrs.of("group", 3L, "pads", new long[] {4, 4, 4, 4},
                 "out_scale", 0.6, "out_zero_point", -1L), true, false));
