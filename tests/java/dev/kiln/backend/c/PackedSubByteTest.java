@@ -18,7 +18,6 @@ import dev.kiln.ops.Ops;
 import dev.kiln.toolchain.CProgramRunner;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * Sub-byte tensors (i4, u4, i2, u2, f4e2m1) are packed in the generated C: the header's byte counts of inputs and
  * outputs and the arena's bytes for a sub-byte activation are {@code ceil(n * bits / 8)}, and odd-length packed
  * inputs, outputs and activations round-trip through Cast and widened ops exactly as in the interpreter, with the
- * bits after the last element written zero (the harness fills packed outputs with ones first and
- * {@link CProgramRunner#packedTailError} checks them). The run is one host program with sanitizers.
+ * bits after the last element written zero (the C harness fills packed outputs with ones first and
+ * {@link CProgramRunner#packedTailError} checks them), in one host program with sanitizers and one OpenCL program.
  */
 class PackedSubByteTest {
     private static final DType[] SUB = {DType.I4, DType.U4, DType.I2, DType.U2, DType.F4E2M1};
@@ -104,37 +103,45 @@ class PackedSubByteTest {
         }
     }
 
-    @Test
-    void oddPackedTensorsRoundTripAsInTheInterpreter() {
+    /** One job per type and graph: the chain over 7 elements, and 9 floats through a packed activation (fresh graphs). */
+    private static List<Checker.Job> jobs() {
         List<Checker.Job> jobs = new ArrayList<>();
-        List<Function<Void, Graph>> builders = new ArrayList<>();
+        NdArray f = NdArray.zeros(DType.F32, Shape.of(9));
+        double[] fs = {-9.5, -3, -1.25, -0.5, 0, 0.75, 2, 3.5, 100};
+        for (int i = 0; i < fs.length; i++) f.setDouble(i, fs[i]);
         for (DType t : SUB) {
             jobs.add(new Checker.Job("chain_" + t, chain(t), List.of(seven(t))));
-            builders.add(v -> chain(t));
-            NdArray f = NdArray.zeros(DType.F32, Shape.of(9));
-            double[] fs = {-9.5, -3, -1.25, -0.5, 0, 0.75, 2, 3.5, 100};
-            for (int i = 0; i < fs.length; i++) f.setDouble(i, fs[i]);
             jobs.add(new Checker.Job("through_" + t, through(t, 9), List.of(f)));
-            builders.add(v -> through(t, 9));
         }
-        List<Checker.Outcome> outs = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        return jobs;
+    }
+
+    @Test
+    void oddPackedTensorsRoundTripAsInTheInterpreter() {
         List<String> failures = new ArrayList<>();
+        compare("c", new CProgramRunner(Target.load("host"), true, null).runAll(jobs()), failures);
+        compare("opencl", dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, null).runAll(jobs()), failures);
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** Adds to {@code failures} each output of {@code outs} that differs from the interpreter's. */
+    private static void compare(String backend, List<Checker.Outcome> outs, List<String> failures) {
+        List<Checker.Job> jobs = jobs();
         for (int i = 0; i < jobs.size(); i++) {
             Checker.Outcome o = outs.get(i);
             if (o.error() != null) {
-                failures.add(jobs.get(i).name() + ": " + o.error());
+                failures.add(backend + " " + jobs.get(i).name() + ": " + o.error());
                 continue;
             }
-            List<NdArray> want = new Interpreter(builders.get(i).apply(null)).run(jobs.get(i).inputs());
+            List<NdArray> want = new Interpreter(jobs.get(i).graph()).run(jobs.get(i).inputs());
             for (int k = 0; k < want.size(); k++) {
                 NdArray w = want.get(k), got = o.outputs().get(k);
                 assertEquals(w.type(), got.type(), jobs.get(i).name() + " output " + k);
                 for (int e = 0; e < w.size(); e++) {
                     boolean same = w.dtype().isFloat() ? Double.compare(w.getDouble(e), got.getDouble(e)) == 0 : w.getLong(e) == got.getLong(e);
-                    if (!same) failures.add(jobs.get(i).name() + " output " + k + " element " + e + ": want " + w.getDouble(e) + ", got " + got.getDouble(e));
+                    if (!same) failures.add(backend + " " + jobs.get(i).name() + " output " + k + " element " + e + ": want " + w.getDouble(e) + ", got " + got.getDouble(e));
                 }
             }
         }
-        assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 }

@@ -13,6 +13,10 @@ public final class ClHost {
         public final int index, buffer;
         public final String param, ctype, name, type;
         public final long bytes;
+        /** Elements per byte of a packed sub-byte tensor (i4, u4, f4e2m1: 2; i2, u2: 4), else 0. */
+        public int perByte;
+        /** Whether the tensor is packed ({@link #perByte} elements to a byte). */
+        public boolean packed;
 
         Io(int index, int buffer, String param, String ctype, String name, String type, long bytes) {
             this.index = index;

@@ -312,7 +312,10 @@ public final class OpenClBackend implements Backend {
         String base = pre + ScalarTypes.identifier(v.name());
         String name = base;
         for (int k = 2; !used.add(name); k++) name = base + "_" + k;
-        return new ClHost.Io(i, buffer, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
+        ClHost.Io io = new ClHost.Io(i, buffer, name, ScalarTypes.ctype(v.dtype()), ScalarTypes.commentText(v.name()), v.type().toString(), v.type().byteSize());
+        io.packed = v.dtype().isSubByte();
+        io.perByte = io.packed ? 8 / v.dtype().bits() : 0;
+        return io;
     }
 
     /** {@code s} as the body of a C string literal. */
