@@ -675,6 +675,13 @@ static inline void kiln_qdw_rows(const int8_t *tmp, size_t scols, size_t oh, siz
     for (r = 0; r < oh; ++r) memcpy(y + r * ow, tmp + r * scols, ow);
 }
 
+/* The offset in the split padded plane of tap t of a window kw wide (dilations dh, dw; strides sh, sw). */
+static inline size_t kiln_qdw_tap(size_t t, size_t kw, size_t dh, size_t dw, size_t sh, size_t sw, size_t srows, size_t scols)
+{
+    const size_t ki = t / kw, kj = t % kw;
+    return (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
+}
+
 /*
  * One depthwise output plane (oh x ow, to y) from the split padded plane and the kh x kw weights w; acc and acci hold
  * (oh - 1) * scols + ow floats and int32, tmp as many bytes.
@@ -684,59 +691,42 @@ static inline void kiln_qdw_channel(const kiln_qdw_t *pp, size_t srows, size_t s
         int32_t zp, int32_t lo, int32_t hi, float *acc, int32_t *acci, int8_t *tmp, int8_t *y)
 {
     const size_t n = (oh - 1u) * scols + ow;
-    size_t ki, kj;
-#if KILN_QG_SIGNED
     /* the taps in groups of 64 (offsets and weights on the stack), the first group setting the sums */
     size_t off[64], t0, t;
+#if KILN_QG_SIGNED
     int16_t wt[64];
     (void)acc;
+#else
+    float wt[64];
+#endif
     for (t0 = 0; t0 < kh * kw; t0 += 64u) {
         const size_t taps = kh * kw - t0 < 64u ? kh * kw - t0 : 64u;
         for (t = 0; t < taps; ++t) {
-            ki = (t0 + t) / kw;
-            kj = (t0 + t) % kw;
-            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
-            wt[t] = (int16_t)w[t0 + t];
+            off[t] = kiln_qdw_tap(t0 + t, kw, dh, dw, sh, sw, srows, scols);
+            wt[t] = (kiln_qdw_t)w[t0 + t];
         }
+#if KILN_QG_SIGNED
         if (taps == 9u) kiln_qdw_sums(pp, off, wt, 9u, n, t0 > 0u, acci);
         else kiln_qdw_sums(pp, off, wt, taps, n, t0 > 0u, acci);
-    }
 #else
-    /* the taps in groups of 64 (offsets and weights on the stack), the first group setting the sums */
-    size_t off[64], t0, t;
-    float wt[64];
 #if defined(__AVX512F__) && defined(__AVX512BW__)
-    /*
-     * one group and 16 to 64 outputs (small planes, where a call per stage costs more than the work; on larger ones
-     * the two passes below measured faster): requantized in registers, straight to y when the plane has no column
-     * border
-     */
-    if (fast && kh * kw <= 64u && n >= 16u && n <= 64u) {
-        const kiln_q_rqc c = kiln_q_rqc_of(bias, m, s, zp, lo, hi);
-        for (t = 0; t < kh * kw; ++t) {
-            ki = t / kw;
-            kj = t % kw;
-            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
-            wt[t] = (float)w[t];
+        /*
+         * one group and 16 to 64 outputs (small planes, where a call per stage costs more than the work; on larger
+         * ones the two passes below measured faster): requantized in registers, straight to y when the plane has no
+         * column border
+         */
+        if (fast && taps == kh * kw && n >= 16u && n <= 64u) {
+            const kiln_q_rqc c = kiln_q_rqc_of(bias, m, s, zp, lo, hi);
+            if (taps == 9u) kiln_qdw_rq_blocks(pp, off, wt, 9u, n, &c, scols == ow ? y : tmp);
+            else kiln_qdw_rq_blocks(pp, off, wt, taps, n, &c, scols == ow ? y : tmp);
+            if (scols != ow) kiln_qdw_rows(tmp, scols, oh, ow, y);
+            return;
         }
-        if (kh * kw == 9u) kiln_qdw_rq_blocks(pp, off, wt, 9u, n, &c, scols == ow ? y : tmp);
-        else kiln_qdw_rq_blocks(pp, off, wt, kh * kw, n, &c, scols == ow ? y : tmp);
-        if (scols != ow) kiln_qdw_rows(tmp, scols, oh, ow, y);
-        return;
-    }
 #endif
-    for (t0 = 0; t0 < kh * kw; t0 += 64u) {
-        const size_t taps = kh * kw - t0 < 64u ? kh * kw - t0 : 64u;
-        for (t = 0; t < taps; ++t) {
-            ki = (t0 + t) / kw;
-            kj = (t0 + t) % kw;
-            off[t] = (((ki * dh) % sh) * sw + (kj * dw) % sw) * srows * scols + (ki * dh / sh) * scols + kj * dw / sw;
-            wt[t] = (float)w[t0 + t];
-        }
         if (taps == 9u) kiln_qdw_sumsf(pp, off, wt, 9u, n, t0 > 0u, t0 + taps < kh * kw, acc, acci);
         else kiln_qdw_sumsf(pp, off, wt, taps, n, t0 > 0u, t0 + taps < kh * kw, acc, acci);
-    }
 #endif
+    }
     if (scols == ow) {
         kiln_q_requantize_row(acci, n, 0, bias, m, s, fast, zp, lo, hi, y, 1u);
         return;

@@ -115,6 +115,11 @@ public final class NnKernels {
         public Activation act;
         /** max_pool: the lowest value (the start of a max) and the value of a window with no input in it. */
         public String lowest, empty;
+        /**
+         * Pools: one output column whose window takes every input column, and no dilation along height or width, so
+         * each window's taps in a depth slice are one run of whole rows (average_pool sums it in partial sums).
+         */
+        public boolean wholeRows;
         /** conv: computed as a register-blocked matrix product ({@link #gemm}, see {@link BlockedKernels}). */
         public boolean blocked;
         public BlockedKernels.Gemm gemm;
@@ -351,6 +356,8 @@ public final class NnKernels {
             paddedCounts[i] = pc;
             m.tables.add(new Table(ax.start, tb[2]));
             m.tables.add(new Table(ax.count, cnt));
+            // why: the width axis comes last; its single window must start at column 0 and cover the row
+            if (ax == m.w) m.wholeRows = ax.out == 1 && tb[2][0] == 0 && cnt[0] == ax.in && ax.dilation == 1 && m.h.dilation == 1;
         }
         return m;
     }

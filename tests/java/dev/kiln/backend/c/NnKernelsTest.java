@@ -83,6 +83,10 @@ class NnKernelsTest {
         job("maxpool_empty_i8", Ops.MAX_POOL, Attrs.of("kernel_shape", l(1), "pads", l(2, 1)), random(DType.I8, 1, 2, 3));
         job("avgpool_empty", Ops.AVERAGE_POOL, Attrs.of("kernel_shape", l(1), "pads", l(1, 1)), random(f, 1, 1, 3));
         job("avgpool_empty_pad", Ops.AVERAGE_POOL, Attrs.of("kernel_shape", l(1), "pads", l(1, 1), "count_include_pad", 1L), random(f, 1, 1, 3));
+        // average windows of whole rows (summed as one run in partial sums): 2-d with row pads and strides, 3-d counting pads
+        job("avgpool_rows", Ops.AVERAGE_POOL, Attrs.of("kernel_shape", l(3, 5), "strides", l(2, 1), "pads", l(1, 0, 1, 0)), random(f, 1, 2, 7, 5));
+        job("avgpool_rows_3d", Ops.AVERAGE_POOL, Attrs.of("kernel_shape", l(2, 2, 9), "pads", l(1, 1, 0, 0, 1, 0), "count_include_pad", 1L),
+                random(f, 1, 2, 3, 4, 9));
         job("gmaxpool_f64", Ops.GLOBAL_MAX_POOL, Attrs.EMPTY, random(DType.F64, 2, 3, 4, 2));
         job("gavgpool_1d", Ops.GLOBAL_AVERAGE_POOL, Attrs.EMPTY, random(f, 2, 3, 7));
         // normalizations: f64 parameters for f32 data, rank 2; lrn with an even size
