@@ -37,19 +37,21 @@ def blockq_zp(w, axis, block, lo):
         q[sl]=np.clip(np.rint(w[sl]/sb)+zb,lo,lo+15)
         ssl=[slice(None)]*2; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb; z[tuple(ssl)]=zb
     return q,s,z
+def blocked_dq(inits,nodes,name,w,axis,block,kind):
+    # a DequantizeLinear of w quantized in blocks: symmetric int4 (kind None), or asymmetric 'u4' / 'i4' with zero points
+    if kind is None:
+        q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
+    else:
+        t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
+        q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
+    inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
+    inits.append(nh.from_array(s,name+'_scale'))
+    if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
+    nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
 def build(dst, zp):
   inits=[]; nodes=[]
   nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1))
-  def dq(name,w,axis,block,kind=None):
-      if kind is None:
-          q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
-      else:
-          t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
-          q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
-      inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
-      inits.append(nh.from_array(s,name+'_scale'))
-      if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
-      nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+  def dq(name,w,axis,block,kind=None): blocked_dq(inits,nodes,name,w,axis,block,kind)
   w1=init['net.1.weight']; dq('w1',w1,1,16,zp and 'u4'); inits.append(nh.from_array(init['net.1.bias'],'b1'))
   nodes.append(helper.make_node('Gemm',['x0','w1','b1'],['g1'],transB=1,name='fc1'))
   nodes.append(helper.make_node('Relu',['g1'],['r1']))
@@ -97,16 +99,7 @@ def build_qdq(dst):
   def qdq(v, out):
       nodes.append(helper.make_node('QuantizeLinear',[v,v+'_s',v+'_z'],[v+'_q'],name=v+'_quant'))
       nodes.append(helper.make_node('DequantizeLinear',[v+'_q',v+'_s',v+'_z'],[out],name=v+'_dequant'))
-  def dq(name,w,axis,block,kind):
-      if kind is None:
-          q,s=blockq(w,axis,block); t=TensorProto.INT4; ins=[name+'_q',name+'_scale']
-      else:
-          t=TensorProto.UINT4 if kind=='u4' else TensorProto.INT4
-          q,s,z=blockq_zp(w,axis,block,0 if kind=='u4' else -8); ins=[name+'_q',name+'_scale',name+'_zp']
-      inits.append(helper.make_tensor(name+'_q',t,q.shape,q.flatten().tolist()))
-      inits.append(nh.from_array(s,name+'_scale'))
-      if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
-      nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+  def dq(name,w,axis,block,kind): blocked_dq(inits,nodes,name,w,axis,block,kind)
   # float activations of the calibration set, for the grids
   W1,B1=init['net.1.weight'],init['net.1.bias']; W2,B2=init['net.3.weight'],init['net.3.bias']; W3,B3=init['net.5.weight'],init['net.5.bias']
   a0=xs.reshape(len(xs),-1); a1=a0@W1.T+B1; r1=np.maximum(a1,0); a2=r1@W2.T+B2; r2=np.maximum(a2,0); a3=r2@W3.T+B3

@@ -85,27 +85,11 @@ class Int4BlockedWeightsTest {
         for (int[] c : cases) {
             boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1;
             DType t = c[5] >= 2 ? DType.U4 : DType.I4;
-            int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
+            int block = c[1], k = c[2], n = c[3];
             dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("b" + block + "_" + k + "_" + c[5]);
             dev.kiln.ir.Value x = g.addInput("x", dev.kiln.ir.TensorType.of(DType.F32, 2, k));
-            long[] q = new long[k * n];
-            long lo = t == DType.I4 ? -8 : 0;
-            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
-            dev.kiln.ir.Shape qs = tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n);
-            dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
-            for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.01 + 0.1 * rnd.nextDouble());
-            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
-                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, qs, q)), g.addConstant("s", s)));
-            if (bias) {
-                dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
-                for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
-                ins.add(g.addConstant("b", b));
-            } else if (zp) ins.add(null);
-            if (zp) {
-                long[] z = new long[s.size()];
-                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
-                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
-            }
+            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x));
+            ins.addAll(operands(g, rnd, t, tb, block, k, n, bias, zp, 0.01, 0.1));
             g.addOutput(g.addNode(Ops.DEQUANT_GEMM, "p", ins, dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)).output(0));
             dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(2, k));
             for (int i = 0; i < xv.size(); i++) xv.setDouble(i, rnd.nextGaussian());
@@ -137,27 +121,12 @@ class Int4BlockedWeightsTest {
         for (int[] c : cases) {
             boolean tb = c[0] == 1, bias = c[4] == 1, zp = c[5] % 2 == 1, u8 = c[6] == 1, clamped = c[7] == 1;
             DType t = c[5] >= 2 ? DType.U4 : DType.I4;
-            int block = c[1], k = c[2], n = c[3], blocks = (k + block - 1) / block;
+            int block = c[1], k = c[2], n = c[3];
             dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("q" + block + "_" + k + "_" + c[5]);
             dev.kiln.ir.QuantParams qx = dev.kiln.ir.QuantParams.perTensor(0.02f + 0.05f * rnd.nextFloat(), u8 ? 120 + rnd.nextInt(20) : rnd.nextInt(21) - 10);
             dev.kiln.ir.Value x = g.addInput("x", new dev.kiln.ir.TensorType(u8 ? DType.U8 : DType.I8, dev.kiln.ir.Shape.of(3, k), qx));
-            long lo = t == DType.I4 ? -8 : 0;
-            long[] q = new long[k * n];
-            for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(16);
-            dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
-            for (int i = 0; i < s.size(); i++) s.setDouble(i, 0.005 + 0.05 * rnd.nextDouble());
-            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x,
-                    g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n), q)), g.addConstant("s", s)));
-            if (bias) {
-                dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
-                for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
-                ins.add(g.addConstant("b", b));
-            } else if (zp) ins.add(null);
-            if (zp) {
-                long[] z = new long[s.size()];
-                for (int i = 0; i < z.length; i++) z[i] = lo + rnd.nextInt(16);
-                ins.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
-            }
+            java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x));
+            ins.addAll(operands(g, rnd, t, tb, block, k, n, bias, zp, 0.005, 0.05));
             // why: a small output step puts many results near rounding boundaries, where any change of order shows
             dev.kiln.ir.Attrs a = dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)
                     .with(dev.kiln.ops.QuantAttrs.OUT_SCALE, 0.05 + 0.1 * rnd.nextDouble()).with(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT, (long) rnd.nextInt(11) - 5)
@@ -204,6 +173,33 @@ class Int4BlockedWeightsTest {
             assertEquals(0, r.rc(), String.join(" ", how) + ": " + r.out() + r.err());
             assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
         }
+    }
+
+    /**
+     * Random constant operands Q, S (scales in [lo, lo + span)), C and Z of a blocked product of t weights, numbered
+     * as dequant_gemm's inputs 1 to 4 (C null when absent but Z given; trailing absent ones left out).
+     */
+    private static java.util.List<dev.kiln.ir.Value> operands(dev.kiln.ir.Graph g, java.util.Random rnd, DType t, boolean tb, int block,
+            int k, int n, boolean bias, boolean zp, double lo, double span) {
+        int blocks = (k + block - 1) / block;
+        long first = t == DType.I4 ? -8 : 0;
+        long[] q = new long[k * n];
+        for (int i = 0; i < q.length; i++) q[i] = first + rnd.nextInt(16);
+        dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
+        for (int i = 0; i < s.size(); i++) s.setDouble(i, lo + span * rnd.nextDouble());
+        java.util.List<dev.kiln.ir.Value> r = new java.util.ArrayList<>(java.util.List.of(
+                g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n), q)), g.addConstant("s", s)));
+        if (bias) {
+            dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
+            for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
+            r.add(g.addConstant("b", b));
+        } else if (zp) r.add(null);
+        if (zp) {
+            long[] z = new long[s.size()];
+            for (int i = 0; i < z.length; i++) z[i] = first + rnd.nextInt(16);
+            r.add(g.addConstant("z", dev.kiln.ir.NdArray.ofLongs(t, s.shape(), z)));
+        }
+        return r;
     }
 
     /** The two float-activation fixtures on every backend, in one check run each. */
