@@ -393,6 +393,12 @@ public final class NnKernels {
         public String alphaOverSize, beta, bias;
         /** batch_norm: the epsilon literal and the parameter names of scale, B, mean and var. */
         public String epsilon, scale, shift, mean, variance;
+        /**
+         * global_average_pool of float32 on vector hosts: whether it sums a vector of partial sums; floats per vector,
+         * the plane's elements in whole vectors, the vector's bytes.
+         */
+        public boolean sumVector;
+        public long sumLanes, sumFullEnd, sumVectorBytes;
     }
 
     private static Planes planes(Node n) {
@@ -414,6 +420,16 @@ public final class NnKernels {
     public static Object globalAveragePool(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);
         m.divisor = ScalarTypes.literal(compute(n), m.plane);
+        int lanes = t.vectorBytes() / 4;
+        // why: one running sum is a chain of plane dependent adds; a vector of partial sums (summed lane by lane at
+        // the end, within rounding of the running sum) reads whole vectors where the plane has at least two
+        if (t.optimizeForSpeed() && lanes >= 4 && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32
+                && m.plane >= 2L * lanes) {
+            m.sumVector = true;
+            m.sumLanes = lanes;
+            m.sumFullEnd = m.plane / lanes * lanes;
+            m.sumVectorBytes = t.vectorBytes();
+        }
         return m;
     }
 
