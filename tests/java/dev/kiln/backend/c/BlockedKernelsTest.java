@@ -203,6 +203,14 @@ class BlockedKernelsTest {
         Attrs clip6 = Attrs.of("activation", "clip", "activation_params", new double[] {-0.25, 0.25});
         conv("pwgemm_tail_z", clip6, s(2, 150, 7, 7), s(83, 150, 1, 1), true, true);
         conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
+        // global_average_pool of float32 on vector hosts: partial sums over whole vectors, then the plane's rest (13x13)
+        {
+            NdArray xv = random(2, 5, 13, 13);
+            Graph g = new Graph("gap_vector");
+            Value x = g.addInput("x", xv.type());
+            g.addOutput(g.addNode(Ops.GLOBAL_AVERAGE_POOL, "n", List.of(x), Attrs.EMPTY).output(0));
+            jobs.add(new Checker.Job("gap_vector", g, List.of(xv)));
+        }
         // k x k at stride 1 as the tapped product over zero-padded planes (small planes, vector hosts): squeezenet's
         // 3x3 over 13x13 with a tail block of 83 channels; asymmetric pads and dilation 2 with residual and clip, no
         // bias, batch 2; a 5x5 window (rows of 9: a partial position block)
