@@ -173,6 +173,9 @@ def two_heads():
         helper.make_node("NonZero", ["high_a"], ["where_a"], name="where_a"),
         helper.make_node("NonZero", ["high_b"], ["where_b"], name="where_b"),
         helper.make_node("Concat", ["where_a", "where_b"], ["above"], name="above", axis=1),
+        # head B's k_b highest and k_b lowest scores stacked along axis 0: extents of two TopK nodes, equal at run time
+        helper.make_node("TopK", ["scores_b", "k_b"], ["low_b", "low_index_b"], name="worst_b", axis=1, largest=0),
+        helper.make_node("Concat", ["top_b", "low_b"], ["extremes"], name="extremes", axis=0),
     ])
     g.output.extend([helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, None]),
                      helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [None, 4]),
@@ -187,14 +190,15 @@ def two_heads():
                      helper.make_tensor_value_info("ramp3", TensorProto.INT64, [None]),
                      helper.make_tensor_value_info("view", TensorProto.FLOAT, [None, 4]),
                      helper.make_tensor_value_info("grid", TensorProto.FLOAT, [2, None, 2, 2]),
-                     helper.make_tensor_value_info("above", TensorProto.INT64, [2, None])])
+                     helper.make_tensor_value_info("above", TensorProto.INT64, [2, None]),
+                     helper.make_tensor_value_info("extremes", TensorProto.FLOAT, [2, None])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-bounded-fixture", ir_version=8)
     onnx.checker.check_model(m, full_check=True)
     onnx.save(m, os.path.join(out, "model.onnx"))
     xs = x.numpy()
     record(out, [[("image", xs), ("k_a", np.array([ka], np.int64)), ("k_b", np.array([kb], np.int64)), ("from", np.array([f], np.int64))]
                  for ka, kb, f in [(5, 3, 2), (0, 1, 0), (32, 16, -5)]],
-           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid", "above"])
+           ["scores", "boxes", "order", "flat", "pairs", "inner", "selected", "wide", "wide_pairs", "tail", "ramp3", "view", "grid", "above", "extremes"])
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["two_heads"]:

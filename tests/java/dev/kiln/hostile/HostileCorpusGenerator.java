@@ -169,6 +169,13 @@ public final class HostileCorpusGenerator {
                 .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))
                 .addNode(node("Shape", List.of("nzo"), List.of("s"), "size"))
                 .addNode(node("Expand", List.of("v", "s"), List.of("y"), "fill")), 13).toByteArray());
+        // NonZero of a 4- and of a 6-element input stacked along axis 0: run-time sizes from different nodes with
+        // different bounds (equal ones are checked equal at run time)
+        m.put("concat_bounded_apart.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addInput(tensor("z", FLOAT, 6))
+                .addOutput(tensor("y", INT64, 2, 4))
+                .addNode(node("NonZero", List.of("x"), List.of("nx"), "nzx"))
+                .addNode(node("NonZero", List.of("z"), List.of("nz"), "nzz"))
+                .addNode(node("Concat", List.of("nx", "nz"), List.of("y"), "stack", intAttr("axis", 0))), 13).toByteArray());
         m.put("concat_bounded_fixed.onnx", model(graph("g").addInput(tensor("x", FLOAT, 4)).addOutput(tensor("y", INT64, 3, 4))
                 .addInitializer(longs("c", new long[] {2, 4}, 0, 1, 2, 3, 4, 5, 6, 7))
                 .addNode(node("NonZero", List.of("x"), List.of("nzo"), "nz"))

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * run-time Shape, {@code Range(0, (3N + 1) / 2 - 1, 1)} (its bound derived through the arithmetic), and Reshapes to
  * shapes computed from the run-time Shape ({@code x.view(x.size(0), -1)}, {@code [2, N, 4]} to
  * {@code [*shape[:2], 2, 2]}), and the NonZero of each head's scores above {@code 0.5 + from / 4} (none, some, all)
- * concatenated along their run-time sized axis 1 (extents from two nodes add); k and from =
+ * concatenated along their run-time sized axis 1 (extents from two nodes add), and head B's k highest and k lowest
+ * scores (two TopK nodes) stacked along axis 0 (extents from two nodes, equal at run time); k and from =
  * (5, 3, 2), (0, 1, 0) and (32, 16, -5), compared with ONNX Runtime on each backend.
  */
 class BoundedRangeTest {
@@ -71,9 +72,9 @@ class BoundedRangeTest {
         // outputs: scores [1, 48] and boxes [48, 4] (32 + 16 packed), order [48] (Range's bound from Shape(boxes)),
         // flat [192], pairs [96, 2], inner [46, 4] (the most [1:-1] keeps of 48), selected [4, 3] (NMS keeps at most 4),
         // wide [2, 192], wide_pairs [2, 96, 2], tail [48, 4] (run-time start and end: any window), ramp3 [71] ((3*48+1)/2-1),
-        // view [48, 4], grid [2, 48, 2, 2], above [2, 48] (32 + 16)
+        // view [48, 4], grid [2, 48, 2, 2], above [2, 48] (32 + 16), extremes [2, 16]
         long[][] bounds = {{1, 48}, {0, 48}, {0, 48}, {0, 192}, {0, 96}, {0, 46}, {0, 4}, {1, 192}, {1, 96}, {0, 48}, {0, 71}, {0, 48}, {1, 48},
-            {1, 48}};
+            {1, 48}, {1, 16}};
         for (int i = 0; i < bounds.length; i++) {
             assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND_AXIS " + bounds[i][0]), h);
             assertTrue(h.contains("#define TWO_HEADS_OUTPUT_" + i + "_BOUND " + bounds[i][1]), h);

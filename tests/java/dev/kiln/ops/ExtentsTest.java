@@ -163,6 +163,25 @@ class ExtentsTest {
         assertArrayEquals(new long[] {2, 4}, out.longs(), "[-4::2] of the 5 non-zero positions 0, 2, 3, 4, 5");
     }
 
+    /** A bounded_concat along another axis joins extents of different nodes when they are equal at run time, else fails the run. */
+    @Test
+    void aConcatOfExtentsFromTwoNodesAlongAnotherAxisNeedsThemEqual() {
+        Graph g = new Graph("nz");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 4));
+        Value z = g.addInput("z", TensorType.of(DType.F32, 4));
+        Value a = g.addNode(Ops.NON_ZERO, "a", List.of(x), Attrs.EMPTY).output(0);
+        Value b = g.addNode(Ops.NON_ZERO, "b", List.of(z), Attrs.EMPTY).output(0);
+        Value both = g.addNode(Ops.BOUNDED_CONCAT, "both", List.of(a, b), Attrs.of("axis", 0L, "bounded", new long[] {0, 0}, "along", 1L)).output(0);
+        g.addOutput(both);
+        assertEquals(1, Extents.of(g).get(both));
+        assertEquals(both.producer(), Extents.sources(g).get(both), "the join computes its own extent");
+        NdArray out = new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(4), 0, 3, 0, 5), NdArray.ofFloats(Shape.of(4), 1, 1, 0, 0))).get(0);
+        assertArrayEquals(new long[] {1, 3, 0, 1}, out.longs());
+        Exception e = assertThrows(RuntimeException.class,
+                () -> new Interpreter(g).run(List.of(NdArray.ofFloats(Shape.of(4), 0, 3, 0, 5), NdArray.ofFloats(Shape.of(4), 1, 1, 1, 0))));
+        assertTrue(e.getMessage().contains("run-time sizes along axis 1 differ: 2 and 3"), e.getMessage());
+    }
+
     /** ONNX Slice against the run-time extent: negative indices count from it, and the bound is the most any extent keeps. */
     @Test
     void aSliceOfTheBoundedAxisResolvesAgainstTheExtent() {

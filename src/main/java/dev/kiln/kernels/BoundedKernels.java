@@ -163,11 +163,14 @@ public final class BoundedKernels {
     public static final class Packing {
         public final long outer, bound, inner;
         public final List<Part> parts = new ArrayList<>();
+        /** Whether the inputs are joined along another axis than their run-time sized one (copied whole, extents equal). */
+        public final boolean along;
 
-        Packing(long outer, long bound, long inner) {
+        Packing(long outer, long bound, long inner, boolean along) {
             this.outer = outer;
             this.bound = bound;
             this.inner = inner;
+            this.along = along;
         }
     }
 
@@ -177,10 +180,10 @@ public final class BoundedKernels {
         Shape out = n.output(0).shape();
         int a = out.axis(n.attrs().getInt("axis"));
         long[] runtime = n.attrs().getInts("bounded");
-        Packing m = new Packing(out.prod(0, a), out.dim(a), out.prod(a + 1, out.rank()));
+        Packing m = new Packing(out.prod(0, a), out.dim(a), out.prod(a + 1, out.rank()), n.attrs().has("along"));
         for (int i = 0; i < n.numInputs(); i++) {
             long dim = n.input(i).shape().dim(a);
-            m.parts.add(new Part(k.ins.get(i).name, dim, dim * m.inner, runtime[i] != 0, "e" + i));
+            m.parts.add(new Part(k.ins.get(i).name, dim, dim * m.inner, runtime[i] != 0 && !m.along, "e" + i));
         }
         return m;
     }

@@ -98,6 +98,23 @@ public final class Extents {
      */
     public static Integer axisOf(Graph g, Value v) {
         if (v.producer() == null) return null;
+        Walked w = walked(g);
+        synchronized (w) {
+            return w.axes.get(v);
+        }
+    }
+
+    /** The node computing bounded value {@code v}'s run-time extent ({@link #sources}), or null; one walk per graph as {@link #axisOf}. */
+    public static Node sourceOf(Graph g, Value v) {
+        if (v.producer() == null) return null;
+        Walked w = walked(g);
+        synchronized (w) {
+            return w.from.get(v);
+        }
+    }
+
+    /** {@code g}'s walk state, brought up to date with its nodes (see {@link #axisOf}). */
+    private static Walked walked(Graph g) {
         Walked w;
         synchronized (WALKED) {
             w = WALKED.get(g);
@@ -116,7 +133,7 @@ public final class Extents {
                 w.count = nodes.size();
                 w.last = nodes.get(w.count - 1);
             }
-            return w.axes.get(v);
+            return w;
         }
     }
 

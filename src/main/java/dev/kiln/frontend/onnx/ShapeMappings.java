@@ -208,7 +208,8 @@ public final class ShapeMappings {
 
     /**
      * Concat; inputs with a run-time extent along the axis give a {@code bounded_concat} that packs their extents (the
-     * others count whole); inputs all bounded along another axis stay a concat carrying their one extent.
+     * others count whole); inputs all bounded along another axis stay a concat carrying their one extent, or, when
+     * different nodes compute their extents, a {@code bounded_concat} along that axis that checks them equal at run time.
      */
     public static void Concat(OnnxNode n) {
         if (!n.hasAttr("axis") && n.opset() >= 4) throw n.error("attribute 'axis' is required");
@@ -236,7 +237,30 @@ public final class ShapeMappings {
         boolean packs = false;
         for (long b : bounded) packs |= b != 0;
         if (packs && other == null) n.emit(Ops.BOUNDED_CONCAT, ins, Attrs.of("axis", axis, "bounded", bounded));
+        else if (other != null && !oneSource(n, ins)) {
+            // why: extents from different nodes (TopK of two heads with one k) line up only when equal: checked at run time
+            for (Value v : ins)
+                if (v != null && v.shape().dim(other) != sized.shape().dim(other))
+                    throw new dev.kiln.diag.KilnException(dev.kiln.diag.Code.BOUNDED_SHAPE, dev.kiln.diag.Location.node(null, n.name()), "Concat '" + n.name()
+                            + "' joins '" + sized.name() + "' and '" + v.name() + "' along axis " + a + ", whose sizes along axis " + other
+                            + " are known only at run time, come from different nodes and have different bounds (" + sized.shape().dim(other) + " and "
+                            + v.shape().dim(other) + "), so their slices need not line up")
+                            .withHint("give their producers one bound with --bound NODE=N, or concatenate along the run-time sized axis " + other);
+            n.emit(Ops.BOUNDED_CONCAT, ins, Attrs.of("axis", axis, "bounded", bounded, "along", (long) other));
+        }
         else n.emit(Ops.CONCAT, ins, Attrs.of("axis", axis));
+    }
+
+    /** Whether the present values of {@code ins} have their run-time extents computed by one node. */
+    private static boolean oneSource(OnnxNode n, List<Value> ins) {
+        dev.kiln.ir.Node first = null;
+        for (Value v : ins) {
+            if (v == null) continue;
+            dev.kiln.ir.Node s = dev.kiln.ops.Extents.sourceOf(n.graph(), v);
+            if (first == null) first = s;
+            else if (s != first) return false;
+        }
+        return true;
     }
 
     /**
