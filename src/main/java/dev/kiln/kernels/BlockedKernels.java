@@ -192,6 +192,12 @@ public final class BlockedKernels {
             k.packed.put(1, transpose(wv.constant(), m.outChannels, (int) m.wStride));
             k.fpContract = true;
             m.gemv = true;
+            // why: a vector of output channels per pixel holds the sums in outPlane (< lanes) registers plus one of W^T
+            m.gemvLanes = lanes;
+            m.gemvBytes = lanes * 4L;
+            m.gemvFull = m.outChannels / lanes * lanes;
+            m.gemvBlocked = m.gemvFull > 0 && t.fits(1, (int) m.outPlane);
+            m.gemvTail = m.gemvFull < m.outChannels;
             return;
         }
         boolean direct = m.taps == 1 && m.d.stride == 1 && m.h.stride == 1 && m.w.stride == 1

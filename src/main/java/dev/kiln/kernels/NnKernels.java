@@ -132,6 +132,13 @@ public final class NnKernels {
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
         public boolean gemv;
         /**
+         * gemv with vectors: each block of {@code gemvLanes} output channels keeps one vector of sums per pixel, so W^T
+         * is read once for all pixels rather than once per pixel; channels from {@code gemvFull} on (when
+         * {@code gemvTail}) take the per-pixel loop.
+         */
+        public boolean gemvBlocked, gemvTail;
+        public long gemvLanes, gemvBytes, gemvFull;
+        /**
          * Depthwise conv: the interior fast path applies to output rows [ohLo, ohHi) and columns [owLo, owHi); an
          * interior row oh starts at input element {@code oh * hRowStep - rowShift}, its first interior window at
          * {@code colStart} further.

@@ -129,6 +129,10 @@ class BlockedKernelsTest {
         // fewer pixels than a vector: matrix-vector products (1x1 plane, batch 2 with residual; a 2x2 plane)
         conv("gemv_1x1", Attrs.of("activation", "hard_sigmoid", "activation_params", new double[] {0.2, 0.5}), s(2, 12, 1, 1), s(20, 12, 1, 1), true, true);
         conv("gemv_2x2", Attrs.EMPTY, s(1, 7, 2, 2), s(5, 7, 1, 1));
+        // ... with a vector of output channels per pixel (W^T read once for all pixels): VWW's 3x3 plane with tail
+        // channels after the whole vectors, and two images with a residual and no bias
+        conv("gemv_3x3_tail", relu, s(1, 40, 3, 3), s(37, 40, 1, 1));
+        conv("gemv_3x3_z", Attrs.EMPTY, s(2, 9, 3, 3), s(32, 9, 1, 1), false, true);
         // scalar FPUs' row blocks (ScalarConvKernels): 3x3 with bias, residual and activation (4 columns a block);
         // strided with 1 column a block; batch 2 with 3 columns; a 2x3 window whose top pad skips whole kernel rows
         conv("rows_k3_z", relu, s(1, 5, 9, 12), s(8, 5, 3, 3), true, true);
@@ -507,6 +511,9 @@ class BlockedKernelsTest {
         assertNull(lower(m4, Attrs.EMPTY, s(1, 320, 7, 7), s(64, 320, 1, 1)).pointwise, "no vectors, no channel vectors");
         NnKernels.Window se = lower(host, Attrs.EMPTY, s(1, 64, 1, 1), s(16, 64, 1, 1));
         assertTrue(se.gemv && !se.blocked);
+        assertTrue(se.gemvBlocked && !se.gemvTail && se.gemvFull == 16, "sums of whole vectors of channels");
+        NnKernels.Window px9 = lower(host, Attrs.EMPTY, s(1, 40, 3, 3), s(37, 40, 1, 1));
+        assertTrue(px9.gemv && px9.gemvBlocked && px9.gemvTail && px9.gemvFull == 37 / px9.gemvLanes * px9.gemvLanes);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
         assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked);
         NnKernels.Window scalar = lower(m4, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
