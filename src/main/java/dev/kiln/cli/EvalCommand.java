@@ -75,12 +75,19 @@ final class EvalCommand implements Callable<Integer> {
         Graph floatGraph = Kiln.load(model, options.importOptions());
         if (floatGraph.inputs().size() != 1)
             throw new KilnException(Code.USAGE, Location.file(model.toString()), "eval needs a model with one input, this one has " + floatGraph.inputs().size());
+        long limit = options.importOptions().maxTensorBytes();
+        // why: samples take the model's own input type; optimizing a quantized model retypes its input as int8
+        List<NdArray> xs = Calibrator.samples(Npy.read(inputs, limit), floatGraph.inputs().get(0), inputs.toString());
+        dev.kiln.ir.DType in0 = floatGraph.inputs().get(0).dtype(), out0 = floatGraph.outputs().get(0).dtype();
         Kiln.optimize(floatGraph, null, new CompileOptions(co.level(), new dev.kiln.passes.PassOptions(), null));
+        if (floatGraph.inputs().get(0).dtype() != in0 || floatGraph.outputs().get(0).dtype() != out0) {
+            // why: a QDQ model is lowered to int8 from -O1; its float meaning (dequantize, float op, quantize) is -O0's
+            floatGraph = Kiln.load(model, options.importOptions());
+            Kiln.optimize(floatGraph, null, new CompileOptions(0, new dev.kiln.passes.PassOptions(), null));
+        }
         Graph g = Kiln.load(model, options.importOptions());
         Kiln.optimize(g, dev.kiln.backend.Target.load(options.target), co);
 
-        long limit = options.importOptions().maxTensorBytes();
-        List<NdArray> xs = Calibrator.samples(Npy.read(inputs, limit), floatGraph.inputs().get(0), inputs.toString());
         int[] y = labels(Npy.read(labels, limit), xs.size());
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "eval %s on %d samples (%s): %s%n", model, xs.size(), inputs, options.backendWords());
