@@ -41,6 +41,8 @@ class ThreadSafetyTest {
                     + "threads racing both compute the same list"),
             Map.entry("dev.kiln.backend.Templates.BUILT_IN", "a ConcurrentHashMap of the built-in template groups, each parsed once "
                     + "and only read afterwards (StringTemplate's own maps are synchronized); errors go to the rendering thread's sink"),
+            Map.entry("dev.kiln.ops.Extents.WALKED", "a WeakHashMap read and written only inside synchronized (WALKED); each "
+                    + "graph's walk state is used under its own lock, and a graph belongs to one build"),
             Map.entry("dev.kiln.ops.Ops.BY_NAME", "filled by class initialisation only; read through get() and an unmodifiable view"),
             Map.entry("dev.kiln.frontend.dsl.layers.Layers.BY_NAME", "filled by class initialisation only; read through get() and an unmodifiable view"));
 
