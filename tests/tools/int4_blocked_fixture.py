@@ -48,6 +48,24 @@ def blocked_dq(inits,nodes,name,w,axis,block,kind):
     inits.append(nh.from_array(s,name+'_scale'))
     if kind is not None: inits.append(helper.make_tensor(name+'_zp',t,z.shape,z.flatten().tolist()))
     nodes.append(helper.make_node('DequantizeLinear',ins,[name],axis=axis,block_size=block,name=name+'_dq'))
+# record(dst, nodes, inits): the model of nodes and inits (the digits MLP's input, one [1,10] float output) saved
+# to dst/model.onnx with the source's test input, and ONNX Runtime's output (no graph optimizations, one thread)
+# saved beside it; returns the session and that output
+def record(dst,nodes,inits):
+  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
+      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
+  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
+  onnx.checker.check_model(mm,full_check=True)
+  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
+  onnx.save(mm,dst+'/model.onnx')
+  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
+  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
+  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
+  s=ort.InferenceSession(dst+'/model.onnx',so)
+  y=s.run(None,{'input':x})[0]
+  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  return s,y
+
 def build(dst, zp):
   inits=[]; nodes=[]
   nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1))
@@ -61,18 +79,7 @@ def build(dst, zp):
   nodes.append(helper.make_node('Relu',['g2'],['r2']))
   w3=init['net.5.weight']; dq('w3',w3,1,24,zp and 'i4'); inits.append(nh.from_array(init['net.5.bias'],'b3'))
   nodes.append(helper.make_node('Gemm',['r2','w3','b3'],['output'],transB=1,name='fc3'))
-  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
-      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
-  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
-  onnx.checker.check_model(mm,full_check=True)
-  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
-  onnx.save(mm,dst+'/model.onnx')
-  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
-  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
-  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
-  s=ort.InferenceSession(dst+'/model.onnx',so)
-  y=s.run(None,{'input':x})[0]
-  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  s,y=record(dst,nodes,inits)
   y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
   print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
   xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
@@ -116,18 +123,7 @@ def build_qdq(dst):
   nodes.append(helper.make_node('Gemm',['r2d','w3','b3'],['y'],transB=1,name='fc3'))
   nodes.append(helper.make_node('QuantizeLinear',['y','y_s','y_z'],['y_q'],name='y_quant'))
   nodes.append(helper.make_node('DequantizeLinear',['y_q','y_s','y_z'],['output'],name='y_dequant'))
-  g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
-      [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
-  mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
-  onnx.checker.check_model(mm,full_check=True)
-  os.makedirs(dst+'/test_data_set_0',exist_ok=True)
-  onnx.save(mm,dst+'/model.onnx')
-  shutil.copy(src+'/test_data_set_0/input_0.pb',dst+'/test_data_set_0/input_0.pb')
-  x=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/input_0.pb'))
-  so=ort.SessionOptions(); so.graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL; so.intra_op_num_threads=1
-  s=ort.InferenceSession(dst+'/model.onnx',so)
-  y=s.run(None,{'input':x})[0]
-  onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
+  s,y=record(dst,nodes,inits)
   print(dst, y.ravel(), 'output step', float(nh.to_array([i for i in inits if i.name=='y_s'][0])))
   xt=np.load('tests/data/digits_test_x.npy'); yt=np.load('tests/data/digits_test_y.npy')
   top=[int(np.argmax(s.run(None,{'input':xt[i:i+1]})[0])) for i in range(len(xt))]
