@@ -132,6 +132,34 @@ public final class IndexMappings {
         return c > dev.kiln.ops.Extents.MAX_BOUND ? null : (long) c;
     }
 
+    /** Whether {@code p} picks elements of a 1-D input: a Gather with constant indices or a Slice ({@link #picks}). */
+    static boolean picksElements(dev.kiln.ir.Node p) {
+        return p.op() == Ops.GATHER && p.input(0).shape().rank() == 1 && p.input(1).constant() != null
+                || p.op() == Ops.SLICE && p.input(0).shape().rank() == 1;
+    }
+
+    /**
+     * The positions of its 1-D input of {@code length} elements that {@code p} ({@link #picksElements}) picks, in
+     * order; null when a Gather index falls outside it. Shape computations traced through such nodes (bounds, extents)
+     * map their per-element values with it.
+     */
+    static int[] picks(dev.kiln.ir.Node p, int length) {
+        if (p.op() == Ops.SLICE) {
+            dev.kiln.ops.Slice.Window w = dev.kiln.ops.Slice.resolve(p.input(0).shape(), p.attrs());
+            int[] r = new int[w.count()[0]];
+            for (int i = 0; i < r.length; i++) r[i] = w.start()[0] + i * w.step()[0];
+            return r;
+        }
+        long[] idx = p.input(1).constant().toLongArray();
+        int[] r = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            long j = idx[i] < 0 ? idx[i] + length : idx[i];
+            if (j < 0 || j >= length) return null;
+            r[i] = (int) j;
+        }
+        return r;
+    }
+
     /** Per element, a number {@code v}'s elements never exceed at run time, or null when the graph does not say. */
     private static double[] upper(Value v, int depth) {
         if (v == null || depth > 16) return null;
@@ -152,25 +180,12 @@ public final class IndexMappings {
         }
         if (p.op() == Ops.CAST || p.op() == Ops.RESHAPE || p.op() == Ops.SQUEEZE || p.op() == Ops.UNSQUEEZE || p.op() == Ops.IDENTITY)
             return upper(p.input(0), depth + 1);
-        if (p.op() == Ops.GATHER && p.input(0).shape().rank() == 1 && p.input(1).constant() != null) {
+        if (picksElements(p)) {
             double[] from = upper(p.input(0), depth + 1);
-            NdArray idx = p.input(1).constant();
-            if (from == null) return null;
-            double[] r = new double[(int) idx.size()];
-            for (int i = 0; i < r.length; i++) {
-                long j = idx.getLong(i);
-                if (j < 0) j += from.length;
-                if (j < 0 || j >= from.length) return null;
-                r[i] = from[(int) j];
-            }
-            return r;
-        }
-        if (p.op() == Ops.SLICE && p.input(0).shape().rank() == 1) {
-            double[] from = upper(p.input(0), depth + 1);
-            if (from == null) return null;
-            dev.kiln.ops.Slice.Window w = dev.kiln.ops.Slice.resolve(p.input(0).shape(), p.attrs());
-            double[] r = new double[w.count()[0]];
-            for (int i = 0; i < r.length; i++) r[i] = from[w.start()[0] + i * w.step()[0]];
+            int[] at = from == null ? null : picks(p, from.length);
+            if (at == null) return null;
+            double[] r = new double[at.length];
+            for (int i = 0; i < r.length; i++) r[i] = from[at[i]];
             return r;
         }
         if (p.op() == Ops.ADD || p.op() == Ops.SUB || p.op() == Ops.MUL || p.op() == Ops.DIV) {

@@ -175,23 +175,12 @@ public final class ShapeMappings {
             }
             return r;
         }
-        if (p.op() == Ops.GATHER && p.input(0).shape().rank() == 1 && p.input(1).constant() != null) {
+        if (IndexMappings.picksElements(p)) {
             long[] from = extentParts(p.input(0), x, depth + 1);
-            if (from == null) return null;
-            long[] idx = p.input(1).constant().toLongArray(), r = new long[idx.length];
-            for (int i = 0; i < idx.length; i++) {
-                long j = idx[i] < 0 ? idx[i] + from.length : idx[i];
-                if (j < 0 || j >= from.length) return null;
-                r[i] = from[(int) j];
-            }
-            return r;
-        }
-        if (p.op() == Ops.SLICE && p.input(0).shape().rank() == 1) {
-            long[] from = extentParts(p.input(0), x, depth + 1);
-            if (from == null) return null;
-            Slice.Window w = Slice.resolve(p.input(0).shape(), p.attrs());
-            long[] r = new long[w.count()[0]];
-            for (int i = 0; i < r.length; i++) r[i] = from[w.start()[0] + i * w.step()[0]];
+            int[] at = from == null ? null : IndexMappings.picks(p, from.length);
+            if (at == null) return null;
+            long[] r = new long[at.length];
+            for (int i = 0; i < r.length; i++) r[i] = from[at[i]];
             return r;
         }
         return null;
