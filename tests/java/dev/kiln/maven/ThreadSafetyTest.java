@@ -39,8 +39,6 @@ class ThreadSafetyTest {
             Map.entry("dev.kiln.toolchain.OrtLoader.factory", "read and written only in the synchronized factory()"),
             Map.entry("dev.kiln.backend.HostIsa.detected", "volatile, set once to an immutable list read from /proc/cpuinfo; two "
                     + "threads racing both compute the same list"),
-            Map.entry("dev.kiln.backend.Templates.BUILT_IN", "a ConcurrentHashMap of the built-in template groups, each parsed once "
-                    + "and only read afterwards (StringTemplate's own maps are synchronized); errors go to the rendering thread's sink"),
             Map.entry("dev.kiln.ops.Extents.WALKED", "a WeakHashMap read and written only inside synchronized (WALKED); each "
                     + "graph's walk state is used under its own lock, and a graph belongs to one build"),
             Map.entry("dev.kiln.ops.Ops.BY_NAME", "filled by class initialisation only; read through get() and an unmodifiable view"),
@@ -144,11 +142,15 @@ class ThreadSafetyTest {
             {"opencl", "opencl-cpu", "digits_lenet5_op13", "lenet"},
         };
         for (String[] j : jobs) assertTrue(Files.isRegularFile(models.resolve(j[2]).resolve("model.onnx")), j[2]);
-        for (int i = 0; i < jobs.length; i++) {
-            String[] j = jobs[i];
-            mojo(dir.resolve("serial/" + i), j[0], j[1], models.resolve(j[2]).resolve("model.onnx"), j[3]).execute();
-        }
+        // why: round 0 runs before the serial build, so in a fresh JVM the threads are the first to render (the
+        // invoker's parallel build caught a race that only first use showed: StringTemplate groups shared by threads)
         for (int round = 0; round < 2; round++) {
+            if (round == 1) {
+                for (int i = 0; i < jobs.length; i++) {
+                    String[] j = jobs[i];
+                    mojo(dir.resolve("serial/" + i), j[0], j[1], models.resolve(j[2]).resolve("model.onnx"), j[3]).execute();
+                }
+            }
             ExecutorService pool = Executors.newFixedThreadPool(jobs.length);
             try {
                 List<Future<?>> fs = new ArrayList<>();
@@ -164,6 +166,8 @@ class ThreadSafetyTest {
             } finally {
                 pool.shutdown();
             }
+        }
+        for (int round = 0; round < 2; round++) {
             for (int i = 0; i < jobs.length; i++) {
                 Map<String, String> serial = tree(dir.resolve("serial/" + i + "/out"));
                 assertTrue(serial.size() >= 4, "serial build " + i + " wrote " + serial.keySet());

@@ -64,13 +64,17 @@ public final class Templates {
     }
 
     /**
-     * The built-in groups of folder {@code templates/<sub>}, parsed once per process and shared by every instance
-     * (parsing them all costs more than rendering a small model, and a test run generates thousands). A shared group
-     * reports its run-time errors to the instance rendering on the calling thread ({@link #SINK}); a folder whose
-     * groups do not parse is not kept, so every instance reports its errors.
+     * The built-in groups of folder {@code templates/<sub>}, parsed once per thread and shared by every instance
+     * that thread creates (parsing them all costs more than rendering a small model, and a test run generates
+     * thousands). Not shared across threads: StringTemplate's groups are not safe to render from two threads at
+     * once (under {@code mvn -T 2} a parallel build dropped whole list expansions, e.g. a parameter of
+     * {@code _run}, from one model's header). A shared group reports its run-time errors to the instance rendering
+     * on the calling thread ({@link #SINK}); a folder whose groups do not parse is not kept, so every instance
+     * reports its errors.
      */
     private List<STGroup> builtIn(String sub) {
-        List<STGroup> groups = BUILT_IN.get(sub);
+        java.util.Map<String, List<STGroup>> parsed = BUILT_IN.get();
+        List<STGroup> groups = parsed.get(sub);
         if (groups != null) return groups;
         List<String> loadErrors = new ArrayList<>();
         List<STGroup> loaded = new ArrayList<>();
@@ -92,12 +96,12 @@ public final class Templates {
             errors.addAll(loadErrors);
             return loaded;
         }
-        List<STGroup> kept = BUILT_IN.putIfAbsent(sub, List.copyOf(loaded));
-        return kept != null ? kept : BUILT_IN.get(sub);
+        parsed.put(sub, List.copyOf(loaded));
+        return parsed.get(sub);
     }
 
-    /** The parsed built-in groups by folder (see {@link #builtIn}). */
-    private static final java.util.concurrent.ConcurrentMap<String, List<STGroup>> BUILT_IN = new java.util.concurrent.ConcurrentHashMap<>();
+    /** This thread's parsed built-in groups by folder (see {@link #builtIn}). */
+    private static final ThreadLocal<java.util.Map<String, List<STGroup>>> BUILT_IN = ThreadLocal.withInitial(java.util.HashMap::new);
     /** The error list of the instance using the shared groups on this thread. */
     private static final ThreadLocal<List<String>> SINK = new ThreadLocal<>();
     /** The shared groups' listener: an error goes to this thread's {@link #SINK}. */
