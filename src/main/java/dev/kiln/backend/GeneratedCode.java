@@ -28,6 +28,7 @@ public final class GeneratedCode {
     private final Map<String, String> files;
     private final Target target;
     private long tableBytes;
+    private java.util.Set<dev.kiln.ir.Value> unstored = java.util.Set.of();
 
     /** Generated files (sorted by name) of the model {@code name}. */
     public GeneratedCode(String name, Graph graph, MemoryPlan plan, Target target, Map<String, String> files) {
@@ -58,11 +59,20 @@ public final class GeneratedCode {
     /** Bytes of constant tables declared inside kernels (part of {@link #weightsBytes()}). */
     public long tableBytes() { return tableBytes; }
 
+    /**
+     * Records the constants the backend did not store although nodes use them: their kernels folded the values into
+     * their own code ({@code KernelModel.unreadInputs}). They do not count as weights.
+     */
+    public void setUnstored(java.util.Set<dev.kiln.ir.Value> constants) {
+        this.unstored = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        this.unstored.addAll(constants);
+    }
+
     /** Bytes of constant data (weights, and the kernels' constant tables) in the generated code. */
     public long weightsBytes() {
         long b = tableBytes;
         for (var c : graph.constants()) {
-            if (c.uses().isEmpty() && !graph.outputs().contains(c)) continue;
+            if (c.uses().isEmpty() && !graph.outputs().contains(c) || unstored.contains(c)) continue;
             b += c.type().byteSize();
         }
         return b;

@@ -149,6 +149,8 @@ public final class BottleneckKernels {
         k.scratchBytes = Qbottleneck.bandBytes(n.input(0).shape(), n.input(2).shape(), n.output(0).shape(),
                 Qbottleneck.stageAttrs(n.attrs(), Stage.DEPTHWISE, n.input(2).shape().dim(0)));
         k.outOfLine = true;
+        // why: the biases are folded into the stages' literals (Bottleneck's StageRq), so their constants need no flash
+        k.unreadInputs.addAll(List.of(4, 5, 6));
         Bottleneck b = new Bottleneck(k, n, t);
         k.tableBytes += 12L * (b.e * 2 + b.m) + 4L * b.rowSums.size();
         if (b.dspExpand || b.dspProject) {

@@ -81,6 +81,11 @@ public final class KernelModel {
      * backend drops the cast so that the kernel reads the constant itself ({@link Int4Kernels}).
      */
     public final java.util.Set<Integer> nibbleInputs = new TreeSet<>();
+    /**
+     * Constant inputs the kernel never reads at run time, having folded their values into its own literals or tables
+     * at compile time (qbottleneck's biases): the backend stores such a constant only when another use reads it.
+     */
+    public final java.util.Set<Integer> unreadInputs = new TreeSet<>();
     /** System headers the kernel needs, with their angle brackets ({@code <arm_acle.h>}), included once at the top of the model's source. */
     public final Set<String> systemHeaders = new TreeSet<>();
     /** Kiln's own C headers from {@code runtime-c/} the kernel needs beyond kiln_runtime.h ({@code kiln_int8_host.h}), emitted with the model. */

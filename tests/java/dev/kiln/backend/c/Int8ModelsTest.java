@@ -103,6 +103,26 @@ class Int8ModelsTest {
     }
 
     /**
+     * A qbottleneck folds its three biases into its stages' literals, so their constants take no flash: the weights
+     * are the constants something reads at run time plus the kernels' tables, nothing else.
+     */
+    @Test
+    void bottleneckBiasesTakeNoFlash() throws Exception {
+        Target m4 = Target.load("cortex-m4f");
+        Checker.Job fused = QuantTesting.bottleneckJob(tmp, m4);
+        GeneratedCode code = new CBackend().generate(fused.graph(), m4, new Backend.Options("m", null, "fused"));
+        long read = 0, folded = 0;
+        for (Value c : fused.graph().constants()) {
+            boolean biasOnly = !c.uses().isEmpty() && c.uses().stream().allMatch(u -> u.user().op() == dev.kiln.ops.Ops.QBOTTLENECK && u.index() >= 4);
+            long bytes = c.type().byteSize();
+            if (biasOnly) folded += bytes;
+            else if (!c.uses().isEmpty()) read += bytes;
+        }
+        assertTrue(folded > 0, "the fused model's qbottlenecks have biases");
+        assertEquals(read + code.tableBytes(), code.weightsBytes(), "weights bytes (" + folded + " B of folded biases must not be stored)");
+    }
+
+    /**
      * The MLPerf Tiny models quantized by Kiln with compact multipliers (the small-flash form cortex-m0plus asks
      * for) keep their flash within 5 % of the raw int8 weights and int32 biases: the kernels' own tables
      * (requantization multipliers and shifts, lookup tables) add at most 5 % on top. (Q31 multipliers, the default,

@@ -144,11 +144,13 @@ public final class CBackend implements Backend {
         for (Map.Entry<Value, Value> e : states.entrySet())
             p.states.add(new CProgram.State(p.inputs.get(g.inputs().indexOf(e.getKey())), p.outputs.get(g.outputs().indexOf(e.getValue()))));
         Map<Value, String> weightSymbols = new IdentityHashMap<>();
+        Set<Value> unstored = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         List<Graph> graphs = new ArrayList<>();
         allGraphs(g, graphs);
         for (Graph gr : graphs) {
             for (Value c : gr.constants()) {
-                boolean needed = !c.uses().isEmpty() || gr.outputs().contains(c);
+                boolean needed = gr.outputs().contains(c) || c.uses().stream().anyMatch(u -> reads(models.get(u.user()), u.index()));
+                if (!needed && !c.uses().isEmpty()) unstored.add(c);
                 if (!needed || c.constant().size() == 0) continue;
                 String sym = prefix + "_w" + p.weights.size();
                 CProgram.Weight w = weight(sym, c, packedData(c, models));
@@ -194,6 +196,7 @@ public final class CBackend implements Backend {
         }
         GeneratedCode code = new GeneratedCode(prefix, g, plan, t, files);
         code.setTableBytes(tableBytes);
+        code.setUnstored(unstored);
 
         // 5. the project files: a CMake fragment and a README, which document the files above
         List<String> all = new ArrayList<>(files.keySet());
@@ -204,6 +207,7 @@ public final class CBackend implements Backend {
         files.put("README.md", tpl.render("readme", "j", j));
         GeneratedCode project = new GeneratedCode(prefix, g, plan, t, files);
         project.setTableBytes(tableBytes);
+        project.setUnstored(unstored);
         return project;
     }
 
@@ -471,6 +475,11 @@ public final class CBackend implements Backend {
         }
         if (b.length() > 0) lines.add(b.toString());
         return new CProgram.Weight(sym, ScalarTypes.ctype(t), comment, a.size(), lines);
+    }
+
+    /** Whether the kernel of a node reads its input {@code index} at run time (no kernel model: assume it does). */
+    private static boolean reads(KernelModel k, int index) {
+        return k == null || !k.unreadInputs.contains(index);
     }
 
     private static CProgram.Ref ref(String param, Value v, boolean readOnly, MemoryPlan plan, List<CProgram.Io> ins,
