@@ -134,6 +134,48 @@ class MemoryPlannerTest {
         assertNoOverlap(p);
     }
 
+    /** {@link #NO_SHARING} plus joins: a concat along axis 1 of one outer row names each input's byte offset. */
+    static final PlacementRules JOINS = new PlacementRules() {
+        @Override public boolean isAlias(Node n) { return false; }
+        @Override public int inPlaceInput(Node n) { return -1; }
+        @Override public long scratchBytes(Node n) { return 0; }
+
+        @Override public long[] joinedAt(Node n) {
+            if (n.op() != Ops.CONCAT) return null;
+            long[] at = new long[n.numInputs()];
+            for (int i = 0, off = 0; i < at.length; off += n.input(i).type().byteSize(), i++) at[i] = off;
+            return at;
+        }
+    };
+
+    @Test
+    void joinedInputsAreWrittenInTheirSliceOfTheJoin() {
+        Graph g = new Graph("join");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 1, 8));
+        Value y = g.addInput("y", TensorType.of(DType.F32, 1, 3));
+        Value a = op(g, Ops.RELU, x); // at 0
+        Value b = op(g, Ops.NEG, x); // at 32
+        Value c = op(g, Ops.RELU, y); // at 64, 12 bytes
+        Value d = op(g, Ops.NEG, x); // at 76: not aligned, gets its own buffer
+        Value cat = g.addNode(Ops.CONCAT, "cat", List.of(a, b, c, d, x, a), Attrs.of("axis", 1L)).output(0);
+        Value after = op(g, Ops.SIGMOID, cat);
+        Node pad = g.addNode(Ops.CONCAT, "pad", List.of(b, y), Attrs.of("axis", 1L));
+        g.addOutput(after);
+        g.addOutput(pad.output(0));
+        MemoryPlan p = new MemoryPlanner(16, JOINS).plan(g);
+        MemoryPlan.Placement at = p.placement(cat);
+        assertEquals(at.offset() + 32, p.placement(b).offset());
+        assertEquals(at.offset() + 64, p.placement(c).offset());
+        assertSame(at.buffer(), p.placement(c).buffer());
+        assertFalse(at.buffer() == p.placement(a).buffer(), "a is listed twice: copied");
+        assertFalse(at.buffer() == p.placement(d).buffer(), "an unaligned offset: copied");
+        assertEquals(Kind.INPUT, p.placement(x).kind());
+        assertTrue(at.buffer().lastStep() >= g.nodes().indexOf(pad),
+                "b, read by the second concat, keeps the first concat's buffer alive");
+        assertEquals(at.buffer().firstStep(), g.nodes().indexOf(b.producer()), "the buffer is live from its first input on");
+        assertNoOverlap(p);
+    }
+
     /** No two buffers live at the same step share a byte. */
     static void assertNoOverlap(MemoryPlan p) {
         List<MemoryPlan.Buffer> bs = p.buffers();

@@ -350,9 +350,12 @@ public final class DataKernels {
         /** The other tensor's parameter name, its row length and its row's position in the joined row. */
         public final String name;
         public final long row, at;
+        /** The other tensor's input or output index. */
+        final int index;
 
-        Part(String name, long row, long at) {
+        Part(String name, int index, long row, long at) {
             this.name = name;
+            this.index = index;
             this.row = row;
             this.at = at;
         }
@@ -380,7 +383,7 @@ public final class DataKernels {
         for (int i = 0; i < lengths.length; i++) {
             long row = lengths[i] * inner;
             // why: empty or absent parts have nothing to copy (an empty constant is even passed as NULL)
-            if (row > 0 && j.outer > 0 && parts.get(i) != null) j.parts.add(new Part(prefix + i, row, at));
+            if (row > 0 && j.outer > 0 && parts.get(i) != null) j.parts.add(new Part(prefix + i, i, row, at));
             at += row;
         }
         return j;
@@ -392,7 +395,24 @@ public final class DataKernels {
         long axis = n.attrs().getInt("axis");
         long[] lengths = new long[n.numInputs()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = n.input(i).shape().dim(out.axis(axis));
-        return join(out, axis, lengths, n.inputs(), "x");
+        Join j = join(out, axis, lengths, n.inputs(), "x");
+        DType type = n.output(0).dtype();
+        // why: with one outer row each input is one run of the output, where the planner may place its producer's
+        // result; only C's kernels (serial) address arena values as plain pointers to any offset, OpenCL's do not
+        if (j.single && t.serial() && !type.isSubByte()) {
+            k.joinedAt = new long[n.numInputs()];
+            java.util.Arrays.fill(k.joinedAt, -1);
+            for (Part p : j.parts) k.joinedAt[p.index] = p.at * type.byteSize();
+        }
+        return j;
+    }
+
+    /**
+     * Drops the parts of a concat whose input {@code placed} says already lies at its place in the output (the
+     * planner put it there, {@link dev.kiln.memory.PlacementRules#joinedAt}): the kernel copies only the others.
+     */
+    public static void dropPlacedParts(Join j, java.util.function.IntPredicate placed) {
+        j.parts.removeIf(p -> placed.test(p.index));
     }
 
     /** Split: each output takes its piece of each input row (an output nobody names is skipped). */

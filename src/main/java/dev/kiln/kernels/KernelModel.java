@@ -62,6 +62,12 @@ public final class KernelModel {
      * the end of the output's (set by the lowering).
      */
     public boolean inPlaceAtTail;
+    /**
+     * Byte offsets in output 0 at which each input lies whole and contiguous (-1: not whole), or null: set by a
+     * lowering whose kernel then skips the inputs the planner placed there ({@link
+     * dev.kiln.memory.PlacementRules#joinedAt}).
+     */
+    public long[] joinedAt;
     /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
     public long scratchBytes;
     /**

@@ -39,6 +39,9 @@ public final class KernelPlacement {
             public boolean inPlaceAtTail(Node n) { return model.apply(n).inPlaceAtTail; }
 
             @Override
+            public long[] joinedAt(Node n) { return model.apply(n).joinedAt; }
+
+            @Override
             public long scratchBytes(Node n) { return model.apply(n).scratchBytes; }
         };
     }

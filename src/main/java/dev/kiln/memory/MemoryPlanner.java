@@ -111,6 +111,8 @@ public final class MemoryPlanner {
         }
 
         long lowerBound = lowerBound(g, schedule, step, outputIndex, end, regionBytes);
+        Map<Value, Slot> slots = slots(schedule, outputIndex);
+        Map<Value, Group> joinGroups = new IdentityHashMap<>();
 
         for (Node n : schedule) {
             int s = step.get(n);
@@ -124,7 +126,22 @@ public final class MemoryPlanner {
                 }
                 Group grp = null;
                 long at = 0;
-                if (oi == 0 && rules.isAlias(n) && n.input(0) != null) {
+                Slot slot = slots.get(out);
+                if (slot != null) {
+                    // why: a joined input is written straight into its slice of the join's output, whose buffer
+                    // starts with the first such input
+                    grp = joinGroups.get(slot.joined);
+                    if (grp == null) {
+                        grp = new Group();
+                        grp.bytes = align(slot.joined.type().byteSize());
+                        grp.first = s;
+                        groups.add(grp);
+                        joinGroups.put(slot.joined, grp);
+                    }
+                    at = slot.at;
+                } else if (oi == 0 && joinGroups.containsKey(out)) {
+                    grp = joinGroups.get(out);
+                } else if (oi == 0 && rules.isAlias(n) && n.input(0) != null) {
                     grp = groupOf.get(n.input(0));
                     if (grp == null) { // why: an alias of caller or constant memory needs no arena bytes
                         placement.put(out, placement.get(n.input(0)));
@@ -227,6 +244,35 @@ public final class MemoryPlanner {
         plan.setRegionPlans(regionPlans);
         for (MemoryPlan rp : regionPlans.values()) plan.setRegionPlans(rp.regionPlansView());
         return plan;
+    }
+
+    /** Where a joined input lies: in the buffer of the join's output {@code joined}, {@code at} bytes in. */
+    private record Slot(Value joined, long at) {}
+
+    /**
+     * The inputs of joins ({@link PlacementRules#joinedAt}) the plan places inside the join's output. Each is made
+     * by a node of this graph for the join alone to place (not a graph output, not an alias of another buffer, not
+     * itself a join, not listed twice), at an aligned offset, and the join's output lives in the arena.
+     */
+    private Map<Value, Slot> slots(List<Node> schedule, Map<Value, Integer> outputIndex) {
+        Map<Value, Slot> slots = new IdentityHashMap<>();
+        for (Node n : schedule) {
+            long[] at = rules.joinedAt(n);
+            Value joined = n.output(0);
+            // why: an output in the caller's buffer has no arena bytes to place the inputs in
+            if (at == null || joined == null || outputIndex.containsKey(joined) || graphOutputs.containsKey(joined)) continue;
+            for (int i = 0; i < n.numInputs() && i < at.length; i++) {
+                Value v = n.input(i);
+                if (at[i] < 0 || at[i] % alignment != 0 || v == null || slots.containsKey(v) || graphOutputs.containsKey(v)) continue;
+                Node p = v.producer();
+                // why: inputs and constants are not written by a node; an alias or a nested join has its own bytes
+                if (p == null || p.hasRegions() || rules.joinedAt(p) != null || rules.isAlias(p) && v == p.output(0)) continue;
+                int uses = 0;
+                for (int j = 0; j < n.numInputs(); j++) if (n.input(j) == v) uses++;
+                if (uses == 1) slots.put(v, new Slot(joined, at[i]));
+            }
+        }
+        return slots;
     }
 
     /**

@@ -19,6 +19,13 @@ public interface PlacementRules {
      */
     default boolean inPlaceAtTail(Node n) { return false; }
 
+    /**
+     * Where each input of {@code n} lies whole and contiguous inside output 0 (a byte offset; -1 for an input that
+     * does not), or null: the planner may then place such an input directly at its offset in output 0's buffer, and
+     * the kernel copies only the inputs it finds elsewhere (a Concat of one outer row).
+     */
+    default long[] joinedAt(Node n) { return null; }
+
     /** Bytes of temporary storage the node's kernel needs while it runs (0 for none). */
     long scratchBytes(Node n);
 }

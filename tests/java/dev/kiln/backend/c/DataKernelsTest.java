@@ -102,6 +102,10 @@ class DataKernelsTest {
         Value b = g.addNode(Ops.RESHAPE, "rs", List.of(a), Attrs.of("shape", new long[] {3, 4})).output(0);
         g.addOutput(g.addNode(Ops.RELU, "r2", List.of(b), Attrs.EMPTY).output(0));
         jobs.add(new Checker.Job("reshape_in_arena", g, List.of(random(DType.F32, Shape.of(2, 6)))));
+        String concat = new CBackend().generate(concatInArena(), Target.load("host"), new dev.kiln.backend.Backend.Options("t", null, "j"))
+                .files().get("t.c").replaceFirst("(?s).*?_concat\\(", "").replaceFirst("(?s)\n}.*", "");
+        assertEquals(2, concat.split("memcpy", -1).length - 1, "relu(x) and neg(y) are in place, sigmoid(x) and x copied:\n" + concat);
+        jobs.add(new Checker.Job("concat_in_arena", concatInArena(), List.of(random(DType.F32, Shape.of(1, 16, 1)), random(DType.F32, Shape.of(1, 3, 1)))));
 
         List<Checker.Outcome> got = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
         List<String> failures = new ArrayList<>();
@@ -120,6 +124,23 @@ class DataKernelsTest {
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /**
+     * A concat of one outer row: relu(x) and neg(y) are written in their slices of the output (its kernel copies only
+     * sigmoid(x), at an unaligned offset, and the graph input x); neg(y) is read again after the concat.
+     */
+    private static Graph concatInArena() {
+        Graph j = new Graph("concat_in_arena");
+        Value jx = j.addInput("x", new TensorType(DType.F32, Shape.of(1, 16, 1)));
+        Value jy = j.addInput("y", new TensorType(DType.F32, Shape.of(1, 3, 1)));
+        Value ja = j.addNode(Ops.RELU, "a", List.of(jx), Attrs.EMPTY).output(0);
+        Value jb = j.addNode(Ops.NEG, "b", List.of(jy), Attrs.EMPTY).output(0);
+        Value jc = j.addNode(Ops.SIGMOID, "c", List.of(jx), Attrs.EMPTY).output(0);
+        Value cat = j.addNode(Ops.CONCAT, "cat", List.of(ja, jb, jc, jx), Attrs.of("axis", 1L)).output(0);
+        j.addOutput(j.addNode(Ops.TANH, "t", List.of(cat), Attrs.EMPTY).output(0));
+        j.addOutput(j.addNode(Ops.RELU, "late", List.of(jb), Attrs.EMPTY).output(0));
+        return j;
     }
 
     /** Why two arrays differ (integers exactly, floats within 1e-5 absolute plus relative), or null. */

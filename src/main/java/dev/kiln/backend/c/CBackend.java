@@ -18,6 +18,7 @@ import dev.kiln.kernels.ControlKernels;
 import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.PackedConstants;
+import dev.kiln.kernels.DataKernels;
 import dev.kiln.kernels.KernelPlacement;
 import dev.kiln.kernels.Lowerings;
 import dev.kiln.kernels.ScalarTypes;
@@ -286,6 +287,11 @@ public final class CBackend implements Backend {
             for (int j = 0; j < n.regions().size(); j++) region(ControlKernels.regionName(k, j), n.regions().get(j), plan, p, weightSymbols, models);
             Placement outP = plan.placement(n.output(0));
             if (n.input(0) != null) k.inPlace = plan.placement(n.input(0)).samePlace(outP);
+            // why: a joined input the planner placed in its slice of the output is there already
+            if (k.joinedAt != null && k.m instanceof DataKernels.Join j)
+                DataKernels.dropPlacedParts(j, i -> outP.kind() == MemoryPlan.Kind.ARENA
+                        && plan.placement(n.input(i)).kind() == MemoryPlan.Kind.ARENA
+                        && plan.placement(n.input(i)).offset() == outP.offset() + k.joinedAt[i]);
             CProgram.Call call = new CProgram.Call(k, k.template != null ? k.template : Templates.templateName(n.op().name()), describe(n));
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
