@@ -1,0 +1,91 @@
+package dev.kiln.backend.c;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.check.Checker;
+import dev.kiln.ir.Attrs;
+import dev.kiln.ir.DType;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.NdArray;
+import dev.kiln.ir.QuantParams;
+import dev.kiln.ir.Shape;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ops.Ops;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * dequant_conv and qdequant_conv (2-D convolutions over blocked int4/uint4 weights read as nibbles) against the
+ * interpreter, many shapes in one C program each: odd and even blocks with a short last one, one block and many,
+ * kernel sizes 1 to 5, strides, pads (also uneven), dilations, batch 2, int4 and uint4 weights with and without zero
+ * points (one after an absent bias), int8 and uint8 inputs, a full and a clamped output range.
+ */
+class Int4BlockedConvTest {
+    // C, H, W, M, kh, kw, stride, pad begin, pad end, dilation, block, bias, weights (0 int4, 1 int4 + zero points,
+    // 2 uint4, 3 uint4 + zero points), batch
+    private static final int[][] CASES = {{5, 7, 6, 3, 3, 3, 1, 1, 1, 1, 2, 1, 0, 1}, {16, 5, 5, 4, 1, 1, 1, 0, 0, 1, 16, 0, 1, 1},
+            {7, 9, 8, 2, 3, 2, 2, 0, 1, 1, 3, 1, 2, 2}, {12, 8, 8, 3, 5, 5, 1, 2, 2, 1, 5, 1, 3, 1}, {6, 9, 9, 2, 3, 3, 1, 2, 0, 2, 4, 0, 3, 1},
+            {3, 6, 7, 4, 2, 3, 2, 1, 1, 1, 1, 1, 1, 1}, {9, 5, 6, 2, 3, 3, 1, 0, 0, 1, 9, 0, 2, 2}, {10, 6, 5, 3, 3, 1, 3, 1, 2, 1, 4, 1, 0, 1}};
+
+    /** The window attributes of a case plus block_size. */
+    private static Attrs attrs(int[] c) {
+        return Attrs.of("block_size", (long) c[10]).with("strides", new long[] {c[6], c[6]}).with("dilations", new long[] {c[9], c[9]})
+                .with("pads", new long[] {c[7], c[7], c[8], c[8]});
+    }
+
+    /** One case's graph with input x of type {@code xType} and the blocked operands; op given its attributes. */
+    private static Graph graph(String name, int[] c, TensorType xType, Random rnd, double lo, double span, dev.kiln.ops.OpDef op, Attrs a) {
+        Graph g = new Graph(name);
+        Value x = g.addInput("x", xType);
+        List<Value> ins = new ArrayList<>(List.of(x));
+        DType t = c[12] >= 2 ? DType.U4 : DType.I4;
+        int blocks = (c[0] + c[10] - 1) / c[10];
+        ins.addAll(Int4BlockedWeightsTest.blockedOperands(g, rnd, t, Shape.of(c[3], c[0], c[4], c[5]), Shape.of(c[3], blocks, c[4], c[5]),
+                c[11] == 1 ? c[3] : 0, c[12] % 2 == 1, lo, span));
+        g.addOutput(g.addNode(op, "p", ins, a).output(0));
+        return g;
+    }
+
+    @Test
+    void floatConvolutionsMatchTheInterpreterOnTheHost() {
+        Random rnd = new Random(3);
+        List<Checker.Job> jobs = new ArrayList<>();
+        for (int[] c : CASES) {
+            Shape xs = Shape.of(c[13], c[0], c[1], c[2]);
+            Graph g = graph("f" + jobs.size(), c, new TensorType(DType.F32, xs), rnd, 0.01, 0.1, Ops.DEQUANT_CONV, attrs(c));
+            NdArray xv = NdArray.zeros(DType.F32, xs);
+            for (int i = 0; i < xv.size(); i++) xv.setDouble(i, rnd.nextGaussian());
+            jobs.add(new Checker.Job(g.name(), g, List.of(xv)));
+        }
+        Int4BlockedWeightsTest.compareWithInterpreter(jobs, "host", false);
+    }
+
+    /**
+     * qdequant_conv byte for byte against the interpreter on the host (sanitizers) and on cortex-m4f under qemu: the
+     * int32 block sums and the float order of QdequantConv on both.
+     */
+    @Test
+    void int8ActivationConvolutionsEqualTheInterpreterByteForByte() {
+        Random rnd = new Random(7);
+        List<Checker.Job> jobs = new ArrayList<>();
+        for (int[] c : CASES) {
+            boolean u8 = jobs.size() % 3 == 1, clamped = jobs.size() % 4 == 2;
+            Shape xs = Shape.of(c[13], c[0], c[1], c[2]);
+            QuantParams qx = QuantParams.perTensor(0.02f + 0.05f * rnd.nextFloat(), u8 ? 120 + rnd.nextInt(20) : rnd.nextInt(21) - 10);
+            // why: a small output step puts many results near rounding boundaries, where any change of order shows
+            Attrs a = Int4BlockedWeightsTest.outAttrs(attrs(c), rnd, clamped);
+            Graph g = graph("q" + jobs.size(), c, new TensorType(u8 ? DType.U8 : DType.I8, xs, qx), rnd, 0.002, 0.02, Ops.QDEQUANT_CONV, a);
+            NdArray xv = NdArray.zeros(u8 ? DType.U8 : DType.I8, xs);
+            for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
+            jobs.add(new Checker.Job(g.name(), g, List.of(xv)));
+        }
+        for (String target : new String[] {"host", "cortex-m4f"}) {
+            int saturated = Int4BlockedWeightsTest.compareWithInterpreter(jobs, target, true);
+            // why: a test whose outputs all saturate would compare nothing of the arithmetic
+            assertTrue(saturated < 200, "too many saturated outputs: " + saturated);
+        }
+    }
+}
