@@ -587,7 +587,7 @@ public final class QuantKernels {
      * channels; window geometry as numbers.
      */
     public static final class DequantConvModel {
-        public final long batch, c, h, w, m, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
+        public final long batch, c, h, w, plane, m, kh, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
         public final boolean hasBias, hasZp;
         public final String bias, zp, unpack, kind;
         /** qdequant_conv: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
@@ -601,7 +601,9 @@ public final class QuantKernels {
             c = x.dim(1);
             h = x.dim(2);
             w = x.dim(3);
+            plane = h * w;
             m = q.dim(0);
+            kh = q.dim(2);
             kw = q.dim(3);
             taps = (long) q.dim(2) * q.dim(3);
             oh = g.out[0];

@@ -1,7 +1,11 @@
 package dev.kiln.backend.c;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.KilnCli;
+import dev.kiln.TestFiles;
 import dev.kiln.check.Checker;
 import dev.kiln.ir.Attrs;
 import dev.kiln.ir.DType;
@@ -12,6 +16,7 @@ import dev.kiln.ir.Shape;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ops.Ops;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -21,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * dequant_conv and qdequant_conv (2-D convolutions over blocked int4/uint4 weights read as nibbles) against the
  * interpreter, many shapes in one C program each: odd and even blocks with a short last one, one block and many,
  * kernel sizes 1 to 5, strides, pads (also uneven), dilations, batch 2, int4 and uint4 weights with and without zero
- * points (one after an absent bias), int8 and uint8 inputs, a full and a clamped output range.
+ * points (one after an absent bias), int8 and uint8 inputs, a full and a clamped output range. And the blocked
+ * LeNet-5 fixtures ({@code tests/tools/int4_blocked_fixture.py}: both convs and the three gemms blocked, float and
+ * QDQ int8 activations) against ONNX Runtime on the interpreter, the host C and cortex-m4f.
  */
 class Int4BlockedConvTest {
     // C, H, W, M, kh, kw, stride, pad begin, pad end, dilation, block, bias, weights (0 int4, 1 int4 + zero points,
@@ -87,5 +94,51 @@ class Int4BlockedConvTest {
             // why: a test whose outputs all saturate would compare nothing of the arithmetic
             assertTrue(saturated < 200, "too many saturated outputs: " + saturated);
         }
+    }
+
+    private static final Path FIXTURES = TestFiles.models().resolve("int4_blocked");
+
+    /** Compiles a fixture for cortex-m4f; asserts its ops (no conv, gemm or dequantize left) and returns its weights bytes. */
+    private static long weightsBytes(String fixture, dev.kiln.ops.OpDef conv, dev.kiln.ops.OpDef gemm) throws Exception {
+        Graph g = dev.kiln.Kiln.load(FIXTURES.resolve(fixture).resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+        dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+        int convs = 0, gemms = 0;
+        for (dev.kiln.ir.Node n : g.nodes()) {
+            assertFalse(n.op() == Ops.CONV || n.op() == Ops.GEMM || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == conv) convs++;
+            if (n.op() == gemm) gemms++;
+        }
+        assertEquals(2, convs, fixture);
+        assertEquals(3, gemms, fixture);
+        return new CBackend().generate(g, dev.kiln.backend.Target.load("cortex-m4f"), new dev.kiln.backend.Backend.Options("m", null, "blocked")).weightsBytes();
+    }
+
+    @Test
+    void lenetFixturesKeepEveryWeightPacked() throws Exception {
+        // conv1 54 weights, 54 scales; conv2 864 weights, 288 scales and uint4 zero points; fc1 to fc3 7680, 10080 and
+        // 840 weights, 480, 336 and 40 scales, 40 int4 zero points; 236 float biases
+        long weights = (54 + 864 + 7680 + 10080 + 840) / 2, scales = 4L * (54 + 288 + 480 + 336 + 40), zps = (288 + 40) / 2, biases = 4L * (6 + 16 + 120 + 84 + 10);
+        assertEquals(weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked", Ops.DEQUANT_CONV, Ops.DEQUANT_GEMM));
+        assertEquals(weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked_qdq", Ops.QDEQUANT_CONV, Ops.QDEQUANT_GEMM));
+    }
+
+    /**
+     * The float fixture within check's default tolerance, the QDQ one within one output step (0.2327) of ONNX Runtime,
+     * on the interpreter, the host C (sanitizers) and cortex-m4f; OpenCL refuses the blocked convolutions by name.
+     */
+    @Test
+    void lenetFixturesMatchOnnxRuntime() {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+            for (String[] fx : new String[][] {{"digits_lenet5_int4_blocked"}, {"digits_lenet5_int4_blocked_qdq", "--atol", "0.2327"}}) {
+                List<String> args = new ArrayList<>(List.of("check", FIXTURES.resolve(fx[0]).toString(), "--backend"));
+                args.addAll(List.of(how));
+                args.addAll(List.of(fx).subList(1, fx.length));
+                KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));
+                assertEquals(0, r.rc(), String.join(" ", args) + ": " + r.out() + r.err());
+                assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
+            }
+        }
+        KilnCli.Run r = KilnCli.kiln("check", FIXTURES.resolve("digits_lenet5_int4_blocked").toString(), "--backend", "opencl");
+        assertTrue((r.out() + r.err()).contains("no OpenCL kernel for dequant_conv"), r.out() + r.err());
     }
 }
