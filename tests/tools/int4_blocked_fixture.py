@@ -95,14 +95,16 @@ build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
 # asymmetric, ranges from the float model on tests/data/digits_calib32_x.npy). fc1: int4 blocks of 16 (Gemm with
 # bias); fc2: uint4 with zero points, blocks of 32 (MatMul, then Add of the bias); fc3: int4 with zero points, blocks
 # of 24 (Gemm with bias); the output is dequantized to float.
+# act_grid(inits, name, v): name_s and name_z, the int8 asymmetric grid of the values v (their range with 0), appended to inits
+def act_grid(inits,name,v):
+  lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
+  sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
+  inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
 def build_qdq(dst):
   inits=[]; nodes=[]
   xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
   fs=ort.InferenceSession(src+'/model.onnx')
-  def grid(name, v):
-      lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
-      sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
-      inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
+  def grid(name, v): act_grid(inits,name,v)
   def qdq(v, out):
       nodes.append(helper.make_node('QuantizeLinear',[v,v+'_s',v+'_z'],[v+'_q'],name=v+'_quant'))
       nodes.append(helper.make_node('DequantizeLinear',[v+'_q',v+'_s',v+'_z'],[out],name=v+'_dequant'))
@@ -158,10 +160,7 @@ def lenet(qdq):
   acts['input']=xs
   grid={}
   def add_grid(name,v):
-    lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
-    sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
-    inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
-    grid[name]=name
+    act_grid(inits,name,v); grid[name]=name
   def qdq(v,g,out):
     nodes.append(helper.make_node('QuantizeLinear',[v,g+'_s',g+'_z'],[v+'_q'],name=v+'_quant'))
     nodes.append(helper.make_node('DequantizeLinear',[v+'_q',g+'_s',g+'_z'],[out],name=v+'_dequant'))

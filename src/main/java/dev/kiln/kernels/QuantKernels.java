@@ -462,7 +462,25 @@ public final class QuantKernels {
      * scales and zero points [n, blocks] (a [k, n] weight is laid out transposed at compile time), blocks of
      * {@code block} along k. OpenCL reads Q, S and Z in their own layout through the strides {@code qk, qn, sb, sn}.
      */
-    public static final class DequantGemmModel {
+    /** The int8 grid of qdequant_gemm's and qdequant_conv's models: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
+    public abstract static class BlockedInt8Grid {
+        public String sx, outScale;
+        public long zx, zo, lo, hi;
+
+        /** Sets the grid from node {@code n}'s input type and output attributes; returns this. */
+        BlockedInt8Grid int8(Node n) {
+            dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
+            sx = ScalarTypes.floatLiteral(qx.scale(0));
+            zx = qx.zeroPoint(0);
+            outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
+            zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
+            lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
+            hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
+            return this;
+        }
+    }
+
+    public static final class DequantGemmModel extends BlockedInt8Grid {
         public final long rows, k, n, blocks, block, rowBytes;
         /** Whether k and the block are even, so each weight byte holds two neighbours of one block (read as a pair). */
         public final boolean pairs;
@@ -482,9 +500,6 @@ public final class QuantKernels {
         public String zp;
         /** Strides of Q along k and n, and of S and Z along the blocks and n, in the graph's own layout (OpenCL). */
         public long qk, qn, sb, sn;
-        /** qdequant_gemm: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
-        public String sx, outScale;
-        public long zx, zo, lo, hi;
 
         DequantGemmModel(long rows, long k, long n, long block, String bias) {
             this.rows = rows;
@@ -517,17 +532,7 @@ public final class QuantKernels {
      * offset and clamped: the float operations of {@link dev.kiln.ops.QdequantGemm}'s reference in its order (no
      * FMA), so the bytes equal the interpreter's.
      */
-    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) {
-        DequantGemmModel m = blockedProduct(k, n);
-        dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
-        m.sx = ScalarTypes.floatLiteral(qx.scale(0));
-        m.zx = qx.zeroPoint(0);
-        m.outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
-        m.zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
-        m.lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
-        m.hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
-        return m;
-    }
+    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) { return blockedProduct(k, n).int8(n); }
 
     /**
      * The packed int4/uint4 constants behind inputs 1 (Q) and 4 (Z, may be absent) of a blocked op, {Q's, Z's or
@@ -586,13 +591,10 @@ public final class QuantKernels {
      * [m, c, kh, kw] read as nibbles, scales (and zero points) [m, blocks, kh, kw], blocks of {@code block} input
      * channels; window geometry as numbers.
      */
-    public static final class DequantConvModel {
+    public static final class DequantConvModel extends BlockedInt8Grid {
         public final long batch, c, h, w, plane, m, kh, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
         public final boolean hasBias, hasZp;
         public final String bias, zp, unpack, kind;
-        /** qdequant_conv: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
-        public String sx, outScale;
-        public long zx, zo, lo, hi;
 
         DequantConvModel(KernelModel k, Node n, Value[] nib) {
             Shape x = n.input(0).shape(), q = n.input(1).shape();
@@ -637,17 +639,7 @@ public final class QuantKernels {
      * qdequant_conv: the float operations of {@link dev.kiln.ops.QdequantConv}'s reference in its order (exact int32
      * block sums, block-major then tap, no FMA), so the bytes equal the interpreter's.
      */
-    public static Object qdequantConv(KernelModel k, Node n, Strategy t) {
-        DequantConvModel m = new DequantConvModel(k, n, nibbleWeights(k, n));
-        dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
-        m.sx = ScalarTypes.floatLiteral(qx.scale(0));
-        m.zx = qx.zeroPoint(0);
-        m.outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
-        m.zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
-        m.lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
-        m.hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
-        return m;
-    }
+    public static Object qdequantConv(KernelModel k, Node n, Strategy t) { return new DequantConvModel(k, n, nibbleWeights(k, n)).int8(n); }
 
     /** The [cols, rows] transpose of the [rows, cols] array {@code a}, in a's type. */
     private static NdArray transposed(NdArray a, int rows, int cols) {
