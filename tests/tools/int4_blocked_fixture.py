@@ -66,6 +66,15 @@ def record(dst,nodes,inits,src=src,m=m):
   onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
   return s,y
 
+# compare(dst, s, y, src): prints ONNX Runtime's output y next to the float source model's recorded one, and session s's
+# top-1 on the digits test split
+def compare(dst,s,y,src):
+  y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
+  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+  xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
+  top=[int(np.argmax(s.run(None,{'input':xs[i:i+1]})[0])) for i in range(len(xs))]
+  print('ORT top-1 on the digits test split', np.mean(np.array(top)==ys))
+
 def build(dst, zp):
   inits=[]; nodes=[]
   nodes.append(helper.make_node('Flatten',['input'],['x0'],axis=1))
@@ -80,12 +89,7 @@ def build(dst, zp):
   w3=init['net.5.weight']; dq('w3',w3,1,24,zp and 'i4'); inits.append(nh.from_array(init['net.5.bias'],'b3'))
   nodes.append(helper.make_node('Gemm',['r2','w3','b3'],['output'],transB=1,name='fc3'))
   s,y=record(dst,nodes,inits)
-  y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
-  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
-  xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
-  top=[int(np.argmax(s.run(None,{'input':xs[i:i+1]})[0])) for i in range(len(xs))]
-  print('ORT top-1 on the digits test split', np.mean(np.array(top)==ys))
-  # y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+  compare(dst,s,y,src)
 
 build('tests/models/int4_blocked/digits_mlp_int4_blocked', None)
 build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
@@ -182,10 +186,6 @@ def lenet(qdq):
 def build_lenet(dst,qdq):
   nodes,inits=lenet(qdq)
   s,y=record(dst,nodes,inits,lsrc,lm)
-  y0=nh.to_array(onnx.load_tensor(lsrc+'/test_data_set_0/output_0.pb'))
-  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
-  xt=np.load('tests/data/digits_test_x.npy'); yt=np.load('tests/data/digits_test_y.npy')
-  top=[int(np.argmax(s.run(None,{'input':xt[i:i+1]})[0])) for i in range(len(xt))]
-  print('ORT top-1 on the digits test split', np.mean(np.array(top)==yt))
+  compare(dst,s,y,lsrc)
 build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked',False)
 build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked_qdq',True)
