@@ -15,27 +15,27 @@ m=onnx.load(src+'/model.onnx')
 init={i.name:nh.to_array(i) for i in m.graph.initializer}
 def blockq(w, axis, block):
     k=w.shape[axis]; nb=(k+block-1)//block
-    s=np.zeros(tuple(nb if d==axis else w.shape[d] for d in range(2)),np.float32)
+    s=np.zeros(tuple(nb if d==axis else w.shape[d] for d in range(w.ndim)),np.float32)
     q=np.zeros(w.shape,np.int8)
     for b in range(nb):
-        sl=[slice(None)]*2; sl[axis]=slice(b*block,min(k,(b+1)*block)); sl=tuple(sl)
+        sl=[slice(None)]*w.ndim; sl[axis]=slice(b*block,min(k,(b+1)*block)); sl=tuple(sl)
         amax=np.abs(w[sl]).max(axis=axis,keepdims=True)
         sb=np.where(amax>0,amax/7,1.0).astype(np.float32)
         q[sl]=np.clip(np.rint(w[sl]/sb),-7,7).astype(np.int8)
-        ssl=[slice(None)]*2; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb
+        ssl=[slice(None)]*w.ndim; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb
     return q,s
 def blockq_zp(w, axis, block, lo):
     # asymmetric: codes lo..lo+15, per block scale (max - min) / 15 and zero point lo - round(min / scale)
     k=w.shape[axis]; nb=(k+block-1)//block
-    ps=tuple(nb if d==axis else w.shape[d] for d in range(2))
+    ps=tuple(nb if d==axis else w.shape[d] for d in range(w.ndim))
     s=np.zeros(ps,np.float32); z=np.zeros(ps,np.int32); q=np.zeros(w.shape,np.int32)
     for b in range(nb):
-        sl=[slice(None)]*2; sl[axis]=slice(b*block,min(k,(b+1)*block)); sl=tuple(sl)
+        sl=[slice(None)]*w.ndim; sl[axis]=slice(b*block,min(k,(b+1)*block)); sl=tuple(sl)
         mn=np.minimum(w[sl].min(axis=axis,keepdims=True),0); mx=np.maximum(w[sl].max(axis=axis,keepdims=True),0)
         sb=np.where(mx>mn,(mx-mn)/15,1.0).astype(np.float32)
         zb=np.clip(lo-np.rint(mn/sb),lo,lo+15).astype(np.int32)
         q[sl]=np.clip(np.rint(w[sl]/sb)+zb,lo,lo+15)
-        ssl=[slice(None)]*2; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb; z[tuple(ssl)]=zb
+        ssl=[slice(None)]*w.ndim; ssl[axis]=slice(b,b+1); s[tuple(ssl)]=sb; z[tuple(ssl)]=zb
     return q,s,z
 def blocked_dq(inits,nodes,name,w,axis,block,kind):
     # a DequantizeLinear of w quantized in blocks: symmetric int4 (kind None), or asymmetric 'u4' / 'i4' with zero points
@@ -51,7 +51,7 @@ def blocked_dq(inits,nodes,name,w,axis,block,kind):
 # record(dst, nodes, inits): the model of nodes and inits (the digits MLP's input, one [1,10] float output) saved
 # to dst/model.onnx with the source's test input, and ONNX Runtime's output (no graph optimizations, one thread)
 # saved beside it; returns the session and that output
-def record(dst,nodes,inits):
+def record(dst,nodes,inits,src=src,m=m):
   g=helper.make_graph(nodes,os.path.basename(dst),[m.graph.input[0]],
       [helper.make_tensor_value_info('output',TensorProto.FLOAT,[1,10])],inits)
   mm=helper.make_model(g,opset_imports=[helper.make_opsetid('',21)]); mm.ir_version=10
@@ -65,6 +65,15 @@ def record(dst,nodes,inits):
   y=s.run(None,{'input':x})[0]
   onnx.save_tensor(nh.from_array(y,'output'),dst+'/test_data_set_0/output_0.pb')
   return s,y
+
+# compare(dst, s, y, src): prints ONNX Runtime's output y next to the float source model's recorded one, and session s's
+# top-1 on the digits test split
+def compare(dst,s,y,src):
+  y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
+  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+  xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
+  top=[int(np.argmax(s.run(None,{'input':xs[i:i+1]})[0])) for i in range(len(xs))]
+  print('ORT top-1 on the digits test split', np.mean(np.array(top)==ys))
 
 def build(dst, zp):
   inits=[]; nodes=[]
@@ -80,12 +89,7 @@ def build(dst, zp):
   w3=init['net.5.weight']; dq('w3',w3,1,24,zp and 'i4'); inits.append(nh.from_array(init['net.5.bias'],'b3'))
   nodes.append(helper.make_node('Gemm',['r2','w3','b3'],['output'],transB=1,name='fc3'))
   s,y=record(dst,nodes,inits)
-  y0=nh.to_array(onnx.load_tensor(src+'/test_data_set_0/output_0.pb'))
-  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
-  xs=np.load('tests/data/digits_test_x.npy'); ys=np.load('tests/data/digits_test_y.npy')
-  top=[int(np.argmax(s.run(None,{'input':xs[i:i+1]})[0])) for i in range(len(xs))]
-  print('ORT top-1 on the digits test split', np.mean(np.array(top)==ys))
-  # y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+  compare(dst,s,y,src)
 
 build('tests/models/int4_blocked/digits_mlp_int4_blocked', None)
 build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
@@ -95,14 +99,16 @@ build('tests/models/int4_blocked/digits_mlp_uint4_blocked_zp', True)
 # asymmetric, ranges from the float model on tests/data/digits_calib32_x.npy). fc1: int4 blocks of 16 (Gemm with
 # bias); fc2: uint4 with zero points, blocks of 32 (MatMul, then Add of the bias); fc3: int4 with zero points, blocks
 # of 24 (Gemm with bias); the output is dequantized to float.
+# act_grid(inits, name, v): name_s and name_z, the int8 asymmetric grid of the values v (their range with 0), appended to inits
+def act_grid(inits,name,v):
+  lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
+  sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
+  inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
 def build_qdq(dst):
   inits=[]; nodes=[]
   xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
   fs=ort.InferenceSession(src+'/model.onnx')
-  def grid(name, v):
-      lo=min(float(v.min()),0.0); hi=max(float(v.max()),0.0)
-      sc=np.float32((hi-lo)/255 if hi>lo else 1.0); zp=np.int8(np.clip(np.rint(-128-lo/sc),-128,127))
-      inits.append(nh.from_array(np.array(sc,np.float32),name+'_s')); inits.append(nh.from_array(np.array(zp,np.int8),name+'_z'))
+  def grid(name, v): act_grid(inits,name,v)
   def qdq(v, out):
       nodes.append(helper.make_node('QuantizeLinear',[v,v+'_s',v+'_z'],[v+'_q'],name=v+'_quant'))
       nodes.append(helper.make_node('DequantizeLinear',[v+'_q',v+'_s',v+'_z'],[out],name=v+'_dequant'))
@@ -129,3 +135,57 @@ def build_qdq(dst):
   top=[int(np.argmax(s.run(None,{'input':xt[i:i+1]})[0])) for i in range(len(xt))]
   print('ORT top-1 on the digits test split', np.mean(np.array(top)==yt))
 build_qdq('tests/models/int4_blocked/digits_mlp_int4_blocked_qdq')
+
+# tests/models/int4_blocked/digits_lenet5_int4_blocked from digits_lenet5_op13: each Conv and Gemm weight blocked along
+# its reduction axis (a Conv's input channels, axis 1 of [M, C, kh, kw]: one scale per block of channels at each output
+# channel and tap): conv1 int4 blocks of 4 over its one channel (a short block), conv2 uint4 with zero points in blocks
+# of 4 over 6 channels (4 + 2), fc1 int4 blocks of 16, fc2 int4 blocks of 32 (120 = 3 * 32 + 24), fc3 int4 with zero
+# points in blocks of 24 (84 = 3 * 24 + 12). With qdq, digits_lenet5_int4_blocked_qdq: the same weights with every
+# activation through QuantizeLinear/DequantizeLinear (int8, ranges from the float model on digits_calib32_x; a
+# MaxPool's and the Flatten's output keep their input's grid), the output dequantized to float.
+lsrc='tests/models/digits_lenet5_op13'
+lm=onnx.load(lsrc+'/model.onnx')
+linit={i.name:nh.to_array(i) for i in lm.graph.initializer}
+LAYERS={'features.0.weight':(4,None),'features.3.weight':(4,'u4'),'classifier.1.weight':(16,None),
+        'classifier.3.weight':(32,None),'classifier.5.weight':(24,'i4')}
+def lenet(qdq):
+  inits=[nh.from_array(v,k) for k,v in linit.items() if k not in LAYERS]; nodes=[]
+  for k,(block,kind) in LAYERS.items(): blocked_dq(inits,nodes,k,linit[k],1,block,kind)
+  body=[n for n in lm.graph.node]
+  if not qdq: return nodes+body,inits
+  # float activations of the calibration set: every node output of the float model
+  names=[o for n in body for o in n.output]
+  fm=onnx.load(lsrc+'/model.onnx'); del fm.graph.output[:]
+  fm.graph.output.extend([helper.make_tensor_value_info(o,TensorProto.FLOAT,None) for o in names])
+  fs=ort.InferenceSession(fm.SerializeToString())
+  xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
+  runs=[fs.run(None,{'input':xs[i:i+1]}) for i in range(len(xs))]
+  acts={o:np.concatenate([r[j] for r in runs]) for j,o in enumerate(names)}
+  acts['input']=xs
+  grid={}
+  def add_grid(name,v):
+    act_grid(inits,name,v); grid[name]=name
+  def qdq(v,g,out):
+    nodes.append(helper.make_node('QuantizeLinear',[v,g+'_s',g+'_z'],[v+'_q'],name=v+'_quant'))
+    nodes.append(helper.make_node('DequantizeLinear',[v+'_q',g+'_s',g+'_z'],[out],name=v+'_dequant'))
+  add_grid('input',acts['input']); qdq('input','input','input_d')
+  ren={'input':'input_d'}
+  for n in body:
+    nn=onnx.NodeProto(); nn.CopyFrom(n)
+    for i,x in enumerate(nn.input):
+      if x in ren: nn.input[i]=ren[x]
+    o=nn.output[0]; last=o=='output'
+    if last: nn.output[0]=o='y'
+    nodes.append(nn)
+    if n.op_type in ('MaxPool','Flatten'): g=grid[n.input[0]]
+    else: add_grid(o,acts[n.output[0]]); g=o
+    grid[n.output[0]]=g; grid[o]=g
+    qdq(o,g,'output' if last else o+'_d')
+    if not last: ren[o]=o+'_d'
+  return nodes,inits
+def build_lenet(dst,qdq):
+  nodes,inits=lenet(qdq)
+  s,y=record(dst,nodes,inits,lsrc,lm)
+  compare(dst,s,y,lsrc)
+build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked',False)
+build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked_qdq',True)

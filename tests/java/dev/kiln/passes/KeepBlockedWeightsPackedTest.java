@@ -24,7 +24,7 @@ class KeepBlockedWeightsPackedTest {
 
     /** As {@link #dq}, with random zero points of type {@code t} per block when {@code zp}; codes of t's range. */
     private static Value dq(Graph g, Random rnd, String name, DType t, boolean zp, int axis, int block, int... dims) {
-        long[] q = new long[dims[0] * dims[1]];
+        long[] q = new long[(int) Shape.of(dims).numel()];
         long lo = t.isSigned() ? -7 : 0;
         for (int i = 0; i < q.length; i++) q[i] = lo + rnd.nextInt(15);
         Value qv = g.addConstant(name + "_q", NdArray.ofLongs(t, Shape.of(dims), q));
@@ -91,5 +91,34 @@ class KeepBlockedWeightsPackedTest {
                 }
             }
         assertEquals(3, zps, "fc3, fc4 and fc5 keep their zero points");
+    }
+
+    private static Graph convModel() {
+        Random rnd = new Random(5);
+        Graph g = new Graph("c");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 1, 6, 7, 7));
+        Attrs window = Attrs.of("strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1});
+        // int4 in blocks of 4 along 6 input channels (a short last block), with a bias, stride 2 and pads
+        g.addOutput(g.addNode(Ops.CONV, "c1", List.of(x, dq(g, rnd, "k1", DType.I4, 1, 4, 3, 6, 3, 3), g.addConstant("cb1", random(rnd, DType.F32, 3))),
+                window).output(0));
+        // uint4 with zero points, no bias, dilation 2
+        g.addOutput(g.addNode(Ops.CONV, "c2", List.of(x, dq(g, rnd, "k2", DType.U4, true, 1, 3, 2, 6, 2, 2)),
+                Attrs.of("dilations", new long[] {2, 2})).output(0));
+        // not fitting: blocks along the output channels, a grouped conv
+        g.addOutput(g.addNode(Ops.CONV, "c3", List.of(x, dq(g, rnd, "k3", DType.I4, 0, 2, 4, 6, 3, 3)), Attrs.EMPTY).output(0));
+        g.addOutput(g.addNode(Ops.CONV, "c4", List.of(x, dq(g, rnd, "k4", DType.I4, 1, 2, 4, 3, 1, 1)), Attrs.of("group", 2L)).output(0));
+        return g;
+    }
+
+    @Test
+    void blockedInt4ConvolutionsKeepTheirWeightPacked() {
+        FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::convModel, 1e-6, new KeepBlockedWeightsPacked());
+        assertTrue(r.changed());
+        assertEquals(2, r.count("dequant_conv"));
+        assertEquals(2, r.count("conv"));
+        assertTrue(r.noted("c3: its blocks do not run along the input channels"));
+        assertTrue(r.noted("c4: it is a grouped convolution"));
+        for (var n : r.graph().nodes())
+            if (n.op() == Ops.DEQUANT_CONV) assertEquals(n.name().startsWith("c1") ? DType.I4 : DType.U4, n.input(1).dtype(), n.toString());
     }
 }

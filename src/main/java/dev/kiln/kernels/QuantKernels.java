@@ -462,7 +462,25 @@ public final class QuantKernels {
      * scales and zero points [n, blocks] (a [k, n] weight is laid out transposed at compile time), blocks of
      * {@code block} along k. OpenCL reads Q, S and Z in their own layout through the strides {@code qk, qn, sb, sn}.
      */
-    public static final class DequantGemmModel {
+    /** The int8 grid of qdequant_gemm's and qdequant_conv's models: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
+    public abstract static class BlockedInt8Grid {
+        public String sx, outScale;
+        public long zx, zo, lo, hi;
+
+        /** Sets the grid from node {@code n}'s input type and output attributes; returns this. */
+        BlockedInt8Grid int8(Node n) {
+            dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
+            sx = ScalarTypes.floatLiteral(qx.scale(0));
+            zx = qx.zeroPoint(0);
+            outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
+            zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
+            lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
+            hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
+            return this;
+        }
+    }
+
+    public static final class DequantGemmModel extends BlockedInt8Grid {
         public final long rows, k, n, blocks, block, rowBytes;
         /** Whether k and the block are even, so each weight byte holds two neighbours of one block (read as a pair). */
         public final boolean pairs;
@@ -482,9 +500,6 @@ public final class QuantKernels {
         public String zp;
         /** Strides of Q along k and n, and of S and Z along the blocks and n, in the graph's own layout (OpenCL). */
         public long qk, qn, sb, sn;
-        /** qdequant_gemm: s_x and out_scale as float literals, z_x, the output zero point and clamp range. */
-        public String sx, outScale;
-        public long zx, zo, lo, hi;
 
         DequantGemmModel(long rows, long k, long n, long block, String bias) {
             this.rows = rows;
@@ -517,20 +532,13 @@ public final class QuantKernels {
      * offset and clamped: the float operations of {@link dev.kiln.ops.QdequantGemm}'s reference in its order (no
      * FMA), so the bytes equal the interpreter's.
      */
-    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) {
-        DequantGemmModel m = blockedProduct(k, n);
-        dev.kiln.ir.QuantParams qx = n.input(0).type().quant();
-        m.sx = ScalarTypes.floatLiteral(qx.scale(0));
-        m.zx = qx.zeroPoint(0);
-        m.outScale = ScalarTypes.floatLiteral((float) n.attrs().getFloat(dev.kiln.ops.QuantAttrs.OUT_SCALE));
-        m.zo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT);
-        m.lo = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MIN);
-        m.hi = n.attrs().getInt(dev.kiln.ops.QuantAttrs.ACT_MAX);
-        return m;
-    }
+    public static Object qdequantGemm(KernelModel k, Node n, Strategy t) { return blockedProduct(k, n).int8(n); }
 
-    /** The shared lowering of dequant_gemm and qdequant_gemm (inputs numbered alike): nibble inputs, layouts, model. */
-    private static DequantGemmModel blockedProduct(KernelModel k, Node n) {
+    /**
+     * The packed int4/uint4 constants behind inputs 1 (Q) and 4 (Z, may be absent) of a blocked op, {Q's, Z's or
+     * null}, checked; they are read as nibbles from here on.
+     */
+    private static Value[] nibbleWeights(KernelModel k, Node n) {
         Value q = n.input(1), z = n.input(4);
         Value packed = PackedConstants.packed(q) ? q : PackedConstants.source(q);
         // why: the kernel reads nibbles; only a packed int4 or uint4 constant has them
@@ -538,15 +546,22 @@ public final class QuantKernels {
         Value zPacked = z == null ? null : PackedConstants.packed(z) ? z : PackedConstants.source(z);
         // why: the zero points are read as nibbles of the weight's type too
         if (z != null && (zPacked == null || zPacked.dtype() != packed.dtype())) throw new Unsupported("its zero points are not a packed constant of its weight's type");
-        boolean tb = n.attrs().getInt("trans_b", 0) != 0;
-        Value s = n.input(2);
-        // why: a [K, N] weight is laid out as [N, K] rows at compile time, its scales and zero points with it
-        if (!tb && (!s.isConstant() || s.uses().size() != 1)) throw new Unsupported("a [K, N] weight needs constant scales of its own");
         if (packed != q) k.nibbleInputs.add(1);
         if (zPacked != null && zPacked != z) k.nibbleInputs.add(4);
         k.runtimeHeaders.add("kiln_types.h");
         // why: inlined into the run function, its pointers and table compete with the caller's registers
         k.outOfLine = true;
+        return new Value[] {packed, zPacked};
+    }
+
+    /** The shared lowering of dequant_gemm and qdequant_gemm (inputs numbered alike): nibble inputs, layouts, model. */
+    private static DequantGemmModel blockedProduct(KernelModel k, Node n) {
+        boolean tb = n.attrs().getInt("trans_b", 0) != 0;
+        Value s = n.input(2), z = n.input(4);
+        // why: a [K, N] weight is laid out as [N, K] rows at compile time, its scales and zero points with it
+        if (!tb && (!s.isConstant() || s.uses().size() != 1)) throw new Unsupported("a [K, N] weight needs constant scales of its own");
+        Value[] nib = nibbleWeights(k, n);
+        Value packed = nib[0], zPacked = nib[1];
         Shape a = n.input(0).shape();
         int kk = a.dim(1), nn = n.output(0).shape().dim(1);
         long block = n.attrs().getInt("block_size", 0);
@@ -568,6 +583,63 @@ public final class QuantKernels {
         }
         return m;
     }
+
+    // ---------------------------------------------------------------- dequant_conv
+
+    /**
+     * The model of dequant_conv and qdequant_conv: X [batch, c, h, w] convolved with the blocked int4/uint4 weight Q
+     * [m, c, kh, kw] read as nibbles, scales (and zero points) [m, blocks, kh, kw], blocks of {@code block} input
+     * channels; window geometry as numbers.
+     */
+    public static final class DequantConvModel extends BlockedInt8Grid {
+        public final long batch, c, h, w, plane, m, kh, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
+        public final boolean hasBias, hasZp;
+        public final String bias, zp, unpack, kind;
+
+        DequantConvModel(KernelModel k, Node n, Value[] nib) {
+            Shape x = n.input(0).shape(), q = n.input(1).shape();
+            dev.kiln.ops.ConvGeometry g = dev.kiln.ops.ConvGeometry.forConv(n.attrs(), x, q);
+            batch = x.dim(0);
+            c = x.dim(1);
+            h = x.dim(2);
+            w = x.dim(3);
+            plane = h * w;
+            m = q.dim(0);
+            kh = q.dim(2);
+            kw = q.dim(3);
+            taps = (long) q.dim(2) * q.dim(3);
+            oh = g.out[0];
+            ow = g.out[1];
+            sh = g.strides[0];
+            sw = g.strides[1];
+            dh = g.dilations[0];
+            dw = g.dilations[1];
+            ph = g.padsBegin[0];
+            pw = g.padsBegin[1];
+            block = n.attrs().getInt("block_size");
+            blocks = (c + block - 1) / block;
+            hasBias = n.input(3) != null;
+            bias = hasBias ? k.ins.get(3).name : null;
+            hasZp = n.input(4) != null;
+            zp = hasZp ? k.ins.get(4).name : null;
+            boolean signed = nib[0].dtype() == DType.I4;
+            unpack = signed ? "KILN_UNPACK_I4" : "KILN_UNPACK_U4";
+            kind = signed ? "int4" : "uint4";
+        }
+    }
+
+    /**
+     * dequant_conv: per output element, for each block of input channels and each tap, the block's products
+     * {@code x * (q - z)} summed in float and added times the block's scale, then the bias; Q and Z read as nibbles
+     * from the packed constants (their widening casts dropped), taps in the padding skipped.
+     */
+    public static Object dequantConv(KernelModel k, Node n, Strategy t) { return new DequantConvModel(k, n, nibbleWeights(k, n)); }
+
+    /**
+     * qdequant_conv: the float operations of {@link dev.kiln.ops.QdequantConv}'s reference in its order (exact int32
+     * block sums, block-major then tap, no FMA), so the bytes equal the interpreter's.
+     */
+    public static Object qdequantConv(KernelModel k, Node n, Strategy t) { return new DequantConvModel(k, n, nibbleWeights(k, n)).int8(n); }
 
     /** The [cols, rows] transpose of the [rows, cols] array {@code a}, in a's type. */
     private static NdArray transposed(NdArray a, int rows, int cols) {

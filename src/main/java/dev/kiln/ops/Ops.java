@@ -66,6 +66,8 @@ public final class Ops {
     public static final Gemm GEMM = register(new Gemm());
     public static final DequantGemm DEQUANT_GEMM = register(new DequantGemm());
     public static final QdequantGemm QDEQUANT_GEMM = register(new QdequantGemm());
+    public static final DequantConv DEQUANT_CONV = register(new DequantConv());
+    public static final QdequantConv QDEQUANT_CONV = register(new QdequantConv());
     public static final MatMul MATMUL = register(new MatMul());
     public static final MaxPool MAX_POOL = register(new MaxPool());
     public static final AveragePool AVERAGE_POOL = register(new AveragePool());

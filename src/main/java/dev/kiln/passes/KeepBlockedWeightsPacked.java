@@ -15,12 +15,18 @@ import java.util.List;
  * constant zero points, and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C, Z)}. Otherwise constant
  * folding would turn Q into a float weight (four bytes a weight instead of half a byte) and the blocked grid would be
  * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
+ * Likewise a 2-D group-1 {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)} with blocks along the input
+ * channels (axis 1 of Q [M, C, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)} with the conv's window attributes.
  */
 public final class KeepBlockedWeightsPacked implements Pass {
     @Override
     public boolean run(Graph g, PassContext cx) {
         boolean changed = false;
         for (Node n : new ArrayList<>(g.nodes())) {
+            if (n.op() == Ops.CONV) {
+                changed |= keepConv(g, n, cx);
+                continue;
+            }
             if (n.op() != Ops.GEMM && n.op() != Ops.MATMUL) continue;
             Node dq = n.input(1).producer();
             if (dq == null || dq.op() != Ops.DEQUANTIZE_LINEAR) continue;
@@ -58,6 +64,41 @@ public final class KeepBlockedWeightsPacked implements Pass {
         return changed;
     }
 
+    /** conv(X, dequantize(Q, S, Z), B) -> dequant_conv(X, Q, S, B, Z) when it fits; whether it was rewritten. */
+    private static boolean keepConv(Graph g, Node n, PassContext cx) {
+        Node dq = n.input(1).producer();
+        if (dq == null || dq.op() != Ops.DEQUANTIZE_LINEAR) return false;
+        String why = unfitWeight(dq);
+        Value q = dq.input(0);
+        // why: the kernels walk a 2-D window over all input channels; blocks along them
+        if (why == null && (q.shape().rank() != 4 || n.input(0).shape().rank() != 4)) why = "it is not a 2-D convolution";
+        if (why == null && n.attrs().getInt("group", 1) != 1) why = "it is a grouped convolution";
+        if (why == null && q.shape().axis(dq.attrs().getInt("axis", 1)) != 1) why = "its blocks do not run along the input channels";
+        // why: dequant_conv has no residual input nor fused activation
+        if (why == null && (n.input(3) != null || n.attrs().has(dev.kiln.ops.FusedActivation.ACTIVATION))) why = "it carries a fused residual or activation";
+        if (why == null && n.input(2) != null && n.input(2).dtype() != DType.F32) why = "its bias is not float32";
+        if (why == null && !Rewrites.onlyUser(g, dq.output(0), n)) why = "its dequantized weight has other readers";
+        if (why != null) {
+            cx.skip(n.name(), why);
+            return false;
+        }
+        Value zp = dq.input(2);
+        List<Value> ins = new ArrayList<>(List.of(n.input(0), q, dq.input(1)));
+        if (n.input(2) != null || zp != null) ins.add(n.input(2));
+        if (zp != null) ins.add(zp);
+        Attrs a = Attrs.of("block_size", dq.attrs().getInt("block_size"));
+        for (String k : new String[] {"kernel_shape", "strides", "dilations", "pads"})
+            if (n.attrs().has(k)) a = a.with(k, n.attrs().get(k));
+        Value out = n.output(0);
+        String name = out.name();
+        g.renameValue(out, g.uniqueValueName(name + "_unpacked"));
+        Node fused = g.insertNode(g.nodes().indexOf(n), Ops.DEQUANT_CONV, g.uniqueNodeName(n.name() + "_int4"), ins, a, List.of(name));
+        g.replaceAllUses(out, fused.output(0));
+        g.removeNode(n);
+        if (dq.output(0).uses().isEmpty()) g.removeNode(dq);
+        return true;
+    }
+
     /**
      * The add that is the only reader of matmul output {@code out} and adds one float constant per column (a bias
      * dequant_gemm can take as its C), or null.
@@ -74,16 +115,24 @@ public final class KeepBlockedWeightsPacked implements Pass {
         return perColumn && add.output(0).shape().equals(out.shape()) ? add : null;
     }
 
-    /** Why product {@code n} over dequantized weight {@code dq} does not fit dequant_gemm, or null when it does. */
-    private static String unfit(Graph g, Node n, Node dq) {
+    /** Why the weight that {@code dq} dequantizes is not a blocked constant int4/uint4 one with float32 output, or null. */
+    private static String unfitWeight(Node dq) {
         Value q = dq.input(0), s = dq.input(1), z = dq.input(2);
         // why: only a constant int4 or uint4 weight has packed bytes to keep
         if (!q.isConstant() || q.dtype() != DType.I4 && q.dtype() != DType.U4 || !s.isConstant() || s.dtype() != DType.F32)
             return "its weight is not a constant int4 or uint4 one";
         // why: the kernels read the zero points as constants of the weight's type, one per block
         if (z != null && (!z.isConstant() || z.dtype() != q.dtype() || !z.shape().equals(s.shape()))) return "its zero points are not constants of its type, one per block";
-        long block = dq.attrs().getInt("block_size", 0);
-        if (block <= 0 || q.shape().rank() != 2 || n.input(0).shape().rank() != 2 || dq.output(0).dtype() != DType.F32)
+        if (dq.attrs().getInt("block_size", 0) <= 0 || dq.output(0).dtype() != DType.F32) return "its weight is not blocked float32";
+        return null;
+    }
+
+    /** Why product {@code n} over dequantized weight {@code dq} does not fit dequant_gemm, or null when it does. */
+    private static String unfit(Graph g, Node n, Node dq) {
+        String why = unfitWeight(dq);
+        if (why != null) return why;
+        Value q = dq.input(0);
+        if (q.shape().rank() != 2 || n.input(0).shape().rank() != 2 || dq.output(0).dtype() != DType.F32)
             return "its weight is not a blocked float32 matrix";
         boolean gemm = n.op() == Ops.GEMM, tb = gemm && n.attrs().getInt("trans_b", 0) != 0;
         // why: the kernel sums each block along K, so the blocks must lie along the reduction axis

@@ -203,6 +203,18 @@ public final class Int8Lowerings {
      * zero points stay as imported (packed); only the activations become int8 (see QdequantGemm for the arithmetic).
      */
     public static Value dequantGemm(Int8Context lx, Node n) {
+        Attrs a = Attrs.of("trans_b", n.attrs().getInt("trans_b"), "block_size", n.attrs().getInt("block_size"));
+        return blocked(lx, n, Ops.QDEQUANT_GEMM, a);
+    }
+
+    /**
+     * dequant_conv(x, Q, S, B, Z) -> qdequant_conv(x8, Q, S, B, Z): as {@link #dequantGemm}, the blocked weight stays
+     * as imported and only the activations become int8 (see QdequantConv for the arithmetic).
+     */
+    public static Value dequantConv(Int8Context lx, Node n) { return blocked(lx, n, Ops.QDEQUANT_CONV, n.attrs()); }
+
+    /** The int8 form {@code op} (attributes {@code a} plus the output grid) of blocked op n, inputs numbered alike. */
+    private static Value blocked(Int8Context lx, Node n, dev.kiln.ops.OpDef op, Attrs a) {
         QuantParams qo = lx.out(n.output(0));
         int[] range = Int8Context.clampRange(n.attrs(), qo);
         Value x8 = lx.q(n.input(0));
@@ -211,8 +223,7 @@ public final class Int8Lowerings {
         List<Value> ins = new ArrayList<>(List.of(x8, n.input(1), n.input(2)));
         if (n.input(3) != null || n.input(4) != null) ins.add(n.input(3));
         if (n.input(4) != null) ins.add(n.input(4));
-        Attrs a = Attrs.of("trans_b", n.attrs().getInt("trans_b"), "block_size", n.attrs().getInt("block_size"));
-        return lx.add(Ops.QDEQUANT_GEMM, n.name(), ins, Int8Context.outAttrs(a, qo, range)).output(0);
+        return lx.add(op, n.name(), ins, Int8Context.outAttrs(a, qo, range)).output(0);
     }
 
     /** add(a, b) -> qadd(a8, b8); a constant operand is quantized per tensor over its own range. */

@@ -95,14 +95,37 @@ class Int4BlockedWeightsTest {
             for (int i = 0; i < xv.size(); i++) xv.setDouble(i, rnd.nextGaussian());
             jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
         }
-        java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        compareWithInterpreter(jobs, "host", false);
+    }
+
+    /** {@code a} with a random small int8 output grid, clamped to [-20, 90] or not. */
+    static dev.kiln.ir.Attrs outAttrs(dev.kiln.ir.Attrs a, java.util.Random rnd, boolean clamped) {
+        return a.with(dev.kiln.ops.QuantAttrs.OUT_SCALE, 0.05 + 0.1 * rnd.nextDouble()).with(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT, (long) rnd.nextInt(11) - 5)
+                .with(dev.kiln.ops.QuantAttrs.ACT_MIN, clamped ? -20L : -128L).with(dev.kiln.ops.QuantAttrs.ACT_MAX, clamped ? 90L : 127L);
+    }
+
+    /**
+     * Runs the jobs as one C program on {@code target} (the host one with sanitizers) and compares each output with
+     * the interpreter's: byte for byte when {@code exact}, else within float rounding. Returns how many exact outputs
+     * sit at -128 or 127.
+     */
+    static int compareWithInterpreter(java.util.List<dev.kiln.check.Checker.Job> jobs, String target, boolean exact) {
+        java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
+        int saturated = 0;
         for (int i = 0; i < jobs.size(); i++) {
             dev.kiln.check.Checker.Job j = jobs.get(i);
-            assertEquals(null, got.get(i).error(), j.name());
+            assertEquals(null, got.get(i).error(), target + " " + j.name());
             dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
-            for (int e = 0; e < want.size(); e++)
-                assertEquals(want.getDouble(e), have.getDouble(e), 1e-5 + 1e-5 * Math.abs(want.getDouble(e)), j.name() + "[" + e + "]");
+            for (int e = 0; e < want.size(); e++) {
+                if (!exact) {
+                    assertEquals(want.getDouble(e), have.getDouble(e), 1e-5 + 1e-5 * Math.abs(want.getDouble(e)), target + " " + j.name() + "[" + e + "]");
+                    continue;
+                }
+                assertEquals(want.getLong(e), have.getLong(e), target + " " + j.name() + "[" + e + "]");
+                if (want.getLong(e) == -128 || want.getLong(e) == 127) saturated++;
+            }
         }
+        return saturated;
     }
 
     /**
@@ -128,26 +151,14 @@ class Int4BlockedWeightsTest {
             java.util.List<dev.kiln.ir.Value> ins = new java.util.ArrayList<>(java.util.List.of(x));
             ins.addAll(operands(g, rnd, t, tb, block, k, n, bias, zp, 0.005, 0.05));
             // why: a small output step puts many results near rounding boundaries, where any change of order shows
-            dev.kiln.ir.Attrs a = dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block)
-                    .with(dev.kiln.ops.QuantAttrs.OUT_SCALE, 0.05 + 0.1 * rnd.nextDouble()).with(dev.kiln.ops.QuantAttrs.OUT_ZERO_POINT, (long) rnd.nextInt(11) - 5)
-                    .with(dev.kiln.ops.QuantAttrs.ACT_MIN, clamped ? -20L : -128L).with(dev.kiln.ops.QuantAttrs.ACT_MAX, clamped ? 90L : 127L);
+            dev.kiln.ir.Attrs a = outAttrs(dev.kiln.ir.Attrs.of("trans_b", tb ? 1L : 0L, "block_size", (long) block), rnd, clamped);
             g.addOutput(g.addNode(Ops.QDEQUANT_GEMM, "p", ins, a).output(0));
             dev.kiln.ir.NdArray xv = dev.kiln.ir.NdArray.zeros(x.dtype(), dev.kiln.ir.Shape.of(3, k));
             for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
             jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
         }
         for (String target : new String[] {"host", "cortex-m4f"}) {
-            java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
-            int saturated = 0;
-            for (int i = 0; i < jobs.size(); i++) {
-                dev.kiln.check.Checker.Job j = jobs.get(i);
-                assertEquals(null, got.get(i).error(), target + " " + j.name());
-                dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
-                for (int e = 0; e < want.size(); e++) {
-                    assertEquals(want.getLong(e), have.getLong(e), target + " " + j.name() + "[" + e + "]");
-                    if (want.getLong(e) == -128 || want.getLong(e) == 127) saturated++;
-                }
-            }
+            int saturated = compareWithInterpreter(jobs, target, true);
             // why: a test whose outputs all saturate would compare nothing of the arithmetic
             assertTrue(saturated < 40, "too many saturated outputs: " + saturated);
         }
@@ -182,16 +193,28 @@ class Int4BlockedWeightsTest {
     private static java.util.List<dev.kiln.ir.Value> operands(dev.kiln.ir.Graph g, java.util.Random rnd, DType t, boolean tb, int block,
             int k, int n, boolean bias, boolean zp, double lo, double span) {
         int blocks = (k + block - 1) / block;
+        return blockedOperands(g, rnd, t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n),
+                tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n), bias ? n : 0, zp, lo, span);
+    }
+
+    /**
+     * Random constant operands of a blocked op over t weights: Q of shape {@code qShape}, S of {@code sShape} (scales
+     * in [lo, lo + span)), a bias of {@code biasLen} values (none when 0) and Z (S's shape), in the order of
+     * dequant_gemm's and dequant_conv's inputs 1 to 4 (the bias null when absent but Z given; trailing absent ones
+     * left out).
+     */
+    static java.util.List<dev.kiln.ir.Value> blockedOperands(dev.kiln.ir.Graph g, java.util.Random rnd, DType t, dev.kiln.ir.Shape qShape,
+            dev.kiln.ir.Shape sShape, int biasLen, boolean zp, double lo, double span) {
         long first = t == DType.I4 ? -8 : 0;
-        long[] q = new long[k * n];
+        long[] q = new long[(int) qShape.numel()];
         for (int i = 0; i < q.length; i++) q[i] = first + rnd.nextInt(16);
-        dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, tb ? dev.kiln.ir.Shape.of(n, blocks) : dev.kiln.ir.Shape.of(blocks, n));
+        dev.kiln.ir.NdArray s = dev.kiln.ir.NdArray.zeros(DType.F32, sShape);
         for (int i = 0; i < s.size(); i++) s.setDouble(i, lo + span * rnd.nextDouble());
         java.util.List<dev.kiln.ir.Value> r = new java.util.ArrayList<>(java.util.List.of(
-                g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, tb ? dev.kiln.ir.Shape.of(n, k) : dev.kiln.ir.Shape.of(k, n), q)), g.addConstant("s", s)));
-        if (bias) {
-            dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(n));
-            for (int i = 0; i < n; i++) b.setDouble(i, rnd.nextGaussian());
+                g.addConstant("q", dev.kiln.ir.NdArray.ofLongs(t, qShape, q)), g.addConstant("s", s)));
+        if (biasLen > 0) {
+            dev.kiln.ir.NdArray b = dev.kiln.ir.NdArray.zeros(DType.F32, dev.kiln.ir.Shape.of(biasLen));
+            for (int i = 0; i < biasLen; i++) b.setDouble(i, rnd.nextGaussian());
             r.add(g.addConstant("b", b));
         } else if (zp) r.add(null);
         if (zp) {
