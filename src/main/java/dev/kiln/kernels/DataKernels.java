@@ -525,6 +525,13 @@ public final class DataKernels {
         public final boolean scaled;
         /** The scale as a float literal. */
         public final String scale;
+        /**
+         * Lane-wise partial maxima and sums of a contiguous f32 row on a C vector host, with the vectorisable exp
+         * ({@link NnKernels#sumLanes}); 0: the plain row (every other case, log-softmax, OpenCL).
+         */
+        public long lanes;
+        /** Whether {@link #lanes} is above 0. */
+        public boolean lanewise;
 
         Softmax(long outer, long n, long inner, double scale) {
             this.scaled = scale != 1.0;
@@ -544,7 +551,13 @@ public final class DataKernels {
     }
 
     /** Softmax: exp(x - max) / sum. */
-    public static Object softmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
+    public static Object softmax(KernelModel k, Node n, Strategy t) {
+        Softmax m = softmaxModel(n);
+        if (m.inner == 1 && !m.empty && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32)
+            m.lanes = NnKernels.sumLanes(t, 4, m.n);
+        m.lanewise = m.lanes > 0;
+        return m;
+    }
 
     /** LogSoftmax: (x - max) - log(sum(exp(x - max))). */
     public static Object logSoftmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
