@@ -533,7 +533,7 @@ public final class DataKernels {
         /** Whether {@link #lanes} is above 0. */
         public boolean lanewise;
         /** The widths of the partials' tree combination: lanes / 2, lanes / 4, ..., 1. */
-        public final List<Long> halves = new ArrayList<>();
+        public List<Long> halves;
 
         Softmax(long outer, long n, long inner, double scale) {
             this.scaled = scale != 1.0;
@@ -556,21 +556,10 @@ public final class DataKernels {
     public static Object softmax(KernelModel k, Node n, Strategy t) {
         Softmax m = softmaxModel(n);
         if (m.inner == 1 && !m.empty && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32)
-            m.lanes = rowLanes(NnKernels.sumLanes(t, 4, m.n), m.n);
+            m.lanes = NnKernels.rowLanes(t, 4, m.n);
         m.lanewise = m.lanes > 0;
-        for (long w = m.lanes / 2; w > 0; w /= 2) m.halves.add(w);
+        m.halves = NnKernels.halves(m.lanes);
         return m;
-    }
-
-    /**
-     * The partials of a softmax row of n: at most {@code most} (two vectors' worth), fewer where that leaves a
-     * shorter scalar tail for about as many vector steps (50 keys: 16 lanes, 3 steps and 2 left, not 32 and 18).
-     */
-    static long rowLanes(long most, long n) {
-        long best = most;
-        for (long l = most / 2; l >= 4; l /= 2)
-            if (n / l + n % l < n / best + n % best) best = l;
-        return best;
     }
 
     /** LogSoftmax: (x - max) - log(sum(exp(x - max))). */

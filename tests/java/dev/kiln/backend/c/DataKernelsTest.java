@@ -95,6 +95,16 @@ class DataKernelsTest {
         odd.setDouble(43, Double.POSITIVE_INFINITY);
         for (int j = 0; j < 20; j++) odd.setDouble(60 + j, -200 + 13.0 * j);
         job("softmax_f32_lanes_nan_inf", Ops.SOFTMAX, Attrs.EMPTY, odd);
+        // layer normalization sums the mean and the variance in lane-wise partials on the host: rows of 64 (32 lanes),
+        // 185 (16 lanes and a tail of 9), f64 rows of 20 with the Mean and InvStdDev outputs, and a plain row of 3
+        job("layer_norm_f32_64", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
+                random(DType.F32, Shape.of(1, 5, 64)), random(DType.F32, Shape.of(64)), random(DType.F32, Shape.of(64)));
+        job("layer_norm_f32_185", Ops.LAYER_NORMALIZATION, Attrs.of("axis", 1L, "epsilon", 1e-3),
+                random(DType.F32, Shape.of(2, 5, 37)), random(DType.F32, Shape.of(5, 37)));
+        job("layer_norm_f64_20_stats", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5), 3,
+                List.of(random(DType.F64, Shape.of(3, 20)), random(DType.F64, Shape.of(20)), random(DType.F64, Shape.of(20))));
+        job("layer_norm_f32_3", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
+                random(DType.F32, Shape.of(4, 3)), random(DType.F32, Shape.of(3)), random(DType.F32, Shape.of(3)));
         job("slice_i16_step2", Ops.SLICE, Attrs.of("starts", new long[] {1, -1}, "ends", new long[] {100, -100},
                 "steps", new long[] {2, -2}), random(DType.I16, Shape.of(5, 6)));
         job("slice_empty", Ops.SLICE, Attrs.of("starts", new long[] {3}, "ends", new long[] {1}, "axes", new long[] {1}),
