@@ -126,9 +126,38 @@ class FuseElementwiseChainsTest {
         assertEquals(2, g.nodes().size());
     }
 
+    /**
+     * ViT's tanh GELU, x * (0.5 + 0.5 tanh(0.79788456 (x + 0.044715 x^3))), as chains: on f32 vector hosts the tanh
+     * and a sigmoid after it take kiln_runtime.h's vectorisable forms (below |t| = 1/4 the polynomial branch).
+     */
+    private Graph geluChain(DType f) {
+        Graph g = new Graph("gelu_tanh_" + f.shortName());
+        Value x = g.addInput("x", new TensorType(f, Shape.of(3, 70)));
+        Value c = op(g, Ops.MUL, Attrs.EMPTY, x, x).output(0);
+        c = op(g, Ops.MUL, Attrs.EMPTY, c, x).output(0);
+        c = op(g, Ops.MUL, Attrs.EMPTY, c, g.addConstant("k", NdArray.scalar(f, 0.044715))).output(0);
+        c = op(g, Ops.ADD, Attrs.EMPTY, x, c).output(0);
+        c = op(g, Ops.MUL, Attrs.EMPTY, c, g.addConstant("s", NdArray.scalar(f, 0.7978845608))).output(0);
+        c = op(g, Ops.TANH, Attrs.EMPTY, c).output(0);
+        c = op(g, Ops.MUL, Attrs.EMPTY, c, g.addConstant("w", random(f, 70))).output(0);
+        g.addOutput(op(g, Ops.SIGMOID, Attrs.EMPTY, c).output(0));
+        return g;
+    }
+
     @Test
     void fusedChainsMatchTheInterpreterInCUnderSanitizers() {
         List<Checker.Job> jobs = new ArrayList<>();
+        for (DType f : List.of(DType.F32, DType.F64)) {
+            Graph g = geluChain(f);
+            assertTrue(new FuseElementwiseChains().run(g, RewriteTesting.context(-1)));
+            NdArray x = random(f, 3, 70);
+            for (int i = 0; i < 70; i++) x.setDouble(70 + i, (i - 35) / 140.0);
+            for (int i = 0; i < 70; i++) x.setDouble(140 + i, (i - 35) * 0.8);
+            x.setDouble(3, Double.NaN);
+            x.setDouble(4, Double.POSITIVE_INFINITY);
+            x.setDouble(5, Double.NEGATIVE_INFINITY);
+            jobs.add(new Checker.Job(g.name(), g, List.of(x)));
+        }
         for (DType f : List.of(DType.F32, DType.F64)) {
             Graph g = chains(f);
             assertTrue(new FuseElementwiseChains().run(g, RewriteTesting.context(-1)));

@@ -545,6 +545,15 @@ public final class DataKernels {
         public final boolean scaled;
         /** The scale as a float literal. */
         public final String scale;
+        /**
+         * Lane-wise partial maxima and sums of a contiguous f32 row on a C vector host, with the vectorisable exp
+         * ({@link NnKernels#sumLanes}); 0: the plain row (every other case, log-softmax, OpenCL).
+         */
+        public long lanes;
+        /** Whether {@link #lanes} is above 0. */
+        public boolean lanewise;
+        /** The widths of the partials' tree combination: lanes / 2, lanes / 4, ..., 1. */
+        public List<Long> halves;
 
         Softmax(long outer, long n, long inner, double scale) {
             this.scaled = scale != 1.0;
@@ -564,7 +573,14 @@ public final class DataKernels {
     }
 
     /** Softmax: exp(x - max) / sum. */
-    public static Object softmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
+    public static Object softmax(KernelModel k, Node n, Strategy t) {
+        Softmax m = softmaxModel(n);
+        if (m.inner == 1 && !m.empty && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32)
+            m.lanes = NnKernels.rowLanes(t, 4, m.n);
+        m.lanewise = m.lanes > 0;
+        m.halves = NnKernels.halves(m.lanes);
+        return m;
+    }
 
     /** LogSoftmax: (x - max) - log(sum(exp(x - max))). */
     public static Object logSoftmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }

@@ -449,6 +449,25 @@ public final class NnKernels {
         return lanes >= 4 ? lanes : 0;
     }
 
+    /**
+     * The partials of a row reduction of n elements (softmax, layer normalization) on a vector host: at most
+     * {@link #sumLanes}, fewer where that leaves a shorter scalar tail for about as many vector steps (50 elements:
+     * 16 lanes, 3 steps and 2 left, not 32 lanes and 18 left); 0 for one running value.
+     */
+    static long rowLanes(Strategy t, int elementBytes, long n) {
+        long most = sumLanes(t, elementBytes, n), best = most;
+        for (long l = most / 2; l >= 4; l /= 2)
+            if (n / l + n % l < n / best + n % best) best = l;
+        return best;
+    }
+
+    /** The widths of a tree combination of {@code lanes} partials, one constant-width loop each: lanes / 2, ..., 1. */
+    static java.util.List<Long> halves(long lanes) {
+        java.util.List<Long> h = new java.util.ArrayList<>();
+        for (long w = lanes / 2; w > 0; w /= 2) h.add(w);
+        return h;
+    }
+
     /** Maximum of each plane, NaNs skipped (float). */
     public static Object globalMaxPool(KernelModel k, Node n, Strategy t) {
         Planes m = planes(n);

@@ -20,6 +20,13 @@ public final class NormKernels {
         public final String mean, invStd;
         /** The activation applied to each stored element of Y (FuseActivations' epilogue), absent when none. */
         public final Activation act;
+        /**
+         * Lane-wise partial sums of the mean and the variance on a C vector host ({@link NnKernels#rowLanes}; 0: one
+         * running sum, every other target), combined by {@link #halves}.
+         */
+        public long lanes;
+        public boolean lanewise;
+        public java.util.List<Long> halves;
 
         LayerNorm(KernelModel k, Node n) {
             Shape s = n.input(0).shape();
@@ -41,6 +48,9 @@ public final class NormKernels {
     /** layer_normalization: one parallel iteration per normalized row. */
     public static Object layerNormalization(KernelModel k, Node n, Strategy t) {
         LayerNorm m = new LayerNorm(k, n);
+        m.lanes = NnKernels.rowLanes(t, k.ftype.equals("double") ? 8 : 4, m.row);
+        m.lanewise = m.lanes > 0;
+        m.halves = NnKernels.halves(m.lanes);
         k.parallel = m.rows;
         // why: float only, compared within a tolerance, so products and sums may fuse into FMAs
         k.fpContract = true;

@@ -130,6 +130,14 @@ class ElementwiseKernelsTest {
                     Ops.LEAKY_RELU})
                 job(op.name() + "_" + t, op, Attrs.EMPTY, f);
             job("gelu_tanh_" + t, Ops.GELU, Attrs.of("approximate", "tanh"), f);
+            // erf on f32 vector hosts is kiln_erf_f32: its series below |x| = 1, its exp form above, both sides of 1
+            double[] sweep = new double[401];
+            for (int i = 0; i < sweep.length; i++) sweep[i] = (i - 200) / 50.0 + (i % 7) * 1e-3;
+            sweep[0] = Math.nextDown(1.0);
+            sweep[1] = 1.0;
+            sweep[2] = -Math.nextUp(1.0);
+            sweep[3] = 1e-20;
+            job("erf_sweep_" + t, Ops.ERF, Attrs.EMPTY, floats(t, sweep));
             job("swish_" + t, Ops.SWISH, Attrs.of("alpha", 2.0), f);
             job("hard_sigmoid_ab_" + t, Ops.HARD_SIGMOID, Attrs.of("alpha", 0.5, "beta", 0.25), f);
             NdArray g = floats(t, 1, Double.NaN, 3, -4, 0, 2, Double.NaN, 8, -1, 1, 2, 3, -5, 0, 4, 1e-3);
