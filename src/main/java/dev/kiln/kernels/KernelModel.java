@@ -48,7 +48,8 @@ public final class KernelModel {
     /**
      * Whether a two-input element-wise kernel may walk output 0 as {@code rowsOuter} rows of {@code rowsInner}
      * elements: one input has output 0's elements, the other one element per row (a per-channel scale or bias over
-     * NCHW). The row's element is then read once per row, not recomputed by a division per element.
+     * NCHW) or one row of elements shared by every row (a bias over the last axis). The other input's element is
+     * then read at the row or the column, not recomputed by a division per element.
      */
     public boolean rows;
     public long rowsOuter, rowsInner;
@@ -157,12 +158,23 @@ public final class KernelModel {
                 TensorInfo whole = ins.get(1 - r), per = ins.get(r);
                 if (!whole.same || !per.general || per.terms.size() != 1) continue;
                 TensorInfo.Term u = per.terms.get(0);
-                if (u.mul != 1 || u.div < 2 || u.div * u.mod != y.numel) continue;
-                per.row = true;
-                rows = true;
-                rowsOuter = u.mod;
-                rowsInner = u.div;
-                break;
+                if (u.mul != 1) continue;
+                if (u.div >= 2 && u.div * u.mod == y.numel) {
+                    per.row = true;
+                    rows = true;
+                    rowsOuter = u.mod;
+                    rowsInner = u.div;
+                    break;
+                }
+                // why: indexed by i % inner only (a bias over the last axis, [N,T,C] + [C]): rows of inner
+                // elements, the input read at the column
+                if (u.div == 1 && u.mod >= 2 && u.mod < y.numel && y.numel % u.mod == 0) {
+                    per.column = true;
+                    rows = true;
+                    rowsOuter = y.numel / u.mod;
+                    rowsInner = u.mod;
+                    break;
+                }
             }
         }
     }

@@ -36,6 +36,8 @@ public final class TensorInfo {
     public List<Term> terms = List.of();
     /** In a kernel walking rows ({@link KernelModel#rows}): one element per row, read at the row's index {@code o}. */
     public boolean row;
+    /** In a kernel walking rows: one element per column, the same for every row, read at the column's index {@code i}. */
+    public boolean column;
 
     TensorInfo(String name, Value v) {
         this.name = name;

@@ -247,6 +247,10 @@ class BlockedKernelsTest {
         perChannel("scale_rows", Ops.MUL, s(1, 6, 1, 1), s(1, 6, 9, 11));
         perChannel("scale_rows_second", Ops.MUL, s(1, 5, 7, 7), s(5, 1, 1));
         perChannel("sub_rows", Ops.SUB, s(2, 3, 1, 1), s(2, 3, 4, 4));
+        // a bias over the last axis ([N,T,C] + [C]) walks rows, the bias read at the column
+        perChannel("bias_cols", Ops.ADD, s(1, 5, 64), s(64));
+        perChannel("scale_cols_first", Ops.MUL, s(7), s(2, 3, 7));
+        perChannel("div_cols_2d", Ops.DIV, s(6, 5), s(1, 5));
     }
 
     /** A global_average_pool job over x. */
@@ -429,7 +433,12 @@ class BlockedKernelsTest {
         assertEquals(99, scale.rowsInner);
         KernelModel second = binaryModel(Ops.MUL, s(1, 5, 7, 7), s(5, 1, 1));
         assertTrue(second.rows && !second.x.row && second.in1.row);
-        assertFalse(binaryModel(Ops.ADD, s(1, 6, 9, 11), s(11)).rows, "one value per column is no row");
+        KernelModel column = binaryModel(Ops.ADD, s(1, 6, 9, 11), s(11));
+        assertTrue(column.rows && column.in1.column && !column.x.column && !column.in1.row, "a bias over the last axis walks rows");
+        assertEquals(54, column.rowsOuter);
+        assertEquals(11, column.rowsInner);
+        assertTrue(binaryModel(Ops.MUL, s(7), s(2, 3, 7)).x.column, "the first input per column");
+        assertFalse(binaryModel(Ops.ADD, s(2, 6, 9, 11), s(9, 1)).rows, "a middle axis: neither one per row nor one per column");
         assertFalse(binaryModel(Ops.ADD, s(2, 6, 1, 1), s(1, 6, 9, 11)).rows, "both inputs broadcast");
         assertFalse(binaryModel(Ops.ADD, s(1, 6, 9, 11), s(1, 6, 9, 11)).rows, "same shapes keep the flat loop");
         Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
