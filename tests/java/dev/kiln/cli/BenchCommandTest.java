@@ -147,11 +147,39 @@ class BenchCommandTest {
             assertTrue(perMac.get(e.getKey()) <= e.getValue(), "layer " + e.getKey() + ": " + perMac.get(e.getKey()) + " instructions/MAC, budget " + e.getValue());
     }
 
+    /**
+     * {@code --per-layer} on the host: every kernel function of the generated C (and nothing else) gets a time, in
+     * schedule order, each with the layer's MACs; the shares are parts of the instrumented build's total.
+     */
     @Test
-    void perLayerNeedsAQemuTarget() {
-        Run r = kiln("bench", mlp(), "--per-layer");
-        assertEquals(2, r.rc(), r.out());
-        assertTrue(r.err().contains("--per-layer counts guest instructions"), r.err());
+    void perLayerTimesEveryKernelOnTheHost() throws IOException {
+        String lenet = TestFiles.models().resolve("digits_lenet5_op13/model.onnx").toString();
+        Run c = kiln("compile", lenet, "-t", "host", "-o", tmp.resolve("c").toString());
+        assertEquals(0, c.rc(), c.err());
+        java.util.List<Integer> kernels = new java.util.ArrayList<>();
+        Matcher k = Pattern.compile("static void digits_lenet5_op13_k(\\d+)_\\w+\\(").matcher(Files.readString(tmp.resolve("c/digits_lenet5_op13.c")));
+        while (k.find()) kernels.add(Integer.parseInt(k.group(1)));
+        assertTrue(kernels.size() >= 5, kernels.toString());
+
+        Run r = kiln("bench", lenet, "--per-layer", "--runs", "20", "--rounds", "2", "--json", "-");
+        assertEquals(0, r.rc(), r.err());
+        Matcher m = Pattern.compile("\\{\"function\": \"([^\"]*)\"(?:, \"index\": (\\d+), \"op\": \"[^\"]*\", \"name\": \"[^\"]*\", \"macs\": (\\d+))?"
+                + ", \"us\": ([-0-9.eE+]+), \"share\": ([-0-9.eE+]+), \"gmacs\": ([^}]*)\\}").matcher(r.out());
+        java.util.List<Integer> timed = new java.util.ArrayList<>();
+        double shares = 0;
+        long macs = 0;
+        while (m.find()) {
+            assertNotNull(m.group(2), "a function that is no kernel was timed: " + m.group(1));
+            timed.add(Integer.parseInt(m.group(2)));
+            assertTrue(Double.parseDouble(m.group(4)) >= 0, m.group());
+            shares += Double.parseDouble(m.group(5));
+            macs += Long.parseLong(m.group(3));
+            assertEquals(Long.parseLong(m.group(3)) == 0, m.group(6).equals("null"), m.group());
+        }
+        assertEquals(kernels, timed, r.out());
+        assertEquals(field(r.out(), "macs"), (double) macs, r.out());
+        assertTrue(field(r.out(), "layers_total_us") > 0, r.out());
+        assertTrue(shares > 0 && shares < 1.2, "layer medians add up to " + shares + " of the total");
     }
 
     @Test

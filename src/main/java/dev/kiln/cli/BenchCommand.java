@@ -10,6 +10,7 @@ import dev.kiln.diag.Location;
 import dev.kiln.ir.NdArray;
 import dev.kiln.toolchain.CodeSize;
 import dev.kiln.toolchain.HostBench;
+import dev.kiln.toolchain.HostProfiler;
 import dev.kiln.toolchain.OrtLoader;
 import dev.kiln.toolchain.OrtTimer;
 import dev.kiln.toolchain.Timings;
@@ -17,6 +18,7 @@ import dev.kiln.toolchain.QemuInstructionCounter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,8 +69,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the numbers as JSON to FILE ('-': standard output, instead of the text).")
     Path json;
 
-    @Option(names = "--per-layer", description = "On qemu targets: also count each layer's instructions (each kernel kept as its own function) "
-            + "and print instructions per MAC per layer.")
+    @Option(names = "--per-layer", description = "Also measure each layer: on qemu targets its instructions (each kernel kept as its own function) "
+            + "and instructions per MAC; on the host its median wall time over --runs inferences of an instrumented build, its share and GMAC/s.")
     boolean perLayer;
 
     @Mixin
@@ -95,10 +97,6 @@ final class BenchCommand implements Callable<Integer> {
             throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " is not a runtime Kiln can time")
                     .withHint("available: " + ONNXRUNTIME);
         Target t = Target.load(options.target);
-        // why: per-layer counts come from qemu's instruction counter; host timings are whole inferences
-        if (perLayer && !t.isCross())
-            throw new KilnException(Code.USAGE, Location.NONE, "--per-layer counts guest instructions, and needs a qemu target, not " + t.name())
-                    .withHint("use -t cortex-m4f (or another qemu target)");
         // why: ONNX Runtime runs on this machine only; a ratio against a qemu guest would mean nothing
         if (against != null && t.isCross())
             throw new KilnException(Code.USAGE, Location.NONE, "--against " + against + " needs a host target, not " + t.name())
@@ -123,6 +121,8 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             hostAgainstOrt(code, n);
         }
+        if (!t.isCross() && perLayer) n.times = layerTimes(code, st,
+                HostProfiler.profile(code, new Templates(CliOptions.compiledBackend(), options.templates), HostBench.inputs(code.graph()), warmup, runs));
         n.medians();
         String text = n.text(t);
         if (json == null) {
@@ -225,6 +225,40 @@ final class BenchCommand implements Callable<Integer> {
         return rows;
     }
 
+    /** One layer's (or one other function's: layer null) median time in a host per-layer profile, and its share of the profiled inference. */
+    record LayerTime(ModelStats.Layer layer, String function, double us, double share) {
+        /** Billions of MACs per second, or null for a layer without MACs or a function that is no layer. */
+        Double gmacs() { return layer == null || layer.macs() == 0 || us <= 0 ? null : layer.macs() / (us * 1e3); }
+    }
+
+    /** The profiled layers' times; the total of the instrumented build. */
+    record LayerTimes(List<LayerTime> rows, double totalUs) {}
+
+    /**
+     * The per-kernel times as layers ({@code <model>_k<index>_<op>} is layer {@code index}), in schedule order, then
+     * other functions; each a median over the profiled inferences.
+     */
+    static LayerTimes layerTimes(GeneratedCode code, ModelStats st, HostProfiler.Profile p) {
+        double total = Timings.median(p.totalNs()) / 1e3;
+        List<LayerTime> rows = new java.util.ArrayList<>(), others = new java.util.ArrayList<>();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (ModelStats.Layer l : st.layers) {
+            String fn = code.name() + "_k" + l.index() + "_" + l.op();
+            double[] ns = l.depth() == 0 ? p.functions().get(fn) : null;
+            if (ns == null) continue;
+            double us = Timings.median(ns) / 1e3;
+            rows.add(new LayerTime(l, fn, us, us / total));
+            named.add(fn);
+        }
+        for (Map.Entry<String, double[]> e : p.functions().entrySet()) {
+            if (named.contains(e.getKey())) continue;
+            double us = Timings.median(e.getValue()) / 1e3;
+            others.add(new LayerTime(null, e.getKey(), us, us / total));
+        }
+        rows.addAll(others);
+        return new LayerTimes(rows, total);
+    }
+
     /** Everything bench measured, printable as text or JSON. */
     private final class Numbers {
         final ModelStats st;
@@ -234,6 +268,8 @@ final class BenchCommand implements Callable<Integer> {
         String ortVersion, ortModel;
         /** With --per-layer: each layer's instructions, then other functions'. */
         java.util.List<LayerCount> layers;
+        /** With --per-layer on the host: each layer's time, then other functions'. */
+        LayerTimes times;
 
         /** Whether the compiled code computes in int8 (--int8, or a quantized model lowered at -O1 and up). */
         final boolean int8;
@@ -287,6 +323,17 @@ final class BenchCommand implements Callable<Integer> {
                         ortMs, c, runs, gmacs(ortMs), ONNXRUNTIME, ortVersion, ortModel));
                 b.append(String.format(Locale.ROOT, "Kiln/ORT:     %.3f (alternated in %d rounds)%n", ratio(), rounds));
             }
+            if (times != null) {
+                b.append(String.format(Locale.ROOT, "per layer (wall time, medians of %d inferences of an instrumented build: %.1f µs in total):%n", runs, times.totalUs()));
+                b.append(String.format(Locale.ROOT, "%5s  %-14s %-44s %12s %10s %6s %8s%n", "layer", "op", "name", "MACs", "µs", "share", "GMAC/s"));
+                for (LayerTime l : times.rows()) {
+                    Double g = l.gmacs();
+                    b.append(String.format(Locale.ROOT, "%5s  %-14s %-44s %12s %10.1f %5.1f%% %8s%n", l.layer() == null ? "-" : Integer.toString(l.layer().index()),
+                            l.layer() == null ? "(other)" : l.layer().op(), l.layer() == null ? l.function() : l.layer().name(),
+                            l.layer() == null ? "" : String.format(Locale.ROOT, "%,d", l.layer().macs()), l.us(), 100 * l.share(),
+                            g == null ? "" : String.format(Locale.ROOT, "%.2f", g)));
+                }
+            }
             return b.toString();
         }
 
@@ -325,6 +372,18 @@ final class BenchCommand implements Callable<Integer> {
                     if (l.layer() != null) b.append(", \"index\": ").append(l.layer().index()).append(", \"op\": ").append(ModelStats.quote(l.layer().op()))
                             .append(", \"name\": ").append(ModelStats.quote(l.layer().name())).append(", \"macs\": ").append(l.layer().macs());
                     b.append(", \"instructions\": ").append(l.instructions()).append(", \"instructions_per_mac\": ").append(num(l.perMac())).append('}');
+                }
+                b.append("\n  ],\n");
+            }
+            if (times != null) {
+                field(b, "layers_total_us", num(times.totalUs()));
+                b.append("  \"layer_times\": [");
+                for (int i = 0; i < times.rows().size(); i++) {
+                    LayerTime l = times.rows().get(i);
+                    b.append(i == 0 ? "\n" : ",\n").append("    {\"function\": ").append(ModelStats.quote(l.function()));
+                    if (l.layer() != null) b.append(", \"index\": ").append(l.layer().index()).append(", \"op\": ").append(ModelStats.quote(l.layer().op()))
+                            .append(", \"name\": ").append(ModelStats.quote(l.layer().name())).append(", \"macs\": ").append(l.layer().macs());
+                    b.append(", \"us\": ").append(num(l.us())).append(", \"share\": ").append(num(l.share())).append(", \"gmacs\": ").append(num(l.gmacs())).append('}');
                 }
                 b.append("\n  ],\n");
             }

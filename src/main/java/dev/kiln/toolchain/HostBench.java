@@ -37,6 +37,8 @@ public final class HostBench implements AutoCloseable {
     public static final class BenchModel {
         public String prefix, PREFIX;
         public int warmup, inSlots, outSlots;
+        /** For {@code profileMain}: timed inferences. */
+        public int runs;
         /** The C function a bare-metal counting program calls before it prints ({@code initialise_monitor_handles}), or null. */
         public String semihostingInit;
         public final List<CProgramRunner.Tensor> inputs = new ArrayList<>(), outputs = new ArrayList<>();
@@ -102,19 +104,10 @@ public final class HostBench implements AutoCloseable {
      * name, see {@link #inputs}); returns once its {@code warmup} untimed inferences are done.
      */
     public static HostBench start(GeneratedCode code, Templates templates, Map<String, NdArray> inputs, int warmup) {
-        BenchModel b = BenchModel.of(code, inputs, warmup);
         Path dir = null;
         try {
             dir = Files.createTempDirectory("kiln-bench-");
-            code.writeTo(dir);
-            Files.writeString(dir.resolve("bench.c"), templates.render("benchMain", "b", b));
-            List<String> cmd = new ArrayList<>();
-            cmd.add(code.target().cc());
-            cmd.addAll(code.target().cflags());
-            cmd.addAll(CProgramRunner.WARNINGS);
-            cmd.addAll(List.of("-I.", "bench.c", code.name() + ".c", code.name() + "_weights.c", "-o", "bench", "-lm"));
-            Exec.Result r = Exec.run(cmd, dir, 600);
-            if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "benchmark does not build: " + r.tail(2000));
+            build(dir, code, templates, "benchMain", BenchModel.of(code, inputs, warmup), List.of());
             ProcessBuilder pb = new ProcessBuilder(dir.resolve("bench").toString()).directory(dir.toFile());
             pb.redirectError(dir.resolve("stderr.txt").toFile());
             HostBench h = new HostBench(dir, pb.start());
@@ -135,6 +128,23 @@ public final class HostBench implements AutoCloseable {
         } finally {
             if (dir != null) delete(dir);
         }
+    }
+
+    /**
+     * Writes {@code code} and the program {@code main} (a template of Bench.stg rendered with {@code b}) to
+     * {@code dir} and builds it there as {@code bench}, with the target's compiler and flags plus {@code extraFlags}.
+     */
+    static void build(Path dir, GeneratedCode code, Templates templates, String main, BenchModel b, List<String> extraFlags) throws IOException {
+        code.writeTo(dir);
+        Files.writeString(dir.resolve("bench.c"), templates.render(main, "b", b));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(code.target().cc());
+        cmd.addAll(code.target().cflags());
+        cmd.addAll(CProgramRunner.WARNINGS);
+        cmd.addAll(extraFlags);
+        cmd.addAll(List.of("-I.", "bench.c", code.name() + ".c", code.name() + "_weights.c", "-o", "bench", "-lm"));
+        Exec.Result r = Exec.run(cmd, dir, 600);
+        if (r.exit() != 0) throw new KilnException(Code.BUILD_FAILED, Location.NONE, "benchmark does not build: " + r.tail(2000));
     }
 
     /** Wall and CPU milliseconds of each of {@code n} timed inferences, run back to back in the benchmark program. */
@@ -203,7 +213,7 @@ public final class HostBench implements AutoCloseable {
         }
     }
 
-    private static void delete(Path dir) {
+    static void delete(Path dir) {
         try {
             GeneratedCode.deleteTree(dir);
         } catch (IOException ignored) {
