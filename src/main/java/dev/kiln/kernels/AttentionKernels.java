@@ -54,6 +54,8 @@ public final class AttentionKernels {
         public final String sc, softcap, negInf;
         /** qk_matmul_output_mode: the raw product (0, 1), with bias (2), after softmax (3). */
         public final boolean qkRaw, qkBias, qkSoftmax;
+        /** Each step rounded to f16/bf16 (a widened f16/bf16 attention), or null. */
+        public final StepRounding steps;
 
         Attention(KernelModel k, Node n) {
             Attrs a = n.attrs();
@@ -115,7 +117,10 @@ public final class AttentionKernels {
             needsOffset = causal || hasLeft || hasRight;
             DType c = compute(k);
             double scale = a.has("scale") ? a.getFloat("scale") : 1 / Math.sqrt(dki);
-            sc = ScalarTypes.literal(c, Math.sqrt(scale));
+            steps = StepRounding.of(k, n);
+            DType st = dev.kiln.ops.RoundingSteps.of(a, n.input(0).dtype());
+            // why: the interpreter rounds sqrt(scale) to the type whose steps it rounds
+            sc = ScalarTypes.literal(c, st != null ? dev.kiln.ops.RoundingSteps.round(st, Math.sqrt(scale)) : Math.sqrt(scale));
             double cap = a.getFloat("softcap");
             softcapped = cap > 0;
             softcap = ScalarTypes.literal(c, cap);

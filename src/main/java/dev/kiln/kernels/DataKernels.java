@@ -554,6 +554,8 @@ public final class DataKernels {
         public boolean lanewise;
         /** The widths of the partials' tree combination: lanes / 2, lanes / 4, ..., 1. */
         public List<Long> halves;
+        /** Each step rounded to f16/bf16 (a widened f16/bf16 softmax), or null. */
+        public StepRounding steps;
 
         Softmax(long outer, long n, long inner, double scale) {
             this.scaled = scale != 1.0;
@@ -575,7 +577,8 @@ public final class DataKernels {
     /** Softmax: exp(x - max) / sum. */
     public static Object softmax(KernelModel k, Node n, Strategy t) {
         Softmax m = softmaxModel(n);
-        if (m.inner == 1 && !m.empty && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32)
+        m.steps = StepRounding.of(k, n);
+        if (m.steps == null && m.inner == 1 && !m.empty && n.input(0).dtype() == DType.F32 && n.output(0).dtype() == DType.F32)
             m.lanes = NnKernels.rowLanes(t, 4, m.n);
         m.lanewise = m.lanes > 0;
         m.halves = NnKernels.halves(m.lanes);
@@ -583,7 +586,11 @@ public final class DataKernels {
     }
 
     /** LogSoftmax: (x - max) - log(sum(exp(x - max))). */
-    public static Object logSoftmax(KernelModel k, Node n, Strategy t) { return softmaxModel(n); }
+    public static Object logSoftmax(KernelModel k, Node n, Strategy t) {
+        Softmax m = softmaxModel(n);
+        m.steps = StepRounding.of(k, n);
+        return m;
+    }
 
     // ------------------------------------------------------------------------------------------------------
     // Resize

@@ -14,7 +14,9 @@ import java.util.List;
  * past_value (outputs present_key, present_value); grouped-query heads share K/V heads; an additive or boolean
  * {@code attn_mask} (shorter masks padded as masked), {@code is_causal} (aligned to the end of the past),
  * sliding windows, {@code nonpad_kv_seqlen}, {@code softcap}; rows with every key masked give 0. Output 3 is
- * the QK product (modes 0 and 1), with bias (2) or after softmax (3).
+ * the QK product (modes 0 and 1), with bias (2) or after softmax (3). On f16 and bf16 every step rounds to the type
+ * ({@link RoundingSteps}): the scaled Q and K, the scores, the bias, scores plus bias, the softmax's steps and the
+ * probabilities.
  */
 public final class Attention extends OpDef {
     public Attention() {
@@ -24,7 +26,8 @@ public final class Attention extends OpDef {
                 .optionalAttr("q_num_heads", AttrType.INT).optionalAttr("kv_num_heads", AttrType.INT)
                 .optionalAttr("softmax_precision", AttrType.INT).attr("softcap", AttrType.FLOAT, 0.0)
                 .attr("qk_matmul_output_mode", AttrType.INT, 0L)
-                .attr("left_window_size", AttrType.INT, -1L).attr("right_window_size", AttrType.INT, -1L).build(), Trait.MAC);
+                .attr("left_window_size", AttrType.INT, -1L).attr("right_window_size", AttrType.INT, -1L)
+                .attr(RoundingSteps.ATTR, AttrType.STRING, "").build(), Trait.MAC);
     }
 
     @Override
@@ -134,7 +137,9 @@ public final class Attention extends OpDef {
                 }
         double scale = a.has("scale") ? a.getFloat("scale") : 1 / Math.sqrt(d.dk);
         double sc = Math.sqrt(scale);
+        DType steps = RoundingSteps.of(a, q.dtype());
         if (q.dtype() == DType.F32) sc = (float) sc;
+        if (steps != null) sc = RoundingSteps.round(steps, sc);
         double softcap = a.getFloat("softcap");
         boolean causal = a.getInt("is_causal") != 0;
         long left = a.getInt("left_window_size"), right = a.getInt("right_window_size");
@@ -155,12 +160,15 @@ public final class Attention extends OpDef {
                         long diff = i + offset - j;
                         if ((left >= 0 && diff > left) || (right >= 0 && -diff > right)) m += Double.NEGATIVE_INFINITY;
                         if (nonpad != null && j >= nonpad.getLong(b)) m += Double.NEGATIVE_INFINITY;
-                        bias[j] = m;
+                        bias[j] = steps != null ? RoundingSteps.round(steps, m) : m;
                         maxBias = Math.max(maxBias, m);
                         double dot = 0;
-                        for (int e = 0; e < d.dk; e++)
-                            dot += at(q, d.three, h, i, e, b, d.hq, d.sq, d.dk) * sc * (kk[((b * d.hkv + hk) * total + j) * d.dk + e] * sc);
-                        if (softcap > 0) dot = softcap * Math.tanh(dot / softcap);
+                        for (int e = 0; e < d.dk; e++) {
+                            double qe = at(q, d.three, h, i, e, b, d.hq, d.sq, d.dk) * sc, ke = kk[((b * d.hkv + hk) * total + j) * d.dk + e] * sc;
+                            dot += steps != null ? RoundingSteps.round(steps, qe) * RoundingSteps.round(steps, ke) : qe * ke;
+                        }
+                        if (steps != null) dot = RoundingSteps.round(steps, dot);
+                        if (softcap > 0) dot = steps != null ? roundedSoftcap(steps, dot, softcap) : softcap * Math.tanh(dot / softcap);
                         s[j] = dot;
                     }
                     boolean allMasked = maxBias == Double.NEGATIVE_INFINITY;
@@ -169,19 +177,27 @@ public final class Attention extends OpDef {
                     for (int j = 0; j < total; j++) {
                         if (qk != null && mode <= 1) qk.setDouble(qkRow + j, s[j]);
                         s[j] += bias[j];
+                        if (steps != null) s[j] = RoundingSteps.round(steps, s[j]);
                         if (qk != null && mode == 2) qk.setDouble(qkRow + j, s[j]);
                         mx = Math.max(mx, s[j]);
                     }
                     if (mx == Double.NEGATIVE_INFINITY) mx = 0;
                     double sum = 0;
                     for (int j = 0; j < total; j++) {
-                        s[j] = Math.exp(s[j] - mx);
-                        sum += s[j];
+                        if (steps != null) {
+                            s[j] = RoundingSteps.round(steps, Math.exp(RoundingSteps.round(steps, s[j] - mx)));
+                            sum = RoundingSteps.add(steps, sum, s[j]);
+                        } else {
+                            s[j] = Math.exp(s[j] - mx);
+                            sum += s[j];
+                        }
                     }
+                    if (steps != null) sum = RoundingSteps.round(steps, sum);
                     if (sum == 0) sum = 1;
                     for (int j = 0; j < total; j++) {
                         s[j] = allMasked ? 0 : s[j] / sum;
                         if (q.dtype() == DType.F32) s[j] = (float) s[j];
+                        if (steps != null) s[j] = RoundingSteps.round(steps, s[j]);
                         if (qk != null && mode == 3) qk.setDouble(qkRow + j, s[j]);
                     }
                     for (int e = 0; e < d.dv; e++) {
@@ -198,6 +214,11 @@ public final class Attention extends OpDef {
         if (cx.numOutputs() > 2) out.add(NdArray.ofDoubles(Shape.of(d.b, d.hkv, total, d.dv), vv).cast(q.dtype()));
         if (qk != null) out.add(qk);
         return out;
+    }
+
+    /** softcap * tanh(x / softcap), each of the three steps rounded to {@code t}. */
+    private static double roundedSoftcap(DType t, double x, double softcap) {
+        return RoundingSteps.round(t, RoundingSteps.round(t, Math.tanh(RoundingSteps.round(t, x / softcap))) * softcap);
     }
 
     /** The additive mask value at (b, h, i, j): broadcast from the right; keys past the mask's end are masked; bool true is 0, false -inf. */

@@ -1,6 +1,7 @@
 package dev.kiln.ops;
 
 import dev.kiln.ir.AttrType;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.NdArray;
 import dev.kiln.ir.Shape;
 import dev.kiln.ir.TensorType;
@@ -10,7 +11,8 @@ import java.util.List;
  * Base of Softmax and LogSoftmax: normalises a float tensor over the single axis {@code axis} (default -1,
  * the last), in double precision, after subtracting the maximum along the axis so large inputs do not
  * overflow. An internal attribute {@code scale} (default 1; {@code FuseSoftmaxScale} sets it) multiplies the input
- * first: {@code softmax(scale * x)}, as attention scales its scores.
+ * first: {@code softmax(scale * x)}, as attention scales its scores. On f16 and bf16 every step rounds to the type
+ * ({@link RoundingSteps}).
  */
 public abstract class SoftmaxOp extends OpDef {
     /** The attribute holding the input's scale factor. */
@@ -20,7 +22,7 @@ public abstract class SoftmaxOp extends OpDef {
 
     protected SoftmaxOp(String name, boolean log) {
         super(name, Signature.builder().input("input").output("output").attr("axis", AttrType.INT, -1L)
-                .attr(SCALE, AttrType.FLOAT, 1.0).build());
+                .attr(SCALE, AttrType.FLOAT, 1.0).attr(RoundingSteps.ATTR, AttrType.STRING, "").build());
         this.log = log;
     }
 
@@ -35,10 +37,15 @@ public abstract class SoftmaxOp extends OpDef {
         AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
         int outer = run.outer(), n = run.n(), inner = run.inner();
         double scale = cx.attrs().getFloat(SCALE, 1.0);
+        DType steps = RoundingSteps.of(cx.attrs(), x.dtype());
         if (scale != 1.0) {
             NdArray xs = NdArray.zeros(x.dtype(), s);
-            for (int i = 0; i < x.size(); i++) xs.setDouble(i, x.getDouble(i) * scale);
+            for (int i = 0; i < x.size(); i++) xs.setDouble(i, steps != null ? RoundingSteps.round(steps, x.getDouble(i) * scale) : x.getDouble(i) * scale);
             x = xs;
+        }
+        if (steps != null) {
+            inSteps(x, y, run, steps);
+            return List.of(y);
         }
         double[] e = new double[n];
         for (int o = 0; o < outer; o++) {
@@ -57,5 +64,27 @@ public abstract class SoftmaxOp extends OpDef {
             }
         }
         return List.of(y);
+    }
+
+    /** The rows of {@code x} into {@code y}, every step rounded to {@code t} ({@link RoundingSteps}). */
+    private void inSteps(NdArray x, NdArray y, AxisRun run, DType t) {
+        int n = run.n(), inner = run.inner();
+        double[] d = new double[n];
+        for (int o = 0; o < run.outer(); o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) max = Math.max(max, x.getDouble(base + k * inner));
+                double sum = 0;
+                for (int k = 0; k < n; k++) {
+                    d[k] = RoundingSteps.round(t, x.getDouble(base + k * inner) - max);
+                    sum = RoundingSteps.add(t, sum, RoundingSteps.round(t, Math.exp(d[k])));
+                }
+                sum = RoundingSteps.round(t, sum);
+                double logSum = RoundingSteps.round(t, Math.log(sum));
+                for (int k = 0; k < n; k++)
+                    y.setDouble(base + k * inner, RoundingSteps.round(t, log ? d[k] - logSum : RoundingSteps.round(t, Math.exp(d[k])) / sum));
+            }
+        }
     }
 }

@@ -95,6 +95,13 @@ class DataKernelsTest {
         odd.setDouble(43, Double.POSITIVE_INFINITY);
         for (int j = 0; j < 20; j++) odd.setDouble(60 + j, -200 + 13.0 * j);
         job("softmax_f32_lanes_nan_inf", Ops.SOFTMAX, Attrs.EMPTY, odd);
+        // f16/bf16 rows round every step (ops.RoundingSteps): a long bf16 row whose sum rounds after each addition,
+        // an f16 row along a middle axis, a scaled bf16 row, log-softmax on both
+        job("softmax_bf16_steps_300", Ops.SOFTMAX, Attrs.EMPTY, random(DType.BF16, Shape.of(2, 300)));
+        job("softmax_f16_steps_inner", Ops.SOFTMAX, Attrs.of("axis", 1L), random(DType.F16, Shape.of(2, 40, 3)));
+        job("softmax_bf16_steps_scaled", Ops.SOFTMAX, Attrs.of(dev.kiln.ops.SoftmaxOp.SCALE, 0.3), random(DType.BF16, Shape.of(3, 17)));
+        job("log_softmax_bf16_steps", Ops.LOG_SOFTMAX, Attrs.EMPTY, random(DType.BF16, Shape.of(2, 33)));
+        job("log_softmax_f16_steps", Ops.LOG_SOFTMAX, Attrs.of("axis", 0L), random(DType.F16, Shape.of(25, 2)));
         // layer normalization sums the mean and the variance in lane-wise partials on the host: rows of 64 (32 lanes),
         // 185 (16 lanes and a tail of 9), f64 rows of 20 with the Mean and InvStdDev outputs, and a plain row of 3
         job("layer_norm_f32_64", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
