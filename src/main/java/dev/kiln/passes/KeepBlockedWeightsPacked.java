@@ -15,8 +15,9 @@ import java.util.List;
  * constant zero points, and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C, Z)}. Otherwise constant
  * folding would turn Q into a float weight (four bytes a weight instead of half a byte) and the blocked grid would be
  * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
- * Likewise a 2-D group-1 {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)} with blocks along the input
- * channels (axis 1 of Q [M, C, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)} with the conv's window attributes.
+ * Likewise a 2-D {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)}, grouped and depthwise ones included, with
+ * blocks along the input channels (axis 1 of Q [M, C / group, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)}
+ * with the conv's window attributes and group.
  */
 public final class KeepBlockedWeightsPacked implements Pass {
     @Override
@@ -70,9 +71,8 @@ public final class KeepBlockedWeightsPacked implements Pass {
         if (dq == null || dq.op() != Ops.DEQUANTIZE_LINEAR) return false;
         String why = unfitWeight(dq);
         Value q = dq.input(0);
-        // why: the kernels walk a 2-D window over all input channels; blocks along them
+        // why: the kernels walk a 2-D window over a group's input channels; blocks along them
         if (why == null && (q.shape().rank() != 4 || n.input(0).shape().rank() != 4)) why = "it is not a 2-D convolution";
-        if (why == null && n.attrs().getInt("group", 1) != 1) why = "it is a grouped convolution";
         if (why == null && q.shape().axis(dq.attrs().getInt("axis", 1)) != 1) why = "its blocks do not run along the input channels";
         // why: dequant_conv has no residual input nor fused activation
         if (why == null && (n.input(3) != null || n.attrs().has(dev.kiln.ops.FusedActivation.ACTIVATION))) why = "it carries a fused residual or activation";
@@ -87,7 +87,7 @@ public final class KeepBlockedWeightsPacked implements Pass {
         if (n.input(2) != null || zp != null) ins.add(n.input(2));
         if (zp != null) ins.add(zp);
         Attrs a = Attrs.of("block_size", dq.attrs().getInt("block_size"));
-        for (String k : new String[] {"kernel_shape", "strides", "dilations", "pads"})
+        for (String k : new String[] {"kernel_shape", "strides", "dilations", "pads", "group"})
             if (n.attrs().has(k)) a = a.with(k, n.attrs().get(k));
         Value out = n.output(0);
         String name = out.name();

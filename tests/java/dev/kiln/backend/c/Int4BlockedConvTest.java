@@ -25,22 +25,25 @@ import org.junit.jupiter.api.Test;
 /**
  * dequant_conv and qdequant_conv (2-D convolutions over blocked int4/uint4 weights read as nibbles) against the
  * interpreter, many shapes in one C program each: odd and even blocks with a short last one, one block and many,
- * kernel sizes 1 to 5, strides, pads (also uneven), dilations, batch 2, int4 and uint4 weights with and without zero
+ * grouped and depthwise convs (one and two outputs a channel), kernel sizes 1 to 5, strides, pads (also uneven), dilations, batch 2, int4 and uint4 weights with and without zero
  * points (one after an absent bias), int8 and uint8 inputs, a full and a clamped output range. And the blocked
  * LeNet-5 fixtures ({@code tests/tools/int4_blocked_fixture.py}: both convs and the three gemms blocked, float and
  * QDQ int8 activations) against ONNX Runtime on the interpreter, the host C and cortex-m4f.
  */
 class Int4BlockedConvTest {
     // C, H, W, M, kh, kw, stride, pad begin, pad end, dilation, block, bias, weights (0 int4, 1 int4 + zero points,
-    // 2 uint4, 3 uint4 + zero points), batch
-    private static final int[][] CASES = {{5, 7, 6, 3, 3, 3, 1, 1, 1, 1, 2, 1, 0, 1}, {16, 5, 5, 4, 1, 1, 1, 0, 0, 1, 16, 0, 1, 1},
-            {7, 9, 8, 2, 3, 2, 2, 0, 1, 1, 3, 1, 2, 2}, {12, 8, 8, 3, 5, 5, 1, 2, 2, 1, 5, 1, 3, 1}, {6, 9, 9, 2, 3, 3, 1, 2, 0, 2, 4, 0, 3, 1},
-            {3, 6, 7, 4, 2, 3, 2, 1, 1, 1, 1, 1, 1, 1}, {9, 5, 6, 2, 3, 3, 1, 0, 0, 1, 9, 0, 2, 2}, {10, 6, 5, 3, 3, 1, 3, 1, 2, 1, 4, 1, 0, 1}};
+    // 2 uint4, 3 uint4 + zero points), batch, group (the last four: grouped with 4 + 1 blocks a group, depthwise with
+    // batch 2, depthwise with two outputs a channel, 3 groups dilated)
+    private static final int[][] CASES = {{5, 7, 6, 3, 3, 3, 1, 1, 1, 1, 2, 1, 0, 1, 1}, {16, 5, 5, 4, 1, 1, 1, 0, 0, 1, 16, 0, 1, 1, 1},
+            {7, 9, 8, 2, 3, 2, 2, 0, 1, 1, 3, 1, 2, 2, 1}, {12, 8, 8, 3, 5, 5, 1, 2, 2, 1, 5, 1, 3, 1, 1}, {6, 9, 9, 2, 3, 3, 1, 2, 0, 2, 4, 0, 3, 1, 1},
+            {3, 6, 7, 4, 2, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1}, {9, 5, 6, 2, 3, 3, 1, 0, 0, 1, 9, 0, 2, 2, 1}, {10, 6, 5, 3, 3, 1, 3, 1, 2, 1, 4, 1, 0, 1, 1},
+            {10, 6, 6, 4, 3, 3, 1, 1, 1, 1, 4, 1, 1, 1, 2}, {6, 7, 7, 6, 3, 3, 2, 1, 1, 1, 1, 1, 2, 2, 6}, {4, 6, 5, 8, 5, 5, 1, 2, 2, 1, 1, 0, 3, 1, 4},
+            {9, 7, 6, 6, 3, 1, 1, 2, 2, 2, 2, 1, 0, 1, 3}};
 
-    /** The window attributes of a case plus block_size. */
+    /** The window attributes of a case plus block_size and group. */
     private static Attrs attrs(int[] c) {
         return Attrs.of("block_size", (long) c[10]).with("strides", new long[] {c[6], c[6]}).with("dilations", new long[] {c[9], c[9]})
-                .with("pads", new long[] {c[7], c[7], c[8], c[8]});
+                .with("pads", new long[] {c[7], c[7], c[8], c[8]}).with("group", (long) c[14]);
     }
 
     /** One case's graph with input x of type {@code xType} and the blocked operands; op given its attributes. */
@@ -49,8 +52,8 @@ class Int4BlockedConvTest {
         Value x = g.addInput("x", xType);
         List<Value> ins = new ArrayList<>(List.of(x));
         DType t = c[12] >= 2 ? DType.U4 : DType.I4;
-        int blocks = (c[0] + c[10] - 1) / c[10];
-        ins.addAll(Int4BlockedWeightsTest.blockedOperands(g, rnd, t, Shape.of(c[3], c[0], c[4], c[5]), Shape.of(c[3], blocks, c[4], c[5]),
+        int cg = c[0] / c[14], blocks = (cg + c[10] - 1) / c[10];
+        ins.addAll(Int4BlockedWeightsTest.blockedOperands(g, rnd, t, Shape.of(c[3], cg, c[4], c[5]), Shape.of(c[3], blocks, c[4], c[5]),
                 c[11] == 1 ? c[3] : 0, c[12] % 2 == 1, lo, span));
         g.addOutput(g.addNode(op, "p", ins, a).output(0));
         return g;
