@@ -17,7 +17,9 @@ import java.util.List;
  * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
  * Likewise a 2-D {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)}, grouped and depthwise ones included, with
  * blocks along the input channels (axis 1 of Q [M, C / group, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)}
- * with the conv's window attributes and group.
+ * with the conv's window attributes and group, unless packed it would take no fewer bytes than the float weight: a
+ * depthwise conv's blocks (one channel of a group) hold one weight each, so each needs a float scale of its own and
+ * the dequantized float weight, the same numbers, is smaller.
  */
 public final class KeepBlockedWeightsPacked implements Pass {
     @Override
@@ -78,6 +80,7 @@ public final class KeepBlockedWeightsPacked implements Pass {
         if (why == null && (n.input(3) != null || n.attrs().has(dev.kiln.ops.FusedActivation.ACTIVATION))) why = "it carries a fused residual or activation";
         if (why == null && n.input(2) != null && n.input(2).dtype() != DType.F32) why = "its bias is not float32";
         if (why == null && !Rewrites.onlyUser(g, dq.output(0), n)) why = "its dequantized weight has other readers";
+        if (why == null) why = largerPacked(q, dq.input(1), dq.input(2));
         if (why != null) {
             cx.skip(n.name(), why);
             return false;
@@ -97,6 +100,17 @@ public final class KeepBlockedWeightsPacked implements Pass {
         g.removeNode(n);
         if (dq.output(0).uses().isEmpty()) g.removeNode(dq);
         return true;
+    }
+
+    /**
+     * Why weight q with scales s and zero points z (may be null) is better folded to float, when packed (Q and Z half a
+     * byte each, a float scale a block) it would take at least the float weight's bytes; else null.
+     */
+    private static String largerPacked(Value q, Value s, Value z) {
+        long packed = q.type().byteSize() + s.type().byteSize() + (z == null ? 0 : z.type().byteSize()), asFloat = 4 * q.shape().numel();
+        if (packed < asFloat) return null;
+        return String.format("packed it would take %d bytes against %d as a float weight (%d weight(s) a scale), which holds the same numbers",
+                packed, asFloat, q.shape().numel() / s.shape().numel());
     }
 
     /**

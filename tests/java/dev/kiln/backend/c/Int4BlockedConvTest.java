@@ -101,38 +101,60 @@ class Int4BlockedConvTest {
 
     private static final Path FIXTURES = TestFiles.models().resolve("int4_blocked");
 
-    /** Compiles a fixture for cortex-m4f; asserts its ops (no conv, gemm or dequantize left) and returns its weights bytes. */
-    private static long weightsBytes(String fixture, dev.kiln.ops.OpDef conv, dev.kiln.ops.OpDef gemm) throws Exception {
+    /**
+     * Compiles a fixture for cortex-m4f; asserts its ops (no gemm or dequantize left; {@code convs} convs kept packed as
+     * {@code conv} with groups {@code groups} in order, {@code gemms} as {@code gemm}) and returns its weights bytes.
+     */
+    private static long weightsBytes(String fixture, dev.kiln.ops.OpDef conv, List<Long> groups, dev.kiln.ops.OpDef gemm, int gemms) throws Exception {
         Graph g = dev.kiln.Kiln.load(FIXTURES.resolve(fixture).resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
         dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
-        int convs = 0, gemms = 0;
+        List<Long> packed = new ArrayList<>();
+        int products = 0;
         for (dev.kiln.ir.Node n : g.nodes()) {
-            assertFalse(n.op() == Ops.CONV || n.op() == Ops.GEMM || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
-            if (n.op() == conv) convs++;
-            if (n.op() == gemm) gemms++;
+            assertFalse(n.op() == Ops.GEMM || n.op() == Ops.DEQUANTIZE_LINEAR, n.toString());
+            if (n.op() == conv) packed.add(n.attrs().getInt("group", 1));
+            if (n.op() == gemm) products++;
         }
-        assertEquals(2, convs, fixture);
-        assertEquals(3, gemms, fixture);
+        assertEquals(groups, packed, fixture);
+        assertEquals(gemms, products, fixture);
         return new CBackend().generate(g, dev.kiln.backend.Target.load("cortex-m4f"), new dev.kiln.backend.Backend.Options("m", null, "blocked")).weightsBytes();
     }
 
     @Test
     void lenetFixturesKeepEveryWeightPacked() throws Exception {
-        // conv1 54 weights, 54 scales; conv2 864 weights, 288 scales and uint4 zero points; fc1 to fc3 7680, 10080 and
-        // 840 weights, 480, 336 and 40 scales, 40 int4 zero points; 236 float biases
-        long weights = (54 + 864 + 7680 + 10080 + 840) / 2, scales = 4L * (54 + 288 + 480 + 336 + 40), zps = (288 + 40) / 2, biases = 4L * (6 + 16 + 120 + 84 + 10);
-        assertEquals(weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked", Ops.DEQUANT_CONV, Ops.DEQUANT_GEMM));
-        assertEquals(weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked_qdq", Ops.QDEQUANT_CONV, Ops.QDEQUANT_GEMM));
+        // conv1 (one channel: one weight a block) folds to 54 float weights; conv2 864 weights, 288 scales and uint4
+        // zero points; fc1 to fc3 7680, 10080 and 840 weights, 480, 336 and 40 scales, 40 int4 zero points; 236 float biases
+        long weights = (864 + 7680 + 10080 + 840) / 2, scales = 4L * (288 + 480 + 336 + 40), zps = (288 + 40) / 2, biases = 4L * (6 + 16 + 120 + 84 + 10);
+        assertEquals(4 * 54 + weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked", Ops.DEQUANT_CONV, List.of(1L), Ops.DEQUANT_GEMM, 3));
+        // conv1 requantized to int8: 54 bytes, its bias int32, a 5-byte requantization (int32 multiplier, shift) a channel
+        assertEquals(54 + 5L * 6 + weights + scales + zps + biases, weightsBytes("digits_lenet5_int4_blocked_qdq", Ops.QDEQUANT_CONV, List.of(1L), Ops.QDEQUANT_GEMM, 3));
     }
 
     /**
-     * The float fixture within check's default tolerance, the QDQ one within one output step (0.2327) of ONNX Runtime,
-     * on the interpreter, the host C (sanitizers) and cortex-m4f; OpenCL refuses the blocked convolutions by name.
+     * The depthwise-separable fixture: the stem (group 1) and the grouped pointwise conv (2 groups) stay packed, the two
+     * depthwise convs (a float scale for every weight) fold to float; float and int8 activations.
+     */
+    @Test
+    void depthwiseSeparableFixtureKeepsItsGroupedConvPacked() throws Exception {
+        // stem 432 weights, 288 scales; pointwise 192 weights, 72 scales and int4 zero points; fc 480 weights, 30
+        // scales; the depthwise convs 144 and 432 float weights; 114 float biases
+        long packed = (432 + 192 + 480) / 2 + 4L * (288 + 72 + 30) + 72 / 2, biases = 4L * 114;
+        assertEquals(packed + 4L * (144 + 432) + biases, weightsBytes("ds_block_int4_blocked", Ops.DEQUANT_CONV, List.of(1L, 2L), Ops.DEQUANT_GEMM, 1));
+        // with int8 activations the depthwise convs are requantized: a byte a weight, an int32 bias and a 5-byte
+        // requantization (int32 multiplier, shift) a channel; the packed ones keep their float biases (50)
+        assertEquals(packed + 144 + 432 + 9L * (16 + 48) + 4L * 50, weightsBytes("ds_block_int4_blocked_qdq", Ops.QDEQUANT_CONV, List.of(1L, 2L), Ops.QDEQUANT_GEMM, 1));
+    }
+
+    /**
+     * The float fixtures within check's default tolerance, the QDQ ones within one output step (0.2327, 0.0010931) of
+     * ONNX Runtime, on the interpreter, the host C (sanitizers) and cortex-m4f; OpenCL refuses the blocked
+     * convolutions by name.
      */
     @Test
     void lenetFixturesMatchOnnxRuntime() {
         for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
-            for (String[] fx : new String[][] {{"digits_lenet5_int4_blocked"}, {"digits_lenet5_int4_blocked_qdq", "--atol", "0.2327"}}) {
+            for (String[] fx : new String[][] {{"digits_lenet5_int4_blocked"}, {"digits_lenet5_int4_blocked_qdq", "--atol", "0.2327"},
+                    {"ds_block_int4_blocked"}, {"ds_block_int4_blocked_qdq", "--atol", "0.0010931"}}) {
                 List<String> args = new ArrayList<>(List.of("check", FIXTURES.resolve(fx[0]).toString(), "--backend"));
                 args.addAll(List.of(how));
                 args.addAll(List.of(fx).subList(1, fx.length));
