@@ -20,7 +20,9 @@ import java.util.Map;
  * constant is widened now), and a storage-typed output is computed wide and cast back down, which rounds it at the
  * op's output exactly as the interpreter rounds every op's result. The C and OpenCL backends run this lowering
  * before they plan memory, so their kernels see only types they compute in; only Cast (which converts storage
- * types itself) and the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them keep storage types;
+ * types itself), the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them and the ops that keep
+ * packed sub-byte values' {@link OpDef.StorageTypes#SAME_BYTES bytes} (Reshape, Flatten, Squeeze, Unsqueeze,
+ * Identity) keep storage types;
  * a backend refuses any other storage-typed node it meets (one in a region, which this pass does not enter).
  */
 public final class ComputeInWideTypes implements Pass {
@@ -33,9 +35,9 @@ public final class ComputeInWideTypes implements Pass {
         Map<Value, Value> wide = new IdentityHashMap<>();
         boolean changed = false;
         for (Node n : new ArrayList<>(g.nodes())) {
-            // why: Cast reads and writes storage types itself
             OpDef.StorageTypes how = n.op().storageTypes(n);
-            if (how == OpDef.StorageTypes.CONVERTS || !storageTyped(n)) continue;
+            // why: Cast reads and writes storage types itself; a reshape of packed values keeps their bytes
+            if (how == OpDef.StorageTypes.CONVERTS || how == OpDef.StorageTypes.SAME_BYTES || !storageTyped(n)) continue;
             // why: a control node's regions read its inputs in their own types; widening only the node would
             // hand its body values of another type, so it keeps storage types and the backend refuses it
             if (n.hasRegions()) continue;
