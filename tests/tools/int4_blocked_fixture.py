@@ -144,21 +144,24 @@ build_qdq('tests/models/int4_blocked/digits_mlp_int4_blocked_qdq')
 # activation through QuantizeLinear/DequantizeLinear (int8, ranges from the float model on digits_calib32_x; a
 # MaxPool's and the Flatten's output keep their input's grid), the output dequantized to float.
 lsrc='tests/models/digits_lenet5_op13'
-lm=onnx.load(lsrc+'/model.onnx')
-linit={i.name:nh.to_array(i) for i in lm.graph.initializer}
 LAYERS={'features.0.weight':(4,None),'features.3.weight':(4,'u4'),'classifier.1.weight':(16,None),
         'classifier.3.weight':(32,None),'classifier.5.weight':(24,'i4')}
-def lenet(qdq):
-  inits=[nh.from_array(v,k) for k,v in linit.items() if k not in LAYERS]; nodes=[]
-  for k,(block,kind) in LAYERS.items(): blocked_dq(inits,nodes,k,linit[k],1,block,kind)
+# blocked(src, layers, xs, qdq): the nodes and initializers of float model src/model.onnx with each weight named in
+# layers {name: (block, kind)} blocked along axis 1; with qdq every activation goes through QuantizeLinear/
+# DequantizeLinear (int8, ranges of the float model on the calibration inputs xs; a MaxPool's and a Flatten's output
+# keep their input's grid), the output dequantized to float
+def blocked(src,layers,xs,qdq):
+  lm=onnx.load(src+'/model.onnx')
+  linit={i.name:nh.to_array(i) for i in lm.graph.initializer}
+  inits=[nh.from_array(v,k) for k,v in linit.items() if k not in layers]; nodes=[]
+  for k,(block,kind) in layers.items(): blocked_dq(inits,nodes,k,linit[k],1,block,kind)
   body=[n for n in lm.graph.node]
   if not qdq: return nodes+body,inits
   # float activations of the calibration set: every node output of the float model
   names=[o for n in body for o in n.output]
-  fm=onnx.load(lsrc+'/model.onnx'); del fm.graph.output[:]
+  fm=onnx.load(src+'/model.onnx'); del fm.graph.output[:]
   fm.graph.output.extend([helper.make_tensor_value_info(o,TensorProto.FLOAT,None) for o in names])
   fs=ort.InferenceSession(fm.SerializeToString())
-  xs=np.load('tests/data/digits_calib32_x.npy').astype(np.float32)
   runs=[fs.run(None,{'input':xs[i:i+1]}) for i in range(len(xs))]
   acts={o:np.concatenate([r[j] for r in runs]) for j,o in enumerate(names)}
   acts['input']=xs
@@ -184,8 +187,45 @@ def lenet(qdq):
     if not last: ren[o]=o+'_d'
   return nodes,inits
 def build_lenet(dst,qdq):
-  nodes,inits=lenet(qdq)
+  nodes,inits=blocked(lsrc,LAYERS,np.load('tests/data/digits_calib32_x.npy').astype(np.float32),qdq)
+  lm=onnx.load(lsrc+'/model.onnx')
   s,y=record(dst,nodes,inits,lsrc,lm)
   compare(dst,s,y,lsrc)
 build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked',False)
 build_lenet('tests/models/int4_blocked/digits_lenet5_int4_blocked_qdq',True)
+
+# tests/models/int4_blocked/ds_block_int4_blocked: a small MobileNet-style depthwise-separable block exported from torch
+# (random weights, seed 0; input [1, 3, 20, 20]): stem conv 3 -> 16, 3x3 stride 2 (int4 blocks of 2 over 3 channels,
+# 2 + 1); depthwise 3x3 (uint4 with zero points, one channel a block); grouped pointwise 16 -> 24 in 2 groups (int4
+# with zero points, blocks of 3 over a group's 8 channels, 3 + 3 + 2); depthwise 3x3 stride 2 with two outputs a
+# channel, 24 -> 48 (int4, one channel a block); ReLU after each; global average pool; fc 48 -> 10 (int4 blocks of
+# 16). With qdq, ds_block_int4_blocked_qdq: the same with int8 activations (ranges on 32 random inputs, seed 1). The
+# float torch export is kept as ds_block_float (the source of both).
+import torch
+class DSBlock(torch.nn.Module):
+  def __init__(self):
+    super().__init__()
+    c=torch.nn.Conv2d
+    self.stem=c(3,16,3,stride=2,padding=1); self.dw=c(16,16,3,padding=1,groups=16)
+    self.pw=c(16,24,1,groups=2); self.dw2=c(24,48,3,stride=2,padding=1,groups=24); self.fc=torch.nn.Linear(48,10)
+  def forward(self,x):
+    r=torch.relu
+    x=r(self.dw2(r(self.pw(r(self.dw(r(self.stem(x))))))))
+    return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x,1),1))
+dsrc='tests/models/int4_blocked/ds_block_float'
+torch.manual_seed(0)
+net=DSBlock().eval()
+os.makedirs(dsrc+'/test_data_set_0',exist_ok=True)
+xin=np.random.default_rng(0).standard_normal((1,3,20,20)).astype(np.float32)
+torch.onnx.export(net,torch.from_numpy(xin),dsrc+'/model.onnx',input_names=['input'],output_names=['output'],opset_version=13,dynamo=False)
+onnx.save_tensor(nh.from_array(xin,'input'),dsrc+'/test_data_set_0/input_0.pb')
+with torch.no_grad(): onnx.save_tensor(nh.from_array(net(torch.from_numpy(xin)).numpy(),'output'),dsrc+'/test_data_set_0/output_0.pb')
+DS_LAYERS={'stem.weight':(2,None),'dw.weight':(1,'u4'),'pw.weight':(3,'i4'),'dw2.weight':(1,None),'fc.weight':(16,None)}
+def build_ds(dst,qdq):
+  xs=np.random.default_rng(1).standard_normal((32,3,20,20)).astype(np.float32)
+  nodes,inits=blocked(dsrc,DS_LAYERS,xs,qdq)
+  s,y=record(dst,nodes,inits,dsrc,onnx.load(dsrc+'/model.onnx'))
+  y0=nh.to_array(onnx.load_tensor(dsrc+'/test_data_set_0/output_0.pb'))
+  print(dst, y.ravel(), '\nfloat', y0.ravel(), '\nmax diff', np.abs(y-y0).max())
+build_ds('tests/models/int4_blocked/ds_block_int4_blocked',False)
+build_ds('tests/models/int4_blocked/ds_block_int4_blocked_qdq',True)

@@ -104,9 +104,13 @@ class KeepBlockedWeightsPackedTest {
         // uint4 with zero points, no bias, dilation 2
         g.addOutput(g.addNode(Ops.CONV, "c2", List.of(x, dq(g, rnd, "k2", DType.U4, true, 1, 3, 2, 6, 2, 2)),
                 Attrs.of("dilations", new long[] {2, 2})).output(0));
-        // not fitting: blocks along the output channels, a grouped conv
+        // not fitting: blocks along the output channels
         g.addOutput(g.addNode(Ops.CONV, "c3", List.of(x, dq(g, rnd, "k3", DType.I4, 0, 2, 4, 6, 3, 3)), Attrs.EMPTY).output(0));
+        // a grouped conv (2 groups of 3 input channels, blocks of 2: 2 + 1), packed; a depthwise one (one weight a
+        // block and scale: 6 * 9 * (0.5 + 4 + 0.5) = 270 bytes packed against 216 as float) left to fold
         g.addOutput(g.addNode(Ops.CONV, "c4", List.of(x, dq(g, rnd, "k4", DType.I4, 1, 2, 4, 3, 1, 1)), Attrs.of("group", 2L)).output(0));
+        g.addOutput(g.addNode(Ops.CONV, "c5", List.of(x, dq(g, rnd, "k5", DType.U4, true, 1, 1, 6, 1, 3, 3), g.addConstant("cb5", random(rnd, DType.F32, 6))),
+                Attrs.of("group", 6L, "pads", new long[] {1, 1, 1, 1})).output(0));
         return g;
     }
 
@@ -114,11 +118,16 @@ class KeepBlockedWeightsPackedTest {
     void blockedInt4ConvolutionsKeepTheirWeightPacked() {
         FusionTesting.Run r = FusionTesting.check(KeepBlockedWeightsPackedTest::convModel, 1e-6, new KeepBlockedWeightsPacked());
         assertTrue(r.changed());
-        assertEquals(2, r.count("dequant_conv"));
+        assertEquals(3, r.count("dequant_conv"));
         assertEquals(2, r.count("conv"));
         assertTrue(r.noted("c3: its blocks do not run along the input channels"));
-        assertTrue(r.noted("c4: it is a grouped convolution"));
+        assertTrue(r.noted("c5: packed it would take 270 bytes against 216 as a float weight (1 weight(s) a scale), which holds the same numbers"));
         for (var n : r.graph().nodes())
-            if (n.op() == Ops.DEQUANT_CONV) assertEquals(n.name().startsWith("c1") ? DType.I4 : DType.U4, n.input(1).dtype(), n.toString());
+            if (n.op() == Ops.DEQUANT_CONV) {
+                boolean signed = n.name().startsWith("c1") || n.name().startsWith("c4");
+                assertEquals(signed ? DType.I4 : DType.U4, n.input(1).dtype(), n.toString());
+                // why: the grouped conv keeps its group, or it would read every input channel
+                assertEquals(n.name().startsWith("c4") ? 2 : 1, n.attrs().getInt("group", 1), n.toString());
+            }
     }
 }

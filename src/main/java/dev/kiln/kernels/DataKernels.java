@@ -246,25 +246,46 @@ public final class DataKernels {
     // ------------------------------------------------------------------------------------------------------
     // Alias ops: flatten, reshape, squeeze, unsqueeze
 
-    /** An alias op: nothing when the output shares the input's bytes ({@code k.inPlace}), else one memcpy. */
+    /**
+     * An alias op: nothing when the output shares the input's bytes ({@code k.inPlace}), else one memcpy. On packed
+     * sub-byte values the copy is of the packed bytes (OpenCL: one work item a byte), and when the last byte is only
+     * partly used its unused high bits are cleared, as every kernel writes an output's tail.
+     */
     public static final class Alias {
         /** Whether there are bytes to copy. */
         public final boolean nonEmpty;
+        /** Whether the values are packed (sub-byte), and whether their last byte has unused bits, its index and the used bits' mask. */
+        public final boolean packed, tail;
+        public final long lastByte;
+        public final String tailMask;
 
-        Alias(KernelModel k) { this.nonEmpty = k.y.bytes > 0; }
+        Alias(KernelModel k, Node n) {
+            this.nonEmpty = k.y.bytes > 0;
+            DType t = n.output(0).dtype();
+            long bits = (long) t.bits() * k.n;
+            this.packed = t.isSubByte() && nonEmpty;
+            this.tail = packed && bits % 8 != 0;
+            this.lastByte = k.y.bytes - 1;
+            this.tailMask = String.format(java.util.Locale.ROOT, "0x%02Xu", (1 << (int) (bits % 8)) - 1);
+            // why: OpenCL copies packed values a byte per work item
+            if (packed) k.parallel = k.y.bytes;
+        }
     }
 
+    /** Identity: same bytes (a copy when not in place). */
+    public static Object identity(KernelModel k, Node n, Strategy t) { return new Alias(k, n); }
+
     /** Flatten: same bytes, 2-D shape. */
-    public static Object flatten(KernelModel k, Node n, Strategy t) { return new Alias(k); }
+    public static Object flatten(KernelModel k, Node n, Strategy t) { return new Alias(k, n); }
 
     /** Reshape: same bytes, new shape. */
-    public static Object reshape(KernelModel k, Node n, Strategy t) { return new Alias(k); }
+    public static Object reshape(KernelModel k, Node n, Strategy t) { return new Alias(k, n); }
 
     /** Squeeze: same bytes, fewer axes. */
-    public static Object squeeze(KernelModel k, Node n, Strategy t) { return new Alias(k); }
+    public static Object squeeze(KernelModel k, Node n, Strategy t) { return new Alias(k, n); }
 
     /** Unsqueeze: same bytes, more axes. */
-    public static Object unsqueeze(KernelModel k, Node n, Strategy t) { return new Alias(k); }
+    public static Object unsqueeze(KernelModel k, Node n, Strategy t) { return new Alias(k, n); }
 
     // ------------------------------------------------------------------------------------------------------
     // Copies along loop nests: transpose, slice, expand, tile, pad

@@ -587,12 +587,15 @@ public final class QuantKernels {
     // ---------------------------------------------------------------- dequant_conv
 
     /**
-     * The model of dequant_conv and qdequant_conv: X [batch, c, h, w] convolved with the blocked int4/uint4 weight Q
-     * [m, c, kh, kw] read as nibbles, scales (and zero points) [m, blocks, kh, kw], blocks of {@code block} input
-     * channels; window geometry as numbers.
+     * The model of dequant_conv and qdequant_conv: X [batch, cin, h, w] convolved with the blocked int4/uint4 weight Q
+     * [m, c, kh, kw] read as nibbles (c = cin / group channels a group), scales (and zero points) [m, blocks, kh, kw],
+     * blocks of {@code block} input channels of a group; output channel o reads the channels of group {@code o / mg}
+     * ({@code grouped} when there are several groups); window geometry as numbers.
      */
     public static final class DequantConvModel extends BlockedInt8Grid {
-        public final long batch, c, h, w, plane, m, kh, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
+        /** xBatch and xGroup: the elements of X's batch item and of a group's channels. */
+        public final long batch, cin, c, mg, xBatch, xGroup, h, w, plane, m, kh, kw, taps, oh, ow, sh, sw, dh, dw, ph, pw, block, blocks;
+        public final boolean grouped;
         public final boolean hasBias, hasZp;
         public final String bias, zp, unpack, kind;
 
@@ -600,11 +603,16 @@ public final class QuantKernels {
             Shape x = n.input(0).shape(), q = n.input(1).shape();
             dev.kiln.ops.ConvGeometry g = dev.kiln.ops.ConvGeometry.forConv(n.attrs(), x, q);
             batch = x.dim(0);
-            c = x.dim(1);
+            cin = x.dim(1);
+            c = q.dim(1);
+            m = q.dim(0);
+            mg = m / n.attrs().getInt("group", 1);
+            grouped = c != cin;
             h = x.dim(2);
             w = x.dim(3);
             plane = h * w;
-            m = q.dim(0);
+            xBatch = cin * plane;
+            xGroup = c * plane;
             kh = q.dim(2);
             kw = q.dim(3);
             taps = (long) q.dim(2) * q.dim(3);

@@ -31,12 +31,12 @@ public final class ScalarTypes {
 
     /**
      * The first storage type on node {@code n} that generated code cannot run it on, or null: after
-     * {@link dev.kiln.passes.ComputeInWideTypes} only Cast ({@code CONVERTS}) and the outputs of ops that store them
-     * ({@code STORES_OUTPUT}) keep storage types legitimately.
+     * {@link dev.kiln.passes.ComputeInWideTypes} only Cast ({@code CONVERTS}), the outputs of ops that store them
+     * ({@code STORES_OUTPUT}) and reshapes of packed values ({@code SAME_BYTES}) keep storage types legitimately.
      */
     public static DType refusedStorageType(dev.kiln.ir.Node n) {
         dev.kiln.ops.OpDef.StorageTypes s = n.op().storageTypes(n);
-        if (s == dev.kiln.ops.OpDef.StorageTypes.CONVERTS) return null;
+        if (s == dev.kiln.ops.OpDef.StorageTypes.CONVERTS || s == dev.kiln.ops.OpDef.StorageTypes.SAME_BYTES) return null;
         for (dev.kiln.ir.Value v : n.inputs()) if (v != null && !generated(v.dtype())) return v.dtype();
         if (s == dev.kiln.ops.OpDef.StorageTypes.STORES_OUTPUT) return null;
         for (dev.kiln.ir.Value v : n.outputs()) if (!generated(v.dtype())) return v.dtype();

@@ -8,12 +8,15 @@ import dev.kiln.ir.TensorType;
 import java.util.List;
 
 /**
- * A float 2-D convolution (group 1) over a block-quantized weight: {@code Y = conv(X, dequantize(Q, S, Z)) + B}, X
- * [N, C, H, W] float, Q the int4 or uint4 weight [M, C, kh, kw], S its float32 scales, one per {@code block_size}
- * consecutive input channels at each output channel and tap ([M, ceil(C / block), kh, kw]), the optional bias B [M]
+ * A float 2-D convolution (grouped or depthwise too) over a block-quantized weight:
+ * {@code Y = conv(X, dequantize(Q, S, Z)) + B}, X [N, C, H, W] float, Q the int4 or uint4 weight [M, C / group, kh, kw],
+ * S its float32 scales, one per {@code block_size} consecutive input channels of a group at each output channel and
+ * tap ([M, ceil(C / group / block), kh, kw]; depthwise, C / group = 1, has one scale per channel and tap), the
+ * optional bias B [M]
  * and the optional zero points Z (Q's type, S's shape; absent means 0). It is what an imported DequantizeLinear with
  * {@code block_size} along axis 1 in front of a Conv computes, kept as one op so that Q stays packed (half a byte a
- * weight in flash) instead of folding into a float weight eight times its bytes. Window attributes as {@link Conv}'s.
+ * weight in flash) instead of folding into a float weight eight times its bytes. Window attributes and
+ * {@code group} as {@link Conv}'s: output channel m reads the input channels of group {@code m / (M / group)}.
  * The reference rounds each weight {@code (q - z) * s} to float32 as DequantizeLinear does and convolves in double
  * like Conv; the generated C sums each block's products {@code x * (q - z)} at one tap in float and adds them times
  * the block's scale, which differs from it by float rounding only.
@@ -22,7 +25,7 @@ import java.util.List;
 public final class DequantConv extends OpDef {
     public DequantConv() {
         super("dequant_conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "Q", "S").optionalInput("B", "Z").output("Y"))
-                .requiredAttr("block_size", AttrType.INT).build(), Trait.MAC, Trait.PACKED_INPUTS, Trait.QUANTIZABLE);
+                .requiredAttr("block_size", AttrType.INT).attr("group", AttrType.INT, 1L).build(), Trait.MAC, Trait.PACKED_INPUTS, Trait.QUANTIZABLE);
     }
 
     @Override
@@ -46,7 +49,7 @@ public final class DequantConv extends OpDef {
         cx.checkDType(1, DType.I4, DType.I8, DType.U4, DType.U8);
         cx.checkDType(2, DType.F32);
         Shape x = cx.shape(0), q = cx.shape(1), s = cx.shape(2);
-        cx.check(x.rank() == 4 && q.rank() == 4, "X and Q must be [N, C, H, W] and [M, C, kh, kw], got %s and %s", x, q);
+        cx.check(x.rank() == 4 && q.rank() == 4, "X and Q must be [N, C, H, W] and [M, C / group, kh, kw], got %s and %s", x, q);
         long block = cx.attrs().getInt("block_size");
         cx.check(block > 0, "block_size must be positive, got %d", block);
         ConvGeometry g;
@@ -70,7 +73,7 @@ public final class DequantConv extends OpDef {
         return g.outputShape(x.dim(0), m);
     }
 
-    /** The scales' shape of weight q [M, C, kh, kw] blocked by {@code block} input channels: [M, ceil(C / block), kh, kw]. */
+    /** The scales' shape of weight q [M, Cg, kh, kw] blocked by {@code block} input channels: [M, ceil(Cg / block), kh, kw]. */
     static Shape scaleShape(Shape q, long block) {
         return Shape.of(q.dim(0), (int) ((q.dim(1) + block - 1) / block), q.dim(2), q.dim(3));
     }
@@ -93,7 +96,7 @@ public final class DequantConv extends OpDef {
         ConvGeometry g = ConvGeometry.forConv(cx.attrs(), x.shape(), qs);
         NdArray y = cx.newOutput(0);
         double[] acc = new double[y.size()];
-        new ConvKernel(g, c, m, 1).run(x.toDoubleArray(), w, b == null ? null : b.toDoubleArray(), acc, x.shape().dim(0));
+        new ConvKernel(g, x.shape().dim(1), m, (int) cx.attrs().getInt("group")).run(x.toDoubleArray(), w, b == null ? null : b.toDoubleArray(), acc, x.shape().dim(0));
         for (int i = 0; i < acc.length; i++) y.setDouble(i, acc[i]);
         return List.of(y);
     }

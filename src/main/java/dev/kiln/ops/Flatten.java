@@ -46,4 +46,8 @@ public final class Flatten extends OpDef {
     public List<NdArray> evaluate(EvalContext cx) {
         return List.of(DataMovement.reshaped(cx.input(0), cx.outputType(0).shape()));
     }
+
+    /** On packed sub-byte values the output is the input's bytes: no unpacking (see {@link StorageTypes#SAME_BYTES}). */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return sameBytesWhenPacked(n); }
 }

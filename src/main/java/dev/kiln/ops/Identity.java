@@ -20,4 +20,8 @@ public final class Identity extends OpDef {
     /** Element-wise: a bounded input gives an output bounded along the same axis. */
     @Override
     public int[] carriesExtent(dev.kiln.ir.Node n, int input, int axis) { return new int[] {axis}; }
+
+    /** On packed sub-byte values the output is the input's bytes: no unpacking (see {@link StorageTypes#SAME_BYTES}). */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return sameBytesWhenPacked(n); }
 }

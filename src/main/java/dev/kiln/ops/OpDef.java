@@ -89,7 +89,17 @@ public abstract class OpDef {
         /** The op reads wide inputs but stores its output in the storage type itself (QuantizeLinear saturating to an int4's range). */
         STORES_OUTPUT,
         /** The op's kernel reads and writes the storage types itself (Cast). */
-        CONVERTS
+        CONVERTS,
+        /**
+         * Output 0 is input 0's bytes in the same order (Reshape, Flatten, Squeeze, Unsqueeze, Identity on packed
+         * sub-byte values): input and output keep the storage type, and the kernel aliases or copies the packed bytes.
+         */
+        SAME_BYTES
+    }
+
+    /** {@link StorageTypes#SAME_BYTES} for an op that only reshapes input 0 when it is packed (sub-byte), else compute wide. */
+    protected static StorageTypes sameBytesWhenPacked(dev.kiln.ir.Node n) {
+        return n.input(0) != null && n.input(0).dtype().isSubByte() ? StorageTypes.SAME_BYTES : StorageTypes.COMPUTE_WIDE;
     }
 
     /** How the C and OpenCL backends run node {@code n} of this op on a storage type; most ops compute wide. */

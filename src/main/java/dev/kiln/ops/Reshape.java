@@ -59,4 +59,8 @@ public final class Reshape extends OpDef {
             if (out.prod(0, a) == before && out.dim(a) == in.dim(axis) && (out.dim(a) != 1 || in.dim(axis) == 1)) return a;
         return -1;
     }
+
+    /** On packed sub-byte values the output is the input's bytes: no unpacking (see {@link StorageTypes#SAME_BYTES}). */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return sameBytesWhenPacked(n); }
 }

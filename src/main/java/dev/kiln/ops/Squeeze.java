@@ -54,4 +54,8 @@ public final class Squeeze extends OpDef {
         int a = Reshape.carried(n.input(0).shape(), n.output(0).shape(), axis);
         return a < 0 ? null : new int[] {a};
     }
+
+    /** On packed sub-byte values the output is the input's bytes: no unpacking (see {@link StorageTypes#SAME_BYTES}). */
+    @Override
+    public StorageTypes storageTypes(dev.kiln.ir.Node n) { return sameBytesWhenPacked(n); }
 }

@@ -22,8 +22,9 @@ import java.util.Map;
  * op's output exactly as the interpreter rounds every op's result. A control node (If, Loop, Scan) is widened at its
  * boundary together with its regions' inputs and outputs, and its regions are lowered the same way. The C and OpenCL backends run this lowering
  * before they plan memory, so their kernels see only types they compute in; only Cast (which converts storage
- * types itself) and the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them keep storage types;
- * a backend refuses any other storage-typed node it meets.
+ * types itself), the outputs of ops that {@link OpDef.StorageTypes#STORES_OUTPUT store} them and the ops that keep
+ * packed sub-byte values' {@link OpDef.StorageTypes#SAME_BYTES bytes} (Reshape, Flatten, Squeeze, Unsqueeze,
+ * Identity) keep storage types; a backend refuses any other storage-typed node it meets.
  */
 public final class ComputeInWideTypes implements Pass {
     /** A control node's regions are lowered with it (their inputs and outputs change type with the node's). */
@@ -38,9 +39,9 @@ public final class ComputeInWideTypes implements Pass {
             // why: a control node's regions take its inputs and give its outputs position by position, so its
             // regions' storage-typed inputs and outputs are widened with it, and their insides lowered like this graph
             if (n.hasRegions()) for (Graph r : n.regions()) changed |= widenRegion(r);
-            // why: Cast reads and writes storage types itself
             OpDef.StorageTypes how = n.op().storageTypes(n);
-            if (how == OpDef.StorageTypes.CONVERTS || !storageTyped(n)) continue;
+            // why: Cast reads and writes storage types itself; a reshape of packed values keeps their bytes
+            if (how == OpDef.StorageTypes.CONVERTS || how == OpDef.StorageTypes.SAME_BYTES || !storageTyped(n)) continue;
             // why: Softmax and Attention on f16/bf16 round every step to the type; in f32 they must still know which
             if (n.op().signature().attrs().containsKey(RoundingSteps.ATTR) && n.numInputs() > 0 && n.input(0) != null
                     && RoundingSteps.rounds(n.input(0).dtype()))

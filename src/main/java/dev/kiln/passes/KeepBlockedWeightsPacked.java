@@ -15,8 +15,11 @@ import java.util.List;
  * constant zero points, and blocks along the product's reduction axis, become {@code dequant_gemm(A, Q, S, C, Z)}. Otherwise constant
  * folding would turn Q into a float weight (four bytes a weight instead of half a byte) and the blocked grid would be
  * lost. The result is the same numbers: dequant_gemm's reference is the dequantized float32 weights times A.
- * Likewise a 2-D group-1 {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)} with blocks along the input
- * channels (axis 1 of Q [M, C, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)} with the conv's window attributes.
+ * Likewise a 2-D {@code conv(X, DequantizeLinear(Q, S, Z, block_size), B)}, grouped and depthwise ones included, with
+ * blocks along the input channels (axis 1 of Q [M, C / group, kh, kw]) becomes {@code dequant_conv(X, Q, S, B, Z)}
+ * with the conv's window attributes and group, unless packed it would take no fewer bytes than the float weight: a
+ * depthwise conv's blocks (one channel of a group) hold one weight each, so each needs a float scale of its own and
+ * the dequantized float weight, the same numbers, is smaller.
  */
 public final class KeepBlockedWeightsPacked implements Pass {
     @Override
@@ -70,14 +73,14 @@ public final class KeepBlockedWeightsPacked implements Pass {
         if (dq == null || dq.op() != Ops.DEQUANTIZE_LINEAR) return false;
         String why = unfitWeight(dq);
         Value q = dq.input(0);
-        // why: the kernels walk a 2-D window over all input channels; blocks along them
+        // why: the kernels walk a 2-D window over a group's input channels; blocks along them
         if (why == null && (q.shape().rank() != 4 || n.input(0).shape().rank() != 4)) why = "it is not a 2-D convolution";
-        if (why == null && n.attrs().getInt("group", 1) != 1) why = "it is a grouped convolution";
         if (why == null && q.shape().axis(dq.attrs().getInt("axis", 1)) != 1) why = "its blocks do not run along the input channels";
         // why: dequant_conv has no residual input nor fused activation
         if (why == null && (n.input(3) != null || n.attrs().has(dev.kiln.ops.FusedActivation.ACTIVATION))) why = "it carries a fused residual or activation";
         if (why == null && n.input(2) != null && n.input(2).dtype() != DType.F32) why = "its bias is not float32";
         if (why == null && !Rewrites.onlyUser(g, dq.output(0), n)) why = "its dequantized weight has other readers";
+        if (why == null) why = largerPacked(q, dq.input(1), dq.input(2));
         if (why != null) {
             cx.skip(n.name(), why);
             return false;
@@ -87,7 +90,7 @@ public final class KeepBlockedWeightsPacked implements Pass {
         if (n.input(2) != null || zp != null) ins.add(n.input(2));
         if (zp != null) ins.add(zp);
         Attrs a = Attrs.of("block_size", dq.attrs().getInt("block_size"));
-        for (String k : new String[] {"kernel_shape", "strides", "dilations", "pads"})
+        for (String k : new String[] {"kernel_shape", "strides", "dilations", "pads", "group"})
             if (n.attrs().has(k)) a = a.with(k, n.attrs().get(k));
         Value out = n.output(0);
         String name = out.name();
@@ -97,6 +100,17 @@ public final class KeepBlockedWeightsPacked implements Pass {
         g.removeNode(n);
         if (dq.output(0).uses().isEmpty()) g.removeNode(dq);
         return true;
+    }
+
+    /**
+     * Why weight q with scales s and zero points z (may be null) is better folded to float, when packed (Q and Z half a
+     * byte each, a float scale a block) it would take at least the float weight's bytes; else null.
+     */
+    private static String largerPacked(Value q, Value s, Value z) {
+        long packed = q.type().byteSize() + s.type().byteSize() + (z == null ? 0 : z.type().byteSize()), asFloat = 4 * q.shape().numel();
+        if (packed < asFloat) return null;
+        return String.format("packed it would take %d bytes against %d as a float weight (%d weight(s) a scale), which holds the same numbers",
+                packed, asFloat, q.shape().numel() / s.shape().numel());
     }
 
     /**

@@ -66,6 +66,45 @@ class PackedSubByteTest {
         return g;
     }
 
+    /**
+     * x: t[7] -> add(x, x) -> s (packed, in the arena) -> reshape [7, 1] -> unsqueeze [1, 7, 1] -> squeeze [1, 7] ->
+     * flatten [1, 7] -> identity (output 0); reshape(x) [1, 7, 1] straight to output 1; cast(squeeze(reshape(s)), f32)
+     * (output 2): the reshapes keep the packed bytes, and what reads them after sees the same elements.
+     */
+    private static Graph shaped(DType t) {
+        Graph g = new Graph("shaped_" + t.shortName());
+        Value x = g.addInput("x", new TensorType(t, Shape.of(7)));
+        Value s = g.addNode(Ops.ADD, "twice", List.of(x, x), Attrs.EMPTY, 1).output(0);
+        Value r = g.addNode(Ops.RESHAPE, "r", List.of(s), Attrs.of("shape", new long[] {7, 1}), 1).output(0);
+        Value u = g.addNode(Ops.UNSQUEEZE, "u", List.of(r), Attrs.of("axes", new long[] {0}), 1).output(0);
+        Value q = g.addNode(Ops.SQUEEZE, "q", List.of(u), Attrs.of("axes", new long[] {2}), 1).output(0);
+        Value f = g.addNode(Ops.FLATTEN, "f", List.of(q), Attrs.of("axis", 0L), 1).output(0);
+        g.addOutput(g.addNode(Ops.IDENTITY, "id", List.of(f), Attrs.EMPTY, 1).output(0));
+        g.addOutput(g.addNode(Ops.RESHAPE, "rx", List.of(x), Attrs.of("shape", new long[] {1, 7, 1}), 1).output(0));
+        Value r2 = g.addNode(Ops.SQUEEZE, "q2", List.of(r), Attrs.of("axes", new long[] {1}), 1).output(0);
+        g.addOutput(g.addNode(Ops.CAST, "r_f32", List.of(r2), Attrs.of("to", "f32"), 1).output(0));
+        return g;
+    }
+
+    /** The reshapes of packed values keep their type: ComputeInWideTypes adds no cast around them (only the add's). */
+    @Test
+    void reshapesOfPackedValuesAreNotWidened() {
+        for (DType t : SUB) {
+            Graph g = shaped(t);
+            new dev.kiln.passes.ComputeInWideTypes().run(g, new dev.kiln.passes.PassContext(null, null));
+            int casts = 0;
+            for (dev.kiln.ir.Node n : g.nodes()) {
+                if (n.op() == Ops.CAST) casts++;
+                if (n.op() == Ops.RESHAPE || n.op() == Ops.SQUEEZE || n.op() == Ops.UNSQUEEZE || n.op() == Ops.FLATTEN || n.op() == Ops.IDENTITY) {
+                    assertEquals(t, n.input(0).dtype(), n.toString());
+                    assertEquals(t, n.output(0).dtype(), n.toString());
+                }
+            }
+            // why: add(x, x) widens x once and narrows its sum; r_f32 is the graph's own cast
+            assertEquals(3, casts, t + ": " + g.nodes());
+        }
+    }
+
     /** f: f32[n] -> cast(t) -> a packed activation -> cast(f32): the arena holds only the packed activation. */
     private static Graph through(DType t, int n) {
         Graph g = new Graph("through_" + t.shortName());
@@ -103,7 +142,10 @@ class PackedSubByteTest {
         }
     }
 
-    /** One job per type and graph: the chain over 7 elements, and 9 floats through a packed activation (fresh graphs). */
+    /**
+     * One job per type and graph: the chain over 7 elements, 9 floats through a packed activation and the reshapes of
+     * packed values (fresh graphs).
+     */
     private static List<Checker.Job> jobs() {
         List<Checker.Job> jobs = new ArrayList<>();
         NdArray f = NdArray.zeros(DType.F32, Shape.of(9));
@@ -112,6 +154,7 @@ class PackedSubByteTest {
         for (DType t : SUB) {
             jobs.add(new Checker.Job("chain_" + t, chain(t), List.of(seven(t))));
             jobs.add(new Checker.Job("through_" + t, through(t, 9), List.of(f)));
+            jobs.add(new Checker.Job("shaped_" + t, shaped(t), List.of(seven(t))));
         }
         return jobs;
     }
