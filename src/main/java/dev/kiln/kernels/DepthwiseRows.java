@@ -18,10 +18,14 @@ import java.util.List;
 public final class DepthwiseRows {
     /** Floats per vector, and its size in bytes. */
     public final int lanes, vectorBytes;
-    /** Output columns of a row, rounded up to whole vectors; the columns in whole vectors; the last part vector's bytes. */
-    public final long outRound, fullEnd, partialBytes;
-    /** Whether a row has whole vectors, and a part vector. */
-    public final boolean hasFull, partial;
+    /** Output columns of a row, rounded up to whole vectors. */
+    public final long outRound;
+    /**
+     * Floats each output row's last vector stores past the row's end ({@code outRound - outW}): whole vectors are
+     * stored (masked part-vector stores cost MobileNet-v2's 14x14 separables 4-8 % more), so a row's tail lands on the start of the
+     * next row, which is stored after it, and the last row's on whatever follows, which the caller leaves room for.
+     */
+    public final long overrun;
     /** Phases (the column stride), floats per phase, floats per padded row ({@code phases * phaseLen}). */
     public final int phases;
     public final long phaseLen, rowSize;
@@ -37,6 +41,73 @@ public final class DepthwiseRows {
     public final List<BlockedKernels.Vec> taps = new ArrayList<>();
     /** Where each phase's input columns go: the first input column, its index in the phase, how many. */
     public final List<Phase> copies = new ArrayList<>();
+    /**
+     * Whether a whole output row fits in {@link #GROUP_ACCS} vectors: then the vector path computes {@link #rowGroup}
+     * rows at a time ({@link #group}), the rows a block has left over one at a time ({@link #single}), every vector of
+     * them in its own accumulator, so that the taps' multiply-add chains overlap instead of waiting on one another.
+     */
+    public final boolean grouped;
+    /** Rows computed together (a divisor of the block's rows) and whether that is more than one. */
+    public final long rowGroup;
+    public final boolean hasRowGroups;
+    /** The accumulators of {@link #rowGroup} rows and of one row (null unless {@link #grouped}). */
+    public final Block group, single;
+
+    /**
+     * Most vector accumulators of one row computed together (8 of AVX-512's 32 or AVX2's 16 registers, with the
+     * loads), and of several rows: more than 4 measured slower on 7x7 planes (7 rows of one vector each).
+     */
+    static final int GROUP_ACCS = 8, ROWS_ACCS = 4;
+
+    /** One output vector of a {@link Block}: its accumulator and its offsets from the row's pb and ro. */
+    public static final class Slot {
+        public final String name;
+        public final long in, out;
+
+        Slot(String name, long in, long out) {
+            this.name = name;
+            this.in = in;
+            this.out = out;
+        }
+    }
+
+    /** One tap of a {@link Block}: its weight index and, per slot, the accumulator and its input offset from pb. */
+    public static final class BlockTap {
+        public final int index;
+        public final List<Use> uses = new ArrayList<>();
+
+        BlockTap(int index) { this.index = index; }
+    }
+
+    /** An accumulator's input for one tap: its name and the input's offset from pb. */
+    public static final class Use {
+        public final String name;
+        public final long offset;
+
+        Use(String name, long offset) {
+            this.name = name;
+            this.offset = offset;
+        }
+    }
+
+    /** Output vectors computed together: rows {@code rows} of {@code vectors} vectors each, tap by tap. */
+    public static final class Block {
+        public final List<Slot> slots = new ArrayList<>();
+        public final List<BlockTap> taps = new ArrayList<>();
+
+        Block(DepthwiseRows r, long rows, long vectors) {
+            for (long i = 0; i < rows; i++)
+                for (long v = 0; v < vectors; v++) {
+                    slots.add(new Slot("acc" + slots.size(), i * r.rowStep + v * r.lanes, i * r.outW + v * r.lanes));
+                }
+            for (BlockedKernels.Vec tp : r.taps) {
+                BlockTap bt = new BlockTap(tp.index);
+                for (Slot sl : slots) bt.uses.add(new Use(sl.name, tp.offset + sl.in));
+                taps.add(bt);
+            }
+        }
+    }
+
     /** Stride 1: each input row is one run copied at {@link #padLeft}. */
     public final boolean unit;
     public final long padLeft;
@@ -72,10 +143,7 @@ public final class DepthwiseRows {
         this.vectorBytes = lanes * 4;
         NnKernels.Axis h = w.h, c = w.w;
         this.outRound = (c.out + lanes - 1) / lanes * lanes;
-        this.fullEnd = c.out / lanes * lanes;
-        this.partialBytes = (c.out - fullEnd) * 4L;
-        this.hasFull = fullEnd > 0;
-        this.partial = fullEnd < c.out;
+        this.overrun = outRound - c.out;
         this.phases = c.stride;
         long reach = (long) (c.kernel - 1) * c.dilation / c.stride;
         long dataEnd = (c.padBegin + (long) c.in + c.stride - 1) / c.stride;
@@ -104,6 +172,15 @@ public final class DepthwiseRows {
             long count = (c.in - first + c.stride - 1) / c.stride;
             copies.add(new Phase(first, p * phaseLen + (first + c.padBegin) / c.stride, count));
         }
+        long vectors = outRound / lanes;
+        this.grouped = vectors <= GROUP_ACCS;
+        long g = 1;
+        // why: whole groups in every full block (a divisor of its rows); only a short last block has single rows
+        for (long d = 2; grouped && d * vectors <= ROWS_ACCS && d <= rowsPer; d++) if (rowsPer % d == 0) g = d;
+        this.rowGroup = g;
+        this.hasRowGroups = g > 1;
+        this.group = grouped && g > 1 ? new Block(this, g, vectors) : null;
+        this.single = grouped ? new Block(this, 1, vectors) : null;
     }
 
     /**

@@ -39,6 +39,11 @@ public final class SeparableKernels {
         public PointwiseGemm pointwise;
         public long rowsPer, ld, scratchFloats, ohLo, ohHi, owLo, owHi, rowShift, colStart;
         /**
+         * Where the depthwise rows' padded buffer starts in scratch (floats): after the rows of intermediate channels
+         * and the {@link DepthwiseRows#overrun} floats the last channel's last row stores past them.
+         */
+        public long padAt;
+        /**
          * Columns [pixels, ld) of the scratch rows are read by the last tile but never written (they make outputs that
          * are not stored): only they are zeroed, once per call; the rest is written by every block before it is read.
          */
@@ -145,7 +150,8 @@ public final class SeparableKernels {
         java.util.Set<String> depth = java.util.Set.of(dw.d.lo, dw.d.hi, dw.d.start);
         for (NnKernels.Table tb : dw.tables) if (!depth.contains(tb.name)) m.planeTables.add(tb);
         m.rows = DepthwiseRows.choose(dw, t.vectorBytes(), rowsPer, dw.act);
-        k.scratchBytes = (m.scratchFloats + (m.rows == null ? 0 : m.rows.bufFloats)) * 4;
+        m.padAt = m.scratchFloats + (m.rows == null ? 0 : m.rows.overrun);
+        k.scratchBytes = (m.padAt + (m.rows == null ? 0 : m.rows.bufFloats)) * 4;
         m.fast = true;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.backend.Target;
+import dev.kiln.kernels.DepthwiseRows;
 import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.Lowerings;
@@ -201,6 +202,15 @@ class BlockedKernelsTest {
         // rows per block that fill whole two-vector tiles (28 wide: 8 rows on AVX-512, 4 on AVX2), the last block partial
         separable("rows_whole_tiles_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 10, 28), 5, 7, true);
         separable("rows_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(1, 2), "pads", l(1, 0, 1, 2)), s(1, 6, 4, 3), 6, 3, false);
+        // rows computed together (DepthwiseRows.Block): 28 wide, blocks of 8 rows in pairs, the last block of 3 rows a
+        // pair and a single row; every row's part vector stored whole over the next row (the last channel's last row
+        // into the gap before the padded buffer); 14-wide rows in pairs with hard_swish lane by lane; rows of 150
+        // (more vectors than the accumulators: a vector at a time), stride 2
+        separable("rows_pairs_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 3, 11, 28), 3, 5, true);
+        separable("rows_pairs_hswish", Attrs.of("kernel_shape", l(3, 3), "pads", l(1, 1, 1, 1), "dw_activation", "hard_swish"),
+                s(1, 4, 14, 14), 4, 6, false);
+        separable("rows_wide_s2", relu6.with("kernel_shape", l(3, 3)).with("strides", l(2, 2)).with("pads", l(1, 1, 1, 1)),
+                s(1, 2, 5, 299), 2, 3, false);
         // 1x1 as the product vectorised over output channels (PointwiseGemm, vector hosts): a 7x7 plane (partial
         // position block) with odd output channels (tail block with a part vector), residual and clip, batch 2; a
         // 13x13 plane with no bias; a separable conv whose pointwise half takes it (residual, relu6 on both halves)
@@ -473,16 +483,40 @@ class BlockedKernelsTest {
     }
 
     /** The lowering's model of a stride-2 separable_conv (3x3, 16 channels to 24) on target {@code t}. */
-    private static SeparableKernels.Separable lowerSeparable(Target t) {
+    private static SeparableKernels.Separable lowerSeparable(Target t) { return lowerSeparable(t, 14, 2); }
+
+    /** The same over a {@code w} × {@code w} plane at {@code stride}. */
+    private static SeparableKernels.Separable lowerSeparable(Target t, int w, long stride) {
         Graph g = new Graph("m");
-        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(1, 16, 14, 14)).type());
+        Value vx = g.addInput("x", NdArray.zeros(DType.F32, Shape.of(1, 16, w, w)).type());
         Node n = g.addNode(Ops.SEPARABLE_CONV, "n", List.of(vx, g.addConstant("wd", NdArray.zeros(DType.F32, Shape.of(16, 1, 3, 3))),
                 g.addConstant("wp", NdArray.zeros(DType.F32, Shape.of(24, 16, 1, 1)))),
-                Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(1, 1, 1, 1)));
+                Attrs.of("kernel_shape", l(3, 3), "strides", l(stride, stride), "pads", l(1, 1, 1, 1)));
         g.addOutput(n.output(0));
         KernelModel k = new KernelModel(0, "m", n);
         Lowerings.lower(k, n, Strategy.of(t, Dialect.C));
         return (SeparableKernels.Separable) k.m;
+    }
+
+    @Test
+    void depthwiseRowsComputeSeveralVectorsAtOnce() {
+        Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        // 56-wide rows (4 vectors) one at a time; 28-wide rows (2 vectors) in pairs; rows of one vector in groups
+        // of at most 4 that divide the block's rows: 14 wide in blocks of 3 rows, 3 at a time; 7 wide in blocks of 5,
+        // one at a time (7 rows at a time measured slower on MobileNet's 7x7 planes than one)
+        DepthwiseRows r56 = lowerSeparable(avx512, 56, 1).rows, r28 = lowerSeparable(avx512, 28, 1).rows,
+                r14 = lowerSeparable(avx512, 14, 1).rows, r7 = lowerSeparable(avx512, 7, 1).rows;
+        assertTrue(r56.grouped && !r56.hasRowGroups && r56.single.slots.size() == 4);
+        assertEquals(8, r56.overrun, "56 = 3.5 vectors: the last vector's upper half runs past the row");
+        assertTrue(r28.hasRowGroups && r28.rowGroup == 2 && r28.group.slots.size() == 4);
+        assertEquals(28 + 16, r28.group.slots.get(3).out, "the second row's second vector");
+        assertEquals(List.of(3L, 3L), List.of(r14.rowGroup, lowerSeparable(avx512, 14, 1).rowsPer));
+        assertEquals(List.of(1L, 5L), List.of(r7.rowGroup, lowerSeparable(avx512, 7, 1).rowsPer));
+        assertTrue(r14.hasRowGroups && r14.group.slots.size() == 3 && r7.grouped && !r7.hasRowGroups);
+        // rows of more than 8 vectors keep the loop over vectors; the separable's scratch leaves the overrun before pad
+        SeparableKernels.Separable wide = lowerSeparable(avx512, 300, 1);
+        assertFalse(wide.rows.grouped);
+        assertEquals(wide.scratchFloats + wide.rows.overrun, wide.padAt);
     }
 
     @Test
