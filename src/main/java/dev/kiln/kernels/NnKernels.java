@@ -162,6 +162,13 @@ public final class NnKernels {
         public boolean poolVectors, poolTail, poolStride2;
         public long poolVectorBytes, poolLanes, poolFullEnd, poolTailStart;
         public String poolEven;
+        /**
+         * Vector max_pool whose windows overlap along the height (stride below the kernel, dilation 1): each input row's
+         * maxima over the kw taps are computed once into a ring of {@code h.kernel} rows of {@code poolWidth} (input
+         * row r in slot r mod kernel) and each output row folds its kh rows of the ring. The fold's grouping differs
+         * from the window loop's, not its order, and the NaN-skipping maximum is associative, so the bytes are equal.
+         */
+        public boolean poolRing;
         public long ohLo, ohHi, owLo, owHi, rowShift, colStart, hRowStep;
         /** Whether rows before ohLo, and columns before owLo, take the table path (so the C tests for them). */
         public boolean rowsBelow, colsBefore;

@@ -240,6 +240,11 @@ class BlockedKernelsTest {
         maxPool("pool_narrow", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 4, 27, 27));
         // ... in whole vectors: a row of exactly two 16-float vectors (no overlapping last vector)
         maxPool("pool_s2_whole", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 2, 7, 65));
+        // ... through the ring of row maxima (windows overlapping along the height): only +0, -0, 1 and NaN, so nearly
+        // every window ties and the sign of the zero it keeps shows the tap order (pool jobs compare bits); stride 2,
+        // stride 1 with pads (rows below the interior) and a width dilation
+        maxPoolZeros("pool_ring_s2", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 3, 13, 37));
+        maxPoolZeros("pool_ring_s1_pad", Attrs.of("kernel_shape", l(3, 2), "pads", l(2, 0, 1, 1), "dilations", l(1, 2)), s(2, 2, 9, 41));
         // gemm with trans_b: B^T packed as B
         gemm("gemm_tb", 3, 20, 7, "relu", false);
         // gemm with fewer rows than a tile (a classifier's matrix-vector product: tiles of up to 8 vectors of
@@ -304,6 +309,20 @@ class BlockedKernelsTest {
         jobs.add(new Checker.Job(name, g, List.of(xv)));
     }
 
+    /** A max_pool job over +0, -0, 1 and NaN only (a third of the values each sign of zero). */
+    private void maxPoolZeros(String name, Attrs a, int[] x) {
+        Graph g = new Graph(name);
+        NdArray xv = random(x);
+        java.util.Random r = new java.util.Random(name.hashCode());
+        for (int i = 0; i < xv.size(); i++) {
+            int k = r.nextInt(12);
+            xv.setDouble(i, k < 5 ? 0.0 : k < 10 ? -0.0 : k < 11 ? 1.0 : Double.NaN);
+        }
+        Value vx = g.addInput("x", xv.type());
+        g.addOutput(g.addNode(Ops.MAX_POOL, "n", List.of(vx), a).output(0));
+        jobs.add(new Checker.Job(name, g, List.of(xv)));
+    }
+
     private void runAndCompare(Target t, boolean sanitize) {
         addCases();
         List<Checker.Outcome> got = new CProgramRunner(t, sanitize, null).runAll(jobs);
@@ -318,6 +337,9 @@ class BlockedKernelsTest {
             for (int i = 0; i < want.size(); i++) {
                 double w = want.getDouble(i), h = have.getDouble(i);
                 if (Double.isNaN(w)) assertTrue(Double.isNaN(h), job.name() + " element " + i + ": " + h + " is not NaN");
+                // why: a max pool picks one of its inputs, the sign of a zero included
+                else if (job.name().startsWith("pool_")) assertEquals(Double.doubleToRawLongBits(w), Double.doubleToRawLongBits(h),
+                        job.name() + " element " + i + ": " + h + " for " + w);
                 else assertEquals(w, h, 1e-5 + 1e-4 * Math.abs(w), job.name() + " element " + i);
             }
         }
@@ -472,6 +494,10 @@ class BlockedKernelsTest {
         assertTrue(wide.poolTail, "the last vector ends the row");
         assertEquals(39, wide.poolTailStart);
         assertEquals("0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31", wide.poolEven);
+        assertTrue(wide.poolRing, "overlapping window rows: each row's maxima once");
+        assertFalse(lowerPool(avx512, Attrs.of("kernel_shape", l(2, 2), "strides", l(2, 2)), s(1, 4, 50, 50)).poolRing,
+                "windows that do not overlap along the height share no rows");
+        assertFalse(lowerPool(avx512, s2, s(1, 2, 9, 3001)).poolRing, "a ring over 8 KB stays off the stack");
         NnKernels.Window narrow = lowerPool(avx512, s2, s(1, 64, 27, 27));
         assertTrue(narrow.poolVectors, "13 outputs: 8-float vectors");
         assertEquals(32, narrow.poolVectorBytes);
