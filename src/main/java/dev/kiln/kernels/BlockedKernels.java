@@ -307,6 +307,19 @@ public final class BlockedKernels {
         long flatRound = (flatLen + lanes - 1) / lanes * lanes;
         long slack = flatRound - flatLen;
         long bytes = (ph * pw + slack + flatRound) * 4;
+        // why: a strided window has no flat form and its row-by-row loop over the padded plane is scalar; phase rows
+        // make every tap a contiguous run, so vector hosts compute a vector of outputs per step (same tap order).
+        // At stride 1 the rows win where they take no more vector steps than the flat plane (narrow planes such as
+        // 14x14 under a 5x5 window: 14 vs 16), and store straight into Y with no epilogue pass or row copies
+        long rowSteps = (long) m.h.out * ((m.w.out + lanes - 1) / lanes);
+        if ((!flat || rowSteps <= flatRound / lanes) && lanes > 1 && !m.hasZ) {
+            m.dwRows = DepthwiseRows.choose(m, t.vectorBytes(), m.h.out, m.act);
+            if (m.dwRows != null) {
+                k.scratchBytes = m.dwRows.bufFloats * 4;
+                k.fpContract = true;
+                return;
+            }
+        }
         // why: the padded plane lives in the arena, which must not grow on MCUs: they take the interior path
         if (t.vectorBytes() > 0) {
             m.paddedDw = true;

@@ -52,22 +52,12 @@ public final class DepthwiseRows {
         }
     }
 
-    /**
-     * Whether the activation is computed on whole vectors, as clamps to {@link #lo} and {@link #hi} (C float literals,
-     * null where that side is open): none, relu or clip. Other activations run lane by lane.
-     */
-    public final boolean vecAct;
-    public final String lo, hi;
-    /** Whether either clamp is there (the template then declares the mask vector type). */
-    public final boolean clamps;
+    /** The activation on whole vectors ({@link VectorClamp}), or null where it runs lane by lane. */
+    public final VectorClamp clamp;
 
     private DepthwiseRows(NnKernels.Window w, int lanes, long rowsPer, Activation act) {
-        // why: relu and clip are clamps, exact on vectors with compare-and-select (NaN passes, as in the scalar form)
-        boolean relu = "scalar_relu".equals(act.template), clip = "scalar_clip".equals(act.template);
-        this.vecAct = !act.present || relu || clip;
-        this.lo = relu ? act.zero : clip ? act.attr.get("min") : null;
-        this.hi = clip ? act.attr.get("max") : null;
-        this.clamps = vecAct && (lo != null || hi != null);
+        // why: relu, clip, hard_swish and hard_sigmoid are exact on vectors with compare-and-select (NaN passes)
+        this.clamp = VectorClamp.of(act, lanes * 4);
         this.lanes = lanes;
         this.vectorBytes = lanes * 4;
         NnKernels.Axis h = w.h, c = w.w;

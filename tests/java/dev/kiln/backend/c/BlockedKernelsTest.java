@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * The fast float conv paths of BlockedKernels against the interpreter: the register-blocked product (direct 1×1
  * with and without a partial tile, gathered columns by row segment and in 3-d, groups, a channel multiplier, tail
  * channels, residual and activation epilogues, packed and unpacked weights), the depthwise padded-plane kernel
- * (flat at stride 1, row by row when strided or dilated) and gemm with B^T packed. Run on the host under ASan and
+ * (flat at stride 1, row by row when strided or dilated; padded phase rows on vector hosts) and gemm with B^T packed. Run on the host under ASan and
  * UBSan (16-float vectors), on the Cortex-M4F under qemu (one lane, small scratch budgets) and on the host with
  * {@code KILN_NO_VECTOR_EXT} defined (the portable fallback loops compilers without GCC vectors get). Hosts run
  * 2-d convs of 2 to 25 taps through DirectConvKernels (stem, strides, dilation, odd channels, residual).
@@ -150,6 +150,18 @@ class BlockedKernelsTest {
         conv("dw_dil", Attrs.of("group", 3L, "dilations", l(2, 2), "pads", l(2, 2, 2, 2)), s(1, 3, 6, 7), s(3, 1, 3, 3));
         conv("dw_mult2", Attrs.of("group", 3L, "pads", l(1, 1, 1, 1)), s(1, 3, 6, 6), s(6, 1, 3, 3));
         conv("dw_1d", Attrs.of("group", 4L, "pads", l(1, 1)), s(1, 4, 9), s(4, 1, 3));
+        // depthwise through padded phase rows on vector hosts (strided, or no more vector steps than flat): MobileNetV3's
+        // 5x5 stride 2 with hard_swish on vectors; 14x14 at stride 1 with hard_sigmoid and a channel multiplier of 2;
+        // rows of 17 (a whole vector and a part) at stride 2 with asymmetric pads, no bias, batch 2
+        Attrs hswish = Attrs.of("activation", "hard_swish");
+        conv("dw_rows_s2_hswish", hswish.with("group", 3L).with("strides", l(2, 2)).with("pads", l(2, 2, 2, 2)), s(1, 3, 14, 14), s(3, 1, 5, 5));
+        conv("dw_rows_hsig_mult2", Attrs.of("group", 2L, "pads", l(2, 2, 2, 2), "activation", "hard_sigmoid", "activation_params",
+                new double[] {0.2, 0.5}), s(1, 2, 14, 14), s(4, 1, 5, 5));
+        conv("dw_rows_s2_wide", Attrs.of("group", 4L, "strides", l(2, 2), "pads", l(0, 0, 1, 1), "activation", "relu"), s(2, 4, 9, 34),
+                s(4, 1, 3, 3), false, false);
+        // hard_swish on the accumulator vectors (VectorClamp): the MobileNetV3 stem; a 1x1 product's full tiles
+        conv("direct_stem_hswish", hswish.with("strides", l(2, 2)).with("pads", l(1, 1, 1, 1)), s(1, 3, 30, 29), s(11, 3, 3, 3));
+        conv("pw_hswish", hswish, s(1, 5, 8, 9), s(19, 5, 1, 1));
         // weights as a graph input (read unpacked) and one constant shared by two convs (unpacked)
         {
             Graph g = new Graph("w_input");
@@ -188,7 +200,7 @@ class BlockedKernelsTest {
         separable("sep_stride", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 5, 9, 23), 5, 7, false);
         // separable_conv's depthwise half over padded phase rows (DepthwiseRows, vector targets): odd channel counts,
         // clip (relu6) as vector clamps with residual; stride 2 and 3 (phases) with symmetric and asymmetric pads;
-        // dilation on a row exactly one vector wide; mixed strides on rows narrower than a vector; hard_swish lane by lane
+        // dilation on a row exactly one vector wide; mixed strides on rows narrower than a vector; hard_swish on vectors
         Attrs relu6 = Attrs.of("dw_activation", "clip", "dw_activation_params", new double[] {0.0, 6.0});
         separable("rows_clip_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 13, 19), 10, 7, true);
         separable("rows_s2", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(1, 1, 1, 1), "dw_activation", "hard_swish",
@@ -524,7 +536,16 @@ class BlockedKernelsTest {
         NnKernels.Window px9 = lower(host, Attrs.EMPTY, s(1, 40, 3, 3), s(37, 40, 1, 1));
         assertTrue(px9.gemv && px9.gemvBlocked && px9.gemvTail && px9.gemvFull == 37 / px9.gemvLanes * px9.gemvLanes);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
-        assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked);
+        assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked && dw.dwRows == null);
+        // why: strided depthwise takes the padded phase rows on vector hosts; at stride 1 where they need no more
+        // vector steps than the flat plane (14x14 under 5x5: 14 vs 16), not on 7x7 (7 vs 5) or DS-CNN's 25x5 (25 vs 11)
+        Attrs dw5 = Attrs.of("group", 16L, "pads", l(2, 2, 2, 2));
+        NnKernels.Window dwS2 = lower(host, dw5.with("strides", l(2, 2)), s(1, 16, 28, 28), s(16, 1, 5, 5));
+        assertTrue(dwS2.dwRows != null && dwS2.dwRows.phases == 2 && !dwS2.paddedDw);
+        assertNotNull(lower(host, dw5, s(1, 16, 14, 14), s(16, 1, 5, 5)).dwRows);
+        assertNull(lower(host, dw5, s(1, 16, 7, 7), s(16, 1, 5, 5)).dwRows);
+        assertNull(lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 25, 5), s(16, 1, 3, 3)).dwRows);
+        assertNull(lower(m4, dw5.with("strides", l(2, 2)), s(1, 16, 28, 28), s(16, 1, 5, 5)).dwRows, "MCUs: no phase rows");
         NnKernels.Window scalar = lower(m4, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
         assertTrue(scalar.blocked && !scalar.gemm.vector && !scalar.gemm.scratch);
         assertEquals(1, scalar.gemm.lanes);
