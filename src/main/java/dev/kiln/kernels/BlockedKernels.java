@@ -307,6 +307,24 @@ public final class BlockedKernels {
         long flatRound = (flatLen + lanes - 1) / lanes * lanes;
         long slack = flatRound - flatLen;
         long bytes = (ph * pw + slack + flatRound) * 4;
+        // why: a strided window has no flat form and its row-by-row loop over the padded plane is scalar; phase rows
+        // make every tap a contiguous run, so vector hosts compute a vector of outputs per step (same tap order).
+        // Their scalar phase copies pay off with many taps (5x5) or rows of at least 1.75 vectors; 3x3 windows at
+        // stride 2 into rows of 24 or fewer (ShuffleNet, VWW) measured slower than the scalar loop (AVX-512 profiles)
+        long rowSteps = (long) m.h.out * ((m.w.out + lanes - 1) / lanes);
+        boolean strided = !flat && (m.taps >= 16 || 4L * m.w.out >= 7L * lanes);
+        // why: at stride 1 the rows also store straight into Y with no epilogue pass or row copies, a win where they
+        // take at least 10 % fewer vector steps than the flat plane (14x14 or 32x32 under 5x5); at equal steps (14x14
+        // under 3x3) or a few percent fewer (64x64 under 5x5) they measured slower
+        boolean narrow = flat && 10 * rowSteps <= 9 * (flatRound / lanes);
+        if ((strided || narrow) && lanes > 1 && !m.hasZ) {
+            m.dwRows = DepthwiseRows.choose(m, t.vectorBytes(), m.h.out, m.act);
+            if (m.dwRows != null) {
+                k.scratchBytes = m.dwRows.bufFloats * 4;
+                k.fpContract = true;
+                return;
+            }
+        }
         // why: the padded plane lives in the arena, which must not grow on MCUs: they take the interior path
         if (t.vectorBytes() > 0) {
             m.paddedDw = true;

@@ -26,6 +26,12 @@ public final class DepthwiseRows {
      * next row, which is stored after it, and the last row's on whatever follows, which the caller leaves room for.
      */
     public final long overrun;
+    /**
+     * For rows that must not store past their end ({@code dw_rows_flat}: a depthwise conv writing Y): the columns in
+     * whole vectors and the bytes of the part vector after them; whether there are any of each.
+     */
+    public final long fullEnd, partialBytes;
+    public final boolean hasFull, partial;
     /** Phases (the column stride), floats per phase, floats per padded row ({@code phases * phaseLen}). */
     public final int phases;
     public final long phaseLen, rowSize;
@@ -123,27 +129,21 @@ public final class DepthwiseRows {
         }
     }
 
-    /**
-     * Whether the activation is computed on whole vectors, as clamps to {@link #lo} and {@link #hi} (C float literals,
-     * null where that side is open): none, relu or clip. Other activations run lane by lane.
-     */
-    public final boolean vecAct;
-    public final String lo, hi;
-    /** Whether either clamp is there (the template then declares the mask vector type). */
-    public final boolean clamps;
+    /** The activation on whole vectors ({@link VectorClamp}), or null where it runs lane by lane. */
+    public final VectorClamp clamp;
 
     private DepthwiseRows(NnKernels.Window w, int lanes, long rowsPer, Activation act) {
-        // why: relu and clip are clamps, exact on vectors with compare-and-select (NaN passes, as in the scalar form)
-        boolean relu = "scalar_relu".equals(act.template), clip = "scalar_clip".equals(act.template);
-        this.vecAct = !act.present || relu || clip;
-        this.lo = relu ? act.zero : clip ? act.attr.get("min") : null;
-        this.hi = clip ? act.attr.get("max") : null;
-        this.clamps = vecAct && (lo != null || hi != null);
+        // why: relu, clip, hard_swish and hard_sigmoid are exact on vectors with compare-and-select (NaN passes)
+        this.clamp = VectorClamp.of(act, lanes * 4);
         this.lanes = lanes;
         this.vectorBytes = lanes * 4;
         NnKernels.Axis h = w.h, c = w.w;
         this.outRound = (c.out + lanes - 1) / lanes * lanes;
         this.overrun = outRound - c.out;
+        this.fullEnd = c.out / lanes * lanes;
+        this.partialBytes = (c.out - fullEnd) * 4L;
+        this.hasFull = fullEnd > 0;
+        this.partial = fullEnd < c.out;
         this.phases = c.stride;
         long reach = (long) (c.kernel - 1) * c.dilation / c.stride;
         long dataEnd = (c.padBegin + (long) c.in + c.stride - 1) / c.stride;

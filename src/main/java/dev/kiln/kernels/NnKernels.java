@@ -183,6 +183,11 @@ public final class NnKernels {
         /** Flat depthwise with a GCC vector type of dwVectorBytes (behind __GNUC__): its taps (index, flat offset). */
         public boolean dwVector;
         public int dwVectorBytes;
+        /**
+         * Strided depthwise on vector hosts: each channel's rows through padded phase rows ({@link DepthwiseRows}, the
+         * whole plane as one block), a vector of outputs per step, stored straight into Y (null: another path).
+         */
+        public DepthwiseRows dwRows;
         public final List<BlockedKernels.Vec> dwTaps = new ArrayList<>();
         /** The tables of the height and width axes only (the fast depthwise path reads no depth table). */
         public final List<Table> planeTables = new ArrayList<>();

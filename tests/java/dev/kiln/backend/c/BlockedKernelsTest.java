@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
  * The fast float conv paths of BlockedKernels against the interpreter: the register-blocked product (direct 1×1
  * with and without a partial tile, gathered columns by row segment and in 3-d, groups, a channel multiplier, tail
  * channels, residual and activation epilogues, packed and unpacked weights), the depthwise padded-plane kernel
- * (flat at stride 1, row by row when strided or dilated) and gemm with B^T packed. Run on the host under ASan and
+ * (flat at stride 1, row by row when strided or dilated; padded phase rows on vector hosts) and gemm with B^T packed. Run on the host under ASan and
  * UBSan (16-float vectors), on the Cortex-M4F under qemu (one lane, small scratch budgets) and on the host with
  * {@code KILN_NO_VECTOR_EXT} defined (the portable fallback loops compilers without GCC vectors get). Hosts run
- * 2-d convs of 2 to 25 taps through DirectConvKernels (stem, strides, dilation, odd channels, residual).
+ * 2-d convs of 2 to 40 taps through DirectConvKernels (stem, strides, dilation, odd channels, residual).
  */
 class BlockedKernelsTest {
     private final Random rnd = new Random(11);
@@ -117,6 +117,8 @@ class BlockedKernelsTest {
                 s(2, 7, 9, 13), s(13, 7, 3, 3), true, true);
         conv("direct_s2_dil", Attrs.of("strides", l(2, 2), "dilations", l(2, 2), "pads", l(2, 1, 0, 3)), s(1, 5, 14, 11), s(9, 5, 3, 3), false, true);
         conv("direct_k5", Attrs.of("pads", l(2, 2, 2, 2)), s(1, 4, 6, 37), s(20, 4, 5, 5));
+        // DS-CNN's stem: 10x4 taps (40) at stride 2 over one 49x10 channel, asymmetric pads, tail block of channels
+        conv("direct_ds_cnn_stem", Attrs.of("strides", l(2, 2), "pads", l(4, 1, 5, 1), "activation", "relu"), s(1, 1, 49, 10), s(13, 1, 10, 4));
         // bias and clip on the accumulator vectors (VectorClamp): the MobileNet stem (stride 2, pads 1) with both
         // bounds; a 1x1 product whose full tiles store from registers with residual and both bounds
         Attrs clipHalf = Attrs.of("activation", "clip", "activation_params", new double[] {-0.5, 0.5});
@@ -151,6 +153,18 @@ class BlockedKernelsTest {
         conv("dw_dil", Attrs.of("group", 3L, "dilations", l(2, 2), "pads", l(2, 2, 2, 2)), s(1, 3, 6, 7), s(3, 1, 3, 3));
         conv("dw_mult2", Attrs.of("group", 3L, "pads", l(1, 1, 1, 1)), s(1, 3, 6, 6), s(6, 1, 3, 3));
         conv("dw_1d", Attrs.of("group", 4L, "pads", l(1, 1)), s(1, 4, 9), s(4, 1, 3));
+        // depthwise through padded phase rows on vector hosts (strided, or 10 % fewer vector steps than flat): MobileNetV3's
+        // 5x5 stride 2 with hard_swish on vectors; 14x14 at stride 1 with hard_sigmoid and a channel multiplier of 2;
+        // rows of 30 (a whole vector and a part) at stride 2 with asymmetric pads, no bias, batch 2
+        Attrs hswish = Attrs.of("activation", "hard_swish");
+        conv("dw_rows_s2_hswish", hswish.with("group", 3L).with("strides", l(2, 2)).with("pads", l(2, 2, 2, 2)), s(1, 3, 14, 14), s(3, 1, 5, 5));
+        conv("dw_rows_hsig_mult2", Attrs.of("group", 2L, "pads", l(2, 2, 2, 2), "activation", "hard_sigmoid", "activation_params",
+                new double[] {0.2, 0.5}), s(1, 2, 14, 14), s(4, 1, 5, 5));
+        conv("dw_rows_s2_wide", Attrs.of("group", 4L, "strides", l(2, 2), "pads", l(0, 0, 1, 1), "activation", "relu"), s(2, 4, 9, 60),
+                s(4, 1, 3, 3), false, false);
+        // hard_swish on the accumulator vectors (VectorClamp): the MobileNetV3 stem; a 1x1 product's full tiles
+        conv("direct_stem_hswish", hswish.with("strides", l(2, 2)).with("pads", l(1, 1, 1, 1)), s(1, 3, 30, 29), s(11, 3, 3, 3));
+        conv("pw_hswish", hswish, s(1, 5, 8, 9), s(19, 5, 1, 1));
         // weights as a graph input (read unpacked) and one constant shared by two convs (unpacked)
         {
             Graph g = new Graph("w_input");
@@ -189,7 +203,7 @@ class BlockedKernelsTest {
         separable("sep_stride", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(0, 0, 1, 1)), s(1, 5, 9, 23), 5, 7, false);
         // separable_conv's depthwise half over padded phase rows (DepthwiseRows, vector targets): odd channel counts,
         // clip (relu6) as vector clamps with residual; stride 2 and 3 (phases) with symmetric and asymmetric pads;
-        // dilation on a row exactly one vector wide; mixed strides on rows narrower than a vector; hard_swish lane by lane
+        // dilation on a row exactly one vector wide; mixed strides on rows narrower than a vector; hard_swish on vectors
         Attrs relu6 = Attrs.of("dw_activation", "clip", "dw_activation_params", new double[] {0.0, 6.0});
         separable("rows_clip_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 5, 13, 19), 10, 7, true);
         separable("rows_s2", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2), "pads", l(1, 1, 1, 1), "dw_activation", "hard_swish",
@@ -554,8 +568,10 @@ class BlockedKernelsTest {
         NnKernels.Window k3 = lower(host, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(32, 16, 3, 3));
         assertTrue(k3.direct != null && !k3.blocked, "3x3 on a vector host: the direct kernel over padded planes");
         assertEquals(2, lower(host, Attrs.of("strides", l(2, 2)), s(1, 3, 32, 32), s(16, 3, 3, 3)).direct.sh, "the stem: 2x2 phase planes");
+        NnKernels.Window dsStem = lower(host, Attrs.of("strides", l(2, 2), "pads", l(4, 1, 5, 1)), s(1, 1, 49, 10), s(64, 1, 10, 4));
+        assertTrue(dsStem.direct != null && !dsStem.blocked, "DS-CNN's 10x4 stem (40 taps): the direct kernel, no gather");
         NnKernels.Window k7 = lower(host, Attrs.of("pads", l(3, 3, 3, 3)), s(1, 16, 10, 10), s(32, 16, 7, 7));
-        assertTrue(k7.blocked && !k7.gemm.direct && k7.gemm.rowGather && k7.direct == null, "more than 25 taps: gathered product");
+        assertTrue(k7.blocked && !k7.gemm.direct && k7.gemm.rowGather && k7.direct == null, "more than 40 taps: gathered product");
         // why: on a 7x7 plane spatial tiles waste most of a vector; output channels fill them (PointwiseGemm)
         NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
         assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
@@ -584,7 +600,22 @@ class BlockedKernelsTest {
         NnKernels.Window px9 = lower(host, Attrs.EMPTY, s(1, 40, 3, 3), s(37, 40, 1, 1));
         assertTrue(px9.gemv && px9.gemvBlocked && px9.gemvTail && px9.gemvFull == 37 / px9.gemvLanes * px9.gemvLanes);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
-        assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked);
+        assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked && dw.dwRows == null);
+        // why: strided 5x5 depthwise takes the padded phase rows on vector hosts; at stride 1 where they need 10 % fewer
+        // vector steps than the flat plane (14x14 under 5x5: 14 vs 16), not on 7x7 (7 vs 5) or DS-CNN's 25x5 (25 vs 11)
+        Attrs dw5 = Attrs.of("group", 16L, "pads", l(2, 2, 2, 2));
+        NnKernels.Window dwS2 = lower(host, dw5.with("strides", l(2, 2)), s(1, 16, 28, 28), s(16, 1, 5, 5));
+        assertTrue(dwS2.dwRows != null && dwS2.dwRows.phases == 2 && !dwS2.paddedDw);
+        assertNotNull(lower(host, dw5, s(1, 16, 14, 14), s(16, 1, 5, 5)).dwRows);
+        assertNull(lower(host, dw5, s(1, 16, 7, 7), s(16, 1, 5, 5)).dwRows);
+        assertNull(lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 25, 5), s(16, 1, 3, 3)).dwRows);
+        assertNull(lower(m4, dw5.with("strides", l(2, 2)), s(1, 16, 28, 28), s(16, 1, 5, 5)).dwRows, "MCUs: no phase rows");
+        // why: 3x3 at stride 2 pays the phase copies only on rows of 28 or more (ShuffleNet's 14-wide rows: scalar loop);
+        // 3x3 at stride 1 over 14x14 takes as many vector steps as the flat plane
+        Attrs dw3 = Attrs.of("group", 16L, "pads", l(1, 1, 1, 1));
+        assertNull(lower(host, dw3.with("strides", l(2, 2)), s(1, 16, 28, 28), s(16, 1, 3, 3)).dwRows);
+        assertNotNull(lower(host, dw3.with("strides", l(2, 2)), s(1, 16, 56, 56), s(16, 1, 3, 3)).dwRows);
+        assertNull(lower(host, dw3, s(1, 16, 14, 14), s(16, 1, 3, 3)).dwRows);
         NnKernels.Window scalar = lower(m4, Attrs.EMPTY, s(1, 16, 10, 10), s(32, 16, 1, 1));
         assertTrue(scalar.blocked && !scalar.gemm.vector && !scalar.gemm.scratch);
         assertEquals(1, scalar.gemm.lanes);
