@@ -40,6 +40,19 @@ public final class Signature {
     public List<Port> outputs() { return Collections.unmodifiableList(outputs); }
     public Map<String, Attr> attrs() { return Collections.unmodifiableMap(attrs); }
 
+    /**
+     * The attributes a model may set: all but the internal ones that passes set on a node (such as
+     * {@link RoundingSteps#ATTR}), which error messages do not offer and the DSL does not accept.
+     */
+    public List<String> publicAttrNames() {
+        List<String> r = new ArrayList<>();
+        for (String n : attrs.keySet()) if (!internal(n)) r.add(n);
+        return r;
+    }
+
+    /** Whether an attribute is set only by passes, never by a model. */
+    public static boolean internal(String attrName) { return RoundingSteps.ATTR.equals(attrName); }
+
     /** Fewest inputs a node may have (every non-optional input before the variadic tail, which needs one). */
     public int minInputs() {
         int n = 0;
@@ -88,7 +101,7 @@ public final class Signature {
             Attr a = attrs.get(n);
             if (a == null)
                 throw new KilnException(Code.BAD_ATTRIBUTE, at, op.name() + " has no attribute '" + n + "'"
-                        + (attrs.isEmpty() ? " (it takes none)" : " (it takes: " + String.join(", ", attrs.keySet()) + ")"));
+                        + (publicAttrNames().isEmpty() ? " (it takes none)" : " (it takes: " + String.join(", ", publicAttrNames()) + ")"));
             Object v = a.type().coerce(given.get(n));
             if (v == null)
                 throw new KilnException(Code.BAD_ATTRIBUTE, at, op.name() + ": attribute '" + n + "' must be "

@@ -56,10 +56,10 @@ final class OpCall {
                     throw st.problems.fail(Code.DSL_BAD_ARGUMENT, a.keyAt(), "input '" + a.key() + "' of " + op.name() + " is given twice (by position and by name)");
                 while (ins.size() <= port) ins.add(null);
                 ins.set(port, input(op, sig, port, a));
-            } else if (sig.attrs().containsKey(a.key())) {
+            } else if (sig.attrs().containsKey(a.key()) && !Signature.internal(a.key())) {
                 attrs = attrs.with(a.key(), attribute(op, sig.attrs().get(a.key()), a));
             } else {
-                List<String> accepted = new ArrayList<>(sig.attrs().keySet());
+                List<String> accepted = sig.publicAttrNames();
                 for (Signature.Port p : ports) if (!p.variadic()) accepted.add(p.name());
                 throw st.problems.fail(Code.DSL_UNKNOWN_ARGUMENT, a.keyAt(), op.name() + " has no attribute or input '" + a.key() + "'"
                         + (accepted.isEmpty() ? " (it takes none)" : " (it takes: " + String.join(", ", accepted) + ")"));
