@@ -192,6 +192,12 @@ public final class OpenClBackend implements Backend {
         StringBuilder unsupported = new StringBuilder();
         int count = lowerAll(tpl, g, prefix, t, kernels, unsupported, false);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", count, unsupported.toString());
+        List<Graph> lowered = new ArrayList<>();
+        allGraphs(g, lowered);
+        // why: a kernel reading a weight's nibbles itself needs no widened copy in the arena
+        for (Graph gr : lowered) dev.kiln.kernels.PackedConstants.dropNibbleCasts(gr, n -> kernels.containsKey(n) ? kernels.get(n).k : null, kernels::remove);
+        // why: the kernel's comment names its inputs' types, now the packed weights'
+        for (Map.Entry<Node, ClKernel> e : kernels.entrySet()) if (!e.getValue().k.nibbleInputs.isEmpty()) e.getValue().comment = describe(e.getKey());
 
         // 2. memory: one arena of byte offsets, planned like the C arena
         int align = Math.max(MIN_ALIGN, t.alignment());
