@@ -171,6 +171,12 @@ public final class OpenClBackend implements Backend {
         return new GeneratedCode(h.prefix, g, l.plan(), t, files);
     }
 
+    /**
+     * The id of output {@code i}'s buffer in a program of {@code inputs} inputs: the arena (0), the weights (1), one
+     * buffer per input, then one per output.
+     */
+    public static int outputBuffer(int inputs, int i) { return 2 + inputs + i; }
+
     /** Lowers {@code g}: every kernel, the memory plan and the launch description; reports all unsupported nodes at once. */
     public Lowered lower(Graph g, Target t, Options o) {
         String prefix = o.name().toLowerCase(Locale.ROOT);
@@ -236,7 +242,7 @@ public final class OpenClBackend implements Backend {
             Value v = g.inputs().get(i);
             buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.INPUT, i, v.name(), v.type().byteSize()));
         }
-        int firstOut = buffers.size();
+        int firstOut = outputBuffer(g.inputs().size(), 0);
         for (int i = 0; i < g.outputs().size(); i++) {
             Value v = g.outputs().get(i);
             buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.OUTPUT, i, v.name(), v.type().byteSize()));
