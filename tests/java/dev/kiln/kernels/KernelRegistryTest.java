@@ -74,9 +74,13 @@ class KernelRegistryTest {
         PER_BACKEND.put("qlinear_conv", direct + "different decompositions");
         PER_BACKEND.put("matmul_integer", direct + "different decompositions");
         PER_BACKEND.put("qlinear_matmul", direct + "different decompositions (and float32 scales only on OpenCL)");
-        PER_BACKEND.put("dequant_gemm", "C reads the weight's nibbles from flash, two a byte through a float table, row by "
-                + "row; OpenCL computes one output element per work item from the weight widened by its cast: the nibble "
-                + "reads have no OpenCL twin yet");
+        String blocked = "C walks rows (or output positions) in loops over flash (dequant_gemm two nibbles a byte through a "
+                + "float table); OpenCL computes one output element per work item, reading the nibbles from the weights "
+                + "buffer (the int8 ones with FP_CONTRACT off): ";
+        PER_BACKEND.put("dequant_gemm", blocked + "different loop structures");
+        PER_BACKEND.put("qdequant_gemm", blocked + "different loop structures");
+        PER_BACKEND.put("dequant_conv", blocked + "different loop structures");
+        PER_BACKEND.put("qdequant_conv", blocked + "different loop structures");
         PER_BACKEND.put("dropout", "C copies with one memcpy and sets the mask with one memset; an OpenCL kernel cannot "
                 + "open two parallel loops, so its work items copy and set the mask together");
     }

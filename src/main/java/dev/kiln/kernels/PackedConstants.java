@@ -18,6 +18,33 @@ public final class PackedConstants {
     public static boolean packable(DType t) { return t.isSubByte() && t.isInteger(); }
 
     /**
+     * Drops the widening cast before each input that a kernel of graph {@code g} (not its regions) reads as packed
+     * nibbles ({@link KernelModel#nibbleInputs}, {@code model} gives each node's): the kernel reads the packed
+     * constant itself, so no unpacked copy takes arena bytes. Each cast left without readers is removed from g and
+     * passed to {@code removed}; returns whether any was.
+     */
+    public static boolean dropNibbleCasts(dev.kiln.ir.Graph g, java.util.function.Function<dev.kiln.ir.Node, KernelModel> model,
+            java.util.function.Consumer<dev.kiln.ir.Node> removed) {
+        boolean dropped = false;
+        for (dev.kiln.ir.Node n : new java.util.ArrayList<>(g.nodes())) {
+            KernelModel k = model.apply(n);
+            if (k == null) continue;
+            for (int i : k.nibbleInputs) {
+                Value wide = n.input(i);
+                dev.kiln.ir.Node cast = wide.producer();
+                // cast(c) -> wide -> n   =>   c -> n
+                n.setInput(i, cast.input(0));
+                if (wide.uses().isEmpty() && !g.outputs().contains(wide)) {
+                    g.removeNode(cast);
+                    removed.accept(cast);
+                    dropped = true;
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /**
      * Whether constant {@code v} is stored packed: every sub-byte constant is (the generated code holds every
      * sub-byte tensor packed, {@link dev.kiln.ir.TensorType#byteSize}). Once a backend has widened storage types its
      * readers are casts, or kernels that read the nibbles themselves ({@link KernelModel#nibbleInputs}, integer ops or

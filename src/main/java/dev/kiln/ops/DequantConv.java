@@ -21,7 +21,6 @@ import java.util.List;
  * like Conv; the generated C sums each block's products {@code x * (q - z)} at one tap in float and adds them times
  * the block's scale, which differs from it by float rounding only.
  */
-@NoKernel(backend = "opencl", why = "the blocked int4 convolution has no OpenCL kernel yet (the nibble reads of dequant_gemm's C kernel have no OpenCL twin)")
 public final class DequantConv extends OpDef {
     public DequantConv() {
         super("dequant_conv", ConvGeometry.windowAttrs(Signature.builder().input("X", "Q", "S").optionalInput("B", "Z").output("Y"))

@@ -27,7 +27,6 @@ import java.util.List;
  *     float32, as QuantizeLinear computes it.</li>
  * </ol>
  */
-@NoKernel(backend = "opencl", why = "its bytes must equal the interpreter's, and an OpenCL compiler may fuse the float block sums into FMAs: not written yet")
 public final class QdequantConv extends OpDef {
     public QdequantConv() {
         super("qdequant_conv", QuantAttrs.addOut(ConvGeometry.windowAttrs(Signature.builder().input("X", "Q", "S").optionalInput("B", "Z").output("Y"))

@@ -27,7 +27,6 @@ import java.util.List;
  * Mathematically this is ORT's float product (the dequantized operands' products grouped per block); it differs from
  * ORT's float sums by float rounding only, so an output may differ from ORT's by one step.
  */
-@NoKernel(backend = "opencl", why = "its bytes must equal the interpreter's, and an OpenCL compiler may fuse the float block sums into FMAs: not written yet")
 public final class QdequantGemm extends OpDef {
     /** Most elements a block may have: the int32 block sum of products up to 255 * 15 stays exact. */
     public static final long MAX_BLOCK = Integer.MAX_VALUE / (255L * 15L);

@@ -65,6 +65,12 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
         public final int index;
         public final String ctype;
         public final long bytes, alloc;
+        /**
+         * A packed sub-byte output: the runner fills its device buffer (number {@code buffer}) with ones before the
+         * run, so that the check that the bits after its last element come back zero sees what the kernels wrote.
+         */
+        public boolean packed;
+        public int buffer;
 
         Tensor(int index, String ctype, long bytes) {
             this.index = index;
@@ -127,7 +133,10 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
                 }
                 for (int k = 0; k < j.graph().outputs().size(); k++) {
                     Value v = j.graph().outputs().get(k);
-                    m.outputs.add(new Tensor(k, ScalarTypes.ctype(v.dtype()), v.type().byteSize()));
+                    Tensor t = new Tensor(k, ScalarTypes.ctype(v.dtype()), v.type().byteSize());
+                    t.packed = v.dtype().isSubByte() && t.bytes > 0;
+                    t.buffer = dev.kiln.backend.opencl.OpenClBackend.outputBuffer(j.graph().inputs().size(), k);
+                    m.outputs.add(t);
                 }
                 entries.add(new Entry(i, j, code, m));
             } catch (KilnException e) {

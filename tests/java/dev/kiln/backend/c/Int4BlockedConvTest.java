@@ -71,6 +71,7 @@ class Int4BlockedConvTest {
             jobs.add(new Checker.Job(g.name(), g, List.of(xv)));
         }
         Int4BlockedWeightsTest.compareWithInterpreter(jobs, "host", false);
+        Int4BlockedWeightsTest.compareWithInterpreter(jobs, "opencl", false);
     }
 
     /**
@@ -92,7 +93,7 @@ class Int4BlockedConvTest {
             for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
             jobs.add(new Checker.Job(g.name(), g, List.of(xv)));
         }
-        for (String target : new String[] {"host", "cortex-m4f"}) {
+        for (String target : new String[] {"host", "cortex-m4f", "opencl"}) {
             int saturated = Int4BlockedWeightsTest.compareWithInterpreter(jobs, target, true);
             // why: a test whose outputs all saturate would compare nothing of the arithmetic
             assertTrue(saturated < 200, "too many saturated outputs: " + saturated);
@@ -152,7 +153,7 @@ class Int4BlockedConvTest {
      */
     @Test
     void lenetFixturesMatchOnnxRuntime() {
-        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}, {"opencl"}}) {
             for (String[] fx : new String[][] {{"digits_lenet5_int4_blocked"}, {"digits_lenet5_int4_blocked_qdq", "--atol", "0.2327"},
                     {"ds_block_int4_blocked"}, {"ds_block_int4_blocked_qdq", "--atol", "0.0010931"}}) {
                 List<String> args = new ArrayList<>(List.of("check", FIXTURES.resolve(fx[0]).toString(), "--backend"));
@@ -163,7 +164,40 @@ class Int4BlockedConvTest {
                 assertTrue(r.out().contains("1 passed, 0 failed"), r.out());
             }
         }
-        KilnCli.Run r = KilnCli.kiln("check", FIXTURES.resolve("digits_lenet5_int4_blocked").toString(), "--backend", "opencl");
-        assertTrue((r.out() + r.err()).contains("no OpenCL kernel for dequant_conv"), r.out() + r.err());
+    }
+
+    /**
+     * On OpenCL the blocked kernels read the weights' and zero points' nibbles from the weights buffer: no cast
+     * widens them into the arena, every int4/uint4 constant is stored in half a byte an element, and the int8 kernels
+     * turn FP_CONTRACT off.
+     */
+    @Test
+    void openClReadsTheNibblesFromTheWeightsBuffer() throws Exception {
+        for (String fixture : new String[] {"digits_lenet5_int4_blocked", "digits_lenet5_int4_blocked_qdq"}) {
+            Graph g = dev.kiln.Kiln.load(FIXTURES.resolve(fixture).resolve("model.onnx"), new dev.kiln.frontend.onnx.ImportOptions());
+            dev.kiln.Kiln.optimize(g, null, new dev.kiln.CompileOptions(dev.kiln.CompileOptions.DEFAULT_LEVEL, new dev.kiln.passes.PassOptions(), null));
+            dev.kiln.backend.opencl.OpenClProgram p = new dev.kiln.backend.opencl.OpenClBackend()
+                    .lower(g, dev.kiln.backend.Target.load("opencl-cpu"), new dev.kiln.backend.Backend.Options("m", null, "blocked")).program();
+            List<String> ops = new ArrayList<>();
+            for (dev.kiln.backend.opencl.OpenClProgram.Kernel k : p.kernels()) ops.add(k.op());
+            assertFalse(ops.contains("cast"), fixture + ": " + ops);
+            java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+            for (dev.kiln.backend.opencl.OpenClProgram.Constant c : p.constants()) bytes.put(c.name(), c.bytes());
+            long nibbles = 0;
+            for (Value c : g.constants()) {
+                if (c.dtype() != DType.I4 && c.dtype() != DType.U4) continue;
+                long n = c.shape().numel();
+                assertEquals((n + 1) / 2, bytes.get(c.name()), fixture + " " + c.name());
+                for (Value.Use u : c.uses()) assertTrue(u.user().op() == Ops.DEQUANT_CONV || u.user().op() == Ops.QDEQUANT_CONV
+                        || u.user().op() == Ops.DEQUANT_GEMM || u.user().op() == Ops.QDEQUANT_GEMM, fixture + " " + c.name() + " read by " + u.user());
+                nibbles += n;
+            }
+            // the weights of conv2 and the three gemms and the zero points of conv2 and fc3 (conv1 folds, as
+            // lenetFixturesKeepEveryWeightPacked says)
+            assertEquals(864 + 7680 + 10080 + 840 + 288 + 40, nibbles, fixture);
+            boolean int8 = fixture.endsWith("qdq");
+            assertEquals(int8 ? 4 : 0, p.source().split("#pragma OPENCL FP_CONTRACT OFF", -1).length - 1, fixture);
+            assertTrue(p.source().contains("KILN_UNPACK_U4(x4, sp)"), fixture + ": conv2 reads its zero points as nibbles");
+        }
     }
 }

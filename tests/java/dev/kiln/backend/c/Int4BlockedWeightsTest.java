@@ -96,6 +96,7 @@ class Int4BlockedWeightsTest {
             jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
         }
         compareWithInterpreter(jobs, "host", false);
+        compareWithInterpreter(jobs, "opencl", false);
     }
 
     /** {@code a} with a random small int8 output grid, clamped to [-20, 90] or not. */
@@ -105,17 +106,28 @@ class Int4BlockedWeightsTest {
     }
 
     /**
-     * Runs the jobs as one C program on {@code target} (the host one with sanitizers) and compares each output with
-     * the interpreter's: byte for byte when {@code exact}, else within float rounding. Returns how many exact outputs
-     * sit at -128 or 127.
+     * Runs the jobs as one C program on {@code target} (the host one with sanitizers), or as one OpenCL program on
+     * pocl when target is {@code opencl}, and compares each output with the interpreter's: byte for byte when
+     * {@code exact}, else within float rounding. Returns how many exact outputs sit at -128 or 127.
      */
     static int compareWithInterpreter(java.util.List<dev.kiln.check.Checker.Job> jobs, String target, boolean exact) {
-        java.util.List<dev.kiln.check.Checker.Outcome> got = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
+        java.util.List<dev.kiln.ir.NdArray> got = new java.util.ArrayList<>();
+        if (target.equals("opencl")) {
+            dev.kiln.check.Checker.Job all = oneGraph(jobs);
+            dev.kiln.check.Checker.Outcome o = dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, null).runAll(java.util.List.of(all)).get(0);
+            assertEquals(null, o.error(), "opencl");
+            got.addAll(o.outputs());
+        } else {
+            java.util.List<dev.kiln.check.Checker.Outcome> outs = new dev.kiln.toolchain.CProgramRunner(Target.load(target), target.equals("host"), null).runAll(jobs);
+            for (int i = 0; i < jobs.size(); i++) {
+                assertEquals(null, outs.get(i).error(), target + " " + jobs.get(i).name());
+                got.add(outs.get(i).outputs().get(0));
+            }
+        }
         int saturated = 0;
         for (int i = 0; i < jobs.size(); i++) {
             dev.kiln.check.Checker.Job j = jobs.get(i);
-            assertEquals(null, got.get(i).error(), target + " " + j.name());
-            dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i).outputs().get(0);
+            dev.kiln.ir.NdArray want = new dev.kiln.interp.Interpreter(j.graph()).run(j.inputs()).get(0), have = got.get(i);
             for (int e = 0; e < want.size(); e++) {
                 if (!exact) {
                     assertEquals(want.getDouble(e), have.getDouble(e), 1e-5 + 1e-5 * Math.abs(want.getDouble(e)), target + " " + j.name() + "[" + e + "]");
@@ -126,6 +138,25 @@ class Int4BlockedWeightsTest {
             }
         }
         return saturated;
+    }
+
+    /**
+     * The jobs (one output each) as one graph, so OpenCL builds one program for all of them: job i's inputs and
+     * nodes copied in under the prefix {@code j<i>}, its output the graph's output i.
+     */
+    static dev.kiln.check.Checker.Job oneGraph(java.util.List<dev.kiln.check.Checker.Job> jobs) {
+        dev.kiln.ir.Graph g = new dev.kiln.ir.Graph("all");
+        java.util.List<dev.kiln.ir.NdArray> inputs = new java.util.ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            dev.kiln.check.Checker.Job j = jobs.get(i);
+            java.util.List<dev.kiln.ir.Value> bound = new java.util.ArrayList<>();
+            for (dev.kiln.ir.Value v : j.graph().inputs()) bound.add(g.addInput("j" + i + "_" + v.name(), v.type()));
+            inputs.addAll(j.inputs());
+            java.util.List<dev.kiln.ir.Value> outs = g.spliceRegion(g.nodes().size(), "j" + i, j.graph(), bound);
+            assertEquals(1, outs.size(), j.name());
+            g.addOutput(outs.get(0));
+        }
+        return new dev.kiln.check.Checker.Job(g.name(), g, inputs);
     }
 
     /**
@@ -157,7 +188,7 @@ class Int4BlockedWeightsTest {
             for (int i = 0; i < xv.size(); i++) xv.setLong(i, u8 ? rnd.nextInt(256) : rnd.nextInt(256) - 128);
             jobs.add(new dev.kiln.check.Checker.Job(g.name(), g, java.util.List.of(xv)));
         }
-        for (String target : new String[] {"host", "cortex-m4f"}) {
+        for (String target : new String[] {"host", "cortex-m4f", "opencl"}) {
             int saturated = compareWithInterpreter(jobs, target, true);
             // why: a test whose outputs all saturate would compare nothing of the arithmetic
             assertTrue(saturated < 40, "too many saturated outputs: " + saturated);
@@ -177,7 +208,7 @@ class Int4BlockedWeightsTest {
         }
         assertEquals(3, products, "fc1, fc2 (its bias add absorbed) and fc3 run with int8 activations");
         // the output step is 0.19008; the integer block sums round differently from ORT's float sums at most once per output
-        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}}) {
+        for (String[] how : new String[][] {{"interp"}, {"c", "--sanitize"}, {"c", "-t", "cortex-m4f"}, {"opencl"}}) {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("check", qdq.toString(), "--atol", "0.1901", "--backend"));
             args.addAll(java.util.List.of(how));
             KilnCli.Run r = KilnCli.kiln(args.toArray(new String[0]));

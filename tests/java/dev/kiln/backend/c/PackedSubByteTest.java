@@ -187,4 +187,37 @@ class PackedSubByteTest {
             }
         }
     }
+
+    /**
+     * A kernel that leaves the bits after a packed output's last element as it found them (a quantize_linear to int4
+     * over 7 elements that keeps the last byte's high nibble, given with --templates) is caught by both OpenCL
+     * runners, the Java one and the standalone host C: they fill packed output buffers with ones before the run, so
+     * the tail comes back 0xF, not the zero a fresh buffer may hold. The values themselves are right (the last one is
+     * 0), so only the tail check can see it.
+     */
+    @Test
+    void openClRunnersCatchAPackedTailLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ops = java.nio.file.Files.createDirectories(dir.resolve("opencl/ops"));
+        java.nio.file.Files.writeString(ops.resolve("tail.stg"), String.join("\n",
+                "quantize_linear(k, m, c) ::= <<",
+                "const size_t ib = get_global_id(0);",
+                "if (ib >= <c.items>u) return;",
+                "uint8_t b = 2u * ib + 1u \\< <k.n>u ? 0u : (uint8_t)(<k.y.name>[ib] & 0xF0u);",
+                "for (size_t jj = 0; jj \\< 2u && 2u * ib + jj \\< <k.n>u; ++jj) b = KILN_PACK4(b, jj, (int)rint(<k.x.name>[2u * ib + jj]));",
+                "<k.y.name>[ib] = b;",
+                ">>", ""));
+        Graph g = new Graph("tail");
+        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
+        NdArray one = NdArray.zeros(DType.F32, Shape.of()), zero = NdArray.zeros(DType.I4, Shape.of());
+        one.setDouble(0, 1.0);
+        g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "q", List.of(x, g.addConstant("s", one), g.addConstant("z", zero)), Attrs.of()).output(0));
+        NdArray xv = NdArray.zeros(DType.F32, Shape.of(7));
+        double[] v = {-8, 7, 3, -1, 5, -4, 0};
+        for (int i = 0; i < v.length; i++) xv.setDouble(i, v[i]);
+        List<Checker.Job> jobs = List.of(new Checker.Job("tail", g, List.of(xv)));
+        String java = dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir).runAll(jobs).get(0).error();
+        assertTrue(java != null && java.contains("has bits 0xf") && java.contains("after its last element"), "Java runner: " + java);
+        String host = new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1).runAll(jobs).get(0).error();
+        assertTrue(host != null && host.contains("after its last element"), "host C runner: " + host);
+    }
 }

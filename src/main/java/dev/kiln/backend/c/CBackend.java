@@ -212,29 +212,12 @@ public final class CBackend implements Backend {
         return project;
     }
 
-    /**
-     * Drops the widening cast before each input a kernel reads as packed nibbles ({@link KernelModel#nibbleInputs}):
-     * the kernel reads the packed constant itself, so no unpacked copy takes arena bytes.
-     */
+    /** Drops the widening casts before the inputs kernels read as packed nibbles ({@link PackedConstants#dropNibbleCasts}). */
     private static void dropNibbleCasts(Graph top, Map<Node, KernelModel> models) {
         List<Graph> graphs = new ArrayList<>();
         allGraphs(top, graphs);
         for (Graph g : graphs) {
-            boolean dropped = false;
-            for (Node n : new ArrayList<>(g.nodes())) {
-                KernelModel k = models.get(n);
-                for (int i : k.nibbleInputs) {
-                    Value wide = n.input(i);
-                    Node cast = wide.producer();
-                    // cast(c) -> wide -> n   =>   c -> n
-                    n.setInput(i, cast.input(0));
-                    if (wide.uses().isEmpty() && !g.outputs().contains(wide)) {
-                        g.removeNode(cast);
-                        models.remove(cast);
-                        dropped = true;
-                    }
-                }
-            }
+            boolean dropped = PackedConstants.dropNibbleCasts(g, models::get, models::remove);
             // why: kernels are named by schedule position, which per-layer counts (bench --per-layer) map back to nodes
             if (dropped) for (int i = 0; i < g.nodes().size(); i++) models.get(g.nodes().get(i)).renumber(i);
         }

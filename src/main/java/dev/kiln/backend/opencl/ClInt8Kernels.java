@@ -114,8 +114,20 @@ public final class ClInt8Kernels {
         ClLowerings.linear(c, c.k.n, t);
     }
 
-    /** One work item per output element of the float product over a blocked int4/uint4 weight. */
+    /**
+     * One work item per output element of the products and convolutions over a blocked int4/uint4 weight
+     * ({@code templates/opencl/ops/int4.stg}), which read its nibbles from the weights buffer.
+     */
     public static void dequantGemm(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** As {@link #dequantGemm}; int8 activations, the float steps in QdequantGemm's order with FP_CONTRACT off. */
+    public static void qdequantGemm(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** As {@link #dequantGemm}. */
+    public static void dequantConv(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
+
+    /** As {@link #qdequantGemm}, in QdequantConv's order. */
+    public static void qdequantConv(ClKernel c, Node n, Target t) { ClLowerings.linear(c, c.k.n, t); }
 
     /** One work item per output element. */
     public static void convInteger(ClKernel c, Node n, Target t) {

@@ -34,8 +34,8 @@ public final class ClKernel {
     public final Object m;
     /** The kernel's name in the program ({@code kws_k3_conv}) and the op template rendering its body. */
     public final String name, template;
-    /** One line describing the node. */
-    public final String comment;
+    /** One line describing the node (described again once the backend has dropped the casts before nibble inputs). */
+    public String comment;
     /** Tensor arguments in order. */
     public final List<Param> params = new ArrayList<>();
     /** The activation fused into the node (the templates apply it to {@code r} with {@code fused_activation}). */

@@ -171,6 +171,12 @@ public final class OpenClBackend implements Backend {
         return new GeneratedCode(h.prefix, g, l.plan(), t, files);
     }
 
+    /**
+     * The id of output {@code i}'s buffer in a program of {@code inputs} inputs: the arena (0), the weights (1), one
+     * buffer per input, then one per output.
+     */
+    public static int outputBuffer(int inputs, int i) { return 2 + inputs + i; }
+
     /** Lowers {@code g}: every kernel, the memory plan and the launch description; reports all unsupported nodes at once. */
     public Lowered lower(Graph g, Target t, Options o) {
         String prefix = o.name().toLowerCase(Locale.ROOT);
@@ -192,6 +198,12 @@ public final class OpenClBackend implements Backend {
         StringBuilder unsupported = new StringBuilder();
         int count = lowerAll(tpl, g, prefix, t, kernels, unsupported, false);
         if (count > 0) throw new KilnException(Code.UNSUPPORTED_BY_BACKEND, Location.NONE, "OpenCL", count, unsupported.toString());
+        List<Graph> lowered = new ArrayList<>();
+        allGraphs(g, lowered);
+        // why: a kernel reading a weight's nibbles itself needs no widened copy in the arena
+        for (Graph gr : lowered) dev.kiln.kernels.PackedConstants.dropNibbleCasts(gr, n -> kernels.containsKey(n) ? kernels.get(n).k : null, kernels::remove);
+        // why: the kernel's comment names its inputs' types, now the packed weights'
+        for (Map.Entry<Node, ClKernel> e : kernels.entrySet()) if (!e.getValue().k.nibbleInputs.isEmpty()) e.getValue().comment = describe(e.getKey());
 
         // 2. memory: one arena of byte offsets, planned like the C arena
         int align = Math.max(MIN_ALIGN, t.alignment());
@@ -230,7 +242,7 @@ public final class OpenClBackend implements Backend {
             Value v = g.inputs().get(i);
             buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.INPUT, i, v.name(), v.type().byteSize()));
         }
-        int firstOut = buffers.size();
+        int firstOut = outputBuffer(g.inputs().size(), 0);
         for (int i = 0; i < g.outputs().size(); i++) {
             Value v = g.outputs().get(i);
             buffers.add(new OpenClProgram.Buffer(buffers.size(), OpenClProgram.BufferKind.OUTPUT, i, v.name(), v.type().byteSize()));
