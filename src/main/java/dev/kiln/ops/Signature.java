@@ -41,8 +41,8 @@ public final class Signature {
     public Map<String, Attr> attrs() { return Collections.unmodifiableMap(attrs); }
 
     /**
-     * The attributes a model may set: all but the internal ones that passes set on a node (such as
-     * {@link RoundingSteps#ATTR}), which error messages do not offer and the DSL does not accept.
+     * The attributes error messages offer: all but the internal ones that passes set on a node (such as
+     * {@link RoundingSteps#ATTR}; the DSL still reads them back from a printed optimized graph).
      */
     public List<String> publicAttrNames() {
         List<String> r = new ArrayList<>();

@@ -56,7 +56,7 @@ final class OpCall {
                     throw st.problems.fail(Code.DSL_BAD_ARGUMENT, a.keyAt(), "input '" + a.key() + "' of " + op.name() + " is given twice (by position and by name)");
                 while (ins.size() <= port) ins.add(null);
                 ins.set(port, input(op, sig, port, a));
-            } else if (sig.attrs().containsKey(a.key()) && !Signature.internal(a.key())) {
+            } else if (sig.attrs().containsKey(a.key())) {
                 attrs = attrs.with(a.key(), attribute(op, sig.attrs().get(a.key()), a));
             } else {
                 List<String> accepted = sig.publicAttrNames();
