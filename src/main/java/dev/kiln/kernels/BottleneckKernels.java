@@ -59,6 +59,8 @@ public final class BottleneckKernels {
         public final long ez;
         /** Padded columns of a rolling row, the bytes of one rolling row of every channel, and the padding columns after the input's. */
         public final long cols, ringRow, padAfter, padAt;
+        /** The rolling rows of all channels (kh * e), each {@code cols} bytes. */
+        public final long ringRows;
         public final boolean padBefore, hasPadAfter;
         /** Scratch: where the rolling rows and the depthwise row begin. */
         public final long ringAt, dwAt;
@@ -95,6 +97,7 @@ public final class BottleneckKernels {
             long dz = Qbottleneck.stageParams(n.attrs(), Stage.DEPTHWISE).zeroPoint(0);
             cols = Qbottleneck.bandColumns(g);
             ringRow = e * cols;
+            ringRows = kh * e;
             padAt = pl + w;
             padAfter = cols - padAt;
             padBefore = pl > 0;

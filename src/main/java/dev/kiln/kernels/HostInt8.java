@@ -113,6 +113,8 @@ public final class HostInt8 {
         public long batch, channels, groupOut, outChannels, inPlane, outPlane;
         /** The padded plane split by stride phase: sub-plane rows and columns, floats in all, accumulators per output plane. */
         public long srows, scols, planeFloats, accLen;
+        /** Weights per output channel (kh * kw). */
+        public long taps;
         /** 1 when the input is uint8; the input zero point. */
         public int u8;
         public long xz;
@@ -183,6 +185,7 @@ public final class HostInt8 {
         d.hasBias = bv != null;
         d.planeFloats = d.sh * d.sw * d.srows * d.scols;
         d.accLen = (d.oh - 1) * d.scols + d.ow;
+        d.taps = d.kh * d.kw;
         d.rq = new Rq(m, w.outChannels, n);
         k.scratchBytes = 4 * d.planeFloats + 8 * d.accLen + d.accLen;
         k.runtimeHeaders.add("kiln_int8_host.h");

@@ -160,6 +160,8 @@ public final class Int8Kernels {
          * last quad padded with zero weights at compile time); whether they go two per loop turn.
          */
         public long quads, wPad;
+        /** Blocked: col's 64-bit words (quads * block, where the window buffer win begins) and bytes (wPad * block * 2). */
+        public long colWords, colBytes;
         /** Blocked with a partial last quad and no pads: the window's padding taps are cleared once, up front. */
         public boolean zeroTail;
         public boolean twoQuads;
@@ -422,6 +424,8 @@ public final class Int8Kernels {
         m.wPad = wPad;
         m.twoQuads = m.quads % 2 == 0;
         m.block = BLOCK;
+        m.colWords = m.quads * BLOCK;
+        m.colBytes = wPad * BLOCK * 2;
         for (int i = 0; i < BLOCK; i++) m.lanes.add(i);
         m.later.addAll(m.lanes.subList(1, BLOCK));
         for (int i = 0; i < BLOCK; i++) {
@@ -698,6 +702,8 @@ public final class Int8Kernels {
     /** The model of qsoftmax: rows along the axis and the exponent coefficient of the fixed-point exp. */
     public static final class QSoftmaxModel {
         public final long outer, len, inner;
+        /** Elements from one outer index to the next (len * inner). */
+        public final long outerStride;
         /** {@code c ~= 2^16 s log2(e)}: {@code e = kiln_exp2_neg_q16(d * c)} ({@link Qsoftmax#exp}). */
         public final long coefficient;
 
@@ -705,6 +711,7 @@ public final class Int8Kernels {
             this.outer = outer;
             this.len = len;
             this.inner = inner;
+            this.outerStride = len * inner;
             this.coefficient = coefficient;
         }
     }

@@ -104,6 +104,8 @@ public final class NnKernels {
         public int batch, channels, outChannels, groups, groupIn, groupOut;
         /** Elements of one input plane, one output plane, one kernel (taps); planes = batch * channels. */
         public long inPlane, outPlane, taps, planes;
+        /** conv: elements of one batch item of X (channels * inPlane) and of Y (outChannels * outPlane). */
+        public long xBatch, yBatch;
         /** Input elements of one group of channels; weight elements per output (conv) or input (transposed) channel. */
         public long groupInStride, wStride;
         /** Whether the optional bias is given; whether a residual Z (conv's fourth input, named {@link #z}) is added. */
@@ -270,6 +272,8 @@ public final class NnKernels {
         m.groupOut = m.outChannels / m.groups;
         m.groupInStride = m.groupIn * m.inPlane;
         m.wStride = m.groupIn * m.taps;
+        m.xBatch = m.channels * m.inPlane;
+        m.yBatch = m.outChannels * m.outPlane;
         m.hasBias = n.input(2) != null;
         m.hasZ = n.input(3) != null;
         m.z = m.hasZ ? k.ins.get(3).name : null;

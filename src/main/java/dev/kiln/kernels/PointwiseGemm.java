@@ -160,6 +160,8 @@ public final class PointwiseGemm {
     public final Window window;
     /** Output elements of one channel (the whole plane, also for the tapped form, whose blocks tile rows). */
     public final long outPlane;
+    /** Output elements of one batch item (outChannels * outPlane). */
+    public final long yBatch;
 
     private PointwiseGemm(int lanes, int vectors, int pos, long k, long positions, long ld, long outChannels,
                           String w, String bias, String z, Activation act) {
@@ -171,6 +173,7 @@ public final class PointwiseGemm {
         this.steps = k / tapOffsets.length;
         this.window = window;
         this.outPlane = outPlane;
+        this.yBatch = outChannels * outPlane;
         this.lanes = lanes;
         this.vectorBytes = lanes * 4;
         this.k = k;

@@ -34,6 +34,8 @@ public final class QuantKernels {
     public static final class LinearModel {
         /** Elements before the axis, along it, and after it. */
         public final long outer, axis, inner;
+        /** Elements from one outer index to the next (axis * inner). */
+        public final long outerStride;
         /** Block size along the axis (1 unless blocked). */
         public final long block;
         /** Parameter index {@code o * pOuter + (a / block) * pAxis + j * pInner}. */
@@ -67,6 +69,7 @@ public final class QuantKernels {
             this.outer = outer;
             this.axis = axis;
             this.inner = inner;
+            this.outerStride = axis * inner;
             this.block = block;
             this.pOuter = pOuter;
             this.pAxis = pAxis;
@@ -166,6 +169,8 @@ public final class QuantKernels {
         public final long sd, sh, sw, dd, dh, dw, pd, ph, pw;
         /** Elements of one input channel plane, one output plane, and one output channel's weights. */
         public final long inPlane, outPlane, weightsPer, kernelPlane;
+        /** Elements of one output row-plane on the height and width axes (oh * ow). */
+        public final long outRows;
         /** Whether any pad is set (then taps are bounds-checked). */
         public final boolean padded;
         /** The weight parameter's name and C type. */
@@ -212,6 +217,7 @@ public final class QuantKernels {
             padded = any;
             inPlane = id * ih * iw;
             outPlane = od * oh * ow;
+            outRows = oh * ow;
             kernelPlane = kd * kh * kw;
             weightsPer = groupChannels * kernelPlane;
             wName = "x" + wIn;
@@ -291,6 +297,8 @@ public final class QuantKernels {
     /** The model of matmul_integer and qlinear_matmul: batched [M, K] x [K, N] with broadcast batch offsets. */
     public static final class MatmulModel {
         public final long batches, m, k, n;
+        /** Elements of one output matrix (m * n). */
+        public final long mn;
         /** For each output batch, where its matrix starts in a and in b. */
         public final List<Long> aOff = new ArrayList<>(), bOff = new ArrayList<>();
         /** Zero points of a (per row) and b (per column). */
@@ -312,6 +320,7 @@ public final class QuantKernels {
             this.m = m;
             this.k = k;
             this.n = n;
+            this.mn = m * n;
         }
     }
 

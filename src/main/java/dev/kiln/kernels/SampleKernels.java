@@ -69,6 +69,8 @@ public final class SampleKernels {
     /** roi_align: output element (roi, channel, i, j) averages (or takes the max of) a grid of bilinear samples. */
     public static final class Roi {
         public final long batches, channels, height, width, ph, pw, ratio;
+        /** Elements of one input channel plane (height * width). */
+        public final long plane;
         public final boolean half, max;
         public final String scale, phLit, pwLit;
 
@@ -78,6 +80,7 @@ public final class SampleKernels {
             channels = x.dim(1);
             height = x.dim(2);
             width = x.dim(3);
+            plane = height * width;
             ph = y.dim(2);
             pw = y.dim(3);
             ratio = n.attrs().getInt("sampling_ratio");
@@ -99,6 +102,8 @@ public final class SampleKernels {
     public static final class Deform {
         public final long channels, height, width, outChannels, groupIn, outPerGroup, inPerOffsetGroup, offsetGroups;
         public final long kh, kw, oh, ow, strideH, strideW, padH, padW, dilH, dilW;
+        /** Elements of one input channel plane (height * width); taps of the window (kh * kw). */
+        public final long plane, taps;
         public final boolean bias, mask;
         public final String hLo, hHi, wLo, wHi;
         /** The B and mask parameter names (null when absent). */
@@ -117,6 +122,8 @@ public final class SampleKernels {
             inPerOffsetGroup = channels / offsetGroups;
             kh = g.kernel[0];
             kw = g.kernel[1];
+            plane = height * width;
+            taps = kh * kw;
             oh = g.out[0];
             ow = g.out[1];
             strideH = g.strides[0];
