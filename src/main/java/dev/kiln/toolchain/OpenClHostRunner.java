@@ -66,10 +66,11 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
         public final String ctype;
         public final long bytes, alloc;
         /**
-         * A packed sub-byte output: the runner fills its device buffer (number {@code buffer}) with ones before the
-         * run, so that the check that the bits after its last element come back zero sees what the kernels wrote.
+         * An output of at least one byte: the runner fills its device buffer (number {@code buffer}) with ones before
+         * the run, so an element no kernel writes reads NaN or -1, and the check that a packed output's bits after its
+         * last element come back zero sees what the kernels wrote.
          */
-        public boolean packed;
+        public boolean fill;
         public int buffer;
 
         Tensor(int index, String ctype, long bytes) {
@@ -134,7 +135,7 @@ public final class OpenClHostRunner implements Checker.BatchRunner {
                 for (int k = 0; k < j.graph().outputs().size(); k++) {
                     Value v = j.graph().outputs().get(k);
                     Tensor t = new Tensor(k, ScalarTypes.ctype(v.dtype()), v.type().byteSize());
-                    t.packed = v.dtype().isSubByte() && t.bytes > 0;
+                    t.fill = t.bytes > 0;
                     t.buffer = dev.kiln.backend.opencl.OpenClBackend.outputBuffer(j.graph().inputs().size(), k);
                     m.outputs.add(t);
                 }

@@ -220,4 +220,37 @@ class PackedSubByteTest {
         String host = new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1).runAll(jobs).get(0).error();
         assertTrue(host != null && host.contains("after its last element"), "host C runner: " + host);
     }
+
+    /**
+     * Not only packed outputs: both OpenCL runners fill every output buffer with ones before a run, so an element no
+     * kernel writes comes back -1 (or NaN), not the zero a fresh buffer may hold. Here a quantize_linear to int8
+     * (given with --templates) leaves its last element unwritten, whose right value is 0.
+     */
+    @Test
+    void openClRunnersCatchAnElementLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ops = java.nio.file.Files.createDirectories(dir.resolve("opencl/ops"));
+        java.nio.file.Files.writeString(ops.resolve("skip.stg"), String.join("\n",
+                "quantize_linear(k, m, c) ::= <<",
+                "const size_t i = get_global_id(0);",
+                "if (i >= <c.items>u || i + 1u >= <k.n>u) return;",
+                "<k.y.name>[i] = (char)(int)rint(<k.x.name>[i]);",
+                ">>", ""));
+        Graph g = new Graph("skip");
+        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
+        NdArray one = NdArray.zeros(DType.F32, Shape.of()), zero = NdArray.zeros(DType.I8, Shape.of());
+        one.setDouble(0, 1.0);
+        g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "q", List.of(x, g.addConstant("s", one), g.addConstant("z", zero)), Attrs.of()).output(0));
+        NdArray xv = NdArray.zeros(DType.F32, Shape.of(7));
+        double[] v = {-8, 7, 3, -1, 5, -4, 0};
+        for (int i = 0; i < v.length; i++) xv.setDouble(i, v[i]);
+        List<Checker.Job> jobs = List.of(new Checker.Job("skip", g, List.of(xv)));
+        for (Checker.BatchRunner r : List.of(dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir),
+                new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1))) {
+            Checker.Outcome o = r.runAll(jobs).get(0);
+            assertTrue(o.error() == null, r.getClass().getSimpleName() + ": " + o.error());
+            NdArray y = o.outputs().get(0);
+            for (int i = 0; i < 6; i++) assertTrue(y.getLong(i) == (long) v[i], r.getClass().getSimpleName() + " element " + i + ": " + y.getLong(i));
+            assertTrue(y.getLong(6) == -1, r.getClass().getSimpleName() + ": the unwritten element reads " + y.getLong(6));
+        }
+    }
 }

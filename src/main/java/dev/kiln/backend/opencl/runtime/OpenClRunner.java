@@ -77,7 +77,7 @@ public final class OpenClRunner implements Checker.BatchRunner {
                     Lowered l = lower(j.graph(), t, j.name());
                     OpenClModel m = find(ready.computeIfAbsent(l.key(), k -> new ArrayList<>()), l);
                     if (m == null) {
-                        m = new OpenClModel(s, l.program(), l.inputs(), l.outputs());
+                        m = new OpenClModel(s, l.program(), l.inputs(), l.outputs()).poisonOutputs();
                         ready.get(l.key()).add(m);
                     }
                     outcomes.add(new Checker.Outcome(m.run(j.inputs()), null));
