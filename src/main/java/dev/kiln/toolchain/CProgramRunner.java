@@ -94,10 +94,11 @@ public final class CProgramRunner implements Checker.BatchRunner {
         /** An output with a bounded axis (its run-time extent comes back beside it). */
         public boolean bounded;
         /**
-         * A packed sub-byte output: the harness fills it with ones before the run, so that the check that the bits
-         * after its last element come back zero ({@link #packedTailError}) sees what the model wrote.
+         * An output of at least one byte: the harness fills it with ones before the run, so an element the model
+         * leaves unwritten reads -1 or NaN, and the check that a packed output's bits after its last element come back
+         * zero ({@link #packedTailError}) sees what the model wrote.
          */
-        public boolean packed;
+        public boolean fill;
 
         Tensor(int index, String ctype, long bytes, long numel, List<String> lines) {
             this.index = index;
@@ -131,7 +132,7 @@ public final class CProgramRunner implements Checker.BatchRunner {
         /** An output array of type {@code v}. */
         static Tensor output(int index, Value v) {
             Tensor t = new Tensor(index, ScalarTypes.ctype(v.dtype()), v.type().byteSize(), elements(v), List.of());
-            t.packed = v.dtype().isSubByte();
+            t.fill = t.bytes > 0;
             return t;
         }
 

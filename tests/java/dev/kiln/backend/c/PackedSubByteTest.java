@@ -222,18 +222,23 @@ class PackedSubByteTest {
     }
 
     /**
-     * Not only packed outputs: both OpenCL runners fill every output buffer with ones before a run, so an element no
-     * kernel writes comes back -1 (or NaN), not the zero a fresh buffer may hold. Here a quantize_linear to int8
-     * (given with --templates) leaves its last element unwritten, whose right value is 0.
+     * Not only packed outputs: the C harness and both OpenCL runners fill every output buffer with ones before a run,
+     * so an element no kernel writes comes back -1 (or NaN), not the zero a fresh buffer may hold. Here a
+     * quantize_linear to int8 (given with --templates) leaves its last element unwritten, whose right value is 0.
      */
     @Test
-    void openClRunnersCatchAnElementLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void runnersCatchAnElementLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path ops = java.nio.file.Files.createDirectories(dir.resolve("opencl/ops"));
         java.nio.file.Files.writeString(ops.resolve("skip.stg"), String.join("\n",
                 "quantize_linear(k, m, c) ::= <<",
                 "const size_t i = get_global_id(0);",
                 "if (i >= <c.items>u || i + 1u >= <k.n>u) return;",
                 "<k.y.name>[i] = (char)(int)rint(<k.x.name>[i]);",
+                ">>", ""));
+        java.nio.file.Path cOps = java.nio.file.Files.createDirectories(dir.resolve("c/ops"));
+        java.nio.file.Files.writeString(cOps.resolve("skip.stg"), String.join("\n",
+                "quantize_linear(k, m) ::= <<",
+                "for (size_t i = 0; i + 1u \\< <k.n>u; ++i) <k.y.name>[i] = (int8_t)(int)rint(<k.x.name>[i]);",
                 ">>", ""));
         Graph g = new Graph("skip");
         Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
@@ -244,7 +249,8 @@ class PackedSubByteTest {
         double[] v = {-8, 7, 3, -1, 5, -4, 0};
         for (int i = 0; i < v.length; i++) xv.setDouble(i, v[i]);
         List<Checker.Job> jobs = List.of(new Checker.Job("skip", g, List.of(xv)));
-        for (Checker.BatchRunner r : List.of(dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir),
+        for (Checker.BatchRunner r : List.of(new dev.kiln.toolchain.CProgramRunner(Target.load("host"), true, dir),
+                dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir),
                 new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1))) {
             Checker.Outcome o = r.runAll(jobs).get(0);
             assertTrue(o.error() == null, r.getClass().getSimpleName() + ": " + o.error());
