@@ -83,18 +83,7 @@ class DataKernelsTest {
                 "extrapolation_value", -3.7), random(DType.I32, Shape.of(2, 2)));
         job("softmax_f64_axis0", Ops.SOFTMAX, Attrs.of("axis", 0L), random(DType.F64, Shape.of(3, 4)));
         job("log_softmax_inner", Ops.LOG_SOFTMAX, Attrs.of("axis", 1L), random(DType.F32, Shape.of(2, 3, 4)));
-        // contiguous f32 rows take the lane-wise form on the host (maxima and sums in 32, 16 or 4 partials, a
-        // scalar tail, the vectorisable exp): ViT's 65-key rows, a row of 7, attention's fused score scale
-        job("softmax_f32_lanes_65", Ops.SOFTMAX, Attrs.EMPTY, random(DType.F32, Shape.of(2, 3, 65)));
-        job("softmax_f32_lanes_7", Ops.SOFTMAX, Attrs.of("axis", 1L), random(DType.F32, Shape.of(3, 7)));
-        job("softmax_f32_lanes_scaled", Ops.SOFTMAX, Attrs.of(dev.kiln.ops.SoftmaxOp.SCALE, 0.125), random(DType.F32, Shape.of(2, 48)));
-        // a NaN or +inf makes the whole row NaN, -inf keys weigh nothing, keys far below the maximum underflow
-        NdArray odd = random(DType.F32, Shape.of(4, 20));
-        odd.setDouble(5, Double.NaN);
-        for (int j : new int[] {20, 27, 39}) odd.setDouble(j, Double.NEGATIVE_INFINITY);
-        odd.setDouble(43, Double.POSITIVE_INFINITY);
-        for (int j = 0; j < 20; j++) odd.setDouble(60 + j, -200 + 13.0 * j);
-        job("softmax_f32_lanes_nan_inf", Ops.SOFTMAX, Attrs.EMPTY, odd);
+        laneWiseRows();
         // f16/bf16 rows round every step (ops.RoundingSteps): a long bf16 row whose sum rounds after each addition,
         // an f16 row along a middle axis, a scaled bf16 row, log-softmax on both
         job("softmax_bf16_steps_300", Ops.SOFTMAX, Attrs.EMPTY, random(DType.BF16, Shape.of(2, 300)));
@@ -102,16 +91,6 @@ class DataKernelsTest {
         job("softmax_bf16_steps_scaled", Ops.SOFTMAX, Attrs.of(dev.kiln.ops.SoftmaxOp.SCALE, 0.3), random(DType.BF16, Shape.of(3, 17)));
         job("log_softmax_bf16_steps", Ops.LOG_SOFTMAX, Attrs.EMPTY, random(DType.BF16, Shape.of(2, 33)));
         job("log_softmax_f16_steps", Ops.LOG_SOFTMAX, Attrs.of("axis", 0L), random(DType.F16, Shape.of(25, 2)));
-        // layer normalization sums the mean and the variance in lane-wise partials on the host: rows of 64 (32 lanes),
-        // 185 (16 lanes and a tail of 9), f64 rows of 20 with the Mean and InvStdDev outputs, and a plain row of 3
-        job("layer_norm_f32_64", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
-                random(DType.F32, Shape.of(1, 5, 64)), random(DType.F32, Shape.of(64)), random(DType.F32, Shape.of(64)));
-        job("layer_norm_f32_185", Ops.LAYER_NORMALIZATION, Attrs.of("axis", 1L, "epsilon", 1e-3),
-                random(DType.F32, Shape.of(2, 5, 37)), random(DType.F32, Shape.of(5, 37)));
-        job("layer_norm_f64_20_stats", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5), 3,
-                List.of(random(DType.F64, Shape.of(3, 20)), random(DType.F64, Shape.of(20)), random(DType.F64, Shape.of(20))));
-        job("layer_norm_f32_3", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
-                random(DType.F32, Shape.of(4, 3)), random(DType.F32, Shape.of(3)), random(DType.F32, Shape.of(3)));
         job("slice_i16_step2", Ops.SLICE, Attrs.of("starts", new long[] {1, -1}, "ends", new long[] {100, -100},
                 "steps", new long[] {2, -2}), random(DType.I16, Shape.of(5, 6)));
         job("slice_empty", Ops.SLICE, Attrs.of("starts", new long[] {3}, "ends", new long[] {1}, "axes", new long[] {1}),
@@ -136,20 +115,67 @@ class DataKernelsTest {
         assertEquals(2, concat.split("memcpy", -1).length - 1, "relu(x) and neg(y) are in place, sigmoid(x) and x copied:\n" + concat);
         jobs.add(new Checker.Job("concat_in_arena", concatInArena(), List.of(random(DType.F32, Shape.of(1, 16, 1)), random(DType.F32, Shape.of(1, 3, 1)))));
 
-        List<Checker.Outcome> got = new CProgramRunner(Target.load("host"), true, null).runAll(jobs);
+        compare(Target.load("host"), true);
+    }
+
+    /**
+     * The f32 softmax and layer-normalization rows in lane-wise partials on aarch64-linux too (16-byte vectors: 8, 4
+     * partials), under qemu, against the interpreter; cortex-m55 (no vector width in its descriptor) keeps one running
+     * value, checked the same way.
+     */
+    @Test
+    void laneWiseRowsMatchOnAarch64() {
+        laneWiseRows();
+        Checker.Job row = jobs.get(0);
+        for (String target : new String[] {"aarch64-linux", "cortex-m55"}) {
+            String c = new CBackend().generate(row.graph(), Target.load(target), new dev.kiln.backend.Backend.Options("t", null, "j")).files().get("t.c");
+            assertEquals(target.startsWith("aarch64"), c.contains("float part["), target + ": lane-wise softmax partials");
+            compare(Target.load(target), false);
+        }
+    }
+
+    /** Softmax and layer-normalization rows that vector targets sum in lane-wise partials. */
+    private void laneWiseRows() {
+        // contiguous f32 rows take the lane-wise form on the host (maxima and sums in 32, 16 or 4 partials, a
+        // scalar tail, the vectorisable exp): ViT's 65-key rows, a row of 7, attention's fused score scale
+        job("softmax_f32_lanes_65", Ops.SOFTMAX, Attrs.EMPTY, random(DType.F32, Shape.of(2, 3, 65)));
+        job("softmax_f32_lanes_7", Ops.SOFTMAX, Attrs.of("axis", 1L), random(DType.F32, Shape.of(3, 7)));
+        job("softmax_f32_lanes_scaled", Ops.SOFTMAX, Attrs.of(dev.kiln.ops.SoftmaxOp.SCALE, 0.125), random(DType.F32, Shape.of(2, 48)));
+        // a NaN or +inf makes the whole row NaN, -inf keys weigh nothing, keys far below the maximum underflow
+        NdArray odd = random(DType.F32, Shape.of(4, 20));
+        odd.setDouble(5, Double.NaN);
+        for (int j : new int[] {20, 27, 39}) odd.setDouble(j, Double.NEGATIVE_INFINITY);
+        odd.setDouble(43, Double.POSITIVE_INFINITY);
+        for (int j = 0; j < 20; j++) odd.setDouble(60 + j, -200 + 13.0 * j);
+        job("softmax_f32_lanes_nan_inf", Ops.SOFTMAX, Attrs.EMPTY, odd);
+        // layer normalization sums the mean and the variance in lane-wise partials on the host: rows of 64 (32 lanes),
+        // 185 (16 lanes and a tail of 9), f64 rows of 20 with the Mean and InvStdDev outputs, and a plain row of 3
+        job("layer_norm_f32_64", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
+                random(DType.F32, Shape.of(1, 5, 64)), random(DType.F32, Shape.of(64)), random(DType.F32, Shape.of(64)));
+        job("layer_norm_f32_185", Ops.LAYER_NORMALIZATION, Attrs.of("axis", 1L, "epsilon", 1e-3),
+                random(DType.F32, Shape.of(2, 5, 37)), random(DType.F32, Shape.of(5, 37)));
+        job("layer_norm_f64_20_stats", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5), 3,
+                List.of(random(DType.F64, Shape.of(3, 20)), random(DType.F64, Shape.of(20)), random(DType.F64, Shape.of(20))));
+        job("layer_norm_f32_3", Ops.LAYER_NORMALIZATION, Attrs.of("axis", -1L, "epsilon", 1e-5),
+                random(DType.F32, Shape.of(4, 3)), random(DType.F32, Shape.of(3)), random(DType.F32, Shape.of(3)));
+    }
+
+    /** Runs every job on {@code t} (host: with sanitizers when asked) and compares with the interpreter. */
+    private void compare(Target t, boolean sanitize) {
+        List<Checker.Outcome> got = new CProgramRunner(t, sanitize, null).runAll(jobs);
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {
             Checker.Job j = jobs.get(i);
             Checker.Outcome o = got.get(i);
             if (o.error() != null) {
-                failures.add(j.name() + ": " + o.error());
+                failures.add(t.name() + " " + j.name() + ": " + o.error());
                 continue;
             }
             List<NdArray> want = new Interpreter(j.graph()).run(j.inputs());
             assertEquals(want.size(), o.outputs().size(), j.name());
             for (int k = 0; k < want.size(); k++) {
                 String why = differs(want.get(k), o.outputs().get(k));
-                if (why != null) failures.add(j.name() + " output " + k + ": " + why);
+                if (why != null) failures.add(t.name() + " " + j.name() + " output " + k + ": " + why);
             }
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
