@@ -35,7 +35,6 @@ public abstract class SoftmaxOp extends OpDef {
         NdArray y = cx.newOutput(0);
         Shape s = x.shape();
         AxisRun run = AxisRun.of(s, cx.attrs().getInt("axis"));
-        int outer = run.outer(), n = run.n(), inner = run.inner();
         double scale = cx.attrs().getFloat(SCALE, 1.0);
         DType steps = RoundingSteps.of(cx.attrs(), x.dtype());
         if (scale != 1.0) {
@@ -43,31 +42,17 @@ public abstract class SoftmaxOp extends OpDef {
             for (int i = 0; i < x.size(); i++) xs.setDouble(i, steps != null ? RoundingSteps.round(steps, x.getDouble(i) * scale) : x.getDouble(i) * scale);
             x = xs;
         }
-        if (steps != null) {
-            inSteps(x, y, run, steps);
-            return List.of(y);
-        }
-        double[] e = new double[n];
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                int base = o * n * inner + i;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < n; k++) max = Math.max(max, x.getDouble(base + k * inner));
-                double sum = 0;
-                for (int k = 0; k < n; k++) {
-                    double d = x.getDouble(base + k * inner) - max;
-                    e[k] = log ? d : Math.exp(d);
-                    sum += Math.exp(d);
-                }
-                double logSum = Math.log(sum);
-                for (int k = 0; k < n; k++) y.setDouble(base + k * inner, log ? e[k] - logSum : e[k] / sum);
-            }
-        }
+        rows(x, y, run, steps);
         return List.of(y);
     }
 
-    /** The rows of {@code x} into {@code y}, every step rounded to {@code t} ({@link RoundingSteps}). */
-    private void inSteps(NdArray x, NdArray y, AxisRun run, DType t) {
+    /**
+     * The rows of {@code x} into {@code y}: in double, or with every step rounded to {@code t} when it is not null
+     * ({@link RoundingSteps}: x - max, exp, the running sum, its log, the quotient).
+     */
+    private void rows(NdArray x, NdArray y, AxisRun run, DType t) {
+        java.util.function.DoubleUnaryOperator r = t == null ? v -> v : v -> RoundingSteps.round(t, v);
+        java.util.function.DoubleBinaryOperator add = t == null ? Double::sum : (a, b) -> RoundingSteps.add(t, a, b);
         int n = run.n(), inner = run.inner();
         double[] d = new double[n];
         for (int o = 0; o < run.outer(); o++) {
@@ -77,13 +62,13 @@ public abstract class SoftmaxOp extends OpDef {
                 for (int k = 0; k < n; k++) max = Math.max(max, x.getDouble(base + k * inner));
                 double sum = 0;
                 for (int k = 0; k < n; k++) {
-                    d[k] = RoundingSteps.round(t, x.getDouble(base + k * inner) - max);
-                    sum = RoundingSteps.add(t, sum, RoundingSteps.round(t, Math.exp(d[k])));
+                    d[k] = r.applyAsDouble(x.getDouble(base + k * inner) - max);
+                    sum = add.applyAsDouble(sum, r.applyAsDouble(Math.exp(d[k])));
                 }
-                sum = RoundingSteps.round(t, sum);
-                double logSum = RoundingSteps.round(t, Math.log(sum));
+                sum = r.applyAsDouble(sum);
+                double logSum = r.applyAsDouble(Math.log(sum));
                 for (int k = 0; k < n; k++)
-                    y.setDouble(base + k * inner, RoundingSteps.round(t, log ? d[k] - logSum : RoundingSteps.round(t, Math.exp(d[k])) / sum));
+                    y.setDouble(base + k * inner, r.applyAsDouble(log ? d[k] - logSum : r.applyAsDouble(Math.exp(d[k])) / sum));
             }
         }
     }
