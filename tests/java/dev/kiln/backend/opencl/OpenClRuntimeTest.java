@@ -141,6 +141,28 @@ class OpenClRuntimeTest {
         }
     }
 
+    /**
+     * Programs are built with {@code -cl-fp32-correctly-rounded-divide-sqrt} on devices that report
+     * {@code CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT} (and without it elsewhere, where the option is not allowed); a
+     * device here that reports it builds a program with it.
+     */
+    @Test
+    void correctlyRoundedDivisionWhereTheDeviceHasIt() {
+        ClDevice with = new ClDevice(0, "p", "d", ClDevice.Type.GPU, "OpenCL 3.0", 256, new long[] {256}, 1024, 1 << 20, 1 << 20, 16,
+                ClDevice.FP_CORRECTLY_ROUNDED_DIVIDE_SQRT | 0x3E, null);
+        ClDevice without = new ClDevice(0, "p", "d", ClDevice.Type.GPU, "OpenCL 3.0", 256, new long[] {256}, 1024, 1 << 20, 1 << 20, 16, 0x3E, null);
+        assertEquals("-cl-fp32-correctly-rounded-divide-sqrt", with.buildOptions(""));
+        assertEquals("-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt", with.buildOptions("-cl-std=CL1.2"));
+        assertEquals("-cl-std=CL1.2", without.buildOptions("-cl-std=CL1.2"));
+        for (String binding : new String[] {"jocl", "lwjgl"}) {
+            OpenClRuntime rt = OpenClRuntime.forBinding(binding);
+            ClDevice d = rt.select(null);
+            try (ClSession s = rt.open(d)) {
+                s.build(SAXPY, d.buildOptions(""));
+            }
+        }
+    }
+
     @Test
     void deviceChoice() {
         OpenClRuntime rt = OpenClRuntime.forBinding("jocl");
@@ -158,6 +180,7 @@ class OpenClRuntimeTest {
             assertEquals(ds.get(i).name(), lw.get(i).name());
             assertEquals(ds.get(i).maxWorkGroupSize(), lw.get(i).maxWorkGroupSize());
             assertEquals(ds.get(i).localMemSize(), lw.get(i).localMemSize());
+            assertEquals(ds.get(i).singleFpConfig(), lw.get(i).singleFpConfig());
         }
         assertEquals(Code.USAGE, assertThrows(KilnException.class, () -> OpenClRuntime.forBinding("cuda")).code());
     }

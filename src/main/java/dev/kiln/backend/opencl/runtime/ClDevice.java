@@ -15,11 +15,29 @@ package dev.kiln.backend.opencl.runtime;
  * @param globalMemSize  bytes of global memory
  * @param maxAllocSize   largest single buffer in bytes
  * @param baseAddrAlignBytes alignment of sub-buffer origins in bytes
+ * @param singleFpConfig {@code CL_DEVICE_SINGLE_FP_CONFIG}'s bits
  * @param handle         the binding's device handle ({@code cl_device_id} of JOCL, a {@code Long} for LWJGL)
  */
 public record ClDevice(int index, String platform, String name, Type type, String version, long maxWorkGroupSize,
         long[] maxWorkItemSizes, long localMemSize, long globalMemSize, long maxAllocSize, long baseAddrAlignBytes,
-        Object handle) {
+        long singleFpConfig, Object handle) {
+    /** {@code CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT}: the device can build programs whose f32 division and sqrt round correctly. */
+    public static final long FP_CORRECTLY_ROUNDED_DIVIDE_SQRT = 1L << 7;
+
+    /**
+     * The options a program is built with on this device: {@code options}, plus
+     * {@code -cl-fp32-correctly-rounded-divide-sqrt} where the device supports it. OpenCL allows f32 division 2.5 ulp
+     * of error otherwise, and the quantizing kernels ({@code x / scale} rounded to an integer) would then differ from
+     * the interpreter by a step on such a device.
+     */
+    public String buildOptions(String options) {
+        if ((singleFpConfig & FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) == 0) return options;
+        return options.isEmpty() ? CORRECTLY_ROUNDED : options + " " + CORRECTLY_ROUNDED;
+    }
+
+    /** The build option that asks for correctly rounded f32 division and sqrt. */
+    public static final String CORRECTLY_ROUNDED = "-cl-fp32-correctly-rounded-divide-sqrt";
+
     /** The kind of device, from {@code CL_DEVICE_TYPE}. */
     public enum Type {
         GPU, CPU, ACCELERATOR, OTHER;

@@ -64,7 +64,8 @@ public final class JoclRuntime implements OpenClRuntime {
                         deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE, Sizeof.cl_ulong),
                         deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong),
                         deviceLong(d, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE, Sizeof.cl_ulong),
-                        deviceLong(d, CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN, Sizeof.cl_uint) / 8, d));
+                        deviceLong(d, CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN, Sizeof.cl_uint) / 8,
+                        deviceLong(d, CL.CL_DEVICE_SINGLE_FP_CONFIG, Sizeof.cl_ulong), d));
             }
         }
         devices = List.copyOf(out);

@@ -73,7 +73,8 @@ public final class LwjglRuntime implements OpenClRuntime {
                 deviceLong(device, CL10.CL_DEVICE_MAX_WORK_GROUP_SIZE, true), items,
                 deviceLong(device, CL10.CL_DEVICE_LOCAL_MEM_SIZE, false), deviceLong(device, CL10.CL_DEVICE_GLOBAL_MEM_SIZE, false),
                 deviceLong(device, CL10.CL_DEVICE_MAX_MEM_ALLOC_SIZE, false),
-                deviceLong(device, CL10.CL_DEVICE_MEM_BASE_ADDR_ALIGN, false) / 8, device);
+                deviceLong(device, CL10.CL_DEVICE_MEM_BASE_ADDR_ALIGN, false) / 8,
+                deviceLong(device, CL10.CL_DEVICE_SINGLE_FP_CONFIG, false), device);
     }
 
     /** A size_t ({@code pointer}) or an integer of 4 or 8 bytes (zero-extended). */

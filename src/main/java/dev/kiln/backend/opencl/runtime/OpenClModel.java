@@ -47,7 +47,7 @@ public final class OpenClModel implements AutoCloseable {
         if (p.inputs().size() != inputs.size() || p.outputs().size() != outputs.size())
             throw new KilnException(Code.INTERNAL, Location.NONE, "program " + p.name() + " has " + p.inputs().size() + " inputs and "
                     + p.outputs().size() + " outputs, the model " + inputs.size() + " and " + outputs.size());
-        this.built = s.build(p.source(), p.buildOptions());
+        this.built = s.build(p.source(), s.device().buildOptions(p.buildOptions()));
         try {
             for (OpenClProgram.Buffer b : p.buffers()) buffers.add(s.allocate(b.allocBytes()));
             OpenClProgram.Buffer w = p.buffer(OpenClProgram.BufferKind.WEIGHTS, -1);
