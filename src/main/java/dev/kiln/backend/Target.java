@@ -41,6 +41,9 @@ public final class Target {
         // why: a bare-metal program needs a board's memory map; qemu's user mode (qemu.mode=user) runs a Linux program
         if (isCross() && boards.isEmpty() && !p.getProperty("qemu.mode", "system").trim().equals("user"))
             throw bad(where, "names no qemu board (qemu.boards)");
+        String wino = p.getProperty("conv.winograd", "on").trim();
+        // why: a misspelt value would silently keep the inexact form the user meant to turn off
+        if (!wino.equals("on") && !wino.equals("off")) throw bad(where, "conv.winograd=" + wino + ": use on or off");
     }
 
     private Region region(String board, String what, String where, boolean required) {
@@ -215,6 +218,11 @@ public final class Target {
      * size ({@code optimize=size}: the compact generic kernels, for small-flash MCUs).
      */
     public boolean optimizeForSpeed() { return !p.getProperty("optimize", "speed").trim().equals("size"); }
+    /**
+     * Whether float 3×3 stride-1 convs may take the Winograd F(2,3) form on vector hosts ({@code conv.winograd}:
+     * {@code on}, the default, or {@code off} for convs bit-exact with the interpreter up to summation order).
+     */
+    public boolean winograd() { return p.getProperty("conv.winograd", "on").trim().equals("on"); }
     /**
      * The instruction-set features the host int8 kernels may rely on ({@code isa}: {@code native} for the CPU Kiln
      * runs on, detected once by {@link HostIsa}, or a list such as {@code avx2 fma}); empty when the descriptor names

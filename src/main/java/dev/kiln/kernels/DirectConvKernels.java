@@ -158,6 +158,39 @@ public final class DirectConvKernels {
         Value wv = n.input(1);
         // why: the weights are packed at compile time, which needs a constant only this node reads
         if (!wv.isConstant() || wv.uses().size() != 1) return false;
+        Plan p = plan(t, m);
+        // why: the phase planes live in the arena: a layer whose planes would grow it without bound takes the product
+        if (p == null) return false;
+        int sh = m.h.stride, sw = m.w.stride, rows = p.rows, vectors = p.vectors;
+        long tile = (long) lanes * vectors, planeLen = p.planeLen, scratch = p.scratch, maxOff = p.maxOff;
+        long[] offs = p.offs;
+        double direct = p.cost, gemm = gatherCost(m, lanes);
+        // why: the junk columns of narrow planes can cost more than the product's gather
+        if (direct > gemm) return false;
+        // why: on small planes output channels fill the vectors without junk columns (PointwiseGemm's tapped form)
+        double[] tapped = new double[1];
+        if (PointwiseGemm.tapped(t, m, "w", null, tapped) != null && tapped[0] < direct) return false;
+        long[] tapOffsets = new long[offs.length];
+        for (int i = 0; i < offs.length; i++) tapOffsets[i] = (offs[i] >>> 32) * planeLen + (offs[i] & 0xffffffffL);
+        long perTile = (long) m.channels * sh * sw * (tile + maxOff) * 4;
+        long span = Math.max(1, SPAN_BYTES / Math.max(1, perTile)) * tile;
+        m.direct = new Direct(m, lanes, vectors, rows, p.pitch, planeLen, p.flatLen, tapOffsets, Math.min(span, p.flatRound));
+        // why: the residual is read in output positions, which the flat tiles (junk columns included) are not
+        if (!m.hasZ) m.direct.clamp = VectorClamp.of(m.act, t.vectorBytes());
+        m.direct.masks = VectorClamp.masks(m.direct.clamp);
+        k.packed.put(1, BlockedKernels.pack(wv.constant(), 1, m.outChannels, rows, m.wStride));
+        k.scratchBytes = scratch;
+        k.fpContract = true;
+        return true;
+    }
+
+    /** The direct kernel's geometry and estimated cost for a conv it may take (see {@link #chooseConv}). */
+    private record Plan(int rows, int vectors, long pitch, long flatLen, long flatRound, long planeLen, long scratch, long maxOff,
+            long[] offs, double cost) {}
+
+    /** The direct kernel's plan for this conv, or null when its phase planes would take more than {@link #MAX_SCRATCH}. */
+    private static Plan plan(Strategy t, NnKernels.Window m) {
+        int lanes = t.vectorBytes() / 4;
         int sh = m.h.stride, sw = m.w.stride;
         long hp = Math.max((long) m.h.in + m.h.padBegin, (long) (m.h.out - 1) * sh + (long) (m.h.kernel - 1) * m.h.dilation + 1);
         long wp = Math.max((long) m.w.in + m.w.padBegin, (long) (m.w.out - 1) * sw + (long) (m.w.kernel - 1) * m.w.dilation + 1);
@@ -180,27 +213,23 @@ public final class DirectConvKernels {
         long flatRound = (flatLen + tile - 1) / tile * tile;
         long planeLen = Math.max(rowsP * pitch, flatRound + maxOff);
         long scratch = planeLen * sh * sw * m.channels * 4;
-        // why: the phase planes live in the arena: a layer whose planes would grow it without bound takes the product
-        if (scratch > MAX_SCRATCH) return false;
-        double direct = cost(m.outChannels, m.wStride, flatLen, lanes, rows, vectors) + scratch / 4.0 * 0.25;
-        double gemm = gatherCost(m, lanes);
-        // why: the junk columns of narrow planes can cost more than the product's gather
-        if (direct > gemm) return false;
-        // why: on small planes output channels fill the vectors without junk columns (PointwiseGemm's tapped form)
+        if (scratch > MAX_SCRATCH) return null;
+        double cost = cost(m.outChannels, m.wStride, flatLen, lanes, rows, vectors) + scratch / 4.0 * 0.25;
+        return new Plan(rows, vectors, pitch, flatLen, flatRound, planeLen, scratch, maxOff, offs, cost);
+    }
+
+    /**
+     * The estimated cycles of the cheapest exact form of a 2-d conv of one group on a vector host: the direct
+     * kernel, the tapped product ({@link PointwiseGemm#tapped}) or the gathered product; what Winograd must beat.
+     */
+    static double exactCost(Strategy t, NnKernels.Window m) {
+        int lanes = t.vectorBytes() / 4;
+        double best = gatherCost(m, lanes);
+        Plan p = m.taps <= MAX_TAPS ? plan(t, m) : null;
+        if (p != null) best = Math.min(best, p.cost);
         double[] tapped = new double[1];
-        if (PointwiseGemm.tapped(t, m, "w", null, tapped) != null && tapped[0] < direct) return false;
-        long[] tapOffsets = new long[offs.length];
-        for (int i = 0; i < offs.length; i++) tapOffsets[i] = (offs[i] >>> 32) * planeLen + (offs[i] & 0xffffffffL);
-        long perTile = (long) m.channels * sh * sw * (tile + maxOff) * 4;
-        long span = Math.max(1, SPAN_BYTES / Math.max(1, perTile)) * tile;
-        m.direct = new Direct(m, lanes, vectors, rows, pitch, planeLen, flatLen, tapOffsets, Math.min(span, flatRound));
-        // why: the residual is read in output positions, which the flat tiles (junk columns included) are not
-        if (!m.hasZ) m.direct.clamp = VectorClamp.of(m.act, t.vectorBytes());
-        m.direct.masks = VectorClamp.masks(m.direct.clamp);
-        k.packed.put(1, BlockedKernels.pack(wv.constant(), 1, m.outChannels, rows, m.wStride));
-        k.scratchBytes = scratch;
-        k.fpContract = true;
-        return true;
+        if (PointwiseGemm.tapped(t, m, "w", null, tapped) != null) best = Math.min(best, tapped[0]);
+        return best;
     }
 
     /** Estimated cycles of the conv as the gathered matrix product of {@link BlockedKernels}. */

@@ -129,6 +129,8 @@ public final class NnKernels {
         public ScalarConvKernels.Rows rowConv;
         /** conv: computed directly over zero-padded phase planes ({@link DirectConvKernels}), or null. */
         public DirectConvKernels.Direct direct;
+        /** conv 3×3 at stride 1: Winograd F(2,3) ({@link WinogradKernels}), or null. */
+        public WinogradKernels.Winograd winograd;
         /** conv 1×1: the product vectorised over output channels ({@link PointwiseGemm}), or null. */
         public PointwiseGemm pointwise;
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */
@@ -290,7 +292,7 @@ public final class NnKernels {
             m.tables.add(new Table(a.hi, tb[1]));
             m.tables.add(new Table(a.start, tb[2]));
         }
-        if (!DirectConvKernels.chooseConv(k, n, t, m) && !PointwiseGemm.chooseConv(k, n, t, m)) BlockedKernels.chooseConv(k, n, t, m);
+        if (!WinogradKernels.chooseConv(k, n, t, m) && !DirectConvKernels.chooseConv(k, n, t, m) && !PointwiseGemm.chooseConv(k, n, t, m)) BlockedKernels.chooseConv(k, n, t, m);
         contract(k, n);
         return m;
     }

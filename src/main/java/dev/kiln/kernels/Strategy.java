@@ -18,12 +18,14 @@ import java.util.List;
  *     depthwise and element-wise loops; kiln_int8_host.h)
  * @param isa the instruction-set features the target declares or the host has (see {@link Target#isa()})
  * @param vectorRegisters how many SIMD registers a register block may take (see {@link Target#vectorRegisters()})
+ * @param winograd whether float 3×3 convs may take the Winograd form, which is not bit-exact with the interpreter
+ *     (see {@link Target#winograd()})
  */
 public record Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial, boolean hostInt8, List<String> isa,
-        int vectorRegisters) {
+        int vectorRegisters, boolean winograd) {
     /** A strategy without the host int8 forms. */
     public Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp, boolean serial) {
-        this(optimizeForSpeed, vectorBytes, hasDsp, serial, false, List.of(), vectorBytes >= 64 ? 32 : 16);
+        this(optimizeForSpeed, vectorBytes, hasDsp, serial, false, List.of(), vectorBytes >= 64 ? 32 : 16, false);
     }
 
     /**
@@ -38,6 +40,6 @@ public record Strategy(boolean optimizeForSpeed, int vectorBytes, boolean hasDsp
         // so none of the serial host forms (blocking, packing, SIMD vectors, DSP, a shared scratch row) applies
         if (d.parallel()) return new Strategy(false, 0, false, false);
         return new Strategy(t.optimizeForSpeed(), t.vectorBytes(), t.hasDsp(), true, t.hostInt8() && !t.hasDsp(), t.isa(),
-                t.vectorRegisters());
+                t.vectorRegisters(), t.winograd());
     }
 }

@@ -259,6 +259,14 @@ class BlockedKernelsTest {
         // stride 1 with pads (rows below the interior) and a width dilation
         maxPoolZeros("pool_ring_s2", Attrs.of("kernel_shape", l(3, 3), "strides", l(2, 2)), s(1, 3, 13, 37));
         maxPoolZeros("pool_ring_s1_pad", Attrs.of("kernel_shape", l(3, 2), "pads", l(2, 0, 1, 1), "dilations", l(1, 2)), s(2, 2, 9, 41));
+        // Winograd F(2,3) (3x3 stride 1 on vector hosts; compared within WINOGRAD_TOLERANCE of sum |x||w|): an odd
+        // plane with pads 1, bias and ReLU, 20 channels (two blocks of 8 and a tail of 4), chunks of 6 of 9 tile rows;
+        // an even plane without pads or bias, one chunk; batch 2 with a residual and clip, 17 channels (a one-channel
+        // tail), rows of 17 tiles (a vector and one), chunks of 3 of 8 rows; asymmetric pads (an odd output row last)
+        conv("wino_odd_relu", relu.with("pads", l(1, 1, 1, 1)), s(1, 32, 17, 19), s(20, 32, 3, 3));
+        conv("wino_even_nopad", Attrs.EMPTY, s(1, 24, 18, 20), s(16, 24, 3, 3), false, false);
+        conv("wino_batch_z", clipHalf.with("pads", l(1, 1, 1, 1)), s(2, 32, 16, 33), s(17, 32, 3, 3), true, true);
+        conv("wino_asym_pads", relu.with("pads", l(1, 0, 0, 2)), s(1, 24, 15, 31), s(19, 24, 3, 3));
         // gemm with trans_b: B^T packed as B
         gemm("gemm_tb", 3, 20, 7, "relu", false);
         // gemm with fewer rows than a tile (a classifier's matrix-vector product: tiles of up to 8 vectors of
@@ -346,7 +354,7 @@ class BlockedKernelsTest {
             Checker.Outcome o = got.get(j);
             assertNull(o.error(), job.name());
             assertNotNull(o.outputs(), job.name());
-            NdArray want = new Interpreter(job.graph()).run(job.inputs()).get(0), have = o.outputs().get(0);
+            NdArray want = new Interpreter(job.graph()).run(job.inputs()).get(0), have = o.outputs().get(0), sumAbs = sumAbs(job);
             assertEquals(want.type(), have.type(), job.name());
             for (int i = 0; i < want.size(); i++) {
                 double w = want.getDouble(i), h = have.getDouble(i);
@@ -354,9 +362,32 @@ class BlockedKernelsTest {
                 // why: a max pool picks one of its inputs, the sign of a zero included
                 else if (job.name().startsWith("pool_")) assertEquals(Double.doubleToRawLongBits(w), Double.doubleToRawLongBits(h),
                         job.name() + " element " + i + ": " + h + " for " + w);
+                else if (sumAbs != null) assertEquals(w, h, WINOGRAD_TOLERANCE * sumAbs.getDouble(i) + 1e-6 * Math.abs(w),
+                        job.name() + " element " + i + " (sum |x||w| " + sumAbs.getDouble(i) + ")");
                 else assertEquals(w, h, 1e-5 + 1e-4 * Math.abs(w), job.name() + " element " + i);
             }
         }
+    }
+
+    /**
+     * Winograd's bound relative to {@code sum |x| |w|} over an output's window: F(2,3)'s transforms add and subtract
+     * up to 16 inputs and 16 products in float, a few ulps (6e-8 each) of that sum; a wrong transform coefficient or
+     * tap is off by a whole product (about 1/9 of the sum on these random inputs).
+     */
+    private static final double WINOGRAD_TOLERANCE = 1e-5;
+
+    /** For a Winograd job ({@code wino_*}): the interpreter's conv of |x| by |w| without bias (sum |x||w| per output), else null. */
+    private static NdArray sumAbs(Checker.Job job) {
+        if (!job.name().startsWith("wino_")) return null;
+        Node n = job.graph().nodes().get(0);
+        Graph g = new Graph(job.name() + "_abs");
+        NdArray x = job.inputs().get(0).copy(), w = n.input(1).constant().copy();
+        for (int i = 0; i < x.size(); i++) x.setDouble(i, Math.abs(x.getDouble(i)));
+        for (int i = 0; i < w.size(); i++) w.setDouble(i, Math.abs(w.getDouble(i)));
+        Attrs a = Attrs.EMPTY;
+        for (String k : List.of("pads", "strides", "dilations")) if (n.attrs().has(k)) a = a.with(k, n.attrs().get(k));
+        g.addOutput(g.addNode(Ops.CONV, "n", List.of(g.addInput("x", x.type()), g.addConstant("w", w)), a).output(0));
+        return new Interpreter(g).run(List.of(x)).get(0);
     }
 
     @Test
@@ -394,7 +425,8 @@ class BlockedKernelsTest {
         assertEquals(16, Target.load("x86-64-v3").vectorRegisters());
         for (Target t : List.of(avx2, Target.load("x86-64-v3"))) {
             Strategy st = Strategy.of(t, Dialect.C);
-            NnKernels.Window k3 = lower(t, Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 28, 28), s(32, 16, 3, 3));
+            // why: Winograd would take this 3x3 (the direct kernel's blocks are checked without it)
+            NnKernels.Window k3 = lower(t.with(Map.of("conv.winograd", "off")), Attrs.of("pads", l(1, 1, 1, 1)), s(1, 16, 28, 28), s(32, 16, 3, 3));
             assertNotNull(k3.direct);
             int r = k3.direct.block.count, v = k3.direct.vectors;
             assertTrue(r * v + v + 1 <= 14, "direct block " + r + "x" + v + " fits 14 of 16 ymm registers");
@@ -557,6 +589,55 @@ class BlockedKernelsTest {
         SeparableKernels.Separable wide = lowerSeparable(avx512, 300, 1);
         assertFalse(wide.rows.grouped);
         assertEquals(wide.scratchFloats + wide.rows.overrun, wide.padAt);
+    }
+
+    @Test
+    void winogradTakesThreeByThreeConvsOfWidePlanes() {
+        Target host = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
+        Attrs pad1 = Attrs.of("pads", l(1, 1, 1, 1), "activation", "relu");
+        // squeezenet's expand3x3: 16 -> 64 over 55x55 and 32 -> 128 over 27x27 take Winograd; 48 -> 192 and 64 -> 256
+        // over 13x13 (7 tiles a row, under half a vector) keep the tapped product
+        NnKernels.Window e55 = lower(host, pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)), e27 = lower(host, pad1, s(1, 32, 27, 27), s(128, 32, 3, 3));
+        for (NnKernels.Window w : List.of(e55, e27)) assertTrue(w.winograd != null && w.direct == null && w.pointwise == null);
+        assertEquals(28, e55.winograd.tileCols);
+        assertEquals(4, e55.winograd.chunkRows, "chunks of 4 tile rows: 112 tiles, 128 KB of transforms");
+        assertEquals(128, e55.winograd.chunkRound);
+        assertEquals(8, e55.winograd.block.count);
+        for (int[][] sh : new int[][][] {{s(1, 48, 13, 13), s(192, 48, 3, 3)}, {s(1, 64, 13, 13), s(256, 64, 3, 3)}}) {
+            NnKernels.Window w = lower(host, pad1, sh[0], sh[1]);
+            assertTrue(w.winograd == null && w.pointwise != null && w.pointwise.window != null, "13x13: the tapped product");
+        }
+        // resnet8: the 3x3 stride-1 convs over 32x32 (16 -> 16) and 16x16 (32 -> 32) take Winograd; 8x8 (64 -> 64,
+        // 4 tiles a row) and the 3-channel stem (too few products per transform) do not; stride 2 never
+        assertNotNull(lower(host, pad1, s(1, 16, 32, 32), s(16, 16, 3, 3)).winograd);
+        assertNotNull(lower(host, pad1, s(1, 32, 16, 16), s(32, 32, 3, 3)).winograd);
+        assertNull(lower(host, pad1, s(1, 64, 8, 8), s(64, 64, 3, 3)).winograd);
+        assertNull(lower(host, pad1, s(1, 3, 32, 32), s(16, 3, 3, 3)).winograd);
+        assertNull(lower(host, pad1.with("strides", l(2, 2)), s(1, 16, 32, 32), s(32, 16, 3, 3)).winograd);
+        // neither dilated, grouped nor other windows
+        assertNull(lower(host, pad1.with("dilations", l(2, 2)).with("pads", l(2, 2, 2, 2)), s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
+        assertNull(lower(host, pad1.with("group", 2L), s(1, 16, 55, 55), s(64, 8, 3, 3)).winograd);
+        assertNull(lower(host, Attrs.of("pads", l(2, 2, 2, 2)), s(1, 16, 55, 55), s(64, 16, 5, 5)).winograd);
+        // the test program's cases named wino_* take it (their tolerance is Winograd's), in the chunks they say
+        NnKernels.Window odd = lower(host, pad1, s(1, 32, 17, 19), s(20, 32, 3, 3));
+        assertTrue(odd.winograd.chunkRows == 6 && odd.winograd.tileRows == 9 && odd.winograd.hasTail, "chunks of 6 of 9 rows, a tail");
+        assertEquals(1, lower(host, Attrs.EMPTY, s(1, 24, 18, 20), s(16, 24, 3, 3)).winograd.tileRows / 8);
+        NnKernels.Window bz = lower(host, pad1, s(2, 32, 16, 33), s(17, 32, 3, 3));
+        assertTrue(bz.winograd.chunkRows == 3 && bz.winograd.tileCols == 17 && bz.winograd.tailStart == 16);
+        assertNotNull(lower(host, Attrs.of("pads", l(1, 0, 0, 2)), s(1, 24, 15, 31), s(19, 24, 3, 3)).winograd);
+        // conv.winograd=off keeps the exact forms (the direct kernel here); MCUs and size targets never take it
+        NnKernels.Window off = lower(host.with(Map.of("conv.winograd", "off")), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
+        assertTrue(off.winograd == null && off.direct != null);
+        dev.kiln.diag.KilnException bad = org.junit.jupiter.api.Assertions.assertThrows(dev.kiln.diag.KilnException.class,
+                () -> host.with(Map.of("conv.winograd", "no")));
+        assertTrue(bad.getMessage().contains("conv.winograd=no: use on or off"), bad.getMessage());
+        assertNull(lower(Target.load("cortex-m7"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
+        assertNull(lower(host.with(Map.of("optimize", "size")), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
+        // AVX2: 8-float vectors, blocks sized for 16 registers
+        NnKernels.Window avx2 = lower(Target.load("x86-64-v3"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
+        assertNotNull(avx2.winograd);
+        assertEquals(8, avx2.winograd.lanes);
+        assertTrue(Strategy.of(Target.load("x86-64-v3"), Dialect.C).fits(avx2.winograd.block.count, avx2.winograd.vectors));
     }
 
     @Test
