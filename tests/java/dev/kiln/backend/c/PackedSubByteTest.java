@@ -206,15 +206,7 @@ class PackedSubByteTest {
                 "for (size_t jj = 0; jj \\< 2u && 2u * ib + jj \\< <k.n>u; ++jj) b = KILN_PACK4(b, jj, (int)rint(<k.x.name>[2u * ib + jj]));",
                 "<k.y.name>[ib] = b;",
                 ">>", ""));
-        Graph g = new Graph("tail");
-        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
-        NdArray one = NdArray.zeros(DType.F32, Shape.of()), zero = NdArray.zeros(DType.I4, Shape.of());
-        one.setDouble(0, 1.0);
-        g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "q", List.of(x, g.addConstant("s", one), g.addConstant("z", zero)), Attrs.of()).output(0));
-        NdArray xv = NdArray.zeros(DType.F32, Shape.of(7));
-        double[] v = {-8, 7, 3, -1, 5, -4, 0};
-        for (int i = 0; i < v.length; i++) xv.setDouble(i, v[i]);
-        List<Checker.Job> jobs = List.of(new Checker.Job("tail", g, List.of(xv)));
+        List<Checker.Job> jobs = quantizeSeven("tail", DType.I4);
         String java = dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir).runAll(jobs).get(0).error();
         assertTrue(java != null && java.contains("has bits 0xf") && java.contains("after its last element"), "Java runner: " + java);
         String host = new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1).runAll(jobs).get(0).error();
@@ -240,23 +232,29 @@ class PackedSubByteTest {
                 "quantize_linear(k, m) ::= <<",
                 "for (size_t i = 0; i + 1u \\< <k.n>u; ++i) <k.y.name>[i] = (int8_t)(int)rint(<k.x.name>[i]);",
                 ">>", ""));
-        Graph g = new Graph("skip");
-        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
-        NdArray one = NdArray.zeros(DType.F32, Shape.of()), zero = NdArray.zeros(DType.I8, Shape.of());
-        one.setDouble(0, 1.0);
-        g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "q", List.of(x, g.addConstant("s", one), g.addConstant("z", zero)), Attrs.of()).output(0));
-        NdArray xv = NdArray.zeros(DType.F32, Shape.of(7));
-        double[] v = {-8, 7, 3, -1, 5, -4, 0};
-        for (int i = 0; i < v.length; i++) xv.setDouble(i, v[i]);
-        List<Checker.Job> jobs = List.of(new Checker.Job("skip", g, List.of(xv)));
+        List<Checker.Job> jobs = quantizeSeven("skip", DType.I8);
         for (Checker.BatchRunner r : List.of(new dev.kiln.toolchain.CProgramRunner(Target.load("host"), true, dir),
                 dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir),
                 new dev.kiln.toolchain.OpenClHostRunner(Target.load("opencl-cpu"), dir, -1))) {
             Checker.Outcome o = r.runAll(jobs).get(0);
             assertTrue(o.error() == null, r.getClass().getSimpleName() + ": " + o.error());
             NdArray y = o.outputs().get(0);
-            for (int i = 0; i < 6; i++) assertTrue(y.getLong(i) == (long) v[i], r.getClass().getSimpleName() + " element " + i + ": " + y.getLong(i));
+            for (int i = 0; i < 6; i++) assertTrue(y.getLong(i) == (long) SEVEN[i], r.getClass().getSimpleName() + " element " + i + ": " + y.getLong(i));
             assertTrue(y.getLong(6) == -1, r.getClass().getSimpleName() + ": the unwritten element reads " + y.getLong(6));
         }
+    }
+
+    private static final double[] SEVEN = {-8, 7, 3, -1, 5, -4, 0};
+
+    /** One job: quantize_linear of {@link #SEVEN} (scale 1, zero point 0) to {@code type}; the last value is 0. */
+    private static List<Checker.Job> quantizeSeven(String name, DType type) {
+        Graph g = new Graph(name);
+        Value x = g.addInput("x", new TensorType(DType.F32, Shape.of(7)));
+        NdArray one = NdArray.zeros(DType.F32, Shape.of()), zero = NdArray.zeros(type, Shape.of());
+        one.setDouble(0, 1.0);
+        g.addOutput(g.addNode(Ops.QUANTIZE_LINEAR, "q", List.of(x, g.addConstant("s", one), g.addConstant("z", zero)), Attrs.of()).output(0));
+        NdArray xv = NdArray.zeros(DType.F32, Shape.of(7));
+        for (int i = 0; i < SEVEN.length; i++) xv.setDouble(i, SEVEN[i]);
+        return List.of(new Checker.Job(name, g, List.of(xv)));
     }
 }
