@@ -197,15 +197,13 @@ class PackedSubByteTest {
      */
     @Test
     void openClRunnersCatchAPackedTailLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path ops = java.nio.file.Files.createDirectories(dir.resolve("opencl/ops"));
-        java.nio.file.Files.writeString(ops.resolve("tail.stg"), String.join("\n",
+        writeTemplate(dir.resolve("opencl/ops/tail.stg"),
                 "quantize_linear(k, m, c) ::= <<",
                 "const size_t ib = get_global_id(0);",
                 "if (ib >= <c.items>u) return;",
                 "uint8_t b = 2u * ib + 1u \\< <k.n>u ? 0u : (uint8_t)(<k.y.name>[ib] & 0xF0u);",
                 "for (size_t jj = 0; jj \\< 2u && 2u * ib + jj \\< <k.n>u; ++jj) b = KILN_PACK4(b, jj, (int)rint(<k.x.name>[2u * ib + jj]));",
-                "<k.y.name>[ib] = b;",
-                ">>", ""));
+                "<k.y.name>[ib] = b;");
         List<Checker.Job> jobs = quantizeSeven("tail", DType.I4);
         String java = dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir).runAll(jobs).get(0).error();
         assertTrue(java != null && java.contains("has bits 0xf") && java.contains("after its last element"), "Java runner: " + java);
@@ -220,18 +218,14 @@ class PackedSubByteTest {
      */
     @Test
     void runnersCatchAnElementLeftUnwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path ops = java.nio.file.Files.createDirectories(dir.resolve("opencl/ops"));
-        java.nio.file.Files.writeString(ops.resolve("skip.stg"), String.join("\n",
+        writeTemplate(dir.resolve("opencl/ops/skip.stg"),
                 "quantize_linear(k, m, c) ::= <<",
                 "const size_t i = get_global_id(0);",
                 "if (i >= <c.items>u || i + 1u >= <k.n>u) return;",
-                "<k.y.name>[i] = (char)(int)rint(<k.x.name>[i]);",
-                ">>", ""));
-        java.nio.file.Path cOps = java.nio.file.Files.createDirectories(dir.resolve("c/ops"));
-        java.nio.file.Files.writeString(cOps.resolve("skip.stg"), String.join("\n",
+                "<k.y.name>[i] = (char)(int)rint(<k.x.name>[i]);");
+        writeTemplate(dir.resolve("c/ops/skip.stg"),
                 "quantize_linear(k, m) ::= <<",
-                "for (size_t i = 0; i + 1u \\< <k.n>u; ++i) <k.y.name>[i] = (int8_t)(int)rint(<k.x.name>[i]);",
-                ">>", ""));
+                "for (size_t i = 0; i + 1u \\< <k.n>u; ++i) <k.y.name>[i] = (int8_t)(int)rint(<k.x.name>[i]);");
         List<Checker.Job> jobs = quantizeSeven("skip", DType.I8);
         for (Checker.BatchRunner r : List.of(new dev.kiln.toolchain.CProgramRunner(Target.load("host"), true, dir),
                 dev.kiln.backend.opencl.runtime.OpenClRunner.create("jocl", null, null, dir),
@@ -242,6 +236,12 @@ class PackedSubByteTest {
             for (int i = 0; i < 6; i++) assertTrue(y.getLong(i) == (long) SEVEN[i], r.getClass().getSimpleName() + " element " + i + ": " + y.getLong(i));
             assertTrue(y.getLong(6) == -1, r.getClass().getSimpleName() + ": the unwritten element reads " + y.getLong(6));
         }
+    }
+
+    /** Writes a template override file (its folders made), {@code lines} then the template's closing {@code >>}. */
+    private static void writeTemplate(java.nio.file.Path file, String... lines) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.writeString(file, String.join("\n", lines) + "\n>>\n");
     }
 
     private static final double[] SEVEN = {-8, 7, 3, -1, 5, -4, 0};
