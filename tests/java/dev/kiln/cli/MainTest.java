@@ -210,6 +210,29 @@ class MainTest {
     }
 
     @Test
+    void targetSpecReplacesDescriptorKeys() throws IOException {
+        String model = TestFiles.onnxNode().resolve("test_relu/model.onnx").toString();
+        Path out = tmp.resolve("spec");
+        Run r = kiln("compile", model, "-t", "host,conv.winograd=off,vector.bytes=32", "-o", out.toString(), "--name", "r");
+        assertEquals(0, r.rc(), r.err());
+        String banner = Files.readString(out.resolve("README.md"));
+        assertTrue(banner.contains("[with conv.winograd=off, vector.bytes=32]"), banner);
+        // a misspelt key, the name, a pair without '=' and a bad value: exit 2 with what to write instead
+        String[][] bad = {{"host,conv.winogard=off", "'conv.winogard' is not a descriptor key"},
+                {"host,name=mine", "'name' is not a descriptor key"}, {"host,off", "'off' is not KEY=VALUE"},
+                {"host,conv.winograd=maybe", "conv.winograd=maybe: use on or off"}};
+        for (String[] b : bad) {
+            r = kiln("compile", model, "-t", b[0], "-o", tmp.resolve("bad").toString());
+            assertEquals(2, r.rc(), b[0] + ": " + r.err());
+            assertTrue(r.err().contains(b[1]), r.err());
+            assertNoStackTrace(r);
+            assertFalse(Files.exists(tmp.resolve("bad")));
+        }
+        assertTrue(kiln("compile", model, "-t", "host,conv.winogard=off", "-o", tmp.resolve("bad").toString()).err()
+                .contains("host,conv.winograd=off"), "the hint shows the form");
+    }
+
+    @Test
     void targetsListsTheDescriptors() {
         Run r = kiln("targets");
         assertEquals(0, r.rc());

@@ -80,8 +80,65 @@ public final class Target {
         return r;
     }
 
-    /** Loads a bundled target by name, or a descriptor file by path (a name ending in {@code .properties}). */
-    public static Target load(String nameOrFile) {
+    /**
+     * Loads a target from a spec: a bundled target's name or a descriptor file's path (ending in {@code .properties}),
+     * optionally followed by descriptor keys that replace the descriptor's, {@code ,KEY=VALUE} each
+     * ({@code host,conv.winograd=off}); a key no descriptor knows, or {@code name}, is a bad target (exit 2).
+     */
+    public static Target load(String spec) {
+        int comma = spec.indexOf(',');
+        if (comma < 0) return loadDescriptor(spec);
+        Target base = loadDescriptor(spec.substring(0, comma));
+        java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        for (String kv : spec.substring(comma + 1).split(",", -1)) {
+            int eq = kv.indexOf('=');
+            String key = eq < 0 ? "" : kv.substring(0, eq).trim();
+            if (key.isEmpty())
+                throw badSpec(spec, "'" + kv + "' is not KEY=VALUE");
+            // why: a misspelt key would be ignored silently and leave the setting the user meant to change
+            if (key.equals("name") || !knownKey(key))
+                throw badSpec(spec, "'" + key + "' is not a descriptor key that can be set");
+            overrides.put(key, kv.substring(eq + 1).trim());
+        }
+        Properties q = new Properties();
+        q.putAll(base.p);
+        q.putAll(overrides);
+        StringBuilder said = new StringBuilder();
+        overrides.forEach((k, v) -> said.append(said.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        // why: the generated code's banner records the description, so a build with overrides says which
+        q.setProperty("description", base.description() + " [with " + said + "]");
+        return new Target(base.name, q, spec);
+    }
+
+    /**
+     * Keys read from descriptors with a default, which bundled descriptors need not set (the others: any key a
+     * bundled descriptor sets).
+     */
+    private static final List<String> OPTIONAL_KEYS = List.of("conv.winograd", "vector.registers", "vector.bytes",
+            "int8.kernels", "int8.multipliers", "c.float16", "flash.limit", "ram.tight", "optimize", "layout", "isa",
+            "align", "dsp", "fpu", "cflags", "sanitize.cflags", "cc", "description");
+
+    private static boolean knownKey(String key) {
+        if (OPTIONAL_KEYS.contains(key)) return true;
+        for (String n : names()) {
+            Properties p = new Properties();
+            try {
+                p.load(new StringReader(Resources.read("targets/" + n + ".properties")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (p.containsKey(key)) return true;
+        }
+        return false;
+    }
+
+    private static KilnException badSpec(String spec, String what) {
+        return new KilnException(Code.BAD_TARGET, Location.NONE, "target '" + spec + "': " + what)
+                .withHint("a target is NAME or FILE.properties, then ,KEY=VALUE for each descriptor key to replace, "
+                        + "e.g. host,conv.winograd=off (keys: those of 'kiln targets' descriptors in targets/)");
+    }
+
+    private static Target loadDescriptor(String nameOrFile) {
         String text;
         String where;
         if (nameOrFile.endsWith(".properties")) {

@@ -67,7 +67,7 @@ final class CliOptions {
     }
 
     @Option(names = {"-t", "--target"}, defaultValue = "host", paramLabel = "TARGET",
-            description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets').")
+            description = "Target for compiled backends (default ${DEFAULT-VALUE}; see 'kiln targets'); ,KEY=VALUE after it replaces a descriptor key, e.g. host,conv.winograd=off.")
     String target;
 
     @Option(names = "--sanitize", description = "Build host C with -fsanitize=address,undefined.")

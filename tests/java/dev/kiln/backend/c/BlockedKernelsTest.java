@@ -628,6 +628,10 @@ class BlockedKernelsTest {
         // conv.winograd=off keeps the exact forms (the direct kernel here); MCUs and size targets never take it
         NnKernels.Window off = lower(host.with(Map.of("conv.winograd", "off")), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
         assertTrue(off.winograd == null && off.direct != null);
+        // the same from the command line's target spec (-t host,conv.winograd=off)
+        NnKernels.Window offSpec = lower(Target.load("host,conv.winograd=off"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
+        assertTrue(offSpec.winograd == null && offSpec.direct != null);
+        assertNotNull(lower(Target.load("host,conv.winograd=on"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
         dev.kiln.diag.KilnException bad = org.junit.jupiter.api.Assertions.assertThrows(dev.kiln.diag.KilnException.class,
                 () -> host.with(Map.of("conv.winograd", "no")));
         assertTrue(bad.getMessage().contains("conv.winograd=no: use on or off"), bad.getMessage());
