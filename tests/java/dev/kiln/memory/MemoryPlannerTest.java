@@ -176,6 +176,37 @@ class MemoryPlannerTest {
         assertNoOverlap(p);
     }
 
+    @Test
+    void aJoinInsideAJoinPlacesItsInputsInTheOuterBuffer() {
+        Graph g = new Graph("nested");
+        Value x = g.addInput("x", TensorType.of(DType.F32, 1, 8));
+        Value a = op(g, Ops.RELU, x); // inner at 0
+        Value b = op(g, Ops.NEG, x); // inner at 32
+        Value inner = g.addNode(Ops.CONCAT, "inner", List.of(a, b), Attrs.of("axis", 1L)).output(0); // outer at 32
+        Value c = op(g, Ops.SIGMOID, x); // outer at 0
+        Value d = op(g, Ops.TANH, x); // inner2 at 0, inner2 at outer's 96, inner3 at inner2's 32: three deep
+        Value e = op(g, Ops.RELU, c);
+        Value inner3 = g.addNode(Ops.CONCAT, "inner3", List.of(e, x), Attrs.of("axis", 1L)).output(0);
+        Value inner2 = g.addNode(Ops.CONCAT, "inner2", List.of(d, inner3), Attrs.of("axis", 1L)).output(0);
+        Value outer = g.addNode(Ops.CONCAT, "outer", List.of(c, inner, inner2), Attrs.of("axis", 1L)).output(0);
+        g.addOutput(op(g, Ops.SIGMOID, outer));
+        g.addOutput(op(g, Ops.NEG, inner));
+        MemoryPlan p = new MemoryPlanner(16, JOINS).plan(g);
+        long o = p.placement(outer).offset();
+        assertEquals(o + 32, p.placement(inner).offset());
+        assertEquals(o + 32, p.placement(a).offset());
+        assertEquals(o + 64, p.placement(b).offset());
+        assertEquals(o, p.placement(c).offset());
+        assertEquals(o + 96, p.placement(inner2).offset());
+        assertEquals(o + 96, p.placement(d).offset());
+        assertEquals(o + 128, p.placement(inner3).offset());
+        assertEquals(o + 128, p.placement(e).offset());
+        for (Value v : List.of(inner, a, b, c, d, e, inner2, inner3)) assertSame(p.placement(outer).buffer(), p.placement(v).buffer());
+        assertTrue(p.placement(outer).buffer().lastStep() >= g.nodes().indexOf(g.outputs().get(1).producer()),
+                "inner, read after the outer concat, keeps the outer buffer alive");
+        assertNoOverlap(p);
+    }
+
     /** No two buffers live at the same step share a byte. */
     static void assertNoOverlap(MemoryPlan p) {
         List<MemoryPlan.Buffer> bs = p.buffers();

@@ -252,7 +252,8 @@ public final class MemoryPlanner {
     /**
      * The inputs of joins ({@link PlacementRules#joinedAt}) the plan places inside the join's output. Each is made
      * by a node of this graph for the join alone to place (not a graph output, not an alias of another buffer, not
-     * itself a join, not listed twice), at an aligned offset, and the join's output lives in the arena.
+     * listed twice), at an aligned offset, and the join's output lives in the arena. An input that is itself a join's
+     * output places that join's inputs too, in the outermost join's buffer.
      */
     private Map<Value, Slot> slots(List<Node> schedule, Map<Value, Integer> outputIndex) {
         Map<Value, Slot> slots = new IdentityHashMap<>();
@@ -265,12 +266,20 @@ public final class MemoryPlanner {
                 Value v = n.input(i);
                 if (at[i] < 0 || at[i] % alignment != 0 || v == null || slots.containsKey(v) || graphOutputs.containsKey(v)) continue;
                 Node p = v.producer();
-                // why: inputs and constants are not written by a node; an alias or a nested join has its own bytes
-                if (p == null || p.hasRegions() || rules.joinedAt(p) != null || rules.isAlias(p) && v == p.output(0)) continue;
+                // why: inputs and constants are not written by a node; an alias has its bytes elsewhere
+                if (p == null || p.hasRegions() || rules.isAlias(p) && v == p.output(0)) continue;
                 int uses = 0;
                 for (int j = 0; j < n.numInputs(); j++) if (n.input(j) == v) uses++;
                 if (uses == 1) slots.put(v, new Slot(joined, at[i]));
             }
+        }
+        // why: a join placed in an outer join (a concat of a concat) takes its own inputs along: each slot moves to
+        // the outermost join's buffer, at the inner join's offset plus its own
+        for (Map.Entry<Value, Slot> e : slots.entrySet()) {
+            Slot s = e.getValue();
+            for (Slot outer = slots.get(s.joined); outer != null; outer = slots.get(s.joined))
+                s = new Slot(outer.joined, outer.at + s.at);
+            e.setValue(s);
         }
         return slots;
     }

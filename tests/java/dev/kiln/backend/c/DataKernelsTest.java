@@ -114,6 +114,13 @@ class DataKernelsTest {
                 .files().get("t.c").replaceFirst("(?s).*?_concat\\(", "").replaceFirst("(?s)\n}.*", "");
         assertEquals(2, concat.split("memcpy", -1).length - 1, "relu(x) and neg(y) are in place, sigmoid(x) and x copied:\n" + concat);
         jobs.add(new Checker.Job("concat_in_arena", concatInArena(), List.of(random(DType.F32, Shape.of(1, 16, 1)), random(DType.F32, Shape.of(1, 3, 1)))));
+        String nested = new CBackend().generate(nestedConcat(), Target.load("host"), new dev.kiln.backend.Backend.Options("t", null, "j"))
+                .files().get("t.c");
+        java.util.regex.Matcher kernels = java.util.regex.Pattern.compile("(?s)static void t_k\\d+_concat\\(.*?\n}").matcher(nested);
+        List<Integer> copies = new java.util.ArrayList<>();
+        while (kernels.find()) copies.add(kernels.group().split("memcpy", -1).length - 1);
+        assertEquals(List.of(0, 1), copies, "the inner concat's inputs and the inner concat itself lie in the outer one's buffer; only y is copied:\n" + nested);
+        jobs.add(new Checker.Job("concat_of_concat", nestedConcat(), List.of(random(DType.F32, Shape.of(1, 8, 1)), random(DType.F32, Shape.of(1, 4, 1)))));
 
         compare(Target.load("host"), true);
     }
@@ -195,6 +202,25 @@ class DataKernelsTest {
         Value cat = j.addNode(Ops.CONCAT, "cat", List.of(ja, jb, jc, jx), Attrs.of("axis", 1L)).output(0);
         j.addOutput(j.addNode(Ops.TANH, "t", List.of(cat), Attrs.EMPTY).output(0));
         j.addOutput(j.addNode(Ops.RELU, "late", List.of(jb), Attrs.EMPTY).output(0));
+        return j;
+    }
+
+    /**
+     * A concat of a concat: relu(x) and neg(y) are written in their slices of the inner concat, which is itself written
+     * in its slice of the outer one (with sigmoid(x) before it and the graph input y after it); the inner concat is
+     * read again afterwards.
+     */
+    private static Graph nestedConcat() {
+        Graph j = new Graph("concat_of_concat");
+        Value jx = j.addInput("x", new TensorType(DType.F32, Shape.of(1, 8, 1)));
+        Value jy = j.addInput("y", new TensorType(DType.F32, Shape.of(1, 4, 1)));
+        Value ja = j.addNode(Ops.RELU, "a", List.of(jx), Attrs.EMPTY).output(0);
+        Value jb = j.addNode(Ops.NEG, "b", List.of(jy), Attrs.EMPTY).output(0);
+        Value inner = j.addNode(Ops.CONCAT, "inner", List.of(ja, jb), Attrs.of("axis", 1L)).output(0);
+        Value jc = j.addNode(Ops.SIGMOID, "c", List.of(jx), Attrs.EMPTY).output(0);
+        Value outer = j.addNode(Ops.CONCAT, "outer", List.of(jc, inner, jy), Attrs.of("axis", 1L)).output(0);
+        j.addOutput(j.addNode(Ops.TANH, "t", List.of(outer), Attrs.EMPTY).output(0));
+        j.addOutput(j.addNode(Ops.RELU, "late", List.of(inner), Attrs.EMPTY).output(0));
         return j;
     }
 
