@@ -179,6 +179,10 @@ public final class DataKernels {
         public String fillValue;
         /** The innermost offset and validity (variable names or literals), and the body's indentation. */
         public String s, v, bodyIndent;
+        /** The input element where the output starts when it is one contiguous run of the input, else -1. */
+        long run = -1;
+        /** Whether the planner placed the output as a view of the input's run (nothing to copy; set by the backend). */
+        public boolean placed;
     }
 
     private static Copy copy(List<Axis> axes, String fillValue, long base0) {
@@ -211,6 +215,7 @@ public final class DataKernels {
             c.memcpy = true;
         }
         String base = Long.toString(sm.base);
+        if (c.memcpy && ax.isEmpty() && c.tables.isEmpty() && fillValue == null) c.run = sm.base;
         c.loops = loops(ax, 0, base, "1", c.tables);
         c.fill = checked;
         c.s = ax.isEmpty() ? base : "s" + (ax.size() - 1);
@@ -312,7 +317,11 @@ public final class DataKernels {
             if (w.count()[a] > 0) base += (long) w.start()[a] * strides[a];
             axes.add(Axis.affine(w.count()[a], (long) w.step()[a] * strides[a]));
         }
-        return copy(axes, null, base);
+        Copy c = copy(axes, null, base);
+        // why: one contiguous run of the input is its bytes; the planner may place the output there (C only: only
+        // serial kernels address arena values at any offset)
+        if (c.run >= 0 && t.serial() && !n.input(0).dtype().isSubByte()) k.viewAt = new long[] {c.run * n.input(0).dtype().byteSize()};
+        return c;
     }
 
     /** Expand: numpy broadcasting, a stride of 0 along the broadcast axes. */
@@ -433,12 +442,21 @@ public final class DataKernels {
      * planner put it there, {@link dev.kiln.memory.PlacementRules#joinedAt}): the kernel copies only the others.
      */
     public static void dropPlacedParts(Join j, java.util.function.IntPredicate placed) {
+        // (also a split's outputs the planner placed as views of its input)
         j.parts.removeIf(p -> placed.test(p.index));
     }
 
     /** Split: each output takes its piece of each input row (an output nobody names is skipped). */
     public static Object split(KernelModel k, Node n, Strategy t) {
-        return join(n.input(0).shape(), n.attrs().getInt("axis", 0), n.attrs().getInts("split"), n.outputs(), "y");
+        Join j = join(n.input(0).shape(), n.attrs().getInt("axis", 0), n.attrs().getInts("split"), n.outputs(), "y");
+        DType type = n.input(0).dtype();
+        // why: with one outer row each output is one run of the input, which the planner may place it as (C only)
+        if (j.single && t.serial() && !type.isSubByte()) {
+            k.viewAt = new long[n.outputs().size()];
+            java.util.Arrays.fill(k.viewAt, -1);
+            for (Part p : j.parts) k.viewAt[p.index] = p.at * type.byteSize();
+        }
+        return j;
     }
 
     /** Gather: for each index (read at run time, negative ones wrapped), copy its slices of the data. */

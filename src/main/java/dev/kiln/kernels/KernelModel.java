@@ -69,6 +69,12 @@ public final class KernelModel {
      * dev.kiln.memory.PlacementRules#joinedAt}).
      */
     public long[] joinedAt;
+    /**
+     * Byte offsets in input 0 at which each output lies whole and contiguous (-1: not), or null: set by a lowering
+     * whose kernel then skips the outputs the planner placed there as views ({@link
+     * dev.kiln.memory.PlacementRules#viewAt}).
+     */
+    public long[] viewAt;
     /** Bytes of scratch memory the kernel needs, passed as {@code s} (set by the lowering). */
     public long scratchBytes;
     /**

@@ -42,6 +42,9 @@ public final class KernelPlacement {
             public long[] joinedAt(Node n) { return model.apply(n).joinedAt; }
 
             @Override
+            public long[] viewAt(Node n) { return model.apply(n).viewAt; }
+
+            @Override
             public long scratchBytes(Node n) { return model.apply(n).scratchBytes; }
         };
     }

@@ -127,7 +127,15 @@ public final class MemoryPlanner {
                 Group grp = null;
                 long at = 0;
                 Slot slot = slots.get(out);
-                if (slot != null) {
+                long[] view = n.hasRegions() ? null : rules.viewAt(n);
+                Group viewed = view != null && oi < view.length && view[oi] >= 0 && view[oi] % alignment == 0
+                        && n.input(0) != null ? groupOf.get(n.input(0)) : null;
+                if (slot == null && viewed != null && viewed.scratchOf == null) {
+                    // why: a split or slice of one contiguous run is its input's bytes; the group keeps them live
+                    // as long as any view is read, so nothing overwrites the input while a view still needs it
+                    grp = viewed;
+                    at = viewed.inner.get(n.input(0)) + view[oi];
+                } else if (slot != null) {
                     // why: a joined input is written straight into its slice of the join's output, whose buffer
                     // starts with the first such input
                     grp = joinGroups.get(slot.joined);

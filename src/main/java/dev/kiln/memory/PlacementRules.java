@@ -26,6 +26,13 @@ public interface PlacementRules {
      */
     default long[] joinedAt(Node n) { return null; }
 
+    /**
+     * Where each output of {@code n} lies whole and contiguous inside input 0 (a byte offset; -1 for an output that
+     * does not), or null: the planner may then place such an output as a view of input 0's buffer at its offset,
+     * and the kernel copies only the outputs it finds elsewhere (a Split or Slice of one contiguous run).
+     */
+    default long[] viewAt(Node n) { return null; }
+
     /** Bytes of temporary storage the node's kernel needs while it runs (0 for none). */
     long scratchBytes(Node n);
 }

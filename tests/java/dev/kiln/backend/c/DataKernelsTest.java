@@ -121,6 +121,15 @@ class DataKernelsTest {
         while (kernels.find()) copies.add(kernels.group().split("memcpy", -1).length - 1);
         assertEquals(List.of(0, 1), copies, "the inner concat's inputs and the inner concat itself lie in the outer one's buffer; only y is copied:\n" + nested);
         jobs.add(new Checker.Job("concat_of_concat", nestedConcat(), List.of(random(DType.F32, Shape.of(1, 8, 1)), random(DType.F32, Shape.of(1, 4, 1)))));
+        String views = new CBackend().generate(viewsOfOneRun(), Target.load("host"), new dev.kiln.backend.Backend.Options("t", null, "j"))
+                .files().get("t.c");
+        for (String op : List.of("split", "slice")) {
+            java.util.regex.Matcher body = java.util.regex.Pattern.compile("(?s)static void t_k\\d+_" + op + "\\(.*?\n}").matcher(views);
+            assertTrue(body.find(), op);
+            assertEquals(op.equals("split") ? 1 : 0, body.group().split("memcpy", -1).length - 1,
+                    "split copies only its unaligned last part, the slice nothing:\n" + views);
+        }
+        jobs.add(new Checker.Job("views_of_one_run", viewsOfOneRun(), List.of(random(DType.F32, Shape.of(1, 19, 1)))));
 
         compare(Target.load("host"), true);
     }
@@ -221,6 +230,28 @@ class DataKernelsTest {
         Value outer = j.addNode(Ops.CONCAT, "outer", List.of(jc, inner, jy), Attrs.of("axis", 1L)).output(0);
         j.addOutput(j.addNode(Ops.TANH, "t", List.of(outer), Attrs.EMPTY).output(0));
         j.addOutput(j.addNode(Ops.RELU, "late", List.of(inner), Attrs.EMPTY).output(0));
+        return j;
+    }
+
+    /**
+     * A split and a slice of one contiguous run of relu(x), placed as views of it: neg(y0) must not overwrite y0's
+     * bytes while y1, the slice and relu(x) itself are still read; the split's last part, 15 floats in, is at an
+     * unaligned offset and copied.
+     */
+    private static Graph viewsOfOneRun() {
+        Graph j = new Graph("views_of_one_run");
+        Value jx = j.addInput("x", new TensorType(DType.F32, Shape.of(1, 19, 1)));
+        Value a = j.addNode(Ops.RELU, "a", List.of(jx), Attrs.EMPTY).output(0);
+        dev.kiln.ir.Node split = j.addNode(Ops.SPLIT, "split", List.of(a), Attrs.of("axis", 1L).with("split", new long[] {8, 7, 4}), 3);
+        Value e = j.addNode(Ops.NEG, "e", List.of(split.output(0)), Attrs.EMPTY).output(0);
+        Value f = j.addNode(Ops.SIGMOID, "f", List.of(split.output(1)), Attrs.EMPTY).output(0);
+        Value sl = j.addNode(Ops.SLICE, "slice", List.of(a), Attrs.of("starts", new long[] {4}).with("ends", new long[] {12})
+                .with("axes", new long[] {1})).output(0);
+        j.addOutput(e);
+        j.addOutput(f);
+        j.addOutput(j.addNode(Ops.TANH, "t", List.of(sl), Attrs.EMPTY).output(0));
+        j.addOutput(j.addNode(Ops.NEG, "late", List.of(split.output(2)), Attrs.EMPTY).output(0));
+        j.addOutput(j.addNode(Ops.SIGMOID, "whole", List.of(a), Attrs.EMPTY).output(0));
         return j;
     }
 

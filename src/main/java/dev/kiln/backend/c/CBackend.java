@@ -275,6 +275,15 @@ public final class CBackend implements Backend {
                 DataKernels.dropPlacedParts(j, i -> outP.kind() == MemoryPlan.Kind.ARENA
                         && plan.placement(n.input(i)).kind() == MemoryPlan.Kind.ARENA
                         && plan.placement(n.input(i)).offset() == outP.offset() + k.joinedAt[i]);
+            // why: an output the planner placed as a view of its input's bytes is there already
+            if (k.viewAt != null) {
+                Placement inP = plan.placement(n.input(0));
+                java.util.function.IntPredicate viewed = i -> n.output(i) != null && k.viewAt[i] >= 0
+                        && inP.kind() == MemoryPlan.Kind.ARENA && plan.placement(n.output(i)).kind() == MemoryPlan.Kind.ARENA
+                        && plan.placement(n.output(i)).offset() == inP.offset() + k.viewAt[i];
+                if (k.m instanceof DataKernels.Join j) DataKernels.dropPlacedParts(j, viewed);
+                else if (k.m instanceof DataKernels.Copy c) c.placed = viewed.test(0);
+            }
             CProgram.Call call = new CProgram.Call(k, k.template != null ? k.template : Templates.templateName(n.op().name()), describe(n));
             for (int i = 0; i < n.numInputs(); i++) {
                 Value v = n.input(i);
