@@ -12,6 +12,7 @@ import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.Lowerings;
 import dev.kiln.kernels.NnKernels;
+import dev.kiln.kernels.PointwiseGemm;
 import dev.kiln.kernels.SeparableKernels;
 import dev.kiln.kernels.Strategy;
 import dev.kiln.check.Checker;
@@ -231,6 +232,8 @@ class BlockedKernelsTest {
         Attrs clip6 = Attrs.of("activation", "clip", "activation_params", new double[] {-0.25, 0.25});
         conv("pwgemm_tail_z", clip6, s(2, 150, 7, 7), s(83, 150, 1, 1), true, true);
         conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
+        // several channel blocks over several position blocks: each block prefetches the next block's weights
+        conv("pwgemm_prefetch", relu, s(1, 64, 7, 7), s(96, 64, 1, 1), true, false);
         // global_average_pool of float32 on vector hosts: partial sums over whole vectors, then the plane's rest (13x13)
         {
             NdArray xv = random(2, 5, 13, 13);
@@ -657,6 +660,14 @@ class BlockedKernelsTest {
         NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
         assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
         assertEquals(0, pw7.pointwise.full.mr % 16);
+        // why: 1.6 MB of weights come from memory: each channel block fetches the next one's over its position blocks,
+        // every prefetch inside that panel
+        PointwiseGemm p7 = pw7.pointwise;
+        long passes = (p7.positions + p7.full.positions - 1) / p7.full.positions;
+        assertTrue(p7.prefetch && passes > 1 && p7.blocks > 1, "320 -> 1280 over 7x7 prefetches the next panel");
+        assertTrue((passes - 1) * p7.prefetchChunk + (p7.steps - 1) * p7.prefetchStep < p7.blockFloats);
+        assertTrue(p7.prefetchStep * p7.steps * passes >= p7.blockFloats / 2, "most of the panel is prefetched");
+        assertTrue(lower(host, Attrs.EMPTY, s(1, 64, 7, 7), s(96, 64, 1, 1)).pointwise.prefetch, "the batched case pwgemm_prefetch prefetches");
         // why: on 13x13 the direct kernel's junk columns and partial tiles cost more than the tapped product's copy
         NnKernels.Window sq = lower(host, TAPPED_13, s(1, 64, 13, 13), s(256, 64, 3, 3));
         NnKernels.Window t13 = lower(host, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3));
