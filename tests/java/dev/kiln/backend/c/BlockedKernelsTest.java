@@ -12,6 +12,7 @@ import dev.kiln.kernels.Dialect;
 import dev.kiln.kernels.KernelModel;
 import dev.kiln.kernels.Lowerings;
 import dev.kiln.kernels.NnKernels;
+import dev.kiln.kernels.PointwiseGemm;
 import dev.kiln.kernels.SeparableKernels;
 import dev.kiln.kernels.Strategy;
 import dev.kiln.check.Checker;
@@ -231,6 +232,8 @@ class BlockedKernelsTest {
         Attrs clip6 = Attrs.of("activation", "clip", "activation_params", new double[] {-0.25, 0.25});
         conv("pwgemm_tail_z", clip6, s(2, 150, 7, 7), s(83, 150, 1, 1), true, true);
         conv("pwgemm_nobias", relu, s(1, 200, 13, 13), s(40, 200, 1, 1), false, false);
+        // several channel blocks over several position blocks: each block prefetches the next block's weights
+        conv("pwgemm_prefetch", relu, s(1, 64, 7, 7), s(96, 64, 1, 1), true, false);
         // global_average_pool of float32 on vector hosts: partial sums over whole vectors, then the plane's rest (13x13)
         {
             NdArray xv = random(2, 5, 13, 13);
@@ -574,17 +577,18 @@ class BlockedKernelsTest {
     void depthwiseRowsComputeSeveralVectorsAtOnce() {
         Target avx512 = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
         // 56-wide rows (4 vectors) one at a time; 28-wide rows (2 vectors) in pairs; rows of one vector in groups
-        // of at most 4 that divide the block's rows: 14 wide in blocks of 3 rows, 3 at a time; 7 wide in blocks of 5,
-        // one at a time (7 rows at a time measured slower on MobileNet's 7x7 planes than one)
+        // of at most 4 that divide the block's rows: 14 wide (no row count makes whole tiles) the whole plane of 14
+        // rows, 2 at a time; 7 wide the whole plane of 7, one at a time (7 rows at a time measured slower on
+        // MobileNet's 7x7 planes than one)
         DepthwiseRows r56 = lowerSeparable(avx512, 56, 1).rows, r28 = lowerSeparable(avx512, 28, 1).rows,
                 r14 = lowerSeparable(avx512, 14, 1).rows, r7 = lowerSeparable(avx512, 7, 1).rows;
         assertTrue(r56.grouped && !r56.hasRowGroups && r56.single.slots.size() == 4);
         assertEquals(8, r56.overrun, "56 = 3.5 vectors: the last vector's upper half runs past the row");
         assertTrue(r28.hasRowGroups && r28.rowGroup == 2 && r28.group.slots.size() == 4);
         assertEquals(28 + 16, r28.group.slots.get(3).out, "the second row's second vector");
-        assertEquals(List.of(3L, 3L), List.of(r14.rowGroup, lowerSeparable(avx512, 14, 1).rowsPer));
-        assertEquals(List.of(1L, 5L), List.of(r7.rowGroup, lowerSeparable(avx512, 7, 1).rowsPer));
-        assertTrue(r14.hasRowGroups && r14.group.slots.size() == 3 && r7.grouped && !r7.hasRowGroups);
+        assertEquals(List.of(2L, 14L), List.of(r14.rowGroup, lowerSeparable(avx512, 14, 1).rowsPer));
+        assertEquals(List.of(1L, 7L), List.of(r7.rowGroup, lowerSeparable(avx512, 7, 1).rowsPer));
+        assertTrue(r14.hasRowGroups && r14.group.slots.size() == 2 && r7.grouped && !r7.hasRowGroups);
         // rows of more than 8 vectors keep the loop over vectors; the separable's scratch leaves the overrun before pad
         SeparableKernels.Separable wide = lowerSeparable(avx512, 300, 1);
         assertFalse(wide.rows.grouped);
@@ -661,6 +665,14 @@ class BlockedKernelsTest {
         NnKernels.Window pw7 = lower(host, Attrs.EMPTY, s(1, 320, 7, 7), s(1280, 320, 1, 1));
         assertTrue(pw7.pointwise != null && !pw7.blocked, "320 -> 1280 over 7x7: the channel-vectorised product");
         assertEquals(0, pw7.pointwise.full.mr % 16);
+        // why: 1.6 MB of weights come from memory: each channel block fetches the next one's over its position blocks,
+        // every prefetch inside that panel
+        PointwiseGemm p7 = pw7.pointwise;
+        long passes = (p7.positions + p7.full.positions - 1) / p7.full.positions;
+        assertTrue(p7.prefetch && passes > 1 && p7.blocks > 1, "320 -> 1280 over 7x7 prefetches the next panel");
+        assertTrue((passes - 1) * p7.prefetchChunk + (p7.steps - 1) * p7.prefetchStep < p7.blockFloats);
+        assertTrue(p7.prefetchStep * p7.steps * passes >= p7.blockFloats / 2, "most of the panel is prefetched");
+        assertTrue(lower(host, Attrs.EMPTY, s(1, 64, 7, 7), s(96, 64, 1, 1)).pointwise.prefetch, "the batched case pwgemm_prefetch prefetches");
         // why: on 13x13 the direct kernel's junk columns and partial tiles cost more than the tapped product's copy
         NnKernels.Window sq = lower(host, TAPPED_13, s(1, 64, 13, 13), s(256, 64, 3, 3));
         NnKernels.Window t13 = lower(host, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3));
