@@ -342,6 +342,10 @@ public final class BlockedKernels {
             m.hTapStep = (long) m.h.dilation * pw;
             m.hOutStep = (long) m.h.stride * pw;
             k.scratchBytes = bytes;
+            // why: on planes of a few vectors one channel's 9-deep multiply-add chains leave the FPU waiting (vww's
+            // 6x6 and 3x3 layers ran at 3-9 GMAC/s); several channels a turn overlap them, each in its own plane
+            m.dwChannels = DepthwiseChannels.choose(m, lanes);
+            if (m.dwChannels != null) k.scratchBytes = m.dwChannels.scratchBytes();
             k.fpContract = true;
             return;
         }

@@ -192,6 +192,8 @@ public final class NnKernels {
          * whole plane as one block), a vector of outputs per step, stored straight into Y (null: another path).
          */
         public DepthwiseRows dwRows;
+        /** The flat vector path on small planes, several channels a turn (null: one channel a turn). */
+        public DepthwiseChannels dwChannels;
         public final List<BlockedKernels.Vec> dwTaps = new ArrayList<>();
         /** The tables of the height and width axes only (the fast depthwise path reads no depth table). */
         public final List<Table> planeTables = new ArrayList<>();

@@ -154,6 +154,21 @@ class BlockedKernelsTest {
         conv("dw_dil", Attrs.of("group", 3L, "dilations", l(2, 2), "pads", l(2, 2, 2, 2)), s(1, 3, 6, 7), s(3, 1, 3, 3));
         conv("dw_mult2", Attrs.of("group", 3L, "pads", l(1, 1, 1, 1)), s(1, 3, 6, 6), s(6, 1, 3, 3));
         conv("dw_1d", Attrs.of("group", 4L, "pads", l(1, 1)), s(1, 4, 9), s(4, 1, 3));
+        // flat depthwise on planes of a few vectors, several channels a turn (DepthwiseChannels, vector hosts):
+        // MobileNet-v1's 6x6 with relu, batch 2, 5 channels (two turns of 2 and one left); 3x3 planes with leaky_relu
+        // lane by lane, 11 channels (a turn of 8 and 3 left); a channel multiplier of 2 with hard_swish, no bias
+        conv("dw_chan_6x6_rest", relu.with("group", 5L).with("pads", l(1, 1, 1, 1)), s(2, 5, 6, 6), s(5, 1, 3, 3));
+        conv("dw_chan_3x3_leaky", Attrs.of("group", 11L, "pads", l(1, 1, 1, 1), "activation", "leaky_relu", "activation_params",
+                new double[] {0.1}), s(1, 11, 3, 3), s(11, 1, 3, 3));
+        // ... strided, a row at a time at stride 1: stride 2 with the kept columns shuffled out of accumulator pairs
+        // (5 channels, batch 2: 4 a turn and one left; rows of 20, a whole vector and a part); stride 3 gathered with
+        // clip; stride 2 down the height only (rows copied)
+        conv("dw_chan_s2_rest", relu.with("group", 5L).with("strides", l(2, 2)).with("pads", l(1, 1, 1, 1)), s(2, 5, 9, 40), s(5, 1, 3, 3));
+        conv("dw_chan_s3_clip", clipHalf.with("group", 4L).with("strides", l(3, 3)).with("pads", l(1, 1, 1, 1)), s(1, 4, 10, 11),
+                s(4, 1, 3, 3));
+        conv("dw_chan_s2x1", Attrs.of("group", 3L, "strides", l(2, 1), "pads", l(0, 1, 1, 1)), s(1, 3, 7, 9), s(3, 1, 3, 3));
+        conv("dw_chan_mult2_hswish", Attrs.of("group", 3L, "pads", l(1, 0, 1, 2), "activation", "hard_swish"), s(1, 3, 5, 4),
+                s(6, 1, 3, 3), false, false);
         // depthwise through padded phase rows on vector hosts (strided, or 10 % fewer vector steps than flat): MobileNetV3's
         // 5x5 stride 2 with hard_swish on vectors; 14x14 at stride 1 with hard_sigmoid and a channel multiplier of 2;
         // rows of 30 (a whole vector and a part) at stride 2 with asymmetric pads, no bias, batch 2
@@ -698,6 +713,20 @@ class BlockedKernelsTest {
         assertTrue(px9.gemv && px9.gemvBlocked && px9.gemvTail && px9.gemvFull == 37 / px9.gemvLanes * px9.gemvLanes);
         NnKernels.Window dw = lower(host, Attrs.of("group", 16L, "pads", l(1, 1, 1, 1)), s(1, 16, 10, 10), s(16, 1, 3, 3));
         assertTrue(dw.paddedDw && dw.flatDw && dw.dwVector && !dw.blocked && dw.dwRows == null);
+        // why: planes of a few vectors take several channels a turn (MobileNet-v1's 6x6: 3 vectors, 2 channels; 3x3:
+        // one vector, 8 channels), up to 8 accumulators
+        Attrs dw1 = Attrs.of("group", 128L, "pads", l(1, 1, 1, 1));
+        NnKernels.Window dw6 = lower(host, dw1, s(1, 128, 6, 6), s(128, 1, 3, 3)), dw3x3 = lower(host, dw1, s(1, 128, 3, 3), s(128, 1, 3, 3));
+        if (dw6.dwVectorBytes == 64) {
+            assertEquals(2, dw6.dwChannels.count);
+            assertEquals(8, dw3x3.dwChannels.count);
+        }
+        assertTrue(dw6.paddedDw && dw6.dwChannels.count * dw6.flatLen / (dw6.dwVectorBytes / 4) <= 8);
+        assertNull(lower(m4, dw1, s(1, 128, 6, 6), s(128, 1, 3, 3)).dwChannels, "MCUs: no vectors");
+        // why: strided rows of a few vectors too (VWW's 3x3 stride 2 into rows of 24, 12, 6 and 3), stride 2 through
+        // the even-lane shuffle
+        NnKernels.Window dwS2v = lower(host, dw1.with("strides", l(2, 2)), s(1, 128, 12, 12), s(128, 1, 3, 3));
+        assertTrue(dwS2v.paddedDw && !dwS2v.flatDw && dwS2v.dwChannels.pairs && dwS2v.dwChannels.units == 6);
         // why: strided 5x5 depthwise takes the padded phase rows on vector hosts; at stride 1 where they need 10 % fewer
         // vector steps than the flat plane (14x14 under 5x5: 14 vs 16), not on 7x7 (7 vs 5) or DS-CNN's 25x5 (25 vs 11)
         Attrs dw5 = Attrs.of("group", 16L, "pads", l(2, 2, 2, 2));
