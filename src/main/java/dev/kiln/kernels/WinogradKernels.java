@@ -41,12 +41,26 @@ public final class WinogradKernels {
     /** Cycles per vector of tiles and output channel of the output transform and its epilogue (as above). */
     private static final double OUTPUT_COST = 48;
 
-    /** The model of a Winograd convolution (see the class comment). */
-    public static final class Winograd {
-        /** Floats per vector, vectors per block, tiles per block; whether a GCC vector type is declared. */
+    /** What both Winograd forms' register blocks take: vectors of tiles (GCC vector types where lanes > 1). */
+    public abstract static class Vectors {
+        /** Floats per vector, vectors per block, tile slots per block (lanes × vectors), vector bytes. */
         public final int lanes, vectors, tile, vectorBytes;
+        /** Whether a GCC vector type is declared. */
         public final boolean vector;
         public final List<BlockedKernels.Vec> vecs = new ArrayList<>();
+
+        Vectors(int lanes, int vectors) {
+            this.lanes = lanes;
+            this.vectors = vectors;
+            this.tile = lanes * vectors;
+            this.vectorBytes = lanes * 4;
+            this.vector = lanes > 1;
+            for (int u = 0; u < vectors; u++) vecs.add(new BlockedKernels.Vec(u, (long) u * lanes));
+        }
+    }
+
+    /** The model of a Winograd convolution (see the class comment). */
+    public static final class Winograd extends Vectors {
         /**
          * Tile rows and columns, padded plane rows (2 per tile row plus 2), pitch of its even and odd column planes
          * (a tile column plus 1), floats of one channel's two planes and where its odd plane starts; pads before.
@@ -75,12 +89,7 @@ public final class WinogradKernels {
         public final String interleaveLo, interleaveHi;
 
         Winograd(NnKernels.Window m, int lanes, int vectors, int rows, long chunkRows) {
-            this.lanes = lanes;
-            this.vectors = vectors;
-            this.tile = lanes * vectors;
-            this.vectorBytes = lanes * 4;
-            this.vector = lanes > 1;
-            for (int u = 0; u < vectors; u++) vecs.add(new BlockedKernels.Vec(u, (long) u * lanes));
+            super(lanes, vectors);
             this.tileRows = (m.h.out + 1) / 2;
             this.tileCols = (m.w.out + 1) / 2;
             this.padRows = 2 * tileRows + 2;
@@ -268,18 +277,14 @@ public final class WinogradKernels {
      * The model of a Winograd F(4×4, 3×3) convolution (templates/c/ops/winograd.stg, {@code nn_conv_winograd4}) for
      * small planes, whose tiles (4 × 4 outputs from a 6 × 6 patch, 36 transform points) fill one or two vectors: the
      * tiles are taken flat across the plane, all at once. The filters are transformed at run time, a block of output
-     * channels at a time into scratch (U would take 4 times W's bytes, read from memory on every inference). The input is copied into a zero-padded plane a channel,
-     * each transform point's vector of tiles gathered through a table ({@link #inTable}, [point][tile]) and
-     * transformed; the products are {@link Winograd}'s register blocks; each output channel's transform is staged
+     * channels at a time into scratch (U would take 4 times W's bytes, read from memory on every inference). The
+     * input is copied into a zero-padded plane a channel, each transform point's vector of tiles gathered through a
+     * table ({@link #inTable}, [point][tile]) and transformed; the products are {@link Winograd}'s register blocks; each output channel's transform is staged
      * [output row in tile][output column in tile][tile] and its outputs read back through {@link #outTable} (one entry
      * an output, in order) with bias, residual and activation. On 13 × 13 planes: 16 tiles, one AVX-512 vector, and
      * 2.6 times fewer products than the direct form (F(2×2, 3×3): 49 tiles in 64 slots, 1.5 times).
      */
-    public static final class Winograd4 {
-        /** Floats per vector, vectors per block, tile slots per block (lanes × vectors), vector bytes. */
-        public final int lanes, vectors, tile, vectorBytes;
-        public final boolean vector;
-        public final List<BlockedKernels.Vec> vecs = new ArrayList<>();
+    public static final class Winograd4 extends Vectors {
         /** Tile rows and columns, tiles; padded plane rows and pitch (4 per tile plus 2), floats of all planes. */
         public final long tileRows, tileCols, tiles, padRows, pitch, planeFloats, planesFloats;
         public final int padTop, padLeft;
@@ -304,12 +309,7 @@ public final class WinogradKernels {
         public final NnKernels.Table inTable, outTable;
 
         Winograd4(NnKernels.Window m, int lanes, int vectors, int rows, String prefix) {
-            this.lanes = lanes;
-            this.vectors = vectors;
-            this.tile = lanes * vectors;
-            this.vectorBytes = lanes * 4;
-            this.vector = lanes > 1;
-            for (int u = 0; u < vectors; u++) vecs.add(new BlockedKernels.Vec(u, (long) u * lanes));
+            super(lanes, vectors);
             this.tileRows = (m.h.out + 3) / 4;
             this.tileCols = (m.w.out + 3) / 4;
             this.tiles = tileRows * tileCols;
