@@ -276,8 +276,9 @@ public final class Target {
      */
     public boolean optimizeForSpeed() { return !p.getProperty("optimize", "speed").trim().equals("size"); }
     /**
-     * Whether float 3×3 stride-1 convs may take the Winograd F(2,3) form on vector hosts ({@code conv.winograd}:
-     * {@code on}, the default, or {@code off} for convs bit-exact with the interpreter up to summation order).
+     * Whether float 3×3 stride-1 convs may take the Winograd F(2,3) or F(4,3) forms on vector hosts
+     * ({@code conv.winograd}: {@code on}, the default, or {@code off} for convs bit-exact with the interpreter up to
+     * summation order).
      */
     public boolean winograd() { return p.getProperty("conv.winograd", "on").trim().equals("on"); }
     /**

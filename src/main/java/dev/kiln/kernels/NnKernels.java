@@ -131,6 +131,8 @@ public final class NnKernels {
         public DirectConvKernels.Direct direct;
         /** conv 3×3 at stride 1: Winograd F(2,3) ({@link WinogradKernels}), or null. */
         public WinogradKernels.Winograd winograd;
+        /** conv 3×3 at stride 1 over a small plane: Winograd F(4,3) ({@link WinogradKernels.Winograd4}), or null. */
+        public WinogradKernels.Winograd4 winograd4;
         /** conv 1×1: the product vectorised over output channels ({@link PointwiseGemm}), or null. */
         public PointwiseGemm pointwise;
         /** conv 1×1 over fewer pixels than a vector: a matrix-vector product per pixel with W^T packed [C_in][C_out]. */

@@ -260,7 +260,8 @@ class BlockedKernelsTest {
         // k x k at stride 1 as the tapped product over zero-padded planes (small planes, vector hosts): squeezenet's
         // 3x3 over 13x13 with a tail block of 83 channels; asymmetric pads and dilation 2 with residual and clip, no
         // bias, batch 2; a 5x5 window (rows of 9: a partial position block)
-        conv("tapped_13_tail", TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3), true, false);
+        // (a 3x3 over 13x13 takes Winograd F(4,3) where it is on: this case is compared within its bound)
+        conv("wino_f4_tapped_13_tail", TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3), true, false);
         conv("tapped_dil_z", clip6.with("pads", l(2, 1, 2, 3)).with("dilations", l(2, 2)), s(2, 32, 8, 8), s(64, 32, 3, 3), false, true);
         conv("tapped_5x5", TAPPED_5, s(1, 32, 9, 9), s(48, 32, 5, 5), true, false);
         separable("pwgemm_sep_z", relu6.with("kernel_shape", l(3, 3)).with("pads", l(1, 1, 1, 1)).with("activation", "clip")
@@ -285,6 +286,13 @@ class BlockedKernelsTest {
         conv("wino_even_nopad", Attrs.EMPTY, s(1, 24, 18, 20), s(16, 24, 3, 3), false, false);
         conv("wino_batch_z", clipHalf.with("pads", l(1, 1, 1, 1)), s(2, 32, 16, 33), s(17, 32, 3, 3), true, true);
         conv("wino_asym_pads", relu.with("pads", l(1, 0, 0, 2)), s(1, 24, 15, 31), s(19, 24, 3, 3));
+        // Winograd F(4,3) (small planes, every tile at once, filters transformed at run time): squeezenet's 13x13 with
+        // pads 1, bias and ReLU, 41 channels (blocks and a tail; on AVX2 two vectors of tiles); batch 2 with a
+        // residual and clip over 16x16 (tiles fill the vector exactly), 37 channels; asymmetric pads, an 11x14 output
+        // (3 x 4 tiles, a partial last tile row and unused lanes), no bias
+        conv("wino_f4_13", relu.with("pads", l(1, 1, 1, 1)), s(1, 48, 13, 13), s(41, 48, 3, 3));
+        conv("wino_f4_batch_z", clipHalf.with("pads", l(1, 1, 1, 1)), s(2, 32, 16, 16), s(37, 32, 3, 3), true, true);
+        conv("wino_f4_asym", relu.with("pads", l(1, 0, 0, 2)), s(1, 40, 12, 14), s(48, 40, 3, 3), false, false);
         // gemm with trans_b: B^T packed as B
         gemm("gemm_tb", 3, 20, 7, "relu", false);
         // gemm with fewer rows than a tile (a classifier's matrix-vector product: tiles of up to 8 vectors of
@@ -614,8 +622,8 @@ class BlockedKernelsTest {
     void winogradTakesThreeByThreeConvsOfWidePlanes() {
         Target host = Target.load("host").with(Map.of("isa", "avx2 fma avx512f"));
         Attrs pad1 = Attrs.of("pads", l(1, 1, 1, 1), "activation", "relu");
-        // squeezenet's expand3x3: 16 -> 64 over 55x55 and 32 -> 128 over 27x27 take Winograd; 48 -> 192 and 64 -> 256
-        // over 13x13 (7 tiles a row, under half a vector) keep the tapped product
+        // squeezenet's expand3x3: 16 -> 64 over 55x55 and 32 -> 128 over 27x27 take Winograd F(2,3); 48 -> 192 and
+        // 64 -> 256 over 13x13 (7 tiles a row, under half a vector) take F(4,3): 16 tiles, one vector
         NnKernels.Window e55 = lower(host, pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)), e27 = lower(host, pad1, s(1, 32, 27, 27), s(128, 32, 3, 3));
         for (NnKernels.Window w : List.of(e55, e27)) assertTrue(w.winograd != null && w.direct == null && w.pointwise == null);
         assertEquals(28, e55.winograd.tileCols);
@@ -624,13 +632,22 @@ class BlockedKernelsTest {
         assertEquals(8, e55.winograd.block.count);
         for (int[][] sh : new int[][][] {{s(1, 48, 13, 13), s(192, 48, 3, 3)}, {s(1, 64, 13, 13), s(256, 64, 3, 3)}}) {
             NnKernels.Window w = lower(host, pad1, sh[0], sh[1]);
-            assertTrue(w.winograd == null && w.pointwise != null && w.pointwise.window != null, "13x13: the tapped product");
+            assertTrue(w.winograd == null && w.winograd4 != null && w.pointwise == null && w.direct == null, "13x13: F(4,3)");
+            assertTrue(w.winograd4.tiles == 16 && w.winograd4.vectors == 1 && w.winograd4.block.count == (sh[1][0] == 192 ? 24 : 16));
+            assertFalse(w.winograd4.hasTail, "blocks that divide the channels: a tail channel is one dependent chain");
         }
-        // resnet8: the 3x3 stride-1 convs over 32x32 (16 -> 16) and 16x16 (32 -> 32) take Winograd; 8x8 (64 -> 64,
-        // 4 tiles a row) and the 3-channel stem (too few products per transform) do not; stride 2 never
+        // F(4,3) on AVX2: the 16 tiles take two 8-float vectors, blocks fit 16 registers
+        NnKernels.Window a13 = lower(Target.load("x86-64-v3"), pad1, s(1, 64, 13, 13), s(256, 64, 3, 3));
+        assertTrue(a13.winograd4 != null && a13.winograd4.vectors == 2 && a13.winograd4.lanes == 8);
+        assertTrue(Strategy.of(Target.load("x86-64-v3"), Dialect.C).fits(a13.winograd4.block.count, 2));
+        // resnet8: the 3x3 stride-1 convs over 32x32 (16 -> 16) take F(2,3), over 16x16 (32 -> 32) F(4,3); 8x8
+        // (64 -> 64: 4 tiles a row for F(2,3), 4 tiles of 16 lanes for F(4,3)) and the 3-channel stem (too few products
+        // per transform) neither; stride 2 never
         assertNotNull(lower(host, pad1, s(1, 16, 32, 32), s(16, 16, 3, 3)).winograd);
-        assertNotNull(lower(host, pad1, s(1, 32, 16, 16), s(32, 32, 3, 3)).winograd);
-        assertNull(lower(host, pad1, s(1, 64, 8, 8), s(64, 64, 3, 3)).winograd);
+        assertNotNull(lower(host, pad1, s(1, 32, 16, 16), s(32, 32, 3, 3)).winograd4);
+        NnKernels.Window r8 = lower(host, pad1, s(1, 64, 8, 8), s(64, 64, 3, 3));
+        assertTrue(r8.winograd == null && r8.winograd4 == null);
+        assertNull(lower(host, pad1, s(1, 3, 32, 32), s(16, 3, 3, 3)).winograd4);
         assertNull(lower(host, pad1, s(1, 3, 32, 32), s(16, 3, 3, 3)).winograd);
         assertNull(lower(host, pad1.with("strides", l(2, 2)), s(1, 16, 32, 32), s(32, 16, 3, 3)).winograd);
         // neither dilated, grouped nor other windows
@@ -644,6 +661,12 @@ class BlockedKernelsTest {
         NnKernels.Window bz = lower(host, pad1, s(2, 32, 16, 33), s(17, 32, 3, 3));
         assertTrue(bz.winograd.chunkRows == 3 && bz.winograd.tileCols == 17 && bz.winograd.tailStart == 16);
         assertNotNull(lower(host, Attrs.of("pads", l(1, 0, 0, 2)), s(1, 24, 15, 31), s(19, 24, 3, 3)).winograd);
+        NnKernels.Window f13 = lower(host, pad1, s(1, 48, 13, 13), s(41, 48, 3, 3));
+        assertTrue(f13.winograd4 != null && f13.winograd4.hasBlocks && f13.winograd4.hasTail, "wino_f4_13: blocks and a tail");
+        NnKernels.Window f16 = lower(host, pad1, s(2, 32, 16, 16), s(37, 32, 3, 3));
+        assertTrue(f16.winograd4 != null && f16.winograd4.tiles == 16 && f16.winograd4.hasTail);
+        NnKernels.Window fa = lower(host, Attrs.of("pads", l(1, 0, 0, 2)), s(1, 40, 12, 14), s(48, 40, 3, 3));
+        assertTrue(fa.winograd4 != null && fa.winograd4.tiles == 12 && fa.winograd4.tileRows == 3, "wino_f4_asym: 3 x 4 tiles");
         // conv.winograd=off keeps the exact forms (the direct kernel here); MCUs and size targets never take it
         NnKernels.Window off = lower(host.with(Map.of("conv.winograd", "off")), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
         assertTrue(off.winograd == null && off.direct != null);
@@ -651,10 +674,13 @@ class BlockedKernelsTest {
         NnKernels.Window offSpec = lower(Target.load("host,conv.winograd=off"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
         assertTrue(offSpec.winograd == null && offSpec.direct != null);
         assertNotNull(lower(Target.load("host,conv.winograd=on"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
+        NnKernels.Window off13 = lower(host.with(Map.of("conv.winograd", "off")), pad1, s(1, 64, 13, 13), s(256, 64, 3, 3));
+        assertTrue(off13.winograd4 == null && off13.pointwise != null, "off: 13x13 keeps the tapped product");
         dev.kiln.diag.KilnException bad = org.junit.jupiter.api.Assertions.assertThrows(dev.kiln.diag.KilnException.class,
                 () -> host.with(Map.of("conv.winograd", "no")));
         assertTrue(bad.getMessage().contains("conv.winograd=no: use on or off"), bad.getMessage());
         assertNull(lower(Target.load("cortex-m7"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
+        assertNull(lower(Target.load("cortex-m7"), pad1, s(1, 64, 13, 13), s(256, 64, 3, 3)).winograd4);
         assertNull(lower(host.with(Map.of("optimize", "size")), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3)).winograd);
         // AVX2: 8-float vectors, blocks sized for 16 registers
         NnKernels.Window avx2 = lower(Target.load("x86-64-v3"), pad1, s(1, 16, 55, 55), s(64, 16, 3, 3));
@@ -689,8 +715,11 @@ class BlockedKernelsTest {
         assertTrue(p7.prefetchStep * p7.steps * passes >= p7.blockFloats / 2, "most of the panel is prefetched");
         assertTrue(lower(host, Attrs.EMPTY, s(1, 64, 7, 7), s(96, 64, 1, 1)).pointwise.prefetch, "the batched case pwgemm_prefetch prefetches");
         // why: on 13x13 the direct kernel's junk columns and partial tiles cost more than the tapped product's copy
-        NnKernels.Window sq = lower(host, TAPPED_13, s(1, 64, 13, 13), s(256, 64, 3, 3));
-        NnKernels.Window t13 = lower(host, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3));
+        // (with Winograd off: on, these take F(4,3))
+        Target exact = host.with(Map.of("conv.winograd", "off"));
+        NnKernels.Window sq = lower(exact, TAPPED_13, s(1, 64, 13, 13), s(256, 64, 3, 3));
+        NnKernels.Window t13 = lower(exact, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3));
+        assertNotNull(lower(host, TAPPED_13, s(1, 24, 13, 13), s(83, 24, 3, 3)).winograd4);
         NnKernels.Window tdil = lower(host, Attrs.of("pads", l(2, 1, 2, 3), "dilations", l(2, 2)), s(2, 32, 8, 8), s(64, 32, 3, 3));
         NnKernels.Window t5 = lower(host, TAPPED_5, s(1, 32, 9, 9), s(48, 32, 5, 5));
         for (NnKernels.Window tw : List.of(sq, t13, tdil, t5))
