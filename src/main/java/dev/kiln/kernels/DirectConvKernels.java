@@ -19,8 +19,9 @@ import java.util.List;
  * {@code rows} output channels, the taps unrolled, the weights packed at compile time as [q][rows]; the epilogue
  * keeps the flat positions with {@code ow < OW} and adds bias and residual and applies the activation. The
  * {@code pitch - OW} junk columns per row are the price of reading every tap with one unaligned vector load. With a
- * {@link VectorClamp} (no residual) bias and activation run on the accumulators, and each accumulator vector whose
- * lanes are valid outputs of one row is stored straight to Y; only the vectors across a row end go through tmp.
+ * {@link VectorClamp} (no residual) bias and activation run on the accumulators, and on wide rows
+ * ({@link Direct#rowStores}) each accumulator vector whose lanes are valid outputs of one row is stored straight to
+ * Y; only the vectors across a row end go through tmp.
  */
 public final class DirectConvKernels {
     private DirectConvKernels() {}
@@ -131,6 +132,12 @@ public final class DirectConvKernels {
         public VectorClamp clamp;
         /** Whether {@link #clamp} clamps (the kernel declares the mask vector type). */
         public boolean masks;
+        /**
+         * Whether accumulator vectors inside one output row are stored straight to Y (with {@link #clamp}, where at
+         * least 3/4 of a row's flat positions start such a vector: wide stems; narrow rows keep the tmp path, whose
+         * one copy per run beats a branch per vector there, as resnet8's 32-wide stem measured).
+         */
+        public boolean rowStores;
         /** The mask of all vectors of a tile (each through {@code tmp} unless stored straight to the output). */
         public final long allPending;
 
@@ -203,6 +210,7 @@ public final class DirectConvKernels {
         // why: the residual is read in output positions, which the flat tiles (junk columns included) are not
         if (!m.hasZ) m.direct.clamp = VectorClamp.of(m.act, t.vectorBytes());
         m.direct.masks = VectorClamp.masks(m.direct.clamp);
+        m.direct.rowStores = m.direct.clamp != null && 4L * (m.w.out - lanes + 1) >= 3L * p.pitch;
         k.packed.put(1, BlockedKernels.pack(wv.constant(), 1, m.outChannels, rows, m.wStride));
         k.scratchBytes = scratch;
         k.fpContract = true;
