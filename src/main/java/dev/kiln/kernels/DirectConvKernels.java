@@ -18,7 +18,10 @@ import java.util.List;
  * The kernel computes the flat outputs in tiles of {@code vectors} GCC vectors (plain loops otherwise) for a block of
  * {@code rows} output channels, the taps unrolled, the weights packed at compile time as [q][rows]; the epilogue
  * keeps the flat positions with {@code ow < OW} and adds bias and residual and applies the activation. The
- * {@code pitch - OW} junk columns per row are the price of reading every tap with one unaligned vector load.
+ * {@code pitch - OW} junk columns per row are the price of reading every tap with one unaligned vector load. With a
+ * {@link VectorClamp} (no residual) bias and activation run on the accumulators, and on wide rows
+ * ({@link Direct#rowStores}) each accumulator vector whose lanes are valid outputs of one row is stored straight to
+ * Y; only the vectors across a row end go through tmp.
  */
 public final class DirectConvKernels {
     private DirectConvKernels() {}
@@ -55,18 +58,38 @@ public final class DirectConvKernels {
         }
     }
 
+    /**
+     * One vector column of a register block: its flat offset in the tile, its bit in the kernel's {@code pend} mask
+     * and the accumulators of that vector (one per block row), stored straight to the output when the vector's
+     * lanes are all valid outputs of one row.
+     */
+    public static final class Column {
+        public final int index;
+        public final long offset, bit;
+        public final List<BlockedKernels.Acc> accs = new ArrayList<>();
+
+        Column(int index, long offset) {
+            this.index = index;
+            this.offset = offset;
+            this.bit = 1L << index;
+        }
+    }
+
     /** A register block of {@code count} output channels: its accumulators and its unrolled taps. */
     public static final class Block {
         public final int count;
         /** Weights of one input channel (taps times count). */
         public final long cStep;
         public final List<BlockedKernels.Acc> accs;
+        public final List<Column> columns = new ArrayList<>();
         public final List<Tap> taps = new ArrayList<>();
 
         Block(int count, int vectors, int lanes, String prefix, long[] tapOffsets, boolean packed, long k) {
             BlockedKernels.Micro u = new BlockedKernels.Micro(count, 1, 1, vectors, lanes, prefix);
             this.count = count;
             this.accs = u.accs;
+            for (int v = 0; v < vectors; v++) columns.add(new Column(v, (long) v * lanes));
+            for (BlockedKernels.Acc a : u.accs) columns.get(a.vector).accs.add(a);
             int nt = tapOffsets.length;
             // packed: [c][t][r]; unpacked (the one-channel tail): [c][t]
             this.cStep = (long) nt * (packed ? count : 1);
@@ -109,6 +132,14 @@ public final class DirectConvKernels {
         public VectorClamp clamp;
         /** Whether {@link #clamp} clamps (the kernel declares the mask vector type). */
         public boolean masks;
+        /**
+         * Whether accumulator vectors inside one output row are stored straight to Y (with {@link #clamp}, where at
+         * least 3/4 of a row's flat positions start such a vector: wide stems; narrow rows keep the tmp path, whose
+         * one copy per run beats a branch per vector there, as resnet8's 32-wide stem measured).
+         */
+        public boolean rowStores;
+        /** The mask of all vectors of a tile (each through {@code tmp} unless stored straight to the output). */
+        public final long allPending;
 
         Direct(NnKernels.Window m, int lanes, int vectors, int rows, long pitch, long planeLen, long flatLen, long[] tapOffsets, long span) {
             this.lanes = lanes;
@@ -136,6 +167,7 @@ public final class DirectConvKernels {
             this.block = new Block(rows, vectors, lanes, "a", tapOffsets, true, k);
             this.tail = new Block(1, vectors, lanes, "t", tapOffsets, false, k);
             this.tmpSize = (long) rows * tile;
+            this.allPending = (1L << vectors) - 1;
             for (int p = 0; p < sw; p++) {
                 long first = Math.floorMod(p - padLeft, sw);
                 if (first >= m.w.in) continue;
@@ -178,6 +210,7 @@ public final class DirectConvKernels {
         // why: the residual is read in output positions, which the flat tiles (junk columns included) are not
         if (!m.hasZ) m.direct.clamp = VectorClamp.of(m.act, t.vectorBytes());
         m.direct.masks = VectorClamp.masks(m.direct.clamp);
+        m.direct.rowStores = m.direct.clamp != null && 4L * (m.w.out - lanes + 1) >= 3L * p.pitch;
         k.packed.put(1, BlockedKernels.pack(wv.constant(), 1, m.outChannels, rows, m.wStride));
         k.scratchBytes = scratch;
         k.fpContract = true;

@@ -118,6 +118,13 @@ class BlockedKernelsTest {
                 s(2, 7, 9, 13), s(13, 7, 3, 3), true, true);
         conv("direct_s2_dil", Attrs.of("strides", l(2, 2), "dilations", l(2, 2), "pads", l(2, 1, 0, 3)), s(1, 5, 14, 11), s(9, 5, 3, 3), false, true);
         conv("direct_k5", Attrs.of("pads", l(2, 2, 2, 2)), s(1, 4, 6, 37), s(20, 4, 5, 5));
+        // stems over planes wider than a vector, whose accumulator vectors inside one output row go straight to Y and
+        // the others (row ends, junk columns) through tmp: pads 0 with relu, batch 2, an even output width and a tail
+        // block; pads 1 without activation, an odd output width; pads 1 with clip and no bias
+        conv("direct_stem_wide", relu.with("strides", l(2, 2)), s(2, 3, 11, 157), s(21, 3, 3, 3));
+        conv("direct_stem_wide_p1", Attrs.of("strides", l(2, 2), "pads", l(1, 1, 1, 1)), s(1, 3, 10, 142), s(13, 3, 3, 3));
+        conv("direct_stem_wide_clip", Attrs.of("strides", l(2, 2), "pads", l(1, 1, 1, 1), "activation", "clip", "activation_params",
+                new double[] {0.0, 0.5}), s(1, 3, 8, 134), s(10, 3, 3, 3), false, false);
         // DS-CNN's stem: 10x4 taps (40) at stride 2 over one 49x10 channel, asymmetric pads, tail block of channels
         conv("direct_ds_cnn_stem", Attrs.of("strides", l(2, 2), "pads", l(4, 1, 5, 1), "activation", "relu"), s(1, 1, 49, 10), s(13, 1, 10, 4));
         // bias and clip on the accumulator vectors (VectorClamp): the MobileNet stem (stride 2, pads 1) with both
@@ -466,6 +473,22 @@ class BlockedKernelsTest {
             assertEquals(6, pw.gemm.block.count, "6 rows x 2 vectors on AVX2");
             SeparableKernels.Separable sep = lowerSeparable(t);
             assertTrue(st.fits(sep.gemm.block.count, sep.gemm.vectors));
+        }
+        // why: the image stems (squeezenet's 3->64 without pads, mobilenet_v2's 3->32 with pads 1, both stride 2) and
+        // the wide stem cases of the batched program take the direct kernel with vector clamps (vectors inside a
+        // row stored straight to Y) on both ISAs
+        for (Target t : List.of(avx2, avx512)) {
+            Attrs s2 = Attrs.of("strides", l(2, 2), "activation", "relu");
+            for (NnKernels.Window w : List.of(lower(t, s2, s(1, 3, 224, 224), s(64, 3, 3, 3)),
+                    lower(t, s2.with("pads", l(1, 1, 1, 1)), s(1, 3, 224, 224), s(32, 3, 3, 3)),
+                    lower(t, s2, s(2, 3, 11, 157), s(21, 3, 3, 3)),
+                    lower(t, Attrs.of("strides", l(2, 2), "pads", l(1, 1, 1, 1)), s(1, 3, 10, 142), s(13, 3, 3, 3)))) {
+                assertNotNull(w.direct);
+                assertNotNull(w.direct.clamp);
+                assertTrue(w.direct.rowStores);
+            }
+            // why: resnet8's 32-wide stem (stride 1, pads 1) keeps the tmp path: half its vectors cross a row end
+            assertFalse(lower(t, Attrs.of("pads", l(1, 1, 1, 1), "activation", "relu"), s(1, 3, 32, 32), s(16, 3, 3, 3)).direct.rowStores);
         }
         // why: AVX-512 keeps the 8 x 2 blocks and the 28-register budget
         assertEquals(8, lower(avx512, Attrs.EMPTY, s(1, 16, 28, 28), s(32, 16, 1, 1)).gemm.block.count);
