@@ -139,9 +139,7 @@ public final class DepthwiseChannels {
         this.unitCols = colStep == 1;
         // why: the kept columns of a stride-2 row gathered one float at a time cost more than the row's taps
         this.pairs = colStep == 2 && lanes >= 4;
-        StringBuilder ev = new StringBuilder();
-        for (int j = 0; j < lanes; j++) ev.append(j == 0 ? "" : ", ").append(2 * j);
-        this.evens = ev.toString();
+        this.evens = DepthwiseRows.everyOtherLane(lanes, 0);
         long reach = 0;
         for (BlockedKernels.Vec tp : m.dwTaps) reach = Math.max(reach, tp.offset);
         this.plane = Math.max(m.padH * m.padW, (units - 1) * unitStep + unitLen + reach);

@@ -196,13 +196,8 @@ public final class DepthwiseRows {
         this.pairStep = 2L * lanes;
         this.evenAt = evenDest;
         this.oddAt = oddDest;
-        StringBuilder ev = new StringBuilder(), od = new StringBuilder();
-        for (int i = 0; i < lanes; i++) {
-            ev.append(i == 0 ? "" : ", ").append(2 * i);
-            od.append(i == 0 ? "" : ", ").append(2 * i + 1);
-        }
-        this.evenLanes = ev.toString();
-        this.oddLanes = od.toString();
+        this.evenLanes = everyOtherLane(lanes, 0);
+        this.oddLanes = everyOtherLane(lanes, 1);
         long vectors = outRound / lanes;
         this.grouped = vectors <= GROUP_ACCS;
         long g = 1;
@@ -212,6 +207,16 @@ public final class DepthwiseRows {
         this.hasRowGroups = g > 1;
         this.group = grouped && g > 1 ? new Block(this, g, vectors) : null;
         this.single = grouped ? new Block(this, 1, vectors) : null;
+    }
+
+    /**
+     * The shuffle indices that pick every other lane of two concatenated vectors of {@code lanes} floats, from lane
+     * {@code first} ({@code 0, 2, 4, ...} or {@code 1, 3, 5, ...}).
+     */
+    static String everyOtherLane(int lanes, int first) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < lanes; i++) b.append(i == 0 ? "" : ", ").append(2 * i + first);
+        return b.toString();
     }
 
     /**
